@@ -1,0 +1,75 @@
+"""The JSON API for mobile and mini-program clients: /api/v1/, OpenAPI at openapi.json.
+
+Browsers use their session (with the CSRF token); apps use a bearer token from
+POST /api/v1/auth/token. Each app adds its router here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.security import APIKeyCookie, HttpBearer
+
+from xianfeng.common.errors import Refused
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's Django session; unsafe methods also need the CSRF token."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        return user if user.is_authenticated and user.is_active else None
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from xianfeng.people.services.accounts import api_token_user
+
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="先锋 API",
+    version="1",
+    description="先锋党员教育平台的接口：组织、党员，以及后续的微党课、竞赛、三会一课。",
+    auth=[SessionAuth(), TokenAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(Refused)
+def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "没有权限"}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "找不到"}, status=404)
+
+
+def _mount() -> None:
+    from xianfeng.orgs.api import router as orgs_router
+    from xianfeng.people.api import auth_router, members_router
+
+    api.add_router("/auth", auth_router)
+    api.add_router("/orgs", orgs_router)
+    api.add_router("/members", members_router)
+
+
+_mount()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from xianfeng.common.home import panels_for
+from xianfeng.common.workers import workers_alive
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "common/home.html", {"panels": panels_for(request)})
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and at least one task worker beat recently."""
+    status: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        status["database"] = "ok"
+    except Exception as exc:
+        status["database"] = f"error: {type(exc).__name__}"
+        return JsonResponse(status, status=503)
+    from django.conf import settings
+
+    if settings.TASKS_MODE == "immediate":
+        status["worker"] = "inline"
+    else:
+        alive = workers_alive()
+        status["worker"] = f"ok ({len(alive)})" if alive else "no worker heartbeat"
+    healthy = all(v.startswith(("ok", "inline")) for v in status.values())
+    return JsonResponse(status, status=200 if healthy else 503)

@@ -1,0 +1,127 @@
+"""Reads of the org tree that decide what a person may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404
+
+from xianfeng.orgs import paths
+from xianfeng.orgs.enums import ORG_ADMIN_ROLES, ROSTER_VIEW_ROLES, RoleKind
+from xianfeng.orgs.models import Org, Role, subtree_q
+
+
+def roles_of(user: Any) -> list[Role]:
+    """The person's roles with their orgs, loaded once per request and kept on the user."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached: list[Role] | None = getattr(user, "_xf_roles", None)
+    if cached is None:
+        cached = list(Role.objects.filter(user=user).select_related("org").order_by("org__path"))
+        user._xf_roles = cached
+    return cached
+
+
+def role_root_paths(user: Any, kinds: Iterable[str]) -> list[str]:
+    """Paths of the outermost orgs where the person holds one of `kinds`."""
+    wanted = set(kinds)
+    return paths.outermost(role.org.path for role in roles_of(user) if role.kind in wanted)
+
+
+def scope_q(user: Any, kinds: Iterable[str], *, field: str) -> Q:
+    """A Q limiting rows (whose org path is at `field`) to the person's reach for `kinds`."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    return subtree_q(role_root_paths(user, kinds), field=field)
+
+
+def orgs_managed_by(user: Any, kinds: Iterable[str] = ROSTER_VIEW_ROLES) -> QuerySet[Org]:
+    """Every org in the subtrees where the person holds one of `kinds`."""
+    return Org.objects.filter(scope_q(user, kinds, field="path"))
+
+
+def org_roots_for(user: Any, kinds: Iterable[str] = ROSTER_VIEW_ROLES) -> list[Org]:
+    """The top orgs of the person's reach: where the tree page starts."""
+    if getattr(user, "is_superuser", False):
+        return list(Org.objects.filter(parent__isnull=True))
+    roots = set(role_root_paths(user, kinds))
+    by_path = {role.org.path: role.org for role in roles_of(user)}
+    return [by_path[p] for p in sorted(roots)]
+
+
+def get_org_for_user(user: Any, code: str, kinds: Iterable[str] = ROSTER_VIEW_ROLES) -> Org:
+    """The org with `code` if the person may see it; 404 otherwise (never 403: no probing)."""
+    org = orgs_managed_by(user, kinds).filter(code=code).first()
+    if org is None:
+        raise Http404("找不到该组织")
+    return org
+
+
+def org_children(org: Org) -> QuerySet[Org]:
+    return Org.objects.filter(parent=org).order_by("sort_order", "path")
+
+
+def org_ancestors(org: Org) -> list[Org]:
+    ids = org.ancestor_ids()
+    by_id = Org.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def subtree_stats(orgs: list[Org]) -> dict[int, dict[str, int]]:
+    """For each org: members and sub-orgs in its subtree, in two grouped queries in all.
+
+    The orgs must be siblings (same depth); each row is grouped by the path prefix at
+    that depth, so the cost does not grow with the number of orgs.
+    """
+    from xianfeng.people.models import Member
+
+    if not orgs:
+        return {}
+    depth = orgs[0].depth
+    if any(o.depth != depth for o in orgs):
+        raise ValueError("subtree_stats needs orgs at the same depth")
+    prefix_len = (depth + 1) * paths.SEGMENT
+    where = subtree_q([o.path for o in orgs], field="org__path")
+    members = (
+        Member.objects.filter(where)
+        .annotate(root=Substr("org__path", 1, prefix_len))
+        .values("root")
+        .annotate(n=Count("id"))
+    )
+    sub_orgs = (
+        Org.objects.filter(subtree_q([o.path for o in orgs], field="path"))
+        .annotate(root=Substr("path", 1, prefix_len))
+        .values("root")
+        .annotate(n=Count("id"))
+    )
+    member_by_root = {row["root"]: row["n"] for row in members}
+    orgs_by_root = {row["root"]: row["n"] for row in sub_orgs}
+    return {
+        o.pk: {
+            "members": member_by_root.get(o.path, 0),
+            "orgs": orgs_by_root.get(o.path, 1) - 1,
+        }
+        for o in orgs
+    }
+
+
+def holders_of(org: Org) -> QuerySet[Role]:
+    """The roles held at this org itself (not inherited), for its detail page."""
+    return Role.objects.filter(org=org).select_related("user").order_by("kind", "user__name")
+
+
+def is_org_admin_anywhere(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or any(
+        role.kind in ORG_ADMIN_ROLES for role in roles_of(user)
+    )
+
+
+def role_kinds_of(user: Any) -> set[str]:
+    return {role.kind for role in roles_of(user)}
+
+
+def secretary_orgs(user: Any) -> list[Org]:
+    return [role.org for role in roles_of(user) if role.kind == RoleKind.SECRETARY]

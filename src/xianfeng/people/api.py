@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from xianfeng.orgs.rules import can_manage_roster
+from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of, roles_of
+from xianfeng.people import services
+from xianfeng.people.auth import Throttle, client_ip
+from xianfeng.people.models import Member
+from xianfeng.people.selectors import MemberFilters, get_member_for_user, member_list
+
+auth_router = Router(tags=["登录"])
+members_router = Router(tags=["党员"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    label: str = ""
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime.datetime
+
+
+class RoleOut(Schema):
+    kind: str
+    kind_label: str
+    org_code: str
+    org_name: str
+
+
+class MeOut(Schema):
+    id: int
+    name: str
+    phone: str
+    is_member: bool
+    member_id: int | None
+    org_code: str | None
+    roles: list[RoleOut]
+
+
+class Error(Schema):
+    detail: str
+
+
+@auth_router.post("/token", auth=None, response={200: TokenOut, 401: Error, 429: Error}, summary="用手机号或用户名和密码换取接口令牌")
+def token(request: HttpRequest, body: TokenIn) -> tuple[int, dict[str, Any]]:
+    from django.contrib.auth import authenticate
+
+    throttle = Throttle(body.username, client_ip(request))
+    if throttle.locked():
+        return 429, {"detail": throttle.message}
+    user = authenticate(request, username=body.username, password=body.password)
+    if user is None:
+        throttle.failed()
+        return 401, {"detail": "手机号/用户名或密码不正确"}
+    throttle.succeeded()
+    tok, key = services.api_token_issue(user=user, label=body.label)  # type: ignore[arg-type]
+    return 200, {"token": key, "expires_at": tok.expires_at}
+
+
+@auth_router.delete("/token", response={204: None}, summary="注销当前令牌")
+def token_revoke(request: HttpRequest) -> tuple[int, None]:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        services.api_token_revoke(user=request.user, key=header[7:].strip())  # type: ignore[arg-type]
+    return 204, None
+
+
+@auth_router.get("/me", response=MeOut, summary="当前用户")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user: Any = request.user
+    member = getattr(user, "member", None)
+    return {
+        "id": user.pk,
+        "name": user.name,
+        "phone": user.masked_phone,
+        "is_member": member is not None,
+        "member_id": member.pk if member else None,
+        "org_code": member.org.code if member else None,
+        "roles": [
+            {"kind": r.kind, "kind_label": r.get_kind_display(), "org_code": r.org.code, "org_name": r.org.name}
+            for r in roles_of(user)
+        ],
+    }
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    gender: str
+    phone: str
+    id_number: str
+    status: str
+    status_label: str
+    org_code: str
+    org_name: str
+    group_name: str
+    joined_on: datetime.date | None
+    confirmed_on: datetime.date | None
+    is_mobile: bool
+    mobile_place: str
+    position: str
+    masked: bool
+
+
+class MemberPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[MemberOut]
+
+
+class MemberQuery(Schema):
+    q: str = ""
+    org: str = ""
+    status: str = ""
+    gender: str = ""
+    education: str = ""
+    mobile: str = ""
+    page: int = 1
+    page_size: int = 20
+
+
+def _member_out(user: Any, m: Member) -> dict[str, Any]:
+    private = can_manage_roster(user, m.org)
+    return {
+        "id": m.pk,
+        "name": m.user.name,
+        "gender": m.gender,
+        "phone": (m.user.phone or "") if private else m.user.masked_phone,
+        "id_number": (m.id_number or "") if private else m.masked_id_number,
+        "status": m.status,
+        "status_label": m.get_status_display(),
+        "org_code": m.org.code,
+        "org_name": m.org.name,
+        "group_name": m.group.name if m.group else "",
+        "joined_on": m.joined_on,
+        "confirmed_on": m.confirmed_on,
+        "is_mobile": m.is_mobile,
+        "mobile_place": m.mobile_place,
+        "position": m.position,
+        "masked": not private,
+    }
+
+
+@members_router.get("/", response=MemberPage, summary="党员名册（按权限范围）")
+def members(request: HttpRequest, filters: Query[MemberQuery]) -> dict[str, Any]:
+    user: Any = request.user
+    org = None
+    if filters.org:
+        org = orgs_managed_by(user).filter(code=filters.org).first()
+        if org is None:
+            from django.http import Http404
+
+            raise Http404("找不到该组织")
+    if not (user.is_superuser or role_kinds_of(user)):
+        qs = member_list(user, MemberFilters())  # only their own record
+    else:
+        qs = member_list(
+            user,
+            MemberFilters(
+                q=filters.q,
+                org=org,
+                status=filters.status,
+                gender=filters.gender,
+                education=filters.education,
+                mobile=filters.mobile,
+            ),
+        )
+    paginator = Paginator(qs, max(1, min(filters.page_size, 100)))
+    page = paginator.get_page(filters.page)
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "results": [_member_out(user, m) for m in page.object_list],
+    }
+
+
+@members_router.get("/{member_id}", response=MemberOut, summary="党员详情")
+def member_detail(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    return _member_out(request.user, get_member_for_user(request.user, member_id))

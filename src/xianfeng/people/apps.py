@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "xianfeng.people"
+    label = "people"
+    verbose_name = "人员"
+
+    def ready(self) -> None:
+        from xianfeng.common import home
+        from xianfeng.people.views import home_panels
+
+        home.register(home_panels)

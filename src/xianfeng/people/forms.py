@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+
+from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind, Region
+from xianfeng.orgs.models import Org
+from xianfeng.people.auth import Throttle, client_ip
+from xianfeng.people.checks import MemberData
+from xianfeng.people.enums import Education, Gender, MemberStatus
+from xianfeng.people.models import Member, User
+from xianfeng.people.normalize import clean_compact, clean_name, clean_text
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label="手机号或用户名",
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user: User | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        username, password = data.get("username"), data.get("password")
+        if not username or not password:
+            return data
+        throttle = Throttle(username, client_ip(self.request))
+        if throttle.locked():
+            raise forms.ValidationError(throttle.message, code="locked")
+        user = authenticate(self.request, username=username, password=password)
+        if user is None:
+            throttle.failed()
+            raise forms.ValidationError("手机号/用户名或密码不正确", code="invalid_login")
+        throttle.succeeded()
+        self.user = user  # type: ignore[assignment]
+        return data
+
+
+class RegisterForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="手机号", max_length=20, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    home_org = forms.ModelChoiceField(
+        label="所在村或社区",
+        queryset=Org.objects.filter(region__in=[Region.VILLAGE, Region.TOWN])
+        .exclude(kind=OrgKind.GROUP)
+        .order_by("path"),
+        required=False,
+        help_text="可不填，之后在个人页补充",
+    )
+    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="再次输入密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致")
+        return data
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="再次输入新密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致")
+        return data
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label="姓名 / 手机号 / 身份证号", required=False, max_length=50, widget=forms.TextInput(attrs={"type": "search", "placeholder": "搜索姓名，或输入完整手机号、身份证号"}))
+    org = forms.CharField(label="组织代码", required=False, max_length=32)
+    status = forms.ChoiceField(label="党员类别", required=False, choices=[("", "全部类别"), *MemberStatus.choices])
+    gender = forms.ChoiceField(label="性别", required=False, choices=[("", "全部性别"), *Gender.choices])
+    education = forms.ChoiceField(label="学历", required=False, choices=[("", "全部学历"), *Education.choices])
+    mobile = forms.ChoiceField(label="流动党员", required=False, choices=[("", "不限"), ("1", "仅流动党员"), ("0", "非流动党员")])
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="手机号", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    id_number = forms.CharField(label="身份证号", max_length=30, required=False)
+    gender = forms.ChoiceField(label="性别", choices=[("", "按身份证号"), *Gender.choices], required=False)
+    ethnicity = forms.CharField(label="民族", max_length=20, required=False, initial="汉族")
+    birth_date = forms.DateField(label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="填写身份证号后可不填")
+    education = forms.ChoiceField(label="学历", choices=[("", "—"), *Education.choices], required=False)
+    org = forms.ModelChoiceField(label="所在党组织", queryset=Org.objects.none())
+    group = forms.ModelChoiceField(label="党小组", queryset=Org.objects.none(), required=False)
+    joined_on = forms.DateField(label="入党日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    confirmed_on = forms.DateField(label="转正日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label="党员类别", choices=MemberStatus.choices)
+    is_mobile = forms.BooleanField(label="流动党员", required=False)
+    mobile_place = forms.CharField(label="流动去向", max_length=100, required=False)
+    position = forms.CharField(label="党内职务", max_length=50, required=False)
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_org: Any = self.fields["org"]
+        field_group: Any = self.fields["group"]
+        field_org.queryset = orgs.filter(kind__in=MEMBER_ORG_KINDS).order_by("path")
+        field_group.queryset = orgs.filter(kind=OrgKind.GROUP).select_related("parent").order_by("path")
+        field_group.label_from_instance = lambda g: f"{g.parent.name} · {g.name}"
+
+    @classmethod
+    def initial_for(cls, member: Member) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            name: getattr(member, name)
+            for name in (
+                "gender", "ethnicity", "birth_date", "education", "joined_on",
+                "confirmed_on", "status", "is_mobile", "mobile_place", "position",
+            )
+        }
+        initial.update(
+            name=member.user.name,
+            phone=member.user.phone or "",
+            id_number=member.id_number or "",
+            org=member.org_id,
+            group=member.group_id,
+        )
+        return initial
+
+    def clean_phone(self) -> str:
+        phone = clean_compact(self.cleaned_data.get("phone"))
+        if phone and not (len(phone) == 11 and phone.isdigit() and phone[0] == "1"):
+            raise forms.ValidationError("请输入 11 位手机号")
+        return phone
+
+    def clean_id_number(self) -> str:
+        return clean_compact(self.cleaned_data.get("id_number")).upper()
+
+    def to_data(self) -> MemberData:
+        d = self.cleaned_data
+        return MemberData(
+            name=clean_name(d["name"]),
+            phone=d["phone"],
+            id_number=d["id_number"],
+            gender=d.get("gender") or "",
+            ethnicity=clean_text(d.get("ethnicity")) or "汉族",
+            birth_date=d.get("birth_date"),
+            education=d.get("education") or "",
+            joined_on=d.get("joined_on"),
+            confirmed_on=d.get("confirmed_on"),
+            status=d["status"],
+            is_mobile=bool(d.get("is_mobile")),
+            mobile_place=clean_text(d.get("mobile_place")),
+            position=clean_text(d.get("position")),
+            org_id=d["org"].pk if d.get("org") else None,
+            group_id=d["group"].pk if d.get("group") else None,
+        )

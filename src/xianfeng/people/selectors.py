@@ -1,0 +1,104 @@
+"""Reads of people that decide who may see whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xianfeng.orgs import paths
+from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
+from xianfeng.orgs.models import Org
+from xianfeng.orgs.selectors import scope_q
+from xianfeng.people.idcard import ID_RE, PHONE_RE
+from xianfeng.people.models import Member, RosterImport, User
+from xianfeng.people.normalize import clean_compact, clean_text
+
+
+def members_visible_to(user: Any) -> QuerySet[Member]:
+    """Members in the subtrees where the person holds a roster role, plus their own record."""
+    if not getattr(user, "is_authenticated", False):
+        return Member.objects.none()
+    where = scope_q(user, ROSTER_VIEW_ROLES, field="org__path") | Q(user_id=user.pk)
+    return Member.objects.filter(where)
+
+
+def get_member_for_user(user: Any, pk: int) -> Member:
+    """The member with `pk` if the person may see it; 404 otherwise."""
+    member = (
+        members_visible_to(user)
+        .select_related("user", "org", "group", "import_batch")
+        .filter(pk=pk)
+        .first()
+    )
+    if member is None:
+        raise Http404("找不到该党员")
+    return member
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    q: str = ""
+    org: Org | None = None
+    status: str = ""
+    gender: str = ""
+    education: str = ""
+    mobile: str = ""  # "1" mobile only, "0" not mobile, "" either
+
+
+def member_search(base: QuerySet[Member], filters: MemberFilters) -> QuerySet[Member]:
+    """Apply the member-list filters. Phone and ID numbers match only whole, so a masked
+    viewer cannot recover a number digit by digit."""
+    qs = base
+    if filters.org is not None:
+        qs = qs.filter(org__path__gte=filters.org.path, org__path__lt=paths.upper_bound(filters.org.path))
+    if filters.q:
+        text = clean_text(filters.q)
+        compact = clean_compact(filters.q).upper()
+        if PHONE_RE.match(compact):
+            qs = qs.filter(user__phone=compact)
+        elif ID_RE.match(compact):
+            qs = qs.filter(id_number=compact)
+        else:
+            qs = qs.filter(user__name__contains=text.replace(" ", ""))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.gender:
+        qs = qs.filter(gender=filters.gender)
+    if filters.education:
+        qs = qs.filter(education=filters.education)
+    if filters.mobile in ("0", "1"):
+        qs = qs.filter(is_mobile=filters.mobile == "1")
+    return qs
+
+
+def member_list(user: Any, filters: MemberFilters) -> QuerySet[Member]:
+    """The member list page: visible members, filtered, with what each row shows."""
+    return (
+        member_search(members_visible_to(user), filters)
+        .select_related("user", "org", "group")
+        .order_by("org__path", "user__name", "pk")
+    )
+
+
+def roster_imports_visible_to(user: Any) -> QuerySet[RosterImport]:
+    if not getattr(user, "is_authenticated", False):
+        return RosterImport.objects.none()
+    return RosterImport.objects.filter(scope_q(user, ROSTER_MANAGE_ROLES, field="org__path"))
+
+
+def get_roster_import_for_user(user: Any, pk: int) -> RosterImport:
+    batch = (
+        roster_imports_visible_to(user).select_related("org", "created_by").filter(pk=pk).first()
+    )
+    if batch is None:
+        raise Http404("找不到该导入记录")
+    return batch
+
+
+def user_by_login(identifier: str) -> User | None:
+    from xianfeng.people.auth import find_user
+
+    return find_user(identifier)

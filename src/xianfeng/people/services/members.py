@@ -1,0 +1,146 @@
+"""The member registry: adding and editing one member (rosters are in roster.py)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from xianfeng.audit.services import audit_log
+from xianfeng.common.errors import Refused
+from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind
+from xianfeng.orgs.models import Org
+from xianfeng.orgs.rules import can_manage_roster
+from xianfeng.people.checks import MemberData, member_problems
+from xianfeng.people.models import Member, User
+from xianfeng.people.services.accounts import new_username
+
+MEMBER_FIELDS = (
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "joined_on",
+    "confirmed_on",
+    "status",
+    "is_mobile",
+    "mobile_place",
+    "position",
+)
+
+
+class MemberInvalid(Refused):
+    """Several fields are wrong at once; `problems` maps each field to its message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("；".join(problems.values()))
+        self.problems = problems
+
+
+def _resolve_orgs(actor: Any, data: MemberData) -> tuple[Org, Org | None]:
+    org = Org.objects.filter(pk=data.org_id).first()
+    if org is None:
+        raise MemberInvalid({"org_id": "请选择所在党组织"})
+    if actor is not None and not can_manage_roster(actor, org):
+        raise PermissionDenied("您不能管理该组织的党员")
+    if org.kind not in MEMBER_ORG_KINDS:
+        raise MemberInvalid({"org_id": f"党员应编入党支部等组织，不能直接编入{org.get_kind_display()}"})
+    group = None
+    if data.group_id:
+        group = Org.objects.filter(pk=data.group_id, parent=org, kind=OrgKind.GROUP).first()
+        if group is None:
+            raise MemberInvalid({"group_id": "党小组应是所在党支部下的党小组"})
+    return org, group
+
+
+def _check_unique(data: MemberData, *, user: User | None, member: Member | None) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if data.phone:
+        taken = User.objects.filter(phone=data.phone)
+        if user is not None:
+            taken = taken.exclude(pk=user.pk)
+        if taken.exists():
+            problems["phone"] = "该手机号已被其他用户使用"
+    if data.id_number:
+        same_id = Member.objects.filter(id_number=data.id_number)
+        if member is not None:
+            same_id = same_id.exclude(pk=member.pk)
+        if same_id.exists():
+            problems["id_number"] = "该身份证号已在党员名册中"
+    return problems
+
+
+def member_create(*, actor: Any, data: MemberData) -> Member:
+    """Add one member (and the user account they sign in with) to the registry."""
+    org, group = _resolve_orgs(actor, data)
+    problems = member_problems(data) | _check_unique(data, user=None, member=None)
+    if problems:
+        raise MemberInvalid(problems)
+    try:
+        with transaction.atomic():
+            user = User(username=new_username("m"), phone=data.phone or None, name=data.name)
+            user.set_unusable_password()
+            user.save()
+            member = Member.objects.create(
+                user=user,
+                org=org,
+                group=group,
+                id_number=data.id_number or None,
+                **{name: getattr(data, name) for name in MEMBER_FIELDS},
+            )
+            audit_log(actor=actor, action="member.create", obj=member, org=org, data=_public(data))
+    except IntegrityError as exc:
+        raise MemberInvalid({"id_number": "手机号或身份证号刚被他人登记，请刷新后核对"}) from exc
+    return member
+
+
+def member_update(*, actor: Any, member: Member, data: MemberData) -> Member:
+    """Change a member's registry fields; moving to another org needs rights over both."""
+    if actor is not None and not can_manage_roster(actor, member.org):
+        raise PermissionDenied("您不能管理该党员")
+    org, group = _resolve_orgs(actor, data)
+    problems = member_problems(data) | _check_unique(data, user=member.user, member=member)
+    if problems:
+        raise MemberInvalid(problems)
+    before = _snapshot(member)
+    try:
+        with transaction.atomic():
+            user = member.user
+            user.name, user.phone = data.name, data.phone or None
+            user.save(update_fields=["name", "phone"])
+            member.org, member.group, member.id_number = org, group, data.id_number or None
+            for name in MEMBER_FIELDS:
+                setattr(member, name, getattr(data, name))
+            member.save()
+            after = _snapshot(member)
+            changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+            audit_log(actor=actor, action="member.update", obj=member, org=org, data=changed)
+    except IntegrityError as exc:
+        raise MemberInvalid({"id_number": "手机号或身份证号刚被他人登记，请刷新后核对"}) from exc
+    return member
+
+
+def _snapshot(member: Member) -> dict[str, Any]:
+    values = {name: getattr(member, name) for name in MEMBER_FIELDS}
+    values.update(
+        name=member.user.name,
+        phone=_masked(member.user.phone),
+        id_number=_masked(member.id_number),
+        org=member.org_id,
+        group=member.group_id,
+    )
+    return values
+
+
+def _masked(value: str | None) -> str:
+    """The audit log says that a number changed, not what it is."""
+    return f"…{value[-4:]}" if value else ""
+
+
+def _public(data: MemberData) -> dict[str, Any]:
+    values = asdict(data)
+    values["phone"], values["id_number"] = _masked(data.phone), _masked(data.id_number)
+    values.pop("extra", None)
+    return values

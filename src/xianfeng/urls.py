@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from xianfeng.api import api
+
+admin.site.site_header = "先锋 管理后台"
+admin.site.site_title = "先锋"
+
+urlpatterns = [
+    path("", include("xianfeng.common.urls")),
+    path("", include("xianfeng.people.urls")),
+    path("orgs/", include("xianfeng.orgs.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    # Local media in the embedded setup; in production nginx or the object store serves it.
+    urlpatterns.append(
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
+    )
