@@ -41,8 +41,12 @@ class County:
 @pytest.fixture
 def county(db) -> County:
     county = OrgFactory(code="C", name="青山县委", kind=OrgKind.COMMITTEE, region=Region.COUNTY)
-    town_a = OrgFactory(code="TA", name="城关镇党委", kind=OrgKind.COMMITTEE, region=Region.TOWN, parent=county)
-    town_b = OrgFactory(code="TB", name="河口镇党委", kind=OrgKind.COMMITTEE, region=Region.TOWN, parent=county)
+    town_a = OrgFactory(
+        code="TA", name="城关镇党委", kind=OrgKind.COMMITTEE, region=Region.TOWN, parent=county
+    )
+    town_b = OrgFactory(
+        code="TB", name="河口镇党委", kind=OrgKind.COMMITTEE, region=Region.TOWN, parent=county
+    )
     branch_a1 = OrgFactory(code="A1", name="东街社区党支部", parent=town_a)
     branch_a2 = OrgFactory(code="A2", name="西街社区党支部", parent=town_a)
     branch_b1 = OrgFactory(code="B1", name="柳湾村党支部", parent=town_b)
@@ -63,7 +67,9 @@ def county(db) -> County:
     grant(propagandist_a1, branch_a1, RoleKind.PROPAGANDA)
     judge = person("judge", "评委甲")
     grant(judge, county, RoleKind.JUDGE)
-    member_a1 = MemberFactory(org=branch_a1, group=group_a1, user=UserFactory(username="member_a1", name="张东街"))
+    member_a1 = MemberFactory(
+        org=branch_a1, group=group_a1, user=UserFactory(username="member_a1", name="张东街")
+    )
     member_a2 = MemberFactory(org=branch_a2, user=UserFactory(username="member_a2", name="李西街"))
     member_b1 = MemberFactory(org=branch_b1, user=UserFactory(username="member_b1", name="王柳湾"))
     resident = person("resident", "群众甲")

@@ -82,4 +82,6 @@ def grant(user: User, org: Org, kind: str) -> Role:
 
 
 def random_name(rng: random.Random) -> str:
-    return rng.choice("王李张刘陈杨赵黄周吴") + rng.choice("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚")
+    return rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(
+        "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+    )

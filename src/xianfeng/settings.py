@@ -104,6 +104,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     _db["CONN_MAX_AGE"] = 0 if TESTING else _db["CONN_MAX_AGE"]
+    # A file, not the in-memory default: threads in the tests (the live server, a
+    # worker's heartbeat) then lock and wait the way production does.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test-xianfeng.sqlite3")}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
 DATABASES = {"default": _db}
@@ -148,13 +151,17 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- tasks ----------------------------------------------------------------------------------
 TASKS_MODE = env_choice("XF_TASKS", "immediate" if TESTING else "db", ("db", "rq", "immediate"))
-if TASKS_MODE == "rq":
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "media"]}}
-    INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {
-        name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}
-        for name in ("default", "media")
+TASK_QUEUES = ["default", "media"]
+INSTALLED_APPS.append("django_rq")
+RQ_QUEUES = {
+    name: {
+        "URL": env_str("XF_RQ_URL", REDIS_URL or "redis://127.0.0.1:6379/0"),
+        "DEFAULT_TIMEOUT": 3600,
     }
+    for name in TASK_QUEUES
+}
+if TASKS_MODE == "rq":
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
 elif TASKS_MODE == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
@@ -216,6 +223,9 @@ STORAGES = {
         )
     },
 }
+# Media on the local disk is served by Django itself (the embedded setup) unless nginx
+# is put in front (docs/deploy.md) or the media lives in an object store.
+SERVE_LOCAL_MEDIA = env_bool("XF_SERVE_MEDIA", True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import URLPattern, URLResolver
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
@@ -8,7 +9,7 @@ from xianfeng.api import api
 admin.site.site_header = "先锋 管理后台"
 admin.site.site_title = "先锋"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("xianfeng.common.urls")),
     path("", include("xianfeng.people.urls")),
     path("orgs/", include("xianfeng.orgs.urls")),
@@ -16,8 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+if settings.SERVE_LOCAL_MEDIA:
     # Local media in the embedded setup; in production nginx or the object store serves it.
-    urlpatterns.append(
-        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

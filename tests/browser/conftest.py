@@ -65,9 +65,11 @@ def new_page(chromium, live_server, request) -> Iterator:
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))  # type: ignore[attr-defined]
         page.on(
             "console",
-            lambda msg: page.errors.append(msg.text)  # type: ignore[attr-defined]
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None,
+            lambda msg: (
+                page.errors.append(msg.text)  # type: ignore[attr-defined]
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
         )
         return page
 
@@ -77,7 +79,9 @@ def new_page(chromium, live_server, request) -> Iterator:
         if failed is not None and failed.failed:
             ARTIFACTS.mkdir(exist_ok=True)
             for page in context.pages:
-                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"), full_page=True)
+                page.screenshot(
+                    path=str(ARTIFACTS / f"{request.node.name}-{index}.png"), full_page=True
+                )
         context.close()
 
 

@@ -23,11 +23,15 @@ def test_subtree_is_one_range_query_at_any_depth(county, django_assert_num_queri
 
 
 def test_paths_encode_ancestry(county):
-    assert county.group_a1.path == county.county.path + paths.segment(county.town_a.pk) + paths.segment(
-        county.branch_a1.pk
-    ) + paths.segment(county.group_a1.pk)
+    assert county.group_a1.path == county.county.path + paths.segment(
+        county.town_a.pk
+    ) + paths.segment(county.branch_a1.pk) + paths.segment(county.group_a1.pk)
     assert county.group_a1.depth == 3
-    assert county.group_a1.ancestor_ids() == [county.county.pk, county.town_a.pk, county.branch_a1.pk]
+    assert county.group_a1.ancestor_ids() == [
+        county.county.pk,
+        county.town_a.pk,
+        county.branch_a1.pk,
+    ]
 
 
 def test_move_subtree_rewrites_every_descendant(county):

@@ -4,5 +4,5 @@ from xianfeng.common.models import WorkerBeat
 
 
 @admin.register(WorkerBeat)
-class WorkerBeatAdmin(admin.ModelAdmin):
+class WorkerBeatAdmin(admin.ModelAdmin[WorkerBeat]):
     list_display = ["worker_id", "hostname", "pid", "queues", "started_at", "last_seen"]

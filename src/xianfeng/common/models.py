@@ -22,3 +22,18 @@ class WorkerBeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname}:{self.pid} ({self.queues})"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic job was last enqueued; the row is the lock that makes one worker,
+    not every worker, enqueue it."""
+
+    name = models.CharField(_("任务"), max_length=100, unique=True)
+    last_run = models.DateTimeField(_("上次执行"))
+
+    class Meta:
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 PAGE_SIZE = 20
 
 
-def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
+def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page[Any]:
     """The requested page; a bad or too-large page number gives the nearest real page."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 

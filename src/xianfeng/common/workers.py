@@ -19,6 +19,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from xianfeng.common.models import WorkerBeat
+from xianfeng.common.periodic import enqueue_due
 
 log = logging.getLogger(__name__)
 BEAT_SECONDS = 10
@@ -54,7 +55,9 @@ def recover_orphaned_jobs() -> int:
     from django_tasks_db.models import DBTaskResult
 
     cutoff = timezone.now() - timedelta(seconds=settings.WORKER_STALE_SECONDS)
-    alive = set(WorkerBeat.objects.filter(last_seen__gte=cutoff).values_list("worker_id", flat=True))
+    alive = set(
+        WorkerBeat.objects.filter(last_seen__gte=cutoff).values_list("worker_id", flat=True)
+    )
     recovered = 0
     with transaction.atomic():
         for job in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
@@ -65,7 +68,9 @@ def recover_orphaned_jobs() -> int:
             job.started_at = None
             job.save(update_fields=["status", "started_at"])
             recovered += 1
-            log.warning("re-queued job %s (%s) left by dead worker %s", job.pk, job.task_path, holder)
+            log.warning(
+                "re-queued job %s (%s) left by dead worker %s", job.pk, job.task_path, holder
+            )
     WorkerBeat.objects.filter(last_seen__lt=cutoff).delete()
     return recovered
 
@@ -86,6 +91,7 @@ class Heartbeat(threading.Thread):
                     close_old_connections()
                     worker_beat(worker_id=self.worker_id, queues=self.queues)
                     recover_orphaned_jobs()
+                    enqueue_due()
                 except Exception:  # the beat must outlive a passing database error
                     log.exception("worker heartbeat failed")
                 self.stopped.wait(BEAT_SECONDS)

@@ -32,7 +32,7 @@ def upper_bound(path: str) -> str:
 
 def ancestor_paths(path: str) -> list[str]:
     """The path of every ancestor, root first, and the org's own last."""
-    return [path[: end] for end in range(SEGMENT, len(path) + 1, SEGMENT)]
+    return [path[:end] for end in range(SEGMENT, len(path) + 1, SEGMENT)]
 
 
 def depth_of(path: str) -> int:

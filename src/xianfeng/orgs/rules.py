@@ -17,7 +17,9 @@ def has_role_over(user: Any, org: Org, kinds: Iterable[str]) -> bool:
     if user.is_superuser:
         return True
     wanted = set(kinds)
-    return any(role.kind in wanted and org.path.startswith(role.org.path) for role in roles_of(user))
+    return any(
+        role.kind in wanted and org.path.startswith(role.org.path) for role in roles_of(user)
+    )
 
 
 def can_view_roster(user: Any, org: Org) -> bool:

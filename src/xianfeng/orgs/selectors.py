@@ -84,15 +84,23 @@ def subtree_stats(orgs: list[Org]) -> dict[int, dict[str, int]]:
     if any(o.depth != depth for o in orgs):
         raise ValueError("subtree_stats needs orgs at the same depth")
     prefix_len = (depth + 1) * paths.SEGMENT
-    where = subtree_q([o.path for o in orgs], field="org__path")
+    parent_paths = {o.path[: -paths.SEGMENT] for o in orgs}
+    if len(orgs) > 1 and len(parent_paths) == 1 and depth > 0:
+        # Siblings: one range (the parent's subtree) instead of one per child.
+        parent_path = parent_paths.pop()
+        member_where = Q(org__path__gt=parent_path, org__path__lt=paths.upper_bound(parent_path))
+        org_where = Q(path__gt=parent_path, path__lt=paths.upper_bound(parent_path))
+    else:
+        member_where = subtree_q([o.path for o in orgs], field="org__path")
+        org_where = subtree_q([o.path for o in orgs], field="path")
     members = (
-        Member.objects.filter(where)
+        Member.objects.filter(member_where)
         .annotate(root=Substr("org__path", 1, prefix_len))
         .values("root")
         .annotate(n=Count("id"))
     )
     sub_orgs = (
-        Org.objects.filter(subtree_q([o.path for o in orgs], field="path"))
+        Org.objects.filter(org_where)
         .annotate(root=Substr("path", 1, prefix_len))
         .values("root")
         .annotate(n=Count("id"))

@@ -99,9 +99,7 @@ def org_create(
     return org
 
 
-def org_update(
-    *, actor: Any, org: Org, name: str, code: str, region: str, sort_order: int
-) -> Org:
+def org_update(*, actor: Any, org: Org, name: str, code: str, region: str, sort_order: int) -> Org:
     """Rename an org or change its code, region or order among its siblings."""
     _check_admin(actor, org)
     code = _check_code(code, exclude_pk=org.pk)
@@ -254,7 +252,9 @@ def org_tree_bulk_create(*, actor: Any, specs: Sequence[OrgSpec]) -> dict[str, O
                     )
                 )
             made = Org.objects.bulk_create(rows, batch_size=500)
-            if any(org.pk is None for org in made):  # pragma: no cover - every backend we use returns ids
+            if any(
+                org.pk is None for org in made
+            ):  # pragma: no cover - every backend we use returns ids
                 made = list(Org.objects.filter(code__in=[r.code for r in rows]))
             for org in made:
                 parent_path = org.parent.path if org.parent else ""

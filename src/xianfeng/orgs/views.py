@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
 from xianfeng.common.home import Panel
+from xianfeng.common.types import AuthedRequest
 from xianfeng.orgs import services
 from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
 from xianfeng.orgs.forms import OrgForm, RoleGrantForm
@@ -40,7 +41,7 @@ def _with_stats(orgs: list[Org]) -> list[dict[str, Any]]:
 
 
 @login_required
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: AuthedRequest) -> HttpResponse:
     """The org tree from the person's top orgs; deeper levels load on demand (htmx)."""
     roots = org_roots_for(request.user, ROSTER_VIEW_ROLES)
     if not roots:
@@ -48,20 +49,18 @@ def tree(request: HttpRequest) -> HttpResponse:
     nodes = _with_stats(roots)
     # The first level below a single root is shown open: it is what everyone expands first.
     open_children = _with_stats(list(org_children(roots[0]))) if len(roots) == 1 else []
-    return render(
-        request, "orgs/tree.html", {"nodes": nodes, "open_children": open_children}
-    )
+    return render(request, "orgs/tree.html", {"nodes": nodes, "open_children": open_children})
 
 
 @login_required
-def children(request: HttpRequest, code: str) -> HttpResponse:
+def children(request: AuthedRequest, code: str) -> HttpResponse:
     org = get_org_for_user(request.user, code)
     nodes = _with_stats(list(org_children(org)))
     return render(request, "orgs/tree.html#branch", {"nodes": nodes})
 
 
 @login_required
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthedRequest, code: str) -> HttpResponse:
     org = get_org_for_user(request.user, code)
     kids = _with_stats(list(org_children(org)))
     stats = _with_stats([org])[0]
@@ -85,7 +84,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_grant(request: HttpRequest, code: str) -> HttpResponse:
+def role_grant(request: AuthedRequest, code: str) -> HttpResponse:
     org = get_org_for_user(request.user, code)
     if not can_admin_org(request.user, org):
         raise Http404("找不到该组织")
@@ -96,7 +95,9 @@ def role_grant(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, "找不到该用户，请核对手机号或用户名")
         else:
             try:
-                services.role_grant(actor=request.user, user=who, org=org, kind=form.cleaned_data["kind"])
+                services.role_grant(
+                    actor=request.user, user=who, org=org, kind=form.cleaned_data["kind"]
+                )
                 messages.success(request, f"已授予 {who.name} 角色")
             except Refused as exc:
                 messages.error(request, exc.message)
@@ -105,7 +106,7 @@ def role_grant(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_revoke(request: HttpRequest, code: str, role_id: int) -> HttpResponse:
+def role_revoke(request: AuthedRequest, code: str, role_id: int) -> HttpResponse:
     org = get_org_for_user(request.user, code)
     role = Role.objects.filter(pk=role_id, org=org).select_related("org").first()
     if role is None or not can_admin_org(request.user, org):
@@ -117,7 +118,7 @@ def role_revoke(request: HttpRequest, code: str, role_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def child_create(request: HttpRequest, code: str) -> HttpResponse:
+def child_create(request: AuthedRequest, code: str) -> HttpResponse:
     org = get_org_for_user(request.user, code)
     if not can_admin_org(request.user, org):
         raise Http404("找不到该组织")
@@ -138,7 +139,7 @@ def child_create(request: HttpRequest, code: str) -> HttpResponse:
         except Refused as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("orgs:detail", code=org.code)
 
 

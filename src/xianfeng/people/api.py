@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of, roles_of
@@ -50,28 +50,33 @@ class Error(Schema):
     detail: str
 
 
-@auth_router.post("/token", auth=None, response={200: TokenOut, 401: Error, 429: Error}, summary="用手机号或用户名和密码换取接口令牌")
-def token(request: HttpRequest, body: TokenIn) -> tuple[int, dict[str, Any]]:
+@auth_router.post(
+    "/token",
+    auth=None,
+    response={200: TokenOut, 401: Error, 429: Error},
+    summary="用手机号或用户名和密码换取接口令牌",
+)
+def token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
     from django.contrib.auth import authenticate
 
     throttle = Throttle(body.username, client_ip(request))
     if throttle.locked():
-        return 429, {"detail": throttle.message}
+        return Status(429, {"detail": throttle.message})
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         throttle.failed()
-        return 401, {"detail": "手机号/用户名或密码不正确"}
+        return Status(401, {"detail": "手机号/用户名或密码不正确"})
     throttle.succeeded()
-    tok, key = services.api_token_issue(user=user, label=body.label)  # type: ignore[arg-type]
-    return 200, {"token": key, "expires_at": tok.expires_at}
+    tok, key = services.api_token_issue(user=user, label=body.label)
+    return Status(200, {"token": key, "expires_at": tok.expires_at})
 
 
 @auth_router.delete("/token", response={204: None}, summary="注销当前令牌")
-def token_revoke(request: HttpRequest) -> tuple[int, None]:
+def token_revoke(request: HttpRequest) -> Status[None]:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         services.api_token_revoke(user=request.user, key=header[7:].strip())  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 @auth_router.get("/me", response=MeOut, summary="当前用户")
@@ -86,7 +91,12 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "member_id": member.pk if member else None,
         "org_code": member.org.code if member else None,
         "roles": [
-            {"kind": r.kind, "kind_label": r.get_kind_display(), "org_code": r.org.code, "org_name": r.org.name}
+            {
+                "kind": r.kind,
+                "kind_label": r.get_kind_display(),
+                "org_code": r.org.code,
+                "org_name": r.org.name,
+            }
             for r in roles_of(user)
         ],
     }

@@ -11,3 +11,8 @@ class PeopleConfig(AppConfig):
         from xianfeng.people.views import home_panels
 
         home.register(home_panels)
+
+        from xianfeng.common import periodic
+        from xianfeng.people.tasks import prune_people_data
+
+        periodic.register("people.prune", prune_people_data, hours=6)

@@ -58,7 +58,7 @@ class Throttle:
 
     def locked(self) -> bool:
         counts = cache.get_many([self.account_key, self.ip_key])
-        return (
+        return bool(
             counts.get(self.account_key, 0) >= settings.LOGIN_MAX_FAILURES
             or counts.get(self.ip_key, 0) >= settings.LOGIN_MAX_FAILURES_PER_IP
         )
@@ -77,7 +77,9 @@ class Throttle:
 
     @property
     def message(self) -> str:
-        return f"登录失败次数过多，请 {settings.LOGIN_LOCK_MINUTES} 分钟后再试，或联系管理员重置密码"
+        return (
+            f"登录失败次数过多，请 {settings.LOGIN_LOCK_MINUTES} 分钟后再试，或联系管理员重置密码"
+        )
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -86,5 +88,5 @@ def client_ip(request: HttpRequest) -> str:
     if settings.BEHIND_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[-1].strip()
+            return str(forwarded).split(",")[-1].strip()
     return str(request.META.get("REMOTE_ADDR", ""))

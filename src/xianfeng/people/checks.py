@@ -60,20 +60,32 @@ def member_problems(data: MemberData, *, today: datetime.date | None = None) -> 
                 problems["gender"] = "性别与身份证号不一致"
             data.birth_date = data.birth_date or born
             data.gender = data.gender or gender
-    for name, label in (("birth_date", "出生日期"), ("joined_on", "入党日期"), ("confirmed_on", "转正日期")):
+    for name, label in (
+        ("birth_date", "出生日期"),
+        ("joined_on", "入党日期"),
+        ("confirmed_on", "转正日期"),
+    ):
         value = getattr(data, name)
         if value and value > today:
             problems.setdefault(name, f"{label}不能晚于今天")
-    if data.joined_on and data.birth_date and "joined_on" not in problems:
-        if _years_between(data.birth_date, data.joined_on) < MIN_JOIN_AGE:
-            problems["joined_on"] = "入党时未满 18 周岁，请核对入党日期或出生日期"
+    if (
+        data.joined_on
+        and data.birth_date
+        and "joined_on" not in problems
+        and _years_between(data.birth_date, data.joined_on) < MIN_JOIN_AGE
+    ):
+        problems["joined_on"] = "入党时未满 18 周岁，请核对入党日期或出生日期"
     if data.confirmed_on and data.joined_on and data.confirmed_on < data.joined_on:
         problems.setdefault("confirmed_on", "转正日期早于入党日期")
     if not data.status:
-        data.status = MemberStatus.FULL if data.confirmed_on or not data.joined_on else (
-            MemberStatus.PROBATIONARY
-            if (today - data.joined_on).days < 366
-            else MemberStatus.FULL
+        data.status = (
+            MemberStatus.FULL
+            if data.confirmed_on or not data.joined_on
+            else (
+                MemberStatus.PROBATIONARY
+                if (today - data.joined_on).days < 366
+                else MemberStatus.FULL
+            )
         )
     if data.status == MemberStatus.PROBATIONARY and data.confirmed_on:
         problems.setdefault("confirmed_on", "预备党员不应有转正日期")

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterable
 from typing import Any
 
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -17,8 +17,22 @@ from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.models import Member
 
 HEADERS = [
-    "姓名", "性别", "民族", "出生日期", "学历", "手机号", "身份证号", "入党日期", "转正日期",
-    "党员类别", "流动党员", "流动去向", "所在党组织", "组织代码", "党小组", "党内职务",
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "学历",
+    "手机号",
+    "身份证号",
+    "入党日期",
+    "转正日期",
+    "党员类别",
+    "流动党员",
+    "流动去向",
+    "所在党组织",
+    "组织代码",
+    "党小组",
+    "党内职务",
 ]
 WIDTHS = [10, 6, 8, 12, 10, 14, 22, 12, 12, 10, 8, 16, 28, 14, 12, 12]
 
@@ -52,7 +66,7 @@ def roster_rows(user: Any, members: Iterable[Member]) -> Iterable[list[str]]:
         ]
 
 
-def roster_workbook_response(user: Any, members: Any) -> HttpResponse:
+def roster_workbook_response(user: Any, members: Any) -> FileResponse:
     """Stream a workbook of `members`; every cell is text so ID numbers stay exact."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("党员名册")
@@ -72,7 +86,9 @@ def roster_workbook_response(user: Any, members: Any) -> HttpResponse:
             cell.number_format = "@"
             cells.append(cell)
         ws.append(cells)
-    handle = tempfile.TemporaryFile()
+    # FileResponse closes the file when the response is done; a spooled file keeps
+    # small exports in memory and large ones (a county's 50,000 rows) on disk.
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     wb.save(handle)
     handle.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -22,7 +22,9 @@ class LoginForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
-        label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
@@ -43,13 +45,17 @@ class LoginForm(forms.Form):
             throttle.failed()
             raise forms.ValidationError("手机号/用户名或密码不正确", code="invalid_login")
         throttle.succeeded()
-        self.user = user  # type: ignore[assignment]
+        self.user = user if isinstance(user, User) else None
         return data
 
 
 class RegisterForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
-    phone = forms.CharField(label="手机号", max_length=20, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    phone = forms.CharField(
+        label="手机号",
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     home_org = forms.ModelChoiceField(
         label="所在村或社区",
         queryset=Org.objects.filter(region__in=[Region.VILLAGE, Region.TOWN])
@@ -58,8 +64,16 @@ class RegisterForm(forms.Form):
         required=False,
         help_text="可不填，之后在个人页补充",
     )
-    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="再次输入密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="再次输入密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -69,8 +83,16 @@ class RegisterForm(forms.Form):
 
 
 class PasswordForm(forms.Form):
-    password = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="再次输入新密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label="新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="再次输入新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,26 +102,58 @@ class PasswordForm(forms.Form):
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label="姓名 / 手机号 / 身份证号", required=False, max_length=50, widget=forms.TextInput(attrs={"type": "search", "placeholder": "搜索姓名，或输入完整手机号、身份证号"}))
+    q = forms.CharField(
+        label="姓名 / 手机号 / 身份证号",
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "搜索姓名，或输入完整手机号、身份证号"}
+        ),
+    )
     org = forms.CharField(label="组织代码", required=False, max_length=32)
-    status = forms.ChoiceField(label="党员类别", required=False, choices=[("", "全部类别"), *MemberStatus.choices])
-    gender = forms.ChoiceField(label="性别", required=False, choices=[("", "全部性别"), *Gender.choices])
-    education = forms.ChoiceField(label="学历", required=False, choices=[("", "全部学历"), *Education.choices])
-    mobile = forms.ChoiceField(label="流动党员", required=False, choices=[("", "不限"), ("1", "仅流动党员"), ("0", "非流动党员")])
+    status = forms.ChoiceField(
+        label="党员类别", required=False, choices=[("", "全部类别"), *MemberStatus.choices]
+    )
+    gender = forms.ChoiceField(
+        label="性别", required=False, choices=[("", "全部性别"), *Gender.choices]
+    )
+    education = forms.ChoiceField(
+        label="学历", required=False, choices=[("", "全部学历"), *Education.choices]
+    )
+    mobile = forms.ChoiceField(
+        label="流动党员",
+        required=False,
+        choices=[("", "不限"), ("1", "仅流动党员"), ("0", "非流动党员")],
+    )
 
 
 class MemberForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
-    phone = forms.CharField(label="手机号", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    phone = forms.CharField(
+        label="手机号", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
     id_number = forms.CharField(label="身份证号", max_length=30, required=False)
-    gender = forms.ChoiceField(label="性别", choices=[("", "按身份证号"), *Gender.choices], required=False)
+    gender = forms.ChoiceField(
+        label="性别", choices=[("", "按身份证号"), *Gender.choices], required=False
+    )
     ethnicity = forms.CharField(label="民族", max_length=20, required=False, initial="汉族")
-    birth_date = forms.DateField(label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="填写身份证号后可不填")
-    education = forms.ChoiceField(label="学历", choices=[("", "—"), *Education.choices], required=False)
+    birth_date = forms.DateField(
+        label="出生日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="填写身份证号后可不填",
+    )
+    education = forms.ChoiceField(
+        label="学历", choices=[("", "—"), *Education.choices], required=False
+    )
     org = forms.ModelChoiceField(label="所在党组织", queryset=Org.objects.none())
     group = forms.ModelChoiceField(label="党小组", queryset=Org.objects.none(), required=False)
-    joined_on = forms.DateField(label="入党日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    confirmed_on = forms.DateField(label="转正日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined_on = forms.DateField(
+        label="入党日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirmed_on = forms.DateField(
+        label="转正日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     status = forms.ChoiceField(label="党员类别", choices=MemberStatus.choices)
     is_mobile = forms.BooleanField(label="流动党员", required=False)
     mobile_place = forms.CharField(label="流动去向", max_length=100, required=False)
@@ -110,7 +164,9 @@ class MemberForm(forms.Form):
         field_org: Any = self.fields["org"]
         field_group: Any = self.fields["group"]
         field_org.queryset = orgs.filter(kind__in=MEMBER_ORG_KINDS).order_by("path")
-        field_group.queryset = orgs.filter(kind=OrgKind.GROUP).select_related("parent").order_by("path")
+        field_group.queryset = (
+            orgs.filter(kind=OrgKind.GROUP).select_related("parent").order_by("path")
+        )
         field_group.label_from_instance = lambda g: f"{g.parent.name} · {g.name}"
 
     @classmethod
@@ -118,8 +174,16 @@ class MemberForm(forms.Form):
         initial: dict[str, Any] = {
             name: getattr(member, name)
             for name in (
-                "gender", "ethnicity", "birth_date", "education", "joined_on",
-                "confirmed_on", "status", "is_mobile", "mobile_place", "position",
+                "gender",
+                "ethnicity",
+                "birth_date",
+                "education",
+                "joined_on",
+                "confirmed_on",
+                "status",
+                "is_mobile",
+                "mobile_place",
+                "position",
             )
         }
         initial.update(
@@ -159,3 +223,29 @@ class MemberForm(forms.Form):
             org_id=d["org"].pk if d.get("org") else None,
             group_id=d["group"].pk if d.get("group") else None,
         )
+
+
+class RosterUploadForm(forms.Form):
+    org = forms.ModelChoiceField(
+        label="导入到",
+        queryset=Org.objects.none(),
+        help_text="表中“所在党组织”空着的党员编入这里；填了的须是这个组织或它下面的组织",
+    )
+    file = forms.FileField(
+        label="名册文件（.xlsx）",
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["org"]
+        # Only orgs the person manages are offered; a forged choice fails validation.
+        field.queryset = orgs.exclude(kind=OrgKind.GROUP).order_by("path")
+        field.label_from_instance = lambda org: f"{org.name}（{org.code}）"
+        first_two = list(field.queryset[:2])
+        if len(first_two) == 1:  # a branch secretary: nothing to choose
+            field.initial, field.empty_label = first_two[0].pk, None

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import RegexValidator
 from django.core.files.storage import Storage, storages
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xianfeng.people.enums import Education, Gender, ImportStatus, MemberStatus
 from xianfeng.people.idcard import mask_id, mask_phone
+
 
 def private_storage() -> Storage:
     return storages["private"]
@@ -28,9 +29,7 @@ username_validator = RegexValidator(
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(
-        self, username: str, password: str | None = None, **extra: Any
-    ) -> User:
+    def create_user(self, username: str, password: str | None = None, **extra: Any) -> User:
         user = self.model(username=username, **extra)
         if password:
             user.set_password(password)
@@ -77,7 +76,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # noqa: RUF012 - Django reads it as a class attribute
 
     class Meta:
         verbose_name = _("用户")
@@ -165,9 +164,7 @@ class Member(models.Model):
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True, default="汉族")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    education = models.CharField(
-        _("学历"), max_length=16, choices=Education.choices, blank=True
-    )
+    education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
     id_number = models.CharField(_("身份证号"), max_length=18, null=True, blank=True)
     joined_on = models.DateField(_("入党日期"), null=True, blank=True)
     confirmed_on = models.DateField(_("转正日期"), null=True, blank=True)

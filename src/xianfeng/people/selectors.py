@@ -53,7 +53,9 @@ def member_search(base: QuerySet[Member], filters: MemberFilters) -> QuerySet[Me
     viewer cannot recover a number digit by digit."""
     qs = base
     if filters.org is not None:
-        qs = qs.filter(org__path__gte=filters.org.path, org__path__lt=paths.upper_bound(filters.org.path))
+        qs = qs.filter(
+            org__path__gte=filters.org.path, org__path__lt=paths.upper_bound(filters.org.path)
+        )
     if filters.q:
         text = clean_text(filters.q)
         compact = clean_compact(filters.q).upper()

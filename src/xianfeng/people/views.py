@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xianfeng.common.errors import Refused
 from xianfeng.common.home import Panel
 from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.types import AuthedRequest
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of
@@ -30,6 +31,8 @@ from xianfeng.people.forms import (
 from xianfeng.people.selectors import (
     MemberFilters,
     get_member_for_user,
+)
+from xianfeng.people.selectors import (
     member_list as select_member_list,
 )
 from xianfeng.people.services.members import MemberInvalid
@@ -37,7 +40,9 @@ from xianfeng.people.services.members import MemberInvalid
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return reverse("common:home")
 
@@ -79,19 +84,21 @@ def register_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def me_view(request: HttpRequest) -> HttpResponse:
+def me_view(request: AuthedRequest) -> HttpResponse:
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_set_password(
-                actor=request.user, user=request.user, password=form.cleaned_data["password"]  # type: ignore[arg-type]
+                actor=request.user,
+                user=request.user,
+                password=form.cleaned_data["password"],
             )
         except Refused as exc:
             form.add_error("password", exc.message)
         else:
             from django.contrib.auth import update_session_auth_hash
 
-            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改")
             return redirect("people:me")
     member = getattr(request.user, "member", None)
@@ -126,7 +133,7 @@ def _filters(request: HttpRequest) -> tuple[MemberFilterForm, MemberFilters]:
 
 
 @login_required
-def member_list(request: HttpRequest) -> HttpResponse:
+def member_list(request: AuthedRequest) -> HttpResponse:
     _require_roster_viewer(request)
     form, filters = _filters(request)
     page = paginate(request, select_member_list(request.user, filters))
@@ -135,16 +142,18 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "query": query_without_page(request),
-        "can_add": bool(request.user.is_superuser or role_kinds_of(request.user) & ROSTER_MANAGE_ROLES),  # type: ignore[union-attr]
+        "can_add": bool(
+            request.user.is_superuser or role_kinds_of(request.user) & ROSTER_MANAGE_ROLES
+        ),
     }
     template = "people/member_list.html"
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         template += "#results"
     return render(request, template, context)
 
 
 @login_required
-def member_export(request: HttpRequest) -> HttpResponse:
+def member_export(request: AuthedRequest) -> HttpResponseBase:
     _require_roster_viewer(request)
     _form, filters = _filters(request)
     members = select_member_list(request.user, filters)
@@ -152,7 +161,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def member_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     member = get_member_for_user(request.user, pk)
     manage = can_manage_roster(request.user, member.org)
     return render(
@@ -176,7 +185,9 @@ def _member_form_page(request: HttpRequest, member: Any | None) -> HttpResponse:
                 member = services.member_create(actor=request.user, data=form.to_data())
                 messages.success(request, f"已添加党员 {member.user.name}")
             else:
-                member = services.member_update(actor=request.user, member=member, data=form.to_data())
+                member = services.member_update(
+                    actor=request.user, member=member, data=form.to_data()
+                )
                 messages.success(request, "已保存")
             return redirect("people:member_detail", pk=member.pk)
         except MemberInvalid as exc:
@@ -188,15 +199,15 @@ def _member_form_page(request: HttpRequest, member: Any | None) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_create(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_superuser or role_kinds_of(request.user) & ROSTER_MANAGE_ROLES):  # type: ignore[union-attr]
+def member_create(request: AuthedRequest) -> HttpResponse:
+    if not (request.user.is_superuser or role_kinds_of(request.user) & ROSTER_MANAGE_ROLES):
         raise PermissionDenied("您没有管理党员的权限")
     return _member_form_page(request, None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     member = get_member_for_user(request.user, pk)
     if not can_manage_roster(request.user, member.org):
         raise Http404("找不到该党员")
@@ -205,7 +216,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_set_password(request: HttpRequest, pk: int) -> HttpResponse:
+def member_set_password(request: AuthedRequest, pk: int) -> HttpResponse:
     member = get_member_for_user(request.user, pk)
     if not can_manage_roster(request.user, member.org):
         raise Http404("找不到该党员")
@@ -219,7 +230,7 @@ def member_set_password(request: HttpRequest, pk: int) -> HttpResponse:
         except Refused as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("people:member_detail", pk=member.pk)
 
 

@@ -7,6 +7,11 @@ from xianfeng.people.services.accounts import (
     user_set_password,
 )
 from xianfeng.people.services.members import member_create, member_update
+from xianfeng.people.services.roster import (
+    roster_import_commit,
+    roster_import_preview,
+    roster_import_rollback,
+)
 
 __all__ = [
     "api_token_issue",
@@ -14,5 +19,8 @@ __all__ = [
     "member_create",
     "member_update",
     "resident_register",
+    "roster_import_commit",
+    "roster_import_preview",
+    "roster_import_rollback",
     "user_set_password",
 ]

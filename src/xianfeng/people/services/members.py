@@ -40,13 +40,15 @@ class MemberInvalid(Refused):
 
 
 def _resolve_orgs(actor: Any, data: MemberData) -> tuple[Org, Org | None]:
-    org = Org.objects.filter(pk=data.org_id).first()
+    org = Org.objects.filter(pk=data.org_id).first() if data.org_id else None
     if org is None:
         raise MemberInvalid({"org_id": "请选择所在党组织"})
     if actor is not None and not can_manage_roster(actor, org):
         raise PermissionDenied("您不能管理该组织的党员")
     if org.kind not in MEMBER_ORG_KINDS:
-        raise MemberInvalid({"org_id": f"党员应编入党支部等组织，不能直接编入{org.get_kind_display()}"})
+        raise MemberInvalid(
+            {"org_id": f"党员应编入党支部等组织，不能直接编入{org.get_kind_display()}"}
+        )
     group = None
     if data.group_id:
         group = Org.objects.filter(pk=data.group_id, parent=org, kind=OrgKind.GROUP).first()

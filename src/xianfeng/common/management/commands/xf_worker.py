@@ -48,7 +48,13 @@ class Command(BaseCommand):
                 worker.configure_signals()
                 worker.run()
             else:
-                rq_args = [*queues.split(","), "--with-scheduler"]
+                # django-tasks-rq needs its own Job class to call our tasks.
+                rq_args = [
+                    *queues.split(","),
+                    "--with-scheduler",
+                    "--job-class",
+                    "django_tasks_rq.Job",
+                ]
                 if batch:
                     rq_args.append("--burst")
                 call_command("rqworker", *rq_args)

@@ -1,0 +1,57 @@
+# 先锋 xianfeng — `make run` starts everything, `make test` checks everything.
+# Both set up what they need on a fresh machine (virtual environment, Python and npm
+# packages, front-end files); nothing needs installing by hand.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+
+.PHONY: run test setup lint fmt migrate seed static clean-var help
+
+help:
+	@echo "make run    启动完整系统（网站 + 任务进程 + 演示数据）于 http://127.0.0.1:8000/"
+	@echo "make test   运行全部检查与测试（SQLite、PostgreSQL、浏览器）"
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(VENV)/bin/uv || $(VENV)/bin/pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv sync --locked --quiet
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+build/vendor/.built: node_modules/.installed scripts/build_vendor.py
+	$(PYTHON) scripts/build_vendor.py
+	@touch $@
+
+setup: $(VENV)/.synced build/vendor/.built
+
+migrate: setup
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+static: setup
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+
+run: seed static
+	$(PY) manage.py serve
+
+test: setup
+	./scripts/test.sh
+
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
+
+fmt: setup
+	$(VENV)/bin/ruff check --fix src tests benchmarks scripts
+	$(VENV)/bin/ruff format src tests benchmarks scripts
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,54 @@
+"""`manage.py seed_demo`: write the demo county 青山县 into an empty database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
+
+from xianfeng.orgs.models import Org
+from xianfeng.people import demo
+from xianfeng.people.models import User
+
+
+class Command(BaseCommand):
+    help = "写入演示县“青山县”：党组织、党员和几个固定的演示账号（只写入空数据库）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=demo.DEFAULT_MEMBERS,
+            help=f"党员人数（含演示账号中的党员），默认 {demo.DEFAULT_MEMBERS}",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="数据库中已有党组织时什么也不做（make run 使用）",
+        )
+
+    def handle(self, *args: Any, members: int, if_empty: bool, **options: Any) -> None:
+        if Org.objects.exists():
+            if if_empty:
+                self.stdout.write("数据库中已有党组织，未写入演示数据。")
+                return
+            raise CommandError(
+                "数据库中已有党组织；演示数据只能写入空数据库（或加 --if-empty 跳过）。"
+            )
+        if members < demo.PERSONA_MEMBERS:
+            raise CommandError(f"--members 至少为 {demo.PERSONA_MEMBERS}（演示账号中的党员）。")
+        taken = User.objects.filter(
+            Q(username__in=[p.username for p in demo.PERSONAS])
+            | Q(phone__in=[p.phone for p in demo.PERSONAS])
+        ).values_list("username", flat=True)
+        if taken:
+            raise CommandError(f"演示账号的用户名或手机号已被占用：{'、'.join(taken)}")
+        report = demo.seed_county(members=members)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已写入{demo.COUNTY}：党组织 {report.orgs} 个，党员 {report.members} 名，"
+                f"用户 {report.users} 个，角色 {report.roles} 个，用时 {report.seconds:.1f} 秒。"
+            )
+        )
+        self.stdout.write(demo.persona_table())

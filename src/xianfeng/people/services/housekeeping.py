@@ -1,0 +1,34 @@
+"""Deleting what should not be kept: stale roster uploads, expired API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from xianfeng.people.enums import ImportStatus
+from xianfeng.people.models import ApiToken, RosterImport
+
+PREVIEW_DAYS = 7
+
+
+def roster_previews_prune(*, days: int = PREVIEW_DAYS) -> int:
+    """Previews not committed within `days`: the file (names and ID numbers) and the row go."""
+    stale = RosterImport.objects.filter(
+        status=ImportStatus.PREVIEWED, created_at__lt=timezone.now() - timedelta(days=days)
+    )
+    count = 0
+    for batch in stale:
+        with transaction.atomic():
+            name = batch.file.name
+            batch.delete()
+            if name:
+                transaction.on_commit(lambda n=name, s=batch.file.storage: s.delete(n))  # type: ignore[misc]
+        count += 1
+    return count
+
+
+def api_tokens_prune() -> int:
+    deleted, _ = ApiToken.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,13 @@
+"""Background jobs of the people app (thin: call a service)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from xianfeng.people.services.housekeeping import api_tokens_prune, roster_previews_prune
+
+
+@task()
+def prune_people_data() -> dict[str, int]:
+    """Delete roster previews never committed (they hold ID numbers) and expired tokens."""
+    return {"previews": roster_previews_prune(), "tokens": api_tokens_prune()}

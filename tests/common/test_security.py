@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+INLINE_STYLE = re.compile(r"\sstyle\s*=|<style", re.I)
+
+
+def pages(county):
+    return [
+        reverse("common:home"),
+        reverse("people:member_list"),
+        reverse("people:member_detail", args=[county.member_a1.pk]),
+        reverse("people:member_create"),
+        reverse("people:member_edit", args=[county.member_a1.pk]),
+        reverse("people:me"),
+        reverse("orgs:tree"),
+        reverse("orgs:detail", args=["A1"]),
+    ]
+
+
+def test_pages_carry_a_strict_csp_and_no_inline_code(client, county):
+    client.force_login(county.county_admin)
+    for url in pages(county):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        csp = response["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, url
+        html = response.content.decode()
+        assert not INLINE_SCRIPT.search(html), url
+        assert not INLINE_HANDLER.search(html), url
+        assert not INLINE_STYLE.search(html), url
+
+
+def test_login_page_has_security_headers(client):
+    response = client.get(reverse("people:login"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_user_text_is_escaped(client, county):
+    user = county.member_a1.user
+    user.name = "<script>alert(1)</script>"
+    user.save()
+    client.force_login(county.secretary_a1)
+    html = client.get(reverse("people:member_list")).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_private_uploads_have_no_url(settings):
+    from django.core.files.storage import storages
+
+    assert not str(storages["private"].location).startswith(str(settings.MEDIA_ROOT))
