@@ -6,6 +6,7 @@ worker); each production backend is switched on by an XF_ variable (see README).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -106,7 +107,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0 if TESTING else _db["CONN_MAX_AGE"]
     # A file, not the in-memory default: threads in the tests (the live server, a
     # worker's heartbeat) then lock and wait the way production does.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test-xianfeng.sqlite3")}
+    # One file per run (the pid), so two test runs on one machine do not share it.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-xianfeng-{os.getpid()}.sqlite3")}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
 DATABASES = {"default": _db}
@@ -207,14 +209,48 @@ STATICFILES_DIRS = [("vendor", VENDOR_DIR)]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("XF_MEDIA_ROOT", str(VAR_DIR / "media")))
 PRIVATE_ROOT = Path(env_str("XF_PRIVATE_ROOT", str(VAR_DIR / "private")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Files no URL may reach (roster uploads with ID numbers); read only through views
-    # that check permission.
-    "private": {
+STORAGE = env_choice("XF_STORAGE", "local", ("local", "s3"))
+if STORAGE == "s3":
+    _s3 = {
+        "bucket_name": env_str("XF_S3_BUCKET", "xianfeng"),
+        "endpoint_url": env_str("XF_S3_ENDPOINT_URL", "") or None,
+        "region_name": env_str("XF_S3_REGION", "") or None,
+        "access_key": env_str("XF_S3_ACCESS_KEY", "") or None,
+        "secret_key": env_str("XF_S3_SECRET_KEY", "") or None,
+        "addressing_style": env_choice("XF_S3_ADDRESSING", "path", ("path", "virtual")),
+        "file_overwrite": False,
+    }
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        # Public media (HLS segments, posters) through the CDN domain when one is set.
+        "OPTIONS": {
+            **_s3,
+            "location": "media",
+            "custom_domain": env_str("XF_S3_CUSTOM_DOMAIN", "") or None,
+            "querystring_auth": False,
+            "default_acl": None,
+        },
+    }
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "private",
+            "querystring_auth": True,
+            "default_acl": "private",
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_ROOT), "base_url": None},
-    },
+    }
+STORAGES = {
+    "default": _media_storage,
+    # Files no URL may reach (roster uploads with ID numbers); read only through views
+    # that check permission.
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -225,7 +261,7 @@ STORAGES = {
 }
 # Media on the local disk is served by Django itself (the embedded setup) unless nginx
 # is put in front (docs/deploy.md) or the media lives in an object store.
-SERVE_LOCAL_MEDIA = env_bool("XF_SERVE_MEDIA", True)
+SERVE_LOCAL_MEDIA = STORAGE == "local" and env_bool("XF_SERVE_MEDIA", True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)

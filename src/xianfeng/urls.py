@@ -1,7 +1,6 @@
 from django.conf import settings
-from django.urls import URLPattern, URLResolver
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.static import serve
 
 from xianfeng.api import api

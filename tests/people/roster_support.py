@@ -59,7 +59,9 @@ def workbook_bytes(
 
 def roster_bytes(rows: Sequence[dict[str, Any]], headers: Sequence[str] = HEADERS) -> bytes:
     """A plain roster: the export's headers, one dict per person (missing keys empty)."""
-    return workbook_bytes({"党员名册": [list(headers), *[[r.get(h) for h in headers] for r in rows]]})
+    return workbook_bytes(
+        {"党员名册": [list(headers), *[[r.get(h) for h in headers] for r in rows]]}
+    )
 
 
 def upload(data: bytes, name: str = "名册.xlsx") -> SimpleUploadedFile:

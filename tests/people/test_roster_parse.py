@@ -235,7 +235,12 @@ def test_rows_from_several_sheets_and_duplicates_across_them(county):
         ("西街", 2, "李四", "西街社区党支部"),
     ]
     assert parsed.errors == [
-        {"sheet": "西街", "row": 2, "column": "手机号", "message": "手机号与工作表“东街”第 2 行重复"}
+        {
+            "sheet": "西街",
+            "row": 2,
+            "column": "手机号",
+            "message": "手机号与工作表“东街”第 2 行重复",
+        }
     ]
 
 
@@ -246,14 +251,60 @@ def test_clean_row_reads_into_exact_values(county):
             "名册": [
                 ["青山县城关镇东街社区党员花名册"],
                 ["填报日期：2025年1月"],
-                ["序号", "姓　名", "出生年月", "公民身份号码*", "手机", "入党时间", "转正时间",
-                 "文化程度", "人员类别", "是否流动党员", "外出地点", "党支部", "党小组", "职务",
-                 "民族", "备注"],  # fmt: skip
-                [1, "赵　六", "1990年3月", with_x.lower(), 13812340007, 20100701,
-                 datetime.datetime(2011, 7, 1), "大专", "正式", "√", "广东省 深圳市",
-                 "第一党小组", None, "宣传委员", "回族", "调入"],  # fmt: skip
-                [2, "Ali Hasan", "1991-04-02", id_number(D(1991, 4, 2), 2), None, "2024-09-01",
-                 None, "硕士", None, "N", None, "A1", "第一党小组", None, None, None],  # fmt: skip
+                [
+                    "序号",
+                    "姓　名",
+                    "出生年月",
+                    "公民身份号码*",
+                    "手机",
+                    "入党时间",
+                    "转正时间",
+                    "文化程度",
+                    "人员类别",
+                    "是否流动党员",
+                    "外出地点",
+                    "党支部",
+                    "党小组",
+                    "职务",
+                    "民族",
+                    "备注",
+                ],
+                [
+                    1,
+                    "赵　六",
+                    "1990年3月",
+                    with_x.lower(),
+                    13812340007,
+                    20100701,
+                    datetime.datetime(2011, 7, 1),
+                    "大专",
+                    "正式",
+                    "√",
+                    "广东省 深圳市",
+                    "第一党小组",
+                    None,
+                    "宣传委员",
+                    "回族",
+                    "调入",
+                ],
+                [
+                    2,
+                    "Ali Hasan",
+                    "1991-04-02",
+                    id_number(D(1991, 4, 2), 2),
+                    None,
+                    "2024-09-01",
+                    None,
+                    "硕士",
+                    None,
+                    "N",
+                    None,
+                    "A1",
+                    "第一党小组",
+                    None,
+                    None,
+                    None,
+                ],
             ]
         },
         merges={"名册": ["A1:P1"]},
@@ -332,7 +383,12 @@ def test_org_resolution_inside_the_target_subtree(county):
 
 def test_party_group_in_the_org_column_means_its_branch(county):
     data = workbook_bytes(
-        {"名册": [["姓名", "身份证号", "所在支部"], ["甲", id_number(D(1980, 1, 1), 1), "第一党小组"]]}
+        {
+            "名册": [
+                ["姓名", "身份证号", "所在支部"],
+                ["甲", id_number(D(1980, 1, 1), 1), "第一党小组"],
+            ]
+        }
     )
     (row,) = read(data, county.branch_a1).rows
     assert (row.data.org_id, row.data.group_id) == (county.branch_a1.pk, county.group_a1.pk)
@@ -340,7 +396,9 @@ def test_party_group_in_the_org_column_means_its_branch(county):
 
 
 def test_empty_org_cell_needs_a_target_members_can_belong_to(county):
-    data = workbook_bytes({"名册": [["姓名", "身份证号", "性别"], ["甲", id_number(D(1980, 1, 1), 1), "男"]]})
+    data = workbook_bytes(
+        {"名册": [["姓名", "身份证号", "性别"], ["甲", id_number(D(1980, 1, 1), 1), "男"]]}
+    )
     parsed = read(data, county.group_a1)
     assert parsed.errors == [
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -16,12 +17,12 @@ from tests.people.roster_support import (
     workbook_bytes,
 )
 from xianfeng.audit.models import AuditLog
-from xianfeng.common.errors import Refused
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.people import services
+from xianfeng.people.checks import MemberData
 from xianfeng.people.enums import ImportStatus
 from xianfeng.people.models import Member, RosterImport, User
-from xianfeng.people.roster import MSG_ID_NUMBER_CELL
+from xianfeng.people.roster import MSG_ID_NUMBER_CELL, read_roster
 
 pytestmark = pytest.mark.django_db
 
@@ -55,30 +56,57 @@ def messy_workbook(county) -> bytes:
         [],
         HEADER,
         # 4: full-width digits and spaces, every column clean
-        row(seq=1, name="张　三", gender="男", ethnicity="汉族", birth="1985-06-15",
-            education="本科", phone="１３８ １２３４ ５６７８", id=zhang, joined="2010-07-01",
-            confirmed="2011/7/1", status="正式党员", mobile="否", org="东街社区党支部",
-            group="第一党小组", position="组织委员"),
+        row(
+            seq=1,
+            name="张　三",
+            gender="男",
+            ethnicity="汉族",
+            birth="1985-06-15",
+            education="本科",
+            phone="１３８ １２３４ ５６７８",
+            id=zhang,
+            joined="2010-07-01",
+            confirmed="2011/7/1",
+            status="正式党员",
+            mobile="否",
+            org="东街社区党支部",
+            group="第一党小组",
+            position="组织委员",
+        ),
         # 5: Excel turned the ID into a number
         row(seq=2, name="李四", id=110105199003071000, joined="2020.7.1"),
         # 6: ... or into scientific notation text
         row(seq=3, name="王五", id="1.10105E+17", joined="2020年7月1日"),
         # 7: compact, real date cell, 出生年月 agreeing with a lower-case-x ID: all fine
-        row(seq=4, name="赵六", birth="1990年3月", id=id_number_ending_x(D(1990, 3, 7)).lower(),
-            joined=20100701, confirmed=datetime.datetime(2011, 7, 1), phone=13812340007),
+        row(
+            seq=4,
+            name="赵六",
+            birth="1990年3月",
+            id=id_number_ending_x(D(1990, 3, 7)).lower(),
+            joined=20100701,
+            confirmed=datetime.datetime(2011, 7, 1),
+            phone=13812340007,
+        ),
         # 8: a serial date; an org that is not under the town
-        row(seq=5, name="钱七", id=id_number(D(1980, 1, 2), 13), joined=44013,
-            org="南街社区党支部"),
+        row(
+            seq=5, name="钱七", id=id_number(D(1980, 1, 2), 13), joined=44013, org="南街社区党支部"
+        ),
         # 9: two party groups share the name
         row(seq=6, name="孙八", id=id_number(D(1980, 1, 3), 15), org="第二党小组"),
         # 10: phone repeated from row 4
         row(seq=7, name="周九", id=id_number(D(1980, 1, 4), 17), phone="13812345678"),
         # 11: a bare year; a date that does not exist
-        row(seq=8, name="吴十", id=id_number(D(1980, 1, 5), 19), joined=2020,
-            confirmed="2021-02-30"),
+        row(
+            seq=8, name="吴十", id=id_number(D(1980, 1, 5), 19), joined=2020, confirmed="2021-02-30"
+        ),
         # 12: month only where a day is needed; 出生年月 not matching the ID
-        row(seq=9, name="郑十一", id=id_number(D(1985, 5, 1), 21), birth="1990年3月",
-            joined="1990-03"),
+        row(
+            seq=9,
+            name="郑十一",
+            id=id_number(D(1985, 5, 1), 21),
+            birth="1990年3月",
+            joined="1990-03",
+        ),
         # 13: unreadable date
         row(seq=10, name="冯十二", id=id_number(D(1980, 1, 6), 23), joined="去年七月"),
         # 14: blank except the serial number column: skipped
@@ -86,14 +114,26 @@ def messy_workbook(county) -> bytes:
         # 15: phone already registered
         row(seq=12, name="陈十三", id=id_number(D(1980, 1, 7), 25), phone=taken_phone),
         # 16: mobile without a place; probationary with a confirmation date
-        row(seq=13, name="褚十四", id=id_number(D(1980, 1, 8), 27), mobile="是",
-            status="预备党员", joined="2024-07-01", confirmed="2025-07-01"),
+        row(
+            seq=13,
+            name="褚十四",
+            id=id_number(D(1980, 1, 8), 27),
+            mobile="是",
+            status="预备党员",
+            joined="2024-07-01",
+            confirmed="2025-07-01",
+        ),
         # 17: joined at 15; unknown education; gender against the ID
-        row(seq=14, name="卫十五", id=id_number(D(2000, 1, 1), 29), joined="2015-07-01",
-            education="大学", gender="女"),
+        row(
+            seq=14,
+            name="卫十五",
+            id=id_number(D(2000, 1, 1), 29),
+            joined="2015-07-01",
+            education="大学",
+            gender="女",
+        ),
         # 18: a date in the future; a wrong check digit
-        row(seq=15, name="蒋十六", id=id_number(D(1980, 1, 9), 31)[:17] + "0",
-            joined="2099-01-01"),
+        row(seq=15, name="蒋十六", id=id_number(D(1980, 1, 9), 31)[:17] + "0", joined="2099-01-01"),
         # 19: ID repeated from row 4
         row(seq=16, name="沈十七", id=zhang),
         # 20: ID already in the registry; "+86" phone is fine
@@ -115,9 +155,7 @@ def groups_named_alike(county):
     OrgFactory(code="A2G2", name="第二党小组", kind=OrgKind.GROUP, parent=county.branch_a2)
 
 
-def test_preview_messy_workbook_lists_each_problem_and_writes_no_member(
-    county, groups_named_alike
-):
+def test_preview_messy_workbook_lists_each_problem_and_writes_no_member(county, groups_named_alike):
     users, members = User.objects.count(), Member.objects.count()
     batch = services.roster_import_preview(
         actor=county.town_a_admin, org=county.town_a, upload=upload(messy_workbook(county))
@@ -140,7 +178,8 @@ def test_preview_messy_workbook_lists_each_problem_and_writes_no_member(
          "message": "只填了年月“1990-03”，请填写完整日期，如 1990-03-01"},
         {"sheet": s, "row": 13, "column": "入党时间",
          "message": "看不懂的日期“去年七月”，请写成 2020-07-01 这样的格式"},
-        {"sheet": s, "row": 15, "column": "联系电话", "message": "该手机号已被系统中的其他用户使用"},
+        {"sheet": s, "row": 15, "column": "联系电话",
+         "message": "该手机号已被系统中的其他用户使用"},
         {"sheet": s, "row": 16, "column": "转正时间", "message": "预备党员不应有转正日期"},
         {"sheet": s, "row": 16, "column": "外出地点", "message": "流动党员请填写流动去向"},
         {"sheet": s, "row": 17, "column": "性别", "message": "性别与身份证号不一致"},
@@ -171,3 +210,38 @@ def test_preview_of_someone_elses_org_is_denied(county):
             actor=county.secretary_a1, org=county.branch_b1, upload=upload(messy_workbook(county))
         )
     assert RosterImport.objects.count() == 0
+
+
+def test_messy_workbook_rows_without_problems_read_exactly(county, groups_named_alike):
+    parsed = read_roster(
+        io.BytesIO(messy_workbook(county)), org=county.town_a, max_rows=100, today=D(2025, 3, 1)
+    )
+    by_row = {r.row: r.data for r in parsed.rows}
+    assert sorted(by_row) == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 21]
+    assert by_row[4] == MemberData(
+        name="张三",
+        phone="13812345678",
+        id_number=id_number(D(1985, 6, 15), 11),
+        gender="M",
+        birth_date=D(1985, 6, 15),
+        education="bachelor",
+        joined_on=D(2010, 7, 1),
+        confirmed_on=D(2011, 7, 1),
+        status="full",
+        position="组织委员",
+        org_id=county.branch_a1.pk,
+        group_id=county.group_a1.pk,
+    )
+    assert by_row[7] == MemberData(
+        name="赵六",
+        phone="13812340007",
+        id_number=id_number_ending_x(D(1990, 3, 7)),
+        gender="M",
+        birth_date=D(1990, 3, 7),
+        joined_on=D(2010, 7, 1),
+        confirmed_on=D(2011, 7, 1),
+        status="full",
+        org_id=county.town_a.pk,  # the org cell is empty: the import's target
+    )
+    assert by_row[8].joined_on == D(2020, 7, 1)  # Excel serial 44013
+    assert by_row[20].phone == "13912340000"  # "+86 139 1234 0000"

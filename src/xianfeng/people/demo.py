@@ -16,7 +16,7 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any
 
@@ -329,7 +329,6 @@ class SeedReport:
     members: int
     roles: int
     seconds: float = 0.0
-    counts_by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -643,12 +642,8 @@ def plan_county(
             person = draw.person(
                 branch, username=persona.username, gender=persona.gender, born=persona.born
             )
-            person.name, person.phone, person.position = (
-                persona.name,
-                persona.phone,
-                persona.position,
-            )
-            person.persona = True
+            person.name, person.phone = persona.name, persona.phone
+            person.position, person.persona = persona.position, True
             crowd.append(person)
         crowd += [draw.person(branch) for _ in range(count)]
         held = {p.position for p in crowd if p.position}
@@ -693,7 +688,6 @@ def seed_county(
     # One Argon2 hash for every persona: their password is published, so separate salts
     # would protect nothing, and each hash costs a quarter of a second here.
     persona_hash = make_password(PASSWORD, hasher="argon2")
-    personas = {p.username: p for p in PERSONAS}
     with transaction.atomic():
         orgs = org_tree_bulk_create(actor=None, specs=plan.orgs)
         org_id = {code: org.pk for code, org in orgs.items()}
@@ -750,15 +744,11 @@ def seed_county(
             for username, code, kind in plan.roles
         ]
         Role.objects.bulk_create(roles, batch_size=BATCH)
-        kinds: dict[str, int] = {}
-        for spec in plan.orgs:
-            kinds[spec.kind] = kinds.get(spec.kind, 0) + 1
         report = SeedReport(
             orgs=len(orgs),
             users=len(users),
             members=len(rows),
             roles=len(roles),
-            counts_by_kind=kinds,
         )
         audit_log(
             actor=None,
@@ -766,7 +756,7 @@ def seed_county(
             obj=orgs[ROOT],
             org=orgs[ROOT],
             data={"orgs": report.orgs, "users": report.users, "members": report.members,
-                  "roles": report.roles, "personas": sorted(personas)},
+                  "roles": report.roles, "personas": [p.username for p in PERSONAS]},
         )  # fmt: skip
     return replace(report, seconds=time.perf_counter() - started)
 

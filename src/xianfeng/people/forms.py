@@ -245,7 +245,12 @@ class RosterUploadForm(forms.Form):
         field: Any = self.fields["org"]
         # Only orgs the person manages are offered; a forged choice fails validation.
         field.queryset = orgs.exclude(kind=OrgKind.GROUP).order_by("path")
-        field.label_from_instance = lambda org: f"{org.name}（{org.code}）"
-        first_two = list(field.queryset[:2])
-        if len(first_two) == 1:  # a branch secretary: nothing to choose
-            field.initial, field.empty_label = first_two[0].pk, None
+        # The options are read once (a Select iterates its choices more than once).
+        choices: list[tuple[Any, str]] = [
+            (org.pk, f"{org.name}（{org.code}）") for org in field.queryset
+        ]
+        if len(choices) == 1:  # a branch secretary: nothing to choose
+            field.initial = choices[0][0]
+        else:
+            choices.insert(0, ("", "请选择"))
+        field.widget.choices = choices

@@ -15,7 +15,7 @@ import io
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,15 +161,15 @@ class RosterRow:
 
     @property
     def gender_display(self) -> str:
-        return Gender(self.data.gender).label if self.data.gender else ""
+        return str(Gender(self.data.gender).label) if self.data.gender else ""
 
     @property
     def status_display(self) -> str:
-        return MemberStatus(self.data.status).label if self.data.status else ""
+        return str(MemberStatus(self.data.status).label) if self.data.status else ""
 
     @property
     def education_display(self) -> str:
-        return Education(self.data.education).label if self.data.education else ""
+        return str(Education(self.data.education).label) if self.data.education else ""
 
 
 @dataclass
@@ -357,7 +357,7 @@ def read_id_number(value: Any) -> tuple[str, str]:
     return (text, "") if problem is None else ("", problem)
 
 
-def _read_choice(value: Any, choices: dict[str, str], message: str) -> tuple[str, str]:
+def _read_choice(value: Any, choices: Mapping[str, str], message: str) -> tuple[str, str]:
     text = clean_compact(_cell_text(value))
     if not text:
         return "", ""
@@ -495,7 +495,10 @@ class OrgIndex:
                 )
                 return
             text = pending.org_text
-            if text and clean_name(text) != clean_name(node.name) and self.code(text) != node:
+            same = (
+                clean_name(text) == clean_name(node.name) or self.code(clean_compact(text)) == node
+            )
+            if text and not same:
                 problems["org"] = (
                     f"组织代码“{node.code}”是“{node.name}”，与所在党组织“{text}”不一致"
                 )
@@ -702,8 +705,8 @@ def _find_taken(pendings: list[_Pending]) -> None:
         taken_phones.update(phone for phone in found if phone)
     taken_ids: set[str] = set()
     for chunk in _chunks(ids):
-        found = Member.objects.filter(id_number__in=chunk).values_list("id_number", flat=True)
-        taken_ids.update(number for number in found if number)
+        numbers = Member.objects.filter(id_number__in=chunk).values_list("id_number", flat=True)
+        taken_ids.update(number for number in numbers if number)
     for pending in pendings:
         if pending.data.phone in taken_phones and "phone" not in pending.problems:
             pending.problems["phone"] = "该手机号已被系统中的其他用户使用"

@@ -69,7 +69,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_commit": batch.status == ImportStatus.PREVIEWED and not batch.errors,
     }
     if batch.status == ImportStatus.PREVIEWED:
-        context["sample"] = roster_sample(batch, limit=SAMPLE_ROWS)
+        sample = roster_sample(batch, limit=SAMPLE_ROWS)
+        context["sample"] = sample
+        context["sample_sheets"] = len({row.sheet for row in sample}) > 1
     elif batch.status == ImportStatus.COMMITTED:
         members = members_visible_to(request.user).filter(import_batch=batch)
         context["members"] = members.select_related("user", "org", "group").order_by("pk")[
@@ -105,7 +107,7 @@ def import_rollback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: HttpRequest) -> FileResponse:
     _require_manager(request)
     return FileResponse(
         io.BytesIO(roster_template()),

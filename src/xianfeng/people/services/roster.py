@@ -21,7 +21,7 @@ from xianfeng.orgs.models import Org, Role
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.enums import ImportStatus
 from xianfeng.people.models import Member, RosterImport, User
-from xianfeng.people.roster import read_roster
+from xianfeng.people.roster import RosterRow, read_roster
 from xianfeng.people.services.accounts import new_username
 from xianfeng.people.services.members import MEMBER_FIELDS
 
@@ -100,13 +100,16 @@ def roster_import_commit(*, actor: Any, batch: RosterImport) -> RosterImport:
     _check_status(batch, ImportStatus.PREVIEWED)
     if batch.errors:
         raise Refused(f"预览中还有 {len(batch.errors)} 处错误，请改正表格后重新上传")
-    with batch.file.open("rb") as handle:
-        parsed = read_roster(handle, org=batch.org, max_rows=settings.ROSTER_MAX_ROWS)
+    try:
+        with batch.file.open("rb") as handle:
+            parsed = read_roster(handle, org=batch.org, max_rows=settings.ROSTER_MAX_ROWS)
+    except FileNotFoundError as exc:
+        raise Refused("找不到这次上传的文件，请重新上传") from exc
     if parsed.errors:
         # Someone registered a number since the preview: show it there, create nobody.
-        recorded = RosterImport.objects.filter(
-            pk=batch.pk, status=ImportStatus.PREVIEWED
-        ).update(errors=parsed.errors, row_count=parsed.row_count)
+        recorded = RosterImport.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
+            errors=parsed.errors, row_count=parsed.row_count
+        )
         if not recorded:  # committed meanwhile: its own members are what "took" the numbers
             raise Refused(STATUS_REFUSALS[ImportStatus.COMMITTED])
         batch.errors, batch.row_count = parsed.errors, parsed.row_count
@@ -141,7 +144,7 @@ def roster_import_commit(*, actor: Any, batch: RosterImport) -> RosterImport:
             members = [
                 Member(
                     user=user,
-                    org_id=row.data.org_id,
+                    org_id=_org_id(row),
                     group_id=row.data.group_id,
                     id_number=row.data.id_number or None,
                     import_batch=batch,
@@ -167,6 +170,12 @@ def roster_import_commit(*, actor: Any, batch: RosterImport) -> RosterImport:
         len(users),
     )
     return batch
+
+
+def _org_id(row: RosterRow) -> int:
+    if row.data.org_id is None:  # read_roster reports a row without an org as an error
+        raise Refused(f"第 {row.row} 行没有所在党组织")
+    return row.data.org_id
 
 
 def _names(users: Any) -> str:

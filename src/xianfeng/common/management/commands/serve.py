@@ -96,10 +96,6 @@ def worker_queue_sets() -> list[str]:
 
 
 def print_personas(out: Any) -> None:
-    try:
-        from xianfeng.people.demo import PASSWORD, PERSONAS
-    except ImportError:  # pragma: no cover - the demo module is part of the project
-        return
-    out.write(f"演示账号（密码均为 {PASSWORD}）：")
-    for persona in PERSONAS:
-        out.write(f"  {persona.username:<14} {persona.phone}  {persona.title}（{persona.place}）")
+    from xianfeng.people.demo import persona_table
+
+    out.write(persona_table())
