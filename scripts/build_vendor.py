@@ -16,6 +16,8 @@ OUT = ROOT / "build" / "vendor"
 # package -> (file inside the package, name under /static/vendor/)
 FILES: dict[str, list[tuple[str, str]]] = {
     "htmx.org": [("dist/htmx.min.js", "htmx.min.js")],
+    "hls.js": [("dist/hls.min.js", "hls.min.js")],
+    "tus-js-client": [("dist/tus.min.js", "tus.min.js")],
 }
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "xianfeng.audit",
     "xianfeng.orgs",
     "xianfeng.people",
+    "xianfeng.media",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,16 @@ STORAGES = {
 # Media on the local disk is served by Django itself (the embedded setup) unless nginx
 # is put in front (docs/deploy.md) or the media lives in an object store.
 SERVE_LOCAL_MEDIA = STORAGE == "local" and env_bool("XF_SERVE_MEDIA", True)
+# --- video -------------------------------------------------------------------------------------
+# ffmpeg: the binary bundled by the imageio-ffmpeg wheel unless XF_FFMPEG names another.
+FFMPEG = env_str("XF_FFMPEG", "")
+UPLOAD_DIR = Path(env_str("XF_UPLOAD_DIR", str(VAR_DIR / "uploads")))
+UPLOAD_MAX_BYTES = env_int("XF_UPLOAD_MAX_MB", 2048, minimum=1) * 1024 * 1024
+UPLOAD_EXPIRE_HOURS = env_int("XF_UPLOAD_EXPIRE_HOURS", 24, minimum=1)
+VIDEO_MIN_SECONDS = env_int("XF_VIDEO_MIN_SECONDS", 10, minimum=0)
+VIDEO_MAX_SECONDS = env_int("XF_VIDEO_MAX_MINUTES", 30, minimum=1) * 60
+HLS_SEGMENT_SECONDS = env_int("XF_HLS_SEGMENT_SECONDS", 6, minimum=2)
+TRANSCODE_THREADS = env_int("XF_TRANSCODE_THREADS", 0, minimum=0)  # 0: ffmpeg decides
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)

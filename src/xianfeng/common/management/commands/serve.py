@@ -91,7 +91,7 @@ class Command(BaseCommand):
 def worker_queue_sets() -> list[str]:
     """Which worker processes to start: XF_WORKER_QUEUES is a ';'-separated list of
     comma-separated queue sets, one process each."""
-    raw = env_str("XF_WORKER_QUEUES", "default")
+    raw = env_str("XF_WORKER_QUEUES", "default;media")
     return [part.strip() for part in raw.split(";") if part.strip()]
 
 
