@@ -85,3 +85,67 @@ def random_name(rng: random.Random) -> str:
     return rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(
         "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
     )
+
+
+def ready_video(owner, *, duration: float = 300.0, name: str = "课.mp4"):
+    """A Video row in the READY state with its file names set (no real files): for tests of
+    what happens around a lesson; the media pipeline has its own tests with real media."""
+    from django.utils import timezone
+
+    from xianfeng.media.enums import VideoStatus
+    from xianfeng.media.models import Video
+
+    video = Video.objects.create(
+        owner=owner,
+        original_name=name,
+        status=VideoStatus.READY,
+        duration=duration,
+        width=640,
+        height=360,
+        hls_master="videos/test/master.m3u8",
+        mp4="videos/test/video.mp4",
+        poster="videos/test/poster.jpg",
+        playable_at=timezone.now(),
+        ready_at=timezone.now(),
+        target_kind="lesson",
+    )
+    return video
+
+
+def published_lesson(
+    *,
+    org,
+    author,
+    title: str = "一节微党课",
+    duration: float = 300.0,
+    audience=None,
+    public=False,
+    **text,
+):
+    """A lesson that went through create → submit → publish by the services."""
+    from xianfeng.lessons import services
+    from xianfeng.lessons.models import Lesson
+
+    data = services.LessonData(title=title, speaker_name=text.pop("speaker_name", "主讲人"), **text)
+    publisher = _publisher()
+    lesson = services.lesson_create(actor=publisher, org=org, data=data)
+    Lesson.objects.filter(pk=lesson.pk).update(author=author)
+    video = ready_video(author, duration=duration)
+    video.target_id = str(lesson.pk)
+    video.save(update_fields=["target_id"])
+    Lesson.objects.filter(pk=lesson.pk).update(video=video)
+    lesson.refresh_from_db()
+    services.lesson_submit(actor=publisher, lesson=lesson)
+    return services.lesson_publish(
+        actor=publisher, lesson=lesson, audience=audience or org, public=public
+    )
+
+
+def _publisher():
+    """A superuser acting as the publisher (tests of publishing rights use real roles)."""
+    from xianfeng.people.models import User
+
+    user = User.objects.filter(username="lesson_publisher").first()
+    if user is None:
+        user = User.objects.create_superuser("lesson_publisher", "pass-word-123", name="发布人")
+    return user

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 
 from xianfeng.common.errors import Refused
@@ -39,7 +40,14 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese as UTF-8, not \\u escapes: a third of the bytes on a weak network."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="先锋 API",
     version="1",
     description="先锋党员教育平台的接口：组织、党员，以及后续的微党课、竞赛、三会一课。",
@@ -70,6 +78,9 @@ def _mount() -> None:
     api.add_router("/auth", auth_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/members", members_router)
+    from xianfeng.lessons.api import router as lessons_router
+
+    api.add_router("/lessons", lessons_router)
 
 
 _mount()

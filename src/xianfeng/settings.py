@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "xianfeng.orgs",
     "xianfeng.people",
     "xianfeng.media",
+    "xianfeng.moderation",
+    "xianfeng.lessons",
 ]
 
 MIDDLEWARE = [
@@ -166,7 +168,9 @@ RQ_QUEUES = {
 if TASKS_MODE == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
 elif TASKS_MODE == "immediate":
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+    }
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
 WORKER_STALE_SECONDS = env_int("XF_WORKER_STALE_SECONDS", 60, minimum=5)

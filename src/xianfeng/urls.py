@@ -12,6 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("xianfeng.common.urls")),
     path("", include("xianfeng.people.urls")),
     path("orgs/", include("xianfeng.orgs.urls")),
+    path("lessons/", include("xianfeng.lessons.urls")),
+    path("moderation/", include("xianfeng.moderation.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from xianfeng.lessons.enums import LessonState, TextStatus
+
+
+class Tag(models.Model):
+    """A topic tag (党章党规, 党史, 先进事迹 …)."""
+
+    slug = models.SlugField(_("标识"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=20, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("主题标签")
+        verbose_name_plural = _("主题标签")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Series(models.Model):
+    """A 专题: lessons grouped under one theme by an org."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("主办组织"), on_delete=models.PROTECT, related_name="series"
+    )
+    title = models.CharField(_("专题名称"), max_length=100)
+    description = models.TextField(_("简介"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("专题")
+        verbose_name_plural = _("专题")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(models.Model):
+    """A micro party lesson (微党课): 一事、一思、一议 around a short video or audio."""
+
+    title = models.CharField(_("标题"), max_length=80)
+    summary = models.CharField(_("简介"), max_length=200, blank=True)
+    story = models.TextField(_("一事（讲述的故事）"), blank=True)
+    reflection = models.TextField(_("一思（引发的思考）"), blank=True)
+    question = models.TextField(_("一议（讨论的问题）"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="lessons",
+    )
+    speaker = models.ForeignKey(
+        "people.Member",
+        verbose_name=_("主讲人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
+    speaker_name = models.CharField(_("主讲人姓名"), max_length=50)
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="lessons"
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("主题"), blank=True, related_name="lessons")
+    series = models.ForeignKey(
+        Series,
+        verbose_name=_("专题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
+    video = models.ForeignKey(
+        "media.Video",
+        verbose_name=_("音视频"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lessons",
+    )
+    duration = models.FloatField(_("时长（秒）"), default=0)
+    # Published to this org's subtree, or to everyone (residents and visitors too).
+    audience = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("发布范围"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audience_lessons",
+    )
+    is_public = models.BooleanField(_("公开"), default=False)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=LessonState.choices, default=LessonState.DRAFT
+    )
+    text_status = models.CharField(
+        _("文字审核"), max_length=16, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    flagged_words = models.JSONField(_("敏感词"), default=list, blank=True)
+    search_text = models.TextField(_("检索分词"), blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Counters, changed only with F() in services.
+    view_count = models.PositiveIntegerField(_("观看人数"), default=0)
+    completion_count = models.PositiveIntegerField(_("看完人数"), default=0)
+    like_count = models.PositiveIntegerField(_("点赞数"), default=0)
+    rating_count = models.PositiveIntegerField(_("评分人数"), default=0)
+    rating_sum = models.PositiveIntegerField(_("评分总和"), default=0)
+    comment_count = models.PositiveIntegerField(_("评论数"), default=0)
+    reflection_count = models.PositiveIntegerField(_("心得数"), default=0)
+    share_count = models.PositiveIntegerField(_("分享次数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("微党课")
+        verbose_name_plural = _("微党课")
+        indexes = [
+            models.Index(fields=["state", "-published_at"], name="lesson_feed_idx"),
+            models.Index(fields=["audience", "state"], name="lesson_audience_idx"),
+            models.Index(fields=["state", "-view_count"], name="lesson_popular_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def rating_average(self) -> float | None:
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
+
+
+class WatchProgress(models.Model):
+    """One person's watching of one lesson: the union of watched sections, never shrinking."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("观看人"),
+        on_delete=models.CASCADE,
+        related_name="watch_progress",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="progress"
+    )
+    # Sorted, non-overlapping [start, end] pairs in seconds (lessons/watch.py).
+    sections = models.JSONField(_("已看区间"), default=list)
+    covered = models.FloatField(_("已看秒数"), default=0)
+    position = models.FloatField(_("上次位置"), default=0)
+    reports = models.PositiveIntegerField(_("上报次数"), default=0)
+    completed_at = models.DateTimeField(_("看完时间"), null=True, blank=True)
+    started_at = models.DateTimeField(_("开始观看"), auto_now_add=True)
+    last_report_at = models.DateTimeField(_("最近上报"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("观看进度")
+        verbose_name_plural = _("观看进度")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="watch_once_per_person")
+        ]
+        indexes = [models.Index(fields=["lesson", "completed_at"], name="watch_lesson_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson}"
+
+
+class Reflection(models.Model):
+    """A 心得体会 on a lesson: at least 50 characters, one per person, seen by the branch."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作者"),
+        on_delete=models.CASCADE,
+        related_name="reflections",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="reflections"
+    )
+    # The author's branch when written: who may read it.
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField(_("心得"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    created_at = models.DateTimeField(_("发表时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("心得体会")
+        verbose_name_plural = _("心得体会")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="reflection_once_per_person")
+        ]
+        indexes = [models.Index(fields=["lesson", "org", "status"], name="reflection_lesson_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson}"
+
+
+class Comment(models.Model):
+    """Discussion under a lesson: top-level comments and one level of replies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作者"),
+        on_delete=models.CASCADE,
+        related_name="lesson_comments",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("回复"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+    )
+    text = models.CharField(_("内容"), max_length=500)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    created_at = models.DateTimeField(_("发表时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("评论")
+        verbose_name_plural = _("评论")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["lesson", "parent", "created_at"], name="comment_lesson_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class Rating(models.Model):
+    """One 1–5 rating per person per lesson; changing it updates the same row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评分人"),
+        on_delete=models.CASCADE,
+        related_name="lesson_ratings",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    score = models.PositiveSmallIntegerField(_("评分"))
+    created_at = models.DateTimeField(_("评分时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("评分")
+        verbose_name_plural = _("评分")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="rating_once_per_person"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson} · {self.score}"
+
+
+class Like(models.Model):
+    """One like per person per lesson."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("点赞人"),
+        on_delete=models.CASCADE,
+        related_name="lesson_likes",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="likes"
+    )
+    created_at = models.DateTimeField(_("点赞时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("点赞")
+        verbose_name_plural = _("点赞")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="like_once_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson}"
+
+
+class Share(models.Model):
+    """A share of a lesson (link or poster), counted for the lesson's reach."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("分享人"),
+        on_delete=models.CASCADE,
+        related_name="lesson_shares",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="shares"
+    )
+    channel = models.CharField(_("方式"), max_length=16, default="link")
+    created_at = models.DateTimeField(_("分享时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("分享")
+        verbose_name_plural = _("分享")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson}"

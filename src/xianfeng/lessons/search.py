@@ -1,0 +1,93 @@
+"""Chinese search over lessons: rjieba tokens, an FTS5 table on SQLite, a GIN-indexed
+tsvector expression on PostgreSQL (neither has a Chinese parser; both index our tokens).
+
+Indexing uses the search-engine cut (more, overlapping tokens, for recall); a query is cut
+precisely and every token must match (AND), so "党史 学习" finds lessons with both.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import rjieba
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+if TYPE_CHECKING:
+    from xianfeng.lessons.models import Lesson
+
+_WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
+FTS_TABLE = "lessons_lesson_fts"
+# Fixed statements: the table name is ours, every value a bound parameter.
+_FTS_DELETE = "DELETE FROM lessons_lesson_fts WHERE rowid = %s"
+_FTS_INSERT = "INSERT INTO lessons_lesson_fts (rowid, body) VALUES (%s, %s)"
+_FTS_MATCH = "SELECT rowid FROM lessons_lesson_fts WHERE lessons_lesson_fts MATCH %s"
+
+
+def tokens_for_index(*texts: str) -> str:
+    words: list[str] = []
+    for text in texts:
+        if text:
+            words.extend(t.lower() for t in rjieba.cut_for_search(text) if _WORD.search(t))
+    return " ".join(words)
+
+
+def tokens_for_query(text: str) -> list[str]:
+    seen: list[str] = []
+    for token in rjieba.cut(text or ""):
+        token = token.strip().lower()
+        if token and _WORD.search(token) and token not in seen:
+            seen.append(token)
+    return seen[:12]
+
+
+def lesson_text(lesson: Lesson) -> str:
+    return tokens_for_index(
+        lesson.title,
+        lesson.summary,
+        lesson.speaker_name,
+        lesson.story,
+        lesson.reflection,
+        lesson.question,
+    )
+
+
+def index_lesson(lesson: Lesson) -> None:
+    """Store the lesson's tokens (and, on SQLite, its FTS row). Call inside the service's
+    transaction."""
+    from xianfeng.lessons.models import Lesson as LessonModel
+
+    text = lesson_text(lesson)
+    LessonModel.objects.filter(pk=lesson.pk).update(search_text=text)
+    lesson.search_text = text
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(_FTS_DELETE, [lesson.pk])
+            cursor.execute(_FTS_INSERT, [lesson.pk, text])
+
+
+def unindex_lesson(lesson_id: int) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(_FTS_DELETE, [lesson_id])
+
+
+def filter_lessons(qs: QuerySet[Lesson], query: str) -> QuerySet[Lesson]:
+    """Lessons in `qs` matching every token of `query` (none when it has no words)."""
+    terms = tokens_for_query(query)
+    if not terms:
+        return qs.none()
+    if connection.vendor == "sqlite":
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        return qs.filter(pk__in=RawSQL(_FTS_MATCH, [match]))  # noqa: S611
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
+        return qs.extra(
+            where=["to_tsvector('simple', lessons_lesson.search_text) @@ to_tsquery('simple', %s)"],
+            params=[tsquery],
+        )
+    for term in terms:  # other databases: a plain scan
+        qs = qs.filter(search_text__contains=term)
+    return qs

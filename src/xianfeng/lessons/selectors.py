@@ -1,0 +1,243 @@
+"""Reads of lessons that decide who sees what: feeds, search, a lesson page, the branch view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from xianfeng.lessons import search
+from xianfeng.lessons.enums import LessonState, TextStatus
+from xianfeng.lessons.models import Comment, Lesson, Reflection, WatchProgress
+from xianfeng.lessons.rules import LESSON_MANAGE_ROLES
+from xianfeng.orgs import paths
+from xianfeng.orgs.enums import RoleKind
+from xianfeng.orgs.models import Org, subtree_q
+from xianfeng.orgs.selectors import role_root_paths, roles_of, scope_q
+from xianfeng.people.models import Member
+
+ALL_ROLES = frozenset(RoleKind.values)
+
+
+def member_of(user: Any) -> Member | None:
+    """The person's member record with its org, cached on the user for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_xf_member"):
+        user._xf_member = Member.objects.select_related("org").filter(user_id=user.pk).first()
+    member: Member | None = user._xf_member
+    return member
+
+
+def _audience_q(user: Any) -> Q:
+    """Published lessons whose audience reaches the person."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    query = Q(is_public=True)
+    if not getattr(user, "is_authenticated", False):
+        return query
+    reach: set[str] = set()
+    member = member_of(user)
+    if member is not None:
+        reach.update(paths.ancestor_paths(member.org.path))
+    for role in roles_of(user):
+        reach.update(paths.ancestor_paths(role.org.path))
+    if reach:
+        # Published to the person's org or to one above it.
+        query |= Q(audience__path__in=sorted(reach))
+    # Anything published inside a subtree where the person holds a role.
+    role_roots = role_root_paths(user, ALL_ROLES)
+    if role_roots:
+        query |= subtree_q(role_roots, field="audience__path")
+    return query
+
+
+def lessons_visible_to(user: Any) -> QuerySet[Lesson]:
+    """Published lessons the person may watch, their own lessons in any state, and the
+    unpublished ones of orgs they manage lessons for."""
+    published = Q(state=LessonState.PUBLISHED, text_status=TextStatus.VISIBLE) & _audience_q(user)
+    if not getattr(user, "is_authenticated", False):
+        return Lesson.objects.filter(published)
+    own = Q(author_id=user.pk)
+    managed = scope_q(user, LESSON_MANAGE_ROLES, field="org__path")
+    if getattr(user, "is_superuser", False):
+        return Lesson.objects.all()
+    return Lesson.objects.filter(published | own | managed)
+
+
+def published_lessons_for(user: Any) -> QuerySet[Lesson]:
+    """What feeds and search show: published, visible, reaching the person."""
+    return Lesson.objects.filter(
+        Q(state=LessonState.PUBLISHED, text_status=TextStatus.VISIBLE) & _audience_q(user)
+    )
+
+
+def get_lesson_for_user(user: Any, pk: int) -> Lesson:
+    lesson = (
+        lessons_visible_to(user)
+        .select_related("org", "video", "series", "speaker__user", "author", "audience")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if lesson is None:
+        raise Http404("找不到该微党课")
+    return lesson
+
+
+FEEDS = {
+    "latest": "最新",
+    "branch": "本支部",
+    "county": "全县",
+    "popular": "最热",
+}
+
+
+@dataclass(frozen=True)
+class FeedFilters:
+    feed: str = "latest"
+    q: str = ""
+    tag: str = ""
+    series: int | None = None
+
+
+def _county_root_path(user: Any) -> str | None:
+    member = member_of(user)
+    if member is not None:
+        return member.org.path[: paths.SEGMENT]
+    roles = roles_of(user)
+    return roles[0].org.path[: paths.SEGMENT] if roles else None
+
+
+def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson]:
+    """A feed of published lessons with what each card shows, in a fixed number of queries."""
+    qs = published_lessons_for(user)
+    member = member_of(user)
+    if filters.feed == "branch":
+        qs = qs.filter(org_id=member.org_id) if member is not None else qs.none()
+    elif filters.feed == "county":
+        root = _county_root_path(user)
+        qs = (
+            qs.filter(org__path__gte=root, org__path__lt=paths.upper_bound(root))
+            if root
+            else qs.filter(is_public=True)
+        )
+    if filters.tag:
+        qs = qs.filter(tags__slug=filters.tag)
+    if filters.series:
+        qs = qs.filter(series_id=filters.series)
+    if filters.q:
+        qs = search.filter_lessons(qs, filters.q)
+    order = (
+        ["-view_count", "-published_at", "-id"]
+        if filters.feed == "popular"
+        else ["-published_at", "-id"]
+    )
+    return qs.select_related("org", "video", "series").prefetch_related("tags").order_by(*order)
+
+
+def my_lessons(user: Any) -> QuerySet[Lesson]:
+    return (
+        Lesson.objects.filter(author_id=user.pk)
+        .select_related("org", "video")
+        .order_by("-created_at", "-id")
+    )
+
+
+def lessons_awaiting_publication(user: Any) -> QuerySet[Lesson]:
+    """Submitted lessons of the orgs the person publishes for."""
+    return (
+        Lesson.objects.filter(scope_q(user, LESSON_MANAGE_ROLES, field="org__path"))
+        .filter(state=LessonState.SUBMITTED)
+        .select_related("org", "video", "author")
+        .order_by("submitted_at", "id")
+    )
+
+
+def watch_history(user: Any) -> QuerySet[WatchProgress]:
+    return (
+        WatchProgress.objects.filter(user_id=user.pk, lesson__in=published_lessons_for(user))
+        .select_related("lesson", "lesson__video")
+        .order_by("-last_report_at", "-id")
+    )
+
+
+def progress_of(user: Any, lesson: Lesson) -> WatchProgress | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return WatchProgress.objects.filter(user_id=user.pk, lesson=lesson).first()
+
+
+def reflections_for(user: Any, lesson: Lesson) -> QuerySet[Reflection]:
+    """Reflections the person may read: those of their own branch, of the branches they
+    manage, and their own (also while held for review)."""
+    visible = Q(status=TextStatus.VISIBLE) & (
+        scope_q(user, LESSON_MANAGE_ROLES | {RoleKind.ORGANIZER}, field="org__path")
+        | Q(org_id=getattr(member_of(user), "org_id", -1))
+    )
+    own = Q(user_id=getattr(user, "pk", None))
+    return (
+        Reflection.objects.filter(lesson=lesson)
+        .filter(visible | own)
+        .select_related("user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def comments_for(user: Any, lesson: Lesson) -> QuerySet[Comment]:
+    """Top-level comments with their replies; held ones only for their author."""
+    shown = Q(status=TextStatus.VISIBLE) | Q(user_id=getattr(user, "pk", None))
+    replies = Comment.objects.filter(shown).select_related("user").order_by("created_at", "id")
+    return (
+        Comment.objects.filter(lesson=lesson, parent__isnull=True)
+        .filter(shown)
+        .select_related("user")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class ParticipationRow:
+    member: Member
+    status: str  # "completed", "watching", "not_started"
+    share: float
+    completed_at: Any
+
+
+PARTICIPATION_LABELS = {"completed": "已学完", "watching": "学习中", "not_started": "未开始"}
+
+
+def branch_participation(lesson: Lesson, branch: Org) -> list[ParticipationRow]:
+    """参学率: every member of the branch (and its groups) with how far they got."""
+    members = list(
+        Member.objects.filter(
+            org__path__gte=branch.path, org__path__lt=paths.upper_bound(branch.path)
+        )
+        .select_related("user", "group")
+        .order_by("group__name", "user__name", "pk")
+    )
+    progress = {
+        p.user_id: p
+        for p in WatchProgress.objects.filter(
+            lesson=lesson, user_id__in=[m.user_id for m in members]
+        )
+    }
+    duration = lesson.duration or 0
+    rows = []
+    for m in members:
+        p = progress.get(m.user_id)
+        if p is None:
+            rows.append(ParticipationRow(m, "not_started", 0.0, None))
+        else:
+            share = min(1.0, p.covered / duration) if duration else 0.0
+            rows.append(
+                ParticipationRow(
+                    m, "completed" if p.completed_at else "watching", share, p.completed_at
+                )
+            )
+    order = {"completed": 0, "watching": 1, "not_started": 2}
+    rows.sort(key=lambda r: (order[r.status], -r.share))
+    return rows

@@ -1,0 +1,536 @@
+"""Writes of the lessons app: creating and publishing lessons, watching, 议 and 评."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xianfeng.audit.services import audit_log
+from xianfeng.common.errors import Refused
+from xianfeng.lessons import search, watch
+from xianfeng.lessons.enums import (
+    COMPLETION_SHARE,
+    LESSON_TRANSITIONS,
+    REFLECTION_MIN_CHARS,
+    LessonState,
+    TextStatus,
+)
+from xianfeng.lessons.models import (
+    Comment,
+    Lesson,
+    Like,
+    Rating,
+    Reflection,
+    Series,
+    Share,
+    Tag,
+    WatchProgress,
+)
+from xianfeng.lessons.rules import can_edit_lesson, can_manage_lessons, can_publish_to
+from xianfeng.lessons.selectors import lessons_visible_to, member_of, published_lessons_for
+from xianfeng.media.enums import VideoStatus
+from xianfeng.moderation.services import review_open, text_check
+from xianfeng.orgs.enums import MEMBER_ORG_KINDS
+from xianfeng.orgs.models import Org
+from xianfeng.people.models import Member
+
+# A report may add at most this much newly covered time per second of wall clock since
+# the previous report (2× playback speed), plus slack for a report's own length.
+MAX_PLAYBACK_RATE = 2.0
+REPORT_SLACK_SECONDS = 30.0
+
+
+@dataclass
+class LessonData:
+    """The editable fields of a lesson."""
+
+    title: str
+    summary: str = ""
+    story: str = ""
+    reflection: str = ""
+    question: str = ""
+    speaker: Member | None = None
+    speaker_name: str = ""
+    tag_ids: Sequence[int] = field(default_factory=list)
+    series: Series | None = None
+
+
+def _clean(data: LessonData) -> LessonData:
+    data.title = " ".join(data.title.split())
+    if not data.title:
+        raise Refused("请填写标题", field="title")
+    if len(data.title) > 80:
+        raise Refused("标题最多 80 个字", field="title")
+    data.summary = data.summary.strip()[:200]
+    data.story, data.reflection, data.question = (
+        data.story.strip(),
+        data.reflection.strip(),
+        data.question.strip(),
+    )
+    data.speaker_name = " ".join((data.speaker_name or "").split())
+    if data.speaker is not None:
+        data.speaker_name = data.speaker.user.name
+    if not data.speaker_name:
+        raise Refused("请填写主讲人", field="speaker_name")
+    return data
+
+
+def _apply(lesson: Lesson, data: LessonData) -> None:
+    lesson.title, lesson.summary = data.title, data.summary
+    lesson.story, lesson.reflection, lesson.question = data.story, data.reflection, data.question
+    lesson.speaker, lesson.speaker_name, lesson.series = (
+        data.speaker,
+        data.speaker_name,
+        data.series,
+    )
+
+
+def lesson_create(*, actor: Any, org: Org, data: LessonData) -> Lesson:
+    """Start a lesson as a draft: a member for their own branch, a manager for any org
+    they manage."""
+    member = member_of(actor)
+    own_branch = member is not None and member.org_id == org.pk
+    if not (own_branch or can_manage_lessons(actor, org)):
+        raise PermissionDenied("您不能为该组织创建微党课")
+    if org.kind not in MEMBER_ORG_KINDS:
+        raise Refused("微党课应属于党支部或党委等组织", field="org")
+    if data.speaker is None and own_branch and not data.speaker_name:
+        data.speaker = member
+    data = _clean(data)
+    with transaction.atomic():
+        lesson = Lesson(author=actor, org=org)
+        _apply(lesson, data)
+        lesson.save()
+        lesson.tags.set(Tag.objects.filter(pk__in=data.tag_ids))
+        search.index_lesson(lesson)
+        audit_log(
+            actor=actor, action="lesson.create", obj=lesson, org=org, data={"title": lesson.title}
+        )
+    return lesson
+
+
+def lesson_update(*, actor: Any, lesson: Lesson, data: LessonData) -> Lesson:
+    """Change a lesson's text; a published lesson's new text is checked for sensitive words
+    again and held for review if it has any."""
+    if not can_edit_lesson(actor, lesson):
+        raise PermissionDenied("您不能修改这节微党课")
+    data = _clean(data)
+    with transaction.atomic():
+        lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+        _apply(lesson, data)
+        lesson.save()
+        lesson.tags.set(Tag.objects.filter(pk__in=data.tag_ids))
+        search.index_lesson(lesson)
+        if lesson.state == LessonState.PUBLISHED:
+            _check_text(lesson, actor)
+        audit_log(
+            actor=actor,
+            action="lesson.update",
+            obj=lesson,
+            org=lesson.org,
+            data={"title": lesson.title},
+        )
+    return lesson
+
+
+def _lesson_words(lesson: Lesson) -> str:
+    return "\n".join(
+        x
+        for x in (lesson.title, lesson.summary, lesson.story, lesson.reflection, lesson.question)
+        if x
+    )
+
+
+def _check_text(lesson: Lesson, actor: Any) -> None:
+    words = text_check(_lesson_words(lesson))
+    lesson.flagged_words = words
+    lesson.text_status = TextStatus.HELD if words else TextStatus.VISIBLE
+    lesson.save(update_fields=["flagged_words", "text_status"])
+    if words:
+        review_open(
+            kind="lesson.lesson",
+            object_id=str(lesson.pk),
+            org=lesson.org,
+            author=actor,
+            text=_lesson_words(lesson),
+            words=words,
+        )
+
+
+def _move(lesson: Lesson, state: str, actor: Any, **fields: Any) -> Lesson:
+    """The one place a lesson's state changes: checks the transition, saves, audits."""
+    if state not in LESSON_TRANSITIONS[LessonState(lesson.state)]:
+        raise Refused(f"微党课不能从“{lesson.get_state_display()}”变为“{LessonState(state).label}”")
+    before = lesson.state
+    lesson.state = state
+    for name, value in fields.items():
+        setattr(lesson, name, value)
+    lesson.save()
+    audit_log(
+        actor=actor, action=f"lesson.{state}", obj=lesson, org=lesson.org, data={"from": before}
+    )
+    return lesson
+
+
+def lesson_submit(*, actor: Any, lesson: Lesson) -> Lesson:
+    """The author hands the lesson to the branch to publish; its text is checked now."""
+    if not can_edit_lesson(actor, lesson):
+        raise PermissionDenied("您不能提交这节微党课")
+    with transaction.atomic():
+        lesson = (
+            Lesson.objects.select_for_update(of=("self",))
+            .select_related("video", "org")
+            .get(pk=lesson.pk)
+        )
+        if lesson.video is None:
+            raise Refused("请先上传视频或音频")
+        if lesson.video.status == VideoStatus.FAILED:
+            raise Refused("视频处理失败，请重新上传或重试后再提交")
+        _move(lesson, LessonState.SUBMITTED, actor, submitted_at=timezone.now())
+        _check_text(lesson, actor)
+    return lesson
+
+
+def lesson_publish(
+    *, actor: Any, lesson: Lesson, audience: Org | None = None, public: bool = False
+) -> Lesson:
+    """A branch secretary or an org admin publishes a submitted lesson to an org's subtree
+    (by default the lesson's own org), or to everyone."""
+    audience = audience or lesson.org
+    if not can_manage_lessons(actor, lesson.org):
+        raise PermissionDenied("只有书记、宣传委员或组织管理员可以发布")
+    if not can_publish_to(actor, audience, public=public):
+        raise Refused("您不能向该范围发布", field="audience")
+    with transaction.atomic():
+        lesson = (
+            Lesson.objects.select_for_update(of=("self",))
+            .select_related("video", "org")
+            .get(pk=lesson.pk)
+        )
+        if lesson.video is None or lesson.video.status != VideoStatus.READY:
+            raise Refused("视频尚未处理完成，暂不能发布")
+        if lesson.text_status == TextStatus.HELD:
+            raise Refused("文字中有待审核的敏感词，审核通过后才能发布")
+        if lesson.text_status == TextStatus.REJECTED:
+            raise Refused("文字审核未通过，请作者修改后重新提交")
+        _move(
+            lesson,
+            LessonState.PUBLISHED,
+            actor,
+            audience=audience,
+            is_public=public,
+            published_at=lesson.published_at or timezone.now(),
+            published_by=actor,
+            duration=lesson.video.duration,
+        )
+    return lesson
+
+
+def lesson_withdraw(*, actor: Any, lesson: Lesson) -> Lesson:
+    """Back to draft (for changes): the author before publication, a manager at any time."""
+    if not can_edit_lesson(actor, lesson):
+        raise PermissionDenied("您不能撤回这节微党课")
+    with transaction.atomic():
+        lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+        return _move(lesson, LessonState.DRAFT, actor)
+
+
+def lesson_archive(*, actor: Any, lesson: Lesson) -> Lesson:
+    if not can_manage_lessons(actor, lesson.org):
+        raise PermissionDenied("只有管理者可以归档")
+    with transaction.atomic():
+        lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+        return _move(lesson, LessonState.ARCHIVED, actor)
+
+
+def _require_watchable(user: Any, lesson: Lesson) -> None:
+    if not published_lessons_for(user).filter(pk=lesson.pk).exists():
+        if lessons_visible_to(user).filter(pk=lesson.pk).exists():
+            raise Refused("这节微党课尚未发布")
+        raise PermissionDenied("您不能观看这节微党课")
+
+
+def watch_report(
+    *, user: Any, lesson: Lesson, sections: Sequence[Sequence[float]], position: float | None = None
+) -> WatchProgress:
+    """Record sections the person's player played. Only ever adds to their own progress.
+
+    The union grows by at most what real playback could have covered since the previous
+    report, so a forged "I watched all of it" does not complete a lesson.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("请先登录")
+    duration = float(lesson.duration or 0)
+    if duration <= 0:
+        raise Refused("这节微党课还不能观看")
+    new = watch.clean(sections, duration)
+    now = timezone.now()
+    with transaction.atomic():
+        progress = (
+            WatchProgress.objects.select_for_update()
+            .filter(user_id=user.pk, lesson_id=lesson.pk)
+            .first()
+        )
+        created = progress is None
+        if progress is None:
+            try:
+                with transaction.atomic():
+                    progress = WatchProgress.objects.create(user_id=user.pk, lesson_id=lesson.pk)
+            except IntegrityError:  # a concurrent first report made it
+                progress = WatchProgress.objects.select_for_update().get(
+                    user_id=user.pk, lesson_id=lesson.pk
+                )
+                created = False
+        merged = watch.merge(progress.sections, new, duration)
+        gained = watch.covered(merged) - progress.covered
+        since = (now - progress.last_report_at).total_seconds() if progress.last_report_at else 0.0
+        allowed = since * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS
+        if gained > allowed:
+            # Keep only as much of the new coverage as real time allows, earliest first.
+            merged = watch.merge(
+                progress.sections, _trim(new, progress.sections, allowed, duration), duration
+            )
+        progress.sections = [list(s) for s in merged]
+        progress.covered = watch.covered(merged)
+        if position is not None and 0 <= position <= duration:
+            progress.position = round(float(position), 2)
+        progress.reports = F("reports") + 1
+        progress.last_report_at = now
+        completes = (
+            progress.completed_at is None and progress.covered >= COMPLETION_SHARE * duration
+        )
+        if completes:
+            progress.completed_at = now
+        progress.save()
+        progress.refresh_from_db(fields=["reports"])
+        if created:
+            Lesson.objects.filter(pk=lesson.pk).update(view_count=F("view_count") + 1)
+        if completes:
+            Lesson.objects.filter(pk=lesson.pk).update(completion_count=F("completion_count") + 1)
+    return progress
+
+
+def _trim(
+    new: list[watch.Section], existing: Sequence[Sequence[float]], allowed: float, duration: float
+) -> list[watch.Section]:
+    """The first `allowed` seconds of what `new` adds to `existing`."""
+    base = watch.merge(existing, [], duration)
+    kept: list[watch.Section] = []
+    budget = allowed
+    for start, end in sorted(new):
+        if budget <= 0:
+            break
+        # Walk the parts of [start, end] not already covered.
+        cursor = start
+        for b_start, b_end in [*base, (end, end)]:
+            if b_end <= cursor:
+                continue
+            gap_end = min(b_start, end)
+            if gap_end > cursor:
+                take = min(gap_end - cursor, budget)
+                kept.append((cursor, cursor + take))
+                budget -= take
+                if budget <= 0:
+                    break
+            cursor = max(cursor, b_end)
+            if cursor >= end:
+                break
+    return kept
+
+
+def _text_for_review(
+    *, kind: str, obj: Reflection | Comment, org: Org, author: Any, text: str
+) -> str:
+    words = text_check(text)
+    if not words:
+        return TextStatus.VISIBLE
+    review_open(kind=kind, object_id=str(obj.pk), org=org, author=author, text=text, words=words)
+    return TextStatus.HELD
+
+
+def reflection_save(*, user: Any, lesson: Lesson, text: str) -> Reflection:
+    """Write or rewrite one's 心得体会 (at least 50 characters); sensitive words hold it."""
+    _require_watchable(user, lesson)
+    text = text.strip()
+    length = len("".join(text.split()))
+    if length < REFLECTION_MIN_CHARS:
+        raise Refused(f"心得体会至少 {REFLECTION_MIN_CHARS} 个字，现在 {length} 个字", field="text")
+    if len(text) > 5000:
+        raise Refused("心得体会最多 5000 个字", field="text")
+    member = member_of(user)
+    org = member.org if member is not None else lesson.org
+    with transaction.atomic():
+        reflection, created = Reflection.objects.select_for_update().get_or_create(
+            user_id=user.pk, lesson_id=lesson.pk, defaults={"text": text, "org": org}
+        )
+        reflection.text, reflection.org = text, org
+        reflection.status = _text_for_review(
+            kind="lesson.reflection", obj=reflection, org=org, author=user, text=text
+        )
+        reflection.save()
+        if created:
+            Lesson.objects.filter(pk=lesson.pk).update(reflection_count=F("reflection_count") + 1)
+        audit_log(
+            actor=user,
+            action="reflection.create" if created else "reflection.update",
+            obj=reflection,
+            org=org,
+            data={"lesson": lesson.pk, "status": reflection.status},
+        )
+    return reflection
+
+
+def comment_add(*, user: Any, lesson: Lesson, text: str, parent: Comment | None = None) -> Comment:
+    """Comment, or reply to a comment (a reply to a reply joins the same thread)."""
+    _require_watchable(user, lesson)
+    text = text.strip()
+    if not text:
+        raise Refused("请填写评论内容", field="text")
+    if len(text) > 500:
+        raise Refused("评论最多 500 个字", field="text")
+    if parent is not None:
+        if parent.lesson_id != lesson.pk:
+            raise Refused("回复的评论不属于这节微党课")
+        parent = parent.parent or parent
+    with transaction.atomic():
+        comment = Comment.objects.create(user_id=user.pk, lesson=lesson, parent=parent, text=text)
+        comment.status = _text_for_review(
+            kind="lesson.comment", obj=comment, org=lesson.org, author=user, text=text
+        )
+        comment.save(update_fields=["status"])
+        if comment.status == TextStatus.VISIBLE:
+            Lesson.objects.filter(pk=lesson.pk).update(comment_count=F("comment_count") + 1)
+        audit_log(
+            actor=user,
+            action="comment.create",
+            obj=comment,
+            org=lesson.org,
+            data={"status": comment.status},
+        )
+    return comment
+
+
+def comment_delete(*, actor: Any, comment: Comment) -> None:
+    """The author or a manager of the lesson's org removes a comment (and its replies)."""
+    lesson = comment.lesson
+    if comment.user_id != actor.pk and not can_manage_lessons(actor, lesson.org):
+        raise PermissionDenied("您不能删除这条评论")
+    with transaction.atomic():
+        visible = Comment.objects.filter(pk=comment.pk, status=TextStatus.VISIBLE).count()
+        visible += Comment.objects.filter(parent=comment, status=TextStatus.VISIBLE).count()
+        audit_log(
+            actor=actor,
+            action="comment.delete",
+            obj=comment,
+            org=lesson.org,
+            data={"text": comment.text},
+        )
+        comment.delete()
+        if visible:
+            Lesson.objects.filter(pk=lesson.pk).update(comment_count=F("comment_count") - visible)
+
+
+def rating_set(*, user: Any, lesson: Lesson, score: int) -> Rating:
+    """One 1–5 rating per person; rating again changes it. A double submit counts once."""
+    _require_watchable(user, lesson)
+    if score not in (1, 2, 3, 4, 5):
+        raise Refused("评分应为 1 到 5 星", field="score")
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                rating = (
+                    Rating.objects.select_for_update()
+                    .filter(user_id=user.pk, lesson_id=lesson.pk)
+                    .first()
+                )
+                if rating is None:
+                    rating = Rating.objects.create(
+                        user_id=user.pk, lesson_id=lesson.pk, score=score
+                    )
+                    Lesson.objects.filter(pk=lesson.pk).update(
+                        rating_count=F("rating_count") + 1, rating_sum=F("rating_sum") + score
+                    )
+                elif rating.score != score:
+                    Lesson.objects.filter(pk=lesson.pk).update(
+                        rating_sum=F("rating_sum") + (score - rating.score)
+                    )
+                    rating.score = score
+                    rating.save(update_fields=["score", "updated_at"])
+                audit_log(
+                    actor=user,
+                    action="rating.set",
+                    obj=rating,
+                    data={"lesson": lesson.pk, "score": score},
+                )
+                return rating
+        except IntegrityError:
+            continue  # the other submit created it first: update that row instead
+    raise Refused("评分提交冲突，请重试")
+
+
+def like_set(*, user: Any, lesson: Lesson, liked: bool) -> bool:
+    """Like or unlike; the same request twice changes nothing. Returns whether it is liked."""
+    _require_watchable(user, lesson)
+    with transaction.atomic():
+        if liked:
+            try:
+                with transaction.atomic():
+                    Like.objects.create(user_id=user.pk, lesson_id=lesson.pk)
+            except IntegrityError:
+                return True  # already liked (a double click)
+            Lesson.objects.filter(pk=lesson.pk).update(like_count=F("like_count") + 1)
+        else:
+            deleted, _ = Like.objects.filter(user_id=user.pk, lesson_id=lesson.pk).delete()
+            if deleted:
+                Lesson.objects.filter(pk=lesson.pk).update(like_count=F("like_count") - 1)
+    return liked
+
+
+def share_record(*, user: Any, lesson: Lesson, channel: str = "link") -> Share:
+    _require_watchable(user, lesson)
+    with transaction.atomic():
+        share = Share.objects.create(user_id=user.pk, lesson=lesson, channel=channel[:16])
+        Lesson.objects.filter(pk=lesson.pk).update(share_count=F("share_count") + 1)
+    return share
+
+
+def lesson_video_ready(lesson_id: int, duration: float) -> None:
+    """Called when the lesson's video finishes processing."""
+    Lesson.objects.filter(pk=lesson_id).update(duration=duration)
+
+
+def moderation_decided(kind: str, object_id: str, approved: bool) -> None:
+    """Apply a reviewer's decision to a held lesson, reflection or comment."""
+    status = TextStatus.VISIBLE if approved else TextStatus.REJECTED
+    if kind == "lesson.lesson":
+        Lesson.objects.filter(pk=object_id).update(text_status=status)
+    elif kind == "lesson.reflection":
+        Reflection.objects.filter(pk=object_id).update(status=status)
+    elif kind == "lesson.comment":
+        updated = Comment.objects.filter(pk=object_id, status=TextStatus.HELD).update(status=status)
+        if updated and approved:
+            lesson_id = (
+                Comment.objects.filter(pk=object_id).values_list("lesson_id", flat=True).first()
+            )
+            if lesson_id is not None:
+                Lesson.objects.filter(pk=lesson_id).update(comment_count=F("comment_count") + 1)
+
+
+def series_create(*, actor: Any, org: Org, title: str, description: str = "") -> Series:
+    if not can_manage_lessons(actor, org):
+        raise PermissionDenied("您不能为该组织创建专题")
+    title = " ".join(title.split())
+    if not title:
+        raise Refused("请填写专题名称", field="title")
+    with transaction.atomic():
+        series = Series.objects.create(
+            org=org, title=title[:100], description=description.strip(), created_by=actor
+        )
+        audit_log(actor=actor, action="series.create", obj=series, org=org, data={"title": title})
+    return series

@@ -1,0 +1,123 @@
+// The lesson player: hls.js where it works, native HLS (Safari, some TV boxes), MP4 last.
+// It reports the sections actually played (start, end) every ~10 s and on pause or leave;
+// the server keeps their union, so seeking ahead or replaying does not count twice.
+(function () {
+  "use strict";
+  var video = document.getElementById("lesson-player");
+  if (!video) return;
+  var hlsUrl = video.getAttribute("data-hls");
+  var mp4Url = video.getAttribute("data-mp4");
+  var watchUrl = video.getAttribute("data-watch-url");
+  var resume = parseFloat(video.getAttribute("data-resume") || "0");
+  var statusLine = document.getElementById("watch-progress");
+  var hls = null;
+
+  function useMp4() {
+    if (hls) { hls.destroy(); hls = null; }
+    if (mp4Url && video.getAttribute("src") !== mp4Url) { video.src = mp4Url; }
+  }
+
+  if (hlsUrl && window.Hls && window.Hls.isSupported()) {
+    hls = new window.Hls({ startLevel: 0, capLevelToPlayerSize: true, maxBufferLength: 30 });
+    hls.on(window.Hls.Events.ERROR, function (_event, data) {
+      if (data && data.fatal) {
+        if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR && hls) { hls.startLoad(); }
+        else { useMp4(); }
+      }
+    });
+    hls.loadSource(hlsUrl);
+    hls.attachMedia(video);
+  } else if (hlsUrl && video.canPlayType("application/vnd.apple.mpegurl")) {
+    video.src = hlsUrl;
+  } else {
+    useMp4();
+  }
+
+  video.addEventListener("loadedmetadata", function () {
+    var d = video.duration;
+    if (resume > 3 && isFinite(d) && resume < d - 5) { video.currentTime = resume; }
+  }, { once: true });
+
+  if (!watchUrl) return;
+
+  var csrf = "";
+  try { csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (e) { csrf = ""; }
+
+  var sections = [];        // closed sections of this visit, merged
+  var start = null;         // where the current stretch of playing began
+  var last = null;          // the last time seen while playing
+  var dirty = false;
+
+  function merge(list) {
+    list.sort(function (a, b) { return a[0] - b[0]; });
+    var out = [];
+    list.forEach(function (s) {
+      if (out.length && s[0] <= out[out.length - 1][1]) {
+        out[out.length - 1][1] = Math.max(out[out.length - 1][1], s[1]);
+      } else { out.push([s[0], s[1]]); }
+    });
+    return out;
+  }
+  function close(end) {
+    if (start !== null && end > start + 0.05) {
+      sections = merge(sections.concat([[round(start), round(end)]]));
+      dirty = true;
+    }
+    start = null;
+  }
+  function round(t) { return Math.round(t * 100) / 100; }
+
+  video.addEventListener("playing", function () { start = video.currentTime; last = start; });
+  video.addEventListener("timeupdate", function () {
+    if (start === null || video.paused || video.seeking) return;
+    var t = video.currentTime;
+    // A jump back or ahead while playing is a seek we did not see: close what was played.
+    if (t < last - 0.5 || t > last + 3) { close(last); start = t; }
+    last = t;
+  });
+  video.addEventListener("seeking", function () { if (start !== null) close(last); });
+  video.addEventListener("seeked", function () {
+    if (!video.paused) { start = video.currentTime; last = start; }
+  });
+  video.addEventListener("pause", function () { if (start !== null) close(video.currentTime); send(false); });
+  video.addEventListener("ended", function () { if (start !== null) close(video.currentTime); send(false); });
+
+  function body() {
+    return JSON.stringify({ sections: sections, position: round(video.currentTime || 0) });
+  }
+  function show(data) {
+    if (!statusLine || !data) return;
+    statusLine.textContent = data.completed ? "已学完" : "已看 " + Math.round(data.share * 100) + "%";
+    if (data.completed) statusLine.className = "small tag-ok";
+  }
+  function send(leaving) {
+    if (!dirty) return;
+    dirty = false;
+    var request = fetch(watchUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: !!leaving,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: body(),
+    });
+    if (leaving) return;
+    request.then(function (r) { return r.ok ? r.json() : null; })
+      .then(show)
+      .catch(function () { dirty = true; });  // offline: the union is sent again next time
+  }
+
+  window.setInterval(function () {
+    if (start !== null && !video.paused) { var t = video.currentTime; close(t); start = t; last = t; }
+    send(false);
+  }, 10000);
+  window.addEventListener("pagehide", function () {
+    if (start !== null) close(video.currentTime);
+    send(true);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      if (start !== null && !video.paused) { var t = video.currentTime; close(t); start = t; last = t; }
+      send(true);
+    }
+  });
+})();

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from xianfeng.lessons import views
+
+app_name = "lessons"
+urlpatterns = [
+    path("", views.feed, name="feed"),
+    path("new/", views.create, name="create"),
+    path("mine/", views.mine, name="mine"),
+    path("manage/", views.manage, name="manage"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/status/", views.status, name="status"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
+    path("<int:pk>/do/<str:action>/", views.transition, name="transition"),
+    path("<int:pk>/watch/", views.watch, name="watch"),
+    path("<int:pk>/like/", views.like, name="like"),
+    path("<int:pk>/rate/", views.rate, name="rate"),
+    path("<int:pk>/share/", views.share, name="share"),
+    path("<int:pk>/poster.png", views.poster, name="poster"),
+    path("<int:pk>/reflection/", views.reflection, name="reflection"),
+    path("<int:pk>/comments/", views.comment, name="comment"),
+    path("<int:pk>/comments/<int:comment_id>/delete/", views.comment_delete, name="comment_delete"),
+    path("<int:pk>/participation/", views.participation, name="participation"),
+]

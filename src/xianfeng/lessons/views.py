@@ -1,0 +1,538 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xianfeng.common.errors import Refused
+from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.types import AuthedRequest
+from xianfeng.lessons import services
+from xianfeng.lessons.enums import LessonState, TextStatus
+from xianfeng.lessons.exports import participation_workbook
+from xianfeng.lessons.forms import CommentForm, FeedForm, LessonForm, PublishForm, ReflectionForm
+from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, Series
+from xianfeng.lessons.poster import lesson_poster_png
+from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson, can_manage_lessons
+from xianfeng.lessons.selectors import (
+    FEEDS,
+    PARTICIPATION_LABELS,
+    FeedFilters,
+    branch_participation,
+    comments_for,
+    get_lesson_for_user,
+    lesson_feed,
+    lessons_awaiting_publication,
+    member_of,
+    my_lessons,
+    progress_of,
+    reflections_for,
+    watch_history,
+)
+from xianfeng.media.enums import VideoStatus
+from xianfeng.orgs.enums import MEMBER_ORG_KINDS
+from xianfeng.orgs.models import Org
+from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by, role_kinds_of
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def feed(request: HttpRequest) -> HttpResponse:
+    """Lesson feeds and search; visitors see public lessons only."""
+    form = FeedForm(request.GET or None)
+    form.fields["feed"].choices = list(FEEDS.items())  # type: ignore[attr-defined]
+    filters = FeedFilters()
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = FeedFilters(
+            feed=d.get("feed") or "latest",
+            q=d.get("q") or "",
+            tag=d.get("tag") or "",
+            series=d.get("series"),
+        )
+    page = paginate(request, lesson_feed(request.user, filters), per_page=12)
+    from xianfeng.lessons.models import Tag
+
+    context = {
+        "page": page,
+        "filters": filters,
+        "feeds": FEEDS,
+        "tags": Tag.objects.all(),
+        "query": query_without_page(request),
+    }
+    template = "lessons/feed.html#results" if _htmx(request) else "lessons/feed.html"
+    return render(request, template, context)
+
+
+def _creation_orgs(user: Any) -> list[Org]:
+    orgs = list(
+        orgs_managed_by(user, LESSON_MANAGE_ROLES)
+        .filter(kind__in=MEMBER_ORG_KINDS)
+        .order_by("path")[:500]
+    )
+    member = member_of(user)
+    if member is not None and member.org not in orgs:
+        orgs.insert(0, member.org)
+    return orgs
+
+
+def _series_for(org: Org) -> Any:
+    from xianfeng.orgs import paths
+
+    ancestors = paths.ancestor_paths(org.path)
+    return Series.objects.filter(org__path__in=ancestors).order_by("-created_at")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: AuthedRequest) -> HttpResponse:
+    orgs = _creation_orgs(request.user)
+    if not orgs:
+        raise PermissionDenied("只有党员或党组织管理者可以录制微党课")
+    org = orgs[0]
+    if request.POST.get("org") or request.GET.get("org"):
+        code = request.POST.get("org") or request.GET.get("org")
+        chosen = [o for o in orgs if o.code == code]
+        if not chosen:
+            raise Http404("找不到该组织")
+        org = chosen[0]
+    form = LessonForm(request.POST or None, series=_series_for(org))
+    if request.method == "POST" and form.is_valid():
+        try:
+            lesson = services.lesson_create(
+                actor=request.user, org=org, data=form.to_data(speaker=member_of(request.user))
+            )
+        except Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已保存草稿，现在上传视频或音频")
+            return redirect("lessons:edit", pk=lesson.pk)
+    return render(
+        request, "lessons/form.html", {"form": form, "orgs": orgs, "org": org, "lesson": None}
+    )
+
+
+def _editable(request: AuthedRequest, pk: int) -> Lesson:
+    lesson = get_lesson_for_user(request.user, pk)
+    if not can_edit_lesson(request.user, lesson):
+        raise Http404("找不到该微党课")
+    return lesson
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    lesson = _editable(request, pk)
+    initial = {
+        "title": lesson.title,
+        "speaker_name": "" if lesson.speaker_id else lesson.speaker_name,
+        "summary": lesson.summary,
+        "story": lesson.story,
+        "reflection": lesson.reflection,
+        "question": lesson.question,
+        "tags": list(lesson.tags.all()),
+        "series": lesson.series_id,
+    }
+    form = LessonForm(request.POST or None, initial=initial, series=_series_for(lesson.org))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lesson_update(
+                actor=request.user, lesson=lesson, data=form.to_data(speaker=lesson.speaker)
+            )
+        except Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已保存")
+            return redirect("lessons:edit", pk=lesson.pk)
+    return render(request, "lessons/edit.html", {"form": form, "lesson": lesson})
+
+
+@login_required
+@require_GET
+def status(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The processing state of the lesson's video (polled by htmx while it changes)."""
+    lesson = _editable(request, pk)
+    return render(request, "lessons/_status.html", {"lesson": lesson, "video": lesson.video})
+
+
+@login_required
+@require_POST
+def retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    from xianfeng.media.services import video_retry
+
+    lesson = _editable(request, pk)
+    if lesson.video is None:
+        raise Http404("没有视频")
+    try:
+        video_retry(video=lesson.video, actor=request.user)
+    except Refused as exc:
+        messages.error(request, exc.message)
+    lesson.refresh_from_db()
+    return render(request, "lessons/_status.html", {"lesson": lesson, "video": lesson.video})
+
+
+@login_required
+@require_POST
+def transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    lesson = get_lesson_for_user(request.user, pk)
+    try:
+        if action == "submit":
+            services.lesson_submit(actor=request.user, lesson=lesson)
+            messages.success(request, "已提交，等待支部发布")
+        elif action == "withdraw":
+            services.lesson_withdraw(actor=request.user, lesson=lesson)
+            messages.success(request, "已撤回为草稿")
+        elif action == "archive":
+            services.lesson_archive(actor=request.user, lesson=lesson)
+            messages.success(request, "已归档")
+        elif action == "publish":
+            form = PublishForm(request.POST, audiences=_audiences(request.user, lesson))
+            if not form.is_valid():
+                raise Refused("请选择发布范围")
+            services.lesson_publish(
+                actor=request.user,
+                lesson=lesson,
+                audience=form.cleaned_data["audience"],
+                public=form.cleaned_data["public"],
+            )
+            messages.success(request, "已发布")
+        else:
+            raise Http404("未知操作")
+    except Refused as exc:
+        messages.error(request, exc.message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("lessons:detail", pk=lesson.pk)
+
+
+def _audiences(user: Any, lesson: Lesson) -> Any:
+    """Where a manager may publish: their managed orgs on the lesson's line (the lesson's
+    org and the orgs above it that they manage)."""
+    from xianfeng.orgs import paths
+
+    return orgs_managed_by(user, LESSON_MANAGE_ROLES).filter(
+        path__in=paths.ancestor_paths(lesson.org.path)
+    )
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lesson = get_lesson_for_user(request.user, pk)
+    user: Any = request.user
+    authed = user.is_authenticated
+    published = lesson.state == LessonState.PUBLISHED and lesson.text_status == TextStatus.VISIBLE
+    manage = authed and can_manage_lessons(user, lesson.org)
+    context: dict[str, Any] = {
+        "lesson": lesson,
+        "video": lesson.video,
+        "published": published,
+        "can_edit": authed and can_edit_lesson(user, lesson),
+        "can_manage": manage,
+        "progress": progress_of(user, lesson) if authed else None,
+        "liked": authed and Like.objects.filter(user_id=user.pk, lesson=lesson).exists(),
+        "my_rating": Rating.objects.filter(user_id=user.pk, lesson=lesson)
+        .values_list("score", flat=True)
+        .first()
+        if authed
+        else None,
+        "reflections": reflections_for(user, lesson)[:30] if authed else [],
+        "my_reflection": Reflection.objects.filter(user_id=user.pk, lesson=lesson).first()
+        if authed
+        else None,
+        "comments": comments_for(user, lesson)[:50] if published else [],
+        "reflection_form": ReflectionForm(),
+        "comment_form": CommentForm(),
+        "publish_form": PublishForm(
+            audiences=_audiences(user, lesson), initial={"audience": lesson.org_id}
+        )
+        if manage and lesson.state == LessonState.SUBMITTED
+        else None,
+        "share_url": request.build_absolute_uri(reverse("lessons:detail", args=[lesson.pk])),
+        "stars": range(1, 6),
+    }
+    return render(request, "lessons/detail.html", context)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@login_required
+@require_POST
+def watch(request: AuthedRequest, pk: int) -> JsonResponse:
+    """The player's report of watched sections: {"sections": [[start, end], …], "position": t}."""
+    lesson = get_lesson_for_user(request.user, pk)
+    data = _json_body(request)
+    raw = data.get("sections")
+    if not isinstance(raw, list) or len(raw) > 500:
+        return JsonResponse({"detail": "上报格式不正确"}, status=400)
+    try:
+        sections = [
+            (float(s[0]), float(s[1])) for s in raw if isinstance(s, list | tuple) and len(s) == 2
+        ]
+        position = float(data["position"]) if data.get("position") is not None else None
+    except (TypeError, ValueError):
+        return JsonResponse({"detail": "上报格式不正确"}, status=400)
+    try:
+        progress = services.watch_report(
+            user=request.user, lesson=lesson, sections=sections, position=position
+        )
+    except Refused as exc:
+        return JsonResponse({"detail": exc.message}, status=409)
+    except PermissionDenied as exc:
+        return JsonResponse({"detail": str(exc)}, status=403)
+    duration = lesson.duration or 1
+    return JsonResponse(
+        {
+            "covered": progress.covered,
+            "share": round(min(1.0, progress.covered / duration), 4),
+            "completed": progress.completed_at is not None,
+            "position": progress.position,
+        }
+    )
+
+
+def _actions(request: AuthedRequest, lesson: Lesson, error: str = "") -> HttpResponse:
+    lesson.refresh_from_db()
+    user = request.user
+    return render(
+        request,
+        "lessons/detail.html#actions",
+        {
+            "lesson": lesson,
+            "liked": Like.objects.filter(user_id=user.pk, lesson=lesson).exists(),
+            "my_rating": Rating.objects.filter(user_id=user.pk, lesson=lesson)
+            .values_list("score", flat=True)
+            .first(),
+            "stars": range(1, 6),
+            "published": True,
+            "action_error": error,
+            "share_url": request.build_absolute_uri(reverse("lessons:detail", args=[lesson.pk])),
+        },
+    )
+
+
+@login_required
+@require_POST
+def like(request: AuthedRequest, pk: int) -> HttpResponse:
+    lesson = get_lesson_for_user(request.user, pk)
+    try:
+        services.like_set(user=request.user, lesson=lesson, liked=request.POST.get("liked") == "1")
+    except (Refused, PermissionDenied) as exc:
+        return _actions(request, lesson, getattr(exc, "message", str(exc)))
+    return _actions(request, lesson) if _htmx(request) else redirect("lessons:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def rate(request: AuthedRequest, pk: int) -> HttpResponse:
+    lesson = get_lesson_for_user(request.user, pk)
+    try:
+        services.rating_set(
+            user=request.user, lesson=lesson, score=int(request.POST.get("score", "0"))
+        )
+    except ValueError:
+        return _actions(request, lesson, "评分应为 1 到 5 星")
+    except (Refused, PermissionDenied) as exc:
+        return _actions(request, lesson, getattr(exc, "message", str(exc)))
+    return _actions(request, lesson) if _htmx(request) else redirect("lessons:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def share(request: AuthedRequest, pk: int) -> HttpResponse:
+    lesson = get_lesson_for_user(request.user, pk)
+    try:
+        services.share_record(
+            user=request.user, lesson=lesson, channel=request.POST.get("channel", "link")
+        )
+    except (Refused, PermissionDenied) as exc:
+        return _actions(request, lesson, getattr(exc, "message", str(exc)))
+    return _actions(request, lesson) if _htmx(request) else redirect("lessons:detail", pk=pk)
+
+
+@require_GET
+def poster(request: HttpRequest, pk: int) -> HttpResponse:
+    """A shareable poster (title, speaker, QR code) for WeChat groups."""
+    lesson = get_lesson_for_user(request.user, pk)
+    if lesson.state != LessonState.PUBLISHED:
+        raise Http404("尚未发布")
+    url = request.build_absolute_uri(reverse("lessons:detail", args=[lesson.pk]))
+    response = HttpResponse(lesson_poster_png(lesson, url), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="lesson-{lesson.pk}.png"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_POST
+def reflection(request: AuthedRequest, pk: int) -> HttpResponse:
+    lesson = get_lesson_for_user(request.user, pk)
+    form = ReflectionForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            saved = services.reflection_save(
+                user=request.user, lesson=lesson, text=form.cleaned_data["text"]
+            )
+            if saved.status == TextStatus.HELD:
+                error = "您的心得含有需要审核的词语，审核通过后大家才能看到"
+        except (Refused, PermissionDenied) as exc:
+            error = getattr(exc, "message", str(exc))
+    else:
+        error = "；".join(str(e) for errs in form.errors.values() for e in errs)
+    context = {
+        "lesson": lesson,
+        "reflections": reflections_for(request.user, lesson)[:30],
+        "my_reflection": Reflection.objects.filter(user_id=request.user.pk, lesson=lesson).first(),
+        "reflection_form": form if error and not form.is_valid() else ReflectionForm(),
+        "reflection_error": error,
+        "reflection_text": request.POST.get("text", "") if error else "",
+    }
+    if _htmx(request):
+        return render(request, "lessons/detail.html#reflections", context)
+    if error:
+        messages.error(request, error)
+    return redirect("lessons:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def comment(request: AuthedRequest, pk: int) -> HttpResponse:
+    lesson = get_lesson_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    error = ""
+    if form.is_valid():
+        parent = None
+        if form.cleaned_data.get("parent"):
+            parent = Comment.objects.filter(pk=form.cleaned_data["parent"], lesson=lesson).first()
+            if parent is None:
+                raise Http404("找不到要回复的评论")
+        try:
+            saved = services.comment_add(
+                user=request.user, lesson=lesson, text=form.cleaned_data["text"], parent=parent
+            )
+            if saved.status == TextStatus.HELD:
+                error = "您的评论含有需要审核的词语，审核通过后大家才能看到"
+        except (Refused, PermissionDenied) as exc:
+            error = getattr(exc, "message", str(exc))
+    else:
+        error = "；".join(str(e) for errs in form.errors.values() for e in errs)
+    if _htmx(request):
+        lesson.refresh_from_db()
+        return render(
+            request,
+            "lessons/detail.html#comments",
+            {
+                "lesson": lesson,
+                "comments": comments_for(request.user, lesson)[:50],
+                "comment_form": CommentForm(),
+                "comment_error": error,
+                "published": True,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    return redirect("lessons:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def comment_delete(request: AuthedRequest, pk: int, comment_id: int) -> HttpResponse:
+    lesson = get_lesson_for_user(request.user, pk)
+    target = (
+        Comment.objects.select_related("lesson__org").filter(pk=comment_id, lesson=lesson).first()
+    )
+    if target is None:
+        raise Http404("找不到该评论")
+    try:
+        services.comment_delete(actor=request.user, comment=target)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("lessons:detail", pk=pk)
+
+
+def _participation_branch(request: AuthedRequest, lesson: Lesson) -> Org:
+    """The branch whose participation to show: ?org=CODE among the orgs the person manages,
+    or the person's own branch."""
+    code = request.GET.get("org")
+    if code:
+        return get_org_for_user(request.user, code)
+    member = member_of(request.user)
+    if member is not None and can_manage_lessons(request.user, member.org):
+        return member.org
+    roots = [
+        r.org
+        for r in request.user.roles.select_related("org").all()
+        if r.kind in LESSON_MANAGE_ROLES
+    ]
+    if roots:
+        return roots[0]
+    raise PermissionDenied("您没有查看参学情况的权限")
+
+
+@login_required
+def participation(request: AuthedRequest, pk: int) -> HttpResponse:
+    """参学率 for one lesson in a branch: who completed it, who is watching, who has not started."""
+    lesson = get_lesson_for_user(request.user, pk)
+    branch = _participation_branch(request, lesson)
+    if not can_manage_lessons(request.user, branch) and not (
+        request.user.is_superuser or role_kinds_of(request.user) & {"organizer"}
+    ):
+        raise Http404("找不到该组织")
+    rows = branch_participation(lesson, branch)
+    if request.GET.get("format") == "xlsx":
+        return participation_workbook(lesson, branch, rows)
+    counts = {key: sum(1 for r in rows if r.status == key) for key in PARTICIPATION_LABELS}
+    total = len(rows)
+    return render(
+        request,
+        "lessons/participation.html",
+        {
+            "lesson": lesson,
+            "branch": branch,
+            "rows": rows,
+            "counts": counts,
+            "total": total,
+            "rate": round(100 * counts["completed"] / total) if total else 0,
+            "labels": PARTICIPATION_LABELS,
+        },
+    )
+
+
+@login_required
+def mine(request: AuthedRequest) -> HttpResponse:
+    """My lessons with their processing state, my watch history, my reflections."""
+    return render(
+        request,
+        "lessons/mine.html",
+        {
+            "lessons": my_lessons(request.user)[:50],
+            "history": watch_history(request.user)[:50],
+            "reflections": Reflection.objects.filter(user_id=request.user.pk)
+            .select_related("lesson")
+            .order_by("-created_at")[:50],
+            "VideoStatus": VideoStatus,
+        },
+    )
+
+
+@login_required
+def manage(request: AuthedRequest) -> HttpResponse:
+    """Lessons waiting for the person to publish them."""
+    if not (request.user.is_superuser or role_kinds_of(request.user) & LESSON_MANAGE_ROLES):
+        raise PermissionDenied("您没有发布微党课的权限")
+    page = paginate(request, lessons_awaiting_publication(request.user))
+    return render(request, "lessons/manage.html", {"page": page})

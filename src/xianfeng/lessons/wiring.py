@@ -1,0 +1,78 @@
+"""How the lessons app plugs into the others: media uploads, moderation, the home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def _may_upload(user: Any, target_id: str) -> bool:
+    from xianfeng.lessons.models import Lesson
+    from xianfeng.lessons.rules import can_edit_lesson
+
+    lesson = (
+        Lesson.objects.select_related("org").filter(pk=target_id).first()
+        if target_id.isdigit()
+        else None
+    )
+    return lesson is not None and can_edit_lesson(user, lesson)
+
+
+def _attach(video: Any, target_id: str) -> None:
+    from xianfeng.lessons.models import Lesson
+
+    Lesson.objects.filter(pk=target_id).update(video=video, duration=0)
+
+
+def _on_status(video: Any) -> None:
+    from xianfeng.lessons.services import lesson_video_ready
+    from xianfeng.media.enums import VideoStatus
+
+    if video.status == VideoStatus.READY and video.target_id.isdigit():
+        lesson_video_ready(int(video.target_id), video.duration)
+
+
+def home_panels(request: HttpRequest) -> list[Any]:
+    from xianfeng.common.home import Panel
+    from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
+
+    user: Any = request.user
+    if not user.is_authenticated:
+        return []
+    panels = [
+        Panel(
+            "lessons/panel_feed.html",
+            {"lessons": list(lesson_feed(user, FeedFilters())[:5])},
+            order=5,
+        )
+    ]
+    waiting = lessons_awaiting_publication(user).count()
+    if waiting:
+        panels.append(Panel("lessons/panel_publish.html", {"waiting": waiting}, order=12))
+    return panels
+
+
+def connect() -> None:
+    from xianfeng.common import home
+    from xianfeng.lessons.services import moderation_decided
+    from xianfeng.media import targets
+    from xianfeng.moderation import handlers
+
+    targets.register(
+        "lesson", targets.UploadTarget(may_upload=_may_upload, attach=_attach, on_status=_on_status)
+    )
+
+    def decided_for(kind: str) -> handlers.Handler:
+        def decided(object_id: str, approved: bool) -> None:
+            moderation_decided(kind, object_id, approved)
+
+        return decided
+
+    for kind, label in (
+        ("lesson.lesson", "微党课文字"),
+        ("lesson.reflection", "心得体会"),
+        ("lesson.comment", "评论"),
+    ):
+        handlers.register(kind, decided_for(kind), label=label)
+    home.register(home_panels)

@@ -1,0 +1,21 @@
+"""Background jobs of the media app: thin, idempotent, safe to run twice."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task(queue_name="media")
+def process_video(*, video_id: int) -> str:
+    """Probe and transcode one video; a failure is recorded on the video, not raised."""
+    from xianfeng.media.pipeline import video_process
+
+    return video_process(video_id=video_id)
+
+
+@task()
+def expire_uploads() -> int:
+    """Delete resumable uploads abandoned for UPLOAD_EXPIRE_HOURS, with their files."""
+    from xianfeng.media.services.uploads import uploads_expire
+
+    return uploads_expire()

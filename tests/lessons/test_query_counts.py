@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import MemberFactory, published_lesson
+from xianfeng.lessons import services
+
+pytestmark = pytest.mark.django_db
+
+
+def lessons(county, n):
+    return [
+        published_lesson(
+            org=county.branch_a1, author=county.member_a1.user, title=f"微党课{i}", duration=100
+        )
+        for i in range(n)
+    ]
+
+
+# session, user, member (+org), roles, count, page, tags prefetch
+FEED_QUERIES = 7
+
+
+@pytest.mark.parametrize("n", [1, 3])
+@pytest.mark.parametrize("feed", ["latest", "branch", "county", "popular"])
+def test_feed_query_count(client, county, django_assert_num_queries, n, feed):
+    lessons(county, n)
+    client.force_login(county.member_a1.user)
+    with django_assert_num_queries(FEED_QUERIES + 1):  # + the tag chips
+        html = client.get(reverse("lessons:feed"), {"feed": feed}).content.decode()
+    assert html.count('class="lesson-card"') == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_search_query_count(client, county, django_assert_num_queries, n):
+    lessons(county, n)
+    client.force_login(county.member_a1.user)
+    with django_assert_num_queries(FEED_QUERIES + 1):
+        html = client.get(reverse("lessons:feed"), {"q": "微党课"}).content.decode()
+    assert html.count('class="lesson-card"') == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_api_feed_query_count(client, county, django_assert_num_queries, n):
+    lessons(county, n)
+    client.force_login(county.member_a1.user)
+    with django_assert_num_queries(FEED_QUERIES):
+        data = client.get("/api/v1/lessons/").json()
+    assert data["count"] == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_branch_participation_query_count(client, county, django_assert_num_queries, n):
+    lesson = published_lesson(org=county.branch_a1, author=county.member_a1.user, duration=100)
+    for i in range(n - 1):
+        m = MemberFactory(org=county.branch_a1, user__name=f"党员{i}")
+        services.watch_report(user=m.user, lesson=lesson, sections=[(0, 10)])
+    client.force_login(county.secretary_a1)
+    # session, user, lesson (+tags), roles, member, members, progress
+    with django_assert_num_queries(9):
+        html = client.get(reverse("lessons:participation", args=[lesson.pk])).content.decode()
+    assert html.count("<tr><td>") == n
