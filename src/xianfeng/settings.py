@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -119,6 +120,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions ------------------------------------------------------------------------
 REDIS_URL = env_str("XF_REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -134,6 +136,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "xf_cache",
+            # The default (300 entries, cull a third) would evict login-throttle counters
+            # whenever many sessions are active.
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
         }
     }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

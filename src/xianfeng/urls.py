@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("xianfeng.people.urls")),
     path("orgs/", include("xianfeng.orgs.urls")),
     path("lessons/", include("xianfeng.lessons.urls")),
+    path("media-api/", include("xianfeng.media.urls")),
     path("moderation/", include("xianfeng.moderation.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -17,9 +17,9 @@ from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 from tests.media.upload_support import (
     TEST_KIND,
+    install_upload_env,
     media_urlpatterns,
     sha256,
-    upload_env,  # noqa: F401 (a fixture)
 )
 from xianfeng.media.enums import UploadStatus
 from xianfeng.media.models import Upload
@@ -39,7 +39,15 @@ def widget_page(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [*media_urlpatterns(), path("test-upload/", widget_page)]
+
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
+
+
+@pytest.fixture
+def upload_env(settings, tmp_path, monkeypatch):
+    return install_upload_env(settings, tmp_path, monkeypatch)
+
 
 # Collects what the widget reports, added from the test (no inline script on the page).
 LISTEN = """() => {

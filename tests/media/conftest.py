@@ -5,20 +5,24 @@ environment with the storage, the sources and the work directory in tmp_path."""
 from __future__ import annotations
 
 import functools
+import io
+import re
+import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import pytest
+from django.core.files.storage import storages
+from PIL import Image, ImageStat
 
 from tests.factories import UserFactory
+from xianfeng.media.enums import VideoStatus
 from xianfeng.media.ffmpeg import ffmpeg_exe
 from xianfeng.media.models import Video
+from xianfeng.media.pipeline import segment_entries
 from xianfeng.media.services import video_create
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: takes more than ~30 s")
 
 
 def ffmpeg(*args: str) -> None:
@@ -177,16 +181,16 @@ class Clips:
 
     @functools.cached_property
     def forty_seconds(self) -> Path:
-        """960×540 with sensor noise, 40 s: long enough to watch it become playable."""
+        """640×360 with sensor noise, 40 s: long enough to watch it become playable."""
         path = self._path("forty.mp4")
-        ffmpeg(*testsrc("960x540", 40, noise=True), *sine(40), *H264, *AAC, str(path))
+        ffmpeg(*testsrc("640x360", 40, noise=True), *sine(40), *H264, "-crf", "30", *AAC, str(path))
         return path
 
     @functools.cached_property
     def thirty_seconds(self) -> Path:
         """960×540 with sensor noise, 30 s: for killing a worker in the middle."""
         path = self._path("thirty.mp4")
-        ffmpeg(*testsrc("960x540", 30, noise=True), *sine(30), *H264, *AAC, str(path))
+        ffmpeg(*testsrc("960x540", 30, noise=True), *sine(30), *H264, "-crf", "30", *AAC, str(path))
         return path
 
 
@@ -202,6 +206,11 @@ class MediaEnv:
     media_root: Path
     private_root: Path
     work_root: Path
+
+    def workdirs(self) -> list[str]:
+        """What is left in the pipeline's local work directory (it should be nothing)."""
+        root = self.work_root / "xianfeng-transcode"
+        return sorted(p.name for p in root.iterdir()) if root.exists() else []
 
     def files(self, video: Video) -> list[str]:
         """The video's files in the (local) default storage, relative to videos/<id>/."""
@@ -230,3 +239,125 @@ def make_video(media_env: MediaEnv):
         return video_create(owner=owner, source_path=path, original_name=name or path.name)
 
     return make
+
+
+# --- checking what a run published ---------------------------------------------------------
+
+
+def read(name: str) -> bytes:
+    with storages["default"].open(name, "rb") as handle:
+        return handle.read()
+
+
+def master_entries(text: str) -> list[tuple[dict[str, str], str]]:
+    """(attributes, uri) of each #EXT-X-STREAM-INF in a master playlist."""
+    lines = text.splitlines()
+    entries = []
+    for i, line in enumerate(lines):
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            attributes = dict(
+                (key, value.strip('"'))
+                for key, value in re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', line.partition(":")[2])
+            )
+            entries.append((attributes, lines[i + 1]))
+    return entries
+
+
+def top_level_boxes(data: bytes) -> list[str]:
+    """The names of an MP4's top-level boxes, in file order."""
+    names, offset = [], 0
+    while offset + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[offset + 8 : offset + 16])[0]
+        names.append(kind.decode("latin-1"))
+        if size < 8:
+            break
+        offset += size
+    return names
+
+
+def luminance_variance(image: Image.Image) -> float:
+    return float(ImageStat.Stat(image.convert("L")).var[0])
+
+
+def assert_ready(
+    video: Video,
+    renditions: dict[str, tuple[int, int]],
+    *,
+    duration: float,
+    has_audio: bool = True,
+) -> None:
+    """The video is READY and everything it points at plays: the master lists exactly
+    `renditions` (name: width×height), each a VOD playlist of ≤ 6.5 s segments of that size
+    cut at the same instants in every rendition, the MP4 (or M4A) starts with its moov, and
+    the poster is not black."""
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, video.failure_reason
+    assert (video.progress, video.failure_reason) == (100, "")
+    assert video.playable_at is not None and video.ready_at is not None
+    assert video.playable_at <= video.ready_at
+    assert video.output_dir == f"videos/{video.pk}/{video.attempts}"
+    assert video.hls_master == f"{video.output_dir}/master.m3u8"
+    assert video.duration == pytest.approx(duration, abs=0.2)
+
+    entries = master_entries(read(video.hls_master).decode())
+    assert [uri for _, uri in entries] == [f"{name}/index.m3u8" for name in renditions]
+    audio_only = list(renditions) == ["audio"]
+    cuts = []
+    for (attributes, uri), (name, (width, height)) in zip(entries, renditions.items(), strict=True):
+        bandwidth = int(attributes["BANDWIDTH"])
+        assert bandwidth > 0
+        codecs = attributes["CODECS"].split(",")
+        if audio_only:
+            assert codecs == ["mp4a.40.2"] and "RESOLUTION" not in attributes
+        else:
+            assert attributes["RESOLUTION"] == f"{width}x{height}"
+            assert codecs[0].startswith("avc1.6400")  # H.264 High
+            assert ("mp4a.40.2" in codecs) == has_audio
+        playlist = read(f"{video.output_dir}/{uri}").decode()
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist
+        assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+        segments = segment_entries(playlist)
+        assert sum(d for d, _ in segments) == pytest.approx(duration, abs=0.5)
+        cuts.append([round(d, 1) for d, _ in segments])
+        for listed, segment in segments:
+            assert listed <= 6.5
+            with av.open(io.BytesIO(read(f"{video.output_dir}/{name}/{segment}"))) as ts:
+                assert ts.duration / 1e6 <= 6.6
+                assert bool(ts.streams.audio) == (has_audio or audio_only)
+                if not audio_only:
+                    stream = ts.streams.video[0]
+                    assert (stream.codec_context.width, stream.codec_context.height) == (
+                        width,
+                        height,
+                    )
+                    first = next(ts.demux(stream))
+                    assert first.is_keyframe  # every segment starts at a keyframe
+        assert video.renditions[len(cuts) - 1] == {
+            "name": name,
+            "width": 0 if audio_only else width,
+            "height": 0 if audio_only else height,
+            "bandwidth": bandwidth,
+            "playlist": f"{video.output_dir}/{uri}",
+        }
+    assert all(c == cuts[0] for c in cuts)  # aligned: a player can switch at any segment
+
+    progressive = read(video.mp4)
+    assert video.mp4.endswith("audio.m4a" if audio_only else "video.mp4")
+    boxes = top_level_boxes(progressive)
+    assert boxes.index("moov") < boxes.index("mdat")  # faststart: plays while downloading
+    with av.open(io.BytesIO(progressive)) as mp4:
+        assert mp4.duration / 1e6 == pytest.approx(duration, abs=0.3)
+        if not audio_only:
+            top = list(renditions.values())[-1]
+            context = mp4.streams.video[0].codec_context
+            assert (context.width, context.height) == top
+            assert mp4.streams.video[0].codec_context.name == "h264"
+
+    poster = Image.open(io.BytesIO(read(video.poster)))
+    assert poster.format == "JPEG"
+    if not audio_only:
+        top_width, top_height = list(renditions.values())[-1]
+        assert (poster.width > poster.height) == (top_width > top_height)
+    assert luminance_variance(poster) > 100  # not black, not one flat colour

@@ -115,7 +115,7 @@ def test_bad_input_fails_with_its_reason(clips, make_video, media_env, clip, rea
     assert (video.status, video.failure_reason, video.attempts) == (VideoStatus.FAILED, reason, 1)
     assert (video.hls_master, video.mp4, video.poster, video.playable_at) == ("", "", "", None)
     assert media_env.files(video) == []
-    assert list(media_env.work_root.iterdir()) == []
+    assert media_env.workdirs() == []
 
 
 def test_clip_longer_than_the_limit_fails(clips, make_video, media_env):

@@ -19,10 +19,10 @@ from tests.media.upload_support import (
     OCTET,
     TEST_KIND,
     TUS,
+    install_upload_env,
     media_urlpatterns,
     metadata,
     sha256,
-    upload_env,  # noqa: F401 (a fixture)
 )
 from xianfeng.audit.models import AuditLog
 from xianfeng.common import periodic
@@ -32,7 +32,14 @@ from xianfeng.media.services import upload_create, uploads_expire
 from xianfeng.media.tasks import expire_uploads
 
 urlpatterns = media_urlpatterns()
+
+
 pytestmark = pytest.mark.urls(__name__)
+
+
+@pytest.fixture
+def upload_env(settings, tmp_path, monkeypatch):
+    return install_upload_env(settings, tmp_path, monkeypatch)
 
 
 @pytest.fixture

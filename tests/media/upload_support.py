@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.urls import URLResolver, include, path
 
 from xianfeng import urls as root_urls
@@ -43,8 +42,8 @@ class UploadEnv:
     fail_attach: list[bool] = field(default_factory=list)
 
 
-@pytest.fixture
-def upload_env(settings, tmp_path, monkeypatch) -> UploadEnv:
+def install_upload_env(settings: Any, tmp_path: Path, monkeypatch: Any) -> UploadEnv:
+    """Call from a test module's fixture (with pytest's settings, tmp_path, monkeypatch)."""
     env = UploadEnv(upload_dir=tmp_path / "uploads", private_dir=tmp_path / "private")
     settings.UPLOAD_DIR = env.upload_dir
     storage = Video._meta.get_field("source").storage

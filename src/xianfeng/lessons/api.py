@@ -20,6 +20,7 @@ from xianfeng.lessons.selectors import (
     lesson_feed,
     progress_of,
     reflections_for,
+    watchable_lesson,
 )
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
 
@@ -153,7 +154,7 @@ class Error(Schema):
 
 @router.post("/{lesson_id}/watch", response={200: WatchOut}, summary="上报已观看的区间")
 def watch(request: HttpRequest, lesson_id: int, body: WatchIn) -> dict[str, Any]:
-    lesson = get_lesson_for_user(request.user, lesson_id)
+    lesson = watchable_lesson(request.user, lesson_id)
     progress = services.watch_report(
         user=request.user, lesson=lesson, sections=body.sections, position=body.position
     )

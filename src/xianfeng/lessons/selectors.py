@@ -87,6 +87,30 @@ def get_lesson_for_user(user: Any, pk: int) -> Lesson:
     return lesson
 
 
+WATCHABLE_SECONDS = 300
+
+
+def watchable_lesson(user: Any, pk: int) -> Lesson:
+    """The lesson (id and duration only) if the person may watch it now; 404 otherwise.
+
+    A player reports every ten seconds; the full visibility query costs more than the
+    report itself, so a positive answer is remembered for five minutes per person and
+    lesson. Losing access takes effect within that time.
+    """
+    from django.core.cache import cache
+
+    key = f"watchable:{getattr(user, 'pk', 0)}:{pk}"
+    duration = cache.get(key)
+    if duration is None:
+        duration = (
+            published_lessons_for(user).filter(pk=pk).values_list("duration", flat=True).first()
+        )
+        if duration is None:
+            raise Http404("找不到该微党课")
+        cache.set(key, duration, WATCHABLE_SECONDS)
+    return Lesson(pk=pk, duration=duration)
+
+
 FEEDS = {
     "latest": "最新",
     "branch": "本支部",

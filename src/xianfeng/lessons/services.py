@@ -300,7 +300,7 @@ def watch_report(
         progress.covered = watch.covered(merged)
         if position is not None and 0 <= position <= duration:
             progress.position = round(float(position), 2)
-        progress.reports = F("reports") + 1
+        progress.reports += 1  # the row is locked: no lost update
         progress.last_report_at = now
         completes = (
             progress.completed_at is None and progress.covered >= COMPLETION_SHARE * duration
@@ -308,7 +308,6 @@ def watch_report(
         if completes:
             progress.completed_at = now
         progress.save()
-        progress.refresh_from_db(fields=["reports"])
         if created:
             Lesson.objects.filter(pk=lesson.pk).update(view_count=F("view_count") + 1)
         if completes:

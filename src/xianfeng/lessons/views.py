@@ -35,6 +35,7 @@ from xianfeng.lessons.selectors import (
     progress_of,
     reflections_for,
     watch_history,
+    watchable_lesson,
 )
 from xianfeng.media.enums import VideoStatus
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS
@@ -273,7 +274,7 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
 @require_POST
 def watch(request: AuthedRequest, pk: int) -> JsonResponse:
     """The player's report of watched sections: {"sections": [[start, end], …], "position": t}."""
-    lesson = get_lesson_for_user(request.user, pk)
+    lesson = watchable_lesson(request.user, pk)
     data = _json_body(request)
     raw = data.get("sections")
     if not isinstance(raw, list) or len(raw) > 500:

@@ -134,7 +134,7 @@ class UploadCollectionView(TusView):
         length = parse_size(request.headers.get("Upload-Length"))
         if length is None:
             return tus_response(400, "缺少或错误的 Upload-Length")
-        if int(request.META.get("CONTENT_LENGTH") or 0) > 0:
+        if (parse_size(request.META.get("CONTENT_LENGTH") or "0") or 0) > 0:
             # creation-with-upload is not offered; a body here is a client bug.
             return tus_response(400, "创建上传时不接受数据")
         metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from xianfeng.common.errors import Refused
 from xianfeng.media import targets
 from xianfeng.media.enums import UploadStatus
 from xianfeng.media.models import Upload
-from xianfeng.media.services.videos import video_create
+from xianfeng.media.services.videos import video_create, video_source_store
 
 log = logging.getLogger(__name__)
 
@@ -268,22 +269,39 @@ def upload_finish(*, upload: Upload) -> Upload:
     """Turn a fully received upload into a Video (idempotent: a retried request after a
     lost response finds it complete)."""
     part = upload_part_path(upload)
+    fresh = Upload.objects.get(pk=upload.pk)
+    if fresh.status == UploadStatus.COMPLETE:
+        return fresh
+    if fresh.status != UploadStatus.RECEIVING or fresh.offset != fresh.length:
+        raise UploadRefused("文件还没有传完")
+    with part.open("r+b") as handle:
+        if os.fstat(handle.fileno()).st_size < fresh.length:
+            raise UploadRefused("服务器上的临时文件不完整，请重新上传")
+        # A request whose commit failed may have left bytes beyond the length.
+        handle.truncate(fresh.length)
+    # The copy into storage happens before the transaction (see video_source_store); a
+    # concurrent finish that loses the race below deletes its own copy.
+    stored = video_source_store(source_path=part, original_name=fresh.filename or "upload.bin")
+    try:
+        return _finish_locked(upload, part, stored)
+    except BaseException:
+        storages["private"].delete(stored)
+        raise
+
+
+def _finish_locked(upload: Upload, part: Path, stored: str) -> Upload:
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
         if locked.status == UploadStatus.COMPLETE:
+            transaction.on_commit(lambda: storages["private"].delete(stored))
             return locked
         if locked.status != UploadStatus.RECEIVING or locked.offset != locked.length:
             raise UploadRefused("文件还没有传完")
         if not _may_upload(locked.user, locked.target_kind, locked.target_id):
             raise PermissionDenied("你已不能为这个对象上传文件")
-        with part.open("r+b") as handle:
-            if os.fstat(handle.fileno()).st_size < locked.length:
-                raise UploadRefused("服务器上的临时文件不完整，请重新上传")
-            # A request whose commit failed may have left bytes beyond the length.
-            handle.truncate(locked.length)
         video = video_create(
             owner=locked.user,
-            source_path=part,
+            source_name=stored,
             original_name=locked.filename or "upload.bin",
             target_kind=locked.target_kind,
             target_id=locked.target_id,

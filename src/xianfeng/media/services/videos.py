@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,31 +22,73 @@ from xianfeng.media.models import Video
 log = logging.getLogger(__name__)
 
 
+def video_source_store(*, source_path: Path, original_name: str) -> str:
+    """Copy a finished file into the private storage and return its name there.
+
+    Call it outside a transaction: copying 2 GB (or sending it to an object store) must not
+    hold SQLite's write lock, which other writers wait for at most 20 s.
+    """
+    suffix = Path(original_name).suffix.lower()[:10]
+    name = timezone.now().strftime("sources/%Y/%m/") + f"{uuid.uuid4().hex}{suffix}"
+    with source_path.open("rb") as handle:
+        return storages["private"].save(name, File(handle))
+
+
 def video_create(
     *,
     owner: Any,
-    source_path: Path,
     original_name: str,
     target_kind: str = "",
     target_id: str = "",
+    source_path: Path | None = None,
+    source_name: str | None = None,
 ) -> Video:
-    """Store a finished file as a Video's source and queue its processing.
+    """Make a Video from a finished file and queue its processing.
 
-    The file at `source_path` is copied into the private storage (the original is kept for
-    re-processing); the caller removes its own temporary file.
+    Either `source_path` (copied into the private storage here, before the transaction) or
+    `source_name` (already stored by video_source_store). The original is kept for
+    re-processing; the caller removes its own temporary file.
     """
     from xianfeng.media.tasks import process_video
 
+    stored_here = source_name is None
+    if source_name is None:
+        if source_path is None:
+            raise ValueError("video_create needs source_path or source_name")
+        source_name = video_source_store(source_path=source_path, original_name=original_name)
+    try:
+        return _video_row(
+            owner=owner,
+            source_name=source_name,
+            original_name=original_name,
+            target_kind=target_kind,
+            target_id=target_id,
+            enqueue=process_video.enqueue,
+        )
+    except BaseException:
+        if stored_here:
+            storages["private"].delete(source_name)
+        raise
+
+
+def _video_row(
+    *,
+    owner: Any,
+    source_name: str,
+    original_name: str,
+    target_kind: str,
+    target_id: str,
+    enqueue: Any,
+) -> Video:
     with transaction.atomic():
         video = Video(
             owner=owner,
             original_name=original_name[:255],
             target_kind=target_kind,
             target_id=target_id,
-            size=source_path.stat().st_size,
+            size=storages["private"].size(source_name),
         )
-        with source_path.open("rb") as handle:
-            video.source.save(Path(original_name).name or "upload.bin", File(handle), save=False)
+        video.source.name = source_name
         video.save()
         audit_log(
             actor=owner,
@@ -59,7 +103,7 @@ def video_create(
         target = targets.get(target_kind)
         if target is not None:
             target.attach(video, target_id)
-        transaction.on_commit(lambda: process_video.enqueue(video_id=video.pk))
+        transaction.on_commit(lambda: enqueue(video_id=video.pk))
     return video
 
 
