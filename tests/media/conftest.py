@@ -223,10 +223,13 @@ def media_env(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db) -> 
     env = MediaEnv(tmp_path / "media", tmp_path / "private", tmp_path / "work")
     settings.MEDIA_ROOT = env.media_root
     settings.TRANSCODE_DIR = env.work_root
-    # The source field's storage was built when the model was; point it at tmp_path.
-    storage = Video._meta.get_field("source").storage
-    monkeypatch.setattr(storage, "base_location", str(env.private_root))
-    monkeypatch.setattr(storage, "location", str(env.private_root))
+    # Sources are written through storages["private"] and read through the model field's
+    # storage: the same object, built when the model was (unless a test replaced STORAGES);
+    # point both at tmp_path without replacing them.
+    field_storage = Video._meta.get_field("source").storage
+    for storage in {id(s): s for s in (field_storage, storages["private"])}.values():
+        monkeypatch.setattr(storage, "base_location", str(env.private_root))
+        monkeypatch.setattr(storage, "location", str(env.private_root))
     return env
 
 

@@ -7,6 +7,7 @@ import io
 
 import boto3
 import pytest
+from django.conf import settings
 from django.core.files.storage import storages
 from django.test import override_settings
 from PIL import Image
@@ -190,8 +191,9 @@ def test_transcode_past_its_time_limit_is_killed_and_fails(clips, make_video, me
 
 
 @pytest.fixture
-def s3(settings, monkeypatch, media_env):
-    """A moto S3 server on a free port; the default storage and the sources' storage on it."""
+def s3(monkeypatch, media_env):
+    """A moto S3 server on a free port, and STORAGES with the public media and the private
+    sources on it."""
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -210,20 +212,27 @@ def s3(settings, monkeypatch, media_env):
         "addressing_style": "path",
         "file_overwrite": False,
     }
-    settings.STORAGES = {
+    s3_storages = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {**common, "location": "media", "querystring_auth": False},
         },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**common, "location": "private"},
+        },
     }
-    from storages.backends.s3 import S3Storage
-
-    private = S3Storage(**common, location="private")
-    monkeypatch.setattr(Video._meta.get_field("source"), "storage", private)
+    before = dict(storages._storages)
     try:
-        yield client
+        with override_settings(STORAGES=s3_storages):
+            # The model field holds the storage it was built with; hand it the S3 one.
+            monkeypatch.setattr(Video._meta.get_field("source"), "storage", storages["private"])
+            yield client
     finally:
+        # Leaving override_settings rebuilds every storage; put the instances back that the
+        # model field and other tests hold, or later tests would write where none reads.
+        storages._storages.update(before)
         server.stop()
 
 
