@@ -99,6 +99,8 @@ _db = dj_database_url.parse(
 )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # SQLite with a write gate (common/db/sqlite): writers queue without busy-sleeping.
+    _db["ENGINE"] = "xianfeng.common.db.sqlite"
     # WAL lets the web server and the worker read while one writes; IMMEDIATE makes a
     # writer take the lock at BEGIN, so two writers queue instead of failing mid-way.
     _db["OPTIONS"] = {
