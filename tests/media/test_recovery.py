@@ -122,11 +122,14 @@ def test_worker_killed_mid_transcode_job_is_picked_up_and_finishes(clips, tmp_pa
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    run("migrate", "--no-input", "-v", "0")
+    # One Django start-up for both: a fresh database, and a video queued for processing as
+    # a finished upload makes it.
     created = run(
         "shell",
         "-c",
         "from pathlib import Path\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', '--no-input', verbosity=0)\n"
         "from xianfeng.people.models import User\n"
         "from xianfeng.media.services import video_create\n"
         "user = User.objects.create_user(username='uploader', name='上传人')\n"
