@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 
-.PHONY: run test setup lint fmt migrate seed static clean-var help
+.PHONY: run test setup lint fmt migrate seed static clean-var help cjk-font
 
 help:
 	@echo "make run    启动完整系统（网站 + 任务进程 + 演示数据）于 http://127.0.0.1:8000/"
@@ -28,7 +28,17 @@ build/vendor/.built: node_modules/.installed scripts/build_vendor.py
 	$(PYTHON) scripts/build_vendor.py
 	@touch $@
 
-setup: $(VENV)/.synced build/vendor/.built
+# Chinese text in PDFs (minutes) and posters: Debian's WenQuanYi Micro Hei, installed when
+# missing and running as root (the PDF falls back to a built-in CID font without it).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+cjk-font:
+	@if [ ! -e $(CJK_FONT) ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's fonts-wqy-microhei"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null \
+	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }; \
+	fi
+
+setup: $(VENV)/.synced build/vendor/.built cjk-font
 
 migrate: setup
 	$(PY) manage.py migrate --no-input

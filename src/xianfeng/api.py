@@ -81,6 +81,12 @@ def _mount() -> None:
     from xianfeng.lessons.api import router as lessons_router
 
     api.add_router("/lessons", lessons_router)
+    from xianfeng.contests.api import router as contests_router
+
+    api.add_router("/contests", contests_router)
+    from xianfeng.meetings.api import router as meetings_router
+
+    api.add_router("/meetings", meetings_router)
 
 
 _mount()

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "xianfeng.media",
     "xianfeng.moderation",
     "xianfeng.lessons",
+    "xianfeng.notify",
+    "xianfeng.contests",
+    "xianfeng.meetings",
 ]
 
 MIDDLEWARE = [
@@ -288,6 +291,29 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)
 ROSTER_MAX_BYTES = env_int("XF_ROSTER_MAX_MB", 20, minimum=1) * 1024 * 1024
+
+# --- email (meeting notices) -------------------------------------------------------------------
+# XF_EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://…:465; empty: no email.
+EMAIL_URL = env_str("XF_EMAIL_URL", "")
+EMAIL_ENABLED = bool(EMAIL_URL)
+DEFAULT_FROM_EMAIL = env_str("XF_EMAIL_FROM", "先锋 <noreply@localhost>")
+if EMAIL_URL:
+    from urllib.parse import unquote, urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    _mail = urlsplit(EMAIL_URL)
+    if _mail.scheme not in ("smtp", "smtps") or not _mail.hostname:
+        raise ImproperlyConfigured("XF_EMAIL_URL must look like smtp://user:password@host:587")
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _mail.hostname
+    EMAIL_PORT = _mail.port or (465 if _mail.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_mail.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
+    EMAIL_USE_SSL = _mail.scheme == "smtps"
+    EMAIL_USE_TLS = _mail.scheme == "smtp" and EMAIL_PORT != 25
+    EMAIL_TIMEOUT = 20
+    SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

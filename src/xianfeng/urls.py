@@ -13,8 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("xianfeng.people.urls")),
     path("orgs/", include("xianfeng.orgs.urls")),
     path("lessons/", include("xianfeng.lessons.urls")),
+    path("meetings/", include("xianfeng.meetings.urls")),
     path("media-api/", include("xianfeng.media.urls")),
     path("moderation/", include("xianfeng.moderation.urls")),
+    path("notifications/", include("xianfeng.notify.urls")),
+    path("contests/", include("xianfeng.contests.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

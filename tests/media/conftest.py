@@ -165,6 +165,13 @@ class Clips:
         return path
 
     @functools.cached_property
+    def playlist(self) -> Path:
+        """An HLS playlist renamed .mp4: opened by ffmpeg, it would read another file."""
+        path = self._path("playlist.mp4")
+        path.write_text("#EXTM3U\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n")
+        return path
+
+    @functools.cached_property
     def empty(self) -> Path:
         path = self._path("empty.mp4")
         path.write_bytes(b"")

@@ -92,6 +92,7 @@ def test_ladder_depends_on_the_short_side(clips):
 BAD_INPUTS = [
     ("empty", "文件是空的（0 字节），请重新上传"),
     ("text", "这不是音频或视频文件，请上传手机拍摄的视频（MP4、MOV）或音频（M4A、MP3）"),
+    ("playlist", "这不是音频或视频文件，请上传手机拍摄的视频（MP4、MOV）或音频（M4A、MP3）"),
     (
         "truncated",
         "文件已损坏或不完整（可能上传中断或录制未正常结束），无法读取，请重新上传原文件",

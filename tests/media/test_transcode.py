@@ -13,10 +13,11 @@ from django.test import override_settings
 from PIL import Image
 
 from tests.media.conftest import assert_ready, luminance_variance, read
+from xianfeng.common.fonts import cjk_font_path
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.models import Video
 from xianfeng.media.pipeline import segment_entries, video_process
-from xianfeng.media.poster import audio_poster, cjk_font_path
+from xianfeng.media.poster import audio_poster
 
 
 def test_landscape_h264_gets_360p_and_720p(clips, make_video, media_env):

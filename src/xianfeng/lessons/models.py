@@ -335,3 +335,49 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.lesson}"
+
+
+class Showcase(models.Model):
+    """A 展播: an org's curated, ordered playlist of lessons."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="showcases"
+    )
+    title = models.CharField(_("名称"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("展播")
+        verbose_name_plural = _("展播")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["org", "title"], name="showcase_title_once")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ShowcaseItem(models.Model):
+    showcase = models.ForeignKey(
+        Showcase, verbose_name=_("展播"), on_delete=models.CASCADE, related_name="items"
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="showcase_items"
+    )
+    position = models.PositiveIntegerField(_("顺序"))
+
+    class Meta:
+        verbose_name = _("展播课程")
+        verbose_name_plural = _("展播课程")
+        ordering = ["showcase", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["showcase", "lesson"], name="showcase_lesson_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.showcase} #{self.position}"

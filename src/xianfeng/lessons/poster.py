@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import io
 import textwrap
-from functools import lru_cache
-from pathlib import Path
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from xianfeng.common.fonts import cjk_font_path
 from xianfeng.lessons.models import Lesson
 
-# Debian's CJK fonts (make setup installs fonts-wqy-microhei when it can).
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
-)
 RED = (200, 22, 29)
 GOLD = (255, 209, 0)
 WIDTH, HEIGHT = 750, 1080
-
-
-@lru_cache(maxsize=1)
-def cjk_font_path() -> str | None:
-    return next((p for p in FONT_CANDIDATES if Path(p).exists()), None)
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:

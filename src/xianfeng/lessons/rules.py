@@ -16,6 +16,17 @@ LESSON_MANAGE_ROLES = frozenset({RoleKind.SECRETARY, RoleKind.PROPAGANDA, RoleKi
 PUBLIC_ROLES = frozenset({RoleKind.ADMIN})
 
 
+def is_lesson_owner(user: Any, lesson: Lesson) -> bool:
+    """The lesson's author or its speaker."""
+    uid = getattr(user, "pk", None)
+    if uid is None:
+        return False
+    if lesson.author_id == uid:
+        return True
+    speaker = lesson.speaker
+    return speaker is not None and speaker.user_id == uid
+
+
 def can_manage_lessons(user: Any, org: Org) -> bool:
     return has_role_over(user, org, LESSON_MANAGE_ROLES)
 

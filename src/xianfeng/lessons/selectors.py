@@ -265,3 +265,31 @@ def branch_participation(lesson: Lesson, branch: Org) -> list[ParticipationRow]:
     order = {"completed": 0, "watching": 1, "not_started": 2}
     rows.sort(key=lambda r: (order[r.status], -r.share))
     return rows
+
+
+def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
+    """A showcase whose org reaches the person, with the lessons they may watch, in order."""
+    from xianfeng.lessons.models import Showcase
+
+    reach: set[str] = set()
+    member = member_of(user)
+    if member is not None:
+        reach.update(paths.ancestor_paths(member.org.path))
+    for role in roles_of(user):
+        reach.update(paths.ancestor_paths(role.org.path))
+    showcases = Showcase.objects.select_related("org")
+    if not getattr(user, "is_superuser", False):
+        showcases = showcases.filter(
+            Q(org__path__in=sorted(reach))
+            | subtree_q(role_root_paths(user, ALL_ROLES), field="org__path")
+        )
+    show = showcases.filter(pk=pk).first()
+    if show is None:
+        raise Http404("找不到该展播")
+    visible = published_lessons_for(user).filter(showcase_items__showcase=show)
+    lessons = list(
+        visible.select_related("org", "video")
+        .prefetch_related("tags")
+        .order_by("showcase_items__position")
+    )
+    return show, lessons

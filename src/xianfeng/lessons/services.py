@@ -29,6 +29,8 @@ from xianfeng.lessons.models import (
     Reflection,
     Series,
     Share,
+    Showcase,
+    ShowcaseItem,
     Tag,
     WatchProgress,
 )
@@ -533,3 +535,56 @@ def series_create(*, actor: Any, org: Org, title: str, description: str = "") ->
         )
         audit_log(actor=actor, action="series.create", obj=series, org=org, data={"title": title})
     return series
+
+
+def showcase_for_org(*, actor: Any, org: Org, title: str) -> Showcase:
+    """The org's showcase with this title (made if missing)."""
+    if not can_manage_lessons(actor, org):
+        raise PermissionDenied("您不能管理该组织的展播")
+    with transaction.atomic():
+        showcase, created = Showcase.objects.get_or_create(
+            org=org, title=title[:100], defaults={"created_by": actor}
+        )
+        if created:
+            audit_log(
+                actor=actor, action="showcase.create", obj=showcase, org=org, data={"title": title}
+            )
+    return showcase
+
+
+def showcase_set_items(*, actor: Any, showcase: Showcase, lessons: Sequence[Lesson]) -> None:
+    """Set the showcase's lessons in order. A lesson published to a narrower audience inside
+    the showcase's org is widened to the whole org, so everyone the showcase reaches can
+    watch it (audited)."""
+    if not can_manage_lessons(actor, showcase.org):
+        raise PermissionDenied("您不能管理该组织的展播")
+    with transaction.atomic():
+        ShowcaseItem.objects.filter(showcase=showcase).delete()
+        ShowcaseItem.objects.bulk_create(
+            ShowcaseItem(showcase=showcase, lesson=lesson, position=i)
+            for i, lesson in enumerate(lessons, start=1)
+        )
+        for lesson in lessons:
+            audience = lesson.audience
+            if (
+                lesson.state == LessonState.PUBLISHED
+                and audience is not None
+                and not lesson.is_public
+                and audience.path.startswith(showcase.org.path)
+                and audience.pk != showcase.org_id
+            ):
+                Lesson.objects.filter(pk=lesson.pk).update(audience=showcase.org)
+                audit_log(
+                    actor=actor,
+                    action="lesson.widen",
+                    obj=lesson,
+                    org=showcase.org,
+                    data={"from": audience.pk, "to": showcase.org_id, "showcase": showcase.pk},
+                )
+        audit_log(
+            actor=actor,
+            action="showcase.items",
+            obj=showcase,
+            org=showcase.org,
+            data={"lessons": [x.pk for x in lessons]},
+        )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("mine/", views.mine, name="mine"),
     path("manage/", views.manage, name="manage"),
+    path("showcases/<int:pk>/", views.showcase, name="showcase"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/status/", views.status, name="status"),

@@ -537,3 +537,11 @@ def manage(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied("您没有发布微党课的权限")
     page = paginate(request, lessons_awaiting_publication(request.user))
     return render(request, "lessons/manage.html", {"page": page})
+
+
+def showcase(request: HttpRequest, pk: int) -> HttpResponse:
+    """A 展播 playlist: its lessons in order, those the person may watch."""
+    from xianfeng.lessons.selectors import showcase_lessons
+
+    show, lessons = showcase_lessons(request.user, pk)
+    return render(request, "lessons/showcase.html", {"showcase": show, "lessons": lessons})

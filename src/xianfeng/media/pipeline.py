@@ -343,7 +343,13 @@ class _Job:
             self.ffmpeg.kill()
         try:
             self._set_status(
-                VideoStatus.FAILED, failure_reason=reason[:300], progress=0, **self.probe_fields
+                VideoStatus.FAILED,
+                failure_reason=reason[:300],
+                progress=0,
+                output_dir="",
+                hls_master="",
+                playable_at=None,
+                **self.probe_fields,
             )
         except Superseded:
             self.discard()

@@ -12,6 +12,8 @@ import av
 import av.error
 from PIL import Image, ImageDraw, ImageFont, ImageStat
 
+from xianfeng.common.fonts import cjk_font_path
+
 # Where the frame is looked for, as shares of the duration; the most varied frame wins
 # (a fade, a black leader or a lens cap has almost no variance in luminance).
 POINTS = (0.1, 0.3, 0.5)
@@ -23,14 +25,6 @@ JPEG_QUALITY = 85
 RED = (183, 28, 28)
 DARK_RED = (127, 0, 0)
 GOLD = (255, 213, 79)
-CJK_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-)
 _TRANSPOSE = {
     90: Image.Transpose.ROTATE_270,  # clockwise degrees → Pillow's counter-clockwise turns
     180: Image.Transpose.ROTATE_180,
@@ -101,15 +95,6 @@ def _jpeg(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def cjk_font_path() -> Path | None:
-    """A font that has Chinese glyphs, or None (then posters carry no text, not boxes)."""
-    for candidate in CJK_FONTS:
-        path = Path(candidate)
-        if path.exists():
-            return path
-    return None
-
-
 def _wrap(
     draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
 ) -> list[str]:
@@ -154,7 +139,7 @@ def audio_poster(title: str, *, size: tuple[int, int] = (1280, 720)) -> bytes:
     font_path = cjk_font_path()
     title = title.strip()
     if font_path is not None and title:
-        font = ImageFont.truetype(str(font_path), size=int(height * 0.08))
+        font = ImageFont.truetype(font_path, size=int(height * 0.08))
         lines = _wrap(draw, title, font, int(width * 0.86))
         line_height = int(height * 0.1)
         top = int(height * 0.5)

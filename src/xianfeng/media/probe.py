@@ -52,6 +52,7 @@ class Probe:
     size: int
     container: str
     duration: float
+    demuxer: str = ""  # ffmpeg's name for the input format, passed to it with -f
     video_codec: str = ""
     audio_codec: str = ""
     width: int = 0
@@ -103,12 +104,17 @@ def probe_file(path: Path) -> Probe:
         raise Rejected(MISSING) from None
     if size == 0:
         raise Rejected(EMPTY)
+    # Only containers recognised by their first bytes are opened at all: ffmpeg would also
+    # open text formats (an HLS playlist or a concat list renamed .mp4) that make it read
+    # other local files or URLs into the "video".
+    if not _looks_like_media(path):
+        raise Rejected(NOT_MEDIA)
     try:
         container = av.open(str(path), timeout=30.0)
     except (av.error.FFmpegError, UnicodeDecodeError):
-        raise Rejected(CORRUPT if _looks_like_media(path) else NOT_MEDIA) from None
+        raise Rejected(CORRUPT) from None
     with container:
-        format_name = container.format.name
+        format_name = demuxer = container.format.name
         if format_name in _NOT_RECORDINGS or format_name.endswith("_pipe"):
             raise Rejected(NOT_MEDIA)
         videos = [
@@ -135,6 +141,7 @@ def probe_file(path: Path) -> Probe:
                 size=size,
                 container=format_name,
                 duration=duration,
+                demuxer=demuxer.split(",")[0],
                 audio_codec=audio_codec,
                 audio_channels=channels,
             )
@@ -159,6 +166,7 @@ def probe_file(path: Path) -> Probe:
             size=size,
             container=format_name,
             duration=duration,
+            demuxer=demuxer.split(",")[0],
             video_codec=_codec_name(video),
             audio_codec=audio_codec,
             width=width,

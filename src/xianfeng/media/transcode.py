@@ -169,7 +169,8 @@ def ladder_command(
     preset = preset or PRESET
     threads = settings.TRANSCODE_THREADS if threads is None else threads
     args = ["-loglevel", "error", "-nostats", "-progress", "pipe:1", "-y"]
-    args += ["-i", f"file:{source}"]
+    # The demuxer the probe chose, named, so ffmpeg cannot pick another one by sniffing.
+    args += [*(["-f", probe.demuxer] if probe.demuxer else []), "-i", f"file:{source}"]
     audio_map = ["-map", "0:a:0"] if probe.has_audio else []
     audio_codec = ["-c:a", "aac", *(["-ac", "2"] if probe.audio_channels > 2 else [])]
 

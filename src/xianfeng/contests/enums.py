@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ContestState(models.TextChoices):
+    DRAFT = "draft", _("筹备中")
+    OPEN = "open", _("进行中")
+    FINISHED = "finished", _("已结束")
+
+
+class Level(models.TextChoices):
+    """Which org decides a round: each branch, each (town) committee, or the organiser."""
+
+    BRANCH = "branch", _("支部推荐")
+    COMMITTEE = "committee", _("党（工）委评选")
+    ORGANISER = "organiser", _("主办方终评")
+
+
+class RoundState(models.TextChoices):
+    PENDING = "pending", _("未开始")
+    OPEN = "open", _("进行中")
+    PUBLISHED = "published", _("已公布")
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("待定")
+    ADVANCED = "advanced", _("晋级")
+    STOPPED = "stopped", _("止步")
+
+
+class Aggregation(models.TextChoices):
+    MEAN = "mean", _("平均分")
+    MEDIAN = "median", _("中位数")
+    TRIMMED = "trimmed", _("去掉一个最高分和一个最低分")
+
+
+class Recurrence(models.TextChoices):
+    NONE = "", _("不重复")
+    MONTHLY = "monthly", _("每月评比")
+
+
+AWARD_LEVELS = [
+    ("first", "一等奖"),
+    ("second", "二等奖"),
+    ("third", "三等奖"),
+    ("excellent", "优秀奖"),
+]
+ORG_AWARD = "organisation"
+ORG_AWARD_LABEL = "优秀组织奖"
+
+# The trimmed mean drops the highest and the lowest score only when there are at least
+# this many (the 去掉一个最高分和一个最低分 rule needs enough judges to stay fair).
+TRIM_MIN_JUDGES = 5

@@ -1,0 +1,210 @@
+"""Reads of contests that decide who sees what: contests, entries, the judge's queue and
+the ranking (which never shows an entrant an unpublished decision)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from xianfeng.contests.enums import Decision, RoundState
+from xianfeng.contests.models import (
+    Contest,
+    Criterion,
+    Entry,
+    Review,
+    Round,
+    RoundJudge,
+    Standing,
+    Vote,
+)
+from xianfeng.contests.rules import ORGANISER_ROLES, has_conflict
+from xianfeng.contests.scoring import CriterionSpec, EntryScore, ReviewRow, rank_entries
+from xianfeng.lessons.selectors import member_of
+from xianfeng.orgs import paths
+from xianfeng.orgs.models import Org, subtree_q
+from xianfeng.orgs.selectors import roles_of, scope_q
+
+
+def _reach_paths(user: Any) -> list[str]:
+    """The paths of the person's own orgs (member org and role orgs)."""
+    found: list[str] = []
+    member = member_of(user)
+    if member is not None:
+        found.append(member.org.path)
+    found.extend(role.org.path for role in roles_of(user))
+    return found
+
+
+def contests_visible_to(user: Any) -> QuerySet[Contest]:
+    """Contests whose scope reaches the person, those they organise, those they judge."""
+    if not getattr(user, "is_authenticated", False):
+        return Contest.objects.none()
+    if user.is_superuser:
+        return Contest.objects.all()
+    reach = _reach_paths(user)
+    ancestors = sorted({p for path in reach for p in paths.ancestor_paths(path)})
+    where = Q(org__path__in=ancestors) | Q(extra_orgs__path__in=ancestors)
+    where |= scope_q(user, ORGANISER_ROLES, field="org__path")
+    where |= Q(rounds__judges__user_id=user.pk)
+    return Contest.objects.filter(where).distinct()
+
+
+def get_contest_for_user(user: Any, pk: int) -> Contest:
+    contest = contests_visible_to(user).select_related("org").filter(pk=pk).first()
+    if contest is None:
+        raise Http404("找不到该竞赛")
+    return contest
+
+
+def in_scope(contest: Contest, org: Org) -> bool:
+    """Whether an org's lessons may enter: inside the organiser's subtree or an invited one."""
+    if org.path.startswith(contest.org.path):
+        return True
+    return contest.extra_orgs.filter(path__in=paths.ancestor_paths(org.path)).exists()
+
+
+def rounds_of(contest: Contest) -> list[Round]:
+    return list(contest.rounds.order_by("number"))
+
+
+def current_round(contest: Contest) -> Round | None:
+    return contest.rounds.filter(state=RoundState.OPEN).order_by("number").first()
+
+
+@dataclass(frozen=True)
+class EntrantView:
+    entry: Entry
+    # (round, decision shown to the entrant): "评审中" until the round is published.
+    results: list[tuple[Round, str]]
+
+
+def my_entries(user: Any, contest: Contest) -> list[EntrantView]:
+    """The person's own entries with what they may know of each round."""
+    entries = list(
+        Entry.objects.filter(contest=contest)
+        .filter(Q(lesson__author_id=user.pk) | Q(lesson__speaker__user_id=user.pk))
+        .select_related("lesson", "org")
+        .order_by("code")
+    )
+    standings = (
+        Standing.objects.filter(entry__in=entries).select_related("round").order_by("round__number")
+    )
+    by_entry: dict[int, list[tuple[Round, str]]] = {}
+    for s in standings:
+        shown = s.get_decision_display() if s.round.state == RoundState.PUBLISHED else "评审中"
+        by_entry.setdefault(s.entry_id, []).append((s.round, shown))
+    return [EntrantView(e, by_entry.get(e.pk, [])) for e in entries]
+
+
+def standings_to_decide(user: Any, round_: Round) -> QuerySet[Standing]:
+    """The entries of a round that the person decides (as secretary or admin of the deciding
+    org), with what the decision page shows."""
+    from xianfeng.contests.rules import DECIDER_ROLES
+
+    return (
+        Standing.objects.filter(round=round_)
+        .filter(scope_q(user, DECIDER_ROLES, field="decider__path"))
+        .select_related("entry__lesson", "entry__org", "decider")
+        .order_by("decider__path", "entry__code")
+    )
+
+
+def quota_used(round_: Round, decider: Org) -> int:
+    return Standing.objects.filter(
+        round=round_, decider=decider, decision=Decision.ADVANCED
+    ).count()
+
+
+def judge_of(user: Any, round_: Round) -> RoundJudge | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return RoundJudge.objects.filter(round=round_, user_id=user.pk).first()
+
+
+@dataclass
+class QueueItem:
+    entry: Entry
+    reviews: int
+    mine: Review | None
+
+
+def judge_queue(user: Any, round_: Round) -> list[QueueItem]:
+    """The entries a judge may score in a round (assigned, no conflict of interest), fewest
+    reviews first, with the judge's own review if any. A fixed number of queries."""
+    judge = judge_of(user, round_)
+    if judge is None:
+        return []
+    entries = Entry.objects.filter(standings__round=round_).select_related("lesson__speaker", "org")
+    if not judge.all_entries:
+        entries = entries.filter(pk__in=judge.entries.values("pk"))
+    entries = entries.annotate(
+        n_reviews=Count("reviews", filter=Q(reviews__round=round_, reviews__abstained=False))
+    )
+    member = member_of(user)
+    judge_org = member.org if member is not None else None
+    mine = {r.entry_id: r for r in Review.objects.filter(round=round_, judge_id=user.pk)}
+    items = [
+        QueueItem(entry=e, reviews=e.n_reviews, mine=mine.get(e.pk))
+        for e in entries
+        if not has_conflict(user, e, judge_org)
+    ]
+    items.sort(key=lambda i: (i.mine is not None, i.reviews, i.entry.code))
+    return items
+
+
+def queue_entry_for_judge(user: Any, round_: Round, entry_id: int) -> Entry:
+    """An entry the judge may open; 404 for a conflict or an entry not assigned."""
+    for item in judge_queue(user, round_):
+        if item.entry.pk == entry_id:
+            return item.entry
+    raise Http404("找不到该作品")
+
+
+def criteria_specs(round_: Round) -> list[CriterionSpec]:
+    return [
+        CriterionSpec(
+            id=c.pk, weight=c.weight, max_score=c.max_score, counted=c.counted, required=c.required
+        )
+        for c in Criterion.objects.filter(round=round_).order_by("order", "id")
+    ]
+
+
+def round_ranking(round_: Round) -> list[EntryScore]:
+    """The round's ranking, computed from the stored scores with the current weights: four
+    queries whatever the number of entries and judges."""
+    entries = list(
+        Entry.objects.filter(standings__round=round_)
+        .order_by("created_at", "id")
+        .values_list("id", "code")
+    )
+    triples = [(eid, code, order) for order, (eid, code) in enumerate(entries)]
+    reviews = [
+        ReviewRow(entry_id=eid, scores=scores, abstained=abstained)
+        for eid, scores, abstained in Review.objects.filter(round=round_).values_list(
+            "entry_id", "scores", "abstained"
+        )
+    ]
+    votes: dict[int, int] = {}
+    if round_.vote_share:
+        votes = dict(
+            Vote.objects.filter(round=round_)
+            .values("entry_id")
+            .annotate(n=Count("id"))
+            .values_list("entry_id", "n")
+        )
+    return rank_entries(
+        triples,
+        reviews,
+        criteria_specs(round_),
+        method=round_.aggregation,
+        vote_share=round_.vote_share,
+        votes=votes,
+    )
+
+
+def entries_in_scope_q(contest: Contest) -> Q:
+    roots = [contest.org.path, *contest.extra_orgs.values_list("path", flat=True)]
+    return subtree_q(roots, field="org__path")

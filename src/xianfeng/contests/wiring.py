@@ -1,0 +1,78 @@
+"""How contests plug into the rest: the home page, periodic jobs, uploads of new versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def home_panels(request: HttpRequest) -> list[Any]:
+    from xianfeng.common.home import Panel
+    from xianfeng.contests.enums import ContestState, RoundState
+    from xianfeng.contests.models import RoundJudge
+    from xianfeng.contests.selectors import contests_visible_to
+
+    user: Any = request.user
+    if not user.is_authenticated:
+        return []
+    panels = []
+    open_contests = list(
+        contests_visible_to(user).filter(state=ContestState.OPEN).select_related("org")[:5]
+    )
+    if open_contests:
+        panels.append(Panel("contests/panel_open.html", {"contests": open_contests}, order=8))
+    judging = list(
+        RoundJudge.objects.filter(user_id=user.pk, round__state=RoundState.OPEN).select_related(
+            "round__contest"
+        )[:5]
+    )
+    if judging:
+        panels.append(Panel("contests/panel_judge.html", {"judging": judging}, order=6))
+    return panels
+
+
+def _may_upload_version(user: Any, target_id: str) -> bool:
+    from xianfeng.contests.models import Entry
+
+    entry = (
+        Entry.objects.select_related("lesson__speaker").filter(pk=target_id).first()
+        if target_id.isdigit()
+        else None
+    )
+    if entry is None:
+        return False
+    from xianfeng.lessons.rules import is_lesson_owner
+
+    return is_lesson_owner(user, entry.lesson)
+
+
+def _attach_version(video: Any, target_id: str) -> None:
+    """Nothing yet: the version is made when the video is ready (on_status)."""
+
+
+def _version_ready(video: Any) -> None:
+    from xianfeng.contests.models import Entry
+    from xianfeng.contests.services import entry_add_version
+    from xianfeng.media.enums import VideoStatus
+
+    if video.status != VideoStatus.READY or not video.target_id.isdigit():
+        return
+    entry = Entry.objects.select_related("lesson__speaker").filter(pk=video.target_id).first()
+    if entry is not None and not entry.versions.filter(video=video).exists():
+        entry_add_version(actor=video.owner, entry=entry, video=video, note="打磨后的新版本")
+
+
+def connect() -> None:
+    from xianfeng.common import home, periodic
+    from xianfeng.contests.tasks import open_monthly_contests
+    from xianfeng.media import targets
+
+    home.register(home_panels)
+    periodic.register("contests.monthly", open_monthly_contests, hours=6)
+    targets.register(
+        "contest_entry",
+        targets.UploadTarget(
+            may_upload=_may_upload_version, attach=_attach_version, on_status=_version_ready
+        ),
+    )

@@ -1,0 +1,71 @@
+"""Writes of the meetings app (三会一课). Every function is keyword-only with its actor,
+validates, runs in a transaction, audits, and notifies."""
+
+from xianfeng.meetings.services.attendance import (
+    attendance_record,
+    checkin,
+    checkin_meeting,
+    leave_decide,
+    leave_request,
+)
+from xianfeng.meetings.services.compliance import reminders_send, rule_set
+from xianfeng.meetings.services.minutes import (
+    AMENDABLE,
+    MinutesData,
+    attachment_add,
+    attachment_delete,
+    meeting_amend,
+    meeting_archive,
+    minutes_approve,
+    minutes_return,
+    minutes_save,
+    minutes_submit,
+)
+from xianfeng.meetings.services.notices import (
+    calendar_enable,
+    calendar_reset,
+    notice_emails_send,
+    notices_mark_read,
+    notify,
+    prefs_update,
+)
+from xianfeng.meetings.services.planning import (
+    MeetingData,
+    attendees_change,
+    meeting_cancel,
+    meeting_mark_held,
+    meeting_plan,
+    meeting_update,
+)
+
+__all__ = [
+    "AMENDABLE",
+    "MeetingData",
+    "MinutesData",
+    "attachment_add",
+    "attachment_delete",
+    "attendance_record",
+    "attendees_change",
+    "calendar_enable",
+    "calendar_reset",
+    "checkin",
+    "checkin_meeting",
+    "leave_decide",
+    "leave_request",
+    "meeting_amend",
+    "meeting_archive",
+    "meeting_cancel",
+    "meeting_mark_held",
+    "meeting_plan",
+    "meeting_update",
+    "minutes_approve",
+    "minutes_return",
+    "minutes_save",
+    "minutes_submit",
+    "notice_emails_send",
+    "notices_mark_read",
+    "notify",
+    "prefs_update",
+    "reminders_send",
+    "rule_set",
+]

@@ -1,0 +1,47 @@
+"""How the meetings app plugs into the others: the home page and the periodic jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def home_panels(request: HttpRequest) -> list[Any]:
+    from xianfeng.common.home import Panel
+    from xianfeng.meetings import selectors
+
+    user: Any = request.user
+    if not user.is_authenticated:
+        return []
+    panels = []
+    upcoming = list(selectors.my_meetings(user)[:3])
+    notices = list(selectors.notices_for(user).filter(read_at__isnull=True)[:5])
+    if upcoming or notices:
+        panels.append(
+            Panel(
+                "meetings/panel_mine.html",
+                {"meetings": upcoming, "notices": notices},
+                order=8,
+            )
+        )
+    leaves = selectors.leave_requests_to_decide(user).count()
+    to_approve = selectors.meetings_to_approve(user).count()
+    to_write = selectors.meetings_to_write(user).count()
+    if leaves or to_approve or to_write:
+        panels.append(
+            Panel(
+                "meetings/panel_tasks.html",
+                {"leaves": leaves, "to_approve": to_approve, "to_write": to_write},
+                order=9,
+            )
+        )
+    return panels
+
+
+def connect() -> None:
+    from xianfeng.common import home, periodic
+    from xianfeng.meetings.tasks import send_compliance_reminders
+
+    home.register(home_panels)
+    periodic.register("meetings.remind", send_compliance_reminders, hours=6)

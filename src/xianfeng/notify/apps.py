@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class NotifyConfig(AppConfig):
+    name = "xianfeng.notify"
+    label = "notify"
+    verbose_name = "通知"
+
+    def ready(self) -> None:
+        from xianfeng.common import home
+        from xianfeng.notify.views import home_panels
+
+        home.register(home_panels)
