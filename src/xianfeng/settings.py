@@ -151,6 +151,7 @@ SESSION_COOKIE_AGE = env_int("XF_SESSION_DAYS", 14, minimum=1) * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+CSRF_FAILURE_VIEW = "xianfeng.common.views.csrf_failure"
 HTTPS = env_bool("XF_HTTPS", False)
 # Behind our own nginx: trust X-Forwarded-For for the client address (login throttling).
 BEHIND_PROXY = env_bool("XF_BEHIND_PROXY", False)

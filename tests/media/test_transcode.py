@@ -27,17 +27,19 @@ def test_landscape_h264_gets_360p_and_720p(clips, make_video, media_env):
 
     assert_ready(video, {"360p": (640, 360), "720p": (1280, 720)}, duration=12.0)
     assert (video.width, video.height, video.video_codec, video.attempts) == (1280, 720, "h264", 1)
+    segments = [f"seg_0000{i}.ts" for i in range(4)]
     assert media_env.files(video) == [
         "1/360p/index.m3u8",
-        "1/360p/seg_00000.ts",
-        "1/360p/seg_00001.ts",
+        *(f"1/360p/{segment}" for segment in segments),
         "1/720p/index.m3u8",
-        "1/720p/seg_00000.ts",
-        "1/720p/seg_00001.ts",
+        *(f"1/720p/{segment}" for segment in segments),
         "1/master.m3u8",
         "1/poster.jpg",
         "1/video.mp4",
     ]
+    # Short first segments (the first can be played sooner), then 6 s ones.
+    playlist = read(f"{video.output_dir}/720p/index.m3u8").decode()
+    assert [d for d, _ in segment_entries(playlist)] == [2.0, 2.0, 2.0, 6.0]
     assert media_env.workdirs() == []
 
 
@@ -252,8 +254,7 @@ def test_pipeline_on_s3(clips, make_video, media_env, s3):
     prefix = f"media/videos/{video.pk}/"
     assert keys(s3, prefix) == [
         "1/360p/index.m3u8",
-        "1/360p/seg_00000.ts",
-        "1/360p/seg_00001.ts",
+        *(f"1/360p/seg_0000{i}.ts" for i in range(4)),
         "1/master.m3u8",
         "1/poster.jpg",
         "1/video.mp4",

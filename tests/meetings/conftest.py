@@ -60,7 +60,9 @@ def branch(county) -> Branch:
     grant(organizer, org, RoleKind.ORGANIZER)
     a = county.member_a1  # 张东街, in the party group
     b = MemberFactory(org=org, user=UserFactory(username="member_a1b", name="赵记录"))
-    c = MemberFactory(org=org, group=county.group_a1, user=UserFactory(username="m_a1c", name="钱正式"))
+    c = MemberFactory(
+        org=org, group=county.group_a1, user=UserFactory(username="m_a1c", name="钱正式")
+    )
     d = MemberFactory(org=org, user=UserFactory(username="m_a1d", name="孙正式"))
     prob = MemberFactory(
         org=org,
@@ -69,9 +71,9 @@ def branch(county) -> Branch:
         user=UserFactory(username="m_a1p", name="周预备"),
     )
     # The branch and its group have existed for years (compliance counts from creation).
-    Org.objects.filter(pk__in=[org.pk, county.group_a1.pk, county.branch_a2.pk, county.branch_b1.pk]).update(
-        created_at=LONG_AGO
-    )
+    Org.objects.filter(
+        pk__in=[org.pk, county.group_a1.pk, county.branch_a2.pk, county.branch_b1.pk]
+    ).update(created_at=LONG_AGO)
     org.refresh_from_db()
     return Branch(
         org=org,

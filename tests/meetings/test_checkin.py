@@ -132,7 +132,10 @@ def test_cancelled_or_recorded_meetings_take_no_sign_ins(branch):
 def test_sign_in_after_approved_leave_counts_as_present(branch):
     meeting = plan(branch, starts=START)
     leave = services.leave_request(
-        user=branch.recorder_b, meeting=meeting, reason="值班", now=START - datetime.timedelta(days=1)
+        user=branch.recorder_b,
+        meeting=meeting,
+        reason="值班",
+        now=START - datetime.timedelta(days=1),
     )
     services.leave_decide(actor=branch.secretary, leave=leave, approve=True)
     assert statuses(meeting)["member_a1b"] == "leave"

@@ -76,9 +76,7 @@ def test_branch_founded_mid_year_owes_only_what_it_existed_for(branch):
     _new_branch(county, "NEW5", datetime.date(2026, 5, 10))
     _new_branch(county, "NEW10", datetime.date(2026, 10, 20))
     today = datetime.date(2026, 11, 22)
-    monthly, row = statuses_of(
-        county.county, MeetingKind.THEME_DAY, today=today, code="NEW5"
-    )
+    monthly, row = statuses_of(county.county, MeetingKind.THEME_DAY, today=today, code="NEW5")
     assert [s for _, s in monthly] == ["exempt"] * 4 + ["overdue"] * 6 + ["due", "future"]
     assert (row.met, row.due, row.failed) == (0, 6, 6)
     quarterly, _ = statuses_of(county.county, A, today=today, code="NEW5")
@@ -163,12 +161,8 @@ def test_every_party_group_must_hold_its_meeting(branch):
 
 def test_rules_apply_to_the_subtree_unless_a_lower_org_overrides(branch):
     county = branch.county
-    services.rule_set(
-        actor=county.county_admin, org=county.county, kind=A, period=Period.MONTH
-    )
-    services.rule_set(
-        actor=county.town_a_admin, org=county.town_a, kind=A, period=Period.HALF
-    )
+    services.rule_set(actor=county.county_admin, org=county.county, kind=A, period=Period.MONTH)
+    services.rule_set(actor=county.town_a_admin, org=county.town_a, kind=A, period=Period.HALF)
     today = datetime.date(2026, 8, 1)
     a1, _ = statuses_of(county.county, A, today=today)
     b1, _ = statuses_of(county.county, A, today=today, code="B1")
@@ -204,9 +198,7 @@ def test_the_month_cell_shows_the_worst_obligation_ending_then(branch):
 def test_county_table_covers_every_branch_in_the_subtree(branch):
     county = branch.county
     held_and_approved(branch, starts=local(2026, 2, 10))
-    table = compliance_table(
-        county.county, year=2026, today=datetime.date(2026, 4, 15), kinds=[A]
-    )
+    table = compliance_table(county.county, year=2026, today=datetime.date(2026, 4, 15), kinds=[A])
     assert [r.info.code for r in table.rows] == ["A1", "A2", "B1"]
     assert [r.failed for r in table.rows] == [0, 1, 1]
     assert table.failed_branches == 2

@@ -70,9 +70,13 @@ def test_only_b_approves(branch):
 def test_b_does_not_write_while_a_is_not_recorded_absent(branch):
     meeting = plan(branch)
     with pytest.raises(PermissionDenied, match="A 被记为缺席或请假后，才由记录人B代为记录"):
-        services.minutes_save(actor=branch.recorder_b, meeting=meeting, data=TEXT, now=meeting.ends_at)
+        services.minutes_save(
+            actor=branch.recorder_b, meeting=meeting, data=TEXT, now=meeting.ends_at
+        )
     with pytest.raises(PermissionDenied, match="只有记录人可以填写会议记录"):
-        services.minutes_save(actor=branch.secretary, meeting=meeting, data=TEXT, now=meeting.ends_at)
+        services.minutes_save(
+            actor=branch.secretary, meeting=meeting, data=TEXT, now=meeting.ends_at
+        )
     assert not Minutes.objects.filter(meeting=meeting).exists()
     assert state(meeting) == MeetingState.PLANNED
 
@@ -88,7 +92,9 @@ def test_b_stands_in_for_an_absent_a_and_the_host_approves(branch):
         now=meeting.ends_at,
     )
     with pytest.raises(PermissionDenied):
-        services.minutes_save(actor=branch.recorder_a, meeting=meeting, data=TEXT, now=meeting.ends_at)
+        services.minutes_save(
+            actor=branch.recorder_a, meeting=meeting, data=TEXT, now=meeting.ends_at
+        )
     write_minutes(meeting, branch.recorder_b)
     assert state(meeting) == MeetingState.SUBMITTED
     with pytest.raises(PermissionDenied, match="应由会议主持人审核"):
@@ -126,7 +132,10 @@ def test_no_minutes_before_the_start_nor_without_an_agenda(branch):
     meeting = plan(branch)
     with pytest.raises(Refused, match="会议尚未开始"):
         services.minutes_save(
-            actor=branch.recorder_a, meeting=meeting, data=TEXT, now=meeting.starts_at.replace(hour=9)
+            actor=branch.recorder_a,
+            meeting=meeting,
+            data=TEXT,
+            now=meeting.starts_at.replace(hour=9),
         )
     services.minutes_save(
         actor=branch.recorder_a,

@@ -9,7 +9,12 @@ from xianfeng.meetings.periods import span_of, spans
 
 
 def test_spans_of_a_year():
-    assert [s.key for s in spans(Period.QUARTER, 2026)] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert [s.key for s in spans(Period.QUARTER, 2026)] == [
+        "2026-Q1",
+        "2026-Q2",
+        "2026-Q3",
+        "2026-Q4",
+    ]
     assert [s.label for s in spans(Period.HALF, 2026)] == ["上半年", "下半年"]
     assert len(spans(Period.MONTH, 2026)) == 12
     assert spans(Period.NONE, 2026) == ()
@@ -24,7 +29,11 @@ def test_spans_of_a_year():
 
 def test_quarter_bounds_and_masks():
     q1, q2, q3, q4 = spans(Period.QUARTER, 2024)
-    assert (q1.start, q1.end, q1.days) == (datetime.date(2024, 1, 1), datetime.date(2024, 3, 31), 91)
+    assert (q1.start, q1.end, q1.days) == (
+        datetime.date(2024, 1, 1),
+        datetime.date(2024, 3, 31),
+        91,
+    )
     assert (q2.mask, q4.mask) == (0b000000111000, 0b111000000000)
     assert q3.last_month == 9
     feb = spans(Period.MONTH, 2024)[1]

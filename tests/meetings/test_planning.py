@@ -193,7 +193,10 @@ def test_leave_is_requested_and_decided_by_the_secretary(branch):
     leave = services.leave_request(user=member, meeting=meeting, reason="外出务工", now=before)
     assert leave.status == "pending"
     asked = Notice.objects.get(kind="leave_request")
-    assert (asked.user, asked.title) == (branch.secretary, "请假申请：钱正式 申请不参加「学习贯彻党章专题会议」")
+    assert (asked.user, asked.title) == (
+        branch.secretary,
+        "请假申请：钱正式 申请不参加「学习贯彻党章专题会议」",
+    )
     for who in (branch.organizer, branch.propagandist, branch.recorder_b, member):
         with pytest.raises(PermissionDenied, match="只有支部书记可以审批请假"):
             services.leave_decide(actor=who, leave=leave, approve=True)
@@ -216,7 +219,9 @@ def test_leave_refusals(branch):
     meeting = plan(branch)
     start = meeting.starts_at
     with pytest.raises(Refused, match="您不在本次会议的应到人员名单中"):
-        services.leave_request(user=branch.county.member_b1.user, meeting=meeting, reason="有事", now=start)
+        services.leave_request(
+            user=branch.county.member_b1.user, meeting=meeting, reason="有事", now=start
+        )
     with pytest.raises(Refused, match="请写明请假事由"):
         services.leave_request(user=branch.recorder_a, meeting=meeting, reason=" ", now=start)
     with pytest.raises(Refused, match="不能再请假"):

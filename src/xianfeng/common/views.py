@@ -38,3 +38,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         status["worker"] = f"ok ({len(alive)})" if alive else "no worker heartbeat"
     healthy = all(v.startswith(("ok", "inline")) for v in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A Chinese page for an expired form instead of Django's English one."""
+    return render(request, "403_csrf.html", status=403)

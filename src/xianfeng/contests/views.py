@@ -99,7 +99,7 @@ def _enterable_lessons(request: AuthedRequest, contest: Contest) -> Any:
             Q(author_id=request.user.pk) | Q(speaker__user_id=request.user.pk) | Q(org__in=managed)
         )
         .exclude(pk__in=entered)
-        .order_by("-published_at")[:50]
+        .order_by("-published_at")
     )
 
 

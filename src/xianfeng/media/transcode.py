@@ -4,8 +4,9 @@ makes all of it, and running that command with progress and time limits.
 One process decodes the source once and `split`s it into the renditions; the top
 rendition's encode goes through the `tee` muxer to both its HLS playlist and the
 progressive MP4, so nothing is encoded twice. Keyframes are forced every
-HLS_SEGMENT_SECONDS with scene-cut keyframes off, so every rendition cuts its segments at
-the same instants and a player can switch between them. The playlists are written as EVENT
+HLS_SEGMENT_SECONDS (and every 2 s before the first of those, for short first segments)
+with scene-cut keyframes off, so every rendition cuts its segments at the same instants
+and a player can switch between them. The playlists are written as EVENT
 playlists, so segments can be published (and played) while ffmpeg is still running.
 """
 
@@ -33,6 +34,9 @@ AUDIO_CODECS = "mp4a.40.2"  # AAC-LC
 # x264's speed/size trade-off: on two cores "veryfast" keeps a 1080p ladder well under real
 # time; slower presets save ~10 % of the bits for twice the time.
 PRESET = "veryfast"
+# The first HLS_SEGMENT_SECONDS are cut into segments this long: a member can start
+# watching once the first one exists, whatever the length of the clip.
+FIRST_SEGMENT_SECONDS = 2
 # Time limits: a run may take BASE + FACTOR × the clip's duration (4K HEVC on two cores is
 # about 1× real time; 1080p H.264 about 0.6×), and must make progress every STALL seconds.
 TIMEOUT_BASE_SECONDS = 120.0
@@ -144,9 +148,35 @@ def _scale_filter(short_side: int) -> str:
     )
 
 
-def _hls_options(segment_seconds: int) -> dict[str, str]:
+def _first_seconds(segment_seconds: int) -> int:
+    """The length of the first segments: shorter, so the first one is finished (and the
+    video playable) three times sooner; 0 when the segment length does not allow it."""
+    first = FIRST_SEGMENT_SECONDS
+    return first if segment_seconds > first and segment_seconds % first == 0 else 0
+
+
+def keyframe_expression(segment_seconds: int) -> str:
+    """Keyframes every `segment_seconds`, and every 2 s within the first segment length:
+    0, 2, 4, 6, 12, 18 … for 6 s segments. The same instants in every rendition."""
+    first = _first_seconds(segment_seconds)
+    if not first:
+        return f"expr:gte(t,n_forced*{segment_seconds})"
+    early = segment_seconds // first  # keyframes forced before the first full-length cut
+    return (
+        f"expr:if(lt(t,{segment_seconds}),gte(t,n_forced*{first}),"
+        f"gte(t,{segment_seconds}*(n_forced-{early - 1})))"
+    )
+
+
+def _hls_options(segment_seconds: int, *, short_first: bool = True) -> dict[str, str]:
+    # Audio has no keyframes to hold the cuts back: short first segments would be short
+    # throughout, and audio is transcoded fifty times faster than real time anyway.
+    first = _first_seconds(segment_seconds) if short_first else 0
     return {
         "hls_time": str(segment_seconds),
+        # hls_init_time applies to the whole of an EVENT playlist, but cuts fall on
+        # keyframes only, which come every segment_seconds after the first ones.
+        **({"hls_init_time": str(first)} if first else {}),
         "hls_playlist_type": "event",
         "hls_flags": "independent_segments+temp_file",
         "hls_segment_type": "mpegts",
@@ -179,7 +209,7 @@ def ladder_command(
         args += [*audio_map, "-vn", *audio_codec, "-b:a", f"{rendition.audio_kbps}k"]
         args += ["-flags", "+global_header", "-f", "tee"]
         args.append(
-            _tee_hls(rendition, seconds) + f"|[f=ipod:movflags=+faststart]{M4A}",
+            _tee_hls(rendition, seconds, short_first=False) + f"|[f=ipod:movflags=+faststart]{M4A}",
         )
         return args
 
@@ -193,7 +223,7 @@ def ladder_command(
         graph += f";[s{i}]{_scale_filter(short)}[{labels[i]}]"
     args += ["-filter_complex", graph]
 
-    keyframes = f"expr:gte(t,n_forced*{seconds})"
+    keyframes = keyframe_expression(seconds)
     for i, rendition in enumerate(renditions):
         top = i == len(renditions) - 1
         args += ["-map", f"[{labels[i]}]", *audio_map]
@@ -219,8 +249,11 @@ def ladder_command(
     return args
 
 
-def _tee_hls(rendition: Rendition, seconds: int) -> str:
-    options = {**_hls_options(seconds), "hls_segment_filename": f"{rendition.name}/{SEGMENT}"}
+def _tee_hls(rendition: Rendition, seconds: int, *, short_first: bool = True) -> str:
+    options = {
+        **_hls_options(seconds, short_first=short_first),
+        "hls_segment_filename": f"{rendition.name}/{SEGMENT}",
+    }
     return "[f=hls:" + ":".join(f"{k}={v}" for k, v in options.items()) + f"]{rendition.playlist}"
 
 
