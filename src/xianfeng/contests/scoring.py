@@ -18,7 +18,7 @@ the ranking with its tie-breaks. Plain data in, plain data out; Decimal througho
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
@@ -43,19 +43,35 @@ class CriterionSpec:
     required: bool = True
 
 
-def review_total(scores: Mapping[str, Any], criteria: Sequence[CriterionSpec]) -> Decimal | None:
-    """The weighted total of one review (None when a counted criterion has no score)."""
+def _number(raw: Any) -> Decimal:
+    return Decimal(raw) if isinstance(raw, str | int) else Decimal(str(raw))
+
+
+def totaller(criteria: Sequence[CriterionSpec]) -> Callable[[Mapping[str, Any]], Decimal | None]:
+    """A function computing a review's total for this rubric, with the per-criterion
+    factors (weight / max score, scaled to 100) worked out once, not per review."""
     counted = [c for c in criteria if c.counted and c.weight > 0]
     weights = sum((c.weight for c in counted), Decimal(0))
     if not counted or weights == 0:
-        return None
-    total = Decimal(0)
-    for c in counted:
-        raw = scores.get(str(c.id))
-        if raw is None:
-            return None
-        total += Decimal(str(raw)) / Decimal(c.max_score) * c.weight
-    return q(total / weights * HUNDRED)
+        return lambda scores: None
+    scale = HUNDRED / weights
+    factors = [(str(c.id), c.weight / Decimal(c.max_score) * scale) for c in counted]
+
+    def total(scores: Mapping[str, Any]) -> Decimal | None:
+        value = Decimal(0)
+        for key, factor in factors:
+            raw = scores.get(key)
+            if raw is None:
+                return None
+            value += _number(raw) * factor
+        return q(value)
+
+    return total
+
+
+def review_total(scores: Mapping[str, Any], criteria: Sequence[CriterionSpec]) -> Decimal | None:
+    """The weighted total of one review (None when a counted criterion has no score)."""
+    return totaller(criteria)(scores)
 
 
 def aggregate(totals: Sequence[Decimal], method: str) -> Decimal | None:
@@ -117,6 +133,9 @@ def rank_entries(
     counted = [c for c in criteria if c.counted and c.weight > 0]
     top = max(counted, key=lambda c: (c.weight, -c.id), default=None)
     top_sums: dict[int, list[Decimal]] = {}
+    total_of = totaller(criteria)
+    top_key = str(top.id) if top is not None else ""
+    top_factor = HUNDRED / Decimal(top.max_score) if top is not None else Decimal(0)
     for row in reviews:
         score = by_id.get(row.entry_id)
         if score is None:
@@ -124,13 +143,13 @@ def rank_entries(
         if row.abstained:
             score.abstentions += 1
             continue
-        total = review_total(row.scores, criteria)
+        total = total_of(row.scores)
         if total is None:
             continue
         score.totals.append(total)
-        if top is not None and row.scores.get(str(top.id)) is not None:
-            value = Decimal(str(row.scores[str(top.id)])) / Decimal(top.max_score) * HUNDRED
-            top_sums.setdefault(row.entry_id, []).append(value)
+        raw_top = row.scores.get(top_key) if top_key else None
+        if raw_top is not None:
+            top_sums.setdefault(row.entry_id, []).append(_number(raw_top) * top_factor)
     share = Decimal(vote_share) / HUNDRED
     vote_map = vote_scores({eid: (votes or {}).get(eid, 0) for eid in by_id}) if vote_share else {}
     for score in by_id.values():

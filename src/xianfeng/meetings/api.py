@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from xianfeng.common.errors import Refused
@@ -21,7 +21,7 @@ from xianfeng.meetings.enums import (
     AttendanceStatus,
     MeetingState,
 )
-from xianfeng.meetings.models import Attendance, Meeting, Minutes
+from xianfeng.meetings.models import Attachment, Attendance, Meeting, Minutes
 from xianfeng.meetings.selectors.compliance import branch_compliance, compliance_table
 from xianfeng.meetings.tokens import calendar_token, checkin_token, step_at, step_starts
 from xianfeng.orgs.enums import OrgKind
@@ -226,18 +226,7 @@ def _detail(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         if quorum
         else None,
         "minutes": _minutes(selectors.minutes_of(meeting)) if reads else None,
-        "attachments": [
-            {
-                "id": a.pk,
-                "kind": a.kind,
-                "width": a.width,
-                "height": a.height,
-                "url": reverse("meetings:attachment", args=[meeting.pk, a.pk]),
-                "thumb_url": reverse("meetings:attachment", args=[meeting.pk, a.pk])
-                + "?size=thumb",
-            }
-            for a in attachments
-        ],
+        "attachments": [_attachment(a) for a in attachments],
         "amendments": [
             {
                 "field": a.field,
@@ -261,7 +250,19 @@ def _detail(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
             for lv in selectors.leave_requests_of(meeting)
             if sees_list or lv.user_id == user.pk
         ],
-        "pdf_url": reverse("meetings:pdf", args=[meeting.pk]) if reads else None,
+        "pdf_url": reverse("api:meeting_pdf", args=[meeting.pk]) if reads else None,
+    }
+
+
+def _attachment(a: Attachment) -> dict[str, Any]:
+    url = reverse("api:meeting_attachment", args=[a.meeting_id, a.pk])
+    return {
+        "id": a.pk,
+        "kind": a.kind,
+        "width": a.width,
+        "height": a.height,
+        "url": url,
+        "thumb_url": f"{url}?size=thumb",
     }
 
 
@@ -554,9 +555,9 @@ class PrefsIn(Schema):
 
 
 @router.put("/prefs", response={204: None}, summary="接收会议通知的邮箱")
-def prefs(request: HttpRequest, body: PrefsIn) -> tuple[int, None]:
+def prefs(request: HttpRequest, body: PrefsIn) -> Status[None]:
     services.prefs_update(user=request.user, email=body.email)
-    return 204, None
+    return Status(204, None)
 
 
 class NoticeOut(Schema):
@@ -590,9 +591,9 @@ def notices(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/notices/read", response={204: None}, summary="标记通知已读（不给 ids 为全部）")
-def notices_read(request: HttpRequest, body: ReadIn) -> tuple[int, None]:
+def notices_read(request: HttpRequest, body: ReadIn) -> Status[None]:
     services.notices_mark_read(user=request.user, ids=body.ids)
-    return 204, None
+    return Status(204, None)
 
 
 # --- meetings --------------------------------------------------------------------------------
@@ -677,7 +678,7 @@ def _data(body: MeetingIn, branch: Org, user: Any) -> services.MeetingData:
 
 
 @router.post("/", response={201: MeetingDetail}, summary="安排会议（通知应到人员）")
-def plan(request: HttpRequest, body: PlanIn) -> tuple[int, dict[str, Any]]:
+def plan(request: HttpRequest, body: PlanIn) -> Status[dict[str, Any]]:
     from xianfeng.meetings.services.planning import branch_of
 
     org = get_org_for_user(request.user, body.org, rules.LEDGER_ROLES | rules.PLAN_ROLES)
@@ -687,7 +688,7 @@ def plan(request: HttpRequest, body: PlanIn) -> tuple[int, dict[str, Any]]:
         data=_data(body, branch_of(org, body.kind), request.user),
         attendee_ids=body.attendee_ids,
     )
-    return 201, _detail(request, _meeting(request, meeting.pk))
+    return Status(201, _detail(request, _meeting(request, meeting.pk)))
 
 
 @router.get("/{meeting_id}", response=MeetingDetail, summary="会议详情")
@@ -914,18 +915,31 @@ def attachment_add(
         size=image.size or 0,
         name=image.name or "",
     )
-    url = reverse("meetings:attachment", args=[meeting.pk, a.pk])
-    return {
-        "id": a.pk,
-        "kind": a.kind,
-        "width": a.width,
-        "height": a.height,
-        "url": url,
-        "thumb_url": url + "?size=thumb",
-    }
+    return _attachment(a)
 
 
-@router.get("/{meeting_id}/minutes.pdf", summary="会议记录 PDF")
+@router.get(
+    "/{meeting_id}/attachments/{attachment_id}",
+    url_name="meeting_attachment",
+    summary="会议照片或签到表（size=thumb 为缩略图）",
+)
+def attachment(
+    request: HttpRequest, meeting_id: int, attachment_id: int, size: str = ""
+) -> HttpResponse:
+    from django.http import FileResponse, Http404
+
+    item = selectors.get_attachment_for_user(request.user, meeting_id, attachment_id)
+    field = item.thumb if size == "thumb" else item.image
+    try:
+        handle = field.open("rb")
+    except OSError as exc:
+        raise Http404("文件不存在") from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@router.get("/{meeting_id}/minutes.pdf", url_name="meeting_pdf", summary="会议记录 PDF")
 def minutes_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
     from xianfeng.meetings.views import minutes_pdf as pdf_view
 
