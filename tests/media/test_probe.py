@@ -115,7 +115,7 @@ def test_bad_input_fails_with_its_reason(clips, make_video, media_env, clip, rea
     video.refresh_from_db()
     assert (video.status, video.failure_reason, video.attempts) == (VideoStatus.FAILED, reason, 1)
     assert (video.hls_master, video.mp4, video.poster, video.playable_at) == ("", "", "", None)
-    assert media_env.files(video) == []
+    assert not (media_env.media_root / "videos" / str(video.pk)).exists()
     assert media_env.workdirs() == []
 
 

@@ -79,27 +79,6 @@ def ffmpeg_popen(
     )
 
 
-def ffmpeg_run(args: Sequence[str], *, timeout: float, cwd: Path | None = None) -> None:
-    """Run a short ffmpeg command to the end; FfmpegTimeout past `timeout` seconds,
-    FfmpegError on a non-zero exit (with the last line ffmpeg printed)."""
-    process = ffmpeg_popen(
-        ["-loglevel", "error", *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        _, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        raise FfmpegTimeout(
-            f"ffmpeg ran longer than {timeout:.0f} s", hint=f"ffmpeg 超时（{timeout:.0f} 秒）"
-        ) from None
-    if process.returncode != 0:
-        raise FfmpegError(
-            f"ffmpeg exited with {process.returncode}",
-            hint=f"ffmpeg 退出码 {process.returncode}：{last_line(err)}",
-        )
-
-
 def last_line(output: bytes | str) -> str:
     """The last non-empty line of ffmpeg's stderr, shortened: the actual error, usually."""
     text = output.decode("utf-8", "replace") if isinstance(output, bytes) else output

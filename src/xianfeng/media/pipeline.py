@@ -15,6 +15,7 @@ are used for the local disk and for S3.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
@@ -293,8 +294,11 @@ class _Job:
             if up_to is not None and int(name) > up_to:
                 continue
             storage_delete_tree(self.storage, f"{base}/{name}")
-        if keep is None and up_to is None:
-            self.storage.delete(base)
+        if keep is None:
+            # Gone with its last attempt (a local directory that still holds a newer
+            # attempt's files refuses, and stays).
+            with contextlib.suppress(OSError):
+                self.storage.delete(base)
 
     def discard(self) -> None:
         """Remove this attempt's published files (it was superseded or failed)."""
@@ -303,7 +307,9 @@ class _Job:
     def close(self) -> None:
         if self.ffmpeg is not None:
             self.ffmpeg.kill()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        # Not waiting: a poster stuck in a broken file already failed the run (the result
+        # is awaited with a timeout) and must not hold the worker too.
+        self._executor.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # --- the row --------------------------------------------------------------------------------

@@ -19,3 +19,12 @@ def expire_uploads() -> int:
     from xianfeng.media.services.uploads import uploads_expire
 
     return uploads_expire()
+
+
+@task()
+def fail_stuck_videos() -> int:
+    """Videos stuck in probing or transcoding (no progress for STUCK_MINUTES) become
+    failed with a retry button, so nobody waits for ever."""
+    from xianfeng.media.services.videos import videos_fail_stuck
+
+    return videos_fail_stuck()

@@ -155,3 +155,24 @@ def video_retry(*, video: Video, actor: Any) -> Video:
     video = video_set_status(video, VideoStatus.UPLOADED, failure_reason="", progress=0)
     transaction.on_commit(lambda: process_video.enqueue(video_id=video.pk))
     return video
+
+
+STUCK_MINUTES = 30
+
+
+def videos_fail_stuck(*, minutes: int = STUCK_MINUTES) -> int:
+    """A running transcode writes its progress every few seconds; one silent for `minutes`
+    lost its worker for good (the job gave up its retries): mark it failed, retryable."""
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stuck = Video.objects.filter(
+        status__in=[VideoStatus.PROBING, VideoStatus.TRANSCODING], updated_at__lt=cutoff
+    )
+    count = 0
+    for video in stuck:
+        video_set_status(
+            video, VideoStatus.FAILED, failure_reason="处理中断（服务器重启或超时），请点击重试"
+        )
+        count += 1
+    return count
