@@ -142,7 +142,11 @@ def seed(branches: int, year: int) -> dict:
                     )
                 )
         Meeting.objects.bulk_create(rows, batch_size=2000)
-    return {"meetings": len(rows), "orgs": len(specs), "seed_seconds": time.perf_counter() - started}
+    return {
+        "meetings": len(rows),
+        "orgs": len(specs),
+        "seed_seconds": time.perf_counter() - started,
+    }
 
 
 def timed(fn) -> tuple[float, float, object]:

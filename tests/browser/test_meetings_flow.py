@@ -15,12 +15,18 @@ from pypdf import PdfReader
 
 from tests.browser.conftest import login
 from tests.conftest import PASSWORD
-from tests.meetings.conftest import branch, private_storage_in_tmp  # noqa: F401 (fixtures)
+from tests.meetings.conftest import make_branch, use_tmp_private_storage
 from xianfeng.meetings.models import Attendance, Meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TOPIC = "学习贯彻党的二十大精神专题党员大会"
+
+
+@pytest.fixture
+def branch(county, monkeypatch, tmp_path):
+    use_tmp_private_storage(monkeypatch, tmp_path / "private")
+    return make_branch(county)
 
 
 @pytest.fixture

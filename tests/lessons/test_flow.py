@@ -193,3 +193,17 @@ def test_poster_is_a_png_with_a_qr_code(client, county, lesson_a1):
 
     image = Image.open(BytesIO(response.content))
     assert image.size == (750, 1080)
+
+
+def test_series_by_a_manager_and_the_feed_filter(client, county, lesson_a1):
+    client.force_login(county.member_a1.user)
+    assert client.get("/lessons/series/new/").status_code == 403
+    client.force_login(county.secretary_a1)
+    response = client.post("/lessons/series/new/", {"org": "A1", "title": "安全生产专题"})
+    series = county.branch_a1.series.get()
+    assert response["Location"] == f"/lessons/?series={series.pk}"
+    Lesson.objects.filter(pk=lesson_a1.pk).update(series=series)
+    html = client.get("/lessons/", {"series": series.pk}).content.decode()
+    assert "安全生产专题" in html and "东街社区的矿灯故事" in html
+    client.force_login(county.member_b1.user)  # another town: the series is not theirs
+    assert "安全生产专题" not in client.get("/lessons/").content.decode()

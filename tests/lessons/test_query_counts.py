@@ -27,7 +27,7 @@ FEED_QUERIES = 7
 def test_feed_query_count(client, county, django_assert_num_queries, n, feed):
     lessons(county, n)
     client.force_login(county.member_a1.user)
-    with django_assert_num_queries(FEED_QUERIES + 1):  # + the tag chips
+    with django_assert_num_queries(FEED_QUERIES + 2):  # + the tag and series chips
         html = client.get(reverse("lessons:feed"), {"feed": feed}).content.decode()
     assert html.count('class="lesson-card"') == n
 
@@ -36,7 +36,7 @@ def test_feed_query_count(client, county, django_assert_num_queries, n, feed):
 def test_search_query_count(client, county, django_assert_num_queries, n):
     lessons(county, n)
     client.force_login(county.member_a1.user)
-    with django_assert_num_queries(FEED_QUERIES + 1):
+    with django_assert_num_queries(FEED_QUERIES + 2):
         html = client.get(reverse("lessons:feed"), {"q": "微党课"}).content.decode()
     assert html.count('class="lesson-card"') == n
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.factories import MemberFactory, UserFactory, grant
 from xianfeng.meetings import services
-from xianfeng.meetings.enums import AttendanceStatus, MeetingKind
+from xianfeng.meetings.enums import MeetingKind
 from xianfeng.meetings.models import Meeting
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Org
@@ -26,15 +26,19 @@ def local(year: int, month: int, day: int, hour: int = 15, minute: int = 0) -> d
     return datetime.datetime(year, month, day, hour, minute, tzinfo=TZ)
 
 
-@pytest.fixture(autouse=True)
-def private_storage_in_tmp(monkeypatch, tmp_path):
-    """Meeting photos go to tmp_path, not var/private."""
+def use_tmp_private_storage(monkeypatch, path):
+    """Meeting photos go to `path`, not var/private."""
     from xianfeng.meetings.models import Attachment
 
     storage = Attachment._meta.get_field("image").storage
-    monkeypatch.setattr(storage, "base_location", str(tmp_path / "private"))
-    monkeypatch.setattr(storage, "location", str(tmp_path / "private"))
-    return tmp_path / "private"
+    monkeypatch.setattr(storage, "base_location", str(path))
+    monkeypatch.setattr(storage, "location", str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def private_storage_in_tmp(monkeypatch, tmp_path):
+    return use_tmp_private_storage(monkeypatch, tmp_path / "private")
 
 
 @dataclass
@@ -55,6 +59,10 @@ class Branch:
 
 @pytest.fixture
 def branch(county) -> Branch:
+    return make_branch(county)
+
+
+def make_branch(county) -> Branch:
     org = county.branch_a1
     organizer = UserFactory(username="organizer_a1", name="东街组织委员")
     grant(organizer, org, RoleKind.ORGANIZER)
@@ -167,17 +175,3 @@ def statuses(meeting: Meeting) -> dict[str, str]:
         a.user.username: a.status
         for a in meeting.attendances.select_related("user").order_by("user__username")
     }
-
-
-__all__ = [
-    "TZ",
-    "AttendanceStatus",
-    "Branch",
-    "held_and_approved",
-    "held_only",
-    "local",
-    "plan",
-    "sign_in",
-    "statuses",
-    "write_minutes",
-]

@@ -29,7 +29,11 @@ def call(client, method, url, auth, body=None, status=200):
         url, body if body is not None else {}, content_type="application/json", **auth
     )
     assert response.status_code == status, response.content.decode()
-    return response.json() if response.content and response["Content-Type"].startswith("application/json") else response
+    return (
+        response.json()
+        if response.content and response["Content-Type"].startswith("application/json")
+        else response
+    )
 
 
 def test_plan_sign_in_record_approve_through_the_api(client, branch):
@@ -92,7 +96,12 @@ def test_plan_sign_in_record_approve_through_the_api(client, branch):
     year = timezone.localdate().year
     got = call(client, "get", f"/api/v1/meetings/compliance/A1?year={year}", secretary)
     assert got["meetings"][0]["topic"] == "接口安排的党员大会"
-    town = call(client, "get", f"/api/v1/meetings/compliance?org=TA&year={year}", bearer(client, "town_admin"))
+    town = call(
+        client,
+        "get",
+        f"/api/v1/meetings/compliance?org=TA&year={year}",
+        bearer(client, "town_admin"),
+    )
     assert [r["code"] for r in town["rows"]] == ["A1", "A2"]
     ledger = client.get(f"/api/v1/meetings/ledger/A1/{year}", **secretary)
     assert ledger["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -173,7 +182,9 @@ def test_rules_calendar_notices_through_the_api(client, branch):
     admin = bearer(client, "county_admin")
     rules = call(client, "get", "/api/v1/meetings/rules/C", admin)
     assert {r["kind"]: r["period"] for r in rules}["committee"] == "month"
-    changed = call(client, "put", "/api/v1/meetings/rules/C", admin, {"kind": "committee", "period": "quarter"})
+    changed = call(
+        client, "put", "/api/v1/meetings/rules/C", admin, {"kind": "committee", "period": "quarter"}
+    )
     assert {r["kind"]: (r["period"], r["set_at"]) for r in changed}["committee"] == ("quarter", "C")
     call(
         client, "put", "/api/v1/meetings/rules/A1", bearer(client, "secretary_a1"),

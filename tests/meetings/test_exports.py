@@ -171,8 +171,6 @@ def test_settings_page_shows_and_resets_the_address(client, branch):
     assert calendar_token(branch.recorder_a.pk, 1) in html
     assert calendar_token(branch.recorder_a.pk, 0) not in html
     response = client.post(url, {"action": "email", "email": "not-an-email"})
-    assert (
-        "输入一个有效的 Email 地址。" in response.content.decode()
-    )
+    assert "输入一个有效的 Email 地址。" in response.content.decode()
     client.post(url, {"action": "email", "email": "zhang@example.cn"})
     assert 'value="zhang@example.cn"' in client.get(url).content.decode()

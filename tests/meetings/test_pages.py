@@ -147,7 +147,9 @@ def test_overview_and_branch_pages(client, branch):
     html = client.get(reverse("meetings:overview")).content.decode()
     assert 'id="heatmap"' in html and "东街社区党支部" in html and "柳湾村党支部" in html
     assert "城关镇党委" in html  # the drill-down links
-    html = client.get(reverse("meetings:overview"), {"sort": "failed", "kind": "assembly"}).content.decode()
+    html = client.get(
+        reverse("meetings:overview"), {"sort": "failed", "kind": "assembly"}
+    ).content.decode()
     assert html.count('<td class="org">') == 3
     html = client.get(reverse("meetings:branch", args=["A1"])).content.decode()
     assert "下载年度台账" in html and meeting.topic in html and "待审核" in html

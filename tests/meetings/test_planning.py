@@ -250,7 +250,8 @@ def test_attendance_recorded_afterwards_is_marked(branch):
     with pytest.raises(Refused, match="会议尚未开始"):
         services.attendance_record(
             actor=branch.recorder_b, meeting=meeting, user_id=branch.full[3].user.pk,
-            status="present", reason="手机没电", now=meeting.starts_at - datetime.timedelta(hours=1),
+            status="present", reason="手机没电",
+            now=meeting.starts_at - datetime.timedelta(hours=1),
         )  # fmt: skip
     with pytest.raises(PermissionDenied):
         services.attendance_record(

@@ -60,3 +60,13 @@ def test_the_periodic_job_is_registered_and_runs(branch):
     assert jobs["meetings.remind"].every == datetime.timedelta(hours=6)
     result = jobs["meetings.remind"].task.enqueue()
     assert isinstance(result.return_value, int)
+
+
+def test_the_command_sends_them_too(branch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("meetings_remind", "--date", "2026-03-25", stdout=out)
+    assert out.getvalue() == "sent 2 reminder notices\n"

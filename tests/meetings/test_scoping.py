@@ -54,7 +54,7 @@ def _b1_member(county):
 
 
 def test_pages_leak_nothing(client, branch, leaky):
-    meeting, own = leaky
+    meeting, _own = leaky
     client.force_login(branch.county.secretary_b1)
     for url in (
         reverse("meetings:index"),
@@ -179,7 +179,7 @@ def test_calendar_leaks_nothing(client, branch, leaky):
 
 
 def test_api_leaks_nothing(client, branch, leaky):
-    meeting, own = leaky
+    meeting, _own = leaky
     client.force_login(branch.county.secretary_b1)
     body = client.get("/api/v1/meetings/", {"page_size": 100}).content.decode()
     assert "柳湾村党员大会" in body and SECRET_TOPIC not in body

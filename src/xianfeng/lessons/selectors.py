@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +88,23 @@ def get_lesson_for_user(user: Any, pk: int) -> Lesson:
     return lesson
 
 
+def series_for_user(user: Any) -> QuerySet[Any]:
+    """专题 of the person's orgs and the orgs above them (public ones for visitors: none)."""
+    from xianfeng.lessons.models import Series
+
+    reach: set[str] = set()
+    member = member_of(user)
+    if member is not None:
+        reach.update(paths.ancestor_paths(member.org.path))
+    for role in roles_of(user):
+        reach.update(paths.ancestor_paths(role.org.path))
+    if getattr(user, "is_superuser", False):
+        return Series.objects.order_by("-created_at")
+    return Series.objects.filter(org__path__in=sorted(reach)).order_by("-created_at")
+
+
 WATCHABLE_SECONDS = 300
+_watchable_local: dict[str, tuple[float, float]] = {}
 
 
 def watchable_lesson(user: Any, pk: int) -> Lesson:
@@ -100,6 +117,10 @@ def watchable_lesson(user: Any, pk: int) -> Lesson:
     from django.core.cache import cache
 
     key = f"watchable:{getattr(user, 'pk', 0)}:{pk}"
+    now = time.monotonic()
+    local = _watchable_local.get(key)
+    if local is not None and local[0] > now:
+        return Lesson(pk=pk, duration=local[1])
     duration = cache.get(key)
     if duration is None:
         duration = (
@@ -108,6 +129,10 @@ def watchable_lesson(user: Any, pk: int) -> Lesson:
         if duration is None:
             raise Http404("找不到该微党课")
         cache.set(key, duration, WATCHABLE_SECONDS)
+    if len(_watchable_local) > 20_000:
+        _watchable_local.clear()
+    # A per-process copy for a minute spares the shared cache a round trip per report.
+    _watchable_local[key] = (now + 60, duration)
     return Lesson(pk=pk, duration=duration)
 
 

@@ -272,48 +272,69 @@ def watch_report(
     if duration <= 0:
         raise Refused("这节微党课还不能观看")
     new = watch.clean(sections, duration)
-    now = timezone.now()
-    with transaction.atomic():
-        progress = (
-            WatchProgress.objects.select_for_update()
-            .filter(user_id=user.pk, lesson_id=lesson.pk)
-            .first()
-        )
-        created = progress is None
+    for _attempt in range(20):
+        progress = WatchProgress.objects.filter(user_id=user.pk, lesson_id=lesson.pk).first()
         if progress is None:
-            try:
-                with transaction.atomic():
-                    progress = WatchProgress.objects.create(user_id=user.pk, lesson_id=lesson.pk)
-            except IntegrityError:  # a concurrent first report made it
-                progress = WatchProgress.objects.select_for_update().get(
-                    user_id=user.pk, lesson_id=lesson.pk
-                )
-                created = False
-        merged = watch.merge(progress.sections, new, duration)
-        gained = watch.covered(merged) - progress.covered
-        since = (now - progress.last_report_at).total_seconds() if progress.last_report_at else 0.0
-        allowed = since * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS
-        if gained > allowed:
-            # Keep only as much of the new coverage as real time allows, earliest first.
-            merged = watch.merge(
-                progress.sections, _trim(new, progress.sections, allowed, duration), duration
-            )
-        progress.sections = [list(s) for s in merged]
-        progress.covered = watch.covered(merged)
-        if position is not None and 0 <= position <= duration:
-            progress.position = round(float(position), 2)
-        progress.reports += 1  # the row is locked: no lost update
-        progress.last_report_at = now
-        completes = (
-            progress.completed_at is None and progress.covered >= COMPLETION_SHARE * duration
-        )
-        if completes:
-            progress.completed_at = now
-        progress.save()
-        if created:
+            progress = _first_progress(user, lesson)
+        saved = _apply_report(progress, lesson, new, duration, position)
+        if saved is not None:
+            return saved
+    raise Refused("观看记录繁忙，请稍后再试")
+
+
+def _first_progress(user: Any, lesson: Lesson) -> WatchProgress:
+    """The person's progress row, made on their first report (counted as a view once)."""
+    try:
+        with transaction.atomic():
+            progress = WatchProgress.objects.create(user_id=user.pk, lesson_id=lesson.pk)
             Lesson.objects.filter(pk=lesson.pk).update(view_count=F("view_count") + 1)
+            return progress
+    except IntegrityError:  # a concurrent first report made it
+        return WatchProgress.objects.get(user_id=user.pk, lesson_id=lesson.pk)
+
+
+def _apply_report(
+    progress: WatchProgress,
+    lesson: Lesson,
+    new: list[watch.Section],
+    duration: float,
+    position: float | None,
+) -> WatchProgress | None:
+    """Merge outside any lock, then write only if nobody wrote in between (`reports` is the
+    version): the write is one short UPDATE, so reports from many viewers do not queue
+    behind each other's Python work. None means "someone else won, read again"."""
+    now = timezone.now()
+    merged = watch.merge(progress.sections, new, duration)
+    gained = watch.covered(merged) - progress.covered
+    since = (now - progress.last_report_at).total_seconds() if progress.last_report_at else 0.0
+    allowed = since * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS
+    if gained > allowed:
+        # Keep only as much of the new coverage as real time allows, earliest first.
+        merged = watch.merge(
+            progress.sections, _trim(new, progress.sections, allowed, duration), duration
+        )
+    covered = watch.covered(merged)
+    completes = progress.completed_at is None and covered >= COMPLETION_SHARE * duration
+    changes: dict[str, Any] = {
+        "sections": [list(s) for s in merged],
+        "covered": covered,
+        "reports": progress.reports + 1,
+        "last_report_at": now,
+    }
+    if position is not None and 0 <= position <= duration:
+        changes["position"] = round(float(position), 2)
+    if completes:
+        changes["completed_at"] = now
+    with transaction.atomic():
+        won = WatchProgress.objects.filter(pk=progress.pk, reports=progress.reports).update(
+            **changes
+        )
+        if not won:
+            return None
         if completes:
             Lesson.objects.filter(pk=lesson.pk).update(completion_count=F("completion_count") + 1)
+    for name, value in changes.items():
+        setattr(progress, name, value)
     return progress
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("manage/", views.manage, name="manage"),
     path("showcases/<int:pk>/", views.showcase, name="showcase"),
+    path("series/new/", views.series_new, name="series_new"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/status/", views.status, name="status"),

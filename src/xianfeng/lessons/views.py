@@ -34,6 +34,7 @@ from xianfeng.lessons.selectors import (
     my_lessons,
     progress_of,
     reflections_for,
+    series_for_user,
     watch_history,
     watchable_lesson,
 )
@@ -68,6 +69,11 @@ def feed(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "feeds": FEEDS,
         "tags": Tag.objects.all(),
+        "series": series_for_user(request.user)[:20],
+        "can_manage": bool(
+            getattr(request.user, "is_superuser", False)
+            or role_kinds_of(request.user) & LESSON_MANAGE_ROLES
+        ),
         "query": query_without_page(request),
     }
     template = "lessons/feed.html#results" if _htmx(request) else "lessons/feed.html"
@@ -545,3 +551,30 @@ def showcase(request: HttpRequest, pk: int) -> HttpResponse:
 
     show, lessons = showcase_lessons(request.user, pk)
     return render(request, "lessons/showcase.html", {"showcase": show, "lessons": lessons})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_new(request: AuthedRequest) -> HttpResponse:
+    """A manager opens a 专题 for their org; lessons are then filed under it."""
+    orgs = list(orgs_managed_by(request.user, LESSON_MANAGE_ROLES).order_by("path")[:300])
+    if not orgs:
+        raise PermissionDenied("只有书记、宣传委员或组织管理员可以创建专题")
+    error = ""
+    if request.method == "POST":
+        org = next((o for o in orgs if o.code == request.POST.get("org")), None)
+        try:
+            if org is None:
+                raise Refused("请选择组织")
+            created = services.series_create(
+                actor=request.user,
+                org=org,
+                title=request.POST.get("title", ""),
+                description=request.POST.get("description", ""),
+            )
+        except Refused as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"已创建专题“{created.title}”")
+            return redirect(f"{reverse('lessons:feed')}?series={created.pk}")
+    return render(request, "lessons/series_form.html", {"orgs": orgs, "error": error})

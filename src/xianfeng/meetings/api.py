@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
@@ -925,8 +925,8 @@ def attachment_add(
 )
 def attachment(
     request: HttpRequest, meeting_id: int, attachment_id: int, size: str = ""
-) -> HttpResponse:
-    from django.http import FileResponse, Http404
+) -> FileResponse:
+    from django.http import Http404
 
     item = selectors.get_attachment_for_user(request.user, meeting_id, attachment_id)
     field = item.thumb if size == "thumb" else item.image

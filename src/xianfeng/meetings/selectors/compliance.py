@@ -25,8 +25,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Case, Count, F, Func, IntegerField, Q, Sum, Value, When
+from django.db import connections
+from django.db.models import Aggregate, Case, Count, F, Func, IntegerField, Q, Value, When
+from django.utils import timezone
 
 from xianfeng.meetings.enums import (
     COMMITTEE_MIN,
@@ -42,7 +45,7 @@ from xianfeng.meetings.enums import (
     Period,
 )
 from xianfeng.meetings.models import Meeting, MeetingRule
-from xianfeng.meetings.periods import Span, local_date, spans
+from xianfeng.meetings.periods import Span, spans
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org, Role, subtree_q
@@ -58,6 +61,7 @@ S_EXEMPT = SEVERITY[ComplianceStatus.EXEMPT]
 NO_CELL = -1
 
 PAST, CURRENT, FUTURE = 0, 1, 2
+NONE, COMMITTEE, GROUP = Period.NONE.value, MeetingKind.COMMITTEE.value, MeetingKind.GROUP.value
 ALL_KINDS: tuple[str, ...] = tuple(MeetingKind.values)
 
 
@@ -68,16 +72,28 @@ class MonthBit(Func):
     output_field = IntegerField()
 
 
-def _mask_sum(states: Iterable[str]) -> Sum:
+class MaskOr(Aggregate):
+    """OR of month bits: BIT_OR on PostgreSQL; SUM(DISTINCT …) elsewhere (the same for
+    distinct powers of two, but it has to sort)."""
+
+    function = "BIT_OR"
+    name = "MaskOr"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler, connection, template="SUM(DISTINCT %(expressions)s)", **extra
+        )
+
+
+def _mask_of(states: Iterable[str]) -> MaskOr:
     """The months (as a bit mask) in which a row group has meetings in `states`."""
-    return Sum(
+    return MaskOr(
         Case(
             When(state__in=list(states), then=MonthBit(F("month"))),
             default=Value(0),
             output_field=IntegerField(),
-        ),
-        distinct=True,
-        default=0,
+        )
     )
 
 
@@ -241,6 +257,7 @@ class _Rules:
 def _load(root: Org, year: int) -> tuple[list[BranchInfo], _Rules, dict[tuple[int, str], Masks]]:
     upper = paths.upper_bound(root.path)
     in_tree = Q(path__gte=root.path, path__lt=upper)
+    tz = timezone.get_current_timezone()
     committee = dict(
         Role.objects.filter(
             kind__in=COMMITTEE_ROLES,
@@ -265,7 +282,7 @@ def _load(root: Org, year: int) -> tuple[list[BranchInfo], _Rules, dict[tuple[in
             name=name,
             path=path,
             parent_name=parent_name or "",
-            created_on=local_date(created_at),
+            created_on=created_at.astimezone(tz).date(),
             committee=committee.get(pk, 0),
             groups=groups.get(pk, 0),
         )
@@ -282,17 +299,23 @@ def _load(root: Org, year: int) -> tuple[list[BranchInfo], _Rules, dict[tuple[in
         ).values_list("org__path", "kind", "period")
     )
     masks: dict[tuple[int, str], Masks] = {}
-    rows = (
+    grouped = (
         Meeting.objects.filter(year=year, branch__path__gte=root.path, branch__path__lt=upper)
         .exclude(state=MeetingState.CANCELLED)
         .values("branch_id", "kind", "org_id")
         .annotate(
-            done=_mask_sum(COUNTED_STATES),
-            pending=_mask_sum(RECORDING_STATES),
-            planned=_mask_sum([MeetingState.PLANNED]),
+            done=_mask_of(COUNTED_STATES),
+            pending=_mask_of(RECORDING_STATES),
+            planned=_mask_of([MeetingState.PLANNED]),
         )
         .values_list("branch_id", "kind", "org_id", "done", "pending", "planned")
     )
+    # Thousands of rows of plain integers: the compiled SQL through the cursor, without
+    # the ORM's per-row converters (a fifth of the time otherwise).
+    sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
+    with connections[grouped.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     for branch_id, kind, org_id, done, pending, planned in rows:
         m = masks.get((branch_id, kind))
         if m is None:
@@ -321,30 +344,47 @@ def compliance_table(
     summary = [MonthSummary(month=m) for m in range(1, 13)]
     rows: list[BranchRow] = []
     empty = Masks()
+    # Most branches share a founding date and many share their months: evaluate each
+    # distinct (rule, months, founding) once. A result is the twelve months' severities
+    # of that kind's obligations and its met, due and failed counts.
+    required_of: dict[tuple[str, datetime.date, bool], tuple[bool, ...]] = {}
+    evaluated: dict[tuple[Any, ...], tuple[tuple[int, ...], int, int, int]] = {}
     for info in branches:
         periods = rules.at(info.path)
         months = [NO_CELL] * 12
         row = BranchRow(info=info, periods=periods, masks={}, months=months)
         for kind in wanted:
             period = periods[kind]
-            if period == Period.NONE:
+            if period == NONE:
                 continue
             masks = all_masks.get((info.id, kind), empty)
             row.masks[kind] = masks
-            applicable = _applicable(kind, info)
-            done = _done_mask(kind, masks, info)
-            for _span, mask, last, cutoff, when in windows[period]:
-                required = applicable and info.created_on <= cutoff
-                sev = _severity(done, masks.pending, masks.planned, mask, required, when)
-                if sev > months[last]:
-                    months[last] = sev
-                if required:
-                    if sev == S_HELD:
-                        row.met += 1
-                        row.due += 1
-                    elif sev in (S_OVERDUE, S_UNAPPROVED):
-                        row.failed += 1
-                        row.due += 1
+            applicable = (
+                info.committee >= COMMITTEE_MIN
+                if kind == COMMITTEE
+                else info.groups > 0
+                if kind == GROUP
+                else True
+            )
+            req_key = (period, info.created_on, applicable)
+            required = required_of.get(req_key)
+            if required is None:
+                required = tuple(
+                    applicable and info.created_on <= cutoff
+                    for _span, _mask, _last, cutoff, _when in windows[period]
+                )
+                required_of[req_key] = required
+            done = _done_mask(kind, masks, info) if kind == GROUP else masks.done
+            key = (period, done, masks.pending, masks.planned, required)
+            result = evaluated.get(key)
+            if result is None:
+                result = _evaluate(windows[period], done, masks, required)
+                evaluated[key] = result
+            cells, met, due, failed = result
+            months[:] = map(max, months, cells)
+            row.met += met
+            row.due += due
+            row.failed += failed
         for index, sev in enumerate(months):
             if sev < S_HELD:
                 continue
@@ -360,6 +400,28 @@ def compliance_table(
     return ComplianceTable(
         root=root, year=year, today=today, kinds=wanted, rows=rows, summary=summary
     )
+
+
+def _evaluate(
+    windows: list[tuple[Span, int, int, datetime.date, int]],
+    done: int,
+    masks: Masks,
+    required: tuple[bool, ...],
+) -> tuple[tuple[int, ...], int, int, int]:
+    cells = [NO_CELL] * 12
+    met = due = failed = 0
+    for (_span, mask, last, _cutoff, when), needed in zip(windows, required, strict=True):
+        sev = _severity(done, masks.pending, masks.planned, mask, needed, when)
+        if sev > cells[last]:
+            cells[last] = sev
+        if needed:
+            if sev == S_HELD:
+                met += 1
+                due += 1
+            elif sev in (S_OVERDUE, S_UNAPPROVED):
+                failed += 1
+                due += 1
+    return tuple(cells), met, due, failed
 
 
 def obligations(row: BranchRow, *, year: int, today: datetime.date) -> list[Obligation]:

@@ -196,10 +196,10 @@ def minutes_approve(
             raise Refused("会议记录尚未提交审核" if meeting.state not in LOCKED_STATES else LOCKED)
         _check_approver(actor, meeting, minutes)
         unsigned = Attendance.objects.filter(meeting=meeting, status=AttendanceStatus.EXPECTED)
-        for user_id, reason in (
-            (meeting.host_id, "主持会议，未扫码签到"),
-            (minutes.written_by_id, "记录会议，未扫码签到"),
-        ):
+        evident = [(meeting.host_id, "主持会议，未扫码签到")]
+        if minutes.written_by_id is not None:
+            evident.append((minutes.written_by_id, "记录会议，未扫码签到"))
+        for user_id, reason in evident:
             unsigned.filter(user_id=user_id).update(
                 status=AttendanceStatus.PRESENT,
                 source=AttendanceSource.MANUAL,

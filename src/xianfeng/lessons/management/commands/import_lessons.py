@@ -70,7 +70,7 @@ class Command(BaseCommand):
             raise CommandError(f"{directory} 中没有音视频文件")
         importer = self._importer()
         inline = settings.TASKS_MODE == "immediate" or not workers_alive()
-        if inline and settings.TASKS_MODE != "immediate":
+        if inline:
             self.stdout.write("没有运行中的任务进程，本命令将逐个处理文件。")
         self.stdout.write(f"导入 {len(files)} 个文件到 {target.name}（{target.code}）")
 
@@ -88,7 +88,8 @@ class Command(BaseCommand):
                 target_kind="lesson",
                 target_id=str(lesson.pk),
             )
-            if inline and settings.TASKS_MODE != "immediate":
+            if inline:
+                # Processing twice is harmless (a second run finds the video ready).
                 from xianfeng.media.pipeline import video_process
 
                 video_process(video_id=video.pk)
