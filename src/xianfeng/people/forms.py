@@ -15,6 +15,20 @@ from xianfeng.people.models import Member, User
 from xianfeng.people.normalize import clean_compact, clean_name, clean_text
 
 
+def _new_password(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def _passwords_match(form: forms.Form, data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("password") and data.get("password") != data.get("password2"):
+        form.add_error("password2", "两次输入的密码不一致")
+    return data
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(
         label="手机号或用户名",
@@ -64,41 +78,19 @@ class RegisterForm(forms.Form):
         required=False,
         help_text="可不填，之后在个人页补充",
     )
-    password = forms.CharField(
-        label="密码",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label="再次输入密码",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = _new_password("密码")
+    password2 = _new_password("再次输入密码")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", "两次输入的密码不一致")
-        return data
+        return _passwords_match(self, super().clean() or {})
 
 
 class PasswordForm(forms.Form):
-    password = forms.CharField(
-        label="新密码",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label="再次输入新密码",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = _new_password("新密码")
+    password2 = _new_password("再次输入新密码")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", "两次输入的密码不一致")
-        return data
+        return _passwords_match(self, super().clean() or {})
 
 
 class MemberFilterForm(forms.Form):
