@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.static import serve
 
@@ -22,6 +23,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
 ]
 
+
+def local_media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Local media in the embedded setup (nginx or the object store serves it in
+    production); MEDIA_ROOT is read per request, so tests can point it elsewhere."""
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+
+
 if settings.SERVE_LOCAL_MEDIA:
-    # Local media in the embedded setup; in production nginx or the object store serves it.
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(path("media/<path:path>", local_media))

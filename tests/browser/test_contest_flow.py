@@ -164,7 +164,7 @@ def test_three_round_contest_in_the_browser(county, new_page, tmp_path):
     with winner.expect_download() as download_info:
         winner.click("#awards a:has-text('下载证书')")
     path = download_info.value.path()
-    text = PdfReader(io.BytesIO(open(path, "rb").read())).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(path.read_bytes())).pages[0].extract_text()
     assert "张东街" in text and "一等奖" in text and "青山县一人一课大赛" in text
     assert Standing.objects.filter(round__number=3, decision="advanced").count() == 2
     for page in (organiser, town, winner):

@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -729,10 +730,7 @@ def overview(request: AuthedRequest) -> HttpResponse:
     if d.get("sort") == "failed":
         rows = sorted(rows, key=lambda r: (-r.failed, r.info.path))
     page = Paginator(rows, OVERVIEW_PAGE).get_page(request.GET.get("page"))
-    shown = [
-        (row, list(zip(row.month_statuses, month_titles(row, year=year, today=today), strict=True)))
-        for row in page.object_list
-    ]
+    shown = _heatmap_rows(page.object_list, year=year, today=today)
     children = list(
         Org.objects.filter(parent=root)
         .exclude(kind=OrgKind.GROUP)
@@ -768,6 +766,34 @@ def overview(request: AuthedRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _heatmap_rows(rows: Any, *, year: int, today: datetime.date) -> list[SafeString]:
+    """The heat map's rows as HTML, built here: a hundred rows of twelve cells cost a
+    template loop ten times what format_html does."""
+    from django.utils.html import format_html, format_html_join
+
+    url = reverse("meetings:branch", args=["__code__"])
+    out: list[SafeString] = []
+    for row in rows:
+        cells = format_html_join(
+            "",
+            '<td class="hm-{}" title="{}"></td>',
+            zip(row.month_statuses, month_titles(row, year=year, today=today), strict=True),
+        )
+        out.append(
+            format_html(
+                '<tr><td class="org"><a href="{}?year={}" title="{}">{}</a></td>{}'
+                '<td class="rate">{}</td></tr>',
+                url.replace("__code__", row.info.code),
+                year,
+                row.info.parent_name,
+                row.info.name,
+                cells,
+                f"{row.rate}%" if row.rate is not None else "—",
+            )
+        )
+    return out
 
 
 def _ledger_branch(request: AuthedRequest, code: str) -> Org:

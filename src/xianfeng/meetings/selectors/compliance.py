@@ -25,11 +25,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connections
 from django.db.models import Aggregate, Case, Count, F, Func, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from xianfeng.meetings.enums import (
     COMMITTEE_MIN,
@@ -132,11 +134,11 @@ class Obligation:
 
     @property
     def kind_label(self) -> str:
-        return str(MeetingKind(self.kind).label)
+        return labels()[0][self.kind]
 
     @property
     def status_label(self) -> str:
-        return str(ComplianceStatus(self.status).label)
+        return labels()[1][self.status]
 
 
 @dataclass
@@ -191,15 +193,30 @@ class ComplianceTable:
         return round(100 * sum(r.met for r in self.rows) / due) if due else None
 
 
+def labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Kind and status labels in the active language, translated once per language (a lazy
+    label costs a translation lookup each time it is turned into text)."""
+    return _labels(get_language() or "")
+
+
+@lru_cache(maxsize=8)
+def _labels(language: str) -> tuple[dict[str, str], dict[str, str]]:
+    return (
+        {k: str(v) for k, v in MeetingKind.choices},
+        {k: str(v) for k, v in ComplianceStatus.choices},
+    )
+
+
+@lru_cache(maxsize=64)
 def _windows(
     period: str, year: int, today: datetime.date
-) -> list[tuple[Span, int, int, datetime.date, int]]:
+) -> tuple[tuple[Span, int, int, datetime.date, int], ...]:
     """(span, mask, last month index, founding cutoff, past/current/future) for a year."""
     out = []
     for span in spans(period, year):
         when = PAST if span.end < today else FUTURE if span.start > today else CURRENT
         out.append((span, span.mask, span.last_month - 1, span.creation_cutoff, when))
-    return out
+    return tuple(out)
 
 
 def _applicable(kind: str, info: BranchInfo) -> bool:
@@ -403,7 +420,7 @@ def compliance_table(
 
 
 def _evaluate(
-    windows: list[tuple[Span, int, int, datetime.date, int]],
+    windows: tuple[tuple[Span, int, int, datetime.date, int], ...],
     done: int,
     masks: Masks,
     required: tuple[bool, ...],
@@ -450,12 +467,13 @@ def obligations(row: BranchRow, *, year: int, today: datetime.date) -> list[Obli
 
 def month_titles(row: BranchRow, *, year: int, today: datetime.date) -> list[str]:
     """A short text per month naming the obligations that end then and their status."""
+    kind_labels, status_labels = labels()
     titles: list[list[str]] = [[] for _ in range(12)]
     for ob in obligations(row, year=year, today=today):
         if ob.status == ComplianceStatus.EXEMPT and not ob.required:
             continue
         titles[ob.span.last_month - 1].append(
-            f"{ob.kind_label}（{ob.span.label}）：{ob.status_label}"
+            f"{kind_labels[ob.kind]}（{ob.span.label}）：{status_labels[ob.status]}"
         )
     return ["；".join(t) for t in titles]
 
