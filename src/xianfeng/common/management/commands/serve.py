@@ -47,7 +47,7 @@ class Command(BaseCommand):
             # Field notes: granian's default thread pool grows to 30-40 threads per
             # worker on 2 cores and p99 suffers; 4 threads and a small backlog do better.
             "--blocking-threads",
-            "4",
+            str(env_int("XF_WEB_THREADS", 4, minimum=1)),
             "--backpressure",
             "8",
             "--no-ws",
