@@ -246,3 +246,73 @@ def test_rubric_weights_must_sum_to_100(county, world):
                 services.CriterionData("艺术性", Decimal(30)),
             ],
         )
+
+
+def test_winners_go_into_the_organisers_showcase(client, county, world):
+    entries = advance_to_final(county, world)
+    for judge in world.judges:
+        services.review_save(
+            judge=judge, round_=world.r3, entry=entries["a1"], scores=scores(world, 90, 90, 90)
+        )
+        services.review_save(
+            judge=judge, round_=world.r3, entry=entries["b1"], scores=scores(world, 80, 80, 80)
+        )
+    services.awards_assign(
+        actor=county.county_admin,
+        contest=world.contest,
+        counts={"first": 1, "second": 1, "third": 0, "excellent": 0},
+    )
+    showcase = services.awards_to_showcase(actor=county.county_admin, contest=world.contest)
+    assert list(showcase.items.order_by("position").values_list("lesson__title", flat=True)) == [
+        "东街的安全课",
+        "柳湾的修路课",
+    ]
+    # Published to their branches only before; now the whole county can watch them.
+    client.force_login(county.member_b1.user)
+    html = client.get(f"/lessons/showcases/{showcase.pk}/").content.decode()
+    assert "东街的安全课" in html and "柳湾的修路课" in html
+
+
+def test_org_award_from_the_contest_page(client, county, world):
+    client.force_login(county.county_admin)
+    response = client.post(f"/contests/{world.contest.pk}/do/org_award/", {"org": "TA"})
+    assert response.status_code == 302
+    award = Award.objects.get(level="organisation")
+    assert (award.label, award.org.code) == ("优秀组织奖", "TA")
+    client.force_login(county.town_a_admin)
+    assert (
+        client.get(f"/contests/{world.contest.pk}/awards/{award.pk}/certificate.pdf").status_code
+        == 200
+    )
+    client.force_login(county.secretary_b1)
+    assert (
+        client.get(f"/contests/{world.contest.pk}/awards/{award.pk}/certificate.pdf").status_code
+        == 404
+    )
+
+
+def test_a_monthly_contest_opens_once_a_month_from_its_template(county, world):
+    from xianfeng.contests.models import Contest
+    from xianfeng.contests.tasks import open_monthly_contests
+
+    world.contest.recurrence = "monthly"
+    world.contest.save()
+    services.judge_assign(actor=county.county_admin, round_=world.r3, user=world.judges[0])
+    assert open_monthly_contests.call() == 1
+    assert open_monthly_contests.call() == 0  # once a month
+    copy = Contest.objects.get(template=world.contest)
+    assert copy.state == "open"
+    assert [(r.number, r.level, r.quota) for r in copy.rounds.order_by("number")] == [
+        (1, "branch", 1),
+        (2, "committee", 1),
+        (3, "organiser", 0),
+    ]
+    final = copy.rounds.get(number=3)
+    assert list(final.criteria.values_list("name", flat=True)) == [
+        "思想性",
+        "艺术性",
+        "观赏性",
+        "创新",
+    ]
+    assert final.judges.count() == 5
+    assert copy.rounds.get(number=1).state == "open"

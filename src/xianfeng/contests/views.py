@@ -205,6 +205,16 @@ def contest_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse
                 actor=request.user, contest=contest, counts=awards_form.cleaned_data
             )
             messages.success(request, f"已评定 {len(awards)} 个奖项并通知获奖者")
+        elif action == "org_award":
+            org = (
+                orgs_managed_by(request.user, ORGANISER_ROLES)
+                .filter(code=request.POST.get("org", ""))
+                .first()
+            )
+            if org is None:
+                raise Refused("找不到该组织代码")
+            services.org_award_give(actor=request.user, contest=contest, org=org)
+            messages.success(request, f"已授予{org.name}优秀组织奖")
         elif action == "showcase":
             showcase = services.awards_to_showcase(actor=request.user, contest=contest)
             messages.success(request, f"获奖作品已加入“{showcase.title}”")
