@@ -16,8 +16,10 @@ OUT = ROOT / "build" / "vendor"
 # package -> (file inside the package, name under /static/vendor/)
 FILES: dict[str, list[tuple[str, str]]] = {
     "htmx.org": [("dist/htmx.min.js", "htmx.min.js")],
-    "hls.js": [("dist/hls.min.js", "hls.min.js")],
-    "tus-js-client": [("dist/tus.min.js", "tus.min.js")],
+    # The source maps go along: the minified files name them, and collectstatic's manifest
+    # storage refuses a file whose references are missing.
+    "hls.js": [("dist/hls.min.js", "hls.min.js"), ("dist/hls.min.js.map", "hls.min.js.map")],
+    "tus-js-client": [("dist/tus.min.js", "tus.min.js"), ("dist/tus.min.js.map", "tus.min.js.map")],
 }
 
 

@@ -25,7 +25,7 @@ TODAY = datetime.date(2026, 6, 1)
 
 def seed(*args: str) -> str:
     out = io.StringIO()
-    call_command("seed_demo", "--members", str(MEMBERS), *args, stdout=out)
+    call_command("seed_demo", "--members", str(MEMBERS), "--no-content", *args, stdout=out)
     return out.getvalue()
 
 
@@ -215,3 +215,27 @@ def test_seed_demo_is_deterministic(db):
     assert [s.code for s in demo.plan_county(members=50, today=TODAY).orgs] == [
         s.code for s in demo.plan_county(members=MEMBERS, today=TODAY).orgs
     ]
+
+
+def test_seed_demo_content_publishes_playable_lessons_and_opens_a_contest(db, settings, tmp_path):
+    """Without --no-content (as `make run` does): real video through the real pipeline."""
+    from xianfeng.contests.models import Contest
+    from xianfeng.lessons.models import Lesson
+    from xianfeng.lessons.selectors import FeedFilters, lesson_feed
+    from xianfeng.people.models import User
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_ROOT = tmp_path / "private"
+    out = io.StringIO()
+    call_command("seed_demo", "--members", "60", stdout=out)
+    assert "已发布演示微党课 4 节。" in out.getvalue()
+    lessons = Lesson.objects.select_related("video").order_by("pk")
+    assert [(x.state, x.video.status, x.duration > 15) for x in lessons] == [
+        ("published", "ready", True)
+    ] * 4
+    member = User.objects.get(username="member")
+    assert len(lesson_feed(member, FeedFilters(feed="branch"))) == 4
+    resident_town = User.objects.get(username="site_admin")  # another branch of the town
+    assert [x.title for x in lesson_feed(resident_town, FeedFilters())] == ["村口那条路"]
+    contest = Contest.objects.get()
+    assert (contest.state, contest.rounds.count()) == ("open", 3)

@@ -23,12 +23,19 @@ class Command(BaseCommand):
             help=f"党员人数（含演示账号中的党员），默认 {demo.DEFAULT_MEMBERS}",
         )
         parser.add_argument(
+            "--no-content",
+            action="store_true",
+            help="只写组织和人员，不生成演示微党课和竞赛（测试用，省去转码时间）",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="数据库中已有党组织时什么也不做（make run 使用）",
         )
 
-    def handle(self, *args: Any, members: int, if_empty: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, members: int, if_empty: bool, no_content: bool, **options: Any
+    ) -> None:
         if Org.objects.exists():
             if if_empty:
                 self.stdout.write("数据库中已有党组织，未写入演示数据。")
@@ -51,4 +58,21 @@ class Command(BaseCommand):
                 f"用户 {report.users} 个，角色 {report.roles} 个，用时 {report.seconds:.1f} 秒。"
             )
         )
+        if not no_content:
+            self._content()
         self.stdout.write(demo.persona_table())
+
+    def _content(self) -> None:
+        """A few published lessons with generated video, and an open contest."""
+        from xianfeng.lessons import demo as lessons_demo
+
+        try:
+            lessons = lessons_demo.seed_lessons()
+        except Exception as exc:  # ffmpeg missing or failing must not lose the county
+            self.stderr.write(
+                f"演示微党课未能生成（{type(exc).__name__}: {exc}），其余演示数据已写入。"
+            )
+        else:
+            self.stdout.write(f"已发布演示微党课 {lessons} 节。")
+        contest = lessons_demo.seed_contest()
+        self.stdout.write(f"已开始演示竞赛“{contest.title}”。")
