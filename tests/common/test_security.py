@@ -59,3 +59,48 @@ def test_private_uploads_have_no_url(settings):
     from django.core.files.storage import storages
 
     assert not str(storages["private"].location).startswith(str(settings.MEDIA_ROOT))
+
+
+def test_lesson_and_contest_pages_have_no_inline_code(client, county):
+    """The pages of the later apps keep to the same CSP (checked on rendered HTML)."""
+    from tests.factories import published_lesson
+    from xianfeng.contests import services as contest_services
+
+    lesson = published_lesson(org=county.branch_a1, author=county.member_a1.user, title="课")
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    contest = contest_services.contest_create(
+        actor=county.county_admin, org=county.county, title="大赛", starts_on=today, ends_on=today
+    )
+    contest_services.round_add(
+        actor=county.county_admin,
+        contest=contest,
+        name="决赛",
+        level="organiser",
+        starts_on=today,
+        ends_on=today,
+    )
+    urls = [
+        (county.member_a1.user, reverse("lessons:feed")),
+        (county.member_a1.user, reverse("lessons:detail", args=[lesson.pk])),
+        (county.secretary_a1, reverse("lessons:edit", args=[lesson.pk])),
+        (county.member_a1.user, reverse("lessons:create")),
+        (county.member_a1.user, reverse("lessons:mine")),
+        (county.secretary_a1, reverse("lessons:participation", args=[lesson.pk])),
+        (county.secretary_a1, reverse("lessons:manage")),
+        (county.county_admin, reverse("contests:list")),
+        (county.county_admin, reverse("contests:detail", args=[contest.pk])),
+        (county.county_admin, reverse("contests:create")),
+        (county.county_admin, reverse("contests:ranking", args=[contest.pk, 1])),
+        (county.county_admin, reverse("moderation:queue")),
+        (county.county_admin, reverse("people:import_list")),
+    ]
+    for user, url in urls:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert not INLINE_SCRIPT.search(html), url
+        assert not INLINE_HANDLER.search(html), url
+        assert not INLINE_STYLE.search(html), url
