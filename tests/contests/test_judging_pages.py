@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from tests.contests.conftest import advance_to_final
-from tests.factories import MemberFactory, UserFactory, grant
+from tests.factories import MemberFactory, UserFactory, grant, published_lesson
 from xianfeng.contests import services
 from xianfeng.orgs.enums import RoleKind
 
@@ -174,3 +174,31 @@ def test_ranking_query_count(client, county, world, final, django_assert_num_que
     with django_assert_num_queries(10):
         html = client.get(reverse("contests:ranking", args=[world.contest.pk, 3])).content.decode()
     assert html.count("<tr><td>") == 2 + extra
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_decide_page_query_count(client, county, world, django_assert_num_queries, n):
+    for i in range(n):
+        lesson = published_lesson(
+            org=county.branch_a1, author=county.member_a1.user, title=f"报名{i}"
+        )
+        services.entry_submit(actor=county.member_a1.user, contest=world.contest, lesson=lesson)
+    client.force_login(county.secretary_a1)
+    with django_assert_num_queries(8):
+        html = client.get(reverse("contests:decide", args=[world.contest.pk, 1])).content.decode()
+    assert html.count('name="standing"') == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_vote_page_query_count(client, county, world, django_assert_num_queries, n):
+    world.r1.vote_share = 20
+    world.r1.save()
+    for i in range(n):
+        lesson = published_lesson(
+            org=county.branch_a1, author=county.member_a1.user, title=f"投票{i}"
+        )
+        services.entry_submit(actor=county.member_a1.user, contest=world.contest, lesson=lesson)
+    client.force_login(county.member_b1.user)
+    with django_assert_num_queries(8):
+        html = client.get(reverse("contests:vote", args=[world.contest.pk, 1])).content.decode()
+    assert html.count('name="entry"') == n
