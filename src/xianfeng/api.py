@@ -87,6 +87,9 @@ def _mount() -> None:
     from xianfeng.meetings.api import router as meetings_router
 
     api.add_router("/meetings", meetings_router)
+    from xianfeng.notify.api import router as notify_router
+
+    api.add_router("/notifications", notify_router)
 
 
 _mount()

@@ -293,7 +293,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)
 ROSTER_MAX_BYTES = env_int("XF_ROSTER_MAX_MB", 20, minimum=1) * 1024 * 1024
 
-# --- email (meeting notices) -------------------------------------------------------------------
+# --- email (notifications) ------------------------------------------------------------------
 # XF_EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://…:465; empty: no email.
 EMAIL_URL = env_str("XF_EMAIL_URL", "")
 EMAIL_ENABLED = bool(EMAIL_URL)

@@ -175,3 +175,15 @@ def statuses(meeting: Meeting) -> dict[str, str]:
         a.user.username: a.status
         for a in meeting.attendances.select_related("user").order_by("user__username")
     }
+
+
+def notices(meeting: Meeting | None = None, **filters):
+    """The notifications meetings sent (notify.Notification), about `meeting` if given."""
+    from django.urls import reverse
+
+    from xianfeng.notify.models import Notification
+
+    qs = Notification.objects.filter(kind__startswith="meeting.", **filters)
+    if meeting is not None:
+        qs = qs.filter(url=reverse("meetings:detail", args=[meeting.pk]))
+    return qs

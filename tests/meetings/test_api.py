@@ -198,8 +198,16 @@ def test_rules_calendar_notices_through_the_api(client, branch):
     assert reset["url"] != on["url"]
     from tests.meetings.conftest import plan
 
-    plan(branch)
-    notices = call(client, "get", "/api/v1/meetings/notices", me)
-    assert [n["read"] for n in notices] == [False]
-    call(client, "post", "/api/v1/meetings/notices/read", me, {}, 204)
-    assert [n["read"] for n in call(client, "get", "/api/v1/meetings/notices", me)] == [True]
+    meeting = plan(branch)
+    # Meeting notices are notifications, under /api/v1/notifications/.
+    notices = call(client, "get", "/api/v1/notifications/", me)
+    assert [(n["kind"], n["title"], n["url"], n["read"]) for n in notices] == [
+        (
+            "meeting.planned",
+            "会议通知：支部党员大会「学习贯彻党章专题会议」",
+            f"/meetings/{meeting.pk}/",
+            False,
+        )
+    ]
+    call(client, "post", "/api/v1/notifications/read", me, {}, 204)
+    assert [n["read"] for n in call(client, "get", "/api/v1/notifications/", me)] == [True]

@@ -170,7 +170,10 @@ def test_settings_page_shows_and_resets_the_address(client, branch):
     html = client.get(url).content.decode()
     assert calendar_token(branch.recorder_a.pk, 1) in html
     assert calendar_token(branch.recorder_a.pk, 0) not in html
-    response = client.post(url, {"action": "email", "email": "not-an-email"})
+    # The e-mail address for notices lives in notify's settings, linked from here.
+    assert f'href="{reverse("notify:settings")}"' in html
+    settings_url = reverse("notify:settings")
+    response = client.post(settings_url, {"email": "not-an-email"})
     assert "输入一个有效的 Email 地址。" in response.content.decode()
-    client.post(url, {"action": "email", "email": "zhang@example.cn"})
-    assert 'value="zhang@example.cn"' in client.get(url).content.decode()
+    client.post(settings_url, {"email": "zhang@example.cn"})
+    assert 'value="zhang@example.cn"' in client.get(settings_url).content.decode()

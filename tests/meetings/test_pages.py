@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.meetings.conftest import plan, write_minutes
 from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting, MeetingRule
+from xianfeng.notify.services import notify
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +155,20 @@ def test_overview_and_branch_pages(client, branch):
     html = client.get(reverse("meetings:branch", args=["A1"])).content.decode()
     assert "下载年度台账" in html and meeting.topic in html and "待审核" in html
     assert client.get(reverse("meetings:branch", args=["TA"])).status_code == 404
+
+
+def test_home_shows_meeting_notices_in_the_one_notifications_panel(client, branch):
+    soon = timezone.now() + datetime.timedelta(days=2)
+    meeting = plan(branch, topic="近期党员大会", starts=soon)
+    contest_news = "《矿灯下的初心》在一人一课第一轮晋级"
+    notify(users=[branch.recorder_a], title=contest_news, kind="contest.result")
+    client.force_login(branch.recorder_a)
+    html = client.get(reverse("common:home")).content.decode()
+    # One notifications panel with both apps' news, newest first; the meetings panel
+    # lists the meeting, not its notice again.
+    assert html.count("新通知") == 1
+    notice = "会议通知：支部党员大会「近期党员大会」"
+    assert html.count(notice) == 1
+    assert html.index(contest_news) < html.index(notice)
+    assert f'href="{reverse("meetings:detail", args=[meeting.pk])}">{notice}</a>' in html
+    assert html.count(f'href="{reverse("meetings:detail", args=[meeting.pk])}"') == 2

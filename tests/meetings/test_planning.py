@@ -9,12 +9,14 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from tests.factories import published_lesson
-from tests.meetings.conftest import local, plan, statuses
+from tests.meetings.conftest import local, notices, plan, statuses
 from xianfeng.audit.models import AuditLog
 from xianfeng.common.errors import Refused
 from xianfeng.meetings import services
 from xianfeng.meetings.enums import MeetingKind
-from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting, MeetingPrefs, Notice
+from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
+from xianfeng.notify.models import Notification, Prefs
+from xianfeng.notify.services import notification_emails_send
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +43,10 @@ def test_expected_attendees_follow_the_kind(branch):
 
 def test_everyone_expected_is_notified(branch):
     meeting = plan(branch, starts=local(2026, 3, 10, 15, 0))
-    notices = Notice.objects.filter(meeting=meeting)
-    assert notices.count() == 6
-    notice = notices.get(user=branch.probationary.user)
+    told = notices(meeting)
+    assert told.count() == 6
+    notice = told.get(user=branch.probationary.user)
+    assert (notice.kind, notice.url) == ("meeting.planned", f"/meetings/{meeting.pk}/")
     assert notice.title == "会议通知：支部党员大会「学习贯彻党章专题会议」"
     assert "时间：2026年03月10日 15:00—16:30" in notice.body
     assert "地点：社区党群服务中心二楼会议室" in notice.body
@@ -51,21 +54,21 @@ def test_everyone_expected_is_notified(branch):
 
 def test_notices_are_emailed_when_configured(branch, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_ENABLED = True
-    MeetingPrefs.objects.create(user=branch.recorder_a, email="zhang@example.cn")
+    Prefs.objects.create(user=branch.recorder_a, email="zhang@example.cn")
     with django_capture_on_commit_callbacks(execute=True):
         meeting = plan(branch)
     assert [m.to for m in mail.outbox] == [["zhang@example.cn"]]
     assert mail.outbox[0].subject == "【先锋】会议通知：支部党员大会「学习贯彻党章专题会议」"
     assert "张东街 同志" in mail.outbox[0].body
-    sent = Notice.objects.get(meeting=meeting, user=branch.recorder_a)
+    sent = notices(meeting).get(user=branch.recorder_a)
     assert sent.emailed_at is not None
     # Running the job again sends nothing twice.
-    assert services.notice_emails_send(notice_ids=[sent.pk]) == 0
+    assert notification_emails_send(notification_ids=[sent.pk]) == 0
     assert len(mail.outbox) == 1
 
 
 def test_no_email_without_a_mail_server(branch, django_capture_on_commit_callbacks):
-    MeetingPrefs.objects.create(user=branch.recorder_a, email="zhang@example.cn")
+    Prefs.objects.create(user=branch.recorder_a, email="zhang@example.cn")
     with django_capture_on_commit_callbacks(execute=True):
         plan(branch)
     assert mail.outbox == []
@@ -77,7 +80,7 @@ def test_a_meeting_for_another_branch_is_refused(branch):
         with pytest.raises(PermissionDenied, match="您不能为该组织安排会议"):
             plan(branch, actor=who)
     assert not Meeting.objects.exists()
-    assert not Notice.objects.exists()
+    assert not Notification.objects.exists()
     assert not AuditLog.objects.filter(action="meeting.plan").exists()
 
 
@@ -141,7 +144,7 @@ def test_changing_time_or_place_tells_everyone(branch):
     services.meeting_update(actor=branch.organizer, meeting=meeting, data=data)
     meeting.refresh_from_db()
     assert (meeting.month, meeting.starts_at) == (3, local(2026, 3, 12, 9))
-    changed = Notice.objects.filter(meeting=meeting, kind="changed")
+    changed = notices(meeting, kind="meeting.changed")
     assert changed.count() == 6
     assert "2026年03月12日 09:00—11:00" in changed.first().body
     data.kind = MeetingKind.LECTURE
@@ -158,7 +161,7 @@ def test_cancelling_needs_a_reason_and_tells_everyone(branch):
     services.meeting_cancel(actor=branch.secretary, meeting=meeting, reason="上级会议冲突")
     meeting.refresh_from_db()
     assert (meeting.state, meeting.cancel_reason) == ("cancelled", "上级会议冲突")
-    assert Notice.objects.filter(meeting=meeting, kind="cancelled").count() == 6
+    assert notices(meeting, kind="meeting.cancelled").count() == 6
 
 
 def test_attendees_change(branch):
@@ -181,7 +184,7 @@ def test_attendees_change(branch):
     )
     assert size == 6
     assert "town_admin" in expected(meeting) and "m_a1p" not in expected(meeting)
-    assert Notice.objects.filter(meeting=meeting, user=county.town_a_admin).count() == 1
+    assert notices(meeting, user=county.town_a_admin).count() == 1
     with pytest.raises(PermissionDenied):
         services.attendees_change(actor=branch.recorder_a, meeting=meeting, add=[])
 
@@ -192,7 +195,7 @@ def test_leave_is_requested_and_decided_by_the_secretary(branch):
     member = branch.full[2].user
     leave = services.leave_request(user=member, meeting=meeting, reason="外出务工", now=before)
     assert leave.status == "pending"
-    asked = Notice.objects.get(kind="leave_request")
+    asked = notices(meeting).get(kind="meeting.leave_request")
     assert (asked.user, asked.title) == (
         branch.secretary,
         "请假申请：钱正式 申请不参加「学习贯彻党章专题会议」",
@@ -210,7 +213,7 @@ def test_leave_is_requested_and_decided_by_the_secretary(branch):
     services.leave_decide(actor=branch.secretary, leave=again, approve=True)
     row = Attendance.objects.get(meeting=meeting, user=member)
     assert (row.status, row.source, row.reason) == ("leave", "leave", "家中有事")
-    assert Notice.objects.filter(user=member, kind="leave").count() == 2
+    assert notices(meeting, user=member, kind="meeting.leave").count() == 2
     with pytest.raises(Refused, match="您的请假已获批准"):
         services.leave_request(user=member, meeting=meeting, reason="再请一次", now=before)
 

@@ -97,12 +97,12 @@ def test_ledger_list_query_count(client, branch, django_assert_num_queries, n):
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_notices_query_count(client, branch, django_assert_num_queries, n):
+def test_meeting_notices_in_the_inbox_query_count(client, branch, django_assert_num_queries, n):
     _meetings(branch, n)
     client.force_login(branch.recorder_a)
     # session, user, roles (nav), count, page
     with django_assert_num_queries(5):
-        html = client.get(reverse("meetings:notices")).content.decode()
+        html = client.get(reverse("notify:inbox")).content.decode()
     assert html.count("会议通知：") == n
 
 

@@ -6,11 +6,11 @@ import datetime
 
 import pytest
 
-from tests.meetings.conftest import held_and_approved, local
+from tests.meetings.conftest import held_and_approved, local, notices
 from xianfeng.common import periodic
 from xianfeng.meetings import services
 from xianfeng.meetings.enums import MeetingKind
-from xianfeng.meetings.models import Notice, ReminderSent
+from xianfeng.meetings.models import ReminderSent
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,9 @@ def test_reminders_a_week_before_the_quarter_ends(branch):
     sent = services.reminders_send(today=datetime.date(2026, 3, 25))
     # A1's secretary and B1's secretary; A2 has nobody to tell.
     assert sent == 2
-    a1 = Notice.objects.get(user=county.secretary_a1, kind="reminder")
+    a1 = notices().get(user=county.secretary_a1, kind="meeting.reminder")
     assert a1.title == "三会一课提醒：东街社区党支部本期还有 4 项未完成"
+    assert a1.url == "/meetings/compliance/A1/"
     assert a1.body.splitlines() == [
         "尚未召开或记录尚未审核：",
         "支部党员大会（2026年第一季度，3月31日截止）",
@@ -31,12 +32,12 @@ def test_reminders_a_week_before_the_quarter_ends(branch):
         "党小组会（2026年3月，3月31日截止）",
         "党课（2026年第一季度，3月31日截止）",
     ]
-    b1 = Notice.objects.get(user=county.secretary_b1, kind="reminder")
+    b1 = notices().get(user=county.secretary_b1, kind="meeting.reminder")
     assert b1.title == "三会一课提醒：柳湾村党支部本期还有 3 项未完成"
     assert set(ReminderSent.objects.values_list("period_key", flat=True)) == {"2026-Q1", "2026-03"}
     # The next day: nothing new.
     assert services.reminders_send(today=datetime.date(2026, 3, 26)) == 0
-    assert Notice.objects.filter(kind="reminder").count() == 2
+    assert notices(kind="meeting.reminder").count() == 2
 
 
 def test_no_reminder_for_what_is_done_and_organizer_stands_in(branch):
@@ -47,7 +48,7 @@ def test_no_reminder_for_what_is_done_and_organizer_stands_in(branch):
     organizer = UserFactory(username="organizer_a2", name="西街组织委员")
     grant(organizer, county.branch_a2, RoleKind.ORGANIZER)
     sent = services.reminders_send(today=datetime.date(2026, 12, 28))
-    a2 = Notice.objects.get(user=organizer, kind="reminder")
+    a2 = notices().get(user=organizer, kind="meeting.reminder")
     # December: the month, the fourth quarter, the second half (none) and the year.
     assert "组织生活会（2026年全年，12月31日截止）" in a2.body
     assert "民主评议党员（2026年全年，12月31日截止）" in a2.body

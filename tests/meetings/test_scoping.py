@@ -61,7 +61,7 @@ def test_pages_leak_nothing(client, branch, leaky):
         reverse("meetings:list"),
         reverse("meetings:list") + "?year=2026",
         reverse("meetings:overview") + "?year=2026",
-        reverse("meetings:notices"),
+        reverse("notify:inbox"),
         reverse("common:home"),
     ):
         response = client.get(url, follow=True)

@@ -1,4 +1,4 @@
-"""三会一课 for mobile clients: plan, notices, leave, QR sign-in, AB minutes, compliance,
+"""三会一课 for mobile clients: plan, leave, QR sign-in, AB minutes, compliance,
 ledger and minutes exports, the calendar address."""
 
 from __future__ import annotations
@@ -548,52 +548,6 @@ def calendar_post(request: HttpRequest, body: CalendarIn) -> dict[str, Any]:
     else:
         raise Refused("action 应为 enable、reset 或 disable", field="action")
     return _calendar(request)
-
-
-class PrefsIn(Schema):
-    email: str = ""
-
-
-@router.put("/prefs", response={204: None}, summary="接收会议通知的邮箱")
-def prefs(request: HttpRequest, body: PrefsIn) -> Status[None]:
-    services.prefs_update(user=request.user, email=body.email)
-    return Status(204, None)
-
-
-class NoticeOut(Schema):
-    id: int
-    kind: str
-    title: str
-    body: str
-    meeting_id: int | None
-    created_at: datetime.datetime
-    read: bool
-
-
-class ReadIn(Schema):
-    ids: list[int] | None = None
-
-
-@router.get("/notices", response=list[NoticeOut], summary="我的会议通知（最近 100 条）")
-def notices(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": n.pk,
-            "kind": n.kind,
-            "title": n.title,
-            "body": n.body,
-            "meeting_id": n.meeting_id,
-            "created_at": n.created_at,
-            "read": n.read_at is not None,
-        }
-        for n in selectors.notices_for(request.user)[:100]
-    ]
-
-
-@router.post("/notices/read", response={204: None}, summary="标记通知已读（不给 ids 为全部）")
-def notices_read(request: HttpRequest, body: ReadIn) -> Status[None]:
-    services.notices_mark_read(user=request.user, ids=body.ids)
-    return Status(204, None)
 
 
 # --- meetings --------------------------------------------------------------------------------

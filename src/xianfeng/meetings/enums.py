@@ -122,13 +122,15 @@ class AttachmentKind(models.TextChoices):
 
 
 class NoticeKind(models.TextChoices):
-    PLANNED = "planned", _("会议通知")
-    CHANGED = "changed", _("会议变更")
-    CANCELLED = "cancelled", _("会议取消")
-    LEAVE = "leave", _("请假审批")
-    LEAVE_REQUEST = "leave_request", _("请假申请")
-    MINUTES = "minutes", _("会议记录")
-    REMINDER = "reminder", _("三会一课提醒")
+    """The kinds of notifications (notify.Notification.kind) the meetings app sends."""
+
+    PLANNED = "meeting.planned", _("会议通知")
+    CHANGED = "meeting.changed", _("会议变更")
+    CANCELLED = "meeting.cancelled", _("会议取消")
+    LEAVE = "meeting.leave", _("请假审批")
+    LEAVE_REQUEST = "meeting.leave_request", _("请假申请")
+    MINUTES = "meeting.minutes", _("会议记录")
+    REMINDER = "meeting.reminder", _("三会一课提醒")
 
 
 class ComplianceStatus(models.TextChoices):

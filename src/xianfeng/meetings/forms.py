@@ -192,10 +192,6 @@ class AttachmentForm(forms.Form):
     )
 
 
-class PrefsForm(forms.Form):
-    email = forms.EmailField(label="接收会议通知的邮箱", required=False)
-
-
 RULE_CHOICES = [("", "沿用上级 / 默认"), *Period.choices]
 
 

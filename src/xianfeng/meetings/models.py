@@ -13,7 +13,6 @@ from xianfeng.meetings.enums import (
     LeaveStatus,
     MeetingKind,
     MeetingState,
-    NoticeKind,
     Period,
 )
 from xianfeng.people.models import private_storage
@@ -340,43 +339,9 @@ class MeetingRule(models.Model):
         return f"{self.org} {self.get_kind_display()} {self.get_period_display()}"
 
 
-class Notice(models.Model):
-    """An in-app notice about a meeting (and an email when configured)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("接收人"),
-        on_delete=models.CASCADE,
-        related_name="meeting_notices",
-    )
-    meeting = models.ForeignKey(
-        Meeting,
-        verbose_name=_("会议"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notices",
-    )
-    kind = models.CharField(_("类别"), max_length=16, choices=NoticeKind.choices)
-    title = models.CharField(_("标题"), max_length=120)
-    body = models.TextField(_("内容"), blank=True)
-    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
-    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
-    email_error = models.CharField(_("邮件错误"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("会议通知")
-        verbose_name_plural = _("会议通知")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notice_unread_idx")]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 class MeetingPrefs(models.Model):
-    """A person's notice email and private calendar feed (revoked by bumping the version)."""
+    """A person's private calendar feed (revoked by bumping the version); the address
+    notifications are e-mailed to is notify.Prefs."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -385,7 +350,6 @@ class MeetingPrefs(models.Model):
         primary_key=True,
         related_name="meeting_prefs",
     )
-    email = models.EmailField(_("接收通知的邮箱"), blank=True)
     calendar_enabled = models.BooleanField(_("启用日历订阅"), default=False)
     calendar_version = models.PositiveIntegerField(_("订阅地址版本"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from xianfeng.meetings.services import notice_emails_send, reminders_send
-
-
-@task()
-def send_notice_emails(notice_ids: list[int]) -> int:
-    """Email notices to the people who gave an address (each notice once)."""
-    return notice_emails_send(notice_ids=notice_ids)
+from xianfeng.meetings.services import reminders_send
 
 
 @task()

@@ -32,7 +32,6 @@ urlpatterns = [
     path("compliance/<str:code>/", views.branch, name="branch"),
     path("ledger/<str:code>/<int:year>.xlsx", views.ledger, name="ledger"),
     path("rules/<str:code>/", views.rules_page, name="rules"),
-    path("notices/", views.notices, name="notices"),
     path("settings/", views.settings_page, name="settings"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
 ]

@@ -45,7 +45,6 @@ from xianfeng.meetings.forms import (
     MeetingForm,
     MinutesForm,
     OverviewForm,
-    PrefsForm,
     ReasonForm,
     ReturnForm,
     RuleForm,
@@ -58,6 +57,7 @@ from xianfeng.meetings.selectors.compliance import (
     month_titles,
 )
 from xianfeng.meetings.tokens import calendar_token, checkin_token, step_at
+from xianfeng.notify.selectors import unread_count
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import get_org_for_user, org_roots_for, role_kinds_of
@@ -95,7 +95,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "can_plan": _can_plan_anywhere(request.user),
             "reads_ledger": _reads_ledger_anywhere(request.user),
-            "unread": selectors.unread_notice_count(request.user),
+            "unread": unread_count(request.user, kind_prefix="meeting."),
             "to_write": list(selectors.meetings_to_write(request.user)[:20]),
             "to_approve": list(selectors.meetings_to_approve(request.user)[:20]),
             "leaves": list(selectors.leave_requests_to_decide(request.user)[:20]),
@@ -877,43 +877,26 @@ def rules_page(request: AuthedRequest, code: str) -> HttpResponse:
     return render(request, "meetings/rules.html", {"org": org, "form": form, "rows": effective})
 
 
-# --- notices, settings, calendar -------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def notices(request: AuthedRequest) -> HttpResponse:
-    if request.method == "POST":
-        services.notices_mark_read(user=request.user)
-        return redirect("meetings:notices")
-    page = paginate(request, selectors.notices_for(request.user))
-    return render(request, "meetings/notices.html", {"page": page})
+# --- settings, calendar -------------------------------------------------------------------
+# Notices about meetings are notify's notifications: its inbox, panel and e-mail settings.
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request: AuthedRequest) -> HttpResponse:
-    prefs = selectors.prefs_of(request.user)
-    form = PrefsForm(request.POST or None, initial={"email": prefs.email})
     if request.method == "POST":
-        action = request.POST.get("action", "email")
-        try:
-            if action == "email" and form.is_valid():
-                services.prefs_update(user=request.user, email=form.cleaned_data["email"] or "")
-                messages.success(request, "已保存")
-            elif action == "calendar_on":
-                services.calendar_enable(user=request.user)
-                messages.success(request, "已生成日历订阅地址")
-            elif action == "calendar_reset":
-                services.calendar_reset(user=request.user)
-                messages.success(request, "已更换订阅地址，旧地址已失效")
-            elif action == "calendar_off":
-                services.calendar_reset(user=request.user, enabled=False)
-                messages.success(request, "已停用日历订阅，旧地址已失效")
-            if action != "email" or form.is_valid():
-                return redirect("meetings:settings")
-        except Refused as exc:
-            _form_error(form, exc)
+        action = request.POST.get("action", "")
+        if action == "calendar_on":
+            services.calendar_enable(user=request.user)
+            messages.success(request, "已生成日历订阅地址")
+        elif action == "calendar_reset":
+            services.calendar_reset(user=request.user)
+            messages.success(request, "已更换订阅地址，旧地址已失效")
+        elif action == "calendar_off":
+            services.calendar_reset(user=request.user, enabled=False)
+            messages.success(request, "已停用日历订阅，旧地址已失效")
+        return redirect("meetings:settings")
+    prefs = selectors.prefs_of(request.user)
     calendar_url = ""
     if prefs.calendar_enabled:
         calendar_url = request.build_absolute_uri(
@@ -921,17 +904,10 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
                 "meetings:calendar", args=[calendar_token(request.user.pk, prefs.calendar_version)]
             )
         )
-    from django.conf import settings
-
     return render(
         request,
         "meetings/settings.html",
-        {
-            "form": form,
-            "prefs": prefs,
-            "calendar_url": calendar_url,
-            "email_enabled": getattr(settings, "EMAIL_ENABLED", False),
-        },
+        {"prefs": prefs, "calendar_url": calendar_url},
     )
 
 

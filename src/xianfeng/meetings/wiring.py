@@ -15,16 +15,10 @@ def home_panels(request: HttpRequest) -> list[Any]:
     if not user.is_authenticated:
         return []
     panels = []
+    # Notices about meetings are in notify's one notifications panel.
     upcoming = list(selectors.my_meetings(user)[:3])
-    notices = list(selectors.notices_for(user).filter(read_at__isnull=True)[:5])
-    if upcoming or notices:
-        panels.append(
-            Panel(
-                "meetings/panel_mine.html",
-                {"meetings": upcoming, "notices": notices},
-                order=8,
-            )
-        )
+    if upcoming:
+        panels.append(Panel("meetings/panel_mine.html", {"meetings": upcoming}, order=8))
     leaves = selectors.leave_requests_to_decide(user).count()
     to_approve = selectors.meetings_to_approve(user).count()
     to_write = selectors.meetings_to_write(user).count()

@@ -29,7 +29,6 @@ from xianfeng.meetings.models import (
     MeetingPrefs,
     MeetingRule,
     Minutes,
-    Notice,
 )
 from xianfeng.meetings.rules import LEAVE_ROLES, LEDGER_ROLES, PLAN_ROLES, RULE_ROLES
 from xianfeng.orgs import paths
@@ -289,16 +288,6 @@ def meetings_to_write(user: Any, *, now: datetime.datetime | None = None) -> Que
         .select_related("org")
         .order_by("starts_at", "id")
     )
-
-
-def notices_for(user: Any) -> QuerySet[Notice]:
-    if not getattr(user, "is_authenticated", False):
-        return Notice.objects.none()
-    return Notice.objects.filter(user_id=user.pk).select_related("meeting")
-
-
-def unread_notice_count(user: Any) -> int:
-    return notices_for(user).filter(read_at__isnull=True).count()
 
 
 def prefs_of(user: Any) -> MeetingPrefs:

@@ -24,10 +24,7 @@ from xianfeng.meetings.services.minutes import (
 from xianfeng.meetings.services.notices import (
     calendar_enable,
     calendar_reset,
-    notice_emails_send,
-    notices_mark_read,
-    notify,
-    prefs_update,
+    meeting_notify,
 )
 from xianfeng.meetings.services.planning import (
     MeetingData,
@@ -56,16 +53,13 @@ __all__ = [
     "meeting_archive",
     "meeting_cancel",
     "meeting_mark_held",
+    "meeting_notify",
     "meeting_plan",
     "meeting_update",
     "minutes_approve",
     "minutes_return",
     "minutes_save",
     "minutes_submit",
-    "notice_emails_send",
-    "notices_mark_read",
-    "notify",
-    "prefs_update",
     "reminders_send",
     "rule_set",
 ]

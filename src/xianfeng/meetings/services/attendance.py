@@ -25,7 +25,7 @@ from xianfeng.meetings.enums import (
 )
 from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
 from xianfeng.meetings.rules import can_decide_leave, can_record_attendance
-from xianfeng.meetings.services.notices import notify
+from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.meetings.services.planning import _move
 from xianfeng.meetings.tokens import checkin_signature_ok, parse_checkin_token, step_at
 from xianfeng.orgs.enums import RoleKind
@@ -213,7 +213,7 @@ def leave_request(
         secretaries = Role.objects.filter(
             org_id__in={meeting.branch_id, meeting.org_id}, kind=RoleKind.SECRETARY
         ).values_list("user_id", flat=True)
-        notify(
+        meeting_notify(
             user_ids=secretaries,
             meeting=meeting,
             kind=NoticeKind.LEAVE_REQUEST,
@@ -258,7 +258,7 @@ def leave_decide(*, actor: Any, leave: LeaveRequest, approve: bool, note: str = 
             org=meeting.branch,
             data={"meeting": meeting.pk, "user": leave.user_id, "note": note},
         )
-        notify(
+        meeting_notify(
             user_ids=[leave.user_id],
             meeting=meeting,
             kind=NoticeKind.LEAVE,

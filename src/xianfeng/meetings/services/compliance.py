@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
@@ -22,7 +23,7 @@ from xianfeng.meetings.enums import (
 from xianfeng.meetings.models import MeetingRule, ReminderSent
 from xianfeng.meetings.rules import can_set_rules
 from xianfeng.meetings.selectors.compliance import compliance_table, obligations
-from xianfeng.meetings.services.notices import notify
+from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.orgs.enums import OrgKind, RoleKind
 from xianfeng.orgs.models import Org, Role
 
@@ -96,7 +97,12 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
         org_id__in=list(missing), kind__in=[RoleKind.SECRETARY, RoleKind.ORGANIZER]
     ).values_list("org_id", "kind", "user_id"):
         holders[org_id][kind].add(user_id)
-    names = dict(Org.objects.filter(pk__in=list(missing)).values_list("pk", "name"))
+    branches = {
+        pk: (name, code)
+        for pk, name, code in Org.objects.filter(pk__in=list(missing)).values_list(
+            "pk", "name", "code"
+        )
+    }
     notices = 0
     with transaction.atomic():
         new_rows: list[ReminderSent] = []
@@ -113,12 +119,14 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
             lines = [
                 f"{MeetingKind(k).label}（{label}，{_end_of(key)}截止）" for k, key, label in fresh
             ]
-            notify(
+            name, code = branches[branch_id]
+            meeting_notify(
                 user_ids=to,
                 meeting=None,
                 kind=NoticeKind.REMINDER,
-                title=f"三会一课提醒：{names.get(branch_id, '')}本期还有 {len(fresh)} 项未完成",
+                title=f"三会一课提醒：{name}本期还有 {len(fresh)} 项未完成",
                 body="尚未召开或记录尚未审核：\n" + "\n".join(lines),
+                url=reverse("meetings:branch", args=[code]),
             )
             notices += len(to)
         ReminderSent.objects.bulk_create(new_rows)

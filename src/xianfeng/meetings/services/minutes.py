@@ -38,7 +38,7 @@ from xianfeng.meetings.rules import (
 )
 from xianfeng.meetings.selectors import quorum_of
 from xianfeng.meetings.services.attendance import ensure_held
-from xianfeng.meetings.services.notices import notify
+from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.meetings.services.planning import _move
 
 LOCKED = "会议记录已审核，不能直接修改；如需更正，请使用“修订”并写明理由"
@@ -138,7 +138,7 @@ def minutes_submit(
         minutes.save()
         _move(meeting, MeetingState.SUBMITTED, actor)
         approver = minutes_approver_id(meeting, actor.pk)
-        notify(
+        meeting_notify(
             user_ids=[approver],
             meeting=meeting,
             kind=NoticeKind.MINUTES,
@@ -172,7 +172,7 @@ def minutes_return(*, actor: Any, meeting: Meeting, note: str) -> Meeting:
         minutes.save(update_fields=["returned_note", "updated_at"])
         _move(meeting, MeetingState.HELD, actor)
         if minutes.written_by_id:
-            notify(
+            meeting_notify(
                 user_ids=[minutes.written_by_id],
                 meeting=meeting,
                 kind=NoticeKind.MINUTES,
@@ -219,7 +219,7 @@ def minutes_approve(
             quorum_present=quorum.present if quorum else None,
         )
         if minutes.written_by_id:
-            notify(
+            meeting_notify(
                 user_ids=[minutes.written_by_id],
                 meeting=meeting,
                 kind=NoticeKind.MINUTES,

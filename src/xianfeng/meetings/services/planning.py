@@ -26,7 +26,7 @@ from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
 from xianfeng.meetings.periods import local_date
 from xianfeng.meetings.rules import can_manage, can_plan, is_officer
 from xianfeng.meetings.selectors import candidates_for, expected_user_ids
-from xianfeng.meetings.services.notices import notify
+from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.meetings.tokens import new_checkin_key
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
@@ -207,7 +207,7 @@ def meeting_plan(
             org=branch,
             data={"kind": meeting.kind, "topic": meeting.topic, "attendees": len(ids)},
         )
-        notify(
+        meeting_notify(
             user_ids=ids,
             meeting=meeting,
             kind=NoticeKind.PLANNED,
@@ -244,7 +244,7 @@ def meeting_update(*, actor: Any, meeting: Meeting, data: MeetingData) -> Meetin
             data={"topic": meeting.topic, "starts_at": meeting.starts_at, "place": meeting.place},
         )
         if before != (meeting.starts_at, meeting.ends_at, meeting.place):
-            notify(
+            meeting_notify(
                 user_ids=have | officers,
                 meeting=meeting,
                 kind=NoticeKind.CHANGED,
@@ -270,7 +270,7 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
             cancelled_at=timezone.now(),
             cancel_reason=reason[:200],
         )
-        notify(
+        meeting_notify(
             user_ids=Attendance.objects.filter(meeting=meeting).values_list("user_id", flat=True),
             meeting=meeting,
             kind=NoticeKind.CANCELLED,
@@ -337,7 +337,7 @@ def attendees_change(
             data={"added": sorted(new), "removed": sorted(remove_ids)},
         )
         if new and meeting.state == MeetingState.PLANNED:
-            notify(
+            meeting_notify(
                 user_ids=new,
                 meeting=meeting,
                 kind=NoticeKind.PLANNED,
