@@ -56,7 +56,7 @@ branch = org_create(actor=None, parent=county, code="B1", name="基准支部", k
 admin = User.objects.create_superuser("bench_admin", "bench-pass-123", name="管理员")
 lesson = services.lesson_create(actor=admin, org=branch, data=services.LessonData(title="基准课", speaker_name="主讲"))
 video = Video.objects.create(owner=admin, original_name="x.mp4", status="ready", duration=7200,
-    hls_master="v/m.m3u8", mp4="v/v.mp4", poster="v/p.jpg", playable_at=timezone.now(),
+    hls_master="videos/bench/1/master.m3u8", mp4="videos/bench/1/video.mp4", poster="videos/bench/1/poster.jpg", playable_at=timezone.now(),
     target_kind="lesson", target_id=str(lesson.pk))
 Lesson.objects.filter(pk=lesson.pk).update(video=video)
 lesson.refresh_from_db()

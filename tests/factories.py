@@ -93,18 +93,21 @@ def ready_video(owner, *, duration: float = 300.0, name: str = "课.mp4"):
     from django.utils import timezone
 
     from xianfeng.media.enums import VideoStatus
-    from xianfeng.media.models import Video
+    from xianfeng.media.models import Video, new_storage_key
 
+    key = new_storage_key()
     video = Video.objects.create(
+        storage_key=key,
         owner=owner,
         original_name=name,
         status=VideoStatus.READY,
         duration=duration,
         width=640,
         height=360,
-        hls_master="videos/test/master.m3u8",
-        mp4="videos/test/video.mp4",
-        poster="videos/test/poster.jpg",
+        output_dir=f"videos/{key}/1",
+        hls_master=f"videos/{key}/1/master.m3u8",
+        mp4=f"videos/{key}/1/video.mp4",
+        poster=f"videos/{key}/1/poster.jpg",
         playable_at=timezone.now(),
         ready_at=timezone.now(),
         target_kind="lesson",

@@ -236,15 +236,15 @@ if STORAGE == "s3":
         "addressing_style": env_choice("XF_S3_ADDRESSING", "path", ("path", "virtual")),
         "file_overwrite": False,
     }
+    # Media is private like the rest of the bucket: pre-signed URLs, handed out only
+    # behind a signed /media/v/ URL (media/delivery.py).
     _media_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        # Public media (HLS segments, posters) through the CDN domain when one is set.
         "OPTIONS": {
             **_s3,
             "location": "media",
-            "custom_domain": env_str("XF_S3_CUSTOM_DOMAIN", "") or None,
-            "querystring_auth": False,
-            "default_acl": None,
+            "querystring_auth": True,
+            "default_acl": "private",
         },
     }
     _private_storage = {
@@ -257,6 +257,7 @@ if STORAGE == "s3":
         },
     }
 else:
+    # MEDIA_ROOT; no URL maps to it: files leave only through media/delivery.py.
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     _private_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -275,9 +276,35 @@ STORAGES = {
         )
     },
 }
-# Media on the local disk is served by Django itself (the embedded setup) unless nginx
-# is put in front (docs/deploy.md) or the media lives in an object store.
-SERVE_LOCAL_MEDIA = STORAGE == "local" and env_bool("XF_SERVE_MEDIA", True)
+# Media is private: a page hands out signed URLs (/media/v/<token>/…, media/delivery.py) to
+# those who may see the lesson, entry or meeting. How the bytes leave: "direct" (this
+# process streams them, the embedded default), "accel" (X-Accel-Redirect to nginx, which
+# reads MEDIA_ACCEL_PREFIX from the disk or a private bucket) or "redirect" (pre-signed
+# object store URLs; the default with XF_STORAGE=s3).
+MEDIA_DELIVERY = env_choice(
+    "XF_MEDIA_DELIVERY",
+    "redirect" if STORAGE == "s3" else "direct",
+    ("direct", "accel", "redirect"),
+)
+if MEDIA_DELIVERY == "redirect" and STORAGE != "s3":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("XF_MEDIA_DELIVERY=redirect needs XF_STORAGE=s3")
+MEDIA_ACCEL_PREFIX = env_str("XF_MEDIA_ACCEL_PREFIX", "/_protected_media/")
+# How long a signed URL of private media stays valid (a lesson left paused on a TV box
+# asks for a fresh one through the page).
+MEDIA_URL_SECONDS = env_int("XF_MEDIA_URL_HOURS", 4, minimum=1) * 3600
+# Where the browser fetches media from when it is not this site (pre-signed URLs of the
+# object store): added to the CSP's media, image and connect sources.
+MEDIA_ORIGIN = env_str("XF_MEDIA_ORIGIN", "")
+if not MEDIA_ORIGIN and STORAGE == "s3" and MEDIA_DELIVERY == "redirect":
+    from urllib.parse import urlsplit as _urlsplit
+
+    _endpoint = _urlsplit(str(_s3["endpoint_url"] or "https://s3.amazonaws.com"))
+    _host = _endpoint.netloc
+    if _s3["addressing_style"] == "virtual":
+        _host = f"{_s3['bucket_name']}.{_host}"
+    MEDIA_ORIGIN = f"{_endpoint.scheme}://{_host}"
 # --- video -------------------------------------------------------------------------------------
 # ffmpeg: the binary bundled by the imageio-ffmpeg wheel unless XF_FFMPEG names another.
 FFMPEG = env_str("XF_FFMPEG", "")

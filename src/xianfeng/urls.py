@@ -1,10 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponseBase
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.static import serve
 
 from xianfeng.api import api
+from xianfeng.media import delivery
 
 admin.site.site_header = "先锋 管理后台"
 admin.site.site_title = "先锋"
@@ -21,14 +19,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("contests/", include("xianfeng.contests.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    # A video's files, to the holder of a signed token (no login: a token per folder).
+    path("media/v/<str:token>/<str:key>/<path:rest>", delivery.serve, name="media-file"),
 ]
-
-
-def local_media(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Local media in the embedded setup (nginx or the object store serves it in
-    production); MEDIA_ROOT is read per request, so tests can point it elsewhere."""
-    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
-
-
-if settings.SERVE_LOCAL_MEDIA:
-    urlpatterns.append(path("media/<path:path>", local_media))

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import boto3
 import pytest
+from django.conf import settings
 from django.core.files.storage import storages
+from django.test import override_settings
 from PIL import Image, ImageStat
 
 from tests.factories import UserFactory
@@ -224,8 +227,8 @@ class MediaEnv:
         return sorted(p.name for p in root.iterdir()) if root.exists() else []
 
     def files(self, video: Video) -> list[str]:
-        """The video's files in the (local) default storage, relative to videos/<id>/."""
-        base = self.media_root / "videos" / str(video.pk)
+        """The video's files in the (local) default storage, relative to videos/<storage key>/."""
+        base = self.media_root / "videos" / video.storage_key
         return sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file())
 
 
@@ -311,7 +314,7 @@ def assert_ready(
     assert (video.progress, video.failure_reason) == (100, "")
     assert video.playable_at is not None and video.ready_at is not None
     assert video.playable_at <= video.ready_at
-    assert video.output_dir == f"videos/{video.pk}/{video.attempts}"
+    assert video.output_dir == f"videos/{video.storage_key}/{video.attempts}"
     assert video.hls_master == f"{video.output_dir}/master.m3u8"
     assert video.duration == pytest.approx(duration, abs=0.2)
 
@@ -375,3 +378,52 @@ def assert_ready(
         top_width, top_height = list(renditions.values())[-1]
         assert (poster.width > poster.height) == (top_width > top_height)
     assert luminance_variance(poster) > 100  # not black, not one flat colour
+
+
+# --- S3 ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3(monkeypatch, media_env):
+    """A moto S3 server on a free port, and STORAGES with the media and the private sources
+    on it, both private as in production."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **credentials)
+    client.create_bucket(Bucket="xianfeng")
+    common = {
+        "bucket_name": "xianfeng",
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "access_key": "testing",
+        "secret_key": "testing",
+        "addressing_style": "path",
+        "file_overwrite": False,
+    }
+    s3_storages = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**common, "location": "media", "default_acl": "private"},
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**common, "location": "private"},
+        },
+    }
+    before = dict(storages._storages)
+    try:
+        with override_settings(STORAGES=s3_storages):
+            # The model field holds the storage it was built with; hand it the S3 one.
+            monkeypatch.setattr(Video._meta.get_field("source"), "storage", storages["private"])
+            yield client
+    finally:
+        # Leaving override_settings rebuilds every storage; put the instances back that the
+        # model field and other tests hold, or later tests would write where none reads.
+        storages._storages.update(before)
+        server.stop()

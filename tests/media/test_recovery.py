@@ -50,13 +50,13 @@ def test_attempt_left_by_a_crash_starts_over_cleanly(clips, make_video, media_en
     video_set_status(
         video,
         VideoStatus.TRANSCODING,
-        output_dir=f"videos/{video.pk}/1",
-        hls_master=f"videos/{video.pk}/1/master.m3u8",
+        output_dir=f"videos/{video.storage_key}/1",
+        hls_master=f"videos/{video.storage_key}/1/master.m3u8",
         playable_at=timezone.now(),
     )
     storage = storages["default"]
-    storage_put(storage, f"videos/{video.pk}/1/360p/seg_00000.ts", b"\x47" * 188)
-    storage_put(storage, f"videos/{video.pk}/1/360p/index.m3u8", b"#EXTM3U\n")
+    storage_put(storage, f"videos/{video.storage_key}/1/360p/seg_00000.ts", b"\x47" * 188)
+    storage_put(storage, f"videos/{video.storage_key}/1/360p/index.m3u8", b"#EXTM3U\n")
     stale = media_env.work_root / "xianfeng-transcode" / f"{video.pk}-1"
     stale.mkdir(parents=True)
     (stale / "ffmpeg-stderr.log").write_text("killed")
@@ -146,7 +146,10 @@ def test_worker_killed_mid_transcode_job_is_picked_up_and_finishes(clips, tmp_pa
             "SELECT status, attempts, playable_at FROM media_video WHERE id = ?", (video_id,)
         ).fetchone()
 
-    outputs = var / "media" / "videos" / str(video_id)
+    (storage_key,) = database.execute(
+        "SELECT storage_key FROM media_video WHERE id = ?", (video_id,)
+    ).fetchone()
+    outputs = var / "media" / "videos" / storage_key
     log = (tmp_path / "worker-1.log").open("wb")
     worker = subprocess.Popen(
         [*manage, "xf_worker", "--queues", "media", "--interval", "0.2"],

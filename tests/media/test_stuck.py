@@ -28,11 +28,3 @@ def test_a_transcode_silent_for_half_an_hour_fails_with_a_retry(settings):
         "处理中断（服务器重启或超时），请点击重试",
     )
     assert busy.status == "transcoding"
-
-
-def test_hls_files_are_served_with_their_types(client, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    (tmp_path / "seg.ts").write_bytes(b"\x47" * 188)
-    (tmp_path / "index.m3u8").write_text("#EXTM3U\n")
-    assert client.get("/media/seg.ts")["Content-Type"] == "video/mp2t"
-    assert client.get("/media/index.m3u8")["Content-Type"] == "application/vnd.apple.mpegurl"

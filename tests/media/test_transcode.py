@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 
-import boto3
 import pytest
-from django.conf import settings
 from django.core.files.storage import storages
 from django.test import override_settings
 from PIL import Image
@@ -193,52 +191,6 @@ def test_transcode_past_its_time_limit_is_killed_and_fails(clips, make_video, me
 # --- S3 ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def s3(monkeypatch, media_env):
-    """A moto S3 server on a free port, and STORAGES with the public media and the private
-    sources on it."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **credentials)
-    client.create_bucket(Bucket="xianfeng")
-    common = {
-        "bucket_name": "xianfeng",
-        "endpoint_url": endpoint,
-        "region_name": "us-east-1",
-        "access_key": "testing",
-        "secret_key": "testing",
-        "addressing_style": "path",
-        "file_overwrite": False,
-    }
-    s3_storages = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**common, "location": "media", "querystring_auth": False},
-        },
-        "private": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**common, "location": "private"},
-        },
-    }
-    before = dict(storages._storages)
-    try:
-        with override_settings(STORAGES=s3_storages):
-            # The model field holds the storage it was built with; hand it the S3 one.
-            monkeypatch.setattr(Video._meta.get_field("source"), "storage", storages["private"])
-            yield client
-    finally:
-        # Leaving override_settings rebuilds every storage; put the instances back that the
-        # model field and other tests hold, or later tests would write where none reads.
-        storages._storages.update(before)
-        server.stop()
-
-
 def keys(client, prefix: str) -> list[str]:
     listing = client.list_objects_v2(Bucket="xianfeng", Prefix=prefix)
     return sorted(item["Key"].removeprefix(prefix) for item in listing.get("Contents", []))
@@ -251,7 +203,7 @@ def test_pipeline_on_s3(clips, make_video, media_env, s3):
     assert video_process(video_id=video.pk) == VideoStatus.READY
 
     assert_ready(video, {"360p": (640, 360)}, duration=11.0)
-    prefix = f"media/videos/{video.pk}/"
+    prefix = f"media/videos/{video.storage_key}/"
     assert keys(s3, prefix) == [
         "1/360p/index.m3u8",
         *(f"1/360p/seg_0000{i}.ts" for i in range(4)),

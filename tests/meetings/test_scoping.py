@@ -224,3 +224,52 @@ def test_a_member_reads_no_minutes_through_the_api(client, branch, leaky):
         None,
     )
     assert data["my_status"] == "expected"
+
+
+def test_attachments_are_never_public(client, branch, leaky, private_storage_in_tmp):
+    """A photo and a sign-in sheet scan: the recorders and officers get them through the
+    checked view; another branch, a plain member, a judge and an anonymous visitor get
+    nothing, and no URL outside the view reaches the stored files."""
+    from tests.meetings.test_minutes import jpeg
+
+    meeting, _ = leaky
+    photo = services.attachment_add(
+        actor=branch.recorder_a,
+        meeting=meeting,
+        kind="photo",
+        handle=jpeg(800, 600),
+        size=50_000,
+        name="现场.jpg",
+    )
+    sheet = services.attachment_add(
+        actor=branch.recorder_a,
+        meeting=meeting,
+        kind="sheet",
+        handle=jpeg(800, 600),
+        size=50_000,
+        name="签到表.jpg",
+    )
+    urls = [
+        reverse("meetings:attachment", args=[meeting.pk, item.pk]) + suffix
+        for item in (photo, sheet)
+        for suffix in ("", "?size=thumb")
+    ]
+    client.force_login(branch.secretary)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Cache-Control"].startswith("private")
+    county = branch.county
+    for outsider in (county.secretary_b1, county.member_b1.user, county.judge, branch.full[2].user):
+        client.force_login(outsider)
+        for url in urls:
+            assert client.get(url).status_code == 404, (outsider, url)
+    client.logout()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response["Location"]
+    # The files themselves: no URL maps to the private storage.
+    for item in (photo, sheet):
+        for name in (item.image.name, item.thumb.name):
+            assert client.get(f"/media/{name}").status_code == 404
+            assert client.get(f"/private/{name}").status_code == 404

@@ -10,14 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 
 # Every script and style is a file under /static/; nothing inline, nothing from elsewhere.
+# Media may come from the object store's pre-signed URLs (settings.MEDIA_ORIGIN).
+_MEDIA = f" {settings.MEDIA_ORIGIN}" if settings.MEDIA_ORIGIN else ""
 CSP = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
+        f"img-src 'self' data: blob:{_MEDIA}",
+        f"media-src 'self' blob:{_MEDIA}",
+        f"connect-src 'self'{_MEDIA}",
         "font-src 'self'",
         "worker-src 'self' blob:",
         "object-src 'none'",

@@ -183,4 +183,9 @@ class Heartbeat(threading.Thread):
             connection.close()
 
     def stop(self) -> None:
+        """Stop beating and wait for a beat under way: a beat that ran after the worker's
+        goodbye would write its row again (an upsert after the delete), and /healthz would
+        count a stopped worker as alive until it went stale."""
         self.stopped.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout=BEAT_SECONDS * 3)

@@ -24,17 +24,19 @@ from xianfeng.contests.rules import ORGANISER_ROLES, has_conflict
 from xianfeng.contests.scoring import CriterionSpec, EntryScore, ReviewRow, rank_entries
 from xianfeng.lessons.selectors import member_of
 from xianfeng.orgs import paths
+from xianfeng.orgs.enums import RECORD_ROLES
 from xianfeng.orgs.models import Org, subtree_q
 from xianfeng.orgs.selectors import roles_of, scope_q
 
 
 def _reach_paths(user: Any) -> list[str]:
-    """The paths of the person's own orgs (member org and role orgs)."""
+    """The paths of the person's own orgs: the member org and the orgs of roles that reach
+    records (a judge sees the contests they judge through the rounds, not through reach)."""
     found: list[str] = []
     member = member_of(user)
     if member is not None:
         found.append(member.org.path)
-    found.extend(role.org.path for role in roles_of(user))
+    found.extend(role.org.path for role in roles_of(user) if role.kind in RECORD_ROLES)
     return found
 
 

@@ -146,6 +146,15 @@ class Lesson(models.Model):
         return self.title
 
     @property
+    def is_open_to_all(self) -> bool:
+        """Published to everyone and visible: its media may sit in a public (CDN) cache."""
+        return (
+            self.is_public
+            and self.state == LessonState.PUBLISHED
+            and self.text_status == TextStatus.VISIBLE
+        )
+
+    @property
     def rating_average(self) -> float | None:
         return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
 

@@ -14,12 +14,10 @@ from xianfeng.lessons.enums import LessonState, TextStatus
 from xianfeng.lessons.models import Comment, Lesson, Reflection, WatchProgress
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES
 from xianfeng.orgs import paths
-from xianfeng.orgs.enums import RoleKind
+from xianfeng.orgs.enums import RECORD_ROLES, RoleKind
 from xianfeng.orgs.models import Org, subtree_q
 from xianfeng.orgs.selectors import role_root_paths, roles_of, scope_q
 from xianfeng.people.models import Member
-
-ALL_ROLES = frozenset(RoleKind.values)
 
 
 def member_of(user: Any) -> Member | None:
@@ -44,12 +42,13 @@ def _audience_q(user: Any) -> Q:
     if member is not None:
         reach.update(paths.ancestor_paths(member.org.path))
     for role in roles_of(user):
-        reach.update(paths.ancestor_paths(role.org.path))
+        if role.kind in RECORD_ROLES:
+            reach.update(paths.ancestor_paths(role.org.path))
     if reach:
         # Published to the person's org or to one above it.
         query |= Q(audience__path__in=sorted(reach))
     # Anything published inside a subtree where the person holds a role.
-    role_roots = role_root_paths(user, ALL_ROLES)
+    role_roots = role_root_paths(user, RECORD_ROLES)
     if role_roots:
         query |= subtree_q(role_roots, field="audience__path")
     return query
@@ -97,7 +96,8 @@ def series_for_user(user: Any) -> QuerySet[Any]:
     if member is not None:
         reach.update(paths.ancestor_paths(member.org.path))
     for role in roles_of(user):
-        reach.update(paths.ancestor_paths(role.org.path))
+        if role.kind in RECORD_ROLES:
+            reach.update(paths.ancestor_paths(role.org.path))
     if getattr(user, "is_superuser", False):
         return Series.objects.order_by("-created_at")
     return Series.objects.filter(org__path__in=sorted(reach)).order_by("-created_at")
@@ -156,7 +156,7 @@ def _county_root_path(user: Any) -> str | None:
     member = member_of(user)
     if member is not None:
         return member.org.path[: paths.SEGMENT]
-    roles = roles_of(user)
+    roles = [role for role in roles_of(user) if role.kind in RECORD_ROLES]
     return roles[0].org.path[: paths.SEGMENT] if roles else None
 
 
@@ -301,12 +301,13 @@ def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
     if member is not None:
         reach.update(paths.ancestor_paths(member.org.path))
     for role in roles_of(user):
-        reach.update(paths.ancestor_paths(role.org.path))
+        if role.kind in RECORD_ROLES:
+            reach.update(paths.ancestor_paths(role.org.path))
     showcases = Showcase.objects.select_related("org")
     if not getattr(user, "is_superuser", False):
         showcases = showcases.filter(
             Q(org__path__in=sorted(reach))
-            | subtree_q(role_root_paths(user, ALL_ROLES), field="org__path")
+            | subtree_q(role_root_paths(user, RECORD_ROLES), field="org__path")
         )
     show = showcases.filter(pk=pk).first()
     if show is None:

@@ -39,6 +39,7 @@ from xianfeng.lessons.selectors import (
     watchable_lesson,
 )
 from xianfeng.media.enums import VideoStatus
+from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by, role_kinds_of
@@ -266,6 +267,22 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stars": range(1, 6),
     }
     return render(request, "lessons/detail.html", context)
+
+
+@require_GET
+def playback(request: HttpRequest, pk: int) -> JsonResponse:
+    """Fresh signed media URLs for a player left open past its URLs' lifetime."""
+    lesson = get_lesson_for_user(request.user, pk)
+    public = lesson.is_open_to_all
+    response = JsonResponse(
+        {
+            "hls": video_hls_url(lesson.video, public=public),
+            "mp4": video_mp4_url(lesson.video, public=public),
+            "poster": video_poster_url(lesson.video, public=public),
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:

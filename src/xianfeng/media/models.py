@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -8,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from xianfeng.media.enums import UploadStatus, VideoStatus
 from xianfeng.people.models import private_storage
+
+
+def new_storage_key() -> str:
+    """A random folder name for a video's files: 128 bits, so paths cannot be walked."""
+    return secrets.token_urlsafe(16)
 
 
 class Video(models.Model):
@@ -48,7 +54,13 @@ class Video(models.Model):
     fps = models.FloatField(_("帧率"), default=0)
     duration = models.FloatField(_("时长（秒）"), default=0)
     is_audio_only = models.BooleanField(_("仅音频"), default=False)
-    # What the transcode made: names in the default (public media) storage.
+    # The folder of what the transcode makes: videos/<storage_key>/<attempt>/ in the media
+    # storage. Random for every video since the media became private (older videos keep
+    # their id as the key); the files are served only through signed URLs (delivery.py).
+    storage_key = models.CharField(
+        _("存储目录"), max_length=32, unique=True, default=new_storage_key, editable=False
+    )
+    # What the transcode made: names in the media storage (private; see delivery.py).
     output_dir = models.CharField(_("输出目录"), max_length=200, blank=True)
     hls_master = models.CharField(_("HLS 主播放列表"), max_length=300, blank=True)
     mp4 = models.CharField(_("MP4 文件"), max_length=300, blank=True)

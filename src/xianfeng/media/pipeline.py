@@ -2,10 +2,10 @@
 
 `video_process` is what the `process_video` task runs. It is safe to run twice and after a
 crash: each run is a new attempt (Video.attempts) with its own output directory
-`videos/<id>/<attempt>/` in the default storage and its own local work directory, so a
-retry never mixes files with an earlier attempt; earlier attempts' files are deleted once a
-run succeeds. A run that finds that a newer attempt has started (a worker thought dead was
-only slow) stops and removes its own files.
+`videos/<storage key>/<attempt>/` in the (private) media storage and its own local work
+directory, so a retry never mixes files with an earlier attempt; earlier attempts' files are
+deleted once a run succeeds. A run that finds that a newer attempt has started (a worker
+thought dead was only slow) stops and removes its own files.
 
 While ffmpeg runs, a publisher copies each finished HLS segment, then the playlist that lists
 it, then the master playlist into the default storage, so a member can press play as soon
@@ -37,6 +37,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from xianfeng.common.errors import Refused
+from xianfeng.media.delivery import CONTENT_TYPES
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.models import Video
 from xianfeng.media.poster import audio_poster, video_poster
@@ -59,13 +60,6 @@ PUBLISH_INTERVAL = 0.5  # seconds between looks at ffmpeg's playlists
 PROGRESS_INTERVAL = 2.0  # seconds between progress writes to the database
 GENERIC_FAILURE = "处理视频时出错，请重试"
 POSTER = "poster.jpg"
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",  # Python's table says Qt Linguist
-    ".mp4": "video/mp4",
-    ".m4a": "audio/mp4",
-    ".jpg": "image/jpeg",
-}
 _EXTINF = re.compile(r"#EXTINF:([0-9.]+)")
 
 # Called with ("playable" | "ready", the video, whether ffmpeg is still running): a hook
@@ -144,8 +138,9 @@ def work_root() -> Path:
     return Path(base) / "xianfeng-transcode"
 
 
-def output_prefix(video_id: int, attempt: int | None = None) -> str:
-    base = f"videos/{video_id}"
+def output_prefix(storage_key: str, attempt: int | None = None) -> str:
+    """videos/<random key>[/<attempt>]: the folder signed URLs are scoped to."""
+    base = f"videos/{storage_key}"
     return base if attempt is None else f"{base}/{attempt}"
 
 
@@ -157,7 +152,7 @@ class _Job:
         self.attempt = attempt
         self.observer = observer
         self.storage: Storage = storages["default"]
-        self.prefix = output_prefix(video.pk, attempt)
+        self.prefix = output_prefix(video.storage_key, attempt)
         self.workdir = work_root() / f"{video.pk}-{attempt}"
         self.ffmpeg: FfmpegRun | None = None
         self.playable = False
@@ -283,7 +278,7 @@ class _Job:
     def _delete_attempts(self, *, keep: int | None = None, up_to: int | None = None) -> None:
         """Delete the output directories of this video's attempts other than `keep` and not
         newer than `up_to` (a newer attempt belongs to a run that started after us)."""
-        base = output_prefix(self.video.pk)
+        base = output_prefix(self.video.storage_key)
         try:
             directories, _ = self.storage.listdir(base)
         except (FileNotFoundError, NotADirectoryError):

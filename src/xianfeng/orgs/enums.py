@@ -50,7 +50,13 @@ class RoleKind(models.TextChoices):
     REVIEWER = "reviewer", _("审核员")
 
 
-# What each role lets its holder do in the subtree of the role's org.
+# What each role lets its holder do in the subtree of the role's org. Reach depends on the
+# kind: the branch officers and admins reach the subtree's records (lessons, minutes,
+# rosters); a 评委 reaches only the contest entries assigned to them, a 审核员 the review
+# queue, a 站点管理员 their sites — none of those three sees a branch's life through the role.
+RECORD_ROLES = frozenset(
+    {RoleKind.SECRETARY, RoleKind.ORGANIZER, RoleKind.PROPAGANDA, RoleKind.ADMIN}
+)
 ROSTER_VIEW_ROLES = frozenset(
     {RoleKind.SECRETARY, RoleKind.ORGANIZER, RoleKind.PROPAGANDA, RoleKind.ADMIN}
 )

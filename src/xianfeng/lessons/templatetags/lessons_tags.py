@@ -21,6 +21,10 @@ def duration(seconds: Any) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+# Signed media URLs. The page's selector has already decided that the person may see the
+# object; a lesson open to everyone gets cacheable URLs, anything else private ones.
+
+
 @register.filter
 def poster_url(video: Any) -> str:
     return video_poster_url(video)
@@ -34,6 +38,21 @@ def hls_url(video: Any) -> str:
 @register.filter
 def mp4_url(video: Any) -> str:
     return video_mp4_url(video)
+
+
+@register.filter
+def lesson_poster(lesson: Any) -> str:
+    return video_poster_url(lesson.video, public=lesson.is_open_to_all)
+
+
+@register.filter
+def lesson_hls(lesson: Any) -> str:
+    return video_hls_url(lesson.video, public=lesson.is_open_to_all)
+
+
+@register.filter
+def lesson_mp4(lesson: Any) -> str:
+    return video_mp4_url(lesson.video, public=lesson.is_open_to_all)
 
 
 @register.filter

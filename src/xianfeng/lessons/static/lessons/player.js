@@ -17,9 +17,33 @@
     if (mp4Url && video.getAttribute("src") !== mp4Url) { video.src = mp4Url; }
   }
 
+  // Media URLs are signed and expire (a TV box left paused for hours): on a 403 the page
+  // asks for fresh ones and carries on where it was, at most once a minute.
+  var refreshUrl = video.getAttribute("data-refresh-url");
+  var refreshedAt = 0;
+  function refresh() {
+    if (!refreshUrl || Date.now() - refreshedAt < 60000) return false;
+    refreshedAt = Date.now();
+    var at = video.currentTime || 0;
+    var wasPlaying = !video.paused;
+    fetch(refreshUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (urls) {
+        if (!urls) return;
+        hlsUrl = urls.hls; mp4Url = urls.mp4;
+        if (hls && hlsUrl) { hls.loadSource(hlsUrl); hls.startLoad(at); }
+        else if (mp4Url) { video.src = mp4Url; video.currentTime = at; }
+        if (wasPlaying) { video.play().catch(function () {}); }
+      })
+      .catch(function () {});
+    return true;
+  }
+  function expired(data) { return !!(data && data.response && data.response.code === 403); }
+
   if (hlsUrl && window.Hls && window.Hls.isSupported()) {
     hls = new window.Hls({ startLevel: 0, capLevelToPlayerSize: true, maxBufferLength: 30 });
     hls.on(window.Hls.Events.ERROR, function (_event, data) {
+      if (expired(data) && refresh()) return;
       if (data && data.fatal) {
         if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR && hls) { hls.startLoad(); }
         else { useMp4(); }
@@ -32,6 +56,11 @@
   } else {
     useMp4();
   }
+
+  video.addEventListener("error", function () {
+    // A native player (Safari, TV boxes) or the MP4: the signed URL may have expired.
+    if (!hls && video.error && video.error.code === 2) { refresh(); }
+  });
 
   video.addEventListener("loadedmetadata", function () {
     var d = video.duration;
