@@ -32,8 +32,10 @@ def audit_log(
     obj: models.Model,
     data: dict[str, Any] | None = None,
     org: Any = None,
+    event: str = "",
 ) -> AuditLog:
-    """Write the audit row for a state change; call it inside the service's transaction."""
+    """Write the audit row for a state change; call it inside the service's transaction.
+    (A domain event is published with audit/events.py, which passes `event`.)"""
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -42,4 +44,5 @@ def audit_log(
         object_repr=str(obj)[:200],
         org=org,
         data=_plain(data or {}),
+        event=event,
     )

@@ -3,11 +3,26 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.transitions import StateMachine
+
 
 class ContestState(models.TextChoices):
     DRAFT = "draft", _("筹备中")
     OPEN = "open", _("进行中")
     FINISHED = "finished", _("已结束")
+
+
+# Events: contest.open, contest.finished.
+CONTEST_MACHINE = StateMachine(
+    name="contest",
+    label="竞赛",
+    states=ContestState,
+    transitions={
+        ContestState.DRAFT: {ContestState.OPEN},
+        ContestState.OPEN: {ContestState.FINISHED},
+        ContestState.FINISHED: set(),
+    },
+)
 
 
 class Level(models.TextChoices):
@@ -22,6 +37,19 @@ class RoundState(models.TextChoices):
     PENDING = "pending", _("未开始")
     OPEN = "open", _("进行中")
     PUBLISHED = "published", _("已公布")
+
+
+# Events: round.open, round.published.
+ROUND_MACHINE = StateMachine(
+    name="round",
+    label="评选轮次",
+    states=RoundState,
+    transitions={
+        RoundState.PENDING: {RoundState.OPEN},
+        RoundState.OPEN: {RoundState.PUBLISHED},
+        RoundState.PUBLISHED: set(),
+    },
+)
 
 
 class Decision(models.TextChoices):

@@ -17,10 +17,13 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.transitions import transition
 from xianfeng.contests.enums import (
     AWARD_LEVELS,
+    CONTEST_MACHINE,
     ORG_AWARD,
     ORG_AWARD_LABEL,
+    ROUND_MACHINE,
     Aggregation,
     ContestState,
     Decision,
@@ -271,11 +274,8 @@ def contest_open(*, actor: Any, contest: Contest) -> Contest:
             raise Refused("请先设置评选轮次")
         if contest.state != ContestState.DRAFT:
             raise Refused("竞赛已经开始")
-        contest.state = ContestState.OPEN
-        contest.save(update_fields=["state"])
-        first.state = RoundState.OPEN
-        first.save(update_fields=["state"])
-        audit_log(actor=actor, action="contest.open", obj=contest, org=contest.org, data={})
+        transition(contest, CONTEST_MACHINE, ContestState.OPEN, actor=actor, org=contest.org)
+        transition(first, ROUND_MACHINE, RoundState.OPEN, actor=actor, org=contest.org)
     return contest
 
 
@@ -443,17 +443,20 @@ def round_publish(*, actor: Any, round_: Round) -> Round:
             Standing(entry=s.entry, round=nxt, decider=decider_for(nxt.level, s.entry.org, contest))
             for s in advanced
         )
-        locked.state, locked.published_at = RoundState.PUBLISHED, timezone.now()
-        locked.save(update_fields=["state", "published_at"])
-        nxt.state = RoundState.OPEN
-        nxt.save(update_fields=["state"])
-        audit_log(
+        transition(
+            locked,
+            ROUND_MACHINE,
+            RoundState.PUBLISHED,
             actor=actor,
-            action="round.publish",
-            obj=locked,
             org=contest.org,
-            data={"advanced": len(advanced), "stopped": len(standings) - len(advanced)},
+            fields={"published_at": timezone.now()},
+            data={
+                "contest_id": contest.pk,
+                "advanced": len(advanced),
+                "stopped": len(standings) - len(advanced),
+            },
         )
+        transition(nxt, ROUND_MACHINE, RoundState.OPEN, actor=actor, org=contest.org)
         url = reverse("contests:detail", args=[contest.pk])
         for s in standings:
             verdict = "晋级" if s.decision == Decision.ADVANCED else "未晋级"
@@ -633,10 +636,16 @@ def awards_assign(
         Standing.objects.filter(round=locked).exclude(entry_id__in=awarded).update(
             decision=Decision.STOPPED
         )
-        locked.state, locked.published_at = RoundState.PUBLISHED, timezone.now()
-        locked.save(update_fields=["state", "published_at"])
-        contest.state = ContestState.FINISHED
-        contest.save(update_fields=["state"])
+        transition(
+            locked,
+            ROUND_MACHINE,
+            RoundState.PUBLISHED,
+            actor=actor,
+            org=contest.org,
+            fields={"published_at": timezone.now()},
+            data={"contest_id": contest.pk},
+        )
+        transition(contest, CONTEST_MACHINE, ContestState.FINISHED, actor=actor, org=contest.org)
         audit_log(
             actor=actor,
             action="contest.awards",

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.transitions import StateMachine
+
 
 class LessonState(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -17,6 +19,10 @@ LESSON_TRANSITIONS: dict[str, set[str]] = {
     LessonState.PUBLISHED: {LessonState.ARCHIVED, LessonState.DRAFT},
     LessonState.ARCHIVED: {LessonState.PUBLISHED},
 }
+# Events: lesson.submitted, lesson.published, lesson.draft (withdrawn), lesson.archived.
+LESSON_MACHINE = StateMachine(
+    name="lesson", label="微党课", states=LessonState, transitions=LESSON_TRANSITIONS
+)
 
 
 class TextStatus(models.TextChoices):

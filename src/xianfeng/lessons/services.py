@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.transitions import transition
 from xianfeng.lessons import search, watch
 from xianfeng.lessons.enums import (
     COMPLETION_SHARE,
-    LESSON_TRANSITIONS,
+    LESSON_MACHINE,
     REFLECTION_MIN_CHARS,
     LessonState,
     TextStatus,
@@ -166,18 +167,8 @@ def _check_text(lesson: Lesson, actor: Any) -> None:
 
 
 def _move(lesson: Lesson, state: str, actor: Any, **fields: Any) -> Lesson:
-    """The one place a lesson's state changes: checks the transition, saves, audits."""
-    if state not in LESSON_TRANSITIONS[LessonState(lesson.state)]:
-        raise Refused(f"微党课不能从“{lesson.get_state_display()}”变为“{LessonState(state).label}”")
-    before = lesson.state
-    lesson.state = state
-    for name, value in fields.items():
-        setattr(lesson, name, value)
-    lesson.save()
-    audit_log(
-        actor=actor, action=f"lesson.{state}", obj=lesson, org=lesson.org, data={"from": before}
-    )
-    return lesson
+    """The one place a lesson's state changes (through the shared transition)."""
+    return transition(lesson, LESSON_MACHINE, state, actor=actor, org=lesson.org, fields=fields)
 
 
 def lesson_submit(*, actor: Any, lesson: Lesson) -> Lesson:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.transitions import StateMachine
+
 
 class UploadStatus(models.TextChoices):
     RECEIVING = "receiving", _("上传中")
@@ -26,3 +28,14 @@ VIDEO_TRANSITIONS: dict[str, set[str]] = {
     VideoStatus.FAILED: {VideoStatus.UPLOADED},  # retry
     VideoStatus.READY: {VideoStatus.UPLOADED},  # re-process (e.g. a new ladder)
 }
+# Events: video.ready, video.failed, video.uploaded (a retry); probing and transcoding
+# are steps of the pipeline, not news. Saving the same status again updates its fields.
+VIDEO_MACHINE = StateMachine(
+    name="video",
+    label="视频状态",
+    states=VideoStatus,
+    field="status",
+    transitions=VIDEO_TRANSITIONS,
+    allow_same=True,
+    quiet=frozenset({VideoStatus.PROBING, VideoStatus.TRANSCODING}),
+)

@@ -5,6 +5,7 @@ import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.transitions import StateMachine
 from xianfeng.orgs.enums import RoleKind
 
 
@@ -80,6 +81,11 @@ MEETING_TRANSITIONS: dict[str, set[str]] = {
     MeetingState.ARCHIVED: set(),
     MeetingState.CANCELLED: set(),
 }
+# Events: meeting.held, meeting.submitted, meeting.approved, meeting.archived,
+# meeting.cancelled (and meeting.held again when B returns minutes for changes).
+MEETING_MACHINE = StateMachine(
+    name="meeting", label="会议", states=MeetingState, transitions=MEETING_TRANSITIONS
+)
 
 # A meeting counts for compliance once its minutes are approved: a meeting without an
 # approved record is no evidence for an inspection of the 台账 (see README).

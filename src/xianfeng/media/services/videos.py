@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.transitions import transition
 from xianfeng.media import targets
-from xianfeng.media.enums import VIDEO_TRANSITIONS, VideoStatus
+from xianfeng.media.enums import VIDEO_MACHINE, VideoStatus
 from xianfeng.media.models import Video
 
 log = logging.getLogger(__name__)
@@ -115,25 +116,17 @@ def video_set_status(video: Video, status: str, **fields: Any) -> Video:
     """
     with transaction.atomic():
         current = Video.objects.select_for_update().get(pk=video.pk)
-        if (
-            status != current.status
-            and status not in VIDEO_TRANSITIONS[VideoStatus(current.status)]
-        ):
-            raise Refused(
-                f"视频状态不能从“{current.get_status_display()}”变为“{VideoStatus(status).label}”"
-            )
-        current.status = status
-        for name, value in fields.items():
-            setattr(current, name, value)
         if status == VideoStatus.READY and current.ready_at is None:
-            current.ready_at = timezone.now()
-        current.save()
-        audit_log(
+            fields = {"ready_at": timezone.now(), **fields}
+        transition(
+            current,
+            VIDEO_MACHINE,
+            status,
             actor=None,
-            action=f"video.{status}",
-            obj=current,
+            fields=fields,
             data={
-                k: v for k, v in fields.items() if k in ("failure_reason", "duration", "progress")
+                "target": f"{current.target_kind}:{current.target_id}",
+                **{k: v for k, v in fields.items() if k in ("failure_reason", "duration")},
             },
         )
         target = targets.get(current.target_kind)

@@ -26,7 +26,7 @@ from xianfeng.meetings.enums import (
 from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
 from xianfeng.meetings.rules import can_decide_leave, can_record_attendance
 from xianfeng.meetings.services.notices import meeting_notify
-from xianfeng.meetings.services.planning import _move
+from xianfeng.meetings.services.planning import meeting_move
 from xianfeng.meetings.tokens import checkin_signature_ok, parse_checkin_token, step_at
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Role
@@ -273,5 +273,5 @@ def ensure_held(meeting: Meeting, actor: Any, now: datetime.datetime) -> Meeting
     if meeting.state == MeetingState.PLANNED:
         if now < meeting.starts_at:
             raise Refused("会议尚未开始，不能填写会议记录")
-        _move(meeting, MeetingState.HELD, actor, held_at=now)
+        meeting_move(meeting, MeetingState.HELD, actor, held_at=now)
     return meeting

@@ -39,7 +39,7 @@ from xianfeng.meetings.rules import (
 from xianfeng.meetings.selectors import quorum_of
 from xianfeng.meetings.services.attendance import ensure_held
 from xianfeng.meetings.services.notices import meeting_notify
-from xianfeng.meetings.services.planning import _move
+from xianfeng.meetings.services.planning import meeting_move
 
 LOCKED = "会议记录已审核，不能直接修改；如需更正，请使用“修订”并写明理由"
 TEXT_LIMIT = 20_000
@@ -136,7 +136,7 @@ def minutes_submit(
         minutes.submitted_at = now
         minutes.returned_note = ""
         minutes.save()
-        _move(meeting, MeetingState.SUBMITTED, actor)
+        meeting_move(meeting, MeetingState.SUBMITTED, actor)
         approver = minutes_approver_id(meeting, actor.pk)
         meeting_notify(
             user_ids=[approver],
@@ -170,7 +170,7 @@ def minutes_return(*, actor: Any, meeting: Meeting, note: str) -> Meeting:
         _check_approver(actor, meeting, minutes)
         minutes.returned_note = note[:500]
         minutes.save(update_fields=["returned_note", "updated_at"])
-        _move(meeting, MeetingState.HELD, actor)
+        meeting_move(meeting, MeetingState.HELD, actor)
         if minutes.written_by_id:
             meeting_notify(
                 user_ids=[minutes.written_by_id],
@@ -211,7 +211,7 @@ def minutes_approve(
         quorum = quorum_of(meeting)
         minutes.approved_by, minutes.approved_at = actor, now
         minutes.save(update_fields=["approved_by", "approved_at", "updated_at"])
-        _move(
+        meeting_move(
             meeting,
             MeetingState.APPROVED,
             actor,
@@ -234,7 +234,7 @@ def meeting_archive(*, actor: Any, meeting: Meeting) -> Meeting:
         raise PermissionDenied("只有本支部的书记或组织委员可以归档")
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("branch").get(pk=meeting.pk)
-        return _move(meeting, MeetingState.ARCHIVED, actor)
+        return meeting_move(meeting, MeetingState.ARCHIVED, actor)
 
 
 def meeting_amend(

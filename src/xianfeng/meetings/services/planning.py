@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.transitions import transition
 from xianfeng.meetings.enums import (
     ATTENDED,
-    MEETING_TRANSITIONS,
+    MEETING_MACHINE,
     AttendanceStatus,
     LeaveStatus,
     MeetingKind,
@@ -54,23 +55,12 @@ class MeetingData:
     lesson: Any = None  # lessons.Lesson
 
 
-def _move(meeting: Meeting, state: str, actor: Any, **fields: Any) -> Meeting:
-    """The one place a meeting's state changes: checks the transition, saves, audits."""
-    if state not in MEETING_TRANSITIONS[MeetingState(meeting.state)]:
-        raise Refused(f"会议不能从“{meeting.get_state_display()}”变为“{MeetingState(state).label}”")
-    before = meeting.state
-    meeting.state = state
-    for name, value in fields.items():
-        setattr(meeting, name, value)
-    meeting.save()
-    audit_log(
-        actor=actor,
-        action=f"meeting.{state}",
-        obj=meeting,
-        org=meeting.branch,
-        data={"from": before},
+def meeting_move(meeting: Meeting, state: str, actor: Any, **fields: Any) -> Meeting:
+    """The one place a meeting's state changes (through the shared transition); the
+    services of this package call it inside their transaction on a locked row."""
+    return transition(
+        meeting, MEETING_MACHINE, state, actor=actor, org=meeting.branch, fields=fields
     )
-    return meeting
 
 
 def branch_of(org: Org, kind: str) -> Org:
@@ -263,7 +253,7 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
         raise Refused("请填写取消原因", field="reason")
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        _move(
+        meeting_move(
             meeting,
             MeetingState.CANCELLED,
             actor,
@@ -294,7 +284,7 @@ def meeting_mark_held(
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if meeting.state == MeetingState.PLANNED and now < meeting.starts_at:
             raise Refused("会议尚未开始，不能标记为已召开")
-        return _move(meeting, MeetingState.HELD, actor, held_at=now)
+        return meeting_move(meeting, MeetingState.HELD, actor, held_at=now)
 
 
 def attendees_change(
