@@ -71,7 +71,7 @@ def seed(branches: int, year: int) -> dict:
     started = time.perf_counter()
     with transaction.atomic():
         orgs = org_tree_bulk_create(actor=None, specs=specs)
-        Org.objects.update(created_at=datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC))
+        Org.objects.update(founded_on=datetime.date(2015, 1, 1))
         admin = User.objects.create(username="bench_admin", name="县管理员", password="!")
         Role.objects.create(user=admin, org=orgs["BC"], kind=RoleKind.ADMIN)
         users = User.objects.bulk_create(

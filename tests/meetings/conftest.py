@@ -19,7 +19,7 @@ from xianfeng.people.enums import MemberStatus
 from xianfeng.people.models import Member, User
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
-LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+LONG_AGO = datetime.date(2020, 1, 1)
 
 
 def local(year: int, month: int, day: int, hour: int = 15, minute: int = 0) -> datetime.datetime:
@@ -78,10 +78,10 @@ def make_branch(county) -> Branch:
         confirmed_on=None,
         user=UserFactory(username="m_a1p", name="周预备"),
     )
-    # The branch and its group have existed for years (compliance counts from creation).
+    # The branch and its group have existed for years (compliance counts from 成立日期).
     Org.objects.filter(
         pk__in=[org.pk, county.group_a1.pk, county.branch_a2.pk, county.branch_b1.pk]
-    ).update(created_at=LONG_AGO)
+    ).update(founded_on=LONG_AGO)
     org.refresh_from_db()
     return Branch(
         org=org,

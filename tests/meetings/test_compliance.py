@@ -65,10 +65,20 @@ def test_year_boundary_follows_the_local_date(branch):
 
 def _new_branch(county, code, founded):
     org = OrgFactory(code=code, name=f"新支部{code}", parent=county.town_b)
-    Org.objects.filter(pk=org.pk).update(
-        created_at=datetime.datetime.combine(founded, datetime.time(9), tzinfo=datetime.UTC)
-    )
+    Org.objects.filter(pk=org.pk).update(founded_on=founded)
     return org
+
+
+def test_founding_date_not_the_row_date_decides_what_is_owed(branch):
+    """A branch founded in 2015 but typed in today owes the whole year."""
+    county = branch.county
+    old = _new_branch(county, "OLD", datetime.date(2015, 3, 1))
+    Org.objects.filter(pk=old.pk).update(
+        created_at=datetime.datetime(2026, 11, 20, 9, tzinfo=datetime.UTC)
+    )
+    today = datetime.date(2026, 11, 22)
+    monthly, _ = statuses_of(county.county, MeetingKind.THEME_DAY, today=today, code="OLD")
+    assert [s for _, s in monthly] == ["overdue"] * 10 + ["due", "future"]
 
 
 def test_branch_founded_mid_year_owes_only_what_it_existed_for(branch):
@@ -143,7 +153,7 @@ def test_committee_meetings_only_where_there_is_a_committee(branch):
 
 def test_every_party_group_must_hold_its_meeting(branch):
     second = OrgFactory(code="A1G2", name="第二党小组", kind=OrgKind.GROUP, parent=branch.org)
-    Org.objects.filter(pk=second.pk).update(created_at=branch.org.created_at)
+    Org.objects.filter(pk=second.pk).update(founded_on=branch.org.founded_on)
     held_and_approved(branch, kind=MeetingKind.GROUP, starts=local(2026, 1, 12))
     table = compliance_table(
         branch.org, year=2026, today=datetime.date(2026, 2, 3), kinds=[MeetingKind.GROUP]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.orgs import paths
@@ -61,6 +62,9 @@ class Org(models.Model):
     path = models.CharField(_("路径"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("层级"), default=0, editable=False)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    # 成立日期: when the organisation was founded (what compliance owes from), not when
+    # its row was typed in.
+    founded_on = models.DateField(_("成立日期"), default=timezone.localdate)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = OrgQuerySet.as_manager()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
@@ -67,8 +69,9 @@ def org_create(
     kind: str,
     region: str = Region.OTHER,
     sort_order: int = 0,
+    founded_on: datetime.date | None = None,
 ) -> Org:
-    """Create an org under `parent` (None: a new root)."""
+    """Create an org under `parent` (None: a new root), founded on `founded_on` (today)."""
     _check_admin(actor, parent)
     code = _check_code(code)
     name = name.strip()
@@ -84,6 +87,7 @@ def org_create(
             kind=kind,
             region=region,
             sort_order=sort_order,
+            founded_on=founded_on or timezone.localdate(),
             path=f"~{code}",
             depth=0 if parent is None else parent.depth + 1,
         )
@@ -201,6 +205,7 @@ class OrgSpec:
     region: str
     parent_code: str | None
     sort_order: int = 0
+    founded_on: datetime.date | None = None  # 成立日期; None: today
 
 
 def org_tree_bulk_create(*, actor: Any, specs: Sequence[OrgSpec]) -> dict[str, Org]:
@@ -247,6 +252,7 @@ def org_tree_bulk_create(*, actor: Any, specs: Sequence[OrgSpec]) -> dict[str, O
                         region=spec.region,
                         parent=parent,
                         sort_order=spec.sort_order,
+                        founded_on=spec.founded_on or timezone.localdate(),
                         path=f"~{code}",
                         depth=0 if parent is None else parent.depth + 1,
                     )

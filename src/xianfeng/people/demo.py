@@ -472,7 +472,23 @@ def plan_orgs(rng: random.Random) -> tuple[list[OrgSpec], list[BranchPlan]]:
                 f"{code}{n:02d}", f"{unit}机关党支部" if profile == "agency" else f"{unit}党支部",
                 region, code, n, profile=profile, weight=weight,
             )  # fmt: skip
-    return specs, branches
+    return _founding_dates(rng, specs), branches
+
+
+def _founding_dates(rng: random.Random, specs: list[OrgSpec]) -> list[OrgSpec]:
+    """成立日期: the county and towns long ago, branches over the decades, and a few
+    branches founded this spring (they owe only the months since)."""
+    this_year = datetime.date.today().year
+    dated = []
+    for spec in specs:
+        if spec.kind in (OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE):
+            founded = datetime.date(rng.choice([1949, 1956, 1958, 1984]), 10, 1)
+        elif rng.random() < 0.02:
+            founded = datetime.date(this_year, rng.randint(3, 6), rng.randint(1, 28))
+        else:
+            founded = datetime.date(rng.randint(1985, this_year - 2), rng.randint(1, 12), 1)
+        dated.append(replace(spec, founded_on=founded))
+    return dated
 
 
 # --- people ---------------------------------------------------------------------------------

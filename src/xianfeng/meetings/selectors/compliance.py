@@ -30,7 +30,6 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Aggregate, Case, Count, F, Func, IntegerField, Q, Value, When
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from xianfeng.meetings.enums import (
@@ -274,7 +273,6 @@ class _Rules:
 def _load(root: Org, year: int) -> tuple[list[BranchInfo], _Rules, dict[tuple[int, str], Masks]]:
     upper = paths.upper_bound(root.path)
     in_tree = Q(path__gte=root.path, path__lt=upper)
-    tz = timezone.get_current_timezone()
     committee = dict(
         Role.objects.filter(
             kind__in=COMMITTEE_ROLES,
@@ -299,15 +297,15 @@ def _load(root: Org, year: int) -> tuple[list[BranchInfo], _Rules, dict[tuple[in
             name=name,
             path=path,
             parent_name=parent_name or "",
-            created_on=created_at.astimezone(tz).date(),
+            created_on=founded_on,
             committee=committee.get(pk, 0),
             groups=groups.get(pk, 0),
         )
-        for pk, code, name, path, parent_name, created_at in Org.objects.filter(
+        for pk, code, name, path, parent_name, founded_on in Org.objects.filter(
             in_tree, kind=OrgKind.BRANCH
         )
         .order_by("path")
-        .values_list("id", "code", "name", "path", "parent__name", "created_at")
+        .values_list("id", "code", "name", "path", "parent__name", "founded_on")
     ]
     rules = _Rules(
         MeetingRule.objects.filter(
