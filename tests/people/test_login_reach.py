@@ -152,9 +152,7 @@ def test_member_page_says_why_the_login_is_not_hers(client, county, in_branch):
         html = client.get(reverse("people:member_detail", args=[member.pk])).content.decode()
         assert reason in html
         assert reverse("people:member_password_link", args=[member.pk]) not in html
-    html = client.get(
-        reverse("people:member_detail", args=[county.member_a1.pk])
-    ).content.decode()
+    html = client.get(reverse("people:member_detail", args=[county.member_a1.pk])).content.decode()
     assert reverse("people:member_password_link", args=[county.member_a1.pk]) in html
 
 
@@ -210,9 +208,7 @@ def test_the_rule(county, superuser, actor, target, allowed):
     assert rules.may_manage_login(actor_user, target_user) is allowed
 
 
-def test_secretary_sets_a_password_and_every_session_and_token_of_the_account_ends(
-    client, county
-):
+def test_secretary_sets_a_password_and_every_session_and_token_of_the_account_ends(client, county):
     target = county.member_a1.user
     phone, office = signed_in(target), signed_in(target)
     _token, key = services.api_token_issue(user=target, label="手机")

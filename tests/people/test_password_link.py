@@ -41,7 +41,7 @@ def set_password(path: str, password: str = NEW):
 
 
 def test_secretary_generates_a_link_shown_once_with_its_qr_code(client, county, settings):
-    path, key = issue(client, county)
+    _path, key = issue(client, county)
     link = PasswordLink.objects.get()
     assert link.key_hash == hashlib.sha256(key.encode()).hexdigest() != key
     assert (link.user, link.created_by) == (county.member_a1.user, county.secretary_a1)
@@ -51,7 +51,7 @@ def test_secretary_generates_a_link_shown_once_with_its_qr_code(client, county, 
     html = response.content.decode()
     assert 'src="data:image/png;base64,' in html
     assert "img-src 'self' data:" in response["Content-Security-Policy"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert not INLINE_SCRIPT.search(html)
     assert not INLINE_HANDLER.search(html)
@@ -77,7 +77,7 @@ def test_member_sets_their_password_once_and_everything_else_signs_out(client, c
     html = page.content.decode()
     assert target.name in html and target.masked_phone in html and target.username in html
     assert target.phone not in html
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     # Opening (a chat app's link preview does) uses nothing up.
     assert PasswordLink.objects.get().used_at is None
 
