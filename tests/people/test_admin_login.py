@@ -182,3 +182,27 @@ def test_deactivating_in_the_admin_ends_sessions_and_is_audited(root, county):
     assert (log.actor, log.data["fields"]) == (root, ["is_active"])
     assert Notification.objects.get(user=target).kind == "account.login"
     assert elsewhere.get(reverse("people:me")).status_code == 302
+
+
+def test_own_password_in_the_admin_goes_to_the_own_page(root):
+    client = verified(root)
+    assert client.get("/admin/password_change/")["Location"] == reverse("people:me")
+
+
+def test_a_staff_member_cannot_give_admin_rights(root, county):
+    from django.core.exceptions import PermissionDenied
+
+    from xianfeng.people import services
+
+    staff = User.objects.create_user("staff", PASSWORD, name="后台职员", is_staff=True)
+    from tests.factories import grant
+    from xianfeng.orgs.enums import RoleKind
+
+    grant(staff, county.town_a, RoleKind.ADMIN)
+    staff = User.objects.get(pk=staff.pk)
+    target = User.objects.get(pk=county.member_a1.user.pk)
+    target.is_superuser = True
+    with pytest.raises(PermissionDenied) as excinfo:
+        services.user_login_update(actor=staff, user=target, fields=["is_superuser"])
+    assert str(excinfo.value) == "只有系统管理员能授予或收回管理后台权限"
+    assert User.objects.get(pk=target.pk).is_superuser is False

@@ -64,6 +64,13 @@ class UserAdmin(BaseUserAdmin[User]):
             return False
         return super().has_change_permission(request, obj)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not getattr(request.user, "is_superuser", False):
+            # Admin rights are given and taken by superusers only.
+            fields += ["is_staff", "is_superuser", "groups", "user_permissions"]
+        return fields
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and not may_manage_login(request.user, obj):
             return False

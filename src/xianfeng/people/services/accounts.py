@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -246,7 +246,10 @@ def user_login_update(*, actor: Any, user: User, fields: list[str]) -> User:
     activation, staff flags) on the admin site: with reach, audited, the holder told, and
     every session and token of the account ended."""
     changed = [name for name in fields if name in LOGIN_FIELDS]
-    check_may_manage_login(actor, user)
+    # The rule looks at the account as it is, not as the form would make it.
+    check_may_manage_login(actor, User.objects.get(pk=user.pk))
+    if {"is_staff", "is_superuser"} & set(changed) and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("只有系统管理员能授予或收回管理后台权限")
     with transaction.atomic():
         user.save()
         ended = logins_end(user=user) if changed else {}
