@@ -49,7 +49,9 @@ class XianfengAdminSite(admin.AdminSite):
             return HttpResponseRedirect(f"{reverse('people:two_step')}?{query}")
         return HttpResponseRedirect(f"{reverse('people:login_verify')}?{query}")
 
-    def password_change(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def password_change(  # type: ignore[override]  # a redirect, not a page
+        self, request: HttpRequest, extra_context: Any = None
+    ) -> HttpResponse:
         """One's own password changes on one's own page, through the service (audit,
         notice, other sessions and tokens ended)."""
         return HttpResponseRedirect(reverse("people:me"))
