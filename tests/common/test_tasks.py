@@ -37,7 +37,7 @@ def test_database_worker_runs_an_enqueued_task():
         call_command("xf_worker", "--queues", "default", "--batch", "--interval", "0.1")
         result.refresh()
         assert result.status == "SUCCESSFUL"
-        assert result.return_value == {"previews": 0, "tokens": 1}
+        assert result.return_value == {"previews": 0, "tokens": 1, "password_links": 0}
     assert ApiToken.objects.count() == 0
     assert WorkerBeat.objects.count() == 0  # a worker that stops says goodbye
 
@@ -91,7 +91,7 @@ def test_rq_worker_runs_an_enqueued_task():
         worker.work(burst=True)
         result.refresh()
         assert result.status == "SUCCESSFUL"
-        assert result.return_value == {"previews": 0, "tokens": 1}
+        assert result.return_value == {"previews": 0, "tokens": 1, "password_links": 0}
     assert ApiToken.objects.count() == 0
 
 

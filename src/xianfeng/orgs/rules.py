@@ -22,6 +22,20 @@ def has_role_over(user: Any, org: Org, kinds: Iterable[str]) -> bool:
     )
 
 
+def has_role_above(user: Any, org: Org, kinds: Iterable[str]) -> bool:
+    """True when the person holds one of `kinds` at a proper ancestor of `org` (not at
+    `org` itself): someone who manages at `org` is managed from above it."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    if user.is_superuser:
+        return True
+    wanted = set(kinds)
+    return any(
+        role.kind in wanted and org.path != role.org.path and org.path.startswith(role.org.path)
+        for role in roles_of(user)
+    )
+
+
 def can_view_roster(user: Any, org: Org) -> bool:
     return has_role_over(user, org, ROSTER_VIEW_ROLES)
 

@@ -3,18 +3,23 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of, roles_of
 from xianfeng.people import services
-from xianfeng.people.auth import Throttle, client_ip
+from xianfeng.people.auth import INVALID_LOGIN, Throttle, locked_message, login_was_locked
 from xianfeng.people.models import Member
+from xianfeng.people.qr import qr_data_uri
+from xianfeng.people.rules import check_may_manage_login
 from xianfeng.people.selectors import MemberFilters, get_member_for_user, member_list
 
 auth_router = Router(tags=["登录"])
+TWO_STEP_NEEDED = "该账号已开启两步验证，请同时提交验证器中的 6 位数字（code）"
 members_router = Router(tags=["党员"])
 
 
@@ -22,6 +27,7 @@ class TokenIn(Schema):
     username: str
     password: str
     label: str = ""
+    code: str = ""  # the authenticator's 6 digits, for accounts with two-step sign-in
 
 
 class TokenOut(Schema):
@@ -54,19 +60,29 @@ class Error(Schema):
     "/token",
     auth=None,
     response={200: TokenOut, 401: Error, 429: Error},
-    summary="用手机号或用户名和密码换取接口令牌",
+    summary="用手机号或用户名和密码（开启两步验证的账号还需验证码）换取接口令牌",
 )
 def token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
-    from django.contrib.auth import authenticate
+    from xianfeng.people.services.two_step import two_step_check, two_step_device
 
-    throttle = Throttle(body.username, client_ip(request))
-    if throttle.locked():
-        return Status(429, {"detail": throttle.message})
+    # The backend counts failures per account and address and refuses while locked.
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
-        throttle.failed()
-        return Status(401, {"detail": "手机号/用户名或密码不正确"})
-    throttle.succeeded()
+        if login_was_locked(request):
+            return Status(429, {"detail": locked_message()})
+        return Status(401, {"detail": INVALID_LOGIN})
+    device = two_step_device(user)
+    if device is not None:
+        throttle = Throttle.for_user(user, request)
+        if throttle.locked():
+            return Status(429, {"detail": locked_message()})
+        if not body.code.strip():
+            return Status(401, {"detail": TWO_STEP_NEEDED})
+        problem = two_step_check(device=device, code=body.code)
+        if problem is not None:
+            throttle.failed()
+            return Status(401, {"detail": problem})
+        throttle.succeeded()
     tok, key = services.api_token_issue(user=user, label=body.label)
     return Status(200, {"token": key, "expires_at": tok.expires_at})
 
@@ -198,3 +214,44 @@ def members(request: HttpRequest, filters: Query[MemberQuery]) -> dict[str, Any]
 @members_router.get("/{member_id}", response=MemberOut, summary="党员详情")
 def member_detail(request: HttpRequest, member_id: int) -> dict[str, Any]:
     return _member_out(request.user, get_member_for_user(request.user, member_id))
+
+
+def _member_login(request: HttpRequest, member_id: int) -> Member:
+    """As the page: 404 outside the person's sight, 403 with the reason for someone seen
+    but not theirs to manage (people/rules.py)."""
+    member = get_member_for_user(request.user, member_id)
+    check_may_manage_login(request.user, member.user)
+    return member
+
+
+class PasswordIn(Schema):
+    password: str
+
+
+class PasswordLinkOut(Schema):
+    url: str
+    qr: str
+    expires_at: datetime.datetime
+
+
+@members_router.post(
+    "/{member_id}/password-link",
+    response={201: PasswordLinkOut, 400: Error, 403: Error, 404: Error},
+    summary="生成一次性设置密码链接（本人打开后自己设置密码）",
+)
+def member_password_link(request: HttpRequest, member_id: int) -> Status[dict[str, Any]]:
+    member = _member_login(request, member_id)
+    link, key = services.password_link_issue(actor=request.user, user=member.user)
+    url = request.build_absolute_uri(reverse("people:password_link", args=[key]))
+    return Status(201, {"url": url, "qr": qr_data_uri(url), "expires_at": link.expires_at})
+
+
+@members_router.post(
+    "/{member_id}/password",
+    response={204: None, 400: Error, 403: Error, 404: Error},
+    summary="直接为党员设置登录密码（建议改用一次性链接）",
+)
+def member_set_password(request: HttpRequest, member_id: int, body: PasswordIn) -> Status[None]:
+    member = _member_login(request, member_id)
+    services.user_set_password(actor=request.user, user=member.user, password=body.password)
+    return Status(204, None)

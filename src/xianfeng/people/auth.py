@@ -1,4 +1,9 @@
-"""Sign-in by phone number or username, with throttling of failed attempts."""
+"""Sign-in by phone number or username, with throttling of failed attempts.
+
+The throttle lives in the authentication backend, so every way in that checks a password
+(the login page, the admin site, which sends people to that page, POST /api/v1/auth/token,
+anything later calling `authenticate()`) is counted and locked the same way.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from xianfeng.people.idcard import PHONE_RE
 from xianfeng.people.models import User
 from xianfeng.people.normalize import clean_compact
 
+INVALID_LOGIN = "手机号/用户名或密码不正确"
+LOCKED_ATTR = "_xf_login_locked"
+
 
 def find_user(identifier: str) -> User | None:
     ident = clean_compact(identifier)
@@ -21,6 +29,13 @@ def find_user(identifier: str) -> User | None:
     if PHONE_RE.match(ident):
         return User.objects.filter(phone=ident).first()
     return User.objects.filter(username__iexact=ident).first()
+
+
+def has_two_step(user: Any) -> bool:
+    """The person turned on two-step sign-in (a confirmed TOTP device)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return bool(TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists())
 
 
 class PhoneOrUsernameBackend(ModelBackend):
@@ -34,37 +49,66 @@ class PhoneOrUsernameBackend(ModelBackend):
         if not username or not password:
             return None
         user = find_user(username)
+        throttle = Throttle(username, client_ip(request) if request else "", user=user)
+        if throttle.locked():
+            if request is not None:
+                setattr(request, LOCKED_ATTR, True)
+            return None
         if user is None:
             # Spend the same time as a real check, so timing does not reveal who exists.
             User().set_password(password)
+            throttle.failed()
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
+            if not has_two_step(user):
+                # With a second step pending, the count is cleared only when the code is
+                # right: a known password must not buy unlimited guesses at the code.
+                throttle.succeeded()
             return user
+        throttle.failed()
         return None
+
+
+def login_was_locked(request: HttpRequest) -> bool:
+    """The last `authenticate()` on this request was refused by a lock, not a mismatch."""
+    return bool(getattr(request, LOCKED_ATTR, False))
 
 
 class Throttle:
     """Counts failed sign-ins per account and per address in the shared cache.
 
-    An account is locked for LOGIN_LOCK_MINUTES after LOGIN_MAX_FAILURES failures; an
-    address after LOGIN_MAX_FAILURES_PER_IP (so one office behind one NAT is not locked
-    out by one person's typos, but a password sprayer is).
+    An account is counted by who it is, whatever identifier was typed (phone or user
+    name), and a success clears its count; an identifier that matches nobody is counted
+    by itself, so probing for who exists gets the same answers either way. An account is
+    locked for LOGIN_LOCK_MINUTES after LOGIN_MAX_FAILURES failures; an address after
+    LOGIN_MAX_FAILURES_PER_IP (so one office behind one NAT is not locked out by one
+    person's typos, but a password sprayer is).
     """
 
-    def __init__(self, identifier: str, ip: str) -> None:
-        self.account_key = f"login-fail:acct:{clean_compact(identifier).lower()[:64]}"
-        self.ip_key = f"login-fail:ip:{ip}"
+    def __init__(self, identifier: str, ip: str, *, user: Any = None) -> None:
+        if user is not None:
+            self.account_key = f"login-fail:user:{user.pk}"
+        else:
+            self.account_key = f"login-fail:id:{clean_compact(identifier).lower()[:64]}"
+        self.ip_key = f"login-fail:ip:{ip}" if ip else ""
         self.window = settings.LOGIN_LOCK_MINUTES * 60
 
+    @classmethod
+    def for_user(cls, user: Any, request: HttpRequest | None) -> Throttle:
+        return cls("", client_ip(request) if request else "", user=user)
+
+    def _keys(self) -> list[str]:
+        return [key for key in (self.account_key, self.ip_key) if key]
+
     def locked(self) -> bool:
-        counts = cache.get_many([self.account_key, self.ip_key])
+        counts = cache.get_many(self._keys())
         return bool(
             counts.get(self.account_key, 0) >= settings.LOGIN_MAX_FAILURES
-            or counts.get(self.ip_key, 0) >= settings.LOGIN_MAX_FAILURES_PER_IP
+            or (self.ip_key and counts.get(self.ip_key, 0) >= settings.LOGIN_MAX_FAILURES_PER_IP)
         )
 
     def failed(self) -> None:
-        for key in (self.account_key, self.ip_key):
+        for key in self._keys():
             if cache.add(key, 1, self.window):
                 continue
             try:
@@ -77,9 +121,11 @@ class Throttle:
 
     @property
     def message(self) -> str:
-        return (
-            f"登录失败次数过多，请 {settings.LOGIN_LOCK_MINUTES} 分钟后再试，或联系管理员重置密码"
-        )
+        return locked_message()
+
+
+def locked_message() -> str:
+    return f"登录失败次数过多，请 {settings.LOGIN_LOCK_MINUTES} 分钟后再试，或联系管理员重置密码"
 
 
 def client_ip(request: HttpRequest) -> str:

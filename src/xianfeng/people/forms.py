@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind, Region
 from xianfeng.orgs.models import Org
-from xianfeng.people.auth import Throttle, client_ip
+from xianfeng.people.auth import INVALID_LOGIN, locked_message, login_was_locked
 from xianfeng.people.checks import MemberData
 from xianfeng.people.enums import Education, Gender, MemberStatus
 from xianfeng.people.models import Member, User
@@ -51,16 +51,32 @@ class LoginForm(forms.Form):
         username, password = data.get("username"), data.get("password")
         if not username or not password:
             return data
-        throttle = Throttle(username, client_ip(self.request))
-        if throttle.locked():
-            raise forms.ValidationError(throttle.message, code="locked")
+        # The backend counts failures per account and address and refuses while locked.
         user = authenticate(self.request, username=username, password=password)
         if user is None:
-            throttle.failed()
-            raise forms.ValidationError("手机号/用户名或密码不正确", code="invalid_login")
-        throttle.succeeded()
+            if login_was_locked(self.request):
+                raise forms.ValidationError(locked_message(), code="locked")
+            raise forms.ValidationError(INVALID_LOGIN, code="invalid_login")
         self.user = user if isinstance(user, User) else None
         return data
+
+
+class CodeForm(forms.Form):
+    """The 6-digit code of an authenticator app (two-step sign-in)."""
+
+    code = forms.CharField(
+        label="验证码",
+        max_length=12,
+        help_text="打开手机上的验证器应用，输入“先锋”当前显示的 6 位数字",
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )
 
 
 class RegisterForm(forms.Form):
@@ -91,6 +107,17 @@ class PasswordForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         return _passwords_match(self, super().clean() or {})
+
+
+class OwnPasswordForm(PasswordForm):
+    """Changing one's own password: the current one first."""
+
+    old_password = forms.CharField(
+        label="当前密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["old_password", "password", "password2"]
 
 
 class MemberFilterForm(forms.Form):
@@ -151,8 +178,14 @@ class MemberForm(forms.Form):
     mobile_place = forms.CharField(label="流动去向", max_length=100, required=False)
     position = forms.CharField(label="党内职务", max_length=50, required=False)
 
-    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, orgs: Any, login_note: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if login_note:
+            # The phone is a login this person may not change (people/rules.py); the
+            # service refuses a changed value anyway.
+            phone: Any = self.fields["phone"]
+            phone.widget.attrs["readonly"] = True
+            phone.help_text = login_note
         field_org: Any = self.fields["org"]
         field_group: Any = self.fields["group"]
         field_org.queryset = orgs.filter(kind__in=MEMBER_ORG_KINDS).order_by("path")

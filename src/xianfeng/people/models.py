@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.people.enums import Education, Gender, ImportStatus, MemberStatus
@@ -72,6 +73,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("启用"), default=True)
     is_staff = models.BooleanField(_("可进入后台"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    # Bumped (with F()) whenever someone else changes this login (password, phone,
+    # deactivation): it is part of the session auth hash, so every session of the account,
+    # in the database or in Redis, stops working at its next request.
+    login_epoch = models.PositiveIntegerField(_("登录版本"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -88,6 +93,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone or "")
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password, plus the login epoch once it has been bumped
+        (epoch 0 keeps Django's own value, so existing sessions survive the upgrade)."""
+        if not self.login_epoch:
+            return str(super()._get_session_auth_hash(secret=secret))  # type: ignore[misc]
+        key_salt = "xianfeng.people.User.get_session_auth_hash"
+        value = f"{self.password}:{self.login_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class RosterImport(models.Model):
@@ -226,3 +240,39 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.label}"
+
+
+class PasswordLink(models.Model):
+    """A one-time link with which a person sets their own password; only its hash is kept.
+
+    Valid once, until `expires_at`, and only while it is the person's newest link and no
+    password was set since (a newer link or any password change voids it).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="password_links",
+    )
+    key_hash = models.CharField(_("链接摘要"), max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("生成人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("设置密码链接")
+        verbose_name_plural = _("设置密码链接")
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_link_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

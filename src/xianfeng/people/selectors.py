@@ -13,7 +13,7 @@ from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import scope_q
 from xianfeng.people.idcard import ID_RE, PHONE_RE
-from xianfeng.people.models import Member, RosterImport, User
+from xianfeng.people.models import Member, PasswordLink, RosterImport, User
 from xianfeng.people.normalize import clean_compact, clean_text
 
 
@@ -104,3 +104,13 @@ def user_by_login(identifier: str) -> User | None:
     from xianfeng.people.auth import find_user
 
     return find_user(identifier)
+
+
+def get_password_link(key: str) -> PasswordLink:
+    """The set-password link with this raw key (usable or not); 404 when there is none."""
+    from xianfeng.people.services.accounts import key_digest
+
+    link = PasswordLink.objects.select_related("user").filter(key_hash=key_digest(key)).first()
+    if link is None:
+        raise Http404("链接无效，请核对后重试")
+    return link

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from xianfeng.people.services.housekeeping import api_tokens_prune, roster_previews_prune
+from xianfeng.people.services.housekeeping import (
+    api_tokens_prune,
+    password_links_prune,
+    roster_previews_prune,
+)
 
 
 @task()
 def prune_people_data() -> dict[str, int]:
-    """Delete roster previews never committed (they hold ID numbers) and expired tokens."""
-    return {"previews": roster_previews_prune(), "tokens": api_tokens_prune()}
+    """Delete roster previews never committed (they hold ID numbers), expired tokens and
+    long-expired set-password links."""
+    return {
+        "previews": roster_previews_prune(),
+        "tokens": api_tokens_prune(),
+        "password_links": password_links_prune(),
+    }

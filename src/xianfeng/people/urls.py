@@ -6,14 +6,20 @@ app_name = "people"
 urlpatterns = [
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/login/verify/", views.login_verify, name="login_verify"),
     path("accounts/register/", views.register_view, name="register"),
+    path("accounts/password/<str:key>/", views.password_link, name="password_link"),
     path("me/", views.me_view, name="me"),
+    path("me/two-step/", views.two_step_view, name="two_step"),
     path("members/", views.member_list, name="member_list"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/export.xlsx", views.member_export, name="member_export"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/password/", views.member_set_password, name="member_set_password"),
+    path(
+        "members/<int:pk>/password-link/", views.member_password_link, name="member_password_link"
+    ),
     path("members/import/", views_roster.import_list, name="import_list"),
     path("members/import/<int:pk>/", views_roster.import_detail, name="import_detail"),
     path("members/import/<int:pk>/commit/", views_roster.import_commit, name="import_commit"),

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import time
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
 
 from xianfeng.common.errors import Refused
 from xianfeng.common.home import Panel
@@ -20,22 +25,39 @@ from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of
 from xianfeng.people import services
+from xianfeng.people.admin_site import two_step_verified
+from xianfeng.people.auth import Throttle, has_two_step, locked_message
 from xianfeng.people.exports import roster_workbook_response
 from xianfeng.people.forms import (
+    CodeForm,
     LoginForm,
     MemberFilterForm,
     MemberForm,
+    OwnPasswordForm,
     PasswordForm,
     RegisterForm,
 )
+from xianfeng.people.models import User
+from xianfeng.people.qr import qr_data_uri
+from xianfeng.people.rules import check_may_manage_login, login_refusal, may_use_two_step
 from xianfeng.people.selectors import (
     MemberFilters,
     get_member_for_user,
+    get_password_link,
 )
 from xianfeng.people.selectors import (
     member_list as select_member_list,
 )
+from xianfeng.people.services.accounts import password_link_refusal
 from xianfeng.people.services.members import MemberInvalid
+from xianfeng.people.services.two_step import (
+    two_step_begin,
+    two_step_check,
+    two_step_confirm,
+    two_step_device,
+)
+
+TWO_STEP_PENDING = "xf_two_step"
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -53,9 +75,83 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     form = LoginForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid() and form.user is not None:
-        login(request, form.user)
+        user = form.user
+        if has_two_step(user):
+            # The password was right; the session is not signed in until the code is.
+            request.session[TWO_STEP_PENDING] = {
+                "user": user.pk,
+                "hash": user.get_session_auth_hash(),
+                "backend": getattr(user, "backend", ""),
+                "at": time.time(),
+            }
+            query = urlencode({"next": _safe_next(request)})
+            return redirect(f"{reverse('people:login_verify')}?{query}")
+        login(request, user)
         return redirect(_safe_next(request))
     return render(request, "people/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _two_step_subject(request: HttpRequest) -> tuple[User | None, bool]:
+    """Who is giving a code: the person whose password was just right (pending), or the
+    signed-in person stepping up for the admin site. The flag says pending."""
+    user: Any = request.user
+    if user.is_authenticated:
+        return user, False
+    data = request.session.get(TWO_STEP_PENDING)
+    if not isinstance(data, dict):
+        return None, False
+    if time.time() - float(data.get("at", 0)) > settings.TWO_STEP_PENDING_MINUTES * 60:
+        request.session.pop(TWO_STEP_PENDING, None)
+        return None, False
+    pending = User.objects.filter(pk=int(data.get("user") or 0), is_active=True).first()
+    if pending is None or pending.get_session_auth_hash() != data.get("hash"):
+        # The password changed meanwhile: it must be given again.
+        request.session.pop(TWO_STEP_PENDING, None)
+        return None, False
+    pending.backend = data.get("backend") or settings.AUTHENTICATION_BACKENDS[0]
+    return pending, True
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: the code of the authenticator app."""
+    user, pending = _two_step_subject(request)
+    login_url = f"{reverse('people:login')}?{urlencode({'next': _safe_next(request)})}"
+    if user is None:
+        messages.error(request, "登录已超时，请重新输入密码")
+        return redirect(login_url)
+    if not pending and two_step_verified(request):
+        return redirect(_safe_next(request))
+    device = two_step_device(user)
+    if device is None:
+        if pending:
+            request.session.pop(TWO_STEP_PENDING, None)
+            return redirect(login_url)
+        return redirect(f"{reverse('people:two_step')}?{urlencode({'next': _safe_next(request)})}")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Wrong codes count against the account like wrong passwords.
+        throttle = Throttle.for_user(user, request)
+        if throttle.locked():
+            form.add_error(None, locked_message())
+        else:
+            problem = two_step_check(device=device, code=form.cleaned_data["code"])
+            if problem is not None:
+                throttle.failed()
+                form.add_error("code", problem)
+            else:
+                throttle.succeeded()
+                if pending:
+                    request.session.pop(TWO_STEP_PENDING, None)
+                    login(request, user)
+                otp_login(request, device)
+                return redirect(_safe_next(request))
+    return render(
+        request,
+        "people/login_verify.html",
+        {"form": form, "next": _safe_next(request), "pending": pending},
+    )
 
 
 @require_POST
@@ -85,24 +181,86 @@ def register_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def me_view(request: AuthedRequest) -> HttpResponse:
-    form = PasswordForm(request.POST or None)
+    form = OwnPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Guesses at the current password (a borrowed phone, a stolen session) count
+        # against the account like failed sign-ins.
+        throttle = Throttle.for_user(request.user, request)
+        if throttle.locked():
+            form.add_error("old_password", locked_message())
+        else:
+            d = form.cleaned_data
+            try:
+                services.user_change_own_password(
+                    user=request.user, old_password=d["old_password"], password=d["password"]
+                )
+            except Refused as exc:
+                if exc.field == "old_password":
+                    throttle.failed()
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                update_session_auth_hash(request, request.user)
+                messages.success(request, "密码已修改，其他设备上的登录已退出")
+                return redirect("people:me")
+    member = getattr(request.user, "member", None)
+    return render(
+        request,
+        "people/me.html",
+        {
+            "member": member,
+            "form": form,
+            "two_step_offered": may_use_two_step(request.user),
+            "two_step_on": has_two_step(request.user),
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_step_view(request: AuthedRequest) -> HttpResponse:
+    """Turn two-step sign-in on (scan the QR code, give one code) or off."""
+    user = request.user
+    if not may_use_two_step(user):
+        raise PermissionDenied("两步验证目前向组织管理员和系统管理员开放")
+    device = two_step_device(user)
+    form = CodeForm(request.POST or None)
+    if device is not None:
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.two_step_disable(user=user, code=form.cleaned_data["code"])
+            except Refused as exc:
+                form.add_error("code" if exc.field == "code" else None, exc.message)
+            else:
+                messages.success(request, "已关闭两步验证")
+                return redirect("people:me")
+        return render(
+            request,
+            "people/two_step.html",
+            {"form": form, "enabled": True, "staff": user.is_staff or user.is_superuser},
+        )
+    pending = two_step_begin(user=user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_set_password(
-                actor=request.user,
-                user=request.user,
-                password=form.cleaned_data["password"],
-            )
+            confirmed = two_step_confirm(user=user, device=pending, code=form.cleaned_data["code"])
         except Refused as exc:
-            form.add_error("password", exc.message)
+            form.add_error("code" if exc.field == "code" else None, exc.message)
         else:
-            from django.contrib.auth import update_session_auth_hash
-
-            update_session_auth_hash(request, request.user)
-            messages.success(request, "密码已修改")
-            return redirect("people:me")
-    member = getattr(request.user, "member", None)
-    return render(request, "people/me.html", {"member": member, "form": form})
+            otp_login(request, confirmed)
+            messages.success(request, "已开启两步验证，此后登录需要输入验证器中的数字")
+            return redirect(_safe_next(request) if request.GET.get("next") else "people:me")
+    secret = pending.config_url.split("secret=", 1)[1].split("&", 1)[0]
+    return render(
+        request,
+        "people/two_step.html",
+        {
+            "form": form,
+            "enabled": False,
+            "qr": qr_data_uri(pending.config_url),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "next": request.GET.get("next", ""),
+        },
+    )
 
 
 def _require_roster_viewer(request: HttpRequest) -> None:
@@ -167,7 +325,14 @@ def member_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "people/member_detail.html",
-        {"member": member, "show_private": manage, "can_edit": manage},
+        {
+            "member": member,
+            "show_private": manage,
+            "can_edit": manage,
+            # Why the login is not this person's to manage (None: it is).
+            "login_refusal": login_refusal(request.user, member.user) if manage else None,
+            "link_hours": settings.PASSWORD_LINK_HOURS,
+        },
     )
 
 
@@ -178,7 +343,8 @@ def _member_form_page(request: HttpRequest, member: Any | None) -> HttpResponse:
         org = orgs.filter(code=request.GET["org"]).first()
         if org is not None:
             initial["org"] = org.pk
-    form = MemberForm(request.POST or None, orgs=orgs, initial=initial)
+    login_note = login_refusal(request.user, member.user) if member is not None else None
+    form = MemberForm(request.POST or None, orgs=orgs, initial=initial, login_note=login_note)
     if request.method == "POST" and form.is_valid():
         try:
             if member is None:
@@ -214,24 +380,82 @@ def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _member_form_page(request, member)
 
 
+def _member_login(request: AuthedRequest, pk: int) -> Any:
+    """The member whose login is to be managed: 404 outside the person's sight (as the
+    selector decides), 403 with the reason for someone seen but not theirs to manage."""
+    member = get_member_for_user(request.user, pk)
+    check_may_manage_login(request.user, member.user)
+    return member
+
+
 @login_required
 @require_POST
 def member_set_password(request: AuthedRequest, pk: int) -> HttpResponse:
-    member = get_member_for_user(request.user, pk)
-    if not can_manage_roster(request.user, member.org):
-        raise Http404("找不到该党员")
+    """Type a password for a member (the one-time link is preferred)."""
+    member = _member_login(request, pk)
     form = PasswordForm(request.POST)
     if form.is_valid():
         try:
             services.user_set_password(
                 actor=request.user, user=member.user, password=form.cleaned_data["password"]
             )
-            messages.success(request, f"已为 {member.user.name} 设置登录密码")
+            messages.success(
+                request, f"已为 {member.user.name} 设置登录密码，他在各设备上的登录已退出"
+            )
         except Refused as exc:
             messages.error(request, exc.message)
     else:
         messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("people:member_detail", pk=member.pk)
+
+
+@never_cache
+@login_required
+@require_POST
+def member_password_link(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Generate a one-time set-password link for a member and show it with its QR code
+    (once: only its hash is kept)."""
+    member = _member_login(request, pk)
+    try:
+        link, key = services.password_link_issue(actor=request.user, user=member.user)
+    except Refused as exc:
+        messages.error(request, exc.message)
+        return redirect("people:member_detail", pk=member.pk)
+    url = request.build_absolute_uri(reverse("people:password_link", args=[key]))
+    return render(
+        request,
+        "people/password_link_issued.html",
+        {"member": member, "link": link, "url": url, "qr": qr_data_uri(url)},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_link(request: HttpRequest, key: str) -> HttpResponse:
+    """A member sets their own password through a one-time link; opening it uses
+    nothing up (link previews in chat apps open links too), only setting does."""
+    link = get_password_link(key)
+    reason = password_link_refusal(link)
+    form = PasswordForm(request.POST or None)
+    if reason is None and request.method == "POST" and form.is_valid():
+        try:
+            services.password_link_use(key=key, password=form.cleaned_data["password"])
+        except Refused as exc:
+            form.add_error("password" if exc.field == "password" else None, exc.message)
+        else:
+            if request.user.is_authenticated:
+                logout(request)  # a shared phone: nobody else stays signed in here
+            messages.success(request, "密码已设置，请用手机号（或用户名）和新密码登录")
+            return redirect("people:login")
+    # The key in this URL reaches no other site: the whole site sends Referer only to
+    # itself (SECURE_REFERRER_POLICY); "no-referrer" would make browsers post
+    # "Origin: null", which the CSRF check rightly refuses.
+    return render(
+        request,
+        "people/password_link.html",
+        {"link": link, "reason": reason, "form": form, "person": link.user},
+        status=410 if reason else 200,
+    )
 
 
 def home_panels(request: HttpRequest) -> list[Panel]:

@@ -1,4 +1,5 @@
-"""Deleting what should not be kept: stale roster uploads, expired API tokens."""
+"""Deleting what should not be kept: stale roster uploads, expired API tokens and
+set-password links."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from xianfeng.people.enums import ImportStatus
-from xianfeng.people.models import ApiToken, RosterImport
+from xianfeng.people.models import ApiToken, PasswordLink, RosterImport
 
 PREVIEW_DAYS = 7
+LINK_KEEP_DAYS = 30
 
 
 def roster_previews_prune(*, days: int = PREVIEW_DAYS) -> int:
@@ -31,4 +33,12 @@ def roster_previews_prune(*, days: int = PREVIEW_DAYS) -> int:
 
 def api_tokens_prune() -> int:
     deleted, _ = ApiToken.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+def password_links_prune(*, days: int = LINK_KEEP_DAYS) -> int:
+    """Set-password links expired more than `days` ago (the audit log keeps their story)."""
+    deleted, _ = PasswordLink.objects.filter(
+        expires_at__lt=timezone.now() - timedelta(days=days)
+    ).delete()
     return deleted

@@ -10,11 +10,14 @@ from django.db import IntegrityError, transaction
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.notify.services import notify
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.checks import MemberData, member_problems
+from xianfeng.people.idcard import mask_phone
 from xianfeng.people.models import Member, User
+from xianfeng.people.rules import login_refusal
 from xianfeng.people.services.accounts import new_username
 
 MEMBER_FIELDS = (
@@ -104,6 +107,12 @@ def member_update(*, actor: Any, member: Member, data: MemberData) -> Member:
         raise PermissionDenied("您不能管理该党员")
     org, group = _resolve_orgs(actor, data)
     problems = member_problems(data) | _check_unique(data, user=member.user, member=member)
+    phone_changed = (data.phone or None) != member.user.phone
+    if phone_changed:
+        # The phone is a login: changing it is managing the login (people/rules.py).
+        refusal = login_refusal(actor, member.user)
+        if refusal is not None:
+            problems = {"phone": refusal, **problems}
     if problems:
         raise MemberInvalid(problems)
     before = _snapshot(member)
@@ -119,6 +128,18 @@ def member_update(*, actor: Any, member: Member, data: MemberData) -> Member:
             after = _snapshot(member)
             changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
             audit_log(actor=actor, action="member.update", obj=member, org=org, data=changed)
+            if phone_changed:
+                notify(
+                    users=[user],
+                    title="您的登录手机号已修改",
+                    body=(
+                        f"{getattr(actor, 'name', '') or '管理员'} 把您的登录手机号改为"
+                        f"{mask_phone(user.phone) if user.phone else '空（只能用用户名登录）'}。"
+                        "如有疑问，请联系上级组织。"
+                    ),
+                    kind="account.phone",
+                    email=True,
+                )
     except IntegrityError as exc:
         raise MemberInvalid({"id_number": "手机号或身份证号刚被他人登记，请刷新后核对"}) from exc
     return member

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.enums import ImportStatus
 from xianfeng.people.models import Member, RosterImport, User
 from xianfeng.people.roster import RosterRow, read_roster
+from xianfeng.people.rules import may_manage_login
 from xianfeng.people.services.accounts import new_username
 from xianfeng.people.services.members import MEMBER_FIELDS
 
@@ -207,6 +209,20 @@ def roster_import_rollback(*, actor: Any, batch: RosterImport) -> RosterImport:
         with_roles = users.filter(pk__in=Role.objects.values("user_id"))
         if with_roles.exists():
             raise Refused(f"本批中有人已被授予角色（{_names(with_roles)}），请先收回角色再撤销")
+        # Deleting an account is the last word on its login: the same rule as a password
+        # (people/rules.py), for each account, in three queries whatever the batch size.
+        unmanaged = [
+            u.pk
+            for u in users.select_related("member__org").prefetch_related(
+                Prefetch("roles", queryset=Role.objects.select_related("org"), to_attr="_xf_roles")
+            )
+            if not may_manage_login(actor, u)
+        ]
+        if unmanaged:
+            raise Refused(
+                f"本批中有您不能管理其登录账号的人（{_names(User.objects.filter(pk__in=unmanaged))}），"
+                "不能整批撤销"
+            )
         count = Member.objects.filter(import_batch=batch).count()
         try:
             User.objects.filter(pk__in=users.values("pk")).delete()
