@@ -35,7 +35,8 @@ from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, is_lesson_owner
 from xianfeng.orgs.enums import OrgKind
-from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of
+from xianfeng.orgs.rules import holds_any
+from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people.selectors import user_by_login
 
 
@@ -55,7 +56,7 @@ def contest_list(request: AuthedRequest) -> HttpResponse:
     contests = (
         contests_visible_to(request.user).select_related("org").order_by("-starts_on", "-id")[:100]
     )
-    can_create = request.user.is_superuser or bool(role_kinds_of(request.user) & ORGANISER_ROLES)
+    can_create = holds_any(request.user, ORGANISER_ROLES)
     return render(request, "contests/list.html", {"contests": contests, "can_create": can_create})
 
 

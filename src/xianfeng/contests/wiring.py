@@ -64,11 +64,16 @@ def _version_ready(video: Any) -> None:
 
 
 def connect() -> None:
-    from xianfeng.common import home, periodic
+    from xianfeng.common import home, nav, periodic
     from xianfeng.contests.tasks import open_monthly_contests
     from xianfeng.media import targets
 
     home.register(home_panels)
+    nav.register(nav.Entry("contests:list", "竞赛", order=20))
+    from xianfeng.common import demo
+    from xianfeng.contests import demo as contests_demo
+
+    demo.register("contests", contests_demo.seed, order=30)
     periodic.register("contests.monthly", open_monthly_contests, hours=6)
     targets.register(
         "contest_entry",

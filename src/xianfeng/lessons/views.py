@@ -40,9 +40,10 @@ from xianfeng.lessons.selectors import (
 )
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
-from xianfeng.orgs.enums import MEMBER_ORG_KINDS
+from xianfeng.orgs.enums import MEMBER_ORG_KINDS, RoleKind
 from xianfeng.orgs.models import Org
-from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by, role_kinds_of
+from xianfeng.orgs.rules import holds_any
+from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -71,10 +72,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         "feeds": FEEDS,
         "tags": Tag.objects.all(),
         "series": series_for_user(request.user)[:20],
-        "can_manage": bool(
-            getattr(request.user, "is_superuser", False)
-            or role_kinds_of(request.user) & LESSON_MANAGE_ROLES
-        ),
+        "can_manage": holds_any(request.user, LESSON_MANAGE_ROLES),
         "query": query_without_page(request),
     }
     template = "lessons/feed.html#results" if _htmx(request) else "lessons/feed.html"
@@ -513,7 +511,7 @@ def participation(request: AuthedRequest, pk: int) -> HttpResponse:
     lesson = get_lesson_for_user(request.user, pk)
     branch = _participation_branch(request, lesson)
     if not can_manage_lessons(request.user, branch) and not (
-        request.user.is_superuser or role_kinds_of(request.user) & {"organizer"}
+        holds_any(request.user, {RoleKind.ORGANIZER})
     ):
         raise Http404("找不到该组织")
     rows = branch_participation(lesson, branch)
@@ -556,7 +554,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
 @login_required
 def manage(request: AuthedRequest) -> HttpResponse:
     """Lessons waiting for the person to publish them."""
-    if not (request.user.is_superuser or role_kinds_of(request.user) & LESSON_MANAGE_ROLES):
+    if not holds_any(request.user, LESSON_MANAGE_ROLES):
         raise PermissionDenied("您没有发布微党课的权限")
     page = paginate(request, lessons_awaiting_publication(request.user))
     return render(request, "lessons/manage.html", {"page": page})

@@ -54,7 +54,7 @@ def home_panels(request: HttpRequest) -> list[Any]:
 
 
 def connect() -> None:
-    from xianfeng.common import home
+    from xianfeng.common import home, nav
     from xianfeng.lessons.services import moderation_decided
     from xianfeng.media import targets
     from xianfeng.moderation import handlers
@@ -76,3 +76,8 @@ def connect() -> None:
     ):
         handlers.register(kind, decided_for(kind), label=label)
     home.register(home_panels)
+    nav.register(nav.Entry("lessons:feed", "微党课", order=10))
+    from xianfeng.common import demo
+    from xianfeng.lessons import demo as lessons_demo
+
+    demo.register("lessons", lessons_demo.seed, order=20)

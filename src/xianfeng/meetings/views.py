@@ -60,7 +60,8 @@ from xianfeng.meetings.tokens import calendar_token, checkin_token, step_at
 from xianfeng.notify.selectors import unread_count
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
-from xianfeng.orgs.selectors import get_org_for_user, org_roots_for, role_kinds_of
+from xianfeng.orgs.rules import holds_any
+from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
 
 OVERVIEW_PAGE = 100
 
@@ -74,11 +75,11 @@ def _form_error(form: Any, exc: Refused) -> None:
 
 
 def _can_plan_anywhere(user: Any) -> bool:
-    return bool(user.is_superuser or role_kinds_of(user) & rules.PLAN_ROLES)
+    return holds_any(user, rules.PLAN_ROLES)
 
 
 def _reads_ledger_anywhere(user: Any) -> bool:
-    return bool(user.is_superuser or role_kinds_of(user) & rules.LEDGER_ROLES)
+    return holds_any(user, rules.LEDGER_ROLES)
 
 
 # --- lists ------------------------------------------------------------------------------------

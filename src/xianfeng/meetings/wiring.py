@@ -34,8 +34,9 @@ def home_panels(request: HttpRequest) -> list[Any]:
 
 
 def connect() -> None:
-    from xianfeng.common import home, periodic
+    from xianfeng.common import home, nav, periodic
     from xianfeng.meetings.tasks import send_compliance_reminders
 
     home.register(home_panels)
+    nav.register(nav.Entry("meetings:index", "三会一课", order=30))
     periodic.register("meetings.remind", send_compliance_reminders, hours=6)

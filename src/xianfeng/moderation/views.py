@@ -16,11 +16,11 @@ from xianfeng.common.types import AuthedRequest
 from xianfeng.moderation import handlers, services
 from xianfeng.moderation.rules import REVIEW_ROLES
 from xianfeng.moderation.selectors import get_review_item_for_user, review_items_for
-from xianfeng.orgs.selectors import role_kinds_of
+from xianfeng.orgs.rules import holds_any
 
 
 def _reviewer(request: AuthedRequest) -> None:
-    if not (request.user.is_superuser or role_kinds_of(request.user) & REVIEW_ROLES):
+    if not holds_any(request.user, REVIEW_ROLES):
         raise PermissionDenied("您没有审核权限")
 
 
@@ -50,6 +50,6 @@ def decide(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def home_panels(request: HttpRequest) -> list[Panel]:
     user: Any = request.user
-    if not user.is_authenticated or not (user.is_superuser or role_kinds_of(user) & REVIEW_ROLES):
+    if not holds_any(user, REVIEW_ROLES):
         return []
     return [Panel("moderation/panel.html", {"pending": review_items_for(user).count()}, order=15)]

@@ -11,3 +11,16 @@ class OrgsConfig(AppConfig):
         from xianfeng.orgs.views import home_panels
 
         home.register(home_panels)
+
+        from xianfeng.common import nav
+        from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
+        from xianfeng.orgs.rules import holds_any
+
+        nav.register(
+            nav.Entry(
+                "orgs:tree",
+                "组织",
+                order=60,
+                visible=lambda user: holds_any(user, ROSTER_VIEW_ROLES),
+            )
+        )

@@ -10,6 +10,17 @@ from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import roles_of
 
 
+def holds_any(user: Any, kinds: Iterable[str]) -> bool:
+    """True when the person holds one of `kinds` somewhere (a superuser: always): whether
+    a page or a menu entry is for them at all; the object's own check comes after."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    if user.is_superuser:
+        return True
+    wanted = set(kinds)
+    return any(role.kind in wanted for role in roles_of(user))
+
+
 def has_role_over(user: Any, org: Org, kinds: Iterable[str]) -> bool:
     """True when the person holds one of `kinds` at `org` or at one of its ancestors."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):

@@ -16,14 +16,13 @@ from xianfeng.orgs import services
 from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
 from xianfeng.orgs.forms import OrgForm, RoleGrantForm
 from xianfeng.orgs.models import Org, Role
-from xianfeng.orgs.rules import can_admin_org, can_manage_roster
+from xianfeng.orgs.rules import can_admin_org, can_manage_roster, holds_any
 from xianfeng.orgs.selectors import (
     get_org_for_user,
     holders_of,
     org_ancestors,
     org_children,
     org_roots_for,
-    role_kinds_of,
     roles_of,
     subtree_stats,
 )
@@ -147,9 +146,8 @@ def home_panels(request: HttpRequest) -> list[Panel]:
     user: Any = request.user
     if not user.is_authenticated:
         return []
-    kinds = role_kinds_of(user)
     panels = []
-    if user.is_superuser or kinds & ROSTER_VIEW_ROLES:
+    if holds_any(user, ROSTER_VIEW_ROLES):
         roots = org_roots_for(user, ROSTER_VIEW_ROLES)
         panels.append(Panel("orgs/panel_manage.html", {"nodes": _with_stats(roots[:6])}, order=20))
     other = [r for r in roles_of(user) if r.kind not in ROSTER_VIEW_ROLES]

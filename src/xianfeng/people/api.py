@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
-from xianfeng.orgs.rules import can_manage_roster
-from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of, roles_of
+from xianfeng.orgs.enums import RoleKind
+from xianfeng.orgs.rules import can_manage_roster, holds_any
+from xianfeng.orgs.selectors import orgs_managed_by, roles_of
 from xianfeng.people import services
 from xianfeng.people.auth import INVALID_LOGIN, Throttle, locked_message, login_was_locked
 from xianfeng.people.models import Member
@@ -187,7 +188,7 @@ def members(request: HttpRequest, filters: Query[MemberQuery]) -> dict[str, Any]
             from django.http import Http404
 
             raise Http404("找不到该组织")
-    if not (user.is_superuser or role_kinds_of(user)):
+    if not holds_any(user, RoleKind.values):
         qs = member_list(user, MemberFilters())  # only their own record
     else:
         qs = member_list(

@@ -12,6 +12,24 @@ class PeopleConfig(AppConfig):
 
         home.register(home_panels)
 
+        from xianfeng.common import demo
+        from xianfeng.people.demo import persona_table
+
+        demo.register_banner(persona_table)
+
+        from xianfeng.common import nav
+        from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
+        from xianfeng.orgs.rules import holds_any
+
+        nav.register(
+            nav.Entry(
+                "people:member_list",
+                "党员",
+                order=50,
+                visible=lambda user: holds_any(user, ROSTER_VIEW_ROLES),
+            )
+        )
+
         from xianfeng.common import periodic
         from xianfeng.people.tasks import prune_people_data
 

@@ -21,9 +21,9 @@ from xianfeng.common.errors import Refused
 from xianfeng.common.home import Panel
 from xianfeng.common.pagination import paginate, query_without_page
 from xianfeng.common.types import AuthedRequest
-from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
-from xianfeng.orgs.rules import can_manage_roster
-from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of
+from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES, RoleKind
+from xianfeng.orgs.rules import can_manage_roster, holds_any
+from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people import services
 from xianfeng.people.admin_site import two_step_verified
 from xianfeng.people.auth import Throttle, has_two_step, locked_message
@@ -265,7 +265,7 @@ def two_step_view(request: AuthedRequest) -> HttpResponse:
 
 def _require_roster_viewer(request: HttpRequest) -> None:
     user: Any = request.user
-    if not (user.is_superuser or role_kinds_of(user) & ROSTER_VIEW_ROLES):
+    if not holds_any(user, ROSTER_VIEW_ROLES):
         raise PermissionDenied("您没有查看党员名册的权限")
 
 
@@ -300,9 +300,7 @@ def member_list(request: AuthedRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "query": query_without_page(request),
-        "can_add": bool(
-            request.user.is_superuser or role_kinds_of(request.user) & ROSTER_MANAGE_ROLES
-        ),
+        "can_add": bool(holds_any(request.user, ROSTER_MANAGE_ROLES)),
     }
     template = "people/member_list.html"
     if request.htmx:
@@ -366,7 +364,7 @@ def _member_form_page(request: HttpRequest, member: Any | None) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_create(request: AuthedRequest) -> HttpResponse:
-    if not (request.user.is_superuser or role_kinds_of(request.user) & ROSTER_MANAGE_ROLES):
+    if not holds_any(request.user, ROSTER_MANAGE_ROLES):
         raise PermissionDenied("您没有管理党员的权限")
     return _member_form_page(request, None)
 
@@ -463,6 +461,6 @@ def home_panels(request: HttpRequest) -> list[Panel]:
     member = getattr(user, "member", None) if user.is_authenticated else None
     if member is not None:
         return [Panel("people/panel_member.html", {"member": member}, order=10)]
-    if user.is_authenticated and not user.is_superuser and not role_kinds_of(user):
+    if user.is_authenticated and not holds_any(user, RoleKind.values):
         return [Panel("people/panel_resident.html", {"user": user}, order=10)]
     return []

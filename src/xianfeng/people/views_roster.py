@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xianfeng.common.errors import Refused
 from xianfeng.common.pagination import paginate
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
-from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of
+from xianfeng.orgs.rules import holds_any
+from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people import services
 from xianfeng.people.enums import ImportStatus
 from xianfeng.people.forms import RosterUploadForm
@@ -33,7 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _require_manager(request: HttpRequest) -> None:
     user: Any = request.user
-    if not (user.is_superuser or role_kinds_of(user) & ROSTER_MANAGE_ROLES):
+    if not holds_any(user, ROSTER_MANAGE_ROLES):
         raise PermissionDenied("您没有管理党员名册的权限")
 
 

@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 
 from xianfeng.meetings.rules import LEDGER_ROLES, PLAN_ROLES
-from xianfeng.orgs.selectors import role_kinds_of
+from xianfeng.orgs.rules import holds_any
 
 register = template.Library()
 
@@ -14,11 +14,10 @@ register = template.Library()
 @register.inclusion_tag("meetings/_nav.html", takes_context=True)
 def meetings_nav(context: dict[str, Any], current: str = "") -> dict[str, Any]:
     user = context["request"].user
-    kinds = role_kinds_of(user)
     return {
         "current": current,
-        "ledger": user.is_superuser or bool(kinds & LEDGER_ROLES),
-        "plan": user.is_superuser or bool(kinds & PLAN_ROLES),
+        "ledger": holds_any(user, LEDGER_ROLES),
+        "plan": holds_any(user, PLAN_ROLES),
     }
 
 

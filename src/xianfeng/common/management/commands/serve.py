@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from xianfeng.common import demo
 from xianfeng.common.env import env_int, env_str
 
 
@@ -59,7 +60,8 @@ class Command(BaseCommand):
                 cmd = [python, manage, "xf_worker", "--queues", queues]
                 procs.append((f"worker[{queues}]", subprocess.Popen(cmd, env=env)))  # noqa: S603
         self.stdout.write(self.style.SUCCESS(f"\n先锋已启动：http://{host}:{port}/\n"))
-        print_personas(self.stdout)
+        for banner in demo.banners():
+            self.stdout.write(banner)
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
@@ -93,9 +95,3 @@ def worker_queue_sets() -> list[str]:
     comma-separated queue sets, one process each."""
     raw = env_str("XF_WORKER_QUEUES", "default;media")
     return [part.strip() for part in raw.split(";") if part.strip()]
-
-
-def print_personas(out: Any) -> None:
-    from xianfeng.people.demo import persona_table
-
-    out.write(persona_table())

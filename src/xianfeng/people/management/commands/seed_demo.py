@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.db.models import Q
 
+from xianfeng.common import demo as content
 from xianfeng.orgs.models import Org
 from xianfeng.people import demo
 from xianfeng.people.models import User
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-content",
             action="store_true",
-            help="只写组织和人员，不生成演示微党课和竞赛（测试用，省去转码时间）",
+            help="只写组织和人员，不生成各应用的演示内容（测试用，省去转码时间）",
         )
         parser.add_argument(
             "--if-empty",
@@ -63,16 +65,16 @@ class Command(BaseCommand):
         self.stdout.write(demo.persona_table())
 
     def _content(self) -> None:
-        """A few published lessons with generated video, and an open contest."""
-        from xianfeng.lessons import demo as lessons_demo
-
-        try:
-            lessons = lessons_demo.seed_lessons()
-        except Exception as exc:  # ffmpeg missing or failing must not lose the county
-            self.stderr.write(
-                f"演示微党课未能生成（{type(exc).__name__}: {exc}），其余演示数据已写入。"
-            )
-        else:
-            self.stdout.write(f"已发布演示微党课 {lessons} 节。")
-        contest = lessons_demo.seed_contest()
-        self.stdout.write(f"已开始演示竞赛“{contest.title}”。")
+        """Each app's demo content (common/demo.py), in order; one that fails (ffmpeg
+        missing, say) is reported and the others still run."""
+        for seeder in content.seeders():
+            try:
+                with transaction.atomic():
+                    line = seeder.run()
+            except Exception as exc:
+                self.stderr.write(
+                    f"演示数据“{seeder.name}”未能生成（{type(exc).__name__}: {exc}），"
+                    "其余演示数据已写入。"
+                )
+            else:
+                self.stdout.write(line)
