@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xianfeng.common.middleware.HtmxLoginRedirectMiddleware",
+    # After CSRF and auth: every view sees cleaned GET and POST (common/text.py).
+    "xianfeng.common.middleware.CleanInputMiddleware",
 ]
 
 ROOT_URLCONF = "xianfeng.urls"
