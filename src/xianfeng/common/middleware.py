@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlparse
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import resolve_url
+from django.utils.cache import patch_cache_control
 
 from xianfeng.common.text import clean_text, is_clean
 
@@ -115,3 +116,36 @@ class CleanInputMiddleware:
         if request.method == "POST":
             request.POST = clean_querydict(request.POST)  # type: ignore[assignment]
         return None
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    # A response that never looked at the session cannot depend on who is signed in (and
+    # asking would load the session for static and media requests).
+    session = getattr(request, "session", None)
+    if session is None or not session.accessed:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+class PrivateNoStoreMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in person and on
+    every API response, so no shared cache, proxy or village PC's browser keeps a roster,
+    minutes, a ledger or an unmasked phone number.
+
+    A view that may be cached says so itself by setting Cache-Control (the lesson poster
+    and meeting photos: `private, max-age=…`); this middleware then leaves it alone. A
+    personal response reached without a session (the calendar feed, whose address is the
+    key) marks itself with Django's `never_cache`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        if request.path_info.startswith(API_PREFIX) or _signed_in(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
