@@ -132,3 +132,21 @@ def test_a_nul_in_a_url_names_nothing(client, branch):
     assert client.get(reverse("meetings:list"), {"org": "A1\x00"}).status_code == 200
     response = client.get("/api/v1/meetings/", {"org": "A1\x00"}, **secretary)
     assert response.status_code == 200
+
+
+def test_an_amendment_that_only_normalises_line_ends_changes_nothing(branch):
+    """Minutes saved before input was normalised may hold CR LF; the amend form sends them
+    back as LF, which is no amendment."""
+    from tests.meetings.conftest import held_and_approved
+    from xianfeng.meetings import services
+    from xianfeng.meetings.models import Minutes
+
+    meeting = held_and_approved(branch)
+    Minutes.objects.filter(meeting=meeting).update(agenda="一、学习\r\n二、讨论")
+    made = services.meeting_amend(
+        actor=branch.secretary,
+        meeting=meeting,
+        changes={"agenda": "一、学习\n二、讨论", "resolutions": "同意"},
+        note="补全决议",
+    )
+    assert [a.field for a in made] == ["resolutions"]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
-from xianfeng.common.text import is_blank, visible_length
+from xianfeng.common.text import clean_text, is_blank, visible_length
 from xianfeng.meetings.enums import (
     AMENDABLE_FIELDS,
     ATTACHMENTS_PER_MEETING,
@@ -265,7 +265,8 @@ def meeting_amend(
             if name in MEETING_FIELDS and is_blank(new):
                 raise Refused(f"{AMENDABLE[name]}不能为空", field=name)
             old = getattr(target, name)
-            if new == old:
+            # Text saved before input was normalised may hold CR LF: not a change.
+            if new == clean_text(old):
                 continue
             setattr(target, name, new)
             made.append(
