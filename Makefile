@@ -28,14 +28,16 @@ build/vendor/.built: node_modules/.installed scripts/build_vendor.py
 	$(PYTHON) scripts/build_vendor.py
 	@touch $@
 
-# Chinese text in PDFs (minutes) and posters: Debian's WenQuanYi Micro Hei, installed when
-# missing and running as root (the PDF falls back to a built-in CID font without it).
+# Chinese text in PDFs (minutes) and posters: Debian's WenQuanYi Micro Hei; emoji on posters:
+# Noto Color Emoji. Installed when missing and running as root (the PDF falls back to a
+# built-in CID font without the first; posters leave out what no font has).
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 cjk-font:
-	@if [ ! -e $(CJK_FONT) ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	  echo "installing Debian's fonts-wqy-microhei"; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null \
-	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }; \
+	@if { [ ! -e $(CJK_FONT) ] || [ ! -e $(EMOJI_FONT) ]; } && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's fonts-wqy-microhei and fonts-noto-color-emoji"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fonts-noto-color-emoji >/dev/null \
+	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fonts-noto-color-emoji >/dev/null; }; \
 	fi
 
 setup: $(VENV)/.synced build/vendor/.built cjk-font

@@ -6,15 +6,18 @@ POST /api/v1/auth/token. Each app adds its router here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import clean_data
 
 
 class SessionAuth(APIKeyCookie):
@@ -46,7 +49,23 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class CleanTextParser(Parser):
+    """Every string of a JSON body, query string or form field goes through `clean_text`
+    (common/text.py) before pydantic sees it: one place for every router mounted here, so a
+    lone surrogate or a NUL never reaches a service, the database or a 500."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return cast(dict[str, Any], clean_data(super().parse_body(request)))
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        return cast(dict[str, Any], clean_data(parsed))
+
+
 api = NinjaAPI(
+    parser=CleanTextParser(),
     renderer=Utf8JSONRenderer(),
     title="先锋 API",
     version="1",

@@ -70,10 +70,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Inside sessions and auth: personal responses get Cache-Control: private, no-store.
+    "xianfeng.common.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xianfeng.common.middleware.HtmxLoginRedirectMiddleware",
+    # After CSRF and auth: every view sees cleaned GET and POST (common/text.py).
+    "xianfeng.common.middleware.CleanInputMiddleware",
 ]
 
 ROOT_URLCONF = "xianfeng.urls"

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.meetings.conftest import held_and_approved, local, plan, sign_in
+from tests.xlsx_support import HYPERLINK, opened, texts
 from xianfeng.meetings import services
 from xianfeng.meetings.ics import _fold
 from xianfeng.meetings.tokens import calendar_token
@@ -177,3 +178,36 @@ def test_settings_page_shows_and_resets_the_address(client, branch):
     assert "输入一个有效的 Email 地址。" in response.content.decode()
     client.post(settings_url, {"email": "zhang@example.cn"})
     assert 'value="zhang@example.cn"' in client.get(settings_url).content.decode()
+
+
+def test_ledger_export_writes_payloads_as_text(client, branch):
+    """Topic, place, minutes and 补录 reasons stay text (formula injection)."""
+    from xianfeng.meetings.models import Attendance, Meeting, Minutes
+
+    meeting = held_and_approved(branch, starts=local(2026, 3, 10), topic="学习党章")
+    Meeting.objects.filter(pk=meeting.pk).update(topic="=1+1", place="+1")
+    Minutes.objects.filter(meeting=meeting).update(
+        agenda=HYPERLINK, resolutions="-1\n- 第二条", film="@SUM(A1)"
+    )
+    Attendance.objects.filter(meeting=meeting).update(reason="\t=1")
+    Attendance.objects.filter(meeting=meeting, user=branch.recorder_b).update(reason="\r=1")
+    client.force_login(branch.secretary)
+    response = client.get(reverse("meetings:ledger", args=["A1", 2026]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="ledger-A1-2026.xlsx"; filename*=UTF-8'
+        "''%E4%B8%9C%E8%A1%97%E7%A4%BE%E5%8C%BA%E5%85%9A%E6%94%AF%E9%83%A8-2026"
+        "%E5%B9%B4%E4%B8%89%E4%BC%9A%E4%B8%80%E8%AF%BE%E5%8F%B0%E8%B4%A6.xlsx"
+    )
+    # The film is not in the ledger; every other payload is.
+    sheets = opened(response.content)
+    found = texts(sheets)
+    for payload in ("=1+1", "+1", HYPERLINK, "-1\n- 第二条", "\t=1", "\n=1"):
+        assert payload in found, payload
+    (record,) = sheets["会议记录"][1:]
+    assert (record[4], record[5], record[17], record[18]) == (
+        "=1+1",
+        "+1",
+        HYPERLINK,
+        "-1\n- 第二条",
+    )

@@ -1,8 +1,10 @@
-"""A Chinese font for what we draw ourselves (posters, PDF certificates and minutes).
+"""A Chinese font for what we draw ourselves (posters, PDF certificates and minutes), and a
+colour emoji font for the posters.
 
-Debian's fonts-wqy-microhei is installed by `make setup` (as root) and by `make test`;
-Noto CJK works too. Without any, images draw no Chinese text rather than boxes, and PDFs
-use reportlab's built-in CID font STSong-Light (readers substitute a local font).
+Debian's fonts-wqy-microhei and fonts-noto-color-emoji are installed by `make setup` (as
+root) and by `make test`; Noto CJK works too. Without a CJK font, images draw no Chinese
+text rather than boxes, and PDFs use reportlab's built-in CID font STSong-Light (readers
+substitute a local font). Without the emoji font, posters leave emoji out (never boxes).
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
 )
+EMOJI_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+    "/usr/share/fonts/noto/NotoColorEmoji.ttf",
+)
 PDF_FALLBACK_FONT = "STSong-Light"
 
 
 @lru_cache(maxsize=1)
 def cjk_font_path() -> str | None:
     return next((p for p in FONT_CANDIDATES if Path(p).exists()), None)
+
+
+@lru_cache(maxsize=1)
+def emoji_font_path() -> str | None:
+    return next((p for p in EMOJI_FONT_CANDIDATES if Path(p).exists()), None)
 
 
 @lru_cache(maxsize=1)

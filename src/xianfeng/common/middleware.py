@@ -1,13 +1,20 @@
-"""Security headers (a strict CSP with no inline script or style) and htmx-aware login."""
+"""Security headers (a strict CSP with no inline script or style), htmx-aware login, the
+cleaning of every request's text, and no caching of personal responses."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import resolve_url
+from django.utils.cache import patch_cache_control
+
+from xianfeng.common.text import clean_text, is_clean
+
+API_PREFIX = "/api/"
 
 # Every script and style is a file under /static/; nothing inline, nothing from elsewhere.
 # Media may come from the object store's pre-signed URLs (settings.MEDIA_ORIGIN).
@@ -65,3 +72,82 @@ class HtmxLoginRedirectMiddleware:
         redirect = HttpResponse(status=204)
         redirect["HX-Redirect"] = login_url
         return redirect
+
+
+def clean_querydict(data: QueryDict) -> QueryDict:
+    """`data` with `clean_text` applied to every key and value; `data` itself when clean."""
+    if all(is_clean(key) and all(map(is_clean, values)) for key, values in data.lists()):
+        return data
+    cleaned = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        cleaned.setlist(clean_text(key), [clean_text(value) for value in values])
+    cleaned._mutable = False
+    return cleaned
+
+
+class CleanInputMiddleware:
+    """Every view sees `request.GET` and `request.POST` through `clean_text` (see
+    common/text.py), whether it uses a form or reads the QueryDict itself.
+
+    It runs as a view middleware, after the CSRF check, so a refused request is never
+    parsed here. A URL whose captured values would change under cleaning (a NUL in a code,
+    which PostgreSQL cannot even compare) names nothing: 404.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, str) and not is_clean(value):
+                if request.path_info.startswith(API_PREFIX):
+                    return JsonResponse(
+                        {"detail": "找不到"}, status=404, json_dumps_params={"ensure_ascii": False}
+                    )
+                raise Http404("找不到该页面")
+        request.GET = clean_querydict(request.GET)  # type: ignore[assignment]
+        if request.method == "POST":
+            request.POST = clean_querydict(request.POST)  # type: ignore[assignment]
+        return None
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    # A response that never looked at the session cannot depend on who is signed in (and
+    # asking would load the session for static and media requests).
+    session = getattr(request, "session", None)
+    if session is None or not session.accessed:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+class PrivateNoStoreMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in person and on
+    every API response, so no shared cache, proxy or village PC's browser keeps a roster,
+    minutes, a ledger or an unmasked phone number.
+
+    A view that may be cached says so itself by setting Cache-Control (the lesson poster
+    and meeting photos: `private, max-age=…`); this middleware then leaves it alone. A
+    personal response reached without a session (the calendar feed, whose address is the
+    key) marks itself with Django's `never_cache`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        if request.path_info.startswith(API_PREFIX) or _signed_in(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import is_blank
 from xianfeng.common.transitions import transition
 from xianfeng.contests.enums import (
     AWARD_LEVELS,
@@ -87,7 +88,7 @@ def contest_create(
     if org.kind not in (OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.GENERAL_BRANCH):
         raise Refused("竞赛应由党委、党工委或党总支举办", field="org")
     title = " ".join(title.split())
-    if not title:
+    if is_blank(title):
         raise Refused("请填写竞赛名称", field="title")
     if ends_on < starts_on:
         raise Refused("结束日期不能早于开始日期", field="ends_on")
@@ -183,7 +184,7 @@ def _criteria_replace(round_: Round, criteria: Sequence[CriterionData]) -> None:
     if sum((c.weight for c in counted), Decimal(0)) != Decimal(100):
         raise Refused("计入总分的评分项权重之和应为 100%")
     for c in criteria:
-        if not c.name.strip():
+        if is_blank(c.name):
             raise Refused("请填写评分项名称")
         if c.max_score <= 0 or c.weight < 0:
             raise Refused(f"评分项“{c.name}”的满分或权重不正确")

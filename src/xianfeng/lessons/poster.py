@@ -1,45 +1,44 @@
-"""A share poster for WeChat groups: title, speaker, org and a QR code to the lesson."""
+"""A share poster for WeChat groups: title, speaker, org and a QR code to the lesson.
+
+The text is people's text of any length: it is measured and wrapped to the canvas
+(common/drawtext.py), a long title ends with "…" after three lines (the lesson page shows
+it whole), and emoji are drawn in colour when the emoji font is installed, left out
+otherwise, never as boxes.
+"""
 
 from __future__ import annotations
 
 import io
-import textwrap
 
 import qrcode
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from xianfeng.common.fonts import cjk_font_path
+from xianfeng.common.drawtext import TextStyle
 from xianfeng.lessons.models import Lesson
 
 RED = (200, 22, 29)
 GOLD = (255, 209, 0)
 WIDTH, HEIGHT = 750, 1080
+MARGIN = 48
+TEXT_WIDTH = WIDTH - 2 * MARGIN
+BAND = 300  # the red band with the title
+QR_SIZE, QR_TOP = 360, 560
+TITLE_SIZE, TITLE_TOP, TITLE_LINE, TITLE_LINES = 48, 120, 60, 3
+SPEAKER_SIZE, SPEAKER_LINE = 32, 42
+ORG_SIZE, ORG_LINE = 28, 38
+SUMMARY_SIZE, SUMMARY_LINE = 26, 36
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = cjk_font_path()
-    return ImageFont.truetype(path, size) if path else ImageFont.load_default()
+def title_lines(title: str) -> list[str]:
+    return TextStyle(TITLE_SIZE).wrap(title, width=TEXT_WIDTH, max_lines=TITLE_LINES)
 
 
 def lesson_poster_png(lesson: Lesson, url: str) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), (255, 250, 245))
     draw = ImageDraw.Draw(image)
-    draw.rectangle([0, 0, WIDTH, 300], fill=RED)
-    has_cjk = cjk_font_path() is not None
-    if has_cjk:
-        draw.text((48, 48), "微党课", font=_font(44), fill=GOLD)
-        y = 120
-        for line in textwrap.wrap(lesson.title, 15)[:3]:
-            draw.text((48, y), line, font=_font(48), fill=(255, 255, 255))
-            y += 60
-        draw.text((48, 330), f"主讲：{lesson.speaker_name}", font=_font(32), fill=(40, 40, 40))
-        draw.text((48, 380), lesson.org.name, font=_font(28), fill=(95, 102, 112))
-        if lesson.summary:
-            for i, line in enumerate(textwrap.wrap(lesson.summary, 22)[:2]):
-                draw.text((48, 440 + i * 40), line, font=_font(26), fill=(60, 60, 60))
-        draw.text(
-            (48, HEIGHT - 70), "扫码观看 · 先锋党员教育平台", font=_font(26), fill=(95, 102, 112)
-        )
+    draw.rectangle([0, 0, WIDTH, BAND], fill=RED)
+    if TextStyle.available():
+        _draw_text(image, lesson)
     else:
         # Without a CJK font, draw no text at all rather than boxes.
         draw.polygon(
@@ -64,9 +63,35 @@ def lesson_poster_png(lesson: Lesson, url: str) -> bytes:
         qr.make_image(fill_color="black", back_color="white")
         .get_image()
         .convert("RGB")
-        .resize((360, 360))
+        .resize((QR_SIZE, QR_SIZE))
     )
-    image.paste(code, ((WIDTH - 360) // 2, 560))
+    image.paste(code, ((WIDTH - QR_SIZE) // 2, QR_TOP))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _draw_text(image: Image.Image, lesson: Lesson) -> None:
+    TextStyle(44, fill=GOLD).draw(image, (MARGIN, 48), "微党课")
+    title = TextStyle(TITLE_SIZE, fill=(255, 255, 255))
+    for number, line in enumerate(title_lines(lesson.title)):
+        title.draw(image, (MARGIN, TITLE_TOP + number * TITLE_LINE), line)
+    y = BAND + 30
+    blocks = (
+        (TextStyle(SPEAKER_SIZE, fill=(40, 40, 40)), f"主讲：{lesson.speaker_name}", SPEAKER_LINE),
+        (TextStyle(ORG_SIZE, fill=(95, 102, 112)), lesson.org.name, ORG_LINE),
+    )
+    for style, text, line_height in blocks:
+        for line in style.wrap(text, width=TEXT_WIDTH, max_lines=2):
+            style.draw(image, (MARGIN, y), line)
+            y += line_height
+        y += 8
+    if lesson.summary:
+        summary = TextStyle(SUMMARY_SIZE, fill=(60, 60, 60))
+        room = max(0, (QR_TOP - 16 - y) // SUMMARY_LINE)
+        for line in summary.wrap(lesson.summary, width=TEXT_WIDTH, max_lines=min(2, room)):
+            summary.draw(image, (MARGIN, y + 2), line)
+            y += SUMMARY_LINE
+    TextStyle(26, fill=(95, 102, 112)).draw(
+        image, (MARGIN, HEIGHT - 70), "扫码观看 · 先锋党员教育平台"
+    )

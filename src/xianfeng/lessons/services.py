@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import is_blank, visible_length
 from xianfeng.common.transitions import transition
 from xianfeng.lessons import search, watch
 from xianfeng.lessons.enums import (
@@ -66,7 +67,7 @@ class LessonData:
 
 def _clean(data: LessonData) -> LessonData:
     data.title = " ".join(data.title.split())
-    if not data.title:
+    if is_blank(data.title):
         raise Refused("请填写标题", field="title")
     if len(data.title) > 80:
         raise Refused("标题最多 80 个字", field="title")
@@ -79,7 +80,7 @@ def _clean(data: LessonData) -> LessonData:
     data.speaker_name = " ".join((data.speaker_name or "").split())
     if data.speaker is not None:
         data.speaker_name = data.speaker.user.name
-    if not data.speaker_name:
+    if is_blank(data.speaker_name):
         raise Refused("请填写主讲人", field="speaker_name")
     return data
 
@@ -371,7 +372,7 @@ def reflection_save(*, user: Any, lesson: Lesson, text: str) -> Reflection:
     """Write or rewrite one's 心得体会 (at least 50 characters); sensitive words hold it."""
     _require_watchable(user, lesson)
     text = text.strip()
-    length = len("".join(text.split()))
+    length = visible_length(text)  # zero-width padding does not make 50 字
     if length < REFLECTION_MIN_CHARS:
         raise Refused(f"心得体会至少 {REFLECTION_MIN_CHARS} 个字，现在 {length} 个字", field="text")
     if len(text) > 5000:
@@ -403,7 +404,7 @@ def comment_add(*, user: Any, lesson: Lesson, text: str, parent: Comment | None 
     """Comment, or reply to a comment (a reply to a reply joins the same thread)."""
     _require_watchable(user, lesson)
     text = text.strip()
-    if not text:
+    if is_blank(text):
         raise Refused("请填写评论内容", field="text")
     if len(text) > 500:
         raise Refused("评论最多 500 个字", field="text")
@@ -539,7 +540,7 @@ def series_create(*, actor: Any, org: Org, title: str, description: str = "") ->
     if not can_manage_lessons(actor, org):
         raise PermissionDenied("您不能为该组织创建专题")
     title = " ".join(title.split())
-    if not title:
+    if is_blank(title):
         raise Refused("请填写专题名称", field="title")
     with transaction.atomic():
         series = Series.objects.create(

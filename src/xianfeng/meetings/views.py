@@ -913,6 +913,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
 
 
 @require_GET
+@never_cache  # personal, and reached without a session: no cache may keep it
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private calendar: no login, the unguessable address is the key."""
     from xianfeng.meetings.ics import calendar
@@ -943,5 +944,4 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     body = calendar(meetings, name=f"{prefs.user.name}的会议", url_for=urls, now=now)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="meetings.ics"'
-    response["Cache-Control"] = "private, max-age=300"
     return response

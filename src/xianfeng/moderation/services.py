@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import clean_text, is_blank
 from xianfeng.moderation import handlers, scanner
 from xianfeng.moderation.enums import ReviewStatus
 from xianfeng.moderation.models import ReviewItem, SensitiveWord
@@ -27,7 +28,9 @@ def sensitive_words_add(*, actor: Any, words: Iterable[str], category: str = "")
     """Add words to the list (existing ones are kept); returns how many were new."""
     if actor is not None and not actor.is_superuser:
         raise PermissionDenied("只有系统管理员可以维护敏感词")
-    cleaned = {w.strip() for w in words if w.strip() and not w.strip().startswith("#")}
+    # Words come from files and the admin; comments are NFC (common/text.py), so are words.
+    stripped = (clean_text(w, multiline=False).strip() for w in words)
+    cleaned = {w for w in stripped if not is_blank(w) and not w.startswith("#")}
     with transaction.atomic():
         existing = set(
             SensitiveWord.objects.filter(word__in=cleaned).values_list("word", flat=True)

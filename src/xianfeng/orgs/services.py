@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import is_blank
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import ALLOWED_PARENTS, OrgKind, Region, RoleKind
 from xianfeng.orgs.models import Org, Role, code_validator
@@ -75,7 +76,7 @@ def org_create(
     _check_admin(actor, parent)
     code = _check_code(code)
     name = name.strip()
-    if not name:
+    if is_blank(name):
         raise Refused("请填写组织名称", field="name")
     _check_parent_kind(kind, parent)
     with transaction.atomic():
@@ -108,7 +109,7 @@ def org_update(*, actor: Any, org: Org, name: str, code: str, region: str, sort_
     _check_admin(actor, org)
     code = _check_code(code, exclude_pk=org.pk)
     name = name.strip()
-    if not name:
+    if is_blank(name):
         raise Refused("请填写组织名称", field="name")
     before = {"code": org.code, "name": org.name, "region": org.region}
     with transaction.atomic():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from xianfeng.common.text import is_blank
 from xianfeng.people.enums import MemberStatus
 from xianfeng.people.idcard import birth_date_of, gender_of, id_problem
 
@@ -42,7 +43,7 @@ def member_problems(data: MemberData, *, today: datetime.date | None = None) -> 
     """Fill what the ID number implies and return {field: Chinese message} for what is wrong."""
     today = today or datetime.date.today()
     problems: dict[str, str] = {}
-    if not data.name:
+    if is_blank(data.name):
         problems["name"] = "请填写姓名"
     elif len(data.name) > 50:
         problems["name"] = "姓名过长（最多 50 个字）"

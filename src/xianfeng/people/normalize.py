@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from xianfeng.common.text import clean_text as clean_input
+
 _SPACES = re.compile(r"\s+")
 
 
 def clean_text(value: object) -> str:
-    """NFKC (full-width digits and letters become ASCII), trimmed, inner runs of space
-    collapsed to one."""
+    """The common input cleaning (control characters, lone surrogates: common/text.py) on
+    one line, then NFKC (full-width digits and letters become ASCII), trimmed, inner runs
+    of space collapsed to one. Spreadsheet cells reach the roster only through here."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ")
+    text = unicodedata.normalize("NFKC", clean_input(value, multiline=False))
+    text = text.replace("\u3000", " ")
     return _SPACES.sub(" ", text).strip()
 
 

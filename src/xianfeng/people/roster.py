@@ -11,7 +11,6 @@ services/roster.py stores and commits what it returns.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 import unicodedata
 import warnings
@@ -20,14 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.xlsx import DATE_FORMAT, TEXT_FORMAT, XlsxWriter
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind
 from xianfeng.orgs.models import Org
 from xianfeng.people.checks import MemberData, member_problems
@@ -752,49 +748,40 @@ EXAMPLE = {
 
 def roster_template() -> bytes:
     """An empty roster workbook with the importer's headers, and a sheet explaining them."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "党员名册"
-    bold = Font(bold=True)
-    for index, (title, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        letter = get_column_letter(index)
-        cell = ws.cell(row=1, column=index, value=title)
-        cell.font = bold
+    notes = {}
+    for index, title in enumerate(HEADERS, start=1):
         example, note = EXAMPLE.get(title, ("", ""))
         if note:
-            cell.comment = Comment(f"{note}\n示例：{example}" if example else note, "先锋")
-        dimension = ws.column_dimensions[letter]
-        dimension.width = width
+            notes[index] = f"{note}\n示例：{example}" if example else note
+    formats = {}
+    for index, title in enumerate(HEADERS, start=1):
         if title in TEXT_COLUMNS:
             # New cells typed into the column take its style: ID numbers stay text.
-            dimension.number_format = "@"
+            formats[index] = TEXT_FORMAT
         elif title in DATE_COLUMNS:
-            dimension.number_format = "yyyy-mm-dd"
-    ws.freeze_panes = "A2"
-    for title, options in (
-        ("性别", "男,女"),
-        ("党员类别", "正式党员,预备党员"),
-        ("流动党员", "是,否"),
-        ("学历", "研究生,本科,大专,中专,高中,初中,小学及以下"),
-    ):
-        letter = get_column_letter(HEADERS.index(title) + 1)
-        validation = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
-        validation.add(f"{letter}2:{letter}20001")
-        ws.add_data_validation(validation)
-    guide = wb.create_sheet("填表说明")
-    guide.append(["列名", "示例", "说明"])
-    for cell in guide[1]:
-        cell.font = bold
+            formats[index] = DATE_FORMAT
+    book = XlsxWriter()
+    book.sheet(
+        "党员名册",
+        HEADERS,
+        widths=WIDTHS,
+        notes=notes,
+        formats=formats,
+        choices={
+            HEADERS.index(title) + 1: options
+            for title, options in (
+                ("性别", ["男", "女"]),
+                ("党员类别", ["正式党员", "预备党员"]),
+                ("流动党员", ["是", "否"]),
+                ("学历", ["研究生", "本科", "大专", "中专", "高中", "初中", "小学及以下"]),
+            )
+        },
+    )
+    guide = book.sheet("填表说明", ["列名", "示例", "说明"], widths=[12, 22, 60])
     for title in HEADERS:
         example, note = EXAMPLE.get(title, ("", ""))
         guide.append([title, example, note])
     guide.append([])
     guide.append(["", "", "从第 2 行起每行填一人；表头可以在标题行之下，列的顺序不限。"])
     guide.append(["", "", "身份证号、手机号列请保持“文本”格式，否则 Excel 会改动号码。"])
-    guide.column_dimensions["A"].width = 12
-    guide.column_dimensions["B"].width = 22
-    guide.column_dimensions["C"].width = 60
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return book.to_bytes()

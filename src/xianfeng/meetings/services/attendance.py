@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import visible_length
 from xianfeng.meetings.enums import (
     ATTENDED,
     CHECKIN_OPENS_BEFORE,
@@ -135,7 +136,7 @@ def attendance_record(
     if status == AttendanceStatus.LEAVE and not can_decide_leave(actor, meeting):
         raise PermissionDenied("请假只能由支部书记批准或补录")
     reason = " ".join(reason.split())
-    if len(reason) < 2:
+    if visible_length(reason) < 2:
         raise Refused("补录须写明原因", field="reason")
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -177,7 +178,7 @@ def leave_request(
     """Ask the branch secretary for leave from a meeting one is expected at."""
     now = now or timezone.now()
     reason = " ".join(reason.split())
-    if len(reason) < 2:
+    if visible_length(reason) < 2:
         raise Refused("请写明请假事由", field="reason")
     if len(reason) > 200:
         raise Refused("请假事由最多 200 个字", field="reason")

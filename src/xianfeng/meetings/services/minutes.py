@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import clean_text, is_blank, visible_length
 from xianfeng.meetings.enums import (
     AMENDABLE_FIELDS,
     ATTACHMENTS_PER_MEETING,
@@ -127,9 +128,9 @@ def minutes_submit(
         meeting = _locked_meeting(meeting)
         _check_writer(actor, meeting)
         minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
-        if minutes is None or not minutes.agenda:
+        if minutes is None or is_blank(minutes.agenda):
             raise Refused("请先填写会议议程", field="agenda")
-        if not minutes.resolutions and not minutes.discussion:
+        if is_blank(minutes.resolutions) and is_blank(minutes.discussion):
             raise Refused("请填写讨论情况或会议决议", field="resolutions")
         ensure_held(meeting, actor, now)
         minutes.written_by = actor
@@ -160,7 +161,7 @@ def _check_approver(actor: Any, meeting: Meeting, minutes: Minutes) -> None:
 def minutes_return(*, actor: Any, meeting: Meeting, note: str) -> Meeting:
     """The approver sends the record back to the writer with what to change."""
     note = " ".join(note.split())
-    if not note:
+    if is_blank(note):
         raise Refused("请写明退回意见", field="note")
     with transaction.atomic():
         meeting = _locked_meeting(meeting)
@@ -243,7 +244,7 @@ def meeting_amend(
     """Change approved or archived minutes: each changed item keeps its old and new text
     and the reason, shown with the record and in its PDF."""
     note = " ".join(note.split())
-    if len(note) < 4:
+    if visible_length(note) < 4:
         raise Refused("请写明修订理由（至少 4 个字）", field="note")
     unknown = set(changes) - set(AMENDABLE)
     if unknown:
@@ -261,10 +262,11 @@ def meeting_amend(
                 continue
             target: Any = meeting if name in MEETING_FIELDS else minutes
             new = changes[name].strip()
-            if name in MEETING_FIELDS and not new:
+            if name in MEETING_FIELDS and is_blank(new):
                 raise Refused(f"{AMENDABLE[name]}不能为空", field=name)
             old = getattr(target, name)
-            if new == old:
+            # Text saved before input was normalised may hold CR LF: not a change.
+            if new == clean_text(old):
                 continue
             setattr(target, name, new)
             made.append(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import is_blank
 from xianfeng.common.transitions import transition
 from xianfeng.meetings.enums import (
     ATTENDED,
@@ -78,12 +79,12 @@ def _clean(data: MeetingData, branch: Org, actor: Any) -> MeetingData:
     if data.kind not in MeetingKind.values:
         raise Refused("请选择会议类型", field="kind")
     data.topic = " ".join(data.topic.split())
-    if not data.topic:
+    if is_blank(data.topic):
         raise Refused("请填写会议主题", field="topic")
     if len(data.topic) > 100:
         raise Refused("会议主题最多 100 个字", field="topic")
     data.place = " ".join(data.place.split())
-    if not data.place:
+    if is_blank(data.place):
         raise Refused("请填写会议地点", field="place")
     if len(data.place) > 100:
         raise Refused("会议地点最多 100 个字", field="place")
@@ -102,7 +103,7 @@ def _clean(data: MeetingData, branch: Org, actor: Any) -> MeetingData:
     data.speaker_name = " ".join(data.speaker_name.split())[:50]
     if data.speaker is not None:
         data.speaker_name = data.speaker.name
-    if data.kind == MeetingKind.LECTURE and not data.speaker_name:
+    if data.kind == MeetingKind.LECTURE and is_blank(data.speaker_name):
         raise Refused("党课请填写主讲人", field="speaker_name")
     named = officers | ({data.speaker.pk} if data.speaker is not None else set())
     allowed = set(candidates_for(branch).filter(pk__in=named).values_list("pk", flat=True))
@@ -249,7 +250,7 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
     if not can_manage(actor, meeting):
         raise PermissionDenied("只有本支部的书记或组织委员可以取消会议")
     reason = " ".join(reason.split())
-    if not reason:
+    if is_blank(reason):
         raise Refused("请填写取消原因", field="reason")
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)

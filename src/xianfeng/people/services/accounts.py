@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import is_blank
 from xianfeng.notify.services import notify
 from xianfeng.orgs.enums import Region
 from xianfeng.orgs.models import Org
@@ -58,7 +59,7 @@ def _who(actor: Any) -> str:
 def resident_register(*, name: str, phone: str, password: str, home_org: Org | None) -> User:
     """A resident (群众) signs up with name, phone and password."""
     name, phone = clean_name(name), clean_compact(phone)
-    if not name:
+    if is_blank(name):
         raise Refused("请填写姓名", field="name")
     if not PHONE_RE.match(phone):
         raise Refused("请输入 11 位手机号", field="phone")

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from xianfeng.common.text import clean_text
 from xianfeng.common.workers import workers_alive
 from xianfeng.lessons import services
 from xianfeng.lessons.models import Lesson
@@ -76,15 +77,19 @@ class Command(BaseCommand):
 
         pending: list[tuple[Path, Lesson, Video]] = []
         for path in files:
+            # A file name the file system could not decode carries lone surrogates.
+            title = clean_text(path.stem, multiline=False)[:80]
             lesson = services.lesson_create(
                 actor=importer,
                 org=target,
-                data=services.LessonData(title=path.stem[:80], speaker_name=speaker or target.name),
+                data=services.LessonData(
+                    title=title, speaker_name=clean_text(speaker or target.name, multiline=False)
+                ),
             )
             video = video_create(
                 owner=importer,
                 source_path=path,
-                original_name=path.name,
+                original_name=clean_text(path.name, multiline=False),
                 target_kind="lesson",
                 target_id=str(lesson.pk),
             )
