@@ -22,11 +22,11 @@ from xianfeng.contests.models import (
 )
 from xianfeng.contests.rules import ORGANISER_ROLES, has_conflict
 from xianfeng.contests.scoring import CriterionSpec, EntryScore, ReviewRow, rank_entries
-from xianfeng.lessons.selectors import member_of
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RECORD_ROLES
 from xianfeng.orgs.models import Org, subtree_q
 from xianfeng.orgs.selectors import roles_of, scope_q
+from xianfeng.people.selectors import member_of
 
 
 def _reach_paths(user: Any) -> list[str]:

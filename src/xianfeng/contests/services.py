@@ -49,13 +49,13 @@ from xianfeng.contests.selectors import in_scope, round_ranking
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import can_manage_lessons, is_lesson_owner
-from xianfeng.lessons.selectors import member_of
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.models import Video
 from xianfeng.notify.services import notify
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
+from xianfeng.people.selectors import member_of
 
 
 def _today() -> datetime.date:

@@ -18,16 +18,7 @@ from xianfeng.orgs.enums import RECORD_ROLES, RoleKind
 from xianfeng.orgs.models import Org, subtree_q
 from xianfeng.orgs.selectors import role_root_paths, roles_of, scope_q
 from xianfeng.people.models import Member
-
-
-def member_of(user: Any) -> Member | None:
-    """The person's member record with its org, cached on the user for the request."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if not hasattr(user, "_xf_member"):
-        user._xf_member = Member.objects.select_related("org").filter(user_id=user.pk).first()
-    member: Member | None = user._xf_member
-    return member
+from xianfeng.people.selectors import member_of
 
 
 def _audience_q(user: Any) -> Q:

@@ -37,12 +37,13 @@ from xianfeng.lessons.models import (
     WatchProgress,
 )
 from xianfeng.lessons.rules import can_edit_lesson, can_manage_lessons, can_publish_to
-from xianfeng.lessons.selectors import lessons_visible_to, member_of, published_lessons_for
+from xianfeng.lessons.selectors import lessons_visible_to, published_lessons_for
 from xianfeng.media.enums import VideoStatus
 from xianfeng.moderation.services import review_open, text_check
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 from xianfeng.orgs.models import Org
 from xianfeng.people.models import Member
+from xianfeng.people.selectors import member_of
 
 # A report may add at most this much newly covered time per second of wall clock since
 # the previous report (2× playback speed), plus slack for a report's own length.

@@ -30,7 +30,6 @@ from xianfeng.lessons.selectors import (
     get_lesson_for_user,
     lesson_feed,
     lessons_awaiting_publication,
-    member_of,
     my_lessons,
     progress_of,
     reflections_for,
@@ -44,6 +43,7 @@ from xianfeng.orgs.enums import MEMBER_ORG_KINDS, RoleKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import holds_any
 from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by
+from xianfeng.people.selectors import member_of
 
 
 def _htmx(request: HttpRequest) -> bool:

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.storage import private_storage
 from xianfeng.media.enums import UploadStatus, VideoStatus
-from xianfeng.people.models import private_storage
 
 
 def new_storage_key() -> str:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.storage import private_storage
 from xianfeng.meetings.enums import (
     AMENDABLE_FIELDS,
     AttachmentKind,
@@ -15,7 +16,6 @@ from xianfeng.meetings.enums import (
     MeetingState,
     Period,
 )
-from xianfeng.people.models import private_storage
 
 
 class Meeting(models.Model):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -70,14 +71,29 @@ def org_ancestors(org: Org) -> list[Org]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+@dataclass(frozen=True)
+class SubtreeCounter:
+    """Rows of another app counted per org subtree (people registers "members")."""
+
+    name: str
+    rows: Callable[[], QuerySet[Any]]
+    path_field: str  # the row's org path, e.g. "org__path"
+
+
+_counters: dict[str, SubtreeCounter] = {}
+
+
+def register_subtree_counter(counter: SubtreeCounter) -> None:
+    _counters[counter.name] = counter
+
+
 def subtree_stats(orgs: list[Org]) -> dict[int, dict[str, int]]:
-    """For each org: members and sub-orgs in its subtree, in two grouped queries in all.
+    """For each org: its sub-orgs and each registered count (members …) in its subtree, in
+    one grouped query per count.
 
     The orgs must be siblings (same depth); each row is grouped by the path prefix at
     that depth, so the cost does not grow with the number of orgs.
     """
-    from xianfeng.people.models import Member
-
     if not orgs:
         return {}
     depth = orgs[0].depth
@@ -88,28 +104,30 @@ def subtree_stats(orgs: list[Org]) -> dict[int, dict[str, int]]:
     if len(orgs) > 1 and len(parent_paths) == 1 and depth > 0:
         # Siblings: one range (the parent's subtree) instead of one per child.
         parent_path = parent_paths.pop()
-        member_where = Q(org__path__gt=parent_path, org__path__lt=paths.upper_bound(parent_path))
-        org_where = Q(path__gt=parent_path, path__lt=paths.upper_bound(parent_path))
+
+        def where(field: str) -> Q:
+            return Q(
+                **{f"{field}__gt": parent_path, f"{field}__lt": paths.upper_bound(parent_path)}
+            )
     else:
-        member_where = subtree_q([o.path for o in orgs], field="org__path")
-        org_where = subtree_q([o.path for o in orgs], field="path")
-    members = (
-        Member.objects.filter(member_where)
-        .annotate(root=Substr("org__path", 1, prefix_len))
-        .values("root")
-        .annotate(n=Count("id"))
-    )
-    sub_orgs = (
-        Org.objects.filter(org_where)
-        .annotate(root=Substr("path", 1, prefix_len))
-        .values("root")
-        .annotate(n=Count("id"))
-    )
-    member_by_root = {row["root"]: row["n"] for row in members}
-    orgs_by_root = {row["root"]: row["n"] for row in sub_orgs}
+
+        def where(field: str) -> Q:
+            return subtree_q([o.path for o in orgs], field=field)
+
+    def by_root(rows: QuerySet[Any], field: str) -> dict[str, int]:
+        grouped = (
+            rows.filter(where(field))
+            .annotate(root=Substr(field, 1, prefix_len))
+            .values("root")
+            .annotate(n=Count("pk"))
+        )
+        return {row["root"]: row["n"] for row in grouped}
+
+    counts = {c.name: by_root(c.rows(), c.path_field) for c in _counters.values()}
+    orgs_by_root = by_root(Org.objects.all(), "path")
     return {
         o.pk: {
-            "members": member_by_root.get(o.path, 0),
+            **{name: found.get(o.path, 0) for name, found in counts.items()},
             "orgs": orgs_by_root.get(o.path, 1) - 1,
         }
         for o in orgs

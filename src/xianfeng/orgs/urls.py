@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.tree, name="tree"),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/children/", views.children, name="children"),
-    path("<str:code>/roles/", views.role_grant, name="role_grant"),
     path("<str:code>/roles/<int:role_id>/revoke/", views.role_revoke, name="role_revoke"),
     path("<str:code>/new/", views.child_create, name="child_create"),
 ]

@@ -26,7 +26,6 @@ from xianfeng.orgs.selectors import (
     roles_of,
     subtree_stats,
 )
-from xianfeng.people.selectors import user_by_login
 
 
 def _with_stats(orgs: list[Org]) -> list[dict[str, Any]]:
@@ -79,28 +78,6 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "child_form": OrgForm() if admin else None,
         },
     )
-
-
-@login_required
-@require_POST
-def role_grant(request: AuthedRequest, code: str) -> HttpResponse:
-    org = get_org_for_user(request.user, code)
-    if not can_admin_org(request.user, org):
-        raise Http404("找不到该组织")
-    form = RoleGrantForm(request.POST)
-    if form.is_valid():
-        who = user_by_login(form.cleaned_data["who"])
-        if who is None:
-            messages.error(request, "找不到该用户，请核对手机号或用户名")
-        else:
-            try:
-                services.role_grant(
-                    actor=request.user, user=who, org=org, kind=form.cleaned_data["kind"]
-                )
-                messages.success(request, f"已授予 {who.name} 角色")
-            except Refused as exc:
-                messages.error(request, exc.message)
-    return redirect("orgs:detail", code=org.code)
 
 
 @login_required

@@ -17,6 +17,11 @@ class PeopleConfig(AppConfig):
 
         demo.register_banner(persona_table)
 
+        from xianfeng.orgs.selectors import SubtreeCounter, register_subtree_counter
+        from xianfeng.people.models import Member
+
+        register_subtree_counter(SubtreeCounter("members", Member.objects.all, "org__path"))
+
         from xianfeng.common import nav
         from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
         from xianfeng.orgs.rules import holds_any

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.files.storage import Storage, storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -12,13 +11,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.storage import private_storage
 from xianfeng.people.enums import Education, Gender, ImportStatus, MemberStatus
 from xianfeng.people.idcard import mask_id, mask_phone
-
-
-def private_storage() -> Storage:
-    return storages["private"]
-
 
 phone_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入 11 位手机号"))
 username_validator = RegexValidator(

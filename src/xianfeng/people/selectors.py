@@ -17,6 +17,16 @@ from xianfeng.people.models import Member, PasswordLink, RosterImport, User
 from xianfeng.people.normalize import clean_compact, clean_text
 
 
+def member_of(user: Any) -> Member | None:
+    """The person's member record with its org, cached on the user for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_xf_member"):
+        user._xf_member = Member.objects.select_related("org").filter(user_id=user.pk).first()
+    member: Member | None = user._xf_member
+    return member
+
+
 def members_visible_to(user: Any) -> QuerySet[Member]:
     """Members in the subtrees where the person holds a roster role, plus their own record."""
     if not getattr(user, "is_authenticated", False):

@@ -24,5 +24,7 @@ urlpatterns = [
     path("members/import/<int:pk>/", views_roster.import_detail, name="import_detail"),
     path("members/import/<int:pk>/commit/", views_roster.import_commit, name="import_commit"),
     path("members/import/<int:pk>/rollback/", views_roster.import_rollback, name="import_rollback"),
+    # A role at an org, granted from the org's page to a person found by phone or name.
+    path("orgs/<str:code>/roles/", views.role_grant, name="role_grant"),
     path("members/import/template.xlsx", views_roster.import_template, name="import_template"),
 ]

@@ -21,9 +21,11 @@ from xianfeng.common.errors import Refused
 from xianfeng.common.home import Panel
 from xianfeng.common.pagination import paginate, query_without_page
 from xianfeng.common.types import AuthedRequest
+from xianfeng.orgs import services as org_services
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES, RoleKind
-from xianfeng.orgs.rules import can_manage_roster, holds_any
-from xianfeng.orgs.selectors import orgs_managed_by
+from xianfeng.orgs.forms import RoleGrantForm
+from xianfeng.orgs.rules import can_admin_org, can_manage_roster, holds_any
+from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by
 from xianfeng.people import services
 from xianfeng.people.admin_site import two_step_verified
 from xianfeng.people.auth import Throttle, has_two_step, locked_message
@@ -44,6 +46,7 @@ from xianfeng.people.selectors import (
     MemberFilters,
     get_member_for_user,
     get_password_link,
+    user_by_login,
 )
 from xianfeng.people.selectors import (
     member_list as select_member_list,
@@ -464,3 +467,27 @@ def home_panels(request: HttpRequest) -> list[Panel]:
     if user.is_authenticated and not holds_any(user, RoleKind.values):
         return [Panel("people/panel_resident.html", {"user": user}, order=10)]
     return []
+
+
+@login_required
+@require_POST
+def role_grant(request: AuthedRequest, code: str) -> HttpResponse:
+    """Grant a role at an org to a person found by phone or user name (the org's page
+    shows the form; the person lookup is people's, so the view lives here)."""
+    org = get_org_for_user(request.user, code)
+    if not can_admin_org(request.user, org):
+        raise Http404("找不到该组织")
+    form = RoleGrantForm(request.POST)
+    if form.is_valid():
+        who = user_by_login(form.cleaned_data["who"])
+        if who is None:
+            messages.error(request, "找不到该用户，请核对手机号或用户名")
+        else:
+            try:
+                org_services.role_grant(
+                    actor=request.user, user=who, org=org, kind=form.cleaned_data["kind"]
+                )
+                messages.success(request, f"已授予 {who.name} 角色")
+            except Refused as exc:
+                messages.error(request, exc.message)
+    return redirect("orgs:detail", code=org.code)

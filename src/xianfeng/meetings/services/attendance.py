@@ -17,7 +17,6 @@ from xianfeng.meetings.enums import (
     CHECKIN_OPENS_BEFORE,
     LATE_AFTER,
     LOCKED_STATES,
-    QR_ACCEPTED_STEPS,
     AttendanceSource,
     AttendanceStatus,
     LeaveStatus,
@@ -28,7 +27,12 @@ from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
 from xianfeng.meetings.rules import can_decide_leave, can_record_attendance
 from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.meetings.services.planning import meeting_move
-from xianfeng.meetings.tokens import checkin_signature_ok, parse_checkin_token, step_at
+from xianfeng.meetings.tokens import (
+    CHECKIN,
+    checkin_signature_ok,
+    parse_checkin_token,
+    step_at,
+)
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Role
 
@@ -53,7 +57,7 @@ def checkin_meeting(token: str) -> Meeting:
     if parsed is None:
         raise Refused(INVALID)
     meeting = (
-        Meeting.objects.select_related("org", "branch", "host").filter(pk=parsed.meeting_id).first()
+        Meeting.objects.select_related("org", "branch", "host").filter(pk=parsed.subject_id).first()
     )
     if meeting is None or not checkin_signature_ok(parsed, meeting.checkin_key):
         raise Refused(INVALID)
@@ -69,10 +73,9 @@ def checkin(*, user: Any, token: str, now: datetime.datetime | None = None) -> A
     parsed = parse_checkin_token(token)
     meeting = checkin_meeting(token)
     assert parsed is not None  # checked by checkin_meeting
-    step = step_at(now)
-    if parsed.step > step:
+    if parsed.step > step_at(now):
         raise Refused(INVALID)
-    if step - parsed.step >= QR_ACCEPTED_STEPS:
+    if not CHECKIN.is_current(parsed, now):
         raise Refused("二维码已过期（每 30 秒更新一次），请扫描会场上最新的二维码")
     if meeting.state == MeetingState.CANCELLED:
         raise Refused("会议已取消")
