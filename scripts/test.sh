@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole check, as `make test` and CI run it:
-#   lint and format, types, Django checks, migrations in sync,
+#   lint and format, types, import layers, Django checks, migrations in sync,
 #   pytest on SQLite, the same pytest on PostgreSQL, browser tests in Debian's Chromium.
 # Under CI=true a missing PostgreSQL or browser is a failure; elsewhere a clear skip.
 set -euo pipefail
@@ -18,6 +18,9 @@ ruff format --check src tests benchmarks scripts
 
 step "mypy"
 mypy src
+
+step "import layers (import-linter, pyproject.toml)"
+PYTHONPATH=src lint-imports
 
 step "django checks"
 XF_VAR_DIR="$(mktemp -d)" python manage.py check --fail-level WARNING

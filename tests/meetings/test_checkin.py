@@ -32,7 +32,7 @@ def unchanged(meeting):
         .order_by("pk")
         .values_list("user_id", "status", "signed_at", "source")
     )
-    return rows, AuditLog.objects.filter(action="meeting.checkin").count()
+    return rows, AuditLog.objects.filter(action="meeting.checked_in").count()
 
 
 def test_on_time_and_late(branch):

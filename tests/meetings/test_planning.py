@@ -81,7 +81,7 @@ def test_a_meeting_for_another_branch_is_refused(branch):
             plan(branch, actor=who)
     assert not Meeting.objects.exists()
     assert not Notification.objects.exists()
-    assert not AuditLog.objects.filter(action="meeting.plan").exists()
+    assert not AuditLog.objects.filter(action="meeting.planned").exists()
 
 
 @pytest.mark.parametrize(

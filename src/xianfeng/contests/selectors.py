@@ -20,7 +20,7 @@ from xianfeng.contests.models import (
     Standing,
     Vote,
 )
-from xianfeng.contests.rules import ORGANISER_ROLES, has_conflict
+from xianfeng.contests.rules import DECIDER_ROLES, ORGANISER_ROLES, has_conflict
 from xianfeng.contests.scoring import CriterionSpec, EntryScore, ReviewRow, rank_entries
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RECORD_ROLES
@@ -104,7 +104,6 @@ def my_entries(user: Any, contest: Contest) -> list[EntrantView]:
 def standings_to_decide(user: Any, round_: Round) -> QuerySet[Standing]:
     """The entries of a round that the person decides (as secretary or admin of the deciding
     org), with what the decision page shows."""
-    from xianfeng.contests.rules import DECIDER_ROLES
 
     return (
         Standing.objects.filter(round=round_)

@@ -45,10 +45,11 @@ from xianfeng.contests.models import (
     Vote,
 )
 from xianfeng.contests.rules import can_decide, can_organise, can_organise_at, has_conflict
-from xianfeng.contests.selectors import in_scope, round_ranking
+from xianfeng.contests.selectors import in_scope, judge_of, round_ranking
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import can_manage_lessons, is_lesson_owner
+from xianfeng.lessons.services import showcase_for_org, showcase_set_items
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.models import Video
 from xianfeng.notify.services import notify
@@ -493,7 +494,6 @@ def review_save(
 ) -> Review:
     """A judge's scores for an entry: checked against the rubric, the round's dates, the
     assignment and conflicts of interest. Saving again updates the same review."""
-    from xianfeng.contests.selectors import judge_of
 
     assignment = judge_of(judge, round_)
     if assignment is None:
@@ -693,7 +693,6 @@ def org_award_give(*, actor: Any, contest: Contest, org: Org) -> Award:
 
 def awards_to_showcase(*, actor: Any, contest: Contest) -> Any:
     """Put the winning lessons, in award order, into the organiser's showcase (展播)."""
-    from xianfeng.lessons.services import showcase_for_org, showcase_set_items
 
     _organiser(actor, contest)
     lessons = [

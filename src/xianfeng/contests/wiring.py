@@ -6,12 +6,20 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from xianfeng.common import demo, home, nav, periodic
+from xianfeng.common.home import Panel
+from xianfeng.contests import demo as contests_demo
+from xianfeng.contests.enums import ContestState, RoundState
+from xianfeng.contests.models import Entry, RoundJudge
+from xianfeng.contests.selectors import contests_visible_to
+from xianfeng.contests.services import entry_add_version
+from xianfeng.contests.tasks import open_monthly_contests
+from xianfeng.lessons.rules import is_lesson_owner
+from xianfeng.media import targets
+from xianfeng.media.enums import VideoStatus
+
 
 def home_panels(request: HttpRequest) -> list[Any]:
-    from xianfeng.common.home import Panel
-    from xianfeng.contests.enums import ContestState, RoundState
-    from xianfeng.contests.models import RoundJudge
-    from xianfeng.contests.selectors import contests_visible_to
 
     user: Any = request.user
     if not user.is_authenticated:
@@ -33,7 +41,6 @@ def home_panels(request: HttpRequest) -> list[Any]:
 
 
 def _may_upload_version(user: Any, target_id: str) -> bool:
-    from xianfeng.contests.models import Entry
 
     entry = (
         Entry.objects.select_related("lesson__speaker").filter(pk=target_id).first()
@@ -42,7 +49,6 @@ def _may_upload_version(user: Any, target_id: str) -> bool:
     )
     if entry is None:
         return False
-    from xianfeng.lessons.rules import is_lesson_owner
 
     return is_lesson_owner(user, entry.lesson)
 
@@ -52,9 +58,6 @@ def _attach_version(video: Any, target_id: str) -> None:
 
 
 def _version_ready(video: Any) -> None:
-    from xianfeng.contests.models import Entry
-    from xianfeng.contests.services import entry_add_version
-    from xianfeng.media.enums import VideoStatus
 
     if video.status != VideoStatus.READY or not video.target_id.isdigit():
         return
@@ -64,14 +67,9 @@ def _version_ready(video: Any) -> None:
 
 
 def connect() -> None:
-    from xianfeng.common import home, nav, periodic
-    from xianfeng.contests.tasks import open_monthly_contests
-    from xianfeng.media import targets
 
     home.register(home_panels)
     nav.register(nav.Entry("contests:list", "竞赛", order=20))
-    from xianfeng.common import demo
-    from xianfeng.contests import demo as contests_demo
 
     demo.register("contests", contests_demo.seed, order=30)
     periodic.register("contests.monthly", open_monthly_contests, hours=6)

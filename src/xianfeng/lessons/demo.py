@@ -8,6 +8,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from xianfeng.lessons import services
+from xianfeng.lessons.models import Lesson, Tag
+from xianfeng.media.ffmpeg import ffmpeg_exe
+from xianfeng.media.pipeline import video_process
+from xianfeng.media.services import video_create
+from xianfeng.orgs.models import Org
 from xianfeng.people.models import User
 
 
@@ -65,8 +71,6 @@ LESSONS = (
 
 
 def _clip(path: Path, pattern: str) -> None:
-    from xianfeng.media.ffmpeg import ffmpeg_exe
-
     subprocess.run(  # noqa: S603 - our own ffmpeg with fixed arguments
         [
             ffmpeg_exe(), "-v", "error", "-y",
@@ -82,10 +86,6 @@ def _clip(path: Path, pattern: str) -> None:
 
 def seed_lessons() -> int:
     """Publish the demo lessons in the secretary persona's branch (one to the county)."""
-    from xianfeng.lessons import services
-    from xianfeng.lessons.models import Lesson, Tag
-    from xianfeng.media.pipeline import video_process
-    from xianfeng.media.services import video_create
 
     secretary = User.objects.select_related("member__org").get(username="secretary")
     admin = User.objects.get(username="county_admin")
@@ -122,8 +122,6 @@ def seed_lessons() -> int:
             lesson = Lesson.objects.get(pk=lesson.pk)
             services.lesson_submit(actor=secretary, lesson=lesson)
             if demo.county_wide:
-                from xianfeng.orgs.models import Org
-
                 services.lesson_publish(
                     actor=admin, lesson=lesson, audience=Org.objects.get(path=county)
                 )

@@ -15,6 +15,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
+from xianfeng.lessons.models import Lesson as LessonModel
+
 if TYPE_CHECKING:
     from xianfeng.lessons.models import Lesson
 
@@ -57,7 +59,6 @@ def lesson_text(lesson: Lesson) -> str:
 def index_lesson(lesson: Lesson) -> None:
     """Store the lesson's tokens (and, on SQLite, its FTS row). Call inside the service's
     transaction."""
-    from xianfeng.lessons.models import Lesson as LessonModel
 
     text = lesson_text(lesson)
     LessonModel.objects.filter(pk=lesson.pk).update(search_text=text)

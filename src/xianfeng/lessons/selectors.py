@@ -11,7 +11,7 @@ from django.http import Http404
 
 from xianfeng.lessons import search
 from xianfeng.lessons.enums import LessonState, TextStatus
-from xianfeng.lessons.models import Comment, Lesson, Reflection, WatchProgress
+from xianfeng.lessons.models import Comment, Lesson, Reflection, Series, Showcase, WatchProgress
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RECORD_ROLES, RoleKind
@@ -80,7 +80,6 @@ def get_lesson_for_user(user: Any, pk: int) -> Lesson:
 
 def series_for_user(user: Any) -> QuerySet[Any]:
     """专题 of the person's orgs and the orgs above them (public ones for visitors: none)."""
-    from xianfeng.lessons.models import Series
 
     reach: set[str] = set()
     member = member_of(user)
@@ -285,7 +284,6 @@ def branch_participation(lesson: Lesson, branch: Org) -> list[ParticipationRow]:
 
 def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
     """A showcase whose org reaches the person, with the lessons they may watch, in order."""
-    from xianfeng.lessons.models import Showcase
 
     reach: set[str] = set()
     member = member_of(user)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import is_blank, visible_length
@@ -269,7 +270,7 @@ def watch_report(
         progress = WatchProgress.objects.filter(user_id=user.pk, lesson_id=lesson.pk).first()
         if progress is None:
             progress = _first_progress(user, lesson)
-        saved = _apply_report(progress, lesson, new, duration, position)
+        saved = _apply_report(user, progress, lesson, new, duration, position)
         if saved is not None:
             return saved
     raise Refused("观看记录繁忙，请稍后再试")
@@ -287,6 +288,7 @@ def _first_progress(user: Any, lesson: Lesson) -> WatchProgress:
 
 
 def _apply_report(
+    user: Any,
     progress: WatchProgress,
     lesson: Lesson,
     new: list[watch.Section],
@@ -326,6 +328,14 @@ def _apply_report(
             return None
         if completes:
             Lesson.objects.filter(pk=lesson.pk).update(completion_count=F("completion_count") + 1)
+            # Once per person and lesson (completed_at is set once): points, 参学率 and the
+            # dashboards learn of it from this event.
+            events.publish(
+                "lesson.completed",
+                actor=user,
+                obj=progress,
+                data={"lesson_id": lesson.pk, "user_id": user.pk, "duration": duration},
+            )
     for name, value in changes.items():
         setattr(progress, name, value)
     return progress
@@ -391,12 +401,12 @@ def reflection_save(*, user: Any, lesson: Lesson, text: str) -> Reflection:
         reflection.save()
         if created:
             Lesson.objects.filter(pk=lesson.pk).update(reflection_count=F("reflection_count") + 1)
-        audit_log(
+        events.publish(
+            "reflection.created" if created else "reflection.updated",
             actor=user,
-            action="reflection.create" if created else "reflection.update",
             obj=reflection,
             org=org,
-            data={"lesson": lesson.pk, "status": reflection.status},
+            data={"lesson_id": lesson.pk, "user_id": user.pk, "status": reflection.status},
         )
     return reflection
 
@@ -421,12 +431,12 @@ def comment_add(*, user: Any, lesson: Lesson, text: str, parent: Comment | None 
         comment.save(update_fields=["status"])
         if comment.status == TextStatus.VISIBLE:
             Lesson.objects.filter(pk=lesson.pk).update(comment_count=F("comment_count") + 1)
-        audit_log(
+        events.publish(
+            "comment.created",
             actor=user,
-            action="comment.create",
             obj=comment,
             org=lesson.org,
-            data={"status": comment.status},
+            data={"lesson_id": lesson.pk, "user_id": user.pk, "status": comment.status},
         )
     return comment
 
@@ -439,12 +449,12 @@ def comment_delete(*, actor: Any, comment: Comment) -> None:
     with transaction.atomic():
         visible = Comment.objects.filter(pk=comment.pk, status=TextStatus.VISIBLE).count()
         visible += Comment.objects.filter(parent=comment, status=TextStatus.VISIBLE).count()
-        audit_log(
+        events.publish(
+            "comment.deleted",
             actor=actor,
-            action="comment.delete",
             obj=comment,
             org=lesson.org,
-            data={"text": comment.text},
+            data={"lesson_id": lesson.pk, "user_id": comment.user_id, "text": comment.text},
         )
         comment.delete()
         if visible:
@@ -477,11 +487,11 @@ def rating_set(*, user: Any, lesson: Lesson, score: int) -> Rating:
                     )
                     rating.score = score
                     rating.save(update_fields=["score", "updated_at"])
-                audit_log(
+                events.publish(
+                    "lesson.rated",
                     actor=user,
-                    action="rating.set",
                     obj=rating,
-                    data={"lesson": lesson.pk, "score": score},
+                    data={"lesson_id": lesson.pk, "user_id": user.pk, "score": score},
                 )
                 return rating
         except IntegrityError:

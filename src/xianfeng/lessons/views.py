@@ -18,7 +18,7 @@ from xianfeng.lessons import services
 from xianfeng.lessons.enums import LessonState, TextStatus
 from xianfeng.lessons.exports import participation_workbook
 from xianfeng.lessons.forms import CommentForm, FeedForm, LessonForm, PublishForm, ReflectionForm
-from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, Series
+from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, Series, Tag
 from xianfeng.lessons.poster import lesson_poster_png
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson, can_manage_lessons
 from xianfeng.lessons.selectors import (
@@ -34,11 +34,14 @@ from xianfeng.lessons.selectors import (
     progress_of,
     reflections_for,
     series_for_user,
+    showcase_lessons,
     watch_history,
     watchable_lesson,
 )
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
+from xianfeng.media.services import video_retry
+from xianfeng.orgs import paths
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, RoleKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import holds_any
@@ -64,7 +67,6 @@ def feed(request: HttpRequest) -> HttpResponse:
             series=d.get("series"),
         )
     page = paginate(request, lesson_feed(request.user, filters), per_page=12)
-    from xianfeng.lessons.models import Tag
 
     context = {
         "page": page,
@@ -92,7 +94,6 @@ def _creation_orgs(user: Any) -> list[Org]:
 
 
 def _series_for(org: Org) -> Any:
-    from xianfeng.orgs import paths
 
     ancestors = paths.ancestor_paths(org.path)
     return Series.objects.filter(org__path__in=ancestors).order_by("-created_at")
@@ -173,7 +174,6 @@ def status(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def retry(request: AuthedRequest, pk: int) -> HttpResponse:
-    from xianfeng.media.services import video_retry
 
     lesson = _editable(request, pk)
     if lesson.video is None:
@@ -223,7 +223,6 @@ def transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
 def _audiences(user: Any, lesson: Lesson) -> Any:
     """Where a manager may publish: their managed orgs on the lesson's line (the lesson's
     org and the orgs above it that they manage)."""
-    from xianfeng.orgs import paths
 
     return orgs_managed_by(user, LESSON_MANAGE_ROLES).filter(
         path__in=paths.ancestor_paths(lesson.org.path)
@@ -562,7 +561,6 @@ def manage(request: AuthedRequest) -> HttpResponse:
 
 def showcase(request: HttpRequest, pk: int) -> HttpResponse:
     """A 展播 playlist: its lessons in order, those the person may watch."""
-    from xianfeng.lessons.selectors import showcase_lessons
 
     show, lessons = showcase_lessons(request.user, pk)
     return render(request, "lessons/showcase.html", {"showcase": show, "lessons": lessons})

@@ -6,10 +6,19 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from xianfeng.common import demo, home, nav
+from xianfeng.common.home import Panel
+from xianfeng.lessons import demo as lessons_demo
+from xianfeng.lessons.models import Lesson
+from xianfeng.lessons.rules import can_edit_lesson
+from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
+from xianfeng.lessons.services import lesson_video_ready, moderation_decided
+from xianfeng.media import targets
+from xianfeng.media.enums import VideoStatus
+from xianfeng.moderation import handlers
+
 
 def _may_upload(user: Any, target_id: str) -> bool:
-    from xianfeng.lessons.models import Lesson
-    from xianfeng.lessons.rules import can_edit_lesson
 
     lesson = (
         Lesson.objects.select_related("org").filter(pk=target_id).first()
@@ -20,22 +29,17 @@ def _may_upload(user: Any, target_id: str) -> bool:
 
 
 def _attach(video: Any, target_id: str) -> None:
-    from xianfeng.lessons.models import Lesson
 
     Lesson.objects.filter(pk=target_id).update(video=video, duration=0)
 
 
 def _on_status(video: Any) -> None:
-    from xianfeng.lessons.services import lesson_video_ready
-    from xianfeng.media.enums import VideoStatus
 
     if video.status == VideoStatus.READY and video.target_id.isdigit():
         lesson_video_ready(int(video.target_id), video.duration)
 
 
 def home_panels(request: HttpRequest) -> list[Any]:
-    from xianfeng.common.home import Panel
-    from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
 
     user: Any = request.user
     if not user.is_authenticated:
@@ -54,10 +58,6 @@ def home_panels(request: HttpRequest) -> list[Any]:
 
 
 def connect() -> None:
-    from xianfeng.common import home, nav
-    from xianfeng.lessons.services import moderation_decided
-    from xianfeng.media import targets
-    from xianfeng.moderation import handlers
 
     targets.register(
         "lesson", targets.UploadTarget(may_upload=_may_upload, attach=_attach, on_status=_on_status)
@@ -77,7 +77,5 @@ def connect() -> None:
         handlers.register(kind, decided_for(kind), label=label)
     home.register(home_panels)
     nav.register(nav.Entry("lessons:feed", "微党课", order=10))
-    from xianfeng.common import demo
-    from xianfeng.lessons import demo as lessons_demo
 
     demo.register("lessons", lessons_demo.seed, order=20)

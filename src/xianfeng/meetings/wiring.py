@@ -6,10 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from xianfeng.common import home, nav, periodic
+from xianfeng.common.home import Panel
+from xianfeng.meetings import selectors
+from xianfeng.meetings.tasks import send_compliance_reminders
+
 
 def home_panels(request: HttpRequest) -> list[Any]:
-    from xianfeng.common.home import Panel
-    from xianfeng.meetings import selectors
 
     user: Any = request.user
     if not user.is_authenticated:
@@ -34,8 +37,6 @@ def home_panels(request: HttpRequest) -> list[Any]:
 
 
 def connect() -> None:
-    from xianfeng.common import home, nav, periodic
-    from xianfeng.meetings.tasks import send_compliance_reminders
 
     home.register(home_panels)
     nav.register(nav.Entry("meetings:index", "三会一课", order=30))

@@ -14,6 +14,8 @@ import unicodedata
 import ahocorasick
 from django.core.cache import cache
 
+from xianfeng.moderation.models import SensitiveWord
+
 VERSION_KEY = "moderation:words-version"
 _lock = threading.Lock()
 _state: dict[str, object] = {"version": None, "automaton": None, "built": False}
@@ -33,7 +35,6 @@ def bump_version() -> None:
 
 
 def _build() -> ahocorasick.Automaton | None:
-    from xianfeng.moderation.models import SensitiveWord
 
     automaton = ahocorasick.Automaton()
     count = 0

@@ -18,6 +18,7 @@ from xianfeng.people.models import Member
 from xianfeng.people.qr import qr_data_uri
 from xianfeng.people.rules import check_may_manage_login
 from xianfeng.people.selectors import MemberFilters, get_member_for_user, member_list
+from xianfeng.people.services.two_step import two_step_check, two_step_device
 
 auth_router = Router(tags=["登录"])
 TWO_STEP_NEEDED = "该账号已开启两步验证，请同时提交验证器中的 6 位数字（code）"
@@ -64,7 +65,6 @@ class Error(Schema):
     summary="用手机号或用户名和密码（开启两步验证的账号还需验证码）换取接口令牌",
 )
 def token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
-    from xianfeng.people.services.two_step import two_step_check, two_step_device
 
     # The backend counts failures per account and address and refuses while locked.
     user = authenticate(request, username=body.username, password=body.password)

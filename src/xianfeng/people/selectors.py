@@ -12,9 +12,11 @@ from xianfeng.orgs import paths
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import scope_q
+from xianfeng.people.auth import find_user
 from xianfeng.people.idcard import ID_RE, PHONE_RE
 from xianfeng.people.models import Member, PasswordLink, RosterImport, User
 from xianfeng.people.normalize import clean_compact, clean_text
+from xianfeng.people.services.accounts import key_digest
 
 
 def member_of(user: Any) -> Member | None:
@@ -111,14 +113,12 @@ def get_roster_import_for_user(user: Any, pk: int) -> RosterImport:
 
 
 def user_by_login(identifier: str) -> User | None:
-    from xianfeng.people.auth import find_user
 
     return find_user(identifier)
 
 
 def get_password_link(key: str) -> PasswordLink:
     """The set-password link with this raw key (usable or not); 404 when there is none."""
-    from xianfeng.people.services.accounts import key_digest
 
     link = PasswordLink.objects.select_related("user").filter(key_hash=key_digest(key)).first()
     if link is None:

@@ -17,6 +17,7 @@ from xianfeng.meetings.enums import (
     RECORDED_ABSENT,
     AttendanceStatus,
     LeaveStatus,
+    MeetingKind,
     MeetingState,
     Quorum,
 )
@@ -30,7 +31,13 @@ from xianfeng.meetings.models import (
     MeetingRule,
     Minutes,
 )
-from xianfeng.meetings.rules import LEAVE_ROLES, LEDGER_ROLES, PLAN_ROLES, RULE_ROLES
+from xianfeng.meetings.rules import (
+    LEAVE_ROLES,
+    LEDGER_ROLES,
+    PLAN_ROLES,
+    RULE_ROLES,
+    can_read_minutes,
+)
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org, Role
@@ -217,7 +224,6 @@ def attachments_of(meeting: Meeting) -> list[Attachment]:
 
 def get_attachment_for_user(user: Any, meeting_pk: int, pk: int) -> Attachment:
     """An attachment of a meeting whose minutes the person may read; 404 otherwise."""
-    from xianfeng.meetings.rules import can_read_minutes
 
     meeting = get_meeting_for_user(user, meeting_pk)
     if not can_read_minutes(user, meeting):
@@ -340,7 +346,6 @@ def orgs_for_rules(user: Any) -> QuerySet[Org]:
 def expected_user_ids(meeting_kind: str, org: Org, branch: Org) -> list[int]:
     """Who is expected by default: the party group's members for a 党小组会, the committee
     for a 支委会, every member of the branch otherwise."""
-    from xianfeng.meetings.enums import MeetingKind
 
     if meeting_kind == MeetingKind.GROUP:
         ids = Member.objects.filter(group=org).values_list("user_id", flat=True)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import visible_length
@@ -25,6 +26,7 @@ from xianfeng.meetings.enums import (
 )
 from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
 from xianfeng.meetings.rules import can_decide_leave, can_record_attendance
+from xianfeng.meetings.selectors import candidates_for
 from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.meetings.services.planning import meeting_move
 from xianfeng.meetings.tokens import (
@@ -109,12 +111,12 @@ def checkin(*, user: Any, token: str, now: datetime.datetime | None = None) -> A
             when = f"于 {_hm(row.signed_at)} " if row.signed_at else ""
             raise Refused(f"您已{when}签到，无需重复签到")
         row.refresh_from_db()
-        audit_log(
+        events.publish(
+            "meeting.checked_in",
             actor=user,
-            action="meeting.checkin",
             obj=meeting,
             org=meeting.branch,
-            data={"status": status},
+            data={"user_id": user.pk, "status": status, "kind": meeting.kind},
         )
     return row
 
@@ -153,8 +155,6 @@ def attendance_record(
             Attendance.objects.select_for_update().filter(meeting=meeting, user_id=user_id).first()
         )
         if row is None:
-            from xianfeng.meetings.selectors import candidates_for
-
             if not candidates_for(meeting.branch).filter(pk=user_id).exists():
                 raise Refused("该同志不是本支部党员，也不在应到名单中", field="user")
             row = Attendance(meeting=meeting, user_id=user_id)

@@ -21,6 +21,7 @@ from xianfeng.meetings.enums import (
     Period,
 )
 from xianfeng.meetings.models import MeetingRule, ReminderSent
+from xianfeng.meetings.periods import spans
 from xianfeng.meetings.rules import can_set_rules
 from xianfeng.meetings.selectors.compliance import compliance_table, obligations
 from xianfeng.meetings.services.notices import meeting_notify
@@ -135,7 +136,6 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
 
 def _end_of(period_key: str) -> str:
     """The last day of a period key, as 3月31日."""
-    from xianfeng.meetings.periods import spans
 
     year = int(period_key[:4])
     for period in (Period.MONTH, Period.QUARTER, Period.HALF, Period.YEAR):

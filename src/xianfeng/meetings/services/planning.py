@@ -11,10 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import is_blank
 from xianfeng.common.transitions import transition
+from xianfeng.lessons.selectors import lessons_visible_to
 from xianfeng.meetings.enums import (
     ATTENDED,
     MEETING_MACHINE,
@@ -60,7 +62,13 @@ def meeting_move(meeting: Meeting, state: str, actor: Any, **fields: Any) -> Mee
     """The one place a meeting's state changes (through the shared transition); the
     services of this package call it inside their transaction on a locked row."""
     return transition(
-        meeting, MEETING_MACHINE, state, actor=actor, org=meeting.branch, fields=fields
+        meeting,
+        MEETING_MACHINE,
+        state,
+        actor=actor,
+        org=meeting.branch,
+        fields=fields,
+        data={"kind": meeting.kind, "starts_at": meeting.starts_at, "org_id": meeting.org_id},
     )
 
 
@@ -109,11 +117,8 @@ def _clean(data: MeetingData, branch: Org, actor: Any) -> MeetingData:
     allowed = set(candidates_for(branch).filter(pk__in=named).values_list("pk", flat=True))
     if named - allowed:
         raise Refused("主持人、记录人和主讲人应为本支部党员或上级党组织的同志", field="host")
-    if data.lesson is not None:
-        from xianfeng.lessons.selectors import lessons_visible_to
-
-        if not lessons_visible_to(actor).filter(pk=data.lesson.pk).exists():
-            raise Refused("找不到该微党课", field="lesson")
+    if data.lesson is not None and not lessons_visible_to(actor).filter(pk=data.lesson.pk).exists():
+        raise Refused("找不到该微党课", field="lesson")
     return data
 
 
@@ -191,12 +196,17 @@ def meeting_plan(
         Attendance.objects.bulk_create(
             [Attendance(meeting=meeting, user_id=uid) for uid in sorted(ids)]
         )
-        audit_log(
+        events.publish(
+            "meeting.planned",
             actor=actor,
-            action="meeting.plan",
             obj=meeting,
             org=branch,
-            data={"kind": meeting.kind, "topic": meeting.topic, "attendees": len(ids)},
+            data={
+                "kind": meeting.kind,
+                "topic": meeting.topic,
+                "starts_at": meeting.starts_at,
+                "attendees": len(ids),
+            },
         )
         meeting_notify(
             user_ids=ids,

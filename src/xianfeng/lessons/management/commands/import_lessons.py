@@ -23,8 +23,10 @@ from xianfeng.lessons import services
 from xianfeng.lessons.models import Lesson
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.models import Video
+from xianfeng.media.pipeline import video_process
 from xianfeng.media.services import video_create
 from xianfeng.orgs.models import Org
+from xianfeng.people.models import User
 
 MEDIA_SUFFIXES = {
     ".mp4", ".mov", ".m4v", ".mkv", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".3gp", ".webm",
@@ -95,7 +97,6 @@ class Command(BaseCommand):
             )
             if inline:
                 # Processing twice is harmless (a second run finds the video ready).
-                from xianfeng.media.pipeline import video_process
 
                 video_process(video_id=video.pk)
             pending.append((path, lesson, video))
@@ -136,7 +137,6 @@ class Command(BaseCommand):
 
     def _importer(self) -> Any:
         """The account imports are recorded under (created once, cannot log in)."""
-        from xianfeng.people.models import User
 
         user, _ = User.objects.get_or_create(
             username="importer",
