@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from xianfeng.common.transitions import StateMachine
 
+# Moderated text's status lives in moderation; lessons uses it under the same name.
+from xianfeng.moderation.enums import TextStatus as TextStatus
+
 
 class LessonState(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -23,14 +26,6 @@ LESSON_TRANSITIONS: dict[str, set[str]] = {
 LESSON_MACHINE = StateMachine(
     name="lesson", label="微党课", states=LessonState, transitions=LESSON_TRANSITIONS
 )
-
-
-class TextStatus(models.TextChoices):
-    """Whether user text is shown: visible, held for review (a sensitive word), or rejected."""
-
-    VISIBLE = "visible", _("已发布")
-    HELD = "held", _("待审核")
-    REJECTED = "rejected", _("未通过")
 
 
 # Completed: at least this share of the lesson's duration covered by watched sections.

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.lessons.enums import LessonState, TextStatus
+from xianfeng.moderation.models import ModeratedText
 
 
 class Tag(models.Model):
@@ -192,7 +193,7 @@ class WatchProgress(models.Model):
         return f"{self.user} · {self.lesson}"
 
 
-class Reflection(models.Model):
+class Reflection(ModeratedText):
     """A 心得体会 on a lesson: at least 50 characters, one per person, seen by the branch."""
 
     user = models.ForeignKey(
@@ -214,10 +215,6 @@ class Reflection(models.Model):
         related_name="+",
     )
     text = models.TextField(_("心得"))
-    status = models.CharField(
-        _("状态"), max_length=16, choices=TextStatus.choices, default=TextStatus.VISIBLE
-    )
-    created_at = models.DateTimeField(_("发表时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
@@ -232,7 +229,7 @@ class Reflection(models.Model):
         return f"{self.user} · {self.lesson}"
 
 
-class Comment(models.Model):
+class Comment(ModeratedText):
     """Discussion under a lesson: top-level comments and one level of replies."""
 
     user = models.ForeignKey(
@@ -253,10 +250,6 @@ class Comment(models.Model):
         related_name="replies",
     )
     text = models.CharField(_("内容"), max_length=500)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=TextStatus.choices, default=TextStatus.VISIBLE
-    )
-    created_at = models.DateTimeField(_("发表时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("评论")

@@ -40,7 +40,7 @@ from xianfeng.lessons.models import (
 from xianfeng.lessons.rules import can_edit_lesson, can_manage_lessons, can_publish_to
 from xianfeng.lessons.selectors import lessons_visible_to, published_lessons_for
 from xianfeng.media.enums import VideoStatus
-from xianfeng.moderation.services import review_open, text_check
+from xianfeng.moderation.services import review_open, text_check, text_status_for
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 from xianfeng.orgs.models import Org
 from xianfeng.people.models import Member
@@ -372,11 +372,7 @@ def _trim(
 def _text_for_review(
     *, kind: str, obj: Reflection | Comment, org: Org, author: Any, text: str
 ) -> str:
-    words = text_check(text)
-    if not words:
-        return TextStatus.VISIBLE
-    review_open(kind=kind, object_id=str(obj.pk), org=org, author=author, text=text, words=words)
-    return TextStatus.HELD
+    return text_status_for(kind=kind, object_id=str(obj.pk), org=org, author=author, text=text)
 
 
 def reflection_save(*, user: Any, lesson: Lesson, text: str) -> Reflection:

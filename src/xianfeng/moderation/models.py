@@ -4,7 +4,25 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from xianfeng.moderation.enums import ReviewStatus
+from xianfeng.moderation.enums import ReviewStatus, TextStatus
+
+
+class ModeratedText(models.Model):
+    """What every piece of user text that readers see has (reflections, comments, and the
+    new apps' posts and wishes): a status the word list and a 审核员 decide. The service
+    that saves it asks `moderation.services.text_status_for(...)` for the status."""
+
+    status = models.CharField(
+        _("状态"), max_length=16, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    created_at = models.DateTimeField(_("发表时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == TextStatus.VISIBLE
 
 
 class SensitiveWord(models.Model):

@@ -13,7 +13,7 @@ from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text, is_blank
 from xianfeng.moderation import handlers, scanner
-from xianfeng.moderation.enums import ReviewStatus
+from xianfeng.moderation.enums import ReviewStatus, TextStatus
 from xianfeng.moderation.models import ReviewItem, SensitiveWord
 from xianfeng.moderation.rules import can_review
 from xianfeng.orgs.models import Org
@@ -44,6 +44,16 @@ def sensitive_words_add(*, actor: Any, words: Iterable[str], category: str = "")
             )
         transaction.on_commit(scanner.bump_version)
     return len(new)
+
+
+def text_status_for(*, kind: str, object_id: str, org: Org, author: Any, text: str) -> str:
+    """The status new or changed user text starts in: VISIBLE, or HELD with a review item
+    opened when the word list finds something. Call it in the saving transaction."""
+    words = text_check(text)
+    if not words:
+        return TextStatus.VISIBLE
+    review_open(kind=kind, object_id=object_id, org=org, author=author, text=text, words=words)
+    return TextStatus.HELD
 
 
 def review_open(
