@@ -227,7 +227,8 @@ def test_seed_demo_content_publishes_playable_lessons_and_opens_a_contest(db, se
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_ROOT = tmp_path / "private"
     out = io.StringIO()
-    call_command("seed_demo", "--members", "60", stdout=out)
+    # Enough members that the persona branch can hold its meetings (host, A, B and more).
+    call_command("seed_demo", "--members", "1500", stdout=out)
     assert "已发布演示微党课 4 节。" in out.getvalue()
     lessons = Lesson.objects.select_related("video").order_by("pk")
     assert [(x.state, x.video.status, x.duration > 15) for x in lessons] == [
@@ -239,3 +240,25 @@ def test_seed_demo_content_publishes_playable_lessons_and_opens_a_contest(db, se
     assert [x.title for x in lesson_feed(resident_town, FeedFilters())] == ["村口那条路"]
     contest = Contest.objects.get()
     assert (contest.state, contest.rounds.count()) == ("open", 3)
+    # The 三会一课 ledger of the secretary's branch is filled, and tasks are waiting.
+    from django.utils import timezone
+
+    from xianfeng.meetings import selectors as meeting_selectors
+    from xianfeng.meetings.models import Meeting
+
+    assert "已生成三会一课" in out.getvalue()
+    secretary = User.objects.get(username="secretary")
+    branch = Meeting.objects.filter(host=secretary).values_list("branch_id", flat=True).first()
+    mine = Meeting.objects.filter(branch_id=branch)
+    today = timezone.localdate()
+    approved = mine.filter(state="approved", kind="theme_day")
+    assert approved.count() == today.month - 1
+    assert mine.filter(state="planned").count() == 1
+    if today.day > 2:
+        assert (
+            meeting_selectors.meetings_to_approve(
+                mine.filter(state="submitted").get().recorder_b
+            ).count()
+            == 1
+        )
+    assert mine.filter(state="approved").exclude(attendances__status="present").count() == 0

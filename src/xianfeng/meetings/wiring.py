@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from xianfeng.common import home, nav, periodic
+from xianfeng.common import demo, home, nav, periodic
 from xianfeng.common.home import Panel
+from xianfeng.meetings import demo as meetings_demo
 from xianfeng.meetings import selectors
 from xianfeng.meetings.tasks import send_compliance_reminders
 
@@ -40,4 +41,5 @@ def connect() -> None:
 
     home.register(home_panels)
     nav.register(nav.Entry("meetings:index", "三会一课", order=30))
+    demo.register("meetings", meetings_demo.seed, order=40)
     periodic.register("meetings.remind", send_compliance_reminders, hours=6)
