@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Path, Schema
 
+from xianfeng.common.apitools import ApiRouter, Id, errors
 from xianfeng.contests import services
 from xianfeng.contests.enums import RoundState
 from xianfeng.contests.models import Award, Entry, Review, Round
@@ -27,7 +28,10 @@ from xianfeng.contests.selectors import (
 from xianfeng.lessons.selectors import lessons_visible_to
 from xianfeng.media.selectors import video_hls_url, video_mp4_url
 
-router = Router(tags=["竞赛评比"])
+router = ApiRouter(tags=["竞赛评比"])
+
+# A round's number within its contest (1: the branch round, …).
+RoundNumber = Annotated[int, Path(ge=1, le=100)]
 
 
 class RoundOut(Schema):
@@ -103,8 +107,12 @@ def contest_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_contest(c) for c in contests_visible_to(request.user).select_related("org")[:100]]
 
 
-@router.get("/{contest_id}", response=ContestDetail, summary="竞赛详情、我的作品与获奖名单")
-def contest_detail(request: HttpRequest, contest_id: int) -> dict[str, Any]:
+@router.get(
+    "/{contest_id}",
+    response={200: ContestDetail, **errors(404)},
+    summary="竞赛详情、我的作品与获奖名单",
+)
+def contest_detail(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
     contest = get_contest_for_user(request.user, contest_id)
     rounds = contest.rounds.order_by("number").prefetch_related("criteria")
     return {
@@ -135,11 +143,15 @@ def contest_detail(request: HttpRequest, contest_id: int) -> dict[str, Any]:
 
 
 class EnterIn(Schema):
-    lesson_id: int
+    lesson_id: Id
 
 
-@router.post("/{contest_id}/entries", response=dict[str, Any], summary="报名（本人或由支部推荐）")
-def enter(request: HttpRequest, contest_id: int, body: EnterIn) -> dict[str, Any]:
+@router.post(
+    "/{contest_id}/entries",
+    response={200: dict[str, Any], **errors(400, 403, 404)},
+    summary="报名（本人或由支部推荐）",
+)
+def enter(request: HttpRequest, contest_id: Id, body: EnterIn) -> dict[str, Any]:
     contest = get_contest_for_user(request.user, contest_id)
     lesson = (
         lessons_visible_to(request.user)
@@ -154,15 +166,15 @@ def enter(request: HttpRequest, contest_id: int, body: EnterIn) -> dict[str, Any
 
 
 class DecideIn(Schema):
-    decision: str
+    decision: str = Field(..., max_length=20)
 
 
 @router.get(
     "/{contest_id}/rounds/{number}/decisions",
-    response=list[dict[str, Any]],
+    response={200: list[dict[str, Any]], **errors(404)},
     summary="待我推荐的作品",
 )
-def decisions(request: HttpRequest, contest_id: int, number: int) -> list[dict[str, Any]]:
+def decisions(request: HttpRequest, contest_id: Id, number: RoundNumber) -> list[dict[str, Any]]:
     contest = get_contest_for_user(request.user, contest_id)
     round_ = contest.rounds.filter(number=number).first()
     if round_ is None:
@@ -181,11 +193,11 @@ def decisions(request: HttpRequest, contest_id: int, number: int) -> list[dict[s
 
 @router.post(
     "/{contest_id}/rounds/{number}/decisions/{standing_id}",
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="推荐晋级或不晋级",
 )
 def decide(
-    request: HttpRequest, contest_id: int, number: int, standing_id: int, body: DecideIn
+    request: HttpRequest, contest_id: Id, number: RoundNumber, standing_id: Id, body: DecideIn
 ) -> dict[str, Any]:
     contest = get_contest_for_user(request.user, contest_id)
     round_ = contest.rounds.filter(number=number).first()
@@ -235,10 +247,10 @@ def _entry_for_judge(entry: Entry, round_: Round) -> dict[str, Any]:
 
 @router.get(
     "/{contest_id}/rounds/{number}/queue",
-    response=QueueOut,
+    response={200: QueueOut, **errors(404)},
     summary="评委的评审队列（评得最少的在前）",
 )
-def queue(request: HttpRequest, contest_id: int, number: int) -> dict[str, Any]:
+def queue(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str, Any]:
     round_ = _judge_round(request, contest_id, number)
     items = judge_queue(request.user, round_)
     return {
@@ -263,11 +275,11 @@ def queue(request: HttpRequest, contest_id: int, number: int) -> dict[str, Any]:
 
 @router.get(
     "/{contest_id}/rounds/{number}/entries/{entry_id}",
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(404)},
     summary="评委查看作品",
 )
 def judge_entry(
-    request: HttpRequest, contest_id: int, number: int, entry_id: int
+    request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id
 ) -> dict[str, Any]:
     round_ = _judge_round(request, contest_id, number)
     entry = queue_entry_for_judge(request.user, round_, entry_id)
@@ -288,18 +300,20 @@ def judge_entry(
 
 
 class ReviewIn(Schema):
-    scores: dict[str, Decimal] = {}
-    feedback: str = ""
+    scores: dict[str, Annotated[Decimal, Field(allow_inf_nan=False, max_digits=12)]] = Field(
+        {}, max_length=100, description="评分细则 id → 分数"
+    )
+    feedback: str = Field("", max_length=5000)
     abstain: bool = False
 
 
 @router.put(
     "/{contest_id}/rounds/{number}/entries/{entry_id}/review",
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="提交或修改评分",
 )
 def review(
-    request: HttpRequest, contest_id: int, number: int, entry_id: int, body: ReviewIn
+    request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id, body: ReviewIn
 ) -> dict[str, Any]:
     round_ = _judge_round(request, contest_id, number)
     entry = queue_entry_for_judge(request.user, round_, entry_id)
@@ -317,10 +331,10 @@ def review(
 
 @router.post(
     "/{contest_id}/rounds/{number}/votes/{entry_id}",
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="群众投票（每人每件作品一票）",
 )
-def vote(request: HttpRequest, contest_id: int, number: int, entry_id: int) -> dict[str, Any]:
+def vote(request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id) -> dict[str, Any]:
     contest = get_contest_for_user(request.user, contest_id)
     round_ = contest.rounds.filter(number=number).first()
     entry = Entry.objects.filter(pk=entry_id, standings__round=round_).first() if round_ else None
@@ -332,10 +346,10 @@ def vote(request: HttpRequest, contest_id: int, number: int, entry_id: int) -> d
 
 @router.get(
     "/{contest_id}/rounds/{number}/ranking",
-    response=list[dict[str, Any]],
+    response={200: list[dict[str, Any]], **errors(403, 404)},
     summary="排名（主办方，或公布后）",
 )
-def ranking(request: HttpRequest, contest_id: int, number: int) -> list[dict[str, Any]]:
+def ranking(request: HttpRequest, contest_id: Id, number: RoundNumber) -> list[dict[str, Any]]:
     contest = get_contest_for_user(request.user, contest_id)
     round_ = contest.rounds.filter(number=number).first()
     if round_ is None:

@@ -18,7 +18,7 @@ from xianfeng.lessons import services
 from xianfeng.lessons.enums import LessonState, TextStatus
 from xianfeng.lessons.exports import participation_workbook
 from xianfeng.lessons.forms import CommentForm, FeedForm, LessonForm, PublishForm, ReflectionForm
-from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, Series
+from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection
 from xianfeng.lessons.poster import lesson_poster_png
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson, can_manage_lessons
 from xianfeng.lessons.selectors import (
@@ -27,19 +27,21 @@ from xianfeng.lessons.selectors import (
     FeedFilters,
     branch_participation,
     comments_for,
+    creation_orgs,
     get_lesson_for_user,
     lesson_feed,
     lessons_awaiting_publication,
     member_of,
     my_lessons,
     progress_of,
+    publish_audiences,
     reflections_for,
+    series_for_org,
     series_for_user,
     watch_history,
     watchable_lesson,
 )
 from xianfeng.media.enums import VideoStatus
-from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by, role_kinds_of
 
@@ -80,29 +82,10 @@ def feed(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _creation_orgs(user: Any) -> list[Org]:
-    orgs = list(
-        orgs_managed_by(user, LESSON_MANAGE_ROLES)
-        .filter(kind__in=MEMBER_ORG_KINDS)
-        .order_by("path")[:500]
-    )
-    member = member_of(user)
-    if member is not None and member.org not in orgs:
-        orgs.insert(0, member.org)
-    return orgs
-
-
-def _series_for(org: Org) -> Any:
-    from xianfeng.orgs import paths
-
-    ancestors = paths.ancestor_paths(org.path)
-    return Series.objects.filter(org__path__in=ancestors).order_by("-created_at")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: AuthedRequest) -> HttpResponse:
-    orgs = _creation_orgs(request.user)
+    orgs = creation_orgs(request.user)
     if not orgs:
         raise PermissionDenied("只有党员或党组织管理者可以录制微党课")
     org = orgs[0]
@@ -112,7 +95,7 @@ def create(request: AuthedRequest) -> HttpResponse:
         if not chosen:
             raise Http404("找不到该组织")
         org = chosen[0]
-    form = LessonForm(request.POST or None, series=_series_for(org))
+    form = LessonForm(request.POST or None, series=series_for_org(org))
     if request.method == "POST" and form.is_valid():
         try:
             lesson = services.lesson_create(
@@ -149,7 +132,7 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "tags": list(lesson.tags.all()),
         "series": lesson.series_id,
     }
-    form = LessonForm(request.POST or None, initial=initial, series=_series_for(lesson.org))
+    form = LessonForm(request.POST or None, initial=initial, series=series_for_org(lesson.org))
     if request.method == "POST" and form.is_valid():
         try:
             services.lesson_update(
@@ -202,7 +185,7 @@ def transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             services.lesson_archive(actor=request.user, lesson=lesson)
             messages.success(request, "已归档")
         elif action == "publish":
-            form = PublishForm(request.POST, audiences=_audiences(request.user, lesson))
+            form = PublishForm(request.POST, audiences=publish_audiences(request.user, lesson))
             if not form.is_valid():
                 raise Refused("请选择发布范围")
             services.lesson_publish(
@@ -219,16 +202,6 @@ def transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     return redirect("lessons:detail", pk=lesson.pk)
-
-
-def _audiences(user: Any, lesson: Lesson) -> Any:
-    """Where a manager may publish: their managed orgs on the lesson's line (the lesson's
-    org and the orgs above it that they manage)."""
-    from xianfeng.orgs import paths
-
-    return orgs_managed_by(user, LESSON_MANAGE_ROLES).filter(
-        path__in=paths.ancestor_paths(lesson.org.path)
-    )
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -258,7 +231,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reflection_form": ReflectionForm(),
         "comment_form": CommentForm(),
         "publish_form": PublishForm(
-            audiences=_audiences(user, lesson), initial={"audience": lesson.org_id}
+            audiences=publish_audiences(user, lesson), initial={"audience": lesson.org_id}
         )
         if manage and lesson.state == LessonState.SUBMITTED
         else None,

@@ -5,17 +5,19 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 
+from xianfeng.common.apitools import ApiRouter, ErrorOut, Id, PageNumber, errors
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.orgs.selectors import orgs_managed_by, role_kinds_of, roles_of
 from xianfeng.people import services
+from xianfeng.people.apiauth import bearer_key
 from xianfeng.people.auth import Throttle, client_ip
 from xianfeng.people.models import Member
 from xianfeng.people.selectors import MemberFilters, get_member_for_user, member_list
 
-auth_router = Router(tags=["登录"])
-members_router = Router(tags=["党员"])
+auth_router = ApiRouter(tags=["登录"])
+members_router = ApiRouter(tags=["党员"])
 
 
 class TokenIn(Schema):
@@ -46,14 +48,10 @@ class MeOut(Schema):
     roles: list[RoleOut]
 
 
-class Error(Schema):
-    detail: str
-
-
 @auth_router.post(
     "/token",
     auth=None,
-    response={200: TokenOut, 401: Error, 429: Error},
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
     summary="用手机号或用户名和密码换取接口令牌",
 )
 def token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
@@ -61,21 +59,23 @@ def token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
 
     throttle = Throttle(body.username, client_ip(request))
     if throttle.locked():
-        return Status(429, {"detail": throttle.message})
+        return Status(429, {"detail": throttle.message, "field": None})
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         throttle.failed()
-        return Status(401, {"detail": "手机号/用户名或密码不正确"})
+        return Status(401, {"detail": "手机号/用户名或密码不正确", "field": "password"})
     throttle.succeeded()
     tok, key = services.api_token_issue(user=user, label=body.label)
     return Status(200, {"token": key, "expires_at": tok.expires_at})
 
 
-@auth_router.delete("/token", response={204: None}, summary="注销当前令牌")
+@auth_router.delete(
+    "/token", response={204: None}, summary="注销当前令牌（之后用它的请求一律 401）"
+)
 def token_revoke(request: HttpRequest) -> Status[None]:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        services.api_token_revoke(user=request.user, key=header[7:].strip())  # type: ignore[arg-type]
+    key = bearer_key(request)
+    if key:
+        services.api_token_revoke(user=request.user, key=key)  # type: ignore[arg-type]
     return Status(204, None)
 
 
@@ -135,8 +135,8 @@ class MemberQuery(Schema):
     gender: str = ""
     education: str = ""
     mobile: str = ""
-    page: int = 1
-    page_size: int = 20
+    page: PageNumber = 1
+    page_size: PageNumber = 20
 
 
 def _member_out(user: Any, m: Member) -> dict[str, Any]:
@@ -161,7 +161,9 @@ def _member_out(user: Any, m: Member) -> dict[str, Any]:
     }
 
 
-@members_router.get("/", response=MemberPage, summary="党员名册（按权限范围）")
+@members_router.get(
+    "/", response={200: MemberPage, **errors(404)}, summary="党员名册（按权限范围）"
+)
 def members(request: HttpRequest, filters: Query[MemberQuery]) -> dict[str, Any]:
     user: Any = request.user
     org = None
@@ -195,6 +197,6 @@ def members(request: HttpRequest, filters: Query[MemberQuery]) -> dict[str, Any]
     }
 
 
-@members_router.get("/{member_id}", response=MemberOut, summary="党员详情")
-def member_detail(request: HttpRequest, member_id: int) -> dict[str, Any]:
+@members_router.get("/{member_id}", response={200: MemberOut, **errors(404)}, summary="党员详情")
+def member_detail(request: HttpRequest, member_id: Id) -> dict[str, Any]:
     return _member_out(request.user, get_member_for_user(request.user, member_id))
