@@ -6,6 +6,9 @@ from django.views.static import serve
 
 from xianfeng.api import api
 
+handler400 = "xianfeng.common.views.bad_request"
+handler404 = "xianfeng.common.views.page_not_found"
+
 admin.site.site_header = "先锋 管理后台"
 admin.site.site_title = "先锋"
 

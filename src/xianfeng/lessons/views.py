@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xianfeng.common.errors import Refused
+from xianfeng.common.errors import BadInput, Refused
 from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.parse import int_param, json_object
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons import services
 from xianfeng.lessons.enums import LessonState, TextStatus
@@ -55,6 +56,10 @@ def feed(request: HttpRequest) -> HttpResponse:
     form = FeedForm(request.GET or None)
     form.fields["feed"].choices = list(FEEDS.items())  # type: ignore[attr-defined]
     filters = FeedFilters()
+    if "series" in form.errors:
+        # The API answers 422 for the same id; a page says 400 (other bad filters are
+        # simply not applied, as before).
+        raise BadInput("专题编号不正确", field="series")
     if form.is_valid():
         d = form.cleaned_data
         filters = FeedFilters(
@@ -241,12 +246,20 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "lessons/detail.html", context)
 
 
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+def _number(value: Any) -> float:
+    """A finite number from parsed JSON (a bool is not one; 10^400 overflows float())."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(value)
+    number = float(value)  # OverflowError for an int beyond the float range
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def _watch_error(status: int, message: str, field: str | None = None) -> JsonResponse:
+    # The same body and statuses as POST /api/v1/lessons/{id}/watch.
+    body = {"detail": message, "field": field}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @login_required
@@ -254,25 +267,30 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
 def watch(request: AuthedRequest, pk: int) -> JsonResponse:
     """The player's report of watched sections: {"sections": [[start, end], …], "position": t}."""
     lesson = watchable_lesson(request.user, pk)
-    data = _json_body(request)
+    try:
+        data = json_object(request.body)
+    except BadInput as exc:
+        return _watch_error(400, exc.message, exc.field)
     raw = data.get("sections")
     if not isinstance(raw, list) or len(raw) > 500:
-        return JsonResponse({"detail": "上报格式不正确"}, status=400)
+        return _watch_error(400, "上报格式不正确", "sections")
     try:
         sections = [
-            (float(s[0]), float(s[1])) for s in raw if isinstance(s, list | tuple) and len(s) == 2
+            (_number(s[0]), _number(s[1]))
+            for s in raw
+            if isinstance(s, list | tuple) and len(s) == 2
         ]
-        position = float(data["position"]) if data.get("position") is not None else None
-    except (TypeError, ValueError):
-        return JsonResponse({"detail": "上报格式不正确"}, status=400)
+        position = _number(data["position"]) if data.get("position") is not None else None
+    except (TypeError, ValueError, OverflowError):
+        return _watch_error(400, "上报格式不正确")
     try:
         progress = services.watch_report(
             user=request.user, lesson=lesson, sections=sections, position=position
         )
     except Refused as exc:
-        return JsonResponse({"detail": exc.message}, status=409)
+        return _watch_error(400, exc.message, exc.field)
     except PermissionDenied as exc:
-        return JsonResponse({"detail": str(exc)}, status=403)
+        return _watch_error(403, str(exc))
     duration = lesson.duration or 1
     return JsonResponse(
         {
@@ -320,10 +338,11 @@ def like(request: AuthedRequest, pk: int) -> HttpResponse:
 def rate(request: AuthedRequest, pk: int) -> HttpResponse:
     lesson = get_lesson_for_user(request.user, pk)
     try:
-        services.rating_set(
-            user=request.user, lesson=lesson, score=int(request.POST.get("score", "0"))
-        )
-    except ValueError:
+        score = int_param(request.POST.get("score"), minimum=1, maximum=5, label="评分")
+        if score is None:
+            raise BadInput("评分应为 1 到 5 星")
+        services.rating_set(user=request.user, lesson=lesson, score=score)
+    except BadInput:
         return _actions(request, lesson, "评分应为 1 到 5 星")
     except (Refused, PermissionDenied) as exc:
         return _actions(request, lesson, getattr(exc, "message", str(exc)))
