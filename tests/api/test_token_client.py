@@ -1,0 +1,279 @@
+"""Everything a mobile client does, with a bearer token only: no session cookie, no CSRF
+token, Django's client enforcing CSRF. One walk per app through its main writes, then
+the token is revoked and refused."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import PASSWORD
+from tests.contests.conftest import advance_to_final
+from tests.factories import MemberFactory, UserFactory, published_lesson
+from tests.meetings.conftest import make_branch
+from xianfeng.contests.models import Review
+from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, WatchProgress
+from xianfeng.media.enums import VideoStatus
+from xianfeng.meetings.models import Meeting
+from xianfeng.notify.models import Notification
+from xianfeng.people.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+TUS = {"Tus-Resumable": "1.0.0"}
+OCTET = "application/offset+octet-stream"
+REFLECTION = (
+    "矿灯的故事让我想到，安全生产不是一句口号，而是每一个班组、每一名党员每天的坚守。"
+    "今后我要在班前会上带头讲安全，发现隐患马上报告，做到不安全不生产。"
+)
+
+
+def b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
+def tus_upload(client, upload: dict, path) -> None:
+    """Create, check and send a tus upload with the token only (no cookie, no CSRF)."""
+    data = path.read_bytes()
+    meta = {**upload["metadata"], "filename": "矿灯.mp4", "filetype": "video/mp4"}
+    created = client.http.generic(
+        "POST",
+        upload["endpoint"],
+        headers={
+            **client.auth,
+            **TUS,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": ",".join(f"{k} {b64(v)}" for k, v in meta.items()),
+        },
+    )
+    assert created.status_code == 201, created.content.decode()
+    assert created["Tus-Resumable"] == "1.0.0"
+    url = created["Location"]
+    head = client.http.generic("HEAD", url, headers={**client.auth, **TUS})
+    assert (head.status_code, head["Upload-Offset"], head["Upload-Length"]) == (
+        200,
+        "0",
+        str(len(data)),
+    )
+    half = len(data) // 2
+    for offset, chunk in ((0, data[:half]), (half, data[half:])):
+        sent = client.http.generic(
+            "PATCH",
+            url,
+            data=chunk,
+            content_type=OCTET,
+            headers={**client.auth, **TUS, "Upload-Offset": str(offset)},
+        )
+        assert sent.status_code == 204, sent.content.decode()
+        assert sent["Upload-Offset"] == str(offset + len(chunk))
+
+
+def test_lesson_recorded_published_and_discussed_with_tokens_only(
+    county, token_client, media_dirs, small_clip, django_capture_on_commit_callbacks
+):
+    member = token_client("member_a1")
+    secretary = token_client("secretary_a1")
+    assert member.call("get", "/api/v1/lessons/orgs") == [{"code": "A1", "name": "东街社区党支部"}]
+    created = member.call(
+        "post",
+        "/api/v1/lessons/",
+        {"title": "矿灯下的初心", "story": "老矿工的安全经", "question": "我们怎么做？"},
+        status=201,
+    )
+    lesson_id = created["id"]
+    assert (created["state"], created["speaker"], created["can_edit"]) == ("draft", "张东街", True)
+    assert created["upload"] == {
+        "endpoint": "/media-api/uploads/",
+        "metadata": {"target_kind": "lesson", "target_id": str(lesson_id)},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        tus_upload(member, created["upload"], small_clip)
+    video = member.call("get", f"/api/v1/lessons/{lesson_id}/video")
+    assert (video["status"], video["progress"], video["failure_reason"]) == ("ready", 100, "")
+    assert video["duration"] == pytest.approx(11, abs=0.3)
+    edited = member.call(
+        "put", f"/api/v1/lessons/{lesson_id}", {"title": "矿灯下的初心（修订）", "story": "老矿工"}
+    )
+    assert edited["title"] == "矿灯下的初心（修订）"
+    assert member.call("post", f"/api/v1/lessons/{lesson_id}/submit")["state"] == "submitted"
+    waiting = secretary.call("get", "/api/v1/lessons/awaiting")
+    assert [x["id"] for x in waiting] == [lesson_id]
+    published = secretary.call("post", f"/api/v1/lessons/{lesson_id}/publish", {"audience": "A1"})
+    assert (published["state"], published["hls"].endswith("master.m3u8")) == ("published", True)
+
+    watched = member.call(
+        "post", f"/api/v1/lessons/{lesson_id}/watch", {"sections": [[0, 8]], "position": 8}
+    )
+    assert (watched["covered"], watched["completed"], watched["position"]) == (8.0, False, 8.0)
+    comment = member.call("post", f"/api/v1/lessons/{lesson_id}/comments", {"text": "讲得真好"})
+    reply = secretary.call(
+        "post", f"/api/v1/lessons/{lesson_id}/comments", {"text": "谢谢", "parent": comment["id"]}
+    )
+    assert (
+        member.call("post", f"/api/v1/lessons/{lesson_id}/rating", {"score": 4})["my_rating"] == 4
+    )
+    liked = member.call("post", f"/api/v1/lessons/{lesson_id}/like", {"liked": True})
+    assert (liked["liked"], liked["like_count"]) == (True, 1)
+    saved = member.call("put", f"/api/v1/lessons/{lesson_id}/reflection", {"text": REFLECTION})
+    assert saved["status"] == "visible"
+    member.call("post", f"/api/v1/lessons/{lesson_id}/share", {"channel": "wechat"}, status=204)
+    secretary.call("delete", f"/api/v1/lessons/{lesson_id}/comments/{reply['id']}", status=204)
+
+    lesson = Lesson.objects.get(pk=lesson_id)
+    assert (lesson.state, lesson.video.status, lesson.author.username) == (
+        "published",
+        VideoStatus.READY,
+        "member_a1",
+    )
+    progress = WatchProgress.objects.get(lesson=lesson)
+    assert (progress.user.username, progress.covered) == ("member_a1", 8.0)
+    assert [c.text for c in Comment.objects.filter(lesson=lesson, status="visible")] == ["讲得真好"]
+    assert Rating.objects.get(lesson=lesson).score == 4
+    assert Like.objects.filter(lesson=lesson).count() == 1
+    assert Reflection.objects.get(lesson=lesson).user.username == "member_a1"
+
+
+def test_a_token_identifies_the_person_on_public_lesson_reads(county, token_client, client):
+    """The feed and the detail are open to everyone, and a token still says who asks: the
+    branch's own lessons show with it exactly as with the session."""
+    own = published_lesson(org=county.branch_a1, author=county.member_a1.user, title="本支部课")
+    published_lesson(org=county.branch_b1, author=county.member_b1.user, title="柳湾村的课")
+    secretary = token_client("secretary_a1")
+    with_token = secretary.call("get", "/api/v1/lessons/")
+    client.force_login(county.secretary_a1)
+    with_session = client.get("/api/v1/lessons/").json()
+    anonymous = secretary.http.get("/api/v1/lessons/").json()
+    assert [x["title"] for x in with_token["results"]] == ["本支部课"]
+    assert with_token == with_session
+    assert anonymous["count"] == 0
+    assert secretary.call("get", f"/api/v1/lessons/{own.pk}")["title"] == "本支部课"
+    assert secretary.http.get(f"/api/v1/lessons/{own.pk}").json() == {
+        "detail": "找不到该微党课",
+        "field": None,
+    }
+
+
+def test_meeting_planned_signed_in_and_recorded_with_tokens(county, token_client):
+    branch = make_branch(county)
+    secretary = token_client("secretary_a1")
+    a, b = token_client("member_a1"), token_client("member_a1b")
+    leaver = token_client("m_a1c")
+    starts = timezone.now() - datetime.timedelta(minutes=2)
+    planned = secretary.call(
+        "post",
+        "/api/v1/meetings/",
+        {
+            "org": "A1",
+            "kind": "assembly",
+            "topic": "令牌安排的党员大会",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + datetime.timedelta(hours=1)).isoformat(),
+            "place": "村委会",
+            "host_id": branch.secretary.pk,
+            "recorder_a_id": branch.recorder_a.pk,
+            "recorder_b_id": branch.recorder_b.pk,
+        },
+        status=201,
+    )
+    url = f"/api/v1/meetings/{planned['id']}"
+    assert (planned["state"], planned["counts"]["expected"]) == ("planned", 6)
+    code = secretary.call("get", f"{url}/checkin-code")
+    assert a.call("post", "/api/v1/meetings/checkin", {"token": code["token"]})["status"] == (
+        "present"
+    )
+    b.call("post", "/api/v1/meetings/checkin", {"token": code["token"]})
+    leave = leaver.call("post", f"{url}/leave", {"reason": "下井值班"})
+    decided = secretary.call("post", f"{url}/leave/{leave['id']}", {"approve": True})
+    assert decided["status"] == "approved"
+    minutes = {"agenda": "学习党章", "discussion": "讨论安全生产", "resolutions": "通过"}
+    a.call("put", f"{url}/minutes", minutes)
+    a.call("post", f"{url}/minutes/submit")
+    approved = b.call("post", f"{url}/minutes/approve")
+    assert (approved["state"], approved["minutes"]["approved_by"]["name"]) == ("approved", "赵记录")
+    calendar = a.call("post", "/api/v1/meetings/calendar", {"action": "enable"})
+    assert calendar["enabled"] is True and calendar["url"].endswith(".ics")
+    meeting = Meeting.objects.get(pk=planned["id"])
+    assert (meeting.state, meeting.topic) == ("approved", "令牌安排的党员大会")
+
+    # The plan's notice and the approval reached recorder A; reading them through the API
+    # marks them read, one by id, then all.
+    inbox = a.call("get", "/api/v1/notifications/?unread=true")
+    assert [n["kind"] for n in inbox] == ["meeting.minutes", "meeting.planned"]
+    a.call("post", "/api/v1/notifications/read", {"ids": [inbox[1]["id"]]}, status=204)
+    unread = a.call("get", "/api/v1/notifications/?unread=true")
+    assert [n["id"] for n in unread] == [inbox[0]["id"]]
+    assert Notification.objects.get(pk=inbox[1]["id"]).read_at is not None
+    a.call("post", "/api/v1/notifications/read", {}, status=204)
+    assert a.call("get", "/api/v1/notifications/?unread=true") == []
+    a.call("put", "/api/v1/notifications/prefs", {"email": "zhang@example.cn"}, status=204)
+    assert a.call("get", "/api/v1/notifications/prefs")["email"] == "zhang@example.cn"
+
+
+def test_judge_scores_an_entry_with_a_token(county, world, token_client):
+    entries = advance_to_final(county, world)
+    judge = token_client("judge0")
+    base = f"/api/v1/contests/{world.contest.pk}/rounds/3"
+    queue = judge.call("get", f"{base}/queue")
+    assert (queue["done"], queue["total"]) == (0, 2)
+    first = queue["entries"][0]["id"]
+    criteria = {c.name: c.pk for c in world.r3.criteria.all()}
+    saved = judge.call(
+        "put",
+        f"{base}/entries/{first}/review",
+        {
+            "scores": {
+                str(criteria["思想性"]): "90",
+                str(criteria["艺术性"]): "80",
+                str(criteria["观赏性"]): "85",
+            },
+            "feedback": "故事真实，结尾可以更有力",
+        },
+    )
+    other = ({entries["a1"].pk, entries["b1"].pk} - {first}).pop()
+    assert saved["next_entry_id"] == other
+    review = Review.objects.get(pk=saved["review_id"])
+    assert (review.judge.username, review.entry_id, review.feedback) == (
+        "judge0",
+        first,
+        "故事真实，结尾可以更有力",
+    )
+    assert judge.call("get", f"{base}/queue")["done"] == 1
+
+
+def test_member_enters_a_contest_with_a_token(county, world, token_client):
+    member = token_client("member_a1")
+    entered = member.call(
+        "post",
+        f"/api/v1/contests/{world.contest.pk}/entries",
+        {"lesson_id": world.lessons["a1"].pk},
+    )
+    entry = world.contest.entries.get()
+    assert entered == {"id": entry.pk, "code": entry.code}
+    detail = member.call("get", f"/api/v1/contests/{world.contest.pk}")
+    assert [e["lesson"] for e in detail["my_entries"]] == ["东街的安全课"]
+
+
+def test_revoked_token_is_refused_everywhere(county, token_client, media_dirs):
+    MemberFactory(org=county.branch_a1, user=UserFactory(username="leaving", name="要走的人"))
+    client = token_client("leaving")
+    assert client.call("get", "/api/v1/auth/me")["name"] == "要走的人"
+    client.call("delete", "/api/v1/auth/token", status=204)
+    assert not ApiToken.objects.filter(user__username="leaving").exists()
+    refused = {"detail": "令牌无效或已过期，请重新登录获取", "field": None}
+    assert client.call("get", "/api/v1/auth/me", status=401) == refused
+    assert client.call("get", "/api/v1/lessons/", status=401) == refused
+    assert client.call("post", "/api/v1/notifications/read", {}, status=401) == refused
+    tus = client.http.generic(
+        "POST", "/media-api/uploads/", headers={**client.auth, **TUS, "Upload-Length": "10"}
+    )
+    assert (tus.status_code, tus.content.decode()) == (401, "令牌无效或已过期，请重新登录获取")
+    # A new token from the password works again.
+    again = client.http.post(
+        "/api/v1/auth/token",
+        {"username": "leaving", "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert again.status_code == 200
