@@ -9,7 +9,8 @@ operation can answer because of the framework (401, 403, 422), and the JSON pars
 An operation names the statuses its own logic answers (`errors(400, 403, 404, 409)`: a
 Refused, a PermissionDenied, a selector's miss); ApiRouter adds what the framework answers:
 401 unless the operation needs no login, 403 for unsafe methods (a session without its
-CSRF token), 422 when it reads parameters or a body. Every one of them has the body
+CSRF token), 422 when it reads parameters or a body, 400 when that body is JSON (it may
+not parse). Every one of them has the body
 `{"detail": "中文说明", "field": "host_id" | null}`.
 """
 
@@ -17,12 +18,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.constants import NOT_SET
+from ninja.params.models import Body, Param
 from ninja.parser import Parser
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from xianfeng.common.parse import MAX_ID, YEAR_MAX, YEAR_MIN, json_object, loads_json
@@ -69,6 +72,26 @@ def _reads_input(view_func: Callable[..., Any], path: str) -> bool:
     return bool(params) or "{" in path
 
 
+def _reads_json_body(view_func: Callable[..., Any]) -> bool:
+    """Whether ninja parses a JSON body for the view (a Schema parameter not marked as a
+    query, path, form or file one): an unreadable body is then a 400."""
+    hints = get_type_hints(view_func, include_extras=True)
+    for name, hint in hints.items():
+        if name in ("request", "return"):
+            continue
+        if get_origin(hint) is Annotated:
+            base, *extras = get_args(hint)
+            markers = [m for m in extras if isinstance(m, Param)]
+            if markers:
+                if isinstance(markers[0], Body):
+                    return True
+                continue
+            hint = base
+        if isinstance(hint, type) and issubclass(hint, BaseModel):
+            return True
+    return False
+
+
 class ApiRouter(Router):
     """A router whose operations declare the framework's error statuses themselves."""
 
@@ -96,6 +119,8 @@ class ApiRouter(Router):
                 framework.append(403)
         if _reads_input(view_func, path):
             framework.append(422)
+        if _reads_json_body(view_func):
+            framework.append(400)
         for code in framework:
             response.setdefault(code, ErrorOut)
         extra = dict(openapi_extra or {})

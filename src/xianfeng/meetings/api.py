@@ -20,6 +20,7 @@ from xianfeng.meetings.enums import (
     CHECKIN_OPENS_BEFORE,
     QR_ACCEPTED_STEPS,
     AttendanceStatus,
+    MeetingKind,
     MeetingState,
 )
 from xianfeng.meetings.models import Attachment, Attendance, Meeting, Minutes
@@ -364,6 +365,8 @@ def compliance(request: HttpRequest, params: Query[OverviewQuery]) -> dict[str, 
             raise Refused("您没有查看三会一课台账的权限")
         root = roots[0]
     year = params.year or today.year
+    if params.kind and params.kind not in MeetingKind.values:
+        raise Refused("会议类型不正确", field="kind")
     table = compliance_table(
         root, year=year, today=today, kinds=[params.kind] if params.kind else None
     )

@@ -74,7 +74,8 @@ class SessionAuth(APIKeyCookie):
         super().__init__(csrf=True)
 
     def _get_key(self, request: HttpRequest) -> str | None:
-        if bearer_key(request) is not None:
+        # No session cookie, no ambient credentials to forge with: a 401, not a CSRF 403.
+        if bearer_key(request) is not None or self.param_name not in request.COOKIES:
             return None
         return super()._get_key(request)
 
