@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from tests.api.conftest import TokenClient
 from tests.factories import published_lesson
 from tests.meetings.conftest import make_branch, plan
-from xianfeng.lessons import selectors
 from xianfeng.lessons.models import Lesson, WatchProgress
 from xianfeng.meetings.models import Attendance, Meeting
 from xianfeng.notify.models import Notification
@@ -234,10 +232,6 @@ def test_page_watch_refusal_matches_the_api(client, county):
     """Same refusal, same status and body on the page and in the API."""
     lesson = published_lesson(org=county.branch_a1, author=county.member_a1.user)
     Lesson.objects.filter(pk=lesson.pk).update(duration=0)  # its video lost its length
-    # watchable_lesson remembers durations per process and in the cache; ids repeat
-    # between tests, so forget what an earlier test's lesson of this id had.
-    selectors._watchable_local.clear()
-    cache.clear()
     client.force_login(county.member_a1.user)
     body = {"sections": [[0, 5]]}
     page = client.post(f"/lessons/{lesson.pk}/watch/", body, content_type="application/json")

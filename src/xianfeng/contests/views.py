@@ -50,7 +50,7 @@ def _post_int(request: AuthedRequest, name: str) -> int | None:
 
 
 def _round(contest: Contest, number: int | None) -> Round:
-    round_ = contest.rounds.filter(number=number).first()
+    round_ = contest.rounds.filter(number=number).first() if number is not None else None
     if round_ is None:
         raise Http404("找不到该轮次")
     return round_
@@ -166,9 +166,7 @@ def contest_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse
             messages.success(request, "竞赛已开始，第一轮开始报名")
         elif action == "enter":
             lesson = (
-                _enterable_lessons(request, contest)
-                .filter(pk=_post_int(request, "lesson"))
-                .first()
+                _enterable_lessons(request, contest).filter(pk=_post_int(request, "lesson")).first()
             )
             if lesson is None:
                 raise Refused("请选择一节已发布的微党课")
@@ -243,9 +241,7 @@ def decide(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
     if not standings and not can_organise(request.user, contest):
         raise Http404("您在本轮没有需要推荐的作品")
     if request.method == "POST":
-        standing = next(
-            (s for s in standings if s.pk == _post_int(request, "standing")), None
-        )
+        standing = next((s for s in standings if s.pk == _post_int(request, "standing")), None)
         if standing is None:
             raise Http404("找不到该作品")
         try:
@@ -436,7 +432,11 @@ def vote(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
         raise Http404("本轮没有群众投票")
     if request.method == "POST":
         entry_id = _post_int(request, "entry")
-        entry = Entry.objects.filter(pk=entry_id, standings__round=round_).first()
+        entry = (
+            Entry.objects.filter(pk=entry_id, standings__round=round_).first()
+            if entry_id is not None
+            else None
+        )
         if entry is None:
             raise Http404("找不到该作品")
         try:

@@ -35,6 +35,7 @@ from xianfeng.lessons.selectors import (
     watchable_lesson,
 )
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
+from xianfeng.orgs.models import Org
 from xianfeng.people.apiauth import PUBLIC_AUTH
 
 router = ApiRouter(tags=["微党课"])
@@ -241,11 +242,11 @@ def create(request: HttpRequest, body: LessonCreateIn) -> Status[dict[str, Any]]
     choices = creation_orgs(request.user)
     if not choices:
         raise PermissionDenied("只有党员或党组织管理者可以录制微党课")
-    org = choices[0]
+    org: Org | None = choices[0]
     if body.org:
         org = next((o for o in choices if o.code == body.org), None)
-        if org is None:
-            raise Http404("找不到该组织")
+    if org is None:
+        raise Http404("找不到该组织")
     lesson = services.lesson_create(
         actor=request.user, org=org, data=_lesson_data(body, org, member_of(request.user))
     )
