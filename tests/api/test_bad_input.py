@@ -250,3 +250,25 @@ def test_page_form_ids_that_int_cannot_read_are_400(client, county):
     assert "编号应为 1 到 9223372036854775807 之间的整数" in response.content.decode()
     after = sorted(Attendance.objects.filter(meeting=meeting).values_list("user_id", flat=True))
     assert after == before
+
+
+def test_checkin_and_calendar_tokens_with_odd_digits_are_refused(client, county):
+    client.force_login(county.member_a1.user)
+    for token in ("²-1-abcdefghij", "1-" + "9" * 100 + "-abcdefghij"):
+        response = client.post(
+            "/api/v1/meetings/checkin", {"token": token}, content_type="application/json"
+        )
+        assert response.status_code == 400, response.content.decode()
+    assert client.get("/meetings/calendar/²-1-abc.ics").status_code == 404
+    assert client.get("/meetings/calendar/" + "9" * 5000 + "-1-abc.ics").status_code == 404
+
+
+@pytest.mark.parametrize("length", ["²", "9" * 5000, "-5", "1e3"])
+def test_tus_upload_length_that_is_no_number_is_400(county, length):
+    client = TokenClient("member_a1")
+    response = client.http.generic(
+        "POST",
+        "/media-api/uploads/",
+        headers={**client.auth, "Tus-Resumable": "1.0.0", "Upload-Length": length},
+    )
+    assert (response.status_code, response.content.decode()) == (400, "缺少或错误的 Upload-Length")

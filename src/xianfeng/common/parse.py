@@ -22,6 +22,15 @@ MAX_JSON_DEPTH = 32
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
+def ascii_int(text: str, *, max_digits: int = 19) -> int | None:
+    """A non-negative integer written in ASCII digits (at most `max_digits` of them), else
+    None: str.isdigit() alone lets "²" through to int(), and int() refuses 5,000 digits."""
+    text = text.strip()
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def int_param(
     value: str | None,
     *,

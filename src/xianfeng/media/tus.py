@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import AuthenticationError
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.parse import ascii_int
 from xianfeng.media.enums import UploadStatus
 from xianfeng.media.models import Upload
 from xianfeng.media.services.uploads import (
@@ -93,9 +94,7 @@ def encode_metadata(metadata: dict[str, str]) -> str:
 
 
 def parse_size(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
-        return None
-    return int(value.strip())
+    return ascii_int(value) if value is not None else None
 
 
 def _authenticate(request: HttpRequest) -> HttpResponse | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from xianfeng.common.parse import ascii_int
 from xianfeng.meetings.enums import QR_STEP_SECONDS
 
 SIG_CHARS = 24
@@ -55,11 +56,12 @@ class ParsedToken:
 
 def parse_checkin_token(token: str) -> ParsedToken | None:
     parts = token.strip().split("-")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 3:
         return None
-    if len(parts[2]) != SIG_CHARS:
+    meeting_id, step = ascii_int(parts[0]), ascii_int(parts[1])
+    if meeting_id is None or step is None or len(parts[2]) != SIG_CHARS:
         return None
-    return ParsedToken(int(parts[0]), int(parts[1]), parts[2])
+    return ParsedToken(meeting_id, step, parts[2])
 
 
 def checkin_signature_ok(parsed: ParsedToken, checkin_key: str) -> bool:
@@ -74,9 +76,11 @@ def calendar_token(user_id: int, version: int) -> str:
 def parse_calendar_token(token: str) -> tuple[int, int] | None:
     """(user id, version) when the signature is right; None otherwise."""
     parts = token.split("-")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 3:
         return None
-    user_id, version = int(parts[0]), int(parts[1])
+    user_id, version = ascii_int(parts[0]), ascii_int(parts[1])
+    if user_id is None or version is None:
+        return None
     if not hmac.compare_digest(calendar_token(user_id, version), token):
         return None
     return user_id, version
