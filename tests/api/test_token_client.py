@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import base64
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from tests.conftest import PASSWORD
 from tests.contests.conftest import advance_to_final
 from tests.factories import MemberFactory, UserFactory, published_lesson
-from tests.meetings.conftest import make_branch
+from tests.meetings.conftest import make_branch, use_tmp_private_storage
 from xianfeng.contests.models import Review
 from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, WatchProgress
 from xianfeng.media.enums import VideoStatus
-from xianfeng.meetings.models import Meeting
+from xianfeng.meetings.models import Attachment, Meeting
 from xianfeng.notify.models import Notification
 from xianfeng.people.models import ApiToken
 
@@ -156,7 +158,10 @@ def test_a_token_identifies_the_person_on_public_lesson_reads(county, token_clie
     }
 
 
-def test_meeting_planned_signed_in_and_recorded_with_tokens(county, token_client):
+def test_meeting_planned_signed_in_and_recorded_with_tokens(
+    county, token_client, monkeypatch, tmp_path
+):
+    use_tmp_private_storage(monkeypatch, tmp_path / "private")
     branch = make_branch(county)
     secretary = token_client("secretary_a1")
     a, b = token_client("member_a1"), token_client("member_a1b")
@@ -188,6 +193,16 @@ def test_meeting_planned_signed_in_and_recorded_with_tokens(county, token_client
     leave = leaver.call("post", f"{url}/leave", {"reason": "下井值班"})
     decided = secretary.call("post", f"{url}/leave/{leave['id']}", {"approve": True})
     assert decided["status"] == "approved"
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 120, 10)).save(buffer, format="JPEG")
+    buffer.seek(0)
+    buffer.name = "现场.jpg"
+    photo = a.http.post(
+        f"{url}/attachments", {"kind": "photo", "image": buffer}, headers=a.auth
+    ).json()
+    assert (photo["width"], photo["height"]) == (800, 600)
+    a.call("delete", f"{url}/attachments/{photo['id']}", status=204)
+    assert not Attachment.objects.filter(meeting_id=planned["id"]).exists()
     minutes = {"agenda": "学习党章", "discussion": "讨论安全生产", "resolutions": "通过"}
     a.call("put", f"{url}/minutes", minutes)
     a.call("post", f"{url}/minutes/submit")
@@ -277,3 +292,35 @@ def test_revoked_token_is_refused_everywhere(county, token_client, media_dirs):
         content_type="application/json",
     )
     assert again.status_code == 200
+
+
+def test_series_and_showcase_with_tokens(county, token_client):
+    from xianfeng.lessons import services
+
+    secretary = token_client("secretary_a1")
+    made = secretary.call(
+        "post", "/api/v1/lessons/series", {"org": "A1", "title": "安全生产十讲"}, status=201
+    )
+    assert made["name"] == "安全生产十讲"
+    assert secretary.call("get", "/api/v1/lessons/series") == [made]
+    secretary.call(
+        "post", "/api/v1/lessons/series", {"org": "B1", "title": "别人的专题"}, status=404
+    )
+    draft = secretary.call(
+        "post",
+        "/api/v1/lessons/",
+        {"title": "第一讲", "speaker_name": "王书记", "series_id": made["id"]},
+        status=201,
+    )
+    assert Lesson.objects.get(pk=draft["id"]).series_id == made["id"]
+
+    lesson = published_lesson(org=county.branch_a1, author=county.member_a1.user, title="展播课")
+    show = services.showcase_for_org(
+        actor=county.secretary_a1, org=county.branch_a1, title="七一展播"
+    )
+    services.showcase_set_items(actor=county.secretary_a1, showcase=show, lessons=[lesson])
+    member = token_client("member_a1")
+    shown = member.call("get", f"/api/v1/lessons/showcases/{show.pk}")
+    assert (shown["title"], [x["title"] for x in shown["lessons"]]) == ("七一展播", ["展播课"])
+    anonymous = member.http.get(f"/api/v1/lessons/showcases/{show.pk}")
+    assert anonymous.status_code == 404

@@ -16,7 +16,7 @@ from xianfeng.common.apitools import ApiRouter, FiniteFloat, Id, PageNumber, err
 from xianfeng.common.errors import Refused
 from xianfeng.lessons import services
 from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Tag
-from xianfeng.lessons.rules import can_edit_lesson
+from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson
 from xianfeng.lessons.selectors import (
     FEEDS,
     FeedFilters,
@@ -210,6 +210,54 @@ def tags(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/series", response=list[NamedOut], summary="我能看到的专题")
 def series(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"id": x.pk, "name": x.title} for x in series_for_user(request.user)[:200]]
+
+
+class SeriesIn(Schema):
+    org: str = Field(..., max_length=32, description="主办组织代码（本人管理的组织）")
+    title: str = Field(..., max_length=100)
+    description: str = Field("", max_length=5000)
+
+
+@router.post(
+    "/series",
+    response={201: NamedOut, **errors(400, 403, 404)},
+    summary="新建专题（书记、宣传委员或组织管理员）",
+)
+def series_add(request: HttpRequest, body: SeriesIn) -> Status[dict[str, Any]]:
+    from xianfeng.orgs.selectors import orgs_managed_by
+
+    org = orgs_managed_by(request.user, LESSON_MANAGE_ROLES).filter(code=body.org).first()
+    if org is None:
+        raise Http404("找不到该组织")
+    created = services.series_create(
+        actor=request.user, org=org, title=body.title, description=body.description
+    )
+    return Status(201, {"id": created.pk, "name": created.title})
+
+
+class ShowcaseOut(Schema):
+    id: int
+    title: str
+    org: str
+    lessons: list[LessonCard]
+
+
+@router.get(
+    "/showcases/{showcase_id}",
+    response={200: ShowcaseOut, **errors(404)},
+    auth=PUBLIC_AUTH,
+    summary="展播：按顺序的微党课（仅本人可看的）",
+)
+def showcase(request: HttpRequest, showcase_id: Id) -> dict[str, Any]:
+    from xianfeng.lessons.selectors import showcase_lessons
+
+    show, lessons = showcase_lessons(request.user, showcase_id)
+    return {
+        "id": show.pk,
+        "title": show.title,
+        "org": show.org.name,
+        "lessons": [_card(x) for x in lessons],
+    }
 
 
 @router.get("/orgs", response=list[OrgChoiceOut], summary="我可以为之录制微党课的组织")

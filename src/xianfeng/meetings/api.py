@@ -993,6 +993,17 @@ def attachment(
     return response
 
 
+@router.delete(
+    "/{meeting_id}/attachments/{attachment_id}",
+    response={204: None, **errors(400, 403, 404)},
+    summary="删除会议照片或签到表",
+)
+def attachment_delete(request: HttpRequest, meeting_id: Id, attachment_id: Id) -> Status[None]:
+    item = selectors.get_attachment_for_user(request.user, meeting_id, attachment_id)
+    services.attachment_delete(actor=request.user, attachment=item)
+    return Status(204, None)
+
+
 @router.get(
     "/{meeting_id}/minutes.pdf",
     url_name="meeting_pdf",
