@@ -324,3 +324,40 @@ def test_series_and_showcase_with_tokens(county, token_client):
     assert (shown["title"], [x["title"] for x in shown["lessons"]]) == ("七一展播", ["展播课"])
     anonymous = member.http.get(f"/api/v1/lessons/showcases/{show.pk}")
     assert anonymous.status_code == 404
+
+
+def test_organiser_runs_a_contest_with_a_token(county, token_client):
+    admin = token_client("county_admin")
+    today = timezone.localdate()
+    span = {"starts_on": str(today), "ends_on": str(today + datetime.timedelta(days=30))}
+    contest = admin.call(
+        "post",
+        "/api/v1/contests/",
+        {"org": "C", "title": "令牌举办的微党课大赛", "theme": "初心", **span},
+        status=201,
+    )
+    base = f"/api/v1/contests/{contest['id']}"
+    admin.call("post", f"{base}/open", status=400)  # no round yet
+    final = admin.call(
+        "post",
+        f"{base}/rounds",
+        {
+            "name": "县级决赛",
+            "level": "organiser",
+            **span,
+            "criteria": [
+                {"name": "思想性", "weight": "60"},
+                {"name": "艺术性", "weight": "40", "max_score": 50},
+            ],
+        },
+    )
+    assert (final["number"], [c["name"] for c in final["criteria"]]) == (1, ["思想性", "艺术性"])
+    assert admin.call("post", f"{base}/open")["state"] == "open"
+    hired = admin.call("post", f"{base}/rounds/1/judges", {"who": "judge"})
+    assert hired == {"judge": "评委甲", "round": 1}
+    refused = admin.call("post", f"{base}/rounds/1/judges", {"who": "nobody"}, status=400)
+    assert refused == {"detail": "找不到该用户，请核对手机号或用户名", "field": "who"}
+    member = token_client("member_a1")
+    member.call("post", f"{base}/rounds", {"name": "x", "level": "branch", **span}, status=403)
+    awards = admin.call("post", f"{base}/org-awards", {"org": "TA"})
+    assert [(a["label"], a["org"]) for a in awards] == [("优秀组织奖", "城关镇党委")]

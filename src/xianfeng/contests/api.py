@@ -8,13 +8,14 @@ from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Field, Path, Schema
+from ninja import Field, Path, Schema, Status
 
 from xianfeng.common.apitools import ApiRouter, Id, errors
+from xianfeng.common.errors import Refused
 from xianfeng.contests import services
-from xianfeng.contests.enums import RoundState
+from xianfeng.contests.enums import Aggregation, Level, Recurrence, RoundState
 from xianfeng.contests.models import Award, Entry, Review, Round
-from xianfeng.contests.rules import can_organise
+from xianfeng.contests.rules import ORGANISER_ROLES, can_organise
 from xianfeng.contests.selectors import (
     contests_visible_to,
     get_contest_for_user,
@@ -27,6 +28,11 @@ from xianfeng.contests.selectors import (
 )
 from xianfeng.lessons.selectors import lessons_visible_to
 from xianfeng.media.selectors import video_hls_url, video_mp4_url
+from xianfeng.orgs.enums import OrgKind
+from xianfeng.orgs.selectors import orgs_managed_by
+
+# Who may hold a contest: the page's rule (党委, 党工委, 党总支).
+ORGANISER_ORG_KINDS = [OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.GENERAL_BRANCH]
 
 router = ApiRouter(tags=["竞赛评比"])
 
@@ -377,3 +383,218 @@ def ranking(request: HttpRequest, contest_id: Id, number: RoundNumber) -> list[d
         }
         for r in rows
     ]
+
+
+# --- organising: what the organiser's page does ---------------------------------------------
+
+Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
+
+
+class ContestIn(Schema):
+    org: str = Field(
+        ..., max_length=32, description="主办组织代码（本人管理的党委、党工委或党总支）"
+    )
+    title: str = Field(..., max_length=100)
+    theme: str = Field("", max_length=100)
+    description: str = Field("", max_length=5000)
+    starts_on: datetime.date
+    ends_on: datetime.date
+    recurrence: Recurrence = Recurrence.NONE
+
+
+@router.post(
+    "/",
+    response={201: ContestOut, **errors(400, 403, 404)},
+    summary="举办竞赛（党委、党工委的管理员）",
+)
+def contest_add(request: HttpRequest, body: ContestIn) -> Status[dict[str, Any]]:
+    org = (
+        orgs_managed_by(request.user, ORGANISER_ROLES)
+        .filter(kind__in=ORGANISER_ORG_KINDS, code=body.org)
+        .first()
+    )
+    if org is None:
+        raise Http404("找不到该组织")
+    contest = services.contest_create(
+        actor=request.user,
+        org=org,
+        title=body.title,
+        theme=body.theme,
+        description=body.description,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        recurrence=body.recurrence,
+    )
+    return Status(201, _contest(contest))
+
+
+class CriterionIn(Schema):
+    name: str = Field(..., max_length=30)
+    weight: Score
+    max_score: int = Field(100, ge=1, le=1000)
+    counted: bool = True
+
+
+class RoundIn(Schema):
+    name: str = Field(..., max_length=50)
+    level: Level
+    starts_on: datetime.date
+    ends_on: datetime.date
+    quota: int = Field(0, ge=0, le=10_000, description="每个组织可推荐（0 为不限）")
+    aggregation: Aggregation = Aggregation.MEAN
+    vote_share: int = Field(0, ge=0, le=100)
+    blind: bool = False
+    judges_see_others: bool = False
+    criteria: list[CriterionIn] = Field([], max_length=20)
+
+
+def _organised(request: HttpRequest, contest_id: int) -> Any:
+    contest = get_contest_for_user(request.user, contest_id)
+    if not can_organise(request.user, contest):
+        raise PermissionDenied("只有主办方可以操作")
+    return contest
+
+
+@router.post(
+    "/{contest_id}/rounds",
+    response={200: RoundOut, **errors(400, 403, 404)},
+    summary="添加评选轮次（主办方）",
+)
+def round_add(request: HttpRequest, contest_id: Id, body: RoundIn) -> dict[str, Any]:
+    contest = _organised(request, contest_id)
+    created = services.round_add(
+        actor=request.user,
+        contest=contest,
+        name=body.name,
+        level=body.level,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        quota=body.quota,
+        aggregation=body.aggregation,
+        vote_share=body.vote_share,
+        blind=body.blind,
+        judges_see_others=body.judges_see_others,
+        criteria=[
+            services.CriterionData(
+                name=c.name,
+                weight=c.weight,
+                max_score=c.max_score,
+                counted=c.counted,
+                required=c.counted,
+            )
+            for c in body.criteria
+        ],
+    )
+    return _round_out(Round.objects.prefetch_related("criteria").get(pk=created.pk))
+
+
+@router.post(
+    "/{contest_id}/open",
+    response={200: ContestOut, **errors(400, 403, 404)},
+    summary="开始竞赛（第一轮开始报名）",
+)
+def contest_open(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
+    contest = services.contest_open(actor=request.user, contest=_organised(request, contest_id))
+    return _contest(contest)
+
+
+class JudgeIn(Schema):
+    who: str = Field(..., max_length=64, description="评委的手机号或用户名")
+
+
+def _round_of(contest: Any, number: int) -> Round:
+    round_ = contest.rounds.filter(number=number).first()
+    if round_ is None:
+        raise Http404("找不到该轮次")
+    return round_  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/{contest_id}/rounds/{number}/judges",
+    response={200: dict[str, Any], **errors(400, 403, 404)},
+    summary="聘请评委（主办方）",
+)
+def judge_add(
+    request: HttpRequest, contest_id: Id, number: RoundNumber, body: JudgeIn
+) -> dict[str, Any]:
+    from xianfeng.people.selectors import user_by_login
+
+    round_ = _round_of(_organised(request, contest_id), number)
+    who = user_by_login(body.who)
+    if who is None:
+        raise Refused("找不到该用户，请核对手机号或用户名", field="who")
+    services.judge_assign(actor=request.user, round_=round_, user=who)
+    return {"judge": who.name, "round": round_.number}
+
+
+@router.post(
+    "/{contest_id}/rounds/{number}/publish",
+    response={200: RoundOut, **errors(400, 403, 404)},
+    summary="公布本轮结果（主办方）",
+)
+def round_publish(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str, Any]:
+    round_ = _round_of(_organised(request, contest_id), number)
+    services.round_publish(actor=request.user, round_=round_)
+    return _round_out(Round.objects.prefetch_related("criteria").get(pk=round_.pk))
+
+
+AwardCount = Annotated[int, Field(ge=0, le=10_000)]
+
+
+class AwardsIn(Schema):
+    first: AwardCount = 1
+    second: AwardCount = 2
+    third: AwardCount = 3
+    excellent: AwardCount = 4
+
+
+class OrgAwardIn(Schema):
+    org: str = Field(..., max_length=32)
+
+
+def _awards(contest: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": a.pk,
+            "label": a.label,
+            "rank": a.rank,
+            "lesson": a.entry.lesson.title if a.entry else None,
+            "org": a.org.name if a.org else None,
+        }
+        for a in Award.objects.filter(contest=contest).select_related("entry__lesson", "org")
+    ]
+
+
+@router.post(
+    "/{contest_id}/awards",
+    response={200: list[dict[str, Any]], **errors(400, 403, 404)},
+    summary="评定奖项并公布终评（主办方）",
+)
+def awards(request: HttpRequest, contest_id: Id, body: AwardsIn) -> list[dict[str, Any]]:
+    contest = _organised(request, contest_id)
+    services.awards_assign(actor=request.user, contest=contest, counts=body.dict())
+    return _awards(contest)
+
+
+@router.post(
+    "/{contest_id}/org-awards",
+    response={200: list[dict[str, Any]], **errors(400, 403, 404)},
+    summary="授予优秀组织奖（主办方）",
+)
+def org_award(request: HttpRequest, contest_id: Id, body: OrgAwardIn) -> list[dict[str, Any]]:
+    contest = _organised(request, contest_id)
+    org = orgs_managed_by(request.user, ORGANISER_ROLES).filter(code=body.org).first()
+    if org is None:
+        raise Http404("找不到该组织")
+    services.org_award_give(actor=request.user, contest=contest, org=org)
+    return _awards(contest)
+
+
+@router.post(
+    "/{contest_id}/showcase",
+    response={200: dict[str, Any], **errors(400, 403, 404)},
+    summary="获奖作品加入展播（主办方）",
+)
+def showcase(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
+    show = services.awards_to_showcase(actor=request.user, contest=_organised(request, contest_id))
+    return {"showcase_id": show.pk, "title": show.title}
