@@ -4,7 +4,8 @@
 #   pytest on SQLite, the same pytest on PostgreSQL (both without the `browser` and `fuzz`
 #   tests), the API fuzz stage once on SQLite (schemathesis through the WSGI app, marker
 #   `fuzz`: no 5xx, only documented statuses, bodies matching the OpenAPI schema;
-#   derandomized, XF_FUZZ_EXAMPLES examples per operation and client, ~2 min on 2 cores),
+#   derandomized, XF_FUZZ_EXAMPLES examples per operation and client: 15 by default,
+#   under 3 min on 2 cores),
 #   browser tests in Debian's Chromium.
 # Under CI=true a missing PostgreSQL or browser is a failure; elsewhere a clear skip.
 set -euo pipefail
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 PG_URL="${XF_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/xianfeng}"
 JOBS="${XF_TEST_JOBS:-2}"
-export XF_FUZZ_EXAMPLES="${XF_FUZZ_EXAMPLES:-25}"
+export XF_FUZZ_EXAMPLES="${XF_FUZZ_EXAMPLES:-15}"
 CI="${CI:-false}"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 started=$(date +%s)

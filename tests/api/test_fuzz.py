@@ -34,7 +34,7 @@ from xianfeng.notify.services import notify
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
-EXAMPLES = int(os.environ.get("XF_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("XF_FUZZ_EXAMPLES", "15"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
