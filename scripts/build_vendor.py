@@ -20,6 +20,12 @@ FILES: dict[str, list[tuple[str, str]]] = {
     # storage refuses a file whose references are missing.
     "hls.js": [("dist/hls.min.js", "hls.min.js"), ("dist/hls.min.js.map", "hls.min.js.map")],
     "tus-js-client": [("dist/tus.min.js", "tus.min.js"), ("dist/tus.min.js.map", "tus.min.js.map")],
+    # /api/v1/docs: Swagger UI served from our own static files (the CSP allows no CDN).
+    "swagger-ui-dist": [
+        ("swagger-ui-bundle.js", "swagger-ui-bundle.js"),
+        ("swagger-ui.css", "swagger-ui.css"),
+        ("swagger-ui.css.map", "swagger-ui.css.map"),
+    ],
 }
 
 

@@ -15,6 +15,17 @@ from xianfeng.people.models import Member, User
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _forget_watchable_lessons():
+    """lessons.selectors.watchable_lesson remembers "may watch" per process for a minute,
+    keyed by user and lesson id; ids repeat between tests, so no test inherits another's."""
+    from xianfeng.lessons import selectors
+
+    selectors._watchable_local.clear()
+    yield
+    selectors._watchable_local.clear()
+
+
 @dataclass
 class County:
     """A small county: two towns, three branches, a party group, people with roles."""

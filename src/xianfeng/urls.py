@@ -4,6 +4,9 @@ from django.urls import URLPattern, URLResolver, include, path
 from xianfeng.api import api
 from xianfeng.media import delivery
 
+handler400 = "xianfeng.common.views.bad_request"
+handler404 = "xianfeng.common.views.page_not_found"
+
 admin.site.site_header = "先锋 管理后台"
 admin.site.site_title = "先锋"
 

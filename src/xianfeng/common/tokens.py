@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from xianfeng.common.parse import ascii_int
+
 SIG_CHARS = 24
 
 
@@ -61,11 +63,13 @@ class RotatingCode:
 
     def parse(self, token: str) -> ParsedCode | None:
         parts = token.strip().split("-")
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        if len(parts) != 3:
             return None
-        if len(parts[2]) != SIG_CHARS:
+        # ascii_int: "²" passes str.isdigit() but not int(); 5,000 digits pass both.
+        subject_id, step = ascii_int(parts[0]), ascii_int(parts[1])
+        if subject_id is None or step is None or len(parts[2]) != SIG_CHARS:
             return None
-        return ParsedCode(int(parts[0]), int(parts[1]), parts[2])
+        return ParsedCode(subject_id, step, parts[2])
 
     def signature_ok(self, parsed: ParsedCode, key: str) -> bool:
         expected = self.make(parsed.subject_id, key, parsed.step).rsplit("-", 1)[1]
@@ -87,9 +91,11 @@ class VersionedRef:
     def parse(self, token: str) -> tuple[int, int] | None:
         """(subject id, version) when the signature is right; None otherwise."""
         parts = token.split("-")
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        if len(parts) != 3:
             return None
-        subject_id, version = int(parts[0]), int(parts[1])
+        subject_id, version = ascii_int(parts[0]), ascii_int(parts[1])
+        if subject_id is None or version is None:
+            return None
         if not hmac.compare_digest(self.make(subject_id, version), token):
             return None
         return subject_id, version

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from xianfeng.common.errors import BadInput
 from xianfeng.common.home import panels_for
 from xianfeng.common.workers import workers_alive
 
@@ -43,3 +44,25 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A Chinese page for an expired form instead of Django's English one."""
     return render(request, "403_csrf.html", status=403)
+
+
+def _api_error(status: int, detail: str) -> JsonResponse:
+    return JsonResponse(
+        {"detail": detail, "field": None}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400: our BadInput's Chinese message (a malformed number or body); other bad requests
+    (Django's SuspiciousOperation) say nothing specific, as Django's own handler does."""
+    message = exception.message if isinstance(exception, BadInput) else "无法处理的请求"
+    if request.path.startswith("/api/"):
+        return _api_error(400, message)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: the JSON error body under /api/ (an address no operation has), else the page."""
+    if request.path.startswith("/api/"):
+        return _api_error(404, "找不到该接口")
+    return render(request, "404.html", status=404)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Path, Schema, Status
 
+from xianfeng.common.apitools import ApiRouter, Id, errors
+from xianfeng.common.errors import Refused
 from xianfeng.contests import services
-from xianfeng.contests.enums import RoundState
+from xianfeng.contests.enums import Aggregation, Level, Recurrence, RoundState
 from xianfeng.contests.models import Award, Entry, Review, Round
-from xianfeng.contests.rules import can_organise
+from xianfeng.contests.rules import ORGANISER_ROLES, can_organise
 from xianfeng.contests.selectors import (
     contests_visible_to,
     get_contest_for_user,
@@ -26,8 +28,16 @@ from xianfeng.contests.selectors import (
 )
 from xianfeng.lessons.selectors import lessons_visible_to
 from xianfeng.media.selectors import video_hls_url, video_mp4_url
+from xianfeng.orgs.enums import OrgKind
+from xianfeng.orgs.selectors import orgs_managed_by
 
-router = Router(tags=["竞赛评比"])
+# Who may hold a contest: the page's rule (党委, 党工委, 党总支).
+ORGANISER_ORG_KINDS = [OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.GENERAL_BRANCH]
+
+router = ApiRouter(tags=["竞赛评比"])
+
+# A round's number within its contest (1: the branch round, …).
+RoundNumber = Annotated[int, Path(ge=1, le=100)]
 
 
 class RoundOut(Schema):
@@ -103,8 +113,12 @@ def contest_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_contest(c) for c in contests_visible_to(request.user).select_related("org")[:100]]
 
 
-@router.get("/{contest_id}", response=ContestDetail, summary="竞赛详情、我的作品与获奖名单")
-def contest_detail(request: HttpRequest, contest_id: int) -> dict[str, Any]:
+@router.get(
+    "/{contest_id}",
+    response={200: ContestDetail, **errors(404)},
+    summary="竞赛详情、我的作品与获奖名单",
+)
+def contest_detail(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
     contest = get_contest_for_user(request.user, contest_id)
     rounds = contest.rounds.order_by("number").prefetch_related("criteria")
     return {
@@ -135,11 +149,15 @@ def contest_detail(request: HttpRequest, contest_id: int) -> dict[str, Any]:
 
 
 class EnterIn(Schema):
-    lesson_id: int
+    lesson_id: Id
 
 
-@router.post("/{contest_id}/entries", response=dict[str, Any], summary="报名（本人或由支部推荐）")
-def enter(request: HttpRequest, contest_id: int, body: EnterIn) -> dict[str, Any]:
+@router.post(
+    "/{contest_id}/entries",
+    response={200: dict[str, Any], **errors(400, 403, 404)},
+    summary="报名（本人或由支部推荐）",
+)
+def enter(request: HttpRequest, contest_id: Id, body: EnterIn) -> dict[str, Any]:
     contest = get_contest_for_user(request.user, contest_id)
     lesson = (
         lessons_visible_to(request.user)
@@ -154,15 +172,15 @@ def enter(request: HttpRequest, contest_id: int, body: EnterIn) -> dict[str, Any
 
 
 class DecideIn(Schema):
-    decision: str
+    decision: str = Field(..., max_length=20)
 
 
 @router.get(
     "/{contest_id}/rounds/{number}/decisions",
-    response=list[dict[str, Any]],
+    response={200: list[dict[str, Any]], **errors(404)},
     summary="待我推荐的作品",
 )
-def decisions(request: HttpRequest, contest_id: int, number: int) -> list[dict[str, Any]]:
+def decisions(request: HttpRequest, contest_id: Id, number: RoundNumber) -> list[dict[str, Any]]:
     contest = get_contest_for_user(request.user, contest_id)
     round_ = contest.rounds.filter(number=number).first()
     if round_ is None:
@@ -181,11 +199,11 @@ def decisions(request: HttpRequest, contest_id: int, number: int) -> list[dict[s
 
 @router.post(
     "/{contest_id}/rounds/{number}/decisions/{standing_id}",
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="推荐晋级或不晋级",
 )
 def decide(
-    request: HttpRequest, contest_id: int, number: int, standing_id: int, body: DecideIn
+    request: HttpRequest, contest_id: Id, number: RoundNumber, standing_id: Id, body: DecideIn
 ) -> dict[str, Any]:
     contest = get_contest_for_user(request.user, contest_id)
     round_ = contest.rounds.filter(number=number).first()
@@ -235,10 +253,10 @@ def _entry_for_judge(entry: Entry, round_: Round) -> dict[str, Any]:
 
 @router.get(
     "/{contest_id}/rounds/{number}/queue",
-    response=QueueOut,
+    response={200: QueueOut, **errors(404)},
     summary="评委的评审队列（评得最少的在前）",
 )
-def queue(request: HttpRequest, contest_id: int, number: int) -> dict[str, Any]:
+def queue(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str, Any]:
     round_ = _judge_round(request, contest_id, number)
     items = judge_queue(request.user, round_)
     return {
@@ -263,11 +281,11 @@ def queue(request: HttpRequest, contest_id: int, number: int) -> dict[str, Any]:
 
 @router.get(
     "/{contest_id}/rounds/{number}/entries/{entry_id}",
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(404)},
     summary="评委查看作品",
 )
 def judge_entry(
-    request: HttpRequest, contest_id: int, number: int, entry_id: int
+    request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id
 ) -> dict[str, Any]:
     round_ = _judge_round(request, contest_id, number)
     entry = queue_entry_for_judge(request.user, round_, entry_id)
@@ -288,18 +306,20 @@ def judge_entry(
 
 
 class ReviewIn(Schema):
-    scores: dict[str, Decimal] = {}
-    feedback: str = ""
+    scores: dict[str, Annotated[Decimal, Field(allow_inf_nan=False, max_digits=12)]] = Field(
+        {}, max_length=100, description="评分细则 id → 分数"
+    )
+    feedback: str = Field("", max_length=5000)
     abstain: bool = False
 
 
 @router.put(
     "/{contest_id}/rounds/{number}/entries/{entry_id}/review",
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="提交或修改评分",
 )
 def review(
-    request: HttpRequest, contest_id: int, number: int, entry_id: int, body: ReviewIn
+    request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id, body: ReviewIn
 ) -> dict[str, Any]:
     round_ = _judge_round(request, contest_id, number)
     entry = queue_entry_for_judge(request.user, round_, entry_id)
@@ -317,10 +337,10 @@ def review(
 
 @router.post(
     "/{contest_id}/rounds/{number}/votes/{entry_id}",
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="群众投票（每人每件作品一票）",
 )
-def vote(request: HttpRequest, contest_id: int, number: int, entry_id: int) -> dict[str, Any]:
+def vote(request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id) -> dict[str, Any]:
     contest = get_contest_for_user(request.user, contest_id)
     round_ = contest.rounds.filter(number=number).first()
     entry = Entry.objects.filter(pk=entry_id, standings__round=round_).first() if round_ else None
@@ -332,10 +352,10 @@ def vote(request: HttpRequest, contest_id: int, number: int, entry_id: int) -> d
 
 @router.get(
     "/{contest_id}/rounds/{number}/ranking",
-    response=list[dict[str, Any]],
+    response={200: list[dict[str, Any]], **errors(403, 404)},
     summary="排名（主办方，或公布后）",
 )
-def ranking(request: HttpRequest, contest_id: int, number: int) -> list[dict[str, Any]]:
+def ranking(request: HttpRequest, contest_id: Id, number: RoundNumber) -> list[dict[str, Any]]:
     contest = get_contest_for_user(request.user, contest_id)
     round_ = contest.rounds.filter(number=number).first()
     if round_ is None:
@@ -363,3 +383,218 @@ def ranking(request: HttpRequest, contest_id: int, number: int) -> list[dict[str
         }
         for r in rows
     ]
+
+
+# --- organising: what the organiser's page does ---------------------------------------------
+
+Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
+
+
+class ContestIn(Schema):
+    org: str = Field(
+        ..., max_length=32, description="主办组织代码（本人管理的党委、党工委或党总支）"
+    )
+    title: str = Field(..., max_length=100)
+    theme: str = Field("", max_length=100)
+    description: str = Field("", max_length=5000)
+    starts_on: datetime.date
+    ends_on: datetime.date
+    recurrence: Recurrence = Recurrence.NONE
+
+
+@router.post(
+    "/",
+    response={201: ContestOut, **errors(400, 403, 404)},
+    summary="举办竞赛（党委、党工委的管理员）",
+)
+def contest_add(request: HttpRequest, body: ContestIn) -> Status[dict[str, Any]]:
+    org = (
+        orgs_managed_by(request.user, ORGANISER_ROLES)
+        .filter(kind__in=ORGANISER_ORG_KINDS, code=body.org)
+        .first()
+    )
+    if org is None:
+        raise Http404("找不到该组织")
+    contest = services.contest_create(
+        actor=request.user,
+        org=org,
+        title=body.title,
+        theme=body.theme,
+        description=body.description,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        recurrence=body.recurrence,
+    )
+    return Status(201, _contest(contest))
+
+
+class CriterionIn(Schema):
+    name: str = Field(..., max_length=30)
+    weight: Score
+    max_score: int = Field(100, ge=1, le=1000)
+    counted: bool = True
+
+
+class RoundIn(Schema):
+    name: str = Field(..., max_length=50)
+    level: Level
+    starts_on: datetime.date
+    ends_on: datetime.date
+    quota: int = Field(0, ge=0, le=10_000, description="每个组织可推荐（0 为不限）")
+    aggregation: Aggregation = Aggregation.MEAN
+    vote_share: int = Field(0, ge=0, le=100)
+    blind: bool = False
+    judges_see_others: bool = False
+    criteria: list[CriterionIn] = Field([], max_length=20)
+
+
+def _organised(request: HttpRequest, contest_id: int) -> Any:
+    contest = get_contest_for_user(request.user, contest_id)
+    if not can_organise(request.user, contest):
+        raise PermissionDenied("只有主办方可以操作")
+    return contest
+
+
+@router.post(
+    "/{contest_id}/rounds",
+    response={200: RoundOut, **errors(400, 403, 404)},
+    summary="添加评选轮次（主办方）",
+)
+def round_add(request: HttpRequest, contest_id: Id, body: RoundIn) -> dict[str, Any]:
+    contest = _organised(request, contest_id)
+    created = services.round_add(
+        actor=request.user,
+        contest=contest,
+        name=body.name,
+        level=body.level,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        quota=body.quota,
+        aggregation=body.aggregation,
+        vote_share=body.vote_share,
+        blind=body.blind,
+        judges_see_others=body.judges_see_others,
+        criteria=[
+            services.CriterionData(
+                name=c.name,
+                weight=c.weight,
+                max_score=c.max_score,
+                counted=c.counted,
+                required=c.counted,
+            )
+            for c in body.criteria
+        ],
+    )
+    return _round_out(Round.objects.prefetch_related("criteria").get(pk=created.pk))
+
+
+@router.post(
+    "/{contest_id}/open",
+    response={200: ContestOut, **errors(400, 403, 404)},
+    summary="开始竞赛（第一轮开始报名）",
+)
+def contest_open(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
+    contest = services.contest_open(actor=request.user, contest=_organised(request, contest_id))
+    return _contest(contest)
+
+
+class JudgeIn(Schema):
+    who: str = Field(..., max_length=64, description="评委的手机号或用户名")
+
+
+def _round_of(contest: Any, number: int) -> Round:
+    round_ = contest.rounds.filter(number=number).first()
+    if round_ is None:
+        raise Http404("找不到该轮次")
+    return round_  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/{contest_id}/rounds/{number}/judges",
+    response={200: dict[str, Any], **errors(400, 403, 404)},
+    summary="聘请评委（主办方）",
+)
+def judge_add(
+    request: HttpRequest, contest_id: Id, number: RoundNumber, body: JudgeIn
+) -> dict[str, Any]:
+    from xianfeng.people.selectors import user_by_login
+
+    round_ = _round_of(_organised(request, contest_id), number)
+    who = user_by_login(body.who)
+    if who is None:
+        raise Refused("找不到该用户，请核对手机号或用户名", field="who")
+    services.judge_assign(actor=request.user, round_=round_, user=who)
+    return {"judge": who.name, "round": round_.number}
+
+
+@router.post(
+    "/{contest_id}/rounds/{number}/publish",
+    response={200: RoundOut, **errors(400, 403, 404)},
+    summary="公布本轮结果（主办方）",
+)
+def round_publish(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str, Any]:
+    round_ = _round_of(_organised(request, contest_id), number)
+    services.round_publish(actor=request.user, round_=round_)
+    return _round_out(Round.objects.prefetch_related("criteria").get(pk=round_.pk))
+
+
+AwardCount = Annotated[int, Field(ge=0, le=10_000)]
+
+
+class AwardsIn(Schema):
+    first: AwardCount = 1
+    second: AwardCount = 2
+    third: AwardCount = 3
+    excellent: AwardCount = 4
+
+
+class OrgAwardIn(Schema):
+    org: str = Field(..., max_length=32)
+
+
+def _awards(contest: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": a.pk,
+            "label": a.label,
+            "rank": a.rank,
+            "lesson": a.entry.lesson.title if a.entry else None,
+            "org": a.org.name if a.org else None,
+        }
+        for a in Award.objects.filter(contest=contest).select_related("entry__lesson", "org")
+    ]
+
+
+@router.post(
+    "/{contest_id}/awards",
+    response={200: list[dict[str, Any]], **errors(400, 403, 404)},
+    summary="评定奖项并公布终评（主办方）",
+)
+def awards(request: HttpRequest, contest_id: Id, body: AwardsIn) -> list[dict[str, Any]]:
+    contest = _organised(request, contest_id)
+    services.awards_assign(actor=request.user, contest=contest, counts=body.dict())
+    return _awards(contest)
+
+
+@router.post(
+    "/{contest_id}/org-awards",
+    response={200: list[dict[str, Any]], **errors(400, 403, 404)},
+    summary="授予优秀组织奖（主办方）",
+)
+def org_award(request: HttpRequest, contest_id: Id, body: OrgAwardIn) -> list[dict[str, Any]]:
+    contest = _organised(request, contest_id)
+    org = orgs_managed_by(request.user, ORGANISER_ROLES).filter(code=body.org).first()
+    if org is None:
+        raise Http404("找不到该组织")
+    services.org_award_give(actor=request.user, contest=contest, org=org)
+    return _awards(contest)
+
+
+@router.post(
+    "/{contest_id}/showcase",
+    response={200: dict[str, Any], **errors(400, 403, 404)},
+    summary="获奖作品加入展播（主办方）",
+)
+def showcase(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
+    show = services.awards_to_showcase(actor=request.user, contest=_organised(request, contest_id))
+    return {"showcase_id": show.pk, "title": show.title}

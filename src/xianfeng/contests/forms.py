@@ -35,7 +35,9 @@ class RoundForm(forms.Form):
     level = forms.ChoiceField(label="评选层级", choices=Level.choices)
     starts_on = forms.DateField(label="开始日期", widget=DATE)
     ends_on = forms.DateField(label="结束日期", widget=DATE)
-    quota = forms.IntegerField(label="每个组织可推荐（0 为不限）", min_value=0, initial=0)
+    quota = forms.IntegerField(
+        label="每个组织可推荐（0 为不限）", min_value=0, max_value=10_000, initial=0
+    )
     aggregation = forms.ChoiceField(label="计分方式", choices=Aggregation.choices)
     vote_share = forms.IntegerField(
         label="群众投票占比（%）", min_value=0, max_value=100, initial=0
@@ -53,7 +55,7 @@ class RoundForm(forms.Form):
                 label="权重 %", min_value=0, max_value=100, required=False
             )
             self.fields[f"c{i}_max"] = forms.IntegerField(
-                label="满分", min_value=1, initial=100, required=False
+                label="满分", min_value=1, max_value=1000, initial=100, required=False
             )
             self.fields[f"c{i}_counted"] = forms.BooleanField(
                 label="计入总分", required=False, initial=True
@@ -94,5 +96,5 @@ class AwardsForm(forms.Form):
         defaults = {"first": 1, "second": 2, "third": 3, "excellent": 4}
         for level, label in AWARD_LEVELS:
             self.fields[level] = forms.IntegerField(
-                label=f"{label}名额", min_value=0, initial=defaults[level]
+                label=f"{label}名额", min_value=0, max_value=10_000, initial=defaults[level]
             )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.parse import int_param
 from xianfeng.common.types import AuthedRequest
 from xianfeng.contests import services
 from xianfeng.contests.certificates import certificate_pdf
@@ -44,8 +45,13 @@ def _messages_for(request: AuthedRequest, exc: Exception) -> None:
     messages.error(request, getattr(exc, "message", None) or str(exc))
 
 
-def _round(contest: Contest, number: int) -> Round:
-    round_ = contest.rounds.filter(number=number).first()
+def _post_int(request: AuthedRequest, name: str) -> int | None:
+    """An id from the posted form (None when missing); a malformed one is a 400."""
+    return int_param(request.POST.get(name), field=name)
+
+
+def _round(contest: Contest, number: int | None) -> Round:
+    round_ = contest.rounds.filter(number=number).first() if number is not None else None
     if round_ is None:
         raise Http404("找不到该轮次")
     return round_
@@ -161,7 +167,7 @@ def contest_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse
             messages.success(request, "竞赛已开始，第一轮开始报名")
         elif action == "enter":
             lesson = (
-                _enterable_lessons(request, contest).filter(pk=request.POST.get("lesson")).first()
+                _enterable_lessons(request, contest).filter(pk=_post_int(request, "lesson")).first()
             )
             if lesson is None:
                 raise Refused("请选择一节已发布的微党课")
@@ -188,14 +194,14 @@ def contest_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse
             )
             messages.success(request, "已添加评选轮次")
         elif action == "judge":
-            round_ = _round(contest, int(request.POST.get("round", "0") or 0))
+            round_ = _round(contest, _post_int(request, "round"))
             who = user_by_login(request.POST.get("who", ""))
             if who is None:
                 raise Refused("找不到该用户，请核对手机号或用户名")
             services.judge_assign(actor=request.user, round_=round_, user=who)
             messages.success(request, f"已聘请 {who.name} 为{round_.name}评委")
         elif action == "publish":
-            round_ = _round(contest, int(request.POST.get("round", "0") or 0))
+            round_ = _round(contest, _post_int(request, "round"))
             services.round_publish(actor=request.user, round_=round_)
             messages.success(request, f"{round_.name}结果已公布")
         elif action == "awards":
@@ -236,9 +242,7 @@ def decide(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
     if not standings and not can_organise(request.user, contest):
         raise Http404("您在本轮没有需要推荐的作品")
     if request.method == "POST":
-        standing = next(
-            (s for s in standings if s.pk == int(request.POST.get("standing", "0") or 0)), None
-        )
+        standing = next((s for s in standings if s.pk == _post_int(request, "standing")), None)
         if standing is None:
             raise Http404("找不到该作品")
         try:
@@ -428,10 +432,10 @@ def vote(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
     if not round_.vote_share:
         raise Http404("本轮没有群众投票")
     if request.method == "POST":
-        entry_id = request.POST.get("entry", "")
+        entry_id = _post_int(request, "entry")
         entry = (
             Entry.objects.filter(pk=entry_id, standings__round=round_).first()
-            if entry_id.isdigit()
+            if entry_id is not None
             else None
         )
         if entry is None:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from xianfeng.common.parse import MAX_ID
 from xianfeng.lessons.models import Series, Tag
 from xianfeng.lessons.services import LessonData
 from xianfeng.orgs.models import Org
@@ -81,11 +82,13 @@ class CommentForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "说说您的看法"}),
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
 
 
 class FeedForm(forms.Form):
     feed = forms.ChoiceField(required=False, choices=[])
     q = forms.CharField(required=False, max_length=50)
     tag = forms.SlugField(required=False)
-    series = forms.IntegerField(required=False, min_value=1)
+    series = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)

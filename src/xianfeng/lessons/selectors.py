@@ -93,6 +93,42 @@ def series_for_user(user: Any) -> QuerySet[Any]:
     return Series.objects.filter(org__path__in=sorted(reach)).order_by("-created_at")
 
 
+def creation_orgs(user: Any) -> list[Org]:
+    """Where the person may start a lesson: their own branch first, then the member orgs
+    they manage lessons for (the page's choice and the API's check alike)."""
+    from xianfeng.orgs.enums import MEMBER_ORG_KINDS
+    from xianfeng.orgs.selectors import orgs_managed_by
+
+    orgs = list(
+        orgs_managed_by(user, LESSON_MANAGE_ROLES)
+        .filter(kind__in=MEMBER_ORG_KINDS)
+        .order_by("path")[:500]
+    )
+    member = member_of(user)
+    if member is not None and member.org not in orgs:
+        orgs.insert(0, member.org)
+    return orgs
+
+
+def series_for_org(org: Org) -> QuerySet[Any]:
+    """专题 a lesson of `org` may be filed under: its own and those of the orgs above."""
+    from xianfeng.lessons.models import Series
+
+    return Series.objects.filter(org__path__in=paths.ancestor_paths(org.path)).order_by(
+        "-created_at"
+    )
+
+
+def publish_audiences(user: Any, lesson: Lesson) -> QuerySet[Org]:
+    """Where a manager may publish: their managed orgs on the lesson's line (the lesson's
+    org and the orgs above it that they manage)."""
+    from xianfeng.orgs.selectors import orgs_managed_by
+
+    return orgs_managed_by(user, LESSON_MANAGE_ROLES).filter(
+        path__in=paths.ancestor_paths(lesson.org.path)
+    )
+
+
 WATCHABLE_SECONDS = 300
 _watchable_local: dict[str, tuple[float, float]] = {}
 

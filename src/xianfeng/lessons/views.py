@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -11,14 +11,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xianfeng.common.errors import Refused
+from xianfeng.common.errors import BadInput, Refused
 from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.parse import int_param, json_object
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons import services
 from xianfeng.lessons.enums import LessonState, TextStatus
 from xianfeng.lessons.exports import participation_workbook
 from xianfeng.lessons.forms import CommentForm, FeedForm, LessonForm, PublishForm, ReflectionForm
-from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, Series, Tag
+from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, Tag
 from xianfeng.lessons.poster import lesson_poster_png
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson, can_manage_lessons
 from xianfeng.lessons.selectors import (
@@ -27,12 +28,15 @@ from xianfeng.lessons.selectors import (
     FeedFilters,
     branch_participation,
     comments_for,
+    creation_orgs,
     get_lesson_for_user,
     lesson_feed,
     lessons_awaiting_publication,
     my_lessons,
     progress_of,
+    publish_audiences,
     reflections_for,
+    series_for_org,
     series_for_user,
     showcase_lessons,
     watch_history,
@@ -41,8 +45,7 @@ from xianfeng.lessons.selectors import (
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
 from xianfeng.media.services import video_retry
-from xianfeng.orgs import paths
-from xianfeng.orgs.enums import MEMBER_ORG_KINDS, RoleKind
+from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import holds_any
 from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by
@@ -58,6 +61,10 @@ def feed(request: HttpRequest) -> HttpResponse:
     form = FeedForm(request.GET or None)
     form.fields["feed"].choices = list(FEEDS.items())  # type: ignore[attr-defined]
     filters = FeedFilters()
+    if "series" in form.errors:
+        # The API answers 422 for the same id; a page says 400 (other bad filters are
+        # simply not applied, as before).
+        raise BadInput("专题编号不正确", field="series")
     if form.is_valid():
         d = form.cleaned_data
         filters = FeedFilters(
@@ -81,28 +88,10 @@ def feed(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _creation_orgs(user: Any) -> list[Org]:
-    orgs = list(
-        orgs_managed_by(user, LESSON_MANAGE_ROLES)
-        .filter(kind__in=MEMBER_ORG_KINDS)
-        .order_by("path")[:500]
-    )
-    member = member_of(user)
-    if member is not None and member.org not in orgs:
-        orgs.insert(0, member.org)
-    return orgs
-
-
-def _series_for(org: Org) -> Any:
-
-    ancestors = paths.ancestor_paths(org.path)
-    return Series.objects.filter(org__path__in=ancestors).order_by("-created_at")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: AuthedRequest) -> HttpResponse:
-    orgs = _creation_orgs(request.user)
+    orgs = creation_orgs(request.user)
     if not orgs:
         raise PermissionDenied("只有党员或党组织管理者可以录制微党课")
     org = orgs[0]
@@ -112,7 +101,7 @@ def create(request: AuthedRequest) -> HttpResponse:
         if not chosen:
             raise Http404("找不到该组织")
         org = chosen[0]
-    form = LessonForm(request.POST or None, series=_series_for(org))
+    form = LessonForm(request.POST or None, series=series_for_org(org))
     if request.method == "POST" and form.is_valid():
         try:
             lesson = services.lesson_create(
@@ -149,7 +138,7 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "tags": list(lesson.tags.all()),
         "series": lesson.series_id,
     }
-    form = LessonForm(request.POST or None, initial=initial, series=_series_for(lesson.org))
+    form = LessonForm(request.POST or None, initial=initial, series=series_for_org(lesson.org))
     if request.method == "POST" and form.is_valid():
         try:
             services.lesson_update(
@@ -201,7 +190,7 @@ def transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             services.lesson_archive(actor=request.user, lesson=lesson)
             messages.success(request, "已归档")
         elif action == "publish":
-            form = PublishForm(request.POST, audiences=_audiences(request.user, lesson))
+            form = PublishForm(request.POST, audiences=publish_audiences(request.user, lesson))
             if not form.is_valid():
                 raise Refused("请选择发布范围")
             services.lesson_publish(
@@ -218,15 +207,6 @@ def transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     return redirect("lessons:detail", pk=lesson.pk)
-
-
-def _audiences(user: Any, lesson: Lesson) -> Any:
-    """Where a manager may publish: their managed orgs on the lesson's line (the lesson's
-    org and the orgs above it that they manage)."""
-
-    return orgs_managed_by(user, LESSON_MANAGE_ROLES).filter(
-        path__in=paths.ancestor_paths(lesson.org.path)
-    )
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -256,7 +236,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reflection_form": ReflectionForm(),
         "comment_form": CommentForm(),
         "publish_form": PublishForm(
-            audiences=_audiences(user, lesson), initial={"audience": lesson.org_id}
+            audiences=publish_audiences(user, lesson), initial={"audience": lesson.org_id}
         )
         if manage and lesson.state == LessonState.SUBMITTED
         else None,
@@ -282,12 +262,20 @@ def playback(request: HttpRequest, pk: int) -> JsonResponse:
     return response
 
 
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+def _number(value: Any) -> float:
+    """A finite number from parsed JSON (a bool is not one; 10^400 overflows float())."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(value)
+    number = float(value)  # OverflowError for an int beyond the float range
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def _watch_error(status: int, message: str, field: str | None = None) -> JsonResponse:
+    # The same body and statuses as POST /api/v1/lessons/{id}/watch.
+    body = {"detail": message, "field": field}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @login_required
@@ -295,25 +283,30 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
 def watch(request: AuthedRequest, pk: int) -> JsonResponse:
     """The player's report of watched sections: {"sections": [[start, end], …], "position": t}."""
     lesson = watchable_lesson(request.user, pk)
-    data = _json_body(request)
+    try:
+        data = json_object(request.body)
+    except BadInput as exc:
+        return _watch_error(400, exc.message, exc.field)
     raw = data.get("sections")
     if not isinstance(raw, list) or len(raw) > 500:
-        return JsonResponse({"detail": "上报格式不正确"}, status=400)
+        return _watch_error(400, "上报格式不正确", "sections")
     try:
         sections = [
-            (float(s[0]), float(s[1])) for s in raw if isinstance(s, list | tuple) and len(s) == 2
+            (_number(s[0]), _number(s[1]))
+            for s in raw
+            if isinstance(s, list | tuple) and len(s) == 2
         ]
-        position = float(data["position"]) if data.get("position") is not None else None
-    except (TypeError, ValueError):
-        return JsonResponse({"detail": "上报格式不正确"}, status=400)
+        position = _number(data["position"]) if data.get("position") is not None else None
+    except (TypeError, ValueError, OverflowError):
+        return _watch_error(400, "上报格式不正确")
     try:
         progress = services.watch_report(
             user=request.user, lesson=lesson, sections=sections, position=position
         )
     except Refused as exc:
-        return JsonResponse({"detail": exc.message}, status=409)
+        return _watch_error(400, exc.message, exc.field)
     except PermissionDenied as exc:
-        return JsonResponse({"detail": str(exc)}, status=403)
+        return _watch_error(403, str(exc))
     duration = lesson.duration or 1
     return JsonResponse(
         {
@@ -361,10 +354,11 @@ def like(request: AuthedRequest, pk: int) -> HttpResponse:
 def rate(request: AuthedRequest, pk: int) -> HttpResponse:
     lesson = get_lesson_for_user(request.user, pk)
     try:
-        services.rating_set(
-            user=request.user, lesson=lesson, score=int(request.POST.get("score", "0"))
-        )
-    except ValueError:
+        score = int_param(request.POST.get("score"), minimum=1, maximum=5, label="评分")
+        if score is None:
+            raise BadInput("评分应为 1 到 5 星")
+        services.rating_set(user=request.user, lesson=lesson, score=score)
+    except BadInput:
         return _actions(request, lesson, "评分应为 1 到 5 星")
     except (Refused, PermissionDenied) as exc:
         return _actions(request, lesson, getattr(exc, "message", str(exc)))

@@ -1,8 +1,11 @@
 """The tus 1.0.0 endpoint (core + creation, termination, checksum, expiration).
 
-Used by our own pages (media/upload.js with tus-js-client) with the session cookie; CSRF
-protection stays on (the page sends X-CSRFToken). Only the uploader can see an upload:
-anyone else gets 404, never a hint that it exists.
+Used by our own pages (media/upload.js with tus-js-client) with the session cookie, where
+CSRF protection stays on (the page sends X-CSRFToken), and by API clients with
+`Authorization: Bearer <token>` (the token from POST /api/v1/auth/token), which needs no
+CSRF token: the same rule as the JSON API (people/apiauth.py). A bad token is a 401, never
+a fall-back to a session cookie. Only the uploader can see an upload: anyone else gets 404,
+never a hint that it exists.
 
     OPTIONS uploads/           what the server supports
     POST    uploads/           create (Upload-Length, Upload-Metadata) -> 201 Location
@@ -23,10 +26,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import http_date
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from ninja.errors import AuthenticationError
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.parse import ascii_int
 from xianfeng.media.enums import UploadStatus
 from xianfeng.media.models import Upload
 from xianfeng.media.services.uploads import (
@@ -39,6 +46,7 @@ from xianfeng.media.services.uploads import (
     upload_finish,
     upload_terminate,
 )
+from xianfeng.people.apiauth import TOKEN_REFUSED, bearer_key, csrf_refused, token_user
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +94,24 @@ def encode_metadata(metadata: dict[str, str]) -> str:
 
 
 def parse_size(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
+    return ascii_int(value) if value is not None else None
+
+
+def _authenticate(request: HttpRequest) -> HttpResponse | None:
+    """A bearer token identifies the user without CSRF; otherwise the session, whose unsafe
+    methods need the CSRF token (the views are csrf_exempt so that tokens can pass)."""
+    if bearer_key(request) is not None:
+        try:
+            token_user(request)
+        except AuthenticationError:
+            return tus_response(401, TOKEN_REFUSED, WWW_Authenticate="Bearer")
         return None
-    return int(value.strip())
+    if csrf_refused(request):
+        return tus_response(403, "页面已过期（CSRF 校验失败），请刷新页面后重试")
+    return None
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class TusView(View):
     """Common protocol checks; subclasses implement the methods of their URL."""
 
@@ -100,9 +121,12 @@ class TusView(View):
         method = request.method.lower() if request.method else ""
         if method not in self.http_method_names or not hasattr(self, method):
             return tus_response(405, "不支持的请求方法")
-        if method != "options":
+        if method != "options":  # a CORS preflight carries no credentials
             if request.headers.get("Tus-Resumable") != TUS_VERSION:
                 return tus_response(412, "客户端协议版本不受支持", Tus_Version=TUS_VERSION)
+            refused = _authenticate(request)
+            if refused is not None:
+                return refused
             if not request.user.is_authenticated:
                 return tus_response(403, "请先登录后再上传（登录可能已过期，请刷新页面）")
         try:

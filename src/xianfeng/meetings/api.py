@@ -4,21 +4,23 @@ ledger and minutes exports, the calendar address."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Schema, Status
 from ninja.files import UploadedFile
 
+from xianfeng.common.apitools import ApiRouter, Id, PageNumber, Year, errors
 from xianfeng.common.errors import Refused
 from xianfeng.meetings import rules, selectors, services
 from xianfeng.meetings.enums import (
     CHECKIN_OPENS_BEFORE,
     QR_ACCEPTED_STEPS,
     AttendanceStatus,
+    MeetingKind,
     MeetingState,
 )
 from xianfeng.meetings.models import Attachment, Attendance, Meeting, Minutes
@@ -28,7 +30,10 @@ from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
 
-router = Router(tags=["三会一课"])
+router = ApiRouter(tags=["三会一课"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BINARY = {"type": "string", "format": "binary"}
 
 
 class Person(Schema):
@@ -138,10 +143,10 @@ class ListQuery(Schema):
     org: str = ""
     kind: str = ""
     state: str = ""
-    year: int | None = None
+    year: Year | None = None
     mine: bool = False
-    page: int = 1
-    page_size: int = 20
+    page: PageNumber = 1
+    page_size: PageNumber = 20
 
 
 def _person(user: Any) -> dict[str, Any] | None:
@@ -266,7 +271,7 @@ def _attachment(a: Attachment) -> dict[str, Any]:
     }
 
 
-def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
+def _meeting(request: HttpRequest, meeting_id: Id) -> Meeting:
     return selectors.get_meeting_for_user(request.user, meeting_id)
 
 
@@ -274,7 +279,7 @@ def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
 
 
 class CheckinIn(Schema):
-    token: str
+    token: str = Field(..., max_length=200)
 
 
 class CheckinOut(Schema):
@@ -285,7 +290,11 @@ class CheckinOut(Schema):
     signed_at: datetime.datetime | None
 
 
-@router.post("/checkin", response=CheckinOut, summary="扫码签到（二维码中的令牌）")
+@router.post(
+    "/checkin",
+    response={200: CheckinOut, **errors(400, 403, 404)},
+    summary="扫码签到（二维码中的令牌）",
+)
 def checkin(request: HttpRequest, body: CheckinIn) -> dict[str, Any]:
     row = services.checkin(user=request.user, token=body.token)
     meeting = row.meeting
@@ -334,14 +343,18 @@ class OverviewOut(Schema):
 
 class OverviewQuery(Schema):
     org: str = ""
-    year: int | None = None
+    year: Year | None = None
     kind: str = ""
     failed_first: bool = False
-    page: int = 1
-    page_size: int = 100
+    page: PageNumber = 1
+    page_size: PageNumber = 100
 
 
-@router.get("/compliance", response=OverviewOut, summary="下级支部三会一课完成情况（支部×月份）")
+@router.get(
+    "/compliance",
+    response={200: OverviewOut, **errors(400, 404)},
+    summary="下级支部三会一课完成情况（支部×月份）",
+)
 def compliance(request: HttpRequest, params: Query[OverviewQuery]) -> dict[str, Any]:
     today = timezone.localdate()
     if params.org:
@@ -352,6 +365,8 @@ def compliance(request: HttpRequest, params: Query[OverviewQuery]) -> dict[str, 
             raise Refused("您没有查看三会一课台账的权限")
         root = roots[0]
     year = params.year or today.year
+    if params.kind and params.kind not in MeetingKind.values:
+        raise Refused("会议类型不正确", field="kind")
     table = compliance_table(
         root, year=year, today=today, kinds=[params.kind] if params.kind else None
     )
@@ -431,8 +446,12 @@ def _ledger_branch(request: HttpRequest, code: str) -> Org:
     return org
 
 
-@router.get("/compliance/{code}", response=BranchOut, summary="一个支部全年的三会一课完成情况")
-def branch(request: HttpRequest, code: str, year: int | None = None) -> dict[str, Any]:
+@router.get(
+    "/compliance/{code}",
+    response={200: BranchOut, **errors(404)},
+    summary="一个支部全年的三会一课完成情况",
+)
+def branch(request: HttpRequest, code: str, year: Year | None = None) -> dict[str, Any]:
     org = _ledger_branch(request, code)
     today = timezone.localdate()
     year = year or today.year
@@ -464,8 +483,15 @@ def branch(request: HttpRequest, code: str, year: int | None = None) -> dict[str
     }
 
 
-@router.get("/ledger/{code}/{year}", summary="支部年度三会一课台账（.xlsx）")
-def ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
+@router.get(
+    "/ledger/{code}/{year}",
+    response={200: None, **errors(404)},
+    summary="支部年度三会一课台账（.xlsx）",
+    openapi_extra={
+        "responses": {200: {"description": "xlsx", "content": {XLSX: {"schema": BINARY}}}}
+    },
+)
+def ledger(request: HttpRequest, code: str, year: Year) -> HttpResponse:
     from xianfeng.meetings.exports import ledger_workbook
 
     return ledger_workbook(_ledger_branch(request, code), year, today=timezone.localdate())
@@ -480,11 +506,15 @@ class RuleOut(Schema):
 
 
 class RuleIn(Schema):
-    kind: str
-    period: str | None = None
+    kind: str = Field(..., max_length=16)
+    period: str | None = Field(None, max_length=8)
 
 
-@router.get("/rules/{code}", response=list[RuleOut], summary="组织的三会一课频次要求（含沿用）")
+@router.get(
+    "/rules/{code}",
+    response={200: list[RuleOut], **errors(404)},
+    summary="组织的三会一课频次要求（含沿用）",
+)
 def rules_get(request: HttpRequest, code: str) -> list[dict[str, Any]]:
     from xianfeng.meetings.enums import DEFAULT_PERIODS, MeetingKind, Period
 
@@ -506,7 +536,9 @@ def rules_get(request: HttpRequest, code: str) -> list[dict[str, Any]]:
 
 
 @router.put(
-    "/rules/{code}", response=list[RuleOut], summary="设置频次要求（period 为空：沿用上级）"
+    "/rules/{code}",
+    response={200: list[RuleOut], **errors(400, 403, 404)},
+    summary="设置频次要求（period 为空：沿用上级）",
 )
 def rules_put(request: HttpRequest, code: str, body: RuleIn) -> list[dict[str, Any]]:
     org = get_org_for_user(request.user, code, rules.RULE_ROLES)
@@ -520,7 +552,7 @@ class CalendarOut(Schema):
 
 
 class CalendarIn(Schema):
-    action: str  # enable, reset, disable
+    action: str = Field(..., max_length=10, description="enable、reset 或 disable")
 
 
 def _calendar(request: HttpRequest) -> dict[str, Any]:
@@ -537,7 +569,11 @@ def calendar_get(request: HttpRequest) -> dict[str, Any]:
     return _calendar(request)
 
 
-@router.post("/calendar", response=CalendarOut, summary="启用、更换或停用日历订阅地址")
+@router.post(
+    "/calendar",
+    response={200: CalendarOut, **errors(400)},
+    summary="启用、更换或停用日历订阅地址",
+)
 def calendar_post(request: HttpRequest, body: CalendarIn) -> dict[str, Any]:
     if body.action == "enable":
         services.calendar_enable(user=request.user)
@@ -553,7 +589,11 @@ def calendar_post(request: HttpRequest, body: CalendarIn) -> dict[str, Any]:
 # --- meetings --------------------------------------------------------------------------------
 
 
-@router.get("/", response=MeetingPage, summary="会议列表（我参加的，或我能查看台账的组织的）")
+@router.get(
+    "/",
+    response={200: MeetingPage, **errors(404)},
+    summary="会议列表（我参加的，或我能查看台账的组织的）",
+)
 def meeting_list(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
     if params.mine:
         qs = selectors.my_meetings(request.user)
@@ -576,23 +616,23 @@ def meeting_list(request: HttpRequest, params: Query[ListQuery]) -> dict[str, An
 
 
 class MeetingIn(Schema):
-    kind: str
-    topic: str
+    kind: str = Field(..., max_length=16)
+    topic: str = Field(..., max_length=100)
     starts_at: datetime.datetime
     ends_at: datetime.datetime
-    place: str
-    host_id: int
-    recorder_a_id: int
-    recorder_b_id: int
-    description: str = ""
-    speaker_id: int | None = None
-    speaker_name: str = ""
-    lesson_id: int | None = None
+    place: str = Field(..., max_length=100)
+    host_id: Id
+    recorder_a_id: Id
+    recorder_b_id: Id
+    description: str = Field("", max_length=5000)
+    speaker_id: Id | None = None
+    speaker_name: str = Field("", max_length=50)
+    lesson_id: Id | None = None
 
 
 class PlanIn(MeetingIn):
-    org: str
-    attendee_ids: list[int] | None = None
+    org: str = Field(..., max_length=32)
+    attendee_ids: list[Id] | None = Field(None, max_length=5000)
 
 
 def _data(body: MeetingIn, branch: Org, user: Any) -> services.MeetingData:
@@ -631,7 +671,11 @@ def _data(body: MeetingIn, branch: Org, user: Any) -> services.MeetingData:
     )
 
 
-@router.post("/", response={201: MeetingDetail}, summary="安排会议（通知应到人员）")
+@router.post(
+    "/",
+    response={201: MeetingDetail, **errors(400, 403, 404)},
+    summary="安排会议（通知应到人员）",
+)
 def plan(request: HttpRequest, body: PlanIn) -> Status[dict[str, Any]]:
     from xianfeng.meetings.services.planning import branch_of
 
@@ -645,13 +689,17 @@ def plan(request: HttpRequest, body: PlanIn) -> Status[dict[str, Any]]:
     return Status(201, _detail(request, _meeting(request, meeting.pk)))
 
 
-@router.get("/{meeting_id}", response=MeetingDetail, summary="会议详情")
-def detail(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.get("/{meeting_id}", response={200: MeetingDetail, **errors(404)}, summary="会议详情")
+def detail(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     return _detail(request, _meeting(request, meeting_id))
 
 
-@router.put("/{meeting_id}", response=MeetingDetail, summary="修改会议安排（召开前）")
-def update(request: HttpRequest, meeting_id: int, body: MeetingIn) -> dict[str, Any]:
+@router.put(
+    "/{meeting_id}",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="修改会议安排（召开前）",
+)
+def update(request: HttpRequest, meeting_id: Id, body: MeetingIn) -> dict[str, Any]:
     meeting = _meeting(request, meeting_id)
     services.meeting_update(
         actor=request.user, meeting=meeting, data=_data(body, meeting.branch, request.user)
@@ -660,30 +708,42 @@ def update(request: HttpRequest, meeting_id: int, body: MeetingIn) -> dict[str, 
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: str = Field(..., max_length=200)
 
 
-@router.post("/{meeting_id}/cancel", response=MeetingDetail, summary="取消会议")
-def cancel(request: HttpRequest, meeting_id: int, body: ReasonIn) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/cancel",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="取消会议",
+)
+def cancel(request: HttpRequest, meeting_id: Id, body: ReasonIn) -> dict[str, Any]:
     services.meeting_cancel(
         actor=request.user, meeting=_meeting(request, meeting_id), reason=body.reason
     )
     return _detail(request, _meeting(request, meeting_id))
 
 
-@router.post("/{meeting_id}/held", response=MeetingDetail, summary="标记会议已召开")
-def held(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/held",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="标记会议已召开",
+)
+def held(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     services.meeting_mark_held(actor=request.user, meeting=_meeting(request, meeting_id))
     return _detail(request, _meeting(request, meeting_id))
 
 
 class AttendeesIn(Schema):
-    add: list[int] = []
-    remove: list[int] = []
+    add: list[Id] = Field([], max_length=5000)
+    remove: list[Id] = Field([], max_length=5000)
 
 
-@router.post("/{meeting_id}/attendees", response=MeetingDetail, summary="调整应到人员")
-def attendees(request: HttpRequest, meeting_id: int, body: AttendeesIn) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/attendees",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="调整应到人员",
+)
+def attendees(request: HttpRequest, meeting_id: Id, body: AttendeesIn) -> dict[str, Any]:
     services.attendees_change(
         actor=request.user, meeting=_meeting(request, meeting_id), add=body.add, remove=body.remove
     )
@@ -691,13 +751,17 @@ def attendees(request: HttpRequest, meeting_id: int, body: AttendeesIn) -> dict[
 
 
 class RecordIn(Schema):
-    user_id: int
-    status: str
-    reason: str
+    user_id: Id
+    status: str = Field(..., max_length=16)
+    reason: str = Field(..., max_length=200)
 
 
-@router.post("/{meeting_id}/attendance", response=AttendanceOut, summary="补录出勤（须写明原因）")
-def record(request: HttpRequest, meeting_id: int, body: RecordIn) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/attendance",
+    response={200: AttendanceOut, **errors(400, 403, 404)},
+    summary="补录出勤（须写明原因）",
+)
+def record(request: HttpRequest, meeting_id: Id, body: RecordIn) -> dict[str, Any]:
     row = services.attendance_record(
         actor=request.user,
         meeting=_meeting(request, meeting_id),
@@ -708,8 +772,10 @@ def record(request: HttpRequest, meeting_id: int, body: RecordIn) -> dict[str, A
     return _attendance(Attendance.objects.select_related("user").get(pk=row.pk))
 
 
-@router.post("/{meeting_id}/leave", response=LeaveOut, summary="请假")
-def leave(request: HttpRequest, meeting_id: int, body: ReasonIn) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/leave", response={200: LeaveOut, **errors(400, 403, 404)}, summary="请假"
+)
+def leave(request: HttpRequest, meeting_id: Id, body: ReasonIn) -> dict[str, Any]:
     lv = services.leave_request(
         user=request.user, meeting=_meeting(request, meeting_id), reason=body.reason
     )
@@ -725,12 +791,16 @@ def leave(request: HttpRequest, meeting_id: int, body: ReasonIn) -> dict[str, An
 
 class DecisionIn(Schema):
     approve: bool
-    note: str = ""
+    note: str = Field("", max_length=200)
 
 
-@router.post("/{meeting_id}/leave/{leave_id}", response=LeaveOut, summary="审批请假（书记）")
+@router.post(
+    "/{meeting_id}/leave/{leave_id}",
+    response={200: LeaveOut, **errors(400, 403, 404)},
+    summary="审批请假（书记）",
+)
 def leave_decide(
-    request: HttpRequest, meeting_id: int, leave_id: int, body: DecisionIn
+    request: HttpRequest, meeting_id: Id, leave_id: Id, body: DecisionIn
 ) -> dict[str, Any]:
     meeting = _meeting(request, meeting_id)
     target = next((lv for lv in selectors.leave_requests_of(meeting) if lv.pk == leave_id), None)
@@ -761,9 +831,11 @@ class CodeOut(Schema):
 
 
 @router.get(
-    "/{meeting_id}/checkin-code", response=CodeOut, summary="当前签到二维码（每 30 秒更换）"
+    "/{meeting_id}/checkin-code",
+    response={200: CodeOut, **errors(403, 404)},
+    summary="当前签到二维码（每 30 秒更换）",
 )
-def checkin_code(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+def checkin_code(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     meeting = _meeting(request, meeting_id)
     if not rules.can_show_qr(request.user, meeting):
         from django.core.exceptions import PermissionDenied
@@ -783,17 +855,19 @@ def checkin_code(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 
 
 class MinutesIn(Schema):
-    agenda: str = ""
-    discussion: str = ""
-    resolutions: str = ""
-    film: str = ""
-    practice: str = ""
+    agenda: str = Field("", max_length=20000)
+    discussion: str = Field("", max_length=20000)
+    resolutions: str = Field("", max_length=20000)
+    film: str = Field("", max_length=100)
+    practice: str = Field("", max_length=20000)
 
 
 @router.put(
-    "/{meeting_id}/minutes", response=MeetingDetail, summary="填写会议记录（记录人A，或代记的B）"
+    "/{meeting_id}/minutes",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="填写会议记录（记录人A，或代记的B）",
 )
-def minutes_put(request: HttpRequest, meeting_id: int, body: MinutesIn) -> dict[str, Any]:
+def minutes_put(request: HttpRequest, meeting_id: Id, body: MinutesIn) -> dict[str, Any]:
     meeting = _meeting(request, meeting_id)
     if not rules.can_read_minutes(request.user, meeting):
         from django.core.exceptions import PermissionDenied
@@ -806,42 +880,62 @@ def minutes_put(request: HttpRequest, meeting_id: int, body: MinutesIn) -> dict[
 
 
 class NoteIn(Schema):
-    note: str
+    note: str = Field(..., max_length=500)
 
 
-@router.post("/{meeting_id}/minutes/submit", response=MeetingDetail, summary="提交记录审核")
-def minutes_submit(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/minutes/submit",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="提交记录审核",
+)
+def minutes_submit(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     services.minutes_submit(actor=request.user, meeting=_meeting(request, meeting_id))
     return _detail(request, _meeting(request, meeting_id))
 
 
-@router.post("/{meeting_id}/minutes/approve", response=MeetingDetail, summary="审核通过（记录人B）")
-def minutes_approve(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/minutes/approve",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="审核通过（记录人B）",
+)
+def minutes_approve(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     services.minutes_approve(actor=request.user, meeting=_meeting(request, meeting_id))
     return _detail(request, _meeting(request, meeting_id))
 
 
-@router.post("/{meeting_id}/minutes/return", response=MeetingDetail, summary="退回修改")
-def minutes_return(request: HttpRequest, meeting_id: int, body: NoteIn) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/minutes/return",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="退回修改",
+)
+def minutes_return(request: HttpRequest, meeting_id: Id, body: NoteIn) -> dict[str, Any]:
     services.minutes_return(
         actor=request.user, meeting=_meeting(request, meeting_id), note=body.note
     )
     return _detail(request, _meeting(request, meeting_id))
 
 
-@router.post("/{meeting_id}/archive", response=MeetingDetail, summary="归档")
-def archive(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/archive",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="归档",
+)
+def archive(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     services.meeting_archive(actor=request.user, meeting=_meeting(request, meeting_id))
     return _detail(request, _meeting(request, meeting_id))
 
 
 class AmendIn(Schema):
-    changes: dict[str, str]
-    note: str
+    changes: dict[str, Annotated[str, Field(max_length=20000)]] = Field(..., max_length=10)
+    note: str = Field(..., max_length=500)
 
 
-@router.post("/{meeting_id}/amend", response=MeetingDetail, summary="修订已审核的记录（留痕）")
-def amend(request: HttpRequest, meeting_id: int, body: AmendIn) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/amend",
+    response={200: MeetingDetail, **errors(400, 403, 404)},
+    summary="修订已审核的记录（留痕）",
+)
+def amend(request: HttpRequest, meeting_id: Id, body: AmendIn) -> dict[str, Any]:
     services.meeting_amend(
         actor=request.user,
         meeting=_meeting(request, meeting_id),
@@ -852,11 +946,13 @@ def amend(request: HttpRequest, meeting_id: int, body: AmendIn) -> dict[str, Any
 
 
 @router.post(
-    "/{meeting_id}/attachments", response=AttachmentOut, summary="上传会议照片或签到表扫描件"
+    "/{meeting_id}/attachments",
+    response={200: AttachmentOut, **errors(400, 403, 404)},
+    summary="上传会议照片或签到表扫描件",
 )
 def attachment_add(
     request: HttpRequest,
-    meeting_id: int,
+    meeting_id: Id,
     kind: Form[str],
     image: File[UploadedFile],
 ) -> dict[str, Any]:
@@ -875,10 +971,14 @@ def attachment_add(
 @router.get(
     "/{meeting_id}/attachments/{attachment_id}",
     url_name="meeting_attachment",
+    response={200: None, **errors(404)},
     summary="会议照片或签到表（size=thumb 为缩略图）",
+    openapi_extra={
+        "responses": {200: {"description": "JPEG", "content": {"image/jpeg": {"schema": BINARY}}}}
+    },
 )
 def attachment(
-    request: HttpRequest, meeting_id: int, attachment_id: int, size: str = ""
+    request: HttpRequest, meeting_id: Id, attachment_id: Id, size: str = ""
 ) -> FileResponse:
     from django.http import Http404
 
@@ -893,8 +993,29 @@ def attachment(
     return response
 
 
-@router.get("/{meeting_id}/minutes.pdf", url_name="meeting_pdf", summary="会议记录 PDF")
-def minutes_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
+@router.delete(
+    "/{meeting_id}/attachments/{attachment_id}",
+    response={204: None, **errors(400, 403, 404)},
+    summary="删除会议照片或签到表",
+)
+def attachment_delete(request: HttpRequest, meeting_id: Id, attachment_id: Id) -> Status[None]:
+    item = selectors.get_attachment_for_user(request.user, meeting_id, attachment_id)
+    services.attachment_delete(actor=request.user, attachment=item)
+    return Status(204, None)
+
+
+@router.get(
+    "/{meeting_id}/minutes.pdf",
+    url_name="meeting_pdf",
+    response={200: None, **errors(403, 404)},
+    summary="会议记录 PDF",
+    openapi_extra={
+        "responses": {
+            200: {"description": "PDF", "content": {"application/pdf": {"schema": BINARY}}}
+        }
+    },
+)
+def minutes_pdf(request: HttpRequest, meeting_id: Id) -> HttpResponse:
     from xianfeng.meetings.views import minutes_pdf as pdf_view
 
     _meeting(request, meeting_id)

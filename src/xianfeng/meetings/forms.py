@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from xianfeng.common.parse import MAX_ID
 from xianfeng.meetings.enums import (
     AttachmentKind,
     AttendanceStatus,
@@ -118,7 +119,7 @@ class LeaveDecisionForm(forms.Form):
 
 
 class AttendanceRecordForm(forms.Form):
-    user = forms.IntegerField(label="人员", min_value=1)
+    user = forms.IntegerField(label="人员", min_value=1, max_value=MAX_ID)
     status = forms.ChoiceField(
         label="出勤",
         choices=[

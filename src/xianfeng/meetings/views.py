@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xianfeng.common.errors import Refused
 from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.parse import check_year, int_param, year_param
 from xianfeng.common.types import AuthedRequest
 from xianfeng.meetings import rules, selectors, services
 from xianfeng.meetings.enums import (
@@ -277,7 +278,8 @@ def attendees(request: AuthedRequest, pk: int) -> HttpResponse:
     rows = selectors.attendance_rows(meeting)
     invited = {r.user_id for r in rows}
     if request.method == "POST":
-        chosen = {int(v) for v in request.POST.getlist("people") if v.isdigit()}
+        picked = (int_param(v, field="people") for v in request.POST.getlist("people"))
+        chosen = {n for n in picked if n is not None}
         known = {p.pk for p in people} | invited
         chosen &= known
         try:
@@ -809,10 +811,7 @@ def branch(request: AuthedRequest, code: str) -> HttpResponse:
     """One branch's year: every required meeting per period, and the meetings held."""
     org = _ledger_branch(request, code)
     today = timezone.localdate()
-    try:
-        year = _year(int(request.GET.get("year", "")), today)
-    except ValueError:
-        year = today.year
+    year = year_param(request.GET.get("year"), default=today.year)
     row, obligations = branch_compliance(org, year=year, today=today)
     by_kind: dict[str, list[Any]] = {}
     for ob in obligations:
@@ -841,7 +840,7 @@ def ledger(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     from xianfeng.meetings.exports import ledger_workbook
 
     org = _ledger_branch(request, code)
-    return ledger_workbook(org, year, today=timezone.localdate())
+    return ledger_workbook(org, check_year(year), today=timezone.localdate())
 
 
 @login_required

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 
+from xianfeng.common.apitools import ApiRouter, Id, errors
 from xianfeng.notify import selectors, services
 
-router = Router(tags=["通知"])
+router = ApiRouter(tags=["通知"])
 
 LIST_LIMIT = 100
 
@@ -31,7 +32,7 @@ class ListQuery(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = None
+    ids: list[Id] | None = Field(None, max_length=1000)
 
 
 class PrefsOut(Schema):
@@ -78,7 +79,9 @@ def prefs_get(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.put("/prefs", response={204: None}, summary="设置接收通知的邮箱（空：不发邮件）")
+@router.put(
+    "/prefs", response={204: None, **errors(400)}, summary="设置接收通知的邮箱（空：不发邮件）"
+)
 def prefs_put(request: HttpRequest, body: PrefsIn) -> Status[None]:
     services.prefs_update(user=request.user, email=body.email)
     return Status(204, None)

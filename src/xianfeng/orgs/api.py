@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Schema
 
+from xianfeng.common.apitools import ApiRouter, errors
 from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import get_org_for_user, org_children, org_roots_for, subtree_stats
 
-router = Router(tags=["组织"])
+router = ApiRouter(tags=["组织"])
 
 
 class OrgOut(Schema):
@@ -52,14 +53,14 @@ def roots(request: HttpRequest) -> list[dict[str, Any]]:
     return _out(org_roots_for(request.user, ROSTER_VIEW_ROLES))
 
 
-@router.get("/{code}", response=OrgOut, summary="组织详情")
+@router.get("/{code}", response={200: OrgOut, **errors(404)}, summary="组织详情")
 def org_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     org = get_org_for_user(request.user, code)
     parent = org.parent.code if org.parent else None
     return _out([org], parent)[0]
 
 
-@router.get("/{code}/children", response=list[OrgOut], summary="下级组织")
+@router.get("/{code}/children", response={200: list[OrgOut], **errors(404)}, summary="下级组织")
 def org_children_api(request: HttpRequest, code: str) -> list[dict[str, Any]]:
     org = get_org_for_user(request.user, code)
     return _out(list(org_children(org)), org.code)

@@ -10,7 +10,9 @@ class OrgForm(forms.Form):
     code = forms.CharField(label="组织代码", max_length=32)
     kind = forms.ChoiceField(label="组织类别", choices=OrgKind.choices)
     region = forms.ChoiceField(label="所在地域", choices=Region.choices, initial=Region.OTHER)
-    sort_order = forms.IntegerField(label="排序", min_value=0, initial=0, required=False)
+    sort_order = forms.IntegerField(
+        label="排序", min_value=0, max_value=2_147_483_647, initial=0, required=False
+    )
 
 
 class RoleGrantForm(forms.Form):

@@ -7,12 +7,14 @@ from django.contrib.auth import authenticate
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 
+from xianfeng.common.apitools import ApiRouter, ErrorOut, Id, PageNumber, errors
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.rules import can_manage_roster, holds_any
 from xianfeng.orgs.selectors import orgs_managed_by, roles_of
 from xianfeng.people import services
+from xianfeng.people.apiauth import bearer_key
 from xianfeng.people.auth import INVALID_LOGIN, Throttle, locked_message, login_was_locked
 from xianfeng.people.models import Member
 from xianfeng.people.qr import qr_data_uri
@@ -20,9 +22,9 @@ from xianfeng.people.rules import check_may_manage_login
 from xianfeng.people.selectors import MemberFilters, get_member_for_user, member_list
 from xianfeng.people.services.two_step import two_step_check, two_step_device
 
-auth_router = Router(tags=["登录"])
+auth_router = ApiRouter(tags=["登录"])
 TWO_STEP_NEEDED = "该账号已开启两步验证，请同时提交验证器中的 6 位数字（code）"
-members_router = Router(tags=["党员"])
+members_router = ApiRouter(tags=["党员"])
 
 
 class TokenIn(Schema):
@@ -54,14 +56,10 @@ class MeOut(Schema):
     roles: list[RoleOut]
 
 
-class Error(Schema):
-    detail: str
-
-
 @auth_router.post(
     "/token",
     auth=None,
-    response={200: TokenOut, 401: Error, 429: Error},
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
     summary="用手机号或用户名和密码（开启两步验证的账号还需验证码）换取接口令牌",
 )
 def token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
@@ -70,29 +68,31 @@ def token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         if login_was_locked(request):
-            return Status(429, {"detail": locked_message()})
-        return Status(401, {"detail": INVALID_LOGIN})
+            return Status(429, {"detail": locked_message(), "field": None})
+        return Status(401, {"detail": INVALID_LOGIN, "field": "password"})
     device = two_step_device(user)
     if device is not None:
         throttle = Throttle.for_user(user, request)
         if throttle.locked():
-            return Status(429, {"detail": locked_message()})
+            return Status(429, {"detail": locked_message(), "field": None})
         if not body.code.strip():
-            return Status(401, {"detail": TWO_STEP_NEEDED})
+            return Status(401, {"detail": TWO_STEP_NEEDED, "field": "code"})
         problem = two_step_check(device=device, code=body.code)
         if problem is not None:
             throttle.failed()
-            return Status(401, {"detail": problem})
+            return Status(401, {"detail": problem, "field": "code"})
         throttle.succeeded()
     tok, key = services.api_token_issue(user=user, label=body.label)
     return Status(200, {"token": key, "expires_at": tok.expires_at})
 
 
-@auth_router.delete("/token", response={204: None}, summary="注销当前令牌")
+@auth_router.delete(
+    "/token", response={204: None}, summary="注销当前令牌（之后用它的请求一律 401）"
+)
 def token_revoke(request: HttpRequest) -> Status[None]:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        services.api_token_revoke(user=request.user, key=header[7:].strip())  # type: ignore[arg-type]
+    key = bearer_key(request)
+    if key:
+        services.api_token_revoke(user=request.user, key=key)  # type: ignore[arg-type]
     return Status(204, None)
 
 
@@ -152,8 +152,8 @@ class MemberQuery(Schema):
     gender: str = ""
     education: str = ""
     mobile: str = ""
-    page: int = 1
-    page_size: int = 20
+    page: PageNumber = 1
+    page_size: PageNumber = 20
 
 
 def _member_out(user: Any, m: Member) -> dict[str, Any]:
@@ -178,7 +178,9 @@ def _member_out(user: Any, m: Member) -> dict[str, Any]:
     }
 
 
-@members_router.get("/", response=MemberPage, summary="党员名册（按权限范围）")
+@members_router.get(
+    "/", response={200: MemberPage, **errors(404)}, summary="党员名册（按权限范围）"
+)
 def members(request: HttpRequest, filters: Query[MemberQuery]) -> dict[str, Any]:
     user: Any = request.user
     org = None
@@ -212,8 +214,8 @@ def members(request: HttpRequest, filters: Query[MemberQuery]) -> dict[str, Any]
     }
 
 
-@members_router.get("/{member_id}", response=MemberOut, summary="党员详情")
-def member_detail(request: HttpRequest, member_id: int) -> dict[str, Any]:
+@members_router.get("/{member_id}", response={200: MemberOut, **errors(404)}, summary="党员详情")
+def member_detail(request: HttpRequest, member_id: Id) -> dict[str, Any]:
     return _member_out(request.user, get_member_for_user(request.user, member_id))
 
 
@@ -237,7 +239,7 @@ class PasswordLinkOut(Schema):
 
 @members_router.post(
     "/{member_id}/password-link",
-    response={201: PasswordLinkOut, 400: Error, 403: Error, 404: Error},
+    response={201: PasswordLinkOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="生成一次性设置密码链接（本人打开后自己设置密码）",
 )
 def member_password_link(request: HttpRequest, member_id: int) -> Status[dict[str, Any]]:
@@ -249,7 +251,7 @@ def member_password_link(request: HttpRequest, member_id: int) -> Status[dict[st
 
 @members_router.post(
     "/{member_id}/password",
-    response={204: None, 400: Error, 403: Error, 404: Error},
+    response={204: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="直接为党员设置登录密码（建议改用一次性链接）",
 )
 def member_set_password(request: HttpRequest, member_id: int, body: PasswordIn) -> Status[None]:
