@@ -460,6 +460,18 @@ class EntryFactory(factory.django.DjangoModelFactory):
             EntryVersion.objects.create(entry=obj, number=1, video=video, note="初版")
 
 
+class StandingFactory(factory.django.DjangoModelFactory):
+    """An entry's place in a round (decided by the round's contest organiser by default)."""
+
+    class Meta:
+        model = "contests.Standing"
+
+    round = factory.SubFactory(RoundFactory)
+    entry = factory.SubFactory(EntryFactory, contest=factory.SelfAttribute("..round.contest"))
+    decider = factory.SelfAttribute("round.contest.org")
+    decision = "pending"
+
+
 class ReviewFactory(factory.django.DjangoModelFactory):
     """One judge's scores: `scores` maps criterion ids (as text) to scores."""
 
