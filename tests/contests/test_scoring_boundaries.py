@@ -345,3 +345,26 @@ def test_round_ranking_of_stored_reviews_and_votes_by_hand():
         ("B", D("79.000"), D("85.300"), 4, 1),
         ("A", D("82.000"), D("72.400"), 5, 0),
     ]
+
+
+def test_review_total_of_decimal_scores_stored_as_floats():
+    # JSON keeps 8.5 as a float: 8.5/10 × 100 = 85
+    assert review_total({"1": 8.5}, [CriterionSpec(1, D(100), 10)]) == D("85.000")
+
+
+def test_totaller_counts_only_counted_criteria_with_a_weight():
+    # Not counted though it has a weight: still adds nothing.
+    rubric = [CriterionSpec(1, D(100), 100), CriterionSpec(2, D(10), 10, counted=False)]
+    assert review_total({"1": 50, "2": 10}, rubric) == D("50.000")
+    # Counted with weight 0: needs no score and adds nothing.
+    rubric = [CriterionSpec(1, D(100), 100), CriterionSpec(2, D(0), 10)]
+    assert review_total({"1": 50}, rubric) == D("50.000")
+    # Small weights count: 1 of 100 (10/10 × 1 + 0/10 × 99 = 1).
+    rubric = [CriterionSpec(1, D(1), 10), CriterionSpec(2, D(99), 10)]
+    assert review_total({"1": 10, "2": 0}, rubric) == D("1.000")
+    # A rubric whose only weight is 1 still scales to 100.
+    assert review_total({"1": 5}, [CriterionSpec(1, D(1), 10)]) == D("50.000")
+
+
+def test_vote_scores_with_a_single_vote():
+    assert vote_scores({1: 1, 2: 0}) == {1: D("100.000"), 2: D("0.000")}

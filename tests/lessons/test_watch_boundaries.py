@@ -147,3 +147,18 @@ def test_clean_clips_to_the_duration_and_keeps_the_inside():
 
 def test_covered_rounds_to_milliseconds():
     assert watch.covered([(0.0, 0.1), (0.2, 0.3)]) == 0.2
+
+
+def test_share_of_a_lesson_shorter_than_a_second():
+    assert watch.share([(0.0, 0.5)], 1) == 0.5
+    assert watch.share([(0.0, 0.25)], 0.5) == 0.5
+
+
+def test_merge_and_covered_round_to_milliseconds():
+    assert watch.merge([], [(0.12345, 1.23456)], 300) == [(0.123, 1.235)]
+    assert watch.covered([(0.0, 0.12345)]) == 0.123
+
+
+def test_clean_a_bad_pair_does_not_stop_the_good_ones_after_it():
+    assert watch.clean([[1], (0, 5)], 300) == [(0, 5)]
+    assert watch.clean([(float("nan"), 4), (0, 5)], 300) == [(0, 5)]

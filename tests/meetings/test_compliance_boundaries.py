@@ -288,3 +288,19 @@ def test_compliance_a_branch_without_groups_shows_no_group_meeting_as_held():
     everything = compliance_table(org, year=2026, today=today)
     assert everything.rows[0].month_statuses[3:11] == ["future"] * 8
     assert [m.met for m in everything.summary] == [0] * 12
+
+
+@pytestmark_db
+def test_compliance_a_month_is_met_only_in_the_months_every_group_met():
+    org = branch_founded(datetime.date(2020, 1, 1), code="GM")
+    first, second = _group(org, "第一党小组"), _group(org, "第二党小组")
+    for group, months in ((first, (1, 3)), (second, (1, 2))):
+        for month in months:
+            starts = datetime.datetime(2026, month, 12, 19, tzinfo=TZ)
+            ends = starts + datetime.timedelta(hours=1)
+            MeetingFactory(
+                org=group, branch=org, kind="group", approved=True, starts_at=starts, ends_at=ends
+            )
+    got, row = statuses(org, MeetingKind.GROUP, today=datetime.date(2026, 4, 10))
+    assert [got[f"2026-0{m}"] for m in (1, 2, 3)] == ["held", "overdue", "overdue"]
+    assert (row.met, row.due, row.failed) == (1, 3, 2)

@@ -65,6 +65,7 @@ def test_quorum_of_five_of_ten_full_members_is_not_enough_even_with_four_on_leav
     meeting = _assembly(10, ["present"] * 5 + ["leave"] * 4, probationary=3)
     q = quorum_of(meeting)
     assert (q.rule, q.base, q.present, q.needed, q.met) == ("full_members", 10, 5, 6, False)
+    assert q.frozen is False  # follows the roster until approval
 
 
 @pytest.mark.django_db
@@ -116,14 +117,14 @@ def _committee_meeting(size: int, present: int):
 )
 def test_quorum_of_the_committee_more_than_half(size, present, met):
     q = quorum_of(_committee_meeting(size, present))
-    assert (q.rule, q.base, q.present, q.met) == ("committee", size, present, met)
+    assert (q.rule, q.base, q.present, q.met, q.frozen) == ("committee", size, present, met, False)
 
 
 @pytest.mark.django_db
 def test_quorum_of_approved_minutes_uses_the_fixed_figures():
     meeting = MeetingFactory(approved=True, quorum_base=10, quorum_present=5)
     q = quorum_of(meeting)
-    assert (q.base, q.present, q.met, q.frozen) == (10, 5, False, True)
+    assert (q.rule, q.base, q.present, q.met, q.frozen) == ("full_members", 10, 5, False, True)
 
 
 @pytest.mark.django_db
