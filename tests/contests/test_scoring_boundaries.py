@@ -368,3 +368,54 @@ def test_totaller_counts_only_counted_criteria_with_a_weight():
 
 def test_vote_scores_with_a_single_vote():
     assert vote_scores({1: 1, 2: 0}) == {1: D("100.000"), 2: D("0.000")}
+
+
+def test_rank_entries_skips_unknown_entries_and_incomplete_reviews_only():
+    ranked = rank_entries(
+        [(1, "A", 0), (2, "B", 1)],
+        [
+            ReviewRow(9, s(90, 90, 90), False),  # not an entry of the round
+            ReviewRow(1, {"1": 90}, False),  # incomplete: not counted
+            ReviewRow(1, {}, True),
+            ReviewRow(1, {}, True),
+            ReviewRow(1, s(80, 80, 80), False),
+            ReviewRow(2, s(70, 70, 70), False),
+        ],
+        RUBRIC,
+        method=Aggregation.MEAN,
+    )
+    assert [(r.code, r.judge_score, r.reviews, r.abstentions, r.vote_score) for r in ranked] == [
+        ("A", D("80.000"), 1, 2, D(0)),
+        ("B", D("70.000"), 1, 0, D(0)),
+    ]
+
+
+def test_rank_entries_heaviest_criterion_mean_on_its_own_scale():
+    # 思想性 out of 10, weight 60: reviews 7 and 9 → 70 and 90 on 100 → mean 80.
+    rubric = [CriterionSpec(1, D(60), 10), CriterionSpec(2, D(40), 10)]
+    ranked = rank_entries(
+        [(1, "A", 0)],
+        [ReviewRow(1, {"1": 7, "2": 5}, False), ReviewRow(1, {"1": 9, "2": 5}, False)],
+        rubric,
+        method=Aggregation.MEAN,
+    )
+    assert ranked[0].top_criterion == D("80.000")
+
+
+def test_tie_on_final_the_judge_score_wins_over_the_heaviest_criterion():
+    # 50 % votes as above, but A's 思想性 is lower than B's: the judge score decides first.
+    # A: 0.4×30 + 0.3×100 + 0.3×60 = 12 + 30 + 18 = 60 → 30 + 10 = 40
+    # B: 0.4×70 + 0.3×20 + 0.3×20 = 28 + 6 + 6 = 40 → 20 + 20 = 40
+    ranked = rank_entries(
+        [(1, "A", 1), (2, "B", 0), (3, "C", 2)],
+        [ReviewRow(1, s(30, 100, 60), False), ReviewRow(2, s(70, 20, 20), False)],
+        RUBRIC,
+        method=Aggregation.MEAN,
+        vote_share=50,
+        votes={1: 1, 2: 2, 3: 5},
+    )
+    assert [(r.code, r.final, r.judge_score) for r in ranked] == [
+        ("C", D("50.000"), None),
+        ("A", D("40.000"), D("60.000")),
+        ("B", D("40.000"), D("40.000")),
+    ]
