@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 
-.PHONY: run test setup lint fmt migrate seed static clean-var help cjk-font
+.PHONY: run test setup lint fmt migrate seed static clean-var help cjk-font mutants
 
 help:
 	@echo "make run    启动完整系统（网站 + 任务进程 + 演示数据）于 http://127.0.0.1:8000/"
@@ -67,3 +67,12 @@ fmt: setup
 
 clean-var:
 	rm -rf var
+
+# Mutation testing of the rule modules (README, "Mutation testing"); not part of `make test`.
+# MUTANT_JOBS: parallel mutants (1 by default: the mutants share one SQLite test database).
+MUTANT_JOBS ?= 1
+mutants: setup
+	rm -rf mutants
+	time $(VENV)/bin/mutmut run --max-children $(MUTANT_JOBS)
+	$(VENV)/bin/mutmut results > mutants/survivors.txt || true
+	@echo "survivors and mutants without tests: mutants/survivors.txt (mutmut show NAME for a diff)"

@@ -11,8 +11,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from tests.factories import gb11643_check
 from xianfeng.people.exports import HEADERS
-from xianfeng.people.idcard import check_digit
 from xianfeng.people.models import RosterImport
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def id_number(born: datetime.date, order: int, area: str = "110105") -> str:
     """A valid ID number; an odd `order` is a man."""
     body = f"{area}{born:%Y%m%d}{order:03d}"
-    return body + check_digit(body)
+    return body + gb11643_check(body)
 
 
 def id_number_ending_x(born: datetime.date, *, male: bool = True) -> str:

@@ -229,7 +229,8 @@ def _applicable(kind: str, info: BranchInfo) -> bool:
 def _done_mask(kind: str, masks: Masks, info: BranchInfo) -> int:
     if kind != MeetingKind.GROUP:
         return masks.done
-    if len(masks.group_done) < info.groups:
+    # No groups: nothing was held (an empty AND below would say every month was).
+    if not info.groups or len(masks.group_done) < info.groups:
         return 0
     done = (1 << 12) - 1
     for mask in masks.group_done.values():
