@@ -61,14 +61,14 @@ def test_find_words_an_inactive_word_is_not_found(words):
     assert scanner.find_words("这是停用词") == []
 
 
-@pytest.mark.xfail(strict=True, reason="the scanner does not fold traditional characters")
 def test_find_words_traditional_characters(words):
     assert scanner.find_words("聚眾賭博") == ["赌博"]
 
 
-@pytest.mark.xfail(strict=True, reason="zero-width characters are not removed before matching")
 def test_find_words_zero_width_characters_between_the_characters(words):
     assert scanner.find_words("赌\u200b博") == ["赌博"]
+    assert scanner.find_words("赌\u2060博 赌\u200d博") == ["赌博"]
+    assert scanner.find_words("赌鬼博客") == []  # other characters between: not the word
 
 
 def test_a_word_added_through_the_service_applies_after_the_commit(

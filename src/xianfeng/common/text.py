@@ -115,6 +115,12 @@ def visible_length(value: str) -> int:
     return sum(1 for ch in value if _visible(ch))
 
 
+def visible_only(value: str) -> str:
+    """The characters a reader sees, in order (what a word filter must match: 赌\u200b博
+    reads as 赌博)."""
+    return "".join(ch for ch in value if _visible(ch))
+
+
 def is_blank(value: str | None) -> bool:
     """True when nothing visible is there (a required field left empty in disguise)."""
     return not value or not any(_visible(ch) for ch in value)

@@ -12,8 +12,10 @@ import threading
 import unicodedata
 
 import ahocorasick
+import zhconv
 from django.core.cache import cache
 
+from xianfeng.common.text import visible_only
 from xianfeng.moderation.models import SensitiveWord
 
 VERSION_KEY = "moderation:words-version"
@@ -22,8 +24,13 @@ _state: dict[str, object] = {"version": None, "automaton": None, "built": False}
 
 
 def normalise(text: str) -> str:
-    """Full-width to half-width, lower case, and no spaces: 赌 博 and ＳＢ still match."""
-    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+    """Full-width to half-width, lower case, traditional characters as simplified (zhconv),
+    and only what a reader sees (no spaces, zero-width or other invisible characters):
+    赌 博, 賭博, 赌\u200b博 and ＳＢ all match their word."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if not folded.isascii():
+        folded = zhconv.convert(folded, "zh-cn")
+    return visible_only(folded)
 
 
 def bump_version() -> None:
