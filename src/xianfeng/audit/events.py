@@ -30,7 +30,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.db.models import Q
@@ -38,6 +38,9 @@ from django.utils import timezone
 
 from xianfeng.audit.models import AuditLog, DeliveryState, EventDelivery
 from xianfeng.audit.services import audit_log
+
+if TYPE_CHECKING:
+    from xianfeng.people.models import User
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +126,7 @@ def catalogue() -> dict[str, list[str]]:
 def publish(
     name: str,
     *,
-    actor: Any,
+    actor: User | None,
     obj: models.Model,
     org: Any = None,
     data: dict[str, Any] | None = None,

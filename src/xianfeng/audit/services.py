@@ -3,11 +3,14 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from xianfeng.audit.models import AuditLog
+
+if TYPE_CHECKING:
+    from xianfeng.people.models import User
 
 
 def _plain(value: Any) -> Any:
@@ -27,7 +30,7 @@ def _plain(value: Any) -> Any:
 
 def audit_log(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: models.Model,
     data: dict[str, Any] | None = None,

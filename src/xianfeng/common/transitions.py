@@ -24,12 +24,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 
 from xianfeng.audit import events
 from xianfeng.common.errors import Refused
+
+if TYPE_CHECKING:
+    from xianfeng.people.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -73,7 +76,7 @@ def transition(
     machine: StateMachine,
     target: str,
     *,
-    actor: Any,
+    actor: User | None,
     org: Any = None,
     fields: Mapping[str, Any] | None = None,
     data: Mapping[str, Any] | None = None,

@@ -15,3 +15,13 @@ if TYPE_CHECKING:
 class AuthedRequest(HttpRequest):
     user: User
     htmx: HtmxDetails
+
+
+def actor_of(request: HttpRequest) -> User:
+    """The signed-in person making a request, as the services' `actor: User`. For API
+    operations behind authentication (a session or a bearer token: people/apiauth.py) and
+    views behind login_required; anything else is a programming error."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionError("actor_of() on an anonymous request")
+    return user

@@ -12,6 +12,7 @@ from ninja import Field, Path, Schema, Status
 
 from xianfeng.common.apitools import ApiRouter, Id, errors
 from xianfeng.common.errors import Refused
+from xianfeng.common.types import actor_of
 from xianfeng.contests import services
 from xianfeng.contests.enums import Aggregation, Level, Recurrence, RoundState
 from xianfeng.contests.models import Award, Entry, Review, Round
@@ -167,7 +168,7 @@ def enter(request: HttpRequest, contest_id: Id, body: EnterIn) -> dict[str, Any]
     )
     if lesson is None:
         raise Http404("找不到该微党课")
-    entry = services.entry_submit(actor=request.user, contest=contest, lesson=lesson)
+    entry = services.entry_submit(actor=actor_of(request), contest=contest, lesson=lesson)
     return {"id": entry.pk, "code": entry.code}
 
 
@@ -212,7 +213,9 @@ def decide(
     )
     if standing is None:
         raise Http404("找不到该作品")
-    saved = services.standing_decide(actor=request.user, standing=standing, decision=body.decision)
+    saved = services.standing_decide(
+        actor=actor_of(request), standing=standing, decision=body.decision
+    )
     return {"standing_id": saved.pk, "decision": saved.decision}
 
 
@@ -416,7 +419,7 @@ def contest_add(request: HttpRequest, body: ContestIn) -> Status[dict[str, Any]]
     if org is None:
         raise Http404("找不到该组织")
     contest = services.contest_create(
-        actor=request.user,
+        actor=actor_of(request),
         org=org,
         title=body.title,
         theme=body.theme,
@@ -463,7 +466,7 @@ def _organised(request: HttpRequest, contest_id: int) -> Any:
 def round_add(request: HttpRequest, contest_id: Id, body: RoundIn) -> dict[str, Any]:
     contest = _organised(request, contest_id)
     created = services.round_add(
-        actor=request.user,
+        actor=actor_of(request),
         contest=contest,
         name=body.name,
         level=body.level,
@@ -494,7 +497,9 @@ def round_add(request: HttpRequest, contest_id: Id, body: RoundIn) -> dict[str, 
     summary="开始竞赛（第一轮开始报名）",
 )
 def contest_open(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
-    contest = services.contest_open(actor=request.user, contest=_organised(request, contest_id))
+    contest = services.contest_open(
+        actor=actor_of(request), contest=_organised(request, contest_id)
+    )
     return _contest(contest)
 
 
@@ -523,7 +528,7 @@ def judge_add(
     who = user_by_login(body.who)
     if who is None:
         raise Refused("找不到该用户，请核对手机号或用户名", field="who")
-    services.judge_assign(actor=request.user, round_=round_, user=who)
+    services.judge_assign(actor=actor_of(request), round_=round_, user=who)
     return {"judge": who.name, "round": round_.number}
 
 
@@ -534,7 +539,7 @@ def judge_add(
 )
 def round_publish(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str, Any]:
     round_ = _round_of(_organised(request, contest_id), number)
-    services.round_publish(actor=request.user, round_=round_)
+    services.round_publish(actor=actor_of(request), round_=round_)
     return _round_out(Round.objects.prefetch_related("criteria").get(pk=round_.pk))
 
 
@@ -572,7 +577,7 @@ def _awards(contest: Any) -> list[dict[str, Any]]:
 )
 def awards(request: HttpRequest, contest_id: Id, body: AwardsIn) -> list[dict[str, Any]]:
     contest = _organised(request, contest_id)
-    services.awards_assign(actor=request.user, contest=contest, counts=body.dict())
+    services.awards_assign(actor=actor_of(request), contest=contest, counts=body.dict())
     return _awards(contest)
 
 
@@ -586,7 +591,7 @@ def org_award(request: HttpRequest, contest_id: Id, body: OrgAwardIn) -> list[di
     org = orgs_managed_by(request.user, ORGANISER_ROLES).filter(code=body.org).first()
     if org is None:
         raise Http404("找不到该组织")
-    services.org_award_give(actor=request.user, contest=contest, org=org)
+    services.org_award_give(actor=actor_of(request), contest=contest, org=org)
     return _awards(contest)
 
 
@@ -596,5 +601,7 @@ def org_award(request: HttpRequest, contest_id: Id, body: OrgAwardIn) -> list[di
     summary="获奖作品加入展播（主办方）",
 )
 def showcase(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
-    show = services.awards_to_showcase(actor=request.user, contest=_organised(request, contest_id))
+    show = services.awards_to_showcase(
+        actor=actor_of(request), contest=_organised(request, contest_id)
+    )
     return {"showcase_id": show.pk, "title": show.title}

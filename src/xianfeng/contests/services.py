@@ -56,6 +56,7 @@ from xianfeng.notify.services import notify
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
+from xianfeng.people.models import User
 from xianfeng.people.selectors import member_of
 
 
@@ -63,7 +64,7 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _organiser(actor: Any, contest: Contest) -> None:
+def _organiser(actor: User, contest: Contest) -> None:
     if not can_organise(actor, contest):
         raise PermissionDenied("只有主办组织的管理员可以操作")
 
@@ -73,7 +74,7 @@ def _organiser(actor: Any, contest: Contest) -> None:
 
 def contest_create(
     *,
-    actor: Any,
+    actor: User,
     org: Org,
     title: str,
     starts_on: datetime.date,
@@ -126,7 +127,7 @@ class CriterionData:
 
 def round_add(
     *,
-    actor: Any,
+    actor: User,
     contest: Contest,
     name: str,
     level: str,
@@ -204,7 +205,7 @@ def _criteria_replace(round_: Round, criteria: Sequence[CriterionData]) -> None:
     )
 
 
-def criteria_set(*, actor: Any, round_: Round, criteria: Sequence[CriterionData]) -> None:
+def criteria_set(*, actor: User, round_: Round, criteria: Sequence[CriterionData]) -> None:
     """Replace a round's rubric. Scores are kept per criterion, so changing weights only
     changes the computed totals; removing a criterion is refused once scores exist."""
     _organiser(actor, round_.contest)
@@ -243,7 +244,7 @@ def criteria_set(*, actor: Any, round_: Round, criteria: Sequence[CriterionData]
 
 
 def judge_assign(
-    *, actor: Any, round_: Round, user: Any, entries: Iterable[Entry] | None = None
+    *, actor: User, round_: Round, user: Any, entries: Iterable[Entry] | None = None
 ) -> RoundJudge:
     """Make `user` a judge of the round: all entries, or only `entries`."""
     _organiser(actor, round_.contest)
@@ -266,7 +267,7 @@ def judge_assign(
     return judge
 
 
-def contest_open(*, actor: Any, contest: Contest) -> Contest:
+def contest_open(*, actor: User, contest: Contest) -> Contest:
     """Open the contest: its first round starts taking entries."""
     _organiser(actor, contest)
     with transaction.atomic():
@@ -311,7 +312,7 @@ def _entry_code(contest: Contest) -> str:
     return f"{contest.pk:03d}-{count + 1:04d}"
 
 
-def entry_submit(*, actor: Any, contest: Contest, lesson: Lesson) -> Entry:
+def entry_submit(*, actor: User, contest: Contest, lesson: Lesson) -> Entry:
     """Enter a published lesson: its speaker or author enters it, or a manager of its org
     nominates it. Refused outside the scope, outside the first round's dates, twice."""
     first = contest.rounds.order_by("number").first()
@@ -356,7 +357,7 @@ def entry_submit(*, actor: Any, contest: Contest, lesson: Lesson) -> Entry:
     return entry
 
 
-def entry_add_version(*, actor: Any, entry: Entry, video: Video, note: str = "") -> EntryVersion:
+def entry_add_version(*, actor: User, entry: Entry, video: Video, note: str = "") -> EntryVersion:
     """An improved video (打磨) for the next round; earlier versions and their scores stay."""
     lesson = entry.lesson
     if not is_lesson_owner(actor, lesson):
@@ -381,7 +382,7 @@ def entry_add_version(*, actor: Any, entry: Entry, video: Video, note: str = "")
 # --- deciding ---------------------------------------------------------------------------
 
 
-def standing_decide(*, actor: Any, standing: Standing, decision: str) -> Standing:
+def standing_decide(*, actor: User, standing: Standing, decision: str) -> Standing:
     """The deciding org records advance or stop, quietly: entrants learn it when the round
     is published. Above the round's quota per deciding org is refused."""
     if decision not in (Decision.ADVANCED, Decision.STOPPED, Decision.PENDING):
@@ -417,7 +418,7 @@ def standing_decide(*, actor: Any, standing: Standing, decision: str) -> Standin
     return locked
 
 
-def round_publish(*, actor: Any, round_: Round) -> Round:
+def round_publish(*, actor: User, round_: Round) -> Round:
     """Publish a round's decisions together, move the advanced entries on, tell entrants.
 
     A round whose decisions are not all made is refused (the organiser sees how many). The
@@ -587,7 +588,7 @@ def vote_cast(*, user: Any, round_: Round, entry: Entry) -> Vote:
 
 def awards_assign(
     *,
-    actor: Any,
+    actor: User,
     contest: Contest,
     counts: Mapping[str, int],
     certificate_date: datetime.date | None = None,
@@ -667,7 +668,7 @@ def awards_assign(
     return awards
 
 
-def org_award_give(*, actor: Any, contest: Contest, org: Org) -> Award:
+def org_award_give(*, actor: User, contest: Contest, org: Org) -> Award:
     """优秀组织奖 for an org that organised its members well."""
     _organiser(actor, contest)
     if not org.path.startswith(contest.org.path):
@@ -691,7 +692,7 @@ def org_award_give(*, actor: Any, contest: Contest, org: Org) -> Award:
     return award
 
 
-def awards_to_showcase(*, actor: Any, contest: Contest) -> Any:
+def awards_to_showcase(*, actor: User, contest: Contest) -> Any:
     """Put the winning lessons, in award order, into the organiser's showcase (展播)."""
 
     _organiser(actor, contest)

@@ -14,6 +14,7 @@ from ninja import Field, Query, Schema, Status
 
 from xianfeng.common.apitools import ApiRouter, FiniteFloat, Id, PageNumber, errors
 from xianfeng.common.errors import Refused
+from xianfeng.common.types import actor_of
 from xianfeng.lessons import services
 from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Tag
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson
@@ -230,7 +231,7 @@ def series_add(request: HttpRequest, body: SeriesIn) -> Status[dict[str, Any]]:
     if org is None:
         raise Http404("找不到该组织")
     created = services.series_create(
-        actor=request.user, org=org, title=body.title, description=body.description
+        actor=actor_of(request), org=org, title=body.title, description=body.description
     )
     return Status(201, {"id": created.pk, "name": created.title})
 
@@ -296,7 +297,7 @@ def create(request: HttpRequest, body: LessonCreateIn) -> Status[dict[str, Any]]
     if org is None:
         raise Http404("找不到该组织")
     lesson = services.lesson_create(
-        actor=request.user, org=org, data=_lesson_data(body, org, member_of(request.user))
+        actor=actor_of(request), org=org, data=_lesson_data(body, org, member_of(request.user))
     )
     return Status(201, _detail(request, _with_card(lesson)))
 
@@ -519,7 +520,7 @@ def reflection_save(request: HttpRequest, lesson_id: Id, body: TextIn) -> dict[s
 def update(request: HttpRequest, lesson_id: Id, body: LessonIn) -> dict[str, Any]:
     lesson = _editable(request, lesson_id)
     services.lesson_update(
-        actor=request.user, lesson=lesson, data=_lesson_data(body, lesson.org, lesson.speaker)
+        actor=actor_of(request), lesson=lesson, data=_lesson_data(body, lesson.org, lesson.speaker)
     )
     return _detail(request, _with_card(lesson))
 
@@ -542,7 +543,7 @@ def video_retry(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
     lesson = _editable(request, lesson_id)
     if lesson.video is None:
         raise Http404("没有视频")
-    retry(video=lesson.video, actor=request.user)
+    retry(video=lesson.video, actor=actor_of(request))
     return _video(_with_card(lesson))
 
 
@@ -553,7 +554,7 @@ def video_retry(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 )
 def submit(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
     lesson = get_lesson_for_user(request.user, lesson_id)
-    services.lesson_submit(actor=request.user, lesson=lesson)
+    services.lesson_submit(actor=actor_of(request), lesson=lesson)
     return _detail(request, _with_card(lesson))
 
 
@@ -564,7 +565,7 @@ def submit(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 )
 def withdraw(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
     lesson = get_lesson_for_user(request.user, lesson_id)
-    services.lesson_withdraw(actor=request.user, lesson=lesson)
+    services.lesson_withdraw(actor=actor_of(request), lesson=lesson)
     return _detail(request, _with_card(lesson))
 
 
@@ -581,7 +582,7 @@ def publish(request: HttpRequest, lesson_id: Id, body: PublishIn) -> dict[str, A
         if audience is None:
             raise Refused("您不能向该范围发布", field="audience")
     services.lesson_publish(
-        actor=request.user, lesson=lesson, audience=audience, public=body.public
+        actor=actor_of(request), lesson=lesson, audience=audience, public=body.public
     )
     return _detail(request, _with_card(lesson))
 
@@ -593,7 +594,7 @@ def publish(request: HttpRequest, lesson_id: Id, body: PublishIn) -> dict[str, A
 )
 def archive(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
     lesson = get_lesson_for_user(request.user, lesson_id)
-    services.lesson_archive(actor=request.user, lesson=lesson)
+    services.lesson_archive(actor=actor_of(request), lesson=lesson)
     return _detail(request, _with_card(lesson))
 
 
@@ -618,7 +619,7 @@ def comment_delete(request: HttpRequest, lesson_id: Id, comment_id: Id) -> Statu
     )
     if target is None:
         raise Http404("找不到该评论")
-    services.comment_delete(actor=request.user, comment=target)
+    services.comment_delete(actor=actor_of(request), comment=target)
     return Status(204, None)
 
 

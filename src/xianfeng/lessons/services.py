@@ -43,7 +43,7 @@ from xianfeng.media.enums import VideoStatus
 from xianfeng.moderation.services import review_open, text_check, text_status_for
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 from xianfeng.orgs.models import Org
-from xianfeng.people.models import Member
+from xianfeng.people.models import Member, User
 from xianfeng.people.selectors import member_of
 
 # A report may add at most this much newly covered time per second of wall clock since
@@ -97,7 +97,7 @@ def _apply(lesson: Lesson, data: LessonData) -> None:
     )
 
 
-def lesson_create(*, actor: Any, org: Org, data: LessonData) -> Lesson:
+def lesson_create(*, actor: User, org: Org, data: LessonData) -> Lesson:
     """Start a lesson as a draft: a member for their own branch, a manager for any org
     they manage."""
     member = member_of(actor)
@@ -121,7 +121,7 @@ def lesson_create(*, actor: Any, org: Org, data: LessonData) -> Lesson:
     return lesson
 
 
-def lesson_update(*, actor: Any, lesson: Lesson, data: LessonData) -> Lesson:
+def lesson_update(*, actor: User, lesson: Lesson, data: LessonData) -> Lesson:
     """Change a lesson's text; a published lesson's new text is checked for sensitive words
     again and held for review if it has any."""
     if not can_edit_lesson(actor, lesson):
@@ -153,7 +153,7 @@ def _lesson_words(lesson: Lesson) -> str:
     )
 
 
-def _check_text(lesson: Lesson, actor: Any) -> None:
+def _check_text(lesson: Lesson, actor: User) -> None:
     words = text_check(_lesson_words(lesson))
     lesson.flagged_words = words
     lesson.text_status = TextStatus.HELD if words else TextStatus.VISIBLE
@@ -169,12 +169,12 @@ def _check_text(lesson: Lesson, actor: Any) -> None:
         )
 
 
-def _move(lesson: Lesson, state: str, actor: Any, **fields: Any) -> Lesson:
+def _move(lesson: Lesson, state: str, actor: User, **fields: Any) -> Lesson:
     """The one place a lesson's state changes (through the shared transition)."""
     return transition(lesson, LESSON_MACHINE, state, actor=actor, org=lesson.org, fields=fields)
 
 
-def lesson_submit(*, actor: Any, lesson: Lesson) -> Lesson:
+def lesson_submit(*, actor: User, lesson: Lesson) -> Lesson:
     """The author hands the lesson to the branch to publish; its text is checked now."""
     if not can_edit_lesson(actor, lesson):
         raise PermissionDenied("您不能提交这节微党课")
@@ -194,7 +194,7 @@ def lesson_submit(*, actor: Any, lesson: Lesson) -> Lesson:
 
 
 def lesson_publish(
-    *, actor: Any, lesson: Lesson, audience: Org | None = None, public: bool = False
+    *, actor: User, lesson: Lesson, audience: Org | None = None, public: bool = False
 ) -> Lesson:
     """A branch secretary or an org admin publishes a submitted lesson to an org's subtree
     (by default the lesson's own org), or to everyone."""
@@ -228,7 +228,7 @@ def lesson_publish(
     return lesson
 
 
-def lesson_withdraw(*, actor: Any, lesson: Lesson) -> Lesson:
+def lesson_withdraw(*, actor: User, lesson: Lesson) -> Lesson:
     """Back to draft (for changes): the author before publication, a manager at any time."""
     if not can_edit_lesson(actor, lesson):
         raise PermissionDenied("您不能撤回这节微党课")
@@ -237,7 +237,7 @@ def lesson_withdraw(*, actor: Any, lesson: Lesson) -> Lesson:
         return _move(lesson, LessonState.DRAFT, actor)
 
 
-def lesson_archive(*, actor: Any, lesson: Lesson) -> Lesson:
+def lesson_archive(*, actor: User, lesson: Lesson) -> Lesson:
     if not can_manage_lessons(actor, lesson.org):
         raise PermissionDenied("只有管理者可以归档")
     with transaction.atomic():
@@ -437,7 +437,7 @@ def comment_add(*, user: Any, lesson: Lesson, text: str, parent: Comment | None 
     return comment
 
 
-def comment_delete(*, actor: Any, comment: Comment) -> None:
+def comment_delete(*, actor: User, comment: Comment) -> None:
     """The author or a manager of the lesson's org removes a comment (and its replies)."""
     lesson = comment.lesson
     if comment.user_id != actor.pk and not can_manage_lessons(actor, lesson.org):
@@ -543,7 +543,7 @@ def moderation_decided(kind: str, object_id: str, approved: bool) -> None:
                 Lesson.objects.filter(pk=lesson_id).update(comment_count=F("comment_count") + 1)
 
 
-def series_create(*, actor: Any, org: Org, title: str, description: str = "") -> Series:
+def series_create(*, actor: User, org: Org, title: str, description: str = "") -> Series:
     if not can_manage_lessons(actor, org):
         raise PermissionDenied("您不能为该组织创建专题")
     title = " ".join(title.split())
@@ -557,7 +557,7 @@ def series_create(*, actor: Any, org: Org, title: str, description: str = "") ->
     return series
 
 
-def showcase_for_org(*, actor: Any, org: Org, title: str) -> Showcase:
+def showcase_for_org(*, actor: User, org: Org, title: str) -> Showcase:
     """The org's showcase with this title (made if missing)."""
     if not can_manage_lessons(actor, org):
         raise PermissionDenied("您不能管理该组织的展播")
@@ -572,7 +572,7 @@ def showcase_for_org(*, actor: Any, org: Org, title: str) -> Showcase:
     return showcase
 
 
-def showcase_set_items(*, actor: Any, showcase: Showcase, lessons: Sequence[Lesson]) -> None:
+def showcase_set_items(*, actor: User, showcase: Showcase, lessons: Sequence[Lesson]) -> None:
     """Set the showcase's lessons in order. A lesson published to a narrower audience inside
     the showcase's org is widened to the whole org, so everyone the showcase reaches can
     watch it (audited)."""

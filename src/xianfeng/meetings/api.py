@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 
 from xianfeng.common.apitools import ApiRouter, Id, PageNumber, Year, errors
 from xianfeng.common.errors import Refused
+from xianfeng.common.types import actor_of
 from xianfeng.meetings import rules, selectors, services
 from xianfeng.meetings.enums import (
     CHECKIN_OPENS_BEFORE,
@@ -542,7 +543,7 @@ def rules_get(request: HttpRequest, code: str) -> list[dict[str, Any]]:
 )
 def rules_put(request: HttpRequest, code: str, body: RuleIn) -> list[dict[str, Any]]:
     org = get_org_for_user(request.user, code, rules.RULE_ROLES)
-    services.rule_set(actor=request.user, org=org, kind=body.kind, period=body.period)
+    services.rule_set(actor=actor_of(request), org=org, kind=body.kind, period=body.period)
     return rules_get(request, code)
 
 
@@ -681,7 +682,7 @@ def plan(request: HttpRequest, body: PlanIn) -> Status[dict[str, Any]]:
 
     org = get_org_for_user(request.user, body.org, rules.LEDGER_ROLES | rules.PLAN_ROLES)
     meeting = services.meeting_plan(
-        actor=request.user,
+        actor=actor_of(request),
         org=org,
         data=_data(body, branch_of(org, body.kind), request.user),
         attendee_ids=body.attendee_ids,
@@ -702,7 +703,7 @@ def detail(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
 def update(request: HttpRequest, meeting_id: Id, body: MeetingIn) -> dict[str, Any]:
     meeting = _meeting(request, meeting_id)
     services.meeting_update(
-        actor=request.user, meeting=meeting, data=_data(body, meeting.branch, request.user)
+        actor=actor_of(request), meeting=meeting, data=_data(body, meeting.branch, request.user)
     )
     return _detail(request, _meeting(request, meeting_id))
 
@@ -718,7 +719,7 @@ class ReasonIn(Schema):
 )
 def cancel(request: HttpRequest, meeting_id: Id, body: ReasonIn) -> dict[str, Any]:
     services.meeting_cancel(
-        actor=request.user, meeting=_meeting(request, meeting_id), reason=body.reason
+        actor=actor_of(request), meeting=_meeting(request, meeting_id), reason=body.reason
     )
     return _detail(request, _meeting(request, meeting_id))
 
@@ -729,7 +730,7 @@ def cancel(request: HttpRequest, meeting_id: Id, body: ReasonIn) -> dict[str, An
     summary="标记会议已召开",
 )
 def held(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
-    services.meeting_mark_held(actor=request.user, meeting=_meeting(request, meeting_id))
+    services.meeting_mark_held(actor=actor_of(request), meeting=_meeting(request, meeting_id))
     return _detail(request, _meeting(request, meeting_id))
 
 
@@ -745,7 +746,10 @@ class AttendeesIn(Schema):
 )
 def attendees(request: HttpRequest, meeting_id: Id, body: AttendeesIn) -> dict[str, Any]:
     services.attendees_change(
-        actor=request.user, meeting=_meeting(request, meeting_id), add=body.add, remove=body.remove
+        actor=actor_of(request),
+        meeting=_meeting(request, meeting_id),
+        add=body.add,
+        remove=body.remove,
     )
     return _detail(request, _meeting(request, meeting_id))
 
@@ -763,7 +767,7 @@ class RecordIn(Schema):
 )
 def record(request: HttpRequest, meeting_id: Id, body: RecordIn) -> dict[str, Any]:
     row = services.attendance_record(
-        actor=request.user,
+        actor=actor_of(request),
         meeting=_meeting(request, meeting_id),
         user_id=body.user_id,
         status=body.status,
@@ -810,7 +814,7 @@ def leave_decide(
         raise Http404("找不到该请假申请")
     target.meeting = meeting
     lv = services.leave_decide(
-        actor=request.user, leave=target, approve=body.approve, note=body.note
+        actor=actor_of(request), leave=target, approve=body.approve, note=body.note
     )
     return {
         "id": lv.pk,
@@ -874,7 +878,7 @@ def minutes_put(request: HttpRequest, meeting_id: Id, body: MinutesIn) -> dict[s
 
         raise PermissionDenied("只有记录人可以填写会议记录")
     services.minutes_save(
-        actor=request.user, meeting=meeting, data=services.MinutesData(**body.dict())
+        actor=actor_of(request), meeting=meeting, data=services.MinutesData(**body.dict())
     )
     return _detail(request, _meeting(request, meeting_id))
 
@@ -889,7 +893,7 @@ class NoteIn(Schema):
     summary="提交记录审核",
 )
 def minutes_submit(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
-    services.minutes_submit(actor=request.user, meeting=_meeting(request, meeting_id))
+    services.minutes_submit(actor=actor_of(request), meeting=_meeting(request, meeting_id))
     return _detail(request, _meeting(request, meeting_id))
 
 
@@ -899,7 +903,7 @@ def minutes_submit(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     summary="审核通过（记录人B）",
 )
 def minutes_approve(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
-    services.minutes_approve(actor=request.user, meeting=_meeting(request, meeting_id))
+    services.minutes_approve(actor=actor_of(request), meeting=_meeting(request, meeting_id))
     return _detail(request, _meeting(request, meeting_id))
 
 
@@ -910,7 +914,7 @@ def minutes_approve(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
 )
 def minutes_return(request: HttpRequest, meeting_id: Id, body: NoteIn) -> dict[str, Any]:
     services.minutes_return(
-        actor=request.user, meeting=_meeting(request, meeting_id), note=body.note
+        actor=actor_of(request), meeting=_meeting(request, meeting_id), note=body.note
     )
     return _detail(request, _meeting(request, meeting_id))
 
@@ -921,7 +925,7 @@ def minutes_return(request: HttpRequest, meeting_id: Id, body: NoteIn) -> dict[s
     summary="归档",
 )
 def archive(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
-    services.meeting_archive(actor=request.user, meeting=_meeting(request, meeting_id))
+    services.meeting_archive(actor=actor_of(request), meeting=_meeting(request, meeting_id))
     return _detail(request, _meeting(request, meeting_id))
 
 
@@ -937,7 +941,7 @@ class AmendIn(Schema):
 )
 def amend(request: HttpRequest, meeting_id: Id, body: AmendIn) -> dict[str, Any]:
     services.meeting_amend(
-        actor=request.user,
+        actor=actor_of(request),
         meeting=_meeting(request, meeting_id),
         changes=body.changes,
         note=body.note,
@@ -958,7 +962,7 @@ def attachment_add(
 ) -> dict[str, Any]:
     meeting = _meeting(request, meeting_id)
     a = services.attachment_add(
-        actor=request.user,
+        actor=actor_of(request),
         meeting=meeting,
         kind=kind,
         handle=image,
@@ -1000,7 +1004,7 @@ def attachment(
 )
 def attachment_delete(request: HttpRequest, meeting_id: Id, attachment_id: Id) -> Status[None]:
     item = selectors.get_attachment_for_user(request.user, meeting_id, attachment_id)
-    services.attachment_delete(actor=request.user, attachment=item)
+    services.attachment_delete(actor=actor_of(request), attachment=item)
     return Status(204, None)
 
 

@@ -17,6 +17,7 @@ from xianfeng.moderation.enums import ReviewStatus, TextStatus
 from xianfeng.moderation.models import ReviewItem, SensitiveWord
 from xianfeng.moderation.rules import can_review
 from xianfeng.orgs.models import Org
+from xianfeng.people.models import User
 
 
 def text_check(text: str) -> list[str]:
@@ -24,7 +25,7 @@ def text_check(text: str) -> list[str]:
     return scanner.find_words(text)
 
 
-def sensitive_words_add(*, actor: Any, words: Iterable[str], category: str = "") -> int:
+def sensitive_words_add(*, actor: User | None, words: Iterable[str], category: str = "") -> int:
     """Add words to the list (existing ones are kept); returns how many were new."""
     if actor is not None and not actor.is_superuser:
         raise PermissionDenied("只有系统管理员可以维护敏感词")
@@ -74,7 +75,7 @@ def review_open(
     return item
 
 
-def review_decide(*, reviewer: Any, item: ReviewItem, approve: bool, note: str = "") -> ReviewItem:
+def review_decide(*, reviewer: User, item: ReviewItem, approve: bool, note: str = "") -> ReviewItem:
     """A reviewer publishes (approve) or rejects held text; the owning app applies it."""
     if not can_review(reviewer, item.org):
         raise PermissionDenied("您不能审核该组织的内容")

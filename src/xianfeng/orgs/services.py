@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,8 +21,11 @@ from xianfeng.orgs.enums import ALLOWED_PARENTS, OrgKind, Region, RoleKind
 from xianfeng.orgs.models import Org, Role, code_validator
 from xianfeng.orgs.rules import can_admin_org
 
+if TYPE_CHECKING:
+    from xianfeng.people.models import User
 
-def _check_admin(actor: Any, org: Org | None) -> None:
+
+def _check_admin(actor: User | None, org: Org | None) -> None:
     """actor None is the system (management commands, seeding)."""
     if actor is None:
         return
@@ -63,7 +66,7 @@ def _check_parent_kind(kind: str, parent: Org | None) -> None:
 
 def org_create(
     *,
-    actor: Any,
+    actor: User | None,
     parent: Org | None,
     code: str,
     name: str,
@@ -104,7 +107,9 @@ def org_create(
     return org
 
 
-def org_update(*, actor: Any, org: Org, name: str, code: str, region: str, sort_order: int) -> Org:
+def org_update(
+    *, actor: User | None, org: Org, name: str, code: str, region: str, sort_order: int
+) -> Org:
     """Rename an org or change its code, region or order among its siblings."""
     _check_admin(actor, org)
     code = _check_code(code, exclude_pk=org.pk)
@@ -125,7 +130,7 @@ def org_update(*, actor: Any, org: Org, name: str, code: str, region: str, sort_
     return org
 
 
-def org_move(*, actor: Any, org: Org, new_parent: Org) -> Org:
+def org_move(*, actor: User | None, org: Org, new_parent: Org) -> Org:
     """Move `org` and its whole subtree under `new_parent`, in one UPDATE of the paths.
 
     Members, roles and everything else point at orgs by id, so they follow unchanged.
@@ -159,7 +164,7 @@ def org_move(*, actor: Any, org: Org, new_parent: Org) -> Org:
     return org
 
 
-def role_grant(*, actor: Any, user: Any, org: Org, kind: str) -> Role:
+def role_grant(*, actor: User | None, user: Any, org: Org, kind: str) -> Role:
     """Give `user` the role `kind` at `org`; granting an existing role changes nothing."""
     _check_admin(actor, org)
     if kind not in RoleKind.values:
@@ -184,7 +189,7 @@ def role_grant(*, actor: Any, user: Any, org: Org, kind: str) -> Role:
     return role
 
 
-def role_revoke(*, actor: Any, role: Role) -> None:
+def role_revoke(*, actor: User | None, role: Role) -> None:
     """Take a role away."""
     _check_admin(actor, role.org)
     with transaction.atomic():
@@ -209,7 +214,7 @@ class OrgSpec:
     founded_on: datetime.date | None = None  # 成立日期; None: today
 
 
-def org_tree_bulk_create(*, actor: Any, specs: Sequence[OrgSpec]) -> dict[str, Org]:
+def org_tree_bulk_create(*, actor: User | None, specs: Sequence[OrgSpec]) -> dict[str, Org]:
     """Create a whole tree in a few queries per level (seeding, imports of a new county).
 
     `specs` may come in any order; parents must be in `specs` or already exist.

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.types import actor_of
 from xianfeng.people import services
 from xianfeng.people.models import ApiToken, Member, PasswordLink, RosterImport, User
 from xianfeng.people.rules import check_may_manage_login, may_manage_login
@@ -84,7 +85,7 @@ class UserAdmin(BaseUserAdmin[User]):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         changed = [name for name in form.changed_data if name in LOGIN_FIELDS]
         if change and changed:
-            services.user_login_update(actor=request.user, user=obj, fields=changed)
+            services.user_login_update(actor=actor_of(request), user=obj, fields=changed)
         else:
             super().save_model(request, obj, form, change)
 
@@ -99,7 +100,7 @@ class UserAdmin(BaseUserAdmin[User]):
         if request.method == "POST" and form.is_valid():
             try:
                 services.user_set_password(
-                    actor=request.user, user=user, password=form.cleaned_data["password1"]
+                    actor=actor_of(request), user=user, password=form.cleaned_data["password1"]
                 )
             except Refused as exc:
                 form.add_error("password1", exc.message)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from ninja import Query, Schema, Status
 
 from xianfeng.common.apitools import ApiRouter, ErrorOut, Id, PageNumber, errors
+from xianfeng.common.types import actor_of
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.rules import can_manage_roster, holds_any
 from xianfeng.orgs.selectors import orgs_managed_by, roles_of
@@ -244,7 +245,7 @@ class PasswordLinkOut(Schema):
 )
 def member_password_link(request: HttpRequest, member_id: int) -> Status[dict[str, Any]]:
     member = _member_login(request, member_id)
-    link, key = services.password_link_issue(actor=request.user, user=member.user)
+    link, key = services.password_link_issue(actor=actor_of(request), user=member.user)
     url = request.build_absolute_uri(reverse("people:password_link", args=[key]))
     return Status(201, {"url": url, "qr": qr_data_uri(url), "expires_at": link.expires_at})
 
@@ -256,5 +257,5 @@ def member_password_link(request: HttpRequest, member_id: int) -> Status[dict[st
 )
 def member_set_password(request: HttpRequest, member_id: int, body: PasswordIn) -> Status[None]:
     member = _member_login(request, member_id)
-    services.user_set_password(actor=request.user, user=member.user, password=body.password)
+    services.user_set_password(actor=actor_of(request), user=member.user, password=body.password)
     return Status(204, None)

@@ -20,7 +20,7 @@ from django_otp import login as otp_login
 from xianfeng.common.errors import Refused
 from xianfeng.common.home import Panel
 from xianfeng.common.pagination import paginate, query_without_page
-from xianfeng.common.types import AuthedRequest
+from xianfeng.common.types import AuthedRequest, actor_of
 from xianfeng.orgs import services as org_services
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES, RoleKind
 from xianfeng.orgs.forms import RoleGrantForm
@@ -349,11 +349,11 @@ def _member_form_page(request: HttpRequest, member: Any | None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if member is None:
-                member = services.member_create(actor=request.user, data=form.to_data())
+                member = services.member_create(actor=actor_of(request), data=form.to_data())
                 messages.success(request, f"已添加党员 {member.user.name}")
             else:
                 member = services.member_update(
-                    actor=request.user, member=member, data=form.to_data()
+                    actor=actor_of(request), member=member, data=form.to_data()
                 )
                 messages.success(request, "已保存")
             return redirect("people:member_detail", pk=member.pk)
@@ -398,7 +398,7 @@ def member_set_password(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.user_set_password(
-                actor=request.user, user=member.user, password=form.cleaned_data["password"]
+                actor=actor_of(request), user=member.user, password=form.cleaned_data["password"]
             )
             messages.success(
                 request, f"已为 {member.user.name} 设置登录密码，他在各设备上的登录已退出"
@@ -418,7 +418,7 @@ def member_password_link(request: AuthedRequest, pk: int) -> HttpResponse:
     (once: only its hash is kept)."""
     member = _member_login(request, pk)
     try:
-        link, key = services.password_link_issue(actor=request.user, user=member.user)
+        link, key = services.password_link_issue(actor=actor_of(request), user=member.user)
     except Refused as exc:
         messages.error(request, exc.message)
         return redirect("people:member_detail", pk=member.pk)
@@ -485,7 +485,7 @@ def role_grant(request: AuthedRequest, code: str) -> HttpResponse:
         else:
             try:
                 org_services.role_grant(
-                    actor=request.user, user=who, org=org, kind=form.cleaned_data["kind"]
+                    actor=actor_of(request), user=who, org=org, kind=form.cleaned_data["kind"]
                 )
                 messages.success(request, f"已授予 {who.name} 角色")
             except Refused as exc:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
 from xianfeng.common.pagination import paginate
+from xianfeng.common.types import actor_of
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
 from xianfeng.orgs.rules import holds_any
 from xianfeng.orgs.selectors import orgs_managed_by
@@ -47,7 +48,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             batch = services.roster_import_preview(
-                actor=request.user, org=form.cleaned_data["org"], upload=form.cleaned_data["file"]
+                actor=actor_of(request),
+                org=form.cleaned_data["org"],
+                upload=form.cleaned_data["file"],
             )
         except Refused as exc:
             form.add_error("file" if exc.field == "file" else None, exc.message)
@@ -86,7 +89,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_roster_import_for_user(request.user, pk)
     try:
-        batch = services.roster_import_commit(actor=request.user, batch=batch)
+        batch = services.roster_import_commit(actor=actor_of(request), batch=batch)
     except Refused as exc:
         messages.error(request, exc.message)
     else:
@@ -99,7 +102,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 def import_rollback(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_roster_import_for_user(request.user, pk)
     try:
-        batch = services.roster_import_rollback(actor=request.user, batch=batch)
+        batch = services.roster_import_rollback(actor=actor_of(request), batch=batch)
     except Refused as exc:
         messages.error(request, exc.message)
         return redirect("people:import_detail", pk=batch.pk)

@@ -19,6 +19,7 @@ from xianfeng.common.transitions import transition
 from xianfeng.media import targets
 from xianfeng.media.enums import VIDEO_MACHINE, VideoStatus
 from xianfeng.media.models import Video
+from xianfeng.people.models import User
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def video_set_status(video: Video, status: str, **fields: Any) -> Video:
     return current
 
 
-def video_retry(*, video: Video, actor: Any) -> Video:
+def video_retry(*, video: Video, actor: User) -> Video:
     """Send a failed video through probing and transcoding again (the uploader's button)."""
     from xianfeng.media.tasks import process_video
 

@@ -37,6 +37,7 @@ from xianfeng.meetings.tokens import (
 )
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Role
+from xianfeng.people.models import User
 
 INVALID = "二维码无效，请扫描会场上显示的签到二维码"
 MANUAL_STATUSES = frozenset(
@@ -123,7 +124,7 @@ def checkin(*, user: Any, token: str, now: datetime.datetime | None = None) -> A
 
 def attendance_record(
     *,
-    actor: Any,
+    actor: User,
     meeting: Meeting,
     user_id: int,
     status: str,
@@ -227,7 +228,9 @@ def leave_request(
     return leave
 
 
-def leave_decide(*, actor: Any, leave: LeaveRequest, approve: bool, note: str = "") -> LeaveRequest:
+def leave_decide(
+    *, actor: User, leave: LeaveRequest, approve: bool, note: str = ""
+) -> LeaveRequest:
     """The branch secretary approves or refuses a leave request; an approved one marks
     the person 请假 (a later sign-in still counts them as present)."""
     meeting = leave.meeting
@@ -272,7 +275,7 @@ def leave_decide(*, actor: Any, leave: LeaveRequest, approve: bool, note: str = 
     return leave
 
 
-def ensure_held(meeting: Meeting, actor: Any, now: datetime.datetime) -> Meeting:
+def ensure_held(meeting: Meeting, actor: User, now: datetime.datetime) -> Meeting:
     """A planned meeting whose start has passed moves to held when its record begins."""
     if meeting.state == MeetingState.PLANNED:
         if now < meeting.starts_at:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -27,13 +26,14 @@ from xianfeng.meetings.selectors.compliance import compliance_table, obligations
 from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.orgs.enums import OrgKind, RoleKind
 from xianfeng.orgs.models import Org, Role
+from xianfeng.people.models import User
 
 REMIND_STATUSES = frozenset(
     {ComplianceStatus.DUE, ComplianceStatus.PLANNED, ComplianceStatus.PENDING}
 )
 
 
-def rule_set(*, actor: Any, org: Org, kind: str, period: str | None) -> MeetingRule | None:
+def rule_set(*, actor: User, org: Org, kind: str, period: str | None) -> MeetingRule | None:
     """Set how often `kind` is required in `org`'s subtree; None returns to the rule of the
     org above (or the default)."""
     if not can_set_rules(actor, org):

@@ -41,6 +41,7 @@ from xianfeng.meetings.selectors import quorum_of
 from xianfeng.meetings.services.attendance import ensure_held
 from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.meetings.services.planning import meeting_move
+from xianfeng.people.models import User
 
 LOCKED = "会议记录已审核，不能直接修改；如需更正，请使用“修订”并写明理由"
 TEXT_LIMIT = 20_000
@@ -65,7 +66,7 @@ def _a_status(meeting: Meeting) -> str | None:
     )
 
 
-def _check_writer(actor: Any, meeting: Meeting) -> None:
+def _check_writer(actor: User, meeting: Meeting) -> None:
     writer = minutes_writer_id(meeting, _a_status(meeting))
     if actor.pk == writer:
         return
@@ -84,7 +85,7 @@ def _locked_meeting(meeting: Meeting) -> Meeting:
 
 
 def minutes_save(
-    *, actor: Any, meeting: Meeting, data: MinutesData, now: datetime.datetime | None = None
+    *, actor: User, meeting: Meeting, data: MinutesData, now: datetime.datetime | None = None
 ) -> Minutes:
     """The writer (A, or B standing in for an absent A) saves the record; a planned
     meeting whose start has passed becomes held."""
@@ -120,7 +121,7 @@ def minutes_save(
 
 
 def minutes_submit(
-    *, actor: Any, meeting: Meeting, now: datetime.datetime | None = None
+    *, actor: User, meeting: Meeting, now: datetime.datetime | None = None
 ) -> Meeting:
     """The writer hands the record to the approver (B, or the host when B wrote it)."""
     now = now or timezone.now()
@@ -149,7 +150,7 @@ def minutes_submit(
     return meeting
 
 
-def _check_approver(actor: Any, meeting: Meeting, minutes: Minutes) -> None:
+def _check_approver(actor: User, meeting: Meeting, minutes: Minutes) -> None:
     approver = minutes_approver_id(meeting, minutes.written_by_id)
     if actor.pk == approver:
         return
@@ -158,7 +159,7 @@ def _check_approver(actor: Any, meeting: Meeting, minutes: Minutes) -> None:
     raise PermissionDenied("只有记录人B可以审核会议记录")
 
 
-def minutes_return(*, actor: Any, meeting: Meeting, note: str) -> Meeting:
+def minutes_return(*, actor: User, meeting: Meeting, note: str) -> Meeting:
     """The approver sends the record back to the writer with what to change."""
     note = " ".join(note.split())
     if is_blank(note):
@@ -184,7 +185,7 @@ def minutes_return(*, actor: Any, meeting: Meeting, note: str) -> Meeting:
 
 
 def minutes_approve(
-    *, actor: Any, meeting: Meeting, now: datetime.datetime | None = None
+    *, actor: User, meeting: Meeting, now: datetime.datetime | None = None
 ) -> Meeting:
     """The approver signs off. The host and the writer, if they never signed in, are
     recorded present (as 补录, with the reason: they evidently attended); everyone else who
@@ -229,7 +230,7 @@ def minutes_approve(
     return meeting
 
 
-def meeting_archive(*, actor: Any, meeting: Meeting) -> Meeting:
+def meeting_archive(*, actor: User, meeting: Meeting) -> Meeting:
     """File approved minutes in the year's ledger."""
     if not can_manage(actor, meeting):
         raise PermissionDenied("只有本支部的书记或组织委员可以归档")
@@ -239,7 +240,7 @@ def meeting_archive(*, actor: Any, meeting: Meeting) -> Meeting:
 
 
 def meeting_amend(
-    *, actor: Any, meeting: Meeting, changes: Mapping[str, str], note: str
+    *, actor: User, meeting: Meeting, changes: Mapping[str, str], note: str
 ) -> list[Amendment]:
     """Change approved or archived minutes: each changed item keeps its old and new text
     and the reason, shown with the record and in its PDF."""
@@ -296,7 +297,7 @@ def meeting_amend(
 
 def attachment_add(
     *,
-    actor: Any,
+    actor: User,
     meeting: Meeting,
     kind: str,
     handle: IO[bytes],
@@ -353,7 +354,7 @@ def attachment_add(
     return attachment
 
 
-def attachment_delete(*, actor: Any, attachment: Attachment) -> None:
+def attachment_delete(*, actor: User, attachment: Attachment) -> None:
     """Remove an attachment before the record is approved."""
     meeting = attachment.meeting
     if not (attachment.uploaded_by_id == actor.pk or can_manage(actor, meeting)):

@@ -58,7 +58,7 @@ class MeetingData:
     lesson: Any = None  # lessons.Lesson
 
 
-def meeting_move(meeting: Meeting, state: str, actor: Any, **fields: Any) -> Meeting:
+def meeting_move(meeting: Meeting, state: str, actor: User, **fields: Any) -> Meeting:
     """The one place a meeting's state changes (through the shared transition); the
     services of this package call it inside their transaction on a locked row."""
     return transition(
@@ -83,7 +83,7 @@ def branch_of(org: Org, kind: str) -> Org:
     return org
 
 
-def _clean(data: MeetingData, branch: Org, actor: Any) -> MeetingData:
+def _clean(data: MeetingData, branch: Org, actor: User) -> MeetingData:
     if data.kind not in MeetingKind.values:
         raise Refused("请选择会议类型", field="kind")
     data.topic = " ".join(data.topic.split())
@@ -166,7 +166,7 @@ def _check_people(meeting: Meeting, user_ids: Iterable[int], branch: Org) -> set
 
 def meeting_plan(
     *,
-    actor: Any,
+    actor: User,
     org: Org,
     data: MeetingData,
     attendee_ids: Sequence[int] | None = None,
@@ -218,7 +218,7 @@ def meeting_plan(
     return meeting
 
 
-def meeting_update(*, actor: Any, meeting: Meeting, data: MeetingData) -> Meeting:
+def meeting_update(*, actor: User, meeting: Meeting, data: MeetingData) -> Meeting:
     """Change a planned meeting; everyone expected hears of a new time or place."""
     if not can_manage(actor, meeting):
         raise PermissionDenied("只有本支部的书记或组织委员可以修改会议安排")
@@ -255,7 +255,7 @@ def meeting_update(*, actor: Any, meeting: Meeting, data: MeetingData) -> Meetin
     return meeting
 
 
-def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
+def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
     """Cancel a planned meeting, with a reason everyone expected is told."""
     if not can_manage(actor, meeting):
         raise PermissionDenied("只有本支部的书记或组织委员可以取消会议")
@@ -285,7 +285,7 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
 
 
 def meeting_mark_held(
-    *, actor: Any, meeting: Meeting, now: datetime.datetime | None = None
+    *, actor: User, meeting: Meeting, now: datetime.datetime | None = None
 ) -> Meeting:
     """The meeting took place: its record can be written now."""
     now = now or timezone.now()
@@ -300,7 +300,7 @@ def meeting_mark_held(
 
 def attendees_change(
     *,
-    actor: Any,
+    actor: User,
     meeting: Meeting,
     add: Iterable[int] = (),
     remove: Iterable[int] = (),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -52,7 +51,7 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _who(actor: Any) -> str:
+def _who(actor: User) -> str:
     return str(getattr(actor, "name", "") or getattr(actor, "username", "") or "系统管理员")
 
 
@@ -94,7 +93,7 @@ def logins_end(*, user: User) -> dict[str, int]:
     return {"tokens_revoked": tokens, "links_voided": links}
 
 
-def user_set_password(*, actor: Any, user: User, password: str) -> None:
+def user_set_password(*, actor: User, user: User, password: str) -> None:
     """A manager sets someone's password (they prefer `password_link_issue`): only with
     reach over every role of the account; its sessions end and its tokens are revoked."""
     check_may_manage_login(actor, user)
@@ -139,7 +138,7 @@ def user_change_own_password(*, user: User, old_password: str, password: str) ->
         )
 
 
-def password_link_issue(*, actor: Any, user: User) -> tuple[PasswordLink, str]:
+def password_link_issue(*, actor: User, user: User) -> tuple[PasswordLink, str]:
     """A one-time link with which `user` sets their own password, valid for
     PASSWORD_LINK_HOURS; earlier open links of the person stop working. The raw key is
     returned once and never stored."""
@@ -242,7 +241,7 @@ def password_link_use(*, key: str, password: str) -> User:
 LOGIN_FIELDS = ("username", "phone", "is_active", "is_staff", "is_superuser")
 
 
-def user_login_update(*, actor: Any, user: User, fields: list[str]) -> User:
+def user_login_update(*, actor: User, user: User, fields: list[str]) -> User:
     """Save changes an administrator made to `user`'s login fields (user name, phone,
     activation, staff flags) on the admin site: with reach, audited, the holder told, and
     every session and token of the account ended."""

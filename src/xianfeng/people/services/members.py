@@ -42,7 +42,7 @@ class MemberInvalid(Refused):
         self.problems = problems
 
 
-def _resolve_orgs(actor: Any, data: MemberData) -> tuple[Org, Org | None]:
+def _resolve_orgs(actor: User, data: MemberData) -> tuple[Org, Org | None]:
     org = Org.objects.filter(pk=data.org_id).first() if data.org_id else None
     if org is None:
         raise MemberInvalid({"org_id": "请选择所在党组织"})
@@ -77,7 +77,7 @@ def _check_unique(data: MemberData, *, user: User | None, member: Member | None)
     return problems
 
 
-def member_create(*, actor: Any, data: MemberData) -> Member:
+def member_create(*, actor: User, data: MemberData) -> Member:
     """Add one member (and the user account they sign in with) to the registry."""
     org, group = _resolve_orgs(actor, data)
     problems = member_problems(data) | _check_unique(data, user=None, member=None)
@@ -101,7 +101,7 @@ def member_create(*, actor: Any, data: MemberData) -> Member:
     return member
 
 
-def member_update(*, actor: Any, member: Member, data: MemberData) -> Member:
+def member_update(*, actor: User, member: Member, data: MemberData) -> Member:
     """Change a member's registry fields; moving to another org needs rights over both."""
     if actor is not None and not can_manage_roster(actor, member.org):
         raise PermissionDenied("您不能管理该党员")

@@ -37,7 +37,7 @@ STATUS_REFUSALS = {
 }
 
 
-def _check_manager(actor: Any, org: Org) -> None:
+def _check_manager(actor: User, org: Org) -> None:
     if not can_manage_roster(actor, org):
         raise PermissionDenied("您不能管理该组织的党员名册")
 
@@ -51,7 +51,7 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
 
 
-def roster_import_preview(*, actor: Any, org: Org, upload: UploadedFile) -> RosterImport:
+def roster_import_preview(*, actor: User, org: Org, upload: UploadedFile) -> RosterImport:
     """Read an uploaded roster into a batch with its problems; no member is created yet."""
     _check_manager(actor, org)
     size = upload.size or 0
@@ -93,7 +93,7 @@ def roster_import_preview(*, actor: Any, org: Org, upload: UploadedFile) -> Rost
     return batch
 
 
-def roster_import_commit(*, actor: Any, batch: RosterImport) -> RosterImport:
+def roster_import_commit(*, actor: User, batch: RosterImport) -> RosterImport:
     """Create every member of a previewed batch in one transaction, after re-reading the
     stored file against the registry as it is now."""
     _check_manager(actor, batch.org)
@@ -186,7 +186,7 @@ def _names(users: Any) -> str:
     return shown + ("等" if len(names) > NAMES_SHOWN else "")
 
 
-def roster_import_rollback(*, actor: Any, batch: RosterImport) -> RosterImport:
+def roster_import_rollback(*, actor: User, batch: RosterImport) -> RosterImport:
     """Delete the users and members a batch created, while none of them has used the
     account or been given a role."""
     _check_manager(actor, batch.org)
