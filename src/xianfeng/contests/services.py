@@ -51,7 +51,7 @@ from xianfeng.lessons.rules import can_manage_lessons, is_lesson_owner
 from xianfeng.lessons.selectors import member_of
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.models import Video
-from xianfeng.notify.services import notify
+from xianfeng.notify.services import batch_start, notify
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
@@ -458,6 +458,18 @@ def round_publish(*, actor: Any, round_: Round) -> Round:
         )
         transition(nxt, ROUND_MACHINE, RoundState.OPEN, actor=actor, org=contest.org)
         url = reverse("contests:detail", args=[contest.pk])
+        # One batch for the whole publication, so the organiser sees one reach.
+        batch = (
+            batch_start(
+                actor=actor,
+                kind="contest.result",
+                title=f"{contest.title}{locked.name}结果",
+                org=contest.org,
+                about=contest,
+            )
+            if standings
+            else None
+        )
         for s in standings:
             verdict = "晋级" if s.decision == Decision.ADVANCED else "未晋级"
             notify(
@@ -465,6 +477,7 @@ def round_publish(*, actor: Any, round_: Round) -> Round:
                 title=f"《{s.entry.lesson.title}》在{contest.title}{locked.name}{verdict}",
                 url=url,
                 kind="contest.result",
+                batch=batch,
             )
     return locked
 
@@ -654,6 +667,17 @@ def awards_assign(
             data={"awards": [(a.label, a.entry_id, a.rank) for a in awards]},
         )
         url = reverse("contests:detail", args=[contest.pk])
+        batch = (
+            batch_start(
+                actor=actor,
+                kind="contest.award",
+                title=f"{contest.title}获奖通知",
+                org=contest.org,
+                about=contest,
+            )
+            if awards
+            else None
+        )
         for award in awards:
             assert award.entry is not None
             notify(
@@ -662,6 +686,7 @@ def awards_assign(
                 body="可以在竞赛页面下载获奖证书。",
                 url=url,
                 kind="contest.award",
+                batch=batch,
             )
     return awards
 

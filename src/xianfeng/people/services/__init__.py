@@ -4,6 +4,7 @@ from xianfeng.people.services.accounts import (
     api_token_issue,
     api_token_revoke,
     resident_register,
+    user_set_email,
     user_set_password,
 )
 from xianfeng.people.services.members import member_create, member_update
@@ -22,5 +23,6 @@ __all__ = [
     "roster_import_commit",
     "roster_import_preview",
     "roster_import_rollback",
+    "user_set_email",
     "user_set_password",
 ]

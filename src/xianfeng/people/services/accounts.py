@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -68,6 +69,25 @@ def user_set_password(*, actor: Any, user: User, password: str) -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
         audit_log(actor=actor, action="user.set_password", obj=user, data={})
+
+
+def user_set_email(*, actor: Any, user: User, email: str) -> User:
+    """Set the address one's notifications are e-mailed to (empty: none)."""
+    if actor is None or actor.pk != user.pk:
+        raise PermissionDenied("只能修改自己的邮箱")
+    email = clean_compact(email)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise Refused("邮箱格式不正确", field="email") from exc
+    if len(email) > 254:
+        raise Refused("邮箱太长", field="email")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(email=email)
+        user.email = email
+        audit_log(actor=actor, action="user.set_email", obj=user, data={"email": bool(email)})
+    return user
 
 
 def _hash(key: str) -> str:
