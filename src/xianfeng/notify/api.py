@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from xianfeng.notify import selectors, services
 from xianfeng.notify.services.prefs import KEEP
@@ -48,11 +48,6 @@ class UnreadOut(Schema):
 
 class ReadIn(Schema):
     ids: list[int] | None = None
-
-
-class ReadOut(Schema):
-    marked: int
-    unread: int
 
 
 class ChannelOut(Schema):
@@ -144,10 +139,10 @@ def unread_count(request: HttpRequest) -> dict[str, int]:
     return {"unread": selectors.unread_count(request.user)}
 
 
-@router.post("/read", response=ReadOut, summary="标记通知已读（不给 ids 为全部）")
-def notifications_read(request: HttpRequest, body: ReadIn) -> dict[str, int]:
-    marked = services.notifications_mark_read(user=request.user, ids=body.ids)
-    return {"marked": marked, "unread": selectors.unread_count(request.user)}
+@router.post("/read", response={204: None}, summary="标记通知已读（不给 ids 为全部）")
+def notifications_read(request: HttpRequest, body: ReadIn) -> Status[None]:
+    services.notifications_mark_read(user=request.user, ids=body.ids)
+    return Status(204, None)
 
 
 def _prefs(request: HttpRequest) -> dict[str, Any]:

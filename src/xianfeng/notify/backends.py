@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
 import time
 import urllib.error
 import urllib.parse
@@ -132,10 +133,19 @@ class EmailBackend:
         )
         try:
             email.send()
-        except Exception as exc:
-            # smtplib and socket errors alike: the server's own words, kept for the sender.
-            raise DeliveryError(f"邮件服务器拒绝或无法连接：{exc}") from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            # 5xx is permanent (no such mailbox, refused); 4xx may pass later.
+            raise DeliveryError(f"邮件被拒收：{code} {_text(reply)}", final=code >= 500) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"邮件服务器拒绝：{exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"无法连接邮件服务器：{exc}") from exc
         return msgid
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
 # --- HTTP -------------------------------------------------------------------------------------

@@ -29,7 +29,9 @@ class SettingsForm(forms.Form):
         label="免打扰结束", required=False, widget=TimeInput(format="%H:%M")
     )
     digest = forms.BooleanField(label="开启每日汇总", required=False)
-    digest_hour = forms.TypedChoiceField(label="汇总时间", choices=HOURS, coerce=int)
+    digest_hour = forms.TypedChoiceField(
+        label="汇总时间", choices=HOURS, coerce=int, required=False, empty_value=None
+    )
     unbind_wechat = forms.BooleanField(label="解除公众号绑定", required=False)
 
     def __init__(self, *args: Any, view: SettingsView, email: str, **kwargs: Any) -> None:

@@ -268,7 +268,8 @@ REACH_NAMES = 20
 
 
 def batch_reach(batch: Batch) -> Reach:
-    """Counts by person and the names of those not reached (three queries)."""
+    """Counts by person and the names of those not reached (one query when everyone was
+    reached or is still waiting, three otherwise)."""
     deliveries = Delivery.objects.filter(notification=OuterRef("pk"))
     sent = Exists(deliveries.filter(state=DeliveryState.SENT))
     waiting = Exists(deliveries.filter(state__in=PENDING))
@@ -282,6 +283,17 @@ def batch_reach(batch: Batch) -> Reach:
         pending=Count("pk", filter=unread & ~Q(sent) & Q(waiting)),
         unreached=Count("pk", filter=lost),
     )
+    if not counts["unreached"]:
+        return Reach(
+            batch=batch,
+            total=counts["total"],
+            read=counts["read"],
+            reached=counts["reached"],
+            pending=counts["pending"],
+            unreached=0,
+            failed_by_channel={},
+            people=[],
+        )
     lost_rows = Delivery.objects.filter(
         notification__batch=batch,
         notification__read_at__isnull=True,
