@@ -40,7 +40,7 @@ def states():
     )
 
 
-# --- e-mail through a real SMTP server ---------------------------------------------------------
+# --- e-mail through a real SMTP server ----------------------------------------------------
 
 
 def test_email_goes_through_smtp(county, smtp):
@@ -71,7 +71,7 @@ def test_a_refused_mailbox_fails_for_good_with_the_servers_words(county, smtp):
     assert smtp.received == []
 
 
-# --- SMS through a generic HTTP JSON provider ---------------------------------------------------
+# --- SMS through a generic HTTP JSON provider ---------------------------------------------
 
 
 def test_sms_posts_the_documented_json(county, provider):
@@ -93,7 +93,7 @@ def test_sms_posts_the_documented_json(county, provider):
     assert (row.state, row.external_id, row.attempts) == ("sent", "sms-0001", 1)
 
 
-# --- 钉钉 and 企业微信 group robots ------------------------------------------------------------------
+# --- 钉钉 and 企业微信 group robots -------------------------------------------------------------
 
 
 def test_dingtalk_posts_once_for_the_group_signed(county, provider):
@@ -126,7 +126,10 @@ def test_dingtalk_posts_once_for_the_group_signed(county, provider):
         "text": {"content": f"【先锋】{TITLE}\n{BODY}\n{LINK}\n@{a1.phone} @{a2.phone}"},
         "at": {"atMobiles": [a1.phone, a2.phone], "isAtAll": False},
     }
-    assert states() == [("member_a1", "dingtalk", "sent", ""), ("member_a2", "dingtalk", "sent", "")]
+    assert states() == [
+        ("member_a1", "dingtalk", "sent", ""),
+        ("member_a2", "dingtalk", "sent", ""),
+    ]
 
 
 def test_dingtalk_refusing_the_signature_is_a_failure_not_a_success(county, provider):
@@ -172,7 +175,7 @@ def test_robot_posts_of_different_notices_in_one_batch_stay_apart(county, provid
     assert contents == ["【先锋】《乙》未晋级", "【先锋】《甲》晋级"]
 
 
-# --- 公众号 template messages -------------------------------------------------------------------
+# --- 公众号 template messages ----------------------------------------------------------------
 
 
 def test_wechat_fetches_the_token_once_and_sends_the_template(county, provider):

@@ -143,7 +143,7 @@ def test_group_robots_need_a_webhook_up_the_tree(county, members):
 
 
 def test_quiet_hours_and_the_digest_set_when_rows_go(county, members):
-    a1, a2, b1 = members
+    a1, a2, _ = members
     Prefs.objects.create(user=a1, quiet_start=datetime.time(22), quiet_end=datetime.time(7))
     Prefs.objects.create(user=a2, digest=True, digest_hour=20)
     policy(county.town_a, dingtalk_token="dingTOKENtownA0001")
@@ -199,7 +199,10 @@ def test_nothing_is_enqueued_when_every_row_waits(members, django_capture_on_com
 
 def test_several_calls_join_one_batch(county, members):
     batch = batch_start(
-        actor=county.county_admin, kind="contest.result", title="一人一课第一轮结果", org=county.county
+        actor=county.county_admin,
+        kind="contest.result",
+        title="一人一课第一轮结果",
+        org=county.county,
     )
     notify(users=members[:2], title="《甲》晋级", kind="contest.result", batch=batch)
     notify(users=members[2:], title="《乙》未晋级", kind="contest.result", batch=batch)

@@ -55,7 +55,11 @@ def test_urgent_goes_through_quiet_hours_and_the_digest():
 
 
 def test_no_quiet_hours_when_unset_or_empty():
-    for quiet in (Quiet(None, None), Quiet(datetime.time(22), None), Quiet(datetime.time(8), datetime.time(8))):
+    for quiet in (
+        Quiet(None, None),
+        Quiet(datetime.time(22), None),
+        Quiet(datetime.time(8), datetime.time(8)),
+    ):
         assert schedule(local(23, 0), urgent=False, quiet=quiet, digest_hour=None) == (
             local(23, 0),
             False,

@@ -173,8 +173,13 @@ def post_json(
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
             raw = response.read()
     except urllib.error.HTTPError as exc:
-        detail = exc.read()[:200].decode(errors="replace")
-        raise DeliveryError(f"{provider}返回 {exc.code}：{detail}".rstrip("：")) from exc
+        detail = _reason(exc.read()[:500])
+        # A 4xx says the request itself is wrong (an unknown number, a bad key): sending it
+        # again cannot help, except after a timeout or a rate limit.
+        final = 400 <= exc.code < 500 and exc.code not in (408, 429)
+        raise DeliveryError(
+            f"{provider}返回 {exc.code}：{detail}".rstrip("："), final=final
+        ) from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeliveryError(f"无法连接{provider}：{reason}") from exc
@@ -185,6 +190,19 @@ def post_json(
     except ValueError as exc:
         raise DeliveryError(f"{provider}的应答不是 JSON：{raw[:100]!r}") from exc
     return answer if isinstance(answer, dict) else {}
+
+
+def _reason(raw: bytes) -> str:
+    """A provider's error body, made readable: the message of a JSON error, else the text."""
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        return raw[:200].decode(errors="replace").strip()
+    if isinstance(answer, dict):
+        for key in ("message", "msg", "errmsg", "error", "detail"):
+            if isinstance(answer.get(key), str):
+                return str(answer[key])[:200]
+    return json.dumps(answer, ensure_ascii=False)[:200]
 
 
 class SmsBackend:
