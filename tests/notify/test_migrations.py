@@ -36,7 +36,9 @@ def test_email_and_outcomes_move_forward_and_back():
         Prefs.objects.create(user=zhang, email="zhang@example.cn")
         Prefs.objects.create(user=li, email="")
         sent = Notification.objects.create(user=zhang, title="会议通知", emailed_at=WHEN)
-        failed = Notification.objects.create(user=zhang, title="会议取消", email_error="550 邮箱已满")
+        failed = Notification.objects.create(
+            user=zhang, title="会议取消", email_error="550 邮箱已满"
+        )
         quiet = Notification.objects.create(user=wang, title="三会一课提醒")
 
         apps = migrate(AFTER)

@@ -325,6 +325,51 @@ def batch_reach(batch: Batch) -> Reach:
     )
 
 
+@dataclass(frozen=True)
+class ChannelCount:
+    label: str
+    sent: int
+    waiting: int
+    failed: int
+    read: int  # read in the app first, not sent
+
+
+def channel_counts(batch: Batch) -> list[ChannelCount]:
+    """Delivery rows of a batch by channel and state (one query), for its reach page."""
+    grid: dict[str, dict[str, int]] = {}
+    rows = (
+        Delivery.objects.filter(notification__batch=batch)
+        .values("channel", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        grid.setdefault(row["channel"], {})[row["state"]] = row["n"]
+    labels = dict(Channel.choices)
+    return [
+        ChannelCount(
+            label=str(labels[c]),
+            sent=grid[c].get(DeliveryState.SENT, 0),
+            waiting=sum(grid[c].get(s, 0) for s in PENDING),
+            failed=grid[c].get(DeliveryState.FAILED, 0),
+            read=grid[c].get(DeliveryState.READ, 0),
+        )
+        for c in EXTERNAL
+        if c in grid
+    ]
+
+
+def failed_deliveries(batch: Batch, *, limit: int = REACH_NAMES) -> list[Unreached]:
+    """Every delivery of the batch that failed for good, reached otherwise or not."""
+    labels = dict(Channel.choices)
+    rows = (
+        Delivery.objects.filter(notification__batch=batch, state=DeliveryState.FAILED)
+        .order_by("notification__user__name", "channel")
+        .values_list("notification__user__name", "channel", "error")[:limit]
+    )
+    return [Unreached(name=n, channel=str(labels[c]), error=e) for n, c, e in rows]
+
+
 def about_key(obj: models.Model) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 

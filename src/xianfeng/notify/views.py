@@ -174,7 +174,11 @@ def org_policy(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 def reach(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = selectors.get_batch_for_user(request.user, pk)
-    context: dict[str, Any] = {"reach": selectors.batch_reach(batch)}
+    context: dict[str, Any] = {
+        "reach": selectors.batch_reach(batch),
+        "channels": selectors.channel_counts(batch),
+        "failures": selectors.failed_deliveries(batch),
+    }
     if request.htmx:
         return render(request, "notify/reach.html#reach", context)
     return render(request, "notify/reach.html", context)

@@ -76,3 +76,10 @@ class Command(BaseCommand):
             self.stdout.write(f"已发布演示微党课 {lessons} 节。")
         contest = lessons_demo.seed_contest()
         self.stdout.write(f"已开始演示竞赛“{contest.title}”。")
+        from xianfeng.notify import demo as notify_demo
+
+        sent = notify_demo.seed_notifications(contest)
+        self.stdout.write(
+            f"已发出演示通知 {sent.notices} 条（{sent.deliveries} 条邮件、短信、钉钉群送达记录，"
+            "由任务进程发送，见其日志）。"
+        )
