@@ -162,6 +162,7 @@ class FakeSmtp:
     port: int = 0
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
+    connections: int = 0
 
 
 class _SmtpHandler(socketserver.StreamRequestHandler):
@@ -173,6 +174,7 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self) -> None:
+        self.smtp.connections += 1
         self._say("220 fake.smtp ESMTP")
         sender, recipients = "", []
         while True:

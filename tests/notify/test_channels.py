@@ -71,6 +71,25 @@ def test_a_refused_mailbox_fails_for_good_with_the_servers_words(county, smtp):
     assert smtp.received == []
 
 
+def test_one_smtp_connection_serves_a_whole_run(county, smtp):
+    members = [county.member_a1, county.member_a2, county.member_b1]
+    for member in members:
+        User.objects.filter(pk=member.user_id).update(email=f"{member.user.username}@example.cn")
+    smtp.refuse.add("member_a2@example.cn")
+    tell([m.user for m in members])
+    assert deliveries_send() == 2
+    assert smtp.connections == 1
+    assert sorted(r.recipients[0] for r in smtp.received) == [
+        "member_a1@example.cn",
+        "member_b1@example.cn",
+    ]
+    assert states() == [
+        ("member_a1", "email", "sent", ""),
+        ("member_a2", "email", "failed", "邮件被拒收：550 5.2.2 Mailbox full"),
+        ("member_b1", "email", "sent", ""),
+    ]
+
+
 # --- SMS through a generic HTTP JSON provider ---------------------------------------------
 
 

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import EmailMessage, make_msgid
+from django.core.mail import EmailMessage, get_connection, make_msgid
 
 from xianfeng.notify.enums import Channel
 from xianfeng.notify.timing import zone
@@ -117,7 +117,19 @@ class ConsoleBackend:
 
 
 class EmailBackend:
-    """Django's mail: SMTP with XF_EMAIL_URL, the console without."""
+    """Django's mail: SMTP with XF_EMAIL_URL, the console without. One connection serves
+    every message of a run (close() ends it)."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except (smtplib.SMTPException, OSError):
+                log.warning("notify: closing the mail connection failed", exc_info=True)
+            self.connection = None
 
     def send(self, message: Message) -> str:
         if not message.to:
@@ -132,6 +144,11 @@ class EmailBackend:
             headers={"Message-ID": msgid},
         )
         try:
+            if self.connection is None:
+                self.connection = get_connection()
+                # Opened here, so Django's send() leaves it open for the next message.
+                self.connection.open()
+            email.connection = self.connection
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
@@ -140,6 +157,7 @@ class EmailBackend:
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(f"邮件服务器拒绝：{exc.smtp_code} {_text(exc.smtp_error)}") from exc
         except (smtplib.SMTPException, OSError) as exc:
+            self.close()  # a broken connection is dialled again for the next message
             raise DeliveryError(f"无法连接邮件服务器：{exc}") from exc
         return msgid
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.notify import selectors
-from xianfeng.notify.backends import DeliveryError, Message, backend_for
+from xianfeng.notify.backends import Backend, DeliveryError, Message, backend_for
 from xianfeng.notify.enums import GROUP_ROBOTS, Channel, DeliveryState, Priority
 from xianfeng.notify.models import Delivery, Prefs
 from xianfeng.notify.timing import Quiet, not_in_quiet, zone
@@ -31,7 +31,8 @@ BACKOFF = [
 # A row left "sending" this long was cut off mid-send (a killed worker): whether the
 # provider got it is unknown, so it is failed rather than sent again.
 STALE_SENDING = datetime.timedelta(minutes=15)
-RUN_LIMIT = 2000  # rows per run; the periodic job comes back for the rest
+RUN_LIMIT = 1000  # rows loaded at a time
+MAX_CHUNKS = 50  # per run; the periodic job comes back for the rest
 INTERRUPTED = "发送中断，结果未知（为避免重复发送，未自动重试）"
 
 
@@ -48,18 +49,43 @@ def deliveries_send(*, batch_id: int | None = None, now: datetime.datetime | Non
         due = due.filter(notification__batch_id=batch_id)
     # Read in the app before it went out: nothing to send.
     due.filter(notification__read_at__isnull=False).update(state=DeliveryState.READ, updated_at=now)
-    rows = list(
-        due.filter(notification__read_at__isnull=True)
-        .select_related("notification__user")
-        .order_by("due_at", "pk")[:RUN_LIMIT]
-    )
-    if not rows:
-        return 0
-    context = _Context.load(rows)
+    due = due.filter(notification__read_at__isnull=True)
+    backends = _Backends()
     sent = 0
-    for group in _groups(rows, context):
-        sent += _send_group(group, context, now)
+    try:
+        # In chunks, so a county-wide batch does not sit in memory at once; a row that
+        # fails is due later, one claimed elsewhere is no longer queued: the loop ends.
+        for _ in range(MAX_CHUNKS):
+            rows = list(
+                due.select_related("notification__user").order_by("due_at", "pk")[:RUN_LIMIT]
+            )
+            if not rows:
+                break
+            context = _Context.load(rows)
+            for group in _groups(rows, context):
+                sent += _send_group(group, context, backends, now)
+    finally:
+        backends.close()
     return sent
+
+
+class _Backends:
+    """One backend per channel for a run; the e-mail one keeps its SMTP connection open
+    across messages instead of dialling the server for each."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, Backend] = {}
+
+    def get(self, channel: str) -> Backend:
+        if channel not in self._made:
+            self._made[channel] = backend_for(channel)
+        return self._made[channel]
+
+    def close(self) -> None:
+        for backend in self._made.values():
+            close = getattr(backend, "close", None)
+            if close is not None:
+                close()
 
 
 class _Context:
@@ -176,19 +202,22 @@ def _message(group: list[Delivery], context: _Context) -> Message:
     )
 
 
-def _send_group(group: list[Delivery], context: _Context, now: datetime.datetime) -> int:
+def _send_group(
+    group: list[Delivery], context: _Context, backends: _Backends, now: datetime.datetime
+) -> int:
     claimed = [row for row in group if _claim(row, now)]
     if not claimed:
         return 0
-    message = _message(claimed, context)
+    channel = claimed[0].channel
     try:
-        external_id = backend_for(message.channel).send(message)
+        message = _message(claimed, context)
+        external_id = backends.get(channel).send(message)
     except DeliveryError as exc:
         _failed(claimed, exc.reason, final=exc.final, context=context, now=now)
         return 0
     except Exception as exc:
         # A bug or an unexpected library error: kept on the rows and retried like the rest.
-        log.exception("notify: %s delivery %s failed", message.channel, claimed[0].pk)
+        log.exception("notify: %s delivery %s failed", channel, claimed[0].pk)
         _failed(claimed, f"{type(exc).__name__}: {exc}", final=False, context=context, now=now)
         return 0
     Delivery.objects.filter(pk__in=[r.pk for r in claimed]).update(
