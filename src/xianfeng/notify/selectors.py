@@ -65,12 +65,6 @@ def unread_badge(request: Any) -> int:
     return cached
 
 
-def kinds_in_inbox(user: Any) -> list[tuple[str, str]]:
-    """(kind, label) of the registered kinds, for the inbox's filter."""
-    del user  # the same list for everyone: the registry, not the person's rows
-    return [(k.key, k.label) for k in kinds.registered()]
-
-
 # --- a person's settings ------------------------------------------------------------------------
 
 

@@ -156,6 +156,7 @@ def org_policy(request: AuthedRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, "组织通知设置已保存")
                 return redirect("notify:org_policy", code=org.code)
+    allowed = selectors.allowed_channels(org.path, selectors.policies_along([org.path]))
     return render(
         request,
         "notify/org_policy.html",
@@ -163,10 +164,7 @@ def org_policy(request: AuthedRequest, code: str) -> HttpResponse:
             "org": org,
             "policy": policy,
             "form": form,
-            "allowed": sorted(
-                str(Channel(c).label)
-                for c in selectors.allowed_channels(org.path, selectors.policies_along([org.path]))
-            ),
+            "allowed": [str(c.label) for c in EXTERNAL if c in allowed],
         },
     )
 
