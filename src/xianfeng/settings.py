@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xianfeng.common.context_processors.site",
+                "xianfeng.notify.context_processors.unread",
             ],
             "builtins": ["django.templatetags.i18n", "django.templatetags.static"],
         },
@@ -334,15 +335,24 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)
 ROSTER_MAX_BYTES = env_int("XF_ROSTER_MAX_MB", 20, minimum=1) * 1024 * 1024
 
-# --- email (notifications) ------------------------------------------------------------------
-# XF_EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://…:465; empty: no email.
+# --- notifications: channels (notify/backends.py) ---------------------------------------------
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+# Absolute links in e-mails, SMS and WeChat messages point here.
+SITE_URL = env_str("XF_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Channels allowed where no org's notification policy says otherwise; SMS costs money, so
+# an org (a county) turns it on for its subtree.
+NOTIFY_DEFAULT_CHANNELS = env_list("XF_NOTIFY_CHANNELS", ["email", "wechat", "wecom", "dingtalk"])
+_channels = {"email", "sms", "wechat", "wecom", "dingtalk"}
+if set(NOTIFY_DEFAULT_CHANNELS) - _channels:
+    raise ImproperlyConfigured(f"XF_NOTIFY_CHANNELS may name only {', '.join(sorted(_channels))}")
+# E-mail. XF_EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://…:465; empty:
+# the console backend (the worker's log shows each message).
 EMAIL_URL = env_str("XF_EMAIL_URL", "")
-EMAIL_ENABLED = bool(EMAIL_URL)
 DEFAULT_FROM_EMAIL = env_str("XF_EMAIL_FROM", "先锋 <noreply@localhost>")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 if EMAIL_URL:
     from urllib.parse import unquote, urlsplit
-
-    from django.core.exceptions import ImproperlyConfigured
 
     _mail = urlsplit(EMAIL_URL)
     if _mail.scheme not in ("smtp", "smtps") or not _mail.hostname:
@@ -356,6 +366,40 @@ if EMAIL_URL:
     EMAIL_USE_TLS = _mail.scheme == "smtp" and EMAIL_PORT != 25
     EMAIL_TIMEOUT = 20
     SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Each other channel: "console" (printed to the worker's log, the embedded default) or
+# "http" (posted to the provider).
+_BACKENDS = ("console", "http")
+# SMS through a generic HTTP JSON provider (README: the request it receives).
+NOTIFY_SMS_BACKEND = env_choice("XF_SMS_BACKEND", "console", _BACKENDS)
+NOTIFY_SMS_URL = env_str("XF_SMS_URL", "")
+NOTIFY_SMS_KEY = env_str("XF_SMS_KEY", "")
+NOTIFY_SMS_SIGN = env_str("XF_SMS_SIGN", "先锋")
+# WeChat 公众号 template messages to a person's openid.
+NOTIFY_WECHAT_BACKEND = env_choice("XF_WECHAT_BACKEND", "console", _BACKENDS)
+NOTIFY_WECHAT_API = env_str("XF_WECHAT_API", "https://api.weixin.qq.com").rstrip("/")
+NOTIFY_WECHAT_APPID = env_str("XF_WECHAT_APPID", "")
+NOTIFY_WECHAT_SECRET = env_str("XF_WECHAT_SECRET", "")
+NOTIFY_WECHAT_TEMPLATE_ID = env_str("XF_WECHAT_TEMPLATE_ID", "")
+# Template keys → what fills them (title, body, time, kind), as the template was approved.
+NOTIFY_WECHAT_FIELDS = env_list("XF_WECHAT_TEMPLATE_FIELDS", ["thing1=title", "time2=time"])
+# 企业微信 and 钉钉 group robots; each org admin sets the key of their work group's robot.
+NOTIFY_WECOM_BACKEND = env_choice("XF_WECOM_BACKEND", "console", _BACKENDS)
+NOTIFY_WECOM_URL = env_str("XF_WECOM_ROBOT_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
+NOTIFY_DINGTALK_BACKEND = env_choice("XF_DINGTALK_BACKEND", "console", _BACKENDS)
+NOTIFY_DINGTALK_URL = env_str("XF_DINGTALK_ROBOT_URL", "https://oapi.dingtalk.com/robot/send")
+if NOTIFY_SMS_BACKEND == "http" and not NOTIFY_SMS_URL:
+    raise ImproperlyConfigured("XF_SMS_BACKEND=http needs XF_SMS_URL")
+if NOTIFY_WECHAT_BACKEND == "http" and not (
+    NOTIFY_WECHAT_APPID and NOTIFY_WECHAT_SECRET and NOTIFY_WECHAT_TEMPLATE_ID
+):
+    raise ImproperlyConfigured(
+        "XF_WECHAT_BACKEND=http needs XF_WECHAT_APPID, XF_WECHAT_SECRET and XF_WECHAT_TEMPLATE_ID"
+    )
+for _field in NOTIFY_WECHAT_FIELDS:
+    if _field.partition("=")[2] not in ("title", "body", "time", "kind"):
+        raise ImproperlyConfigured(
+            f"XF_WECHAT_TEMPLATE_FIELDS: {_field!r} should be key=title|body|time|kind"
+        )
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

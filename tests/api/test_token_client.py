@@ -215,15 +215,15 @@ def test_meeting_planned_signed_in_and_recorded_with_tokens(
 
     # The plan's notice and the approval reached recorder A; reading them through the API
     # marks them read, one by id, then all.
-    inbox = a.call("get", "/api/v1/notifications/?unread=true")
+    inbox = a.call("get", "/api/v1/notifications/?unread=true")["results"]
     assert [n["kind"] for n in inbox] == ["meeting.minutes", "meeting.planned"]
     a.call("post", "/api/v1/notifications/read", {"ids": [inbox[1]["id"]]}, status=204)
-    unread = a.call("get", "/api/v1/notifications/?unread=true")
+    unread = a.call("get", "/api/v1/notifications/?unread=true")["results"]
     assert [n["id"] for n in unread] == [inbox[0]["id"]]
     assert Notification.objects.get(pk=inbox[1]["id"]).read_at is not None
     a.call("post", "/api/v1/notifications/read", {}, status=204)
-    assert a.call("get", "/api/v1/notifications/?unread=true") == []
-    a.call("put", "/api/v1/notifications/prefs", {"email": "zhang@example.cn"}, status=204)
+    assert a.call("get", "/api/v1/notifications/?unread=true")["results"] == []
+    a.call("put", "/api/v1/notifications/prefs", {"email": "zhang@example.cn"}, status=200)
     assert a.call("get", "/api/v1/notifications/prefs")["email"] == "zhang@example.cn"
 
 

@@ -147,7 +147,7 @@ def test_judge_queue_query_count(client, county, world, final, django_assert_num
         EntryVersion.objects.create(entry=entry, number=1, video=lesson.video)
         Standing.objects.create(entry=entry, round=world.r3, decider=county.county)
     client.force_login(world.judges[0])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         html = client.get(reverse("contests:judge", args=[world.contest.pk, 3])).content.decode()
     assert html.count("待评") == 2 + extra
 
@@ -171,7 +171,7 @@ def test_ranking_query_count(client, county, world, final, django_assert_num_que
         EntryVersion.objects.create(entry=entry, number=1, video=lesson.video)
         Standing.objects.create(entry=entry, round=world.r3, decider=county.county)
     client.force_login(county.county_admin)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         html = client.get(reverse("contests:ranking", args=[world.contest.pk, 3])).content.decode()
     assert html.count("<tr><td>") == 2 + extra
 
@@ -184,7 +184,7 @@ def test_decide_page_query_count(client, county, world, django_assert_num_querie
         )
         services.entry_submit(actor=county.member_a1.user, contest=world.contest, lesson=lesson)
     client.force_login(county.secretary_a1)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         html = client.get(reverse("contests:decide", args=[world.contest.pk, 1])).content.decode()
     assert html.count('name="standing"') == n
 
@@ -199,6 +199,6 @@ def test_vote_page_query_count(client, county, world, django_assert_num_queries,
         )
         services.entry_submit(actor=county.member_a1.user, contest=world.contest, lesson=lesson)
     client.force_login(county.member_b1.user)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         html = client.get(reverse("contests:vote", args=[world.contest.pk, 1])).content.decode()
     assert html.count('name="entry"') == n

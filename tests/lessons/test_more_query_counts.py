@@ -25,8 +25,8 @@ def test_my_page_query_count(client, county, django_assert_num_queries, n):
         services.watch_report(user=county.member_a1.user, lesson=lesson, sections=[(0, 10)])
         services.reflection_save(user=county.member_a1.user, lesson=lesson, text="学" * 60)
     client.force_login(county.member_a1.user)
-    # session, user, member, roles (visibility), my lessons, history, reflections
-    with django_assert_num_queries(7):
+    # session, user, member, roles (visibility), my lessons, history, reflections, the unread badge
+    with django_assert_num_queries(8):
         html = client.get(reverse("lessons:mine")).content.decode()
     assert html.count("已学完") + html.count("已看") >= n
 
@@ -41,7 +41,7 @@ def test_publish_queue_query_count(client, county, django_assert_num_queries, n)
         )
         Lesson.objects.filter(pk=lesson.pk).update(state="submitted")
     client.force_login(county.secretary_a1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         html = client.get(reverse("lessons:manage")).content.decode()
     assert html.count('class="title"') == n
 
@@ -53,7 +53,7 @@ def test_showcase_query_count(client, county, django_assert_num_queries, n):
     show = showcase_for_org(actor=county.secretary_a1, org=county.branch_a1, title="展播")
     showcase_set_items(actor=county.secretary_a1, showcase=show, lessons=lessons(county, n))
     client.force_login(county.member_a1.user)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         html = client.get(reverse("lessons:showcase", args=[show.pk])).content.decode()
     assert html.count('class="lesson-card"') == n
 
@@ -64,7 +64,7 @@ def test_moderation_queue_query_count(client, county, django_assert_num_queries,
     for i in range(n):
         services.comment_add(user=county.member_a1.user, lesson=lesson, text=f"赌博广告{i}")
     client.force_login(county.town_a_admin)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         html = client.get(reverse("moderation:queue")).content.decode()
     assert html.count("赌博广告") == n
 
@@ -85,6 +85,6 @@ def test_contest_list_query_count(client, county, django_assert_num_queries, n):
             ends_on=today,
         )
     client.force_login(county.member_a1.user)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         html = client.get(reverse("contests:list")).content.decode()
     assert html.count('class="title"') == n

@@ -27,7 +27,8 @@ FEED_QUERIES = 7
 def test_feed_query_count(client, county, django_assert_num_queries, n, feed):
     lessons(county, n)
     client.force_login(county.member_a1.user)
-    with django_assert_num_queries(FEED_QUERIES + 2):  # + the tag and series chips
+    # + the tag and series chips, the header's unread badge
+    with django_assert_num_queries(FEED_QUERIES + 3):
         html = client.get(reverse("lessons:feed"), {"feed": feed}).content.decode()
     assert html.count('class="lesson-card"') == n
 
@@ -36,7 +37,7 @@ def test_feed_query_count(client, county, django_assert_num_queries, n, feed):
 def test_search_query_count(client, county, django_assert_num_queries, n):
     lessons(county, n)
     client.force_login(county.member_a1.user)
-    with django_assert_num_queries(FEED_QUERIES + 2):
+    with django_assert_num_queries(FEED_QUERIES + 3):
         html = client.get(reverse("lessons:feed"), {"q": "微党课"}).content.decode()
     assert html.count('class="lesson-card"') == n
 
@@ -57,7 +58,7 @@ def test_branch_participation_query_count(client, county, django_assert_num_quer
         m = MemberFactory(org=county.branch_a1, user__name=f"党员{i}")
         services.watch_report(user=m.user, lesson=lesson, sections=[(0, 10)])
     client.force_login(county.secretary_a1)
-    # session, user, lesson (+tags), roles, member, members, progress
-    with django_assert_num_queries(9):
+    # session, user, lesson (+tags), roles, member, members, progress, the unread badge
+    with django_assert_num_queries(10):
         html = client.get(reverse("lessons:participation", args=[lesson.pk])).content.decode()
     assert html.count("<tr><td>") == n

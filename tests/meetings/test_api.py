@@ -200,7 +200,7 @@ def test_rules_calendar_notices_through_the_api(client, branch):
 
     meeting = plan(branch)
     # Meeting notices are notifications, under /api/v1/notifications/.
-    notices = call(client, "get", "/api/v1/notifications/", me)
+    notices = call(client, "get", "/api/v1/notifications/", me)["results"]
     assert [(n["kind"], n["title"], n["url"], n["read"]) for n in notices] == [
         (
             "meeting.planned",
@@ -210,4 +210,5 @@ def test_rules_calendar_notices_through_the_api(client, branch):
         )
     ]
     call(client, "post", "/api/v1/notifications/read", me, {}, 204)
-    assert [n["read"] for n in call(client, "get", "/api/v1/notifications/", me)] == [True]
+    notices = call(client, "get", "/api/v1/notifications/", me)["results"]
+    assert [n["read"] for n in notices] == [True]

@@ -16,7 +16,8 @@ from xianfeng.meetings import services
 from xianfeng.meetings.enums import MeetingKind
 from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
 from xianfeng.notify.models import Notification, Prefs
-from xianfeng.notify.services import notification_emails_send
+from xianfeng.notify.services import deliveries_send
+from xianfeng.people.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -52,26 +53,27 @@ def test_everyone_expected_is_notified(branch):
     assert "地点：社区党群服务中心二楼会议室" in notice.body
 
 
-def test_notices_are_emailed_when_configured(branch, settings, django_capture_on_commit_callbacks):
-    settings.EMAIL_ENABLED = True
-    Prefs.objects.create(user=branch.recorder_a, email="zhang@example.cn")
+def test_notices_are_emailed_to_those_with_an_address(branch, django_capture_on_commit_callbacks):
+    User.objects.filter(pk=branch.recorder_a.pk).update(email="zhang@example.cn")
     with django_capture_on_commit_callbacks(execute=True):
         meeting = plan(branch)
     assert [m.to for m in mail.outbox] == [["zhang@example.cn"]]
     assert mail.outbox[0].subject == "【先锋】会议通知：支部党员大会「学习贯彻党章专题会议」"
     assert "张东街 同志" in mail.outbox[0].body
     sent = notices(meeting).get(user=branch.recorder_a)
-    assert sent.emailed_at is not None
+    assert list(sent.deliveries.values_list("channel", "state")) == [("email", "sent")]
     # Running the job again sends nothing twice.
-    assert notification_emails_send(notification_ids=[sent.pk]) == 0
+    assert deliveries_send() == 0
     assert len(mail.outbox) == 1
 
 
-def test_no_email_without_a_mail_server(branch, django_capture_on_commit_callbacks):
-    Prefs.objects.create(user=branch.recorder_a, email="zhang@example.cn")
+def test_no_email_for_who_turned_meeting_notices_off(branch, django_capture_on_commit_callbacks):
+    User.objects.filter(pk=branch.recorder_a.pk).update(email="zhang@example.cn")
+    Prefs.objects.create(user=branch.recorder_a, channels={"meeting.planned": []})
     with django_capture_on_commit_callbacks(execute=True):
-        plan(branch)
+        meeting = plan(branch)
     assert mail.outbox == []
+    assert notices(meeting).filter(user=branch.recorder_a).count() == 1  # in the app
 
 
 def test_a_meeting_for_another_branch_is_refused(branch):

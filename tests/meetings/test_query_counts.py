@@ -34,7 +34,7 @@ def test_overview_query_count(client, branch, django_assert_num_queries, n):
     held_and_approved(branch, starts=local(2026, 2, 10))
     services.rule_set(actor=county.county_admin, org=county.town_b, kind="lecture", period="month")
     client.force_login(county.county_admin)
-    with django_assert_num_queries(OVERVIEW_QUERIES):
+    with django_assert_num_queries(OVERVIEW_QUERIES + 1):  # + the header's unread badge
         html = client.get(
             reverse("meetings:overview"), {"org": "TB", "year": 2026}
         ).content.decode()
@@ -48,8 +48,8 @@ def test_county_overview_query_count(client, branch, django_assert_num_queries, 
     for month in (1, 2, 3):
         held_and_approved(branch, kind=MeetingKind.THEME_DAY, starts=local(2026, month, 8))
     client.force_login(county.county_admin)
-    # the default root (the county): no org lookup, the roles give it
-    with django_assert_num_queries(OVERVIEW_QUERIES - 1):
+    # the default root (the county): no org lookup, the roles give it; the unread badge
+    with django_assert_num_queries(OVERVIEW_QUERIES):
         html = client.get(reverse("meetings:overview"), {"year": 2026}).content.decode()
     assert html.count('<td class="org">') == 2 + n
 
@@ -80,8 +80,8 @@ def test_my_meetings_query_count(client, branch, django_assert_num_queries, n):
         plan(branch, topic=f"会议{i}", starts=soon + datetime.timedelta(days=i))
     client.force_login(branch.recorder_a)
     # session, user, roles (nav), count, page, unread notices, to write, to approve
-    # (leave requests to decide: none without a secretary role, so no query)
-    with django_assert_num_queries(8):
+    # (leave requests to decide: none without a secretary role, so no query), the unread badge
+    with django_assert_num_queries(9):
         html = client.get(reverse("meetings:index")).content.decode()
     assert html.count('class="meeting-row"') == n
 
@@ -90,8 +90,8 @@ def test_my_meetings_query_count(client, branch, django_assert_num_queries, n):
 def test_ledger_list_query_count(client, branch, django_assert_num_queries, n):
     _meetings(branch, n)
     client.force_login(branch.secretary)
-    # session, user, roles, count, page (org and host joined)
-    with django_assert_num_queries(5):
+    # session, user, roles, count, page (org and host joined), the unread badge
+    with django_assert_num_queries(6):
         html = client.get(reverse("meetings:list")).content.decode()
     assert html.count('class="meeting-row"') == n
 
@@ -100,8 +100,8 @@ def test_ledger_list_query_count(client, branch, django_assert_num_queries, n):
 def test_meeting_notices_in_the_inbox_query_count(client, branch, django_assert_num_queries, n):
     _meetings(branch, n)
     client.force_login(branch.recorder_a)
-    # session, user, roles (nav), count, page
-    with django_assert_num_queries(5):
+    # session, user, roles (nav), count, page, the unread badge
+    with django_assert_num_queries(6):
         html = client.get(reverse("notify:inbox")).content.decode()
     assert html.count("会议通知：") == n
 
@@ -112,8 +112,8 @@ def test_branch_page_query_count(client, branch, django_assert_num_queries, n):
         held_and_approved(branch, topic=f"会议{i}", starts=local(2026, 3, 10 + i))
     client.force_login(branch.secretary)
     # session, user, roles, the org, compliance (committee, groups, branches, rules,
-    # meetings), the year's meetings, their attendance counts
-    with django_assert_num_queries(11):
+    # meetings), the year's meetings, their attendance counts, the unread badge
+    with django_assert_num_queries(12):
         html = client.get(reverse("meetings:branch", args=["A1"]), {"year": 2026}).content.decode()
     assert html.count("会议") >= n
     assert html.count('<span class="st st-approved">') == n
@@ -128,8 +128,9 @@ def test_detail_query_count(client, branch, django_assert_num_queries, n):
     services.attendees_change(actor=branch.secretary, meeting=meeting, add=extra)
     client.force_login(branch.secretary)
     # session, user, meeting, roles, attendance rows (with members), quorum base,
-    # minutes, attachments, amendments, leave requests
-    with django_assert_num_queries(10):
+    # minutes, attachments, amendments, leave requests, the unread badge, the latest
+    # notice's batch and its reach
+    with django_assert_num_queries(13):
         html = client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
     assert html.count('<tr id="att-') == 3 + n
 

@@ -145,7 +145,7 @@ def test_the_admin_sets_a_password_through_the_service(root, county):
     assert response.status_code == 302
     assert User.objects.get(pk=target.pk).check_password(NEW)
     assert AuditLog.objects.get(action="user.set_password").actor == root
-    assert Notification.objects.get(user=target).kind == "account.password"
+    assert Notification.objects.get(user=target).kind == "account.security"
     assert elsewhere.get(reverse("people:me")).status_code == 302
     # Nobody sets their own this way, superusers included (their own page asks for the
     # current password).

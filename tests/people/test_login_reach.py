@@ -233,7 +233,7 @@ def test_secretary_sets_a_password_and_every_session_and_token_of_the_account_en
         {"tokens_revoked": 1, "links_voided": 0},
     )
     note = Notification.objects.get(user=target)
-    assert (note.title, note.kind) == ("您的登录密码已被重新设置", "account.password")
+    assert (note.title, note.kind) == ("您的登录密码已被重新设置", "account.security")
     assert note.body.startswith("东街书记 于 ")
     assert "您在各设备上的登录均已退出" in note.body
     # The secretary's own session is untouched; the member signs in with the new password.
@@ -274,7 +274,7 @@ def test_api_sets_a_password_with_the_same_effects(client, county):
     assert not still_signed_in(elsewhere)
     assert not ApiToken.objects.filter(user=target).exists()
     assert AuditLog.objects.filter(action="user.set_password", actor=county.secretary_a1).exists()
-    assert Notification.objects.filter(user=target, kind="account.password").count() == 1
+    assert Notification.objects.filter(user=target, kind="account.security").count() == 1
 
 
 def test_a_weak_password_is_refused_in_chinese_and_changes_nothing(client, county):

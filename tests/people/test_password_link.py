@@ -59,7 +59,7 @@ def test_secretary_generates_a_link_shown_once_with_its_qr_code(client, county, 
     log = AuditLog.objects.filter(action="user.password_link").order_by("pk").first()
     assert (log.actor, log.object_id) == (county.secretary_a1, str(county.member_a1.user.pk))
     note = Notification.objects.filter(user=county.member_a1.user).order_by("pk").first()
-    assert (note.title, note.kind) == ("已为您生成设置密码的链接", "account.password_link")
+    assert (note.title, note.kind) == ("已为您生成设置密码的链接", "account.security")
     # Generating a link changes nothing else: the old password still works meanwhile.
     assert User.objects.get(pk=county.member_a1.user.pk).check_password(PASSWORD)
 

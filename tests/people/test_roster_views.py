@@ -172,8 +172,8 @@ def test_import_list_query_count(client, county, django_assert_num_queries, n):
             services.roster_import_commit(actor=county.secretary_a1, batch=batch)
     client.force_login(county.secretary_a1)
     # session, user, roles, the org choices, paginator count, the imports with their org
-    # and uploader
-    with django_assert_num_queries(6):
+    # and uploader, the unread badge
+    with django_assert_num_queries(7):
         response = client.get(LIST)
     assert len(response.context["page"].object_list) == n
 

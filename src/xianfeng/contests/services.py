@@ -52,7 +52,7 @@ from xianfeng.lessons.rules import can_manage_lessons, is_lesson_owner
 from xianfeng.lessons.services import showcase_for_org, showcase_set_items
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.models import Video
-from xianfeng.notify.services import notify
+from xianfeng.notify.services import batch_start, notify
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
@@ -461,6 +461,18 @@ def round_publish(*, actor: User, round_: Round) -> Round:
         )
         transition(nxt, ROUND_MACHINE, RoundState.OPEN, actor=actor, org=contest.org)
         url = reverse("contests:detail", args=[contest.pk])
+        # One batch for the whole publication, so the organiser sees one reach.
+        batch = (
+            batch_start(
+                actor=actor,
+                kind="contest.result",
+                title=f"{contest.title}{locked.name}结果",
+                org=contest.org,
+                about=contest,
+            )
+            if standings
+            else None
+        )
         for s in standings:
             verdict = "晋级" if s.decision == Decision.ADVANCED else "未晋级"
             notify(
@@ -468,6 +480,7 @@ def round_publish(*, actor: User, round_: Round) -> Round:
                 title=f"《{s.entry.lesson.title}》在{contest.title}{locked.name}{verdict}",
                 url=url,
                 kind="contest.result",
+                batch=batch,
             )
     return locked
 
@@ -656,6 +669,17 @@ def awards_assign(
             data={"awards": [(a.label, a.entry_id, a.rank) for a in awards]},
         )
         url = reverse("contests:detail", args=[contest.pk])
+        batch = (
+            batch_start(
+                actor=actor,
+                kind="contest.award",
+                title=f"{contest.title}获奖通知",
+                org=contest.org,
+                about=contest,
+            )
+            if awards
+            else None
+        )
         for award in awards:
             assert award.entry is not None
             notify(
@@ -664,6 +688,7 @@ def awards_assign(
                 body="可以在竞赛页面下载获奖证书。",
                 url=url,
                 kind="contest.award",
+                batch=batch,
             )
     return awards
 

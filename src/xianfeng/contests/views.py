@@ -35,6 +35,7 @@ from xianfeng.contests.selectors import (
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, is_lesson_owner
+from xianfeng.notify.selectors import latest_reach_about
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.rules import holds_any
 from xianfeng.orgs.selectors import orgs_managed_by
@@ -153,6 +154,12 @@ def contest_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "judge_form": JudgeForm() if organiser else None,
             "awards_form": AwardsForm() if organiser else None,
             "levels": Level,
+            # How the latest published results reached the entrants (for the organiser).
+            "notice_reach": latest_reach_about(
+                contest, kinds_in=("contest.result", "contest.award")
+            )
+            if organiser
+            else None,
         },
     )
 

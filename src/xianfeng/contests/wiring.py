@@ -66,6 +66,27 @@ def _version_ready(video: Any) -> None:
         entry_add_version(actor=video.owner, entry=entry, video=video, note="打磨后的新版本")
 
 
+def register_notice_kinds() -> None:
+    from xianfeng.notify import kinds
+    from xianfeng.notify.enums import Channel
+
+    personal = {Channel.INAPP, Channel.EMAIL, Channel.SMS, Channel.WECHAT}
+    kinds.register(
+        "contest.result",
+        label="晋级结果",
+        app="contests",
+        default_channels=personal,
+        description="您的作品在一轮评选中晋级或未晋级",
+    )
+    kinds.register(
+        "contest.award",
+        label="获奖通知",
+        app="contests",
+        default_channels=personal,
+        description="您的作品获奖，可下载证书",
+    )
+
+
 def connect() -> None:
 
     home.register(home_panels)
@@ -73,6 +94,7 @@ def connect() -> None:
 
     demo.register("contests", contests_demo.seed, order=30)
     periodic.register("contests.monthly", open_monthly_contests, hours=6)
+    register_notice_kinds()
     targets.register(
         "contest_entry",
         targets.UploadTarget(

@@ -57,6 +57,7 @@ from xianfeng.meetings.selectors.compliance import (
     compliance_table,
     month_titles,
 )
+from xianfeng.meetings.selectors.notices import meeting_notice_reach
 from xianfeng.meetings.tokens import calendar_token, checkin_token, step_at
 from xianfeng.notify.selectors import unread_count
 from xianfeng.orgs.enums import OrgKind
@@ -347,6 +348,9 @@ def _detail_context(request: AuthedRequest, meeting: Meeting) -> dict[str, Any]:
         "leaves": leaves,
         "my_leave": my_leave,
         "can_manage": manage,
+        "notice_reach": meeting_notice_reach(meeting)
+        if manage and meeting.state in (MeetingState.PLANNED, MeetingState.CANCELLED)
+        else None,
         "can_decide_leave": rules.can_decide_leave(user, meeting),
         "can_record": rules.can_record_attendance(user, meeting)
         and meeting.state not in LOCKED_STATES

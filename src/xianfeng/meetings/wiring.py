@@ -43,3 +43,28 @@ def connect() -> None:
     nav.register(nav.Entry("meetings:index", "三会一课", order=30))
     demo.register("meetings", meetings_demo.seed, order=40)
     periodic.register("meetings.remind", send_compliance_reminders, hours=6)
+    register_notice_kinds()
+
+
+def register_notice_kinds() -> None:
+    """The notices meetings sends (NoticeKind), with the channels each gets by default;
+    each person narrows them, within what their org allows."""
+    from xianfeng.meetings.enums import NoticeKind
+    from xianfeng.notify import kinds
+    from xianfeng.notify.enums import Channel
+
+    everywhere: set[str] = set(Channel.values)
+    personal: set[str] = {Channel.INAPP, Channel.EMAIL, Channel.WECHAT}
+    groups: set[str] = {Channel.INAPP, Channel.EMAIL, Channel.WECOM, Channel.DINGTALK}
+    defaults: dict[str, set[str]] = {
+        NoticeKind.PLANNED: everywhere,
+        NoticeKind.CHANGED: everywhere,
+        NoticeKind.CANCELLED: everywhere,
+        NoticeKind.LEAVE: personal,
+        NoticeKind.LEAVE_REQUEST: personal,
+        NoticeKind.MINUTES: personal,
+        NoticeKind.REMINDER: groups,
+    }
+    for kind, channels in defaults.items():
+        label = str(NoticeKind(kind).label)
+        kinds.register(kind, label=label, app="meetings", default_channels=channels)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from xianfeng.notify.services import notification_emails_send
+from xianfeng.notify.services import deliveries_send
 
 
 @task()
-def send_notification_emails(notification_ids: list[int]) -> int:
-    """E-mail notifications to the people who gave an address (each notification once)."""
-    return notification_emails_send(notification_ids=notification_ids)
+def send_batch(batch_id: int) -> int:
+    """Send a fresh batch's deliveries that are due now (after the commit that wrote it)."""
+    return deliveries_send(batch_id=batch_id)
+
+
+@task()
+def send_due_deliveries() -> int:
+    """Every minute: what quiet hours held back, digests whose hour has come, retries."""
+    return deliveries_send()

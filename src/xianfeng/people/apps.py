@@ -17,6 +17,11 @@ class PeopleConfig(AppConfig):
 
         demo.register_banner(persona_table)
 
+        from xianfeng.notify import contacts
+        from xianfeng.people.services import user_set_email
+
+        contacts.register_email_setter(user_set_email)
+
         from xianfeng.orgs.selectors import SubtreeCounter, register_subtree_counter
         from xianfeng.people.models import Member
 
@@ -39,3 +44,25 @@ class PeopleConfig(AppConfig):
         from xianfeng.people.tasks import prune_people_data
 
         periodic.register("people.prune", prune_people_data, hours=6)
+
+        from xianfeng.notify import kinds
+        from xianfeng.notify.enums import Channel, Priority
+
+        # Login changes: urgent, so they pass quiet hours and the daily digest.
+        kinds.register(
+            "account.security",
+            label="账号安全",
+            app="people",
+            default_channels={Channel.INAPP, Channel.SMS, Channel.EMAIL, Channel.WECHAT},
+            priority=Priority.HIGH,
+            description="密码被修改或重置、账号被锁定",
+            group="账号",
+        )
+        kinds.register(
+            "account.login",
+            label="登录提醒",
+            app="people",
+            default_channels={Channel.INAPP, Channel.EMAIL},
+            description="在新的设备上登录",
+            group="账号",
+        )

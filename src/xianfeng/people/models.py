@@ -56,6 +56,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[phone_validator],
     )
     name = models.CharField(_("姓名"), max_length=50)
+    # Where notifications are e-mailed (notify); not unique: a family may share one.
+    email = models.EmailField(_("邮箱"), blank=True, default="")
     home_org = models.ForeignKey(
         "orgs.Org",
         verbose_name=_("所在村社区"),

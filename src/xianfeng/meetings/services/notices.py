@@ -1,5 +1,5 @@
-"""Notices about meetings (through notify: in-app, and by e-mail when the site has a mail
-server) and the private calendar address."""
+"""Notices about meetings (through notify: in-app, and the channels each person chose)
+and the private calendar address."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from xianfeng.audit.services import audit_log
 from xianfeng.meetings.enums import NoticeKind
 from xianfeng.meetings.models import Meeting, MeetingPrefs
-from xianfeng.notify.services import notify
+from xianfeng.notify.services import Sent, notify
 
 
 def meeting_notify(
@@ -25,12 +25,23 @@ def meeting_notify(
     title: str,
     body: str = "",
     url: str = "",
-) -> int:
-    """Tell each person once, linking to the meeting (or to `url`); e-mailed after the
-    commit to those who gave an address, when the site has a mail server."""
+    actor: Any = None,
+) -> Sent:
+    """Tell each person once, linking to the meeting (or to `url`), through the channels
+    each chose for this kind; the meeting's page shows its managers how the latest notice
+    reached people."""
     if meeting is not None and not url:
         url = reverse("meetings:detail", args=[meeting.pk])
-    return notify(users=user_ids, title=title, body=body, url=url, kind=kind, email=True)
+    return notify(
+        users=user_ids,
+        title=title,
+        body=body,
+        url=url,
+        kind=kind,
+        actor=actor,
+        org=meeting.branch if meeting is not None else None,
+        about=meeting,
+    )
 
 
 def calendar_enable(*, user: Any) -> MeetingPrefs:

@@ -8,6 +8,7 @@ from xianfeng.people.services.accounts import (
     resident_register,
     user_change_own_password,
     user_login_update,
+    user_set_email,
     user_set_password,
 )
 from xianfeng.people.services.members import member_create, member_update
@@ -38,5 +39,6 @@ __all__ = [
     "two_step_disable",
     "user_change_own_password",
     "user_login_update",
+    "user_set_email",
     "user_set_password",
 ]

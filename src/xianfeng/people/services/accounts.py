@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -110,9 +111,31 @@ def user_set_password(*, actor: User, user: User, password: str) -> None:
                 f"{_who(actor)} 于 {timezone.localtime():%Y-%m-%d %H:%M} 为您设置了新的登录密码，"
                 "您在各设备上的登录均已退出。如果这不是您要求的，请立即联系上级组织。"
             ),
-            kind="account.password",
-            email=True,
+            kind="account.security",
         )
+
+
+def user_set_email(*, actor: User, user: User, email: str) -> User:
+    """Set the address one's notifications are e-mailed to (empty: none)."""
+    if actor is None or actor.pk != user.pk:
+        raise PermissionDenied("只能修改自己的邮箱")
+    email = clean_compact(email)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise Refused("邮箱格式不正确", field="email") from exc
+    if len(email) > 254:
+        raise Refused("邮箱太长", field="email")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(email=email)
+        user.email = email
+        audit_log(actor=actor, action="user.set_email", obj=user, data={"email": bool(email)})
+    return user
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def user_change_own_password(*, user: User, old_password: str, password: str) -> None:
@@ -133,8 +156,7 @@ def user_change_own_password(*, user: User, old_password: str, password: str) ->
                 f"您于 {timezone.localtime():%Y-%m-%d %H:%M} 修改了登录密码，"
                 "其他设备上的登录已退出。如果这不是您本人操作，请立即联系支部书记。"
             ),
-            kind="account.password",
-            email=True,
+            kind="account.security",
         )
 
 
@@ -174,8 +196,7 @@ def password_link_issue(*, actor: User, user: User) -> tuple[PasswordLink, str]:
                 f"为您生成了设置登录密码的一次性链接，{hours} 小时内有效。"
                 "如果您没有提出过，请联系上级组织。"
             ),
-            kind="account.password_link",
-            email=True,
+            kind="account.security",
         )
     return link, key
 
@@ -232,8 +253,7 @@ def password_link_use(*, key: str, password: str) -> User:
                 f"您于 {timezone.localtime():%Y-%m-%d %H:%M} 通过一次性链接设置了登录密码，"
                 "之前的登录均已退出。如果这不是您本人操作，请立即联系支部书记。"
             ),
-            kind="account.password",
-            email=True,
+            kind="account.security",
         )
     return user
 
@@ -268,7 +288,6 @@ def user_login_update(*, actor: User, user: User, fields: list[str]) -> User:
                     "修改了您的登录账号信息，您在各设备上的登录均已退出。如有疑问，请联系上级组织。"
                 ),
                 kind="account.login",
-                email=True,
             )
     return user
 
