@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import io
 
-import qrcode
 from PIL import Image, ImageDraw
 
 from xianfeng.common.drawtext import TextStyle
+from xianfeng.common.qr import qr_png
 from xianfeng.lessons.models import Lesson
 
 RED = (200, 22, 29)
@@ -56,14 +56,8 @@ def lesson_poster_png(lesson: Lesson, url: str) -> bytes:
             ],
             fill=GOLD,
         )
-    qr = qrcode.QRCode(border=2, box_size=10, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(url)
-    qr.make(fit=True)
     code = (
-        qr.make_image(fill_color="black", back_color="white")
-        .get_image()
-        .convert("RGB")
-        .resize((QR_SIZE, QR_SIZE))
+        Image.open(io.BytesIO(qr_png(url, box_size=10))).convert("RGB").resize((QR_SIZE, QR_SIZE))
     )
     image.paste(code, ((WIDTH - QR_SIZE) // 2, QR_TOP))
     out = io.BytesIO()
