@@ -3,7 +3,7 @@ operation can answer because of the framework (401, 403, 422), and the JSON pars
 
     router = ApiRouter(tags=["微党课"])
 
-    @router.get("/{lesson_id}", response={200: LessonDetail, **errors(404)})
+    @router.get("/{int:lesson_id}", response={200: LessonDetail, **errors(404)})
     def detail(request, lesson_id: Id): ...
 
 An operation names the statuses its own logic answers (`errors(400, 403, 404, 409)`: a

@@ -115,7 +115,7 @@ def contest_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/{contest_id}",
+    "/{int:contest_id}",
     response={200: ContestDetail, **errors(404)},
     summary="竞赛详情、我的作品与获奖名单",
 )
@@ -154,7 +154,7 @@ class EnterIn(Schema):
 
 
 @router.post(
-    "/{contest_id}/entries",
+    "/{int:contest_id}/entries",
     response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="报名（本人或由支部推荐）",
 )
@@ -177,7 +177,7 @@ class DecideIn(Schema):
 
 
 @router.get(
-    "/{contest_id}/rounds/{number}/decisions",
+    "/{int:contest_id}/rounds/{number}/decisions",
     response={200: list[dict[str, Any]], **errors(404)},
     summary="待我推荐的作品",
 )
@@ -199,7 +199,7 @@ def decisions(request: HttpRequest, contest_id: Id, number: RoundNumber) -> list
 
 
 @router.post(
-    "/{contest_id}/rounds/{number}/decisions/{standing_id}",
+    "/{int:contest_id}/rounds/{number}/decisions/{int:standing_id}",
     response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="推荐晋级或不晋级",
 )
@@ -255,7 +255,7 @@ def _entry_for_judge(entry: Entry, round_: Round) -> dict[str, Any]:
 
 
 @router.get(
-    "/{contest_id}/rounds/{number}/queue",
+    "/{int:contest_id}/rounds/{number}/queue",
     response={200: QueueOut, **errors(404)},
     summary="评委的评审队列（评得最少的在前）",
 )
@@ -283,7 +283,7 @@ def queue(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str
 
 
 @router.get(
-    "/{contest_id}/rounds/{number}/entries/{entry_id}",
+    "/{int:contest_id}/rounds/{number}/entries/{int:entry_id}",
     response={200: dict[str, Any], **errors(404)},
     summary="评委查看作品",
 )
@@ -317,7 +317,7 @@ class ReviewIn(Schema):
 
 
 @router.put(
-    "/{contest_id}/rounds/{number}/entries/{entry_id}/review",
+    "/{int:contest_id}/rounds/{number}/entries/{int:entry_id}/review",
     response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="提交或修改评分",
 )
@@ -339,7 +339,7 @@ def review(
 
 
 @router.post(
-    "/{contest_id}/rounds/{number}/votes/{entry_id}",
+    "/{int:contest_id}/rounds/{number}/votes/{int:entry_id}",
     response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="群众投票（每人每件作品一票）",
 )
@@ -354,7 +354,7 @@ def vote(request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id
 
 
 @router.get(
-    "/{contest_id}/rounds/{number}/ranking",
+    "/{int:contest_id}/rounds/{number}/ranking",
     response={200: list[dict[str, Any]], **errors(403, 404)},
     summary="排名（主办方，或公布后）",
 )
@@ -459,7 +459,7 @@ def _organised(request: HttpRequest, contest_id: int) -> Any:
 
 
 @router.post(
-    "/{contest_id}/rounds",
+    "/{int:contest_id}/rounds",
     response={200: RoundOut, **errors(400, 403, 404)},
     summary="添加评选轮次（主办方）",
 )
@@ -492,7 +492,7 @@ def round_add(request: HttpRequest, contest_id: Id, body: RoundIn) -> dict[str, 
 
 
 @router.post(
-    "/{contest_id}/open",
+    "/{int:contest_id}/open",
     response={200: ContestOut, **errors(400, 403, 404)},
     summary="开始竞赛（第一轮开始报名）",
 )
@@ -515,7 +515,7 @@ def _round_of(contest: Any, number: int) -> Round:
 
 
 @router.post(
-    "/{contest_id}/rounds/{number}/judges",
+    "/{int:contest_id}/rounds/{number}/judges",
     response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="聘请评委（主办方）",
 )
@@ -533,7 +533,7 @@ def judge_add(
 
 
 @router.post(
-    "/{contest_id}/rounds/{number}/publish",
+    "/{int:contest_id}/rounds/{number}/publish",
     response={200: RoundOut, **errors(400, 403, 404)},
     summary="公布本轮结果（主办方）",
 )
@@ -571,7 +571,7 @@ def _awards(contest: Any) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/{contest_id}/awards",
+    "/{int:contest_id}/awards",
     response={200: list[dict[str, Any]], **errors(400, 403, 404)},
     summary="评定奖项并公布终评（主办方）",
 )
@@ -582,7 +582,7 @@ def awards(request: HttpRequest, contest_id: Id, body: AwardsIn) -> list[dict[st
 
 
 @router.post(
-    "/{contest_id}/org-awards",
+    "/{int:contest_id}/org-awards",
     response={200: list[dict[str, Any]], **errors(400, 403, 404)},
     summary="授予优秀组织奖（主办方）",
 )
@@ -596,7 +596,7 @@ def org_award(request: HttpRequest, contest_id: Id, body: OrgAwardIn) -> list[di
 
 
 @router.post(
-    "/{contest_id}/showcase",
+    "/{int:contest_id}/showcase",
     response={200: dict[str, Any], **errors(400, 403, 404)},
     summary="获奖作品加入展播（主办方）",
 )

@@ -135,7 +135,7 @@ def feed(request: HttpRequest, params: Query[FeedQuery]) -> dict[str, Any]:
     }
 
 
-# --- recording a lesson: fixed paths first (before /{lesson_id}) ---------------------------
+# --- recording a lesson: fixed paths first (before /{int:lesson_id}) ---------------------------
 
 
 class NamedOut(Schema):
@@ -244,7 +244,7 @@ class ShowcaseOut(Schema):
 
 
 @router.get(
-    "/showcases/{showcase_id}",
+    "/showcases/{int:showcase_id}",
     response={200: ShowcaseOut, **errors(404)},
     auth=PUBLIC_AUTH,
     summary="展播：按顺序的微党课（仅本人可看的）",
@@ -358,7 +358,9 @@ class WatchOut(Schema):
 
 
 @router.post(
-    "/{lesson_id}/watch", response={200: WatchOut, **errors(400, 404)}, summary="上报已观看的区间"
+    "/{int:lesson_id}/watch",
+    response={200: WatchOut, **errors(400, 404)},
+    summary="上报已观看的区间",
 )
 def watch(request: HttpRequest, lesson_id: Id, body: WatchIn) -> dict[str, Any]:
     lesson = watchable_lesson(request.user, lesson_id)
@@ -404,7 +406,9 @@ def _counts(user: Any, lesson_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/{lesson_id}/like", response={200: CountsOut, **errors(400, 403, 404)}, summary="点赞或取消"
+    "/{int:lesson_id}/like",
+    response={200: CountsOut, **errors(400, 403, 404)},
+    summary="点赞或取消",
 )
 def like(request: HttpRequest, lesson_id: Id, body: LikeIn) -> dict[str, Any]:
     lesson = get_lesson_for_user(request.user, lesson_id)
@@ -413,7 +417,7 @@ def like(request: HttpRequest, lesson_id: Id, body: LikeIn) -> dict[str, Any]:
 
 
 @router.post(
-    "/{lesson_id}/rating",
+    "/{int:lesson_id}/rating",
     response={200: CountsOut, **errors(400, 403, 404)},
     summary="评分（1–5，可修改）",
 )
@@ -457,7 +461,7 @@ def _comment(c: Comment, replies: bool = True) -> dict[str, Any]:
 
 
 @router.get(
-    "/{lesson_id}/comments", response={200: list[CommentOut], **errors(404)}, summary="讨论"
+    "/{int:lesson_id}/comments", response={200: list[CommentOut], **errors(404)}, summary="讨论"
 )
 def comments(request: HttpRequest, lesson_id: Id) -> list[dict[str, Any]]:
     lesson = get_lesson_for_user(request.user, lesson_id)
@@ -465,7 +469,7 @@ def comments(request: HttpRequest, lesson_id: Id) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/{lesson_id}/comments",
+    "/{int:lesson_id}/comments",
     response={200: CommentOut, **errors(400, 403, 404)},
     summary="发表评论或回复",
 )
@@ -479,7 +483,7 @@ def comment_add(request: HttpRequest, lesson_id: Id, body: TextIn) -> dict[str, 
 
 
 @router.get(
-    "/{lesson_id}/reflections",
+    "/{int:lesson_id}/reflections",
     response={200: list[ReflectionOut], **errors(404)},
     summary="心得体会（本支部）",
 )
@@ -498,7 +502,7 @@ def reflections(request: HttpRequest, lesson_id: Id) -> list[dict[str, Any]]:
 
 
 @router.put(
-    "/{lesson_id}/reflection",
+    "/{int:lesson_id}/reflection",
     response={200: ReflectionOut, **errors(400, 403, 404)},
     summary="写或修改我的心得（至少 50 字）",
 )
@@ -515,7 +519,7 @@ def reflection_save(request: HttpRequest, lesson_id: Id, body: TextIn) -> dict[s
 
 
 @router.put(
-    "/{lesson_id}", response={200: LessonDetail, **errors(400, 403, 404)}, summary="修改微党课"
+    "/{int:lesson_id}", response={200: LessonDetail, **errors(400, 403, 404)}, summary="修改微党课"
 )
 def update(request: HttpRequest, lesson_id: Id, body: LessonIn) -> dict[str, Any]:
     lesson = _editable(request, lesson_id)
@@ -526,14 +530,16 @@ def update(request: HttpRequest, lesson_id: Id, body: LessonIn) -> dict[str, Any
 
 
 @router.get(
-    "/{lesson_id}/video", response={200: VideoOut, **errors(404)}, summary="视频处理状态（可轮询）"
+    "/{int:lesson_id}/video",
+    response={200: VideoOut, **errors(404)},
+    summary="视频处理状态（可轮询）",
 )
 def video(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
     return _video(_editable(request, lesson_id))
 
 
 @router.post(
-    "/{lesson_id}/video/retry",
+    "/{int:lesson_id}/video/retry",
     response={200: VideoOut, **errors(400, 403, 404)},
     summary="重试处理失败的视频",
 )
@@ -548,7 +554,7 @@ def video_retry(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 
 
 @router.post(
-    "/{lesson_id}/submit",
+    "/{int:lesson_id}/submit",
     response={200: LessonDetail, **errors(400, 403, 404)},
     summary="提交给支部发布",
 )
@@ -559,7 +565,7 @@ def submit(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 
 
 @router.post(
-    "/{lesson_id}/withdraw",
+    "/{int:lesson_id}/withdraw",
     response={200: LessonDetail, **errors(400, 403, 404)},
     summary="撤回为草稿",
 )
@@ -570,7 +576,7 @@ def withdraw(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 
 
 @router.post(
-    "/{lesson_id}/publish",
+    "/{int:lesson_id}/publish",
     response={200: LessonDetail, **errors(400, 403, 404)},
     summary="发布（书记、宣传委员或组织管理员）",
 )
@@ -588,7 +594,7 @@ def publish(request: HttpRequest, lesson_id: Id, body: PublishIn) -> dict[str, A
 
 
 @router.post(
-    "/{lesson_id}/archive",
+    "/{int:lesson_id}/archive",
     response={200: LessonDetail, **errors(400, 403, 404)},
     summary="归档（管理者）",
 )
@@ -599,7 +605,7 @@ def archive(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 
 
 @router.post(
-    "/{lesson_id}/share", response={204: None, **errors(400, 403, 404)}, summary="记录一次分享"
+    "/{int:lesson_id}/share", response={204: None, **errors(400, 403, 404)}, summary="记录一次分享"
 )
 def share(request: HttpRequest, lesson_id: Id, body: ShareIn) -> Status[None]:
     lesson = get_lesson_for_user(request.user, lesson_id)
@@ -608,7 +614,7 @@ def share(request: HttpRequest, lesson_id: Id, body: ShareIn) -> Status[None]:
 
 
 @router.delete(
-    "/{lesson_id}/comments/{comment_id}",
+    "/{int:lesson_id}/comments/{int:comment_id}",
     response={204: None, **errors(403, 404)},
     summary="删除评论（本人或管理者）",
 )
@@ -624,7 +630,7 @@ def comment_delete(request: HttpRequest, lesson_id: Id, comment_id: Id) -> Statu
 
 
 @router.get(
-    "/{lesson_id}",
+    "/{int:lesson_id}",
     response={200: LessonDetail, **errors(404)},
     auth=PUBLIC_AUTH,
     summary="微党课详情（带令牌或会话时按本人范围）",

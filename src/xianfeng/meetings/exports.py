@@ -1,20 +1,28 @@
-"""The year's 三会一课 台账 of a branch as .xlsx: compliance per period, every meeting, and
-every person's attendance."""
+"""Documents of the meetings app: the year's 三会一课 台账 of a branch as .xlsx (compliance per
+period, every meeting, every person's attendance) and a meeting's minutes as a PDF."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 
 from xianfeng.common.xlsx import XlsxWriter
 from xianfeng.meetings.enums import ComplianceStatus
 from xianfeng.meetings.models import Meeting
+from xianfeng.meetings.pdf import minutes_pdf
+from xianfeng.meetings.rules import can_read_minutes
 from xianfeng.meetings.selectors import (
+    amendments_of,
+    attachments_of,
     attendance_counts,
+    attendance_rows,
+    get_meeting_for_user,
     ledger_attendance,
     ledger_meetings,
+    minutes_of,
     quorum_of,
 )
 from xianfeng.meetings.selectors.compliance import branch_compliance
@@ -127,3 +135,24 @@ def ledger_workbook(branch: Org, year: int, *, today: datetime.date) -> HttpResp
         f"{branch.name}-{year}年三会一课台账.xlsx",
         ascii_filename=f"ledger-{branch.code}-{year}.xlsx",
     )
+
+
+def minutes_pdf_response(user: Any, meeting_id: int) -> HttpResponse:
+    """A meeting's minutes as a PDF for someone who may read them (404 otherwise): the
+    page and the API answer the same document and the same refusal."""
+    meeting = get_meeting_for_user(user, meeting_id)
+    if not can_read_minutes(user, meeting):
+        raise Http404("找不到该会议")
+    rows = attendance_rows(meeting)
+    data = minutes_pdf(
+        meeting,
+        minutes=minutes_of(meeting),
+        rows=rows,
+        quorum=quorum_of(meeting, rows),
+        attachments=attachments_of(meeting),
+        amendments=amendments_of(meeting),
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    day = timezone.localtime(meeting.starts_at)
+    response["Content-Disposition"] = f'inline; filename="minutes-{meeting.pk}-{day:%Y%m%d}.pdf"'
+    return response

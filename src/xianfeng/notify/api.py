@@ -202,7 +202,7 @@ def prefs_put(request: HttpRequest, body: PrefsIn) -> dict[str, Any]:
 
 
 @router.get(
-    "/sent/{batch_id}", response={200: ReachOut, **errors(404)}, summary="我发出的通知送达情况"
+    "/sent/{int:batch_id}", response={200: ReachOut, **errors(404)}, summary="我发出的通知送达情况"
 )
 def reach(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
     batch = selectors.get_batch_for_user(request.user, batch_id)

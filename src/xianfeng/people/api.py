@@ -215,7 +215,9 @@ def members(request: HttpRequest, filters: Query[MemberQuery]) -> dict[str, Any]
     }
 
 
-@members_router.get("/{member_id}", response={200: MemberOut, **errors(404)}, summary="党员详情")
+@members_router.get(
+    "/{int:member_id}", response={200: MemberOut, **errors(404)}, summary="党员详情"
+)
 def member_detail(request: HttpRequest, member_id: Id) -> dict[str, Any]:
     return _member_out(request.user, get_member_for_user(request.user, member_id))
 
@@ -239,7 +241,7 @@ class PasswordLinkOut(Schema):
 
 
 @members_router.post(
-    "/{member_id}/password-link",
+    "/{int:member_id}/password-link",
     response={201: PasswordLinkOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="生成一次性设置密码链接（本人打开后自己设置密码）",
 )
@@ -251,7 +253,7 @@ def member_password_link(request: HttpRequest, member_id: int) -> Status[dict[st
 
 
 @members_router.post(
-    "/{member_id}/password",
+    "/{int:member_id}/password",
     response={204: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="直接为党员设置登录密码（建议改用一次性链接）",
 )

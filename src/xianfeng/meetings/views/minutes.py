@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
@@ -19,6 +18,7 @@ from xianfeng.meetings.enums import (
     MeetingKind,
     MeetingState,
 )
+from xianfeng.meetings.exports import minutes_pdf_response
 from xianfeng.meetings.forms import (
     AmendForm,
     AttachmentForm,
@@ -200,24 +200,7 @@ def attachment_delete(request: AuthedRequest, pk: int, attachment_id: int) -> Ht
 @login_required
 @require_GET
 def minutes_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
-    from xianfeng.meetings.pdf import minutes_pdf as render_pdf
-
-    meeting = selectors.get_meeting_for_user(request.user, pk)
-    if not rules.can_read_minutes(request.user, meeting):
-        raise Http404("找不到该会议")
-    rows = selectors.attendance_rows(meeting)
-    data = render_pdf(
-        meeting,
-        minutes=selectors.minutes_of(meeting),
-        rows=rows,
-        quorum=selectors.quorum_of(meeting, rows),
-        attachments=selectors.attachments_of(meeting),
-        amendments=selectors.amendments_of(meeting),
-    )
-    response = HttpResponse(data, content_type="application/pdf")
-    day = timezone.localtime(meeting.starts_at)
-    response["Content-Disposition"] = f'inline; filename="minutes-{meeting.pk}-{day:%Y%m%d}.pdf"'
-    return response
+    return minutes_pdf_response(request.user, pk)
 
 
 # --- compliance -------------------------------------------------------------------------------
