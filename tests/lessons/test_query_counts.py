@@ -62,3 +62,28 @@ def test_branch_participation_query_count(client, county, django_assert_num_quer
     with django_assert_num_queries(10):
         html = client.get(reverse("lessons:participation", args=[lesson.pk])).content.decode()
     assert html.count("<tr><td>") == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_lesson_page_query_count_does_not_grow_with_comments_or_reflections(
+    client, county, django_assert_num_queries, n
+):
+    """The person's own state (liked, rating, progress, reflection) comes with the lesson
+    in one query; comments and reflections are one query each however many there are."""
+    (lesson,) = lessons(county, 1)
+    me = county.member_a1.user
+    services.like_set(user=me, lesson=lesson, liked=True)
+    services.rating_set(user=me, lesson=lesson, score=4)
+    services.watch_report(user=me, lesson=lesson, sections=[[0, 5]])
+    services.reflection_save(user=me, lesson=lesson, text="学" * 60)
+    for i in range(n):
+        other = MemberFactory(org=county.branch_a1).user
+        services.comment_add(user=other, lesson=lesson, text=f"评论{i}")
+        services.reflection_save(user=other, lesson=lesson, text="思" * 60)
+    client.force_login(me)
+    # session, user, the lesson with the viewer's state, tags, roles, member, my reflection,
+    # reflections with their authors, comments with their replies, the unread badge …
+    with django_assert_num_queries(11):
+        html = client.get(reverse("lessons:detail", args=[lesson.pk])).content.decode()
+    assert html.count('<li id="comment-') == n
+    assert "已赞" in html and "我评了 4 星" in html

@@ -16,7 +16,7 @@ from xianfeng.common.apitools import ApiRouter, FiniteFloat, Id, PageNumber, err
 from xianfeng.common.errors import Refused
 from xianfeng.common.types import actor_of
 from xianfeng.lessons import services
-from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Tag
+from xianfeng.lessons.models import Comment, Lesson, Tag
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson
 from xianfeng.lessons.selectors import (
     FEEDS,
@@ -25,13 +25,14 @@ from xianfeng.lessons.selectors import (
     creation_orgs,
     get_lesson_for_user,
     lesson_feed,
+    lesson_viewer_state,
     lessons_awaiting_publication,
     my_lessons,
-    progress_of,
     publish_audiences,
     reflections_for,
     series_for_org,
     series_for_user,
+    viewer_state_of,
     watchable_lesson,
 )
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
@@ -299,7 +300,7 @@ def create(request: HttpRequest, body: LessonCreateIn) -> Status[dict[str, Any]]
     lesson = services.lesson_create(
         actor=actor_of(request), org=org, data=_lesson_data(body, org, member_of(request.user))
     )
-    return Status(201, _detail(request, _with_card(lesson)))
+    return Status(201, _detail(request, get_lesson_for_user(request.user, lesson.pk)))
 
 
 def _editable(request: HttpRequest, lesson_id: int) -> Lesson:
@@ -393,13 +394,11 @@ class CountsOut(Schema):
 
 
 def _counts(user: Any, lesson_id: int) -> dict[str, Any]:
-    lesson = Lesson.objects.get(pk=lesson_id)
+    lesson, state = lesson_viewer_state(user, lesson_id)
     return {
-        "liked": Like.objects.filter(user_id=user.pk, lesson=lesson).exists(),
+        "liked": state.liked,
         "like_count": lesson.like_count,
-        "my_rating": Rating.objects.filter(user_id=user.pk, lesson=lesson)
-        .values_list("score", flat=True)
-        .first(),
+        "my_rating": state.my_rating,
         "rating_average": lesson.rating_average,
         "rating_count": lesson.rating_count,
     }
@@ -526,7 +525,7 @@ def update(request: HttpRequest, lesson_id: Id, body: LessonIn) -> dict[str, Any
     services.lesson_update(
         actor=actor_of(request), lesson=lesson, data=_lesson_data(body, lesson.org, lesson.speaker)
     )
-    return _detail(request, _with_card(lesson))
+    return _detail(request, get_lesson_for_user(request.user, lesson.pk))
 
 
 @router.get(
@@ -561,7 +560,7 @@ def video_retry(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 def submit(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
     lesson = get_lesson_for_user(request.user, lesson_id)
     services.lesson_submit(actor=actor_of(request), lesson=lesson)
-    return _detail(request, _with_card(lesson))
+    return _detail(request, get_lesson_for_user(request.user, lesson.pk))
 
 
 @router.post(
@@ -572,7 +571,7 @@ def submit(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 def withdraw(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
     lesson = get_lesson_for_user(request.user, lesson_id)
     services.lesson_withdraw(actor=actor_of(request), lesson=lesson)
-    return _detail(request, _with_card(lesson))
+    return _detail(request, get_lesson_for_user(request.user, lesson.pk))
 
 
 @router.post(
@@ -590,7 +589,7 @@ def publish(request: HttpRequest, lesson_id: Id, body: PublishIn) -> dict[str, A
     services.lesson_publish(
         actor=actor_of(request), lesson=lesson, audience=audience, public=body.public
     )
-    return _detail(request, _with_card(lesson))
+    return _detail(request, get_lesson_for_user(request.user, lesson.pk))
 
 
 @router.post(
@@ -601,7 +600,7 @@ def publish(request: HttpRequest, lesson_id: Id, body: PublishIn) -> dict[str, A
 def archive(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
     lesson = get_lesson_for_user(request.user, lesson_id)
     services.lesson_archive(actor=actor_of(request), lesson=lesson)
-    return _detail(request, _with_card(lesson))
+    return _detail(request, get_lesson_for_user(request.user, lesson.pk))
 
 
 @router.post(
@@ -641,8 +640,7 @@ def detail(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
 
 def _detail(request: HttpRequest, lesson: Lesson) -> dict[str, Any]:
     user: Any = request.user
-    progress = progress_of(user, lesson)
-    duration = lesson.duration or 0
+    state = viewer_state_of(lesson)
     authed = user.is_authenticated
     return {
         **_card(lesson),
@@ -654,17 +652,11 @@ def _detail(request: HttpRequest, lesson: Lesson) -> dict[str, Any]:
         "hls": video_hls_url(lesson.video, public=lesson.is_open_to_all),
         "mp4": video_mp4_url(lesson.video, public=lesson.is_open_to_all),
         "video_status": lesson.video.status if lesson.video else None,
-        "liked": authed and Like.objects.filter(user_id=user.pk, lesson=lesson).exists(),
-        "my_rating": Rating.objects.filter(user_id=user.pk, lesson=lesson)
-        .values_list("score", flat=True)
-        .first()
-        if authed
-        else None,
-        "watched_share": round(min(1.0, progress.covered / duration), 4)
-        if progress and duration
-        else 0.0,
-        "completed": bool(progress and progress.completed_at),
-        "resume_at": progress.position if progress else 0.0,
+        "liked": state.liked,
+        "my_rating": state.my_rating,
+        "watched_share": state.share(lesson.duration or 0),
+        "completed": state.completed_at is not None,
+        "resume_at": state.position,
         "can_edit": authed and can_edit_lesson(user, lesson),
         "upload": _upload(lesson) if authed and can_edit_lesson(user, lesson) else None,
     }

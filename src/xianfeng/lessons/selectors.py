@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Exists,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import Http404
 
 from xianfeng.lessons import search
 from xianfeng.lessons.enums import LessonState, TextStatus
-from xianfeng.lessons.models import Comment, Lesson, Reflection, Series, Showcase, WatchProgress
+from xianfeng.lessons.models import (
+    Comment,
+    Lesson,
+    Like,
+    Rating,
+    Reflection,
+    Series,
+    Showcase,
+    WatchProgress,
+)
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RECORD_ROLES, RoleKind
@@ -66,9 +88,15 @@ def published_lessons_for(user: Any) -> QuerySet[Lesson]:
 
 
 def get_lesson_for_user(user: Any, pk: int) -> Lesson:
+    """The lesson if the person may see it (404 otherwise), with the person's own state
+    (liked, rating, progress, reflection: `viewer_state_of`) in the same query."""
     lesson = (
-        lessons_visible_to(user)
-        .select_related("org", "video", "series", "speaker__user", "author", "audience")
+        lessons_with_viewer_state(
+            user,
+            lessons_visible_to(user).select_related(
+                "org", "video", "series", "speaker__user", "author", "audience"
+            ),
+        )
         .prefetch_related("tags")
         .filter(pk=pk)
         .first()
@@ -76,6 +104,75 @@ def get_lesson_for_user(user: Any, pk: int) -> Lesson:
     if lesson is None:
         raise Http404("找不到该微党课")
     return lesson
+
+
+def lessons_with_viewer_state(user: Any, qs: QuerySet[Lesson]) -> QuerySet[Lesson]:
+    """The lessons with the person's own state as annotations, for a page or a list alike
+    (no query per lesson): viewer_liked, viewer_rating, viewer_covered, viewer_position,
+    viewer_completed_at, viewer_reflection_id. A visitor gets the empty state."""
+    if not getattr(user, "is_authenticated", False):
+        return qs.annotate(
+            viewer_liked=Value(False, output_field=BooleanField()),
+            viewer_rating=Value(None, output_field=IntegerField()),
+            viewer_covered=Value(None, output_field=FloatField()),
+            viewer_position=Value(None, output_field=FloatField()),
+            viewer_completed_at=Value(None, output_field=DateTimeField()),
+            viewer_reflection_id=Value(None, output_field=IntegerField()),
+        )
+    progress = WatchProgress.objects.filter(user_id=user.pk, lesson_id=OuterRef("pk"))
+    return qs.annotate(
+        viewer_liked=Exists(Like.objects.filter(user_id=user.pk, lesson_id=OuterRef("pk"))),
+        viewer_rating=Subquery(
+            Rating.objects.filter(user_id=user.pk, lesson_id=OuterRef("pk")).values("score")[:1]
+        ),
+        viewer_covered=Subquery(progress.values("covered")[:1]),
+        viewer_position=Subquery(progress.values("position")[:1]),
+        viewer_completed_at=Subquery(progress.values("completed_at")[:1]),
+        viewer_reflection_id=Subquery(
+            Reflection.objects.filter(user_id=user.pk, lesson_id=OuterRef("pk")).values("pk")[:1]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ViewerState:
+    """The person's own state on one lesson (from `lessons_with_viewer_state`)."""
+
+    liked: bool
+    my_rating: int | None
+    covered: float | None  # None: never watched
+    position: float
+    completed_at: datetime.datetime | None
+    reflection_id: int | None
+
+    @property
+    def progress(self) -> ViewerState | None:
+        """Itself when the person has watched (what the page's progress line needs)."""
+        return self if self.covered is not None else None
+
+    def share(self, duration: float) -> float:
+        if not self.covered or not duration:
+            return 0.0
+        return round(min(1.0, self.covered / duration), 4)
+
+
+def viewer_state_of(lesson: Lesson) -> ViewerState:
+    """The annotations `lessons_with_viewer_state` put on the lesson, as one value."""
+    return ViewerState(
+        liked=bool(getattr(lesson, "viewer_liked", False)),
+        my_rating=getattr(lesson, "viewer_rating", None),
+        covered=getattr(lesson, "viewer_covered", None),
+        position=getattr(lesson, "viewer_position", None) or 0.0,
+        completed_at=getattr(lesson, "viewer_completed_at", None),
+        reflection_id=getattr(lesson, "viewer_reflection_id", None),
+    )
+
+
+def lesson_viewer_state(user: Any, lesson_id: int) -> tuple[Lesson, ViewerState]:
+    """A lesson's counters fresh from the database with the person's state (after a like
+    or a rating), in one query."""
+    lesson = lessons_with_viewer_state(user, Lesson.objects.filter(pk=lesson_id)).get()
+    return lesson, viewer_state_of(lesson)
 
 
 def series_for_user(user: Any) -> QuerySet[Any]:

@@ -19,7 +19,7 @@ from xianfeng.lessons import services
 from xianfeng.lessons.enums import LessonState, TextStatus
 from xianfeng.lessons.exports import participation_workbook
 from xianfeng.lessons.forms import CommentForm, FeedForm, LessonForm, PublishForm, ReflectionForm
-from xianfeng.lessons.models import Comment, Lesson, Like, Rating, Reflection, Tag
+from xianfeng.lessons.models import Comment, Lesson, Reflection, Tag
 from xianfeng.lessons.poster import lesson_poster_png
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson, can_manage_lessons
 from xianfeng.lessons.selectors import (
@@ -31,14 +31,15 @@ from xianfeng.lessons.selectors import (
     creation_orgs,
     get_lesson_for_user,
     lesson_feed,
+    lesson_viewer_state,
     lessons_awaiting_publication,
     my_lessons,
-    progress_of,
     publish_audiences,
     reflections_for,
     series_for_org,
     series_for_user,
     showcase_lessons,
+    viewer_state_of,
     watch_history,
     watchable_lesson,
 )
@@ -215,22 +216,19 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     authed = user.is_authenticated
     published = lesson.state == LessonState.PUBLISHED and lesson.text_status == TextStatus.VISIBLE
     manage = authed and can_manage_lessons(user, lesson.org)
+    state = viewer_state_of(lesson)
     context: dict[str, Any] = {
         "lesson": lesson,
         "video": lesson.video,
         "published": published,
         "can_edit": authed and can_edit_lesson(user, lesson),
         "can_manage": manage,
-        "progress": progress_of(user, lesson) if authed else None,
-        "liked": authed and Like.objects.filter(user_id=user.pk, lesson=lesson).exists(),
-        "my_rating": Rating.objects.filter(user_id=user.pk, lesson=lesson)
-        .values_list("score", flat=True)
-        .first()
-        if authed
-        else None,
+        "progress": state.progress,
+        "liked": state.liked,
+        "my_rating": state.my_rating,
         "reflections": reflections_for(user, lesson)[:30] if authed else [],
-        "my_reflection": Reflection.objects.filter(user_id=user.pk, lesson=lesson).first()
-        if authed
+        "my_reflection": Reflection.objects.filter(pk=state.reflection_id).first()
+        if state.reflection_id
         else None,
         "comments": comments_for(user, lesson)[:50] if published else [],
         "reflection_form": ReflectionForm(),
@@ -319,17 +317,14 @@ def watch(request: AuthedRequest, pk: int) -> JsonResponse:
 
 
 def _actions(request: AuthedRequest, lesson: Lesson, error: str = "") -> HttpResponse:
-    lesson.refresh_from_db()
-    user = request.user
+    lesson, state = lesson_viewer_state(request.user, lesson.pk)
     return render(
         request,
         "lessons/detail.html#actions",
         {
             "lesson": lesson,
-            "liked": Like.objects.filter(user_id=user.pk, lesson=lesson).exists(),
-            "my_rating": Rating.objects.filter(user_id=user.pk, lesson=lesson)
-            .values_list("score", flat=True)
-            .first(),
+            "liked": state.liked,
+            "my_rating": state.my_rating,
             "stars": range(1, 6),
             "published": True,
             "action_error": error,
