@@ -58,9 +58,12 @@ def test_inside_the_town_members_see_it_but_not_others_entries(client, county, t
     client.force_login(county.member_a2.user)
     assert LEAK in client.get(reverse("contests:list")).content.decode()
     assert client.get(reverse("contests:entry", args=[contest.pk, entry.pk])).status_code == 404
-    assert (
-        client.get(reverse("contests:ranking", args=[contest.pk, 1])).status_code == 404
-    )  # not published
+    # Not published: the page and the API answer the same 404 with the same words.
+    page = client.get(reverse("contests:ranking", args=[contest.pk, 1]))
+    api = client.get(f"/api/v1/contests/{contest.pk}/rounds/1/ranking")
+    assert (page.status_code, api.status_code) == (404, 404)
+    assert api.json()["detail"] == "结果尚未公布"
+    assert LEAK not in api.content.decode()
     client.force_login(county.member_a1.user)
     assert client.get(reverse("contests:entry", args=[contest.pk, entry.pk])).status_code == 200
 

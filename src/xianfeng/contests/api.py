@@ -14,17 +14,18 @@ from xianfeng.common.apitools import ApiRouter, Id, errors
 from xianfeng.common.errors import Refused
 from xianfeng.common.types import actor_of
 from xianfeng.contests import services
-from xianfeng.contests.enums import Aggregation, Level, Recurrence, RoundState
+from xianfeng.contests.enums import Aggregation, Level, Recurrence
 from xianfeng.contests.models import Award, Entry, Review, Round
 from xianfeng.contests.rules import ORGANISER_ROLES, can_organise
 from xianfeng.contests.selectors import (
     contests_visible_to,
     get_contest_for_user,
+    get_round,
     judge_of,
     judge_queue,
     my_entries,
     queue_entry_for_judge,
-    round_ranking,
+    ranking_page,
     standings_to_decide,
 )
 from xianfeng.lessons.selectors import lessons_visible_to
@@ -183,9 +184,7 @@ class DecideIn(Schema):
 )
 def decisions(request: HttpRequest, contest_id: Id, number: RoundNumber) -> list[dict[str, Any]]:
     contest = get_contest_for_user(request.user, contest_id)
-    round_ = contest.rounds.filter(number=number).first()
-    if round_ is None:
-        raise Http404("找不到该轮次")
+    round_ = get_round(contest, number)
     return [
         {
             "standing_id": s.pk,
@@ -355,36 +354,24 @@ def vote(request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id
 
 @router.get(
     "/{int:contest_id}/rounds/{number}/ranking",
-    response={200: list[dict[str, Any]], **errors(403, 404)},
+    response={200: list[dict[str, Any]], **errors(404)},
     summary="排名（主办方，或公布后）",
 )
 def ranking(request: HttpRequest, contest_id: Id, number: RoundNumber) -> list[dict[str, Any]]:
-    contest = get_contest_for_user(request.user, contest_id)
-    round_ = contest.rounds.filter(number=number).first()
-    if round_ is None:
-        raise Http404("找不到该轮次")
-    if not can_organise(request.user, contest) and round_.state != RoundState.PUBLISHED:
-        raise PermissionDenied("结果尚未公布")
-    rows = round_ranking(round_)
-    entries = {
-        e.pk: e
-        for e in Entry.objects.filter(pk__in=[r.entry_id for r in rows]).select_related(
-            "lesson", "org"
-        )
-    }
+    page = ranking_page(request.user, contest_id, number)
     return [
         {
             "rank": r.rank,
             "code": r.code,
-            "title": entries[r.entry_id].lesson.title,
-            "speaker": entries[r.entry_id].lesson.speaker_name,
-            "org": entries[r.entry_id].org.name,
+            "title": entry.lesson.title,
+            "speaker": entry.lesson.speaker_name,
+            "org": entry.org.name,
             "judge_score": r.judge_score,
             "vote_score": r.vote_score,
             "final": r.final,
             "reviews": r.reviews,
         }
-        for r in rows
+        for r, entry in page.rows
     ]
 
 
@@ -508,10 +495,7 @@ class JudgeIn(Schema):
 
 
 def _round_of(contest: Any, number: int) -> Round:
-    round_ = contest.rounds.filter(number=number).first()
-    if round_ is None:
-        raise Http404("找不到该轮次")
-    return round_  # type: ignore[no-any-return]
+    return get_round(contest, number)
 
 
 @router.post(

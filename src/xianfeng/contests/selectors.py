@@ -20,7 +20,7 @@ from xianfeng.contests.models import (
     Standing,
     Vote,
 )
-from xianfeng.contests.rules import DECIDER_ROLES, ORGANISER_ROLES, has_conflict
+from xianfeng.contests.rules import DECIDER_ROLES, ORGANISER_ROLES, can_organise, has_conflict
 from xianfeng.contests.scoring import CriterionSpec, EntryScore, ReviewRow, rank_entries
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RECORD_ROLES
@@ -171,6 +171,41 @@ def criteria_specs(round_: Round) -> list[CriterionSpec]:
         )
         for c in Criterion.objects.filter(round=round_).order_by("order", "id")
     ]
+
+
+def get_round(contest: Contest, number: int | None) -> Round:
+    """A round of a contest the person already may see; 404 for a number it does not have."""
+    round_ = contest.rounds.filter(number=number).first() if number is not None else None
+    if round_ is None:
+        raise Http404("找不到该轮次")
+    return round_
+
+
+@dataclass(frozen=True)
+class RankingPage:
+    """What the ranking page and the ranking endpoint show, permission checked once."""
+
+    contest: Contest
+    round: Round
+    rows: list[tuple[EntryScore, Entry]]
+    organiser: bool
+
+
+def ranking_page(user: Any, contest_id: int, number: int) -> RankingPage:
+    """A round's ranking for its organiser, and for everyone who sees the contest once the
+    round is published; before that it does not exist for them (404, page and API alike:
+    an unpublished ranking must not even be confirmed)."""
+    contest = get_contest_for_user(user, contest_id)
+    round_ = get_round(contest, number)
+    organiser = can_organise(user, contest)
+    if not organiser and round_.state != RoundState.PUBLISHED:
+        raise Http404("结果尚未公布")
+    scores = round_ranking(round_)
+    entries = Entry.objects.filter(pk__in=[s.entry_id for s in scores]).select_related(
+        "lesson", "org"
+    )
+    by_id = {e.pk: e for e in entries}
+    return RankingPage(contest, round_, [(s, by_id[s.entry_id]) for s in scores], organiser)
 
 
 def round_ranking(round_: Round) -> list[EntryScore]:

@@ -25,10 +25,12 @@ from xianfeng.contests.scoring import TIE_BREAK_RULES
 from xianfeng.contests.selectors import (
     contests_visible_to,
     get_contest_for_user,
+    get_round,
     judge_of,
     judge_queue,
     my_entries,
     queue_entry_for_judge,
+    ranking_page,
     round_ranking,
     standings_to_decide,
 )
@@ -52,10 +54,7 @@ def _post_int(request: AuthedRequest, name: str) -> int | None:
 
 
 def _round(contest: Contest, number: int | None) -> Round:
-    round_ = contest.rounds.filter(number=number).first() if number is not None else None
-    if round_ is None:
-        raise Http404("找不到该轮次")
-    return round_
+    return get_round(contest, number)
 
 
 @login_required
@@ -370,26 +369,16 @@ def judge_entry(request: AuthedRequest, pk: int, number: int, entry_id: int) -> 
 @login_required
 def ranking(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
     """The organiser's ranking of a round (and everyone's once it is published)."""
-    contest = get_contest_for_user(request.user, pk)
-    round_ = _round(contest, number)
-    if not can_organise(request.user, contest) and round_.state != RoundState.PUBLISHED:
-        raise Http404("结果尚未公布")
-    rows = round_ranking(round_)
-    lessons = {
-        e.pk: e
-        for e in Entry.objects.filter(pk__in=[r.entry_id for r in rows]).select_related(
-            "lesson", "org"
-        )
-    }
+    page = ranking_page(request.user, pk, number)
     return render(
         request,
         "contests/ranking.html",
         {
-            "contest": contest,
-            "round": round_,
-            "rows": [(r, lessons[r.entry_id]) for r in rows],
+            "contest": page.contest,
+            "round": page.round,
+            "rows": page.rows,
             "tie_breaks": TIE_BREAK_RULES,
-            "organiser": can_organise(request.user, contest),
+            "organiser": page.organiser,
         },
     )
 
