@@ -8,6 +8,7 @@ import pytest
 
 from tests.factories import OrgFactory, grant
 from tests.meetings.conftest import held_and_approved, held_only, local, plan
+from xianfeng.common.errors import Refused
 from xianfeng.meetings import services
 from xianfeng.meetings.enums import MeetingKind, Period
 from xianfeng.meetings.selectors.compliance import compliance_table, obligations
@@ -216,3 +217,26 @@ def test_county_table_covers_every_branch_in_the_subtree(branch):
     town = compliance_table(county.town_a, year=2026, today=datetime.date(2026, 4, 15))
     assert [r.info.code for r in town.rows] == ["A1", "A2"]
     assert town.rows[0].info.parent_name == "城关镇党委"
+
+
+def test_rules_set_saves_all_or_nothing(branch):
+    """The rules page saves several kinds at once: a refusal of one leaves none saved."""
+    from xianfeng.meetings.models import MeetingRule
+
+    admin = branch.county.county_admin
+    with pytest.raises(Refused, match="请选择频次"):
+        services.rules_set(
+            actor=admin,
+            org=branch.county.town_a,
+            periods={MeetingKind.ASSEMBLY: Period.MONTH, MeetingKind.COMMITTEE: "fortnightly"},
+        )
+    assert not MeetingRule.objects.exists()
+    services.rules_set(
+        actor=admin,
+        org=branch.county.town_a,
+        periods={MeetingKind.ASSEMBLY: Period.MONTH, MeetingKind.COMMITTEE: Period.QUARTER},
+    )
+    assert sorted(MeetingRule.objects.values_list("kind", "period")) == [
+        ("assembly", "month"),
+        ("committee", "quarter"),
+    ]

@@ -8,7 +8,7 @@ from xianfeng.meetings.services.attendance import (
     leave_decide,
     leave_request,
 )
-from xianfeng.meetings.services.compliance import reminders_send, rule_set
+from xianfeng.meetings.services.compliance import reminders_send, rule_set, rules_set
 from xianfeng.meetings.services.minutes import (
     AMENDABLE,
     MinutesData,
@@ -62,4 +62,5 @@ __all__ = [
     "minutes_submit",
     "reminders_send",
     "rule_set",
+    "rules_set",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -31,6 +32,18 @@ from xianfeng.people.models import User
 REMIND_STATUSES = frozenset(
     {ComplianceStatus.DUE, ComplianceStatus.PLANNED, ComplianceStatus.PENDING}
 )
+
+
+def rules_set(
+    *, actor: User, org: Org, periods: Mapping[str, str | None]
+) -> list[MeetingRule | None]:
+    """Set several kinds' rules for an org at once (the rules page): all of them or, on a
+    refusal, none (one transaction)."""
+    with transaction.atomic():
+        return [
+            rule_set(actor=actor, org=org, kind=kind, period=period)
+            for kind, period in periods.items()
+        ]
 
 
 def rule_set(*, actor: User, org: Org, kind: str, period: str | None) -> MeetingRule | None:

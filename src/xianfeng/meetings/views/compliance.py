@@ -22,6 +22,7 @@ from xianfeng.common.parse import check_year, year_param
 from xianfeng.common.types import AuthedRequest
 from xianfeng.meetings import rules, selectors, services
 from xianfeng.meetings.enums import (
+    DEFAULT_PERIODS,
     ComplianceStatus,
     MeetingKind,
     Period,
@@ -193,17 +194,17 @@ def rules_page(request: AuthedRequest, code: str) -> HttpResponse:
     own = {kind: period for kind, (period, where) in in_force.items() if where.pk == org.pk}
     form = RuleForm(request.POST or None, initial=own)
     if request.method == "POST" and form.is_valid():
+        changed = {
+            kind: form.cleaned_data.get(kind) or None
+            for kind in MeetingKind.values
+            if (form.cleaned_data.get(kind) or None) != own.get(kind)
+        }
         try:
-            for kind in MeetingKind.values:
-                wanted = form.cleaned_data.get(kind) or None
-                if wanted != own.get(kind):
-                    services.rule_set(actor=request.user, org=org, kind=kind, period=wanted)
+            services.rules_set(actor=request.user, org=org, periods=changed)
             messages.success(request, "频次要求已保存，对本组织及下级组织生效")
             return redirect("meetings:rules", code=code)
         except (Refused, PermissionDenied) as exc:
             _error(request, exc)
-    from xianfeng.meetings.enums import DEFAULT_PERIODS
-
     effective = []
     for kind, label in MeetingKind.choices:
         period, where = in_force.get(kind, (DEFAULT_PERIODS[kind], None))
