@@ -147,13 +147,14 @@ class Lesson(models.Model):
         return self.title
 
     @property
+    def is_published(self) -> bool:
+        """Published and its text visible: watched, discussed and rated by its audience."""
+        return self.state == LessonState.PUBLISHED and self.text_status == TextStatus.VISIBLE
+
+    @property
     def is_open_to_all(self) -> bool:
         """Published to everyone and visible: its media may sit in a public (CDN) cache."""
-        return (
-            self.is_public
-            and self.state == LessonState.PUBLISHED
-            and self.text_status == TextStatus.VISIBLE
-        )
+        return self.is_public and self.is_published
 
     @property
     def rating_average(self) -> float | None:

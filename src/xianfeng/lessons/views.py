@@ -214,7 +214,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     lesson = get_lesson_for_user(request.user, pk)
     user: Any = request.user
     authed = user.is_authenticated
-    published = lesson.state == LessonState.PUBLISHED and lesson.text_status == TextStatus.VISIBLE
+    published = lesson.is_published
     manage = authed and can_manage_lessons(user, lesson.org)
     state = viewer_state_of(lesson)
     context: dict[str, Any] = {

@@ -224,6 +224,7 @@ def leave_request(
             kind=NoticeKind.LEAVE_REQUEST,
             title=f"请假申请：{user.name} 申请不参加「{meeting.topic}」",
             body=f"事由：{reason}",
+            actor=user,
         )
     return leave
 
@@ -271,6 +272,7 @@ def leave_decide(
             kind=NoticeKind.LEAVE,
             title=f"请假{'已批准' if approve else '未批准'}：「{meeting.topic}」",
             body=note,
+            actor=actor,
         )
     return leave
 

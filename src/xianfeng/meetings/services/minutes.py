@@ -146,6 +146,7 @@ def minutes_submit(
             kind=NoticeKind.MINUTES,
             title=f"会议记录待您审核：「{meeting.topic}」",
             body=f"记录人：{actor.name}",
+            actor=actor,
         )
     return meeting
 
@@ -180,6 +181,7 @@ def minutes_return(*, actor: User, meeting: Meeting, note: str) -> Meeting:
                 kind=NoticeKind.MINUTES,
                 title=f"会议记录被退回：「{meeting.topic}」",
                 body=f"退回意见：{note}",
+                actor=actor,
             )
     return meeting
 
@@ -226,6 +228,7 @@ def minutes_approve(
                 meeting=meeting,
                 kind=NoticeKind.MINUTES,
                 title=f"会议记录已审核通过：「{meeting.topic}」",
+                actor=actor,
             )
     return meeting
 

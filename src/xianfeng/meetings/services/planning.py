@@ -214,6 +214,7 @@ def meeting_plan(
             kind=NoticeKind.PLANNED,
             title=f"会议通知：{meeting.get_kind_display()}「{meeting.topic}」",
             body=describe(meeting),
+            actor=actor,
         )
     return meeting
 
@@ -251,6 +252,7 @@ def meeting_update(*, actor: User, meeting: Meeting, data: MeetingData) -> Meeti
                 kind=NoticeKind.CHANGED,
                 title=f"会议变更：{meeting.get_kind_display()}「{meeting.topic}」",
                 body=describe(meeting),
+                actor=actor,
             )
     return meeting
 
@@ -280,6 +282,7 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
                 f"原定 {timezone.localtime(meeting.starts_at):%m月%d日 %H:%M} 的会议已取消。"
                 f"原因：{reason}"
             ),
+            actor=actor,
         )
     return meeting
 
@@ -344,5 +347,6 @@ def attendees_change(
                 kind=NoticeKind.PLANNED,
                 title=f"会议通知：{meeting.get_kind_display()}「{meeting.topic}」",
                 body=describe(meeting),
+                actor=actor,
             )
         return len(have) + len(new)
