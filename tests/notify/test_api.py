@@ -3,6 +3,8 @@ count, marking read, channel preferences, and the reach of what they sent."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from tests.conftest import PASSWORD
@@ -148,6 +150,11 @@ def test_prefs_get_and_put(client, county):
     prefs.refresh_from_db()
     assert (prefs.digest, prefs.quiet_start is not None) == (True, True)
     assert User.objects.get(pk=a1.pk).email == "a1@example.cn"
+    # A time with a zone is no wall-clock time: a clear 422, nothing stored.
+    zoned = client.put(url, {"quiet_start": "08:50:58Z"}, content_type="application/json", **auth)
+    assert zoned.status_code == 422 and "不带时区" in zoned.json()["detail"]
+    prefs.refresh_from_db()
+    assert prefs.quiet_start == datetime.time(22)
 
 
 def test_the_api_needs_a_login(client, people):

@@ -16,6 +16,7 @@ not parse). Every one of them has the body
 
 from __future__ import annotations
 
+import datetime
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
@@ -25,7 +26,7 @@ from ninja import Field, Router, Schema
 from ninja.constants import NOT_SET
 from ninja.params.models import Body, Param
 from ninja.parser import Parser
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from pydantic import Field as PydanticField
 
 from xianfeng.common.parse import MAX_ID, YEAR_MAX, YEAR_MIN, json_object, loads_json
@@ -37,6 +38,17 @@ Year = Annotated[int, PydanticField(ge=YEAR_MIN, le=YEAR_MAX)]
 # Page numbers and sizes: bounded so that no arithmetic on them can overflow.
 PageNumber = Annotated[int, PydanticField(ge=1, le=1_000_000)]
 FiniteFloat = Annotated[float, PydanticField(allow_inf_nan=False)]
+
+
+def _wall_clock(value: datetime.time) -> datetime.time:
+    if value.tzinfo is not None:
+        raise ValueError("请填写不带时区的时刻，例如 22:00")
+    return value
+
+
+# A time of day on the county's wall clock (quiet hours, a weekly viewing slot). A time
+# with a zone ("08:50Z") means nothing here and no database can store it: 422.
+ClockTime = Annotated[datetime.time, AfterValidator(_wall_clock)]
 
 
 class ErrorOut(Schema):

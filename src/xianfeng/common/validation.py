@@ -40,6 +40,9 @@ MESSAGES = {
     "date_type": "应为日期，如 2026-05-01",
     "date_from_datetime_parsing": "应为日期，如 2026-05-01",
     "date_from_datetime_inexact": "应为日期，如 2026-05-01",
+    "time_parsing": "应为时刻，如 22:00",
+    "time_type": "应为时刻，如 22:00",
+    "value_error": "{error}",  # our own validators raise ValueError with Chinese text
     "uuid_parsing": "应为 UUID",
     "uuid_type": "应为 UUID",
     "literal_error": "应为以下之一：{expected}",

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Field, Query, Schema, Status
 
-from xianfeng.common.apitools import ApiRouter, Id, PageNumber, errors
+from xianfeng.common.apitools import ApiRouter, ClockTime, Id, PageNumber, errors
 from xianfeng.notify import selectors, services
 from xianfeng.notify.services.prefs import KEEP
 
@@ -82,8 +82,8 @@ class PrefsIn(Schema):
     """Fields left out stay as they are."""
 
     email: str | None = None
-    quiet_start: datetime.time | None = None
-    quiet_end: datetime.time | None = None
+    quiet_start: ClockTime | None = None
+    quiet_end: ClockTime | None = None
     digest: bool | None = None
     digest_hour: int | None = None
     wechat_openid: str | None = None
