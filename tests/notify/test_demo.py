@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 import pytest
+from django.utils import timezone
 
 from xianfeng.notify import demo
 from xianfeng.notify.models import Batch, Delivery, OrgPolicy
@@ -31,8 +33,11 @@ def test_demo_notices_go_out_on_several_channels_one_refused(client, caplog):
     refused = Delivery.objects.get(state="failed")
     assert (refused.channel, refused.error) == ("sms", demo.REFUSED)
     caplog.set_level(logging.INFO, logger="xianfeng.notify")
-    # What the worker does after `make run` starts it (the member's quiet hours may hold hers).
-    deliveries_send(now=meeting.created_at.replace(hour=10))
+    # What the worker does after `make run` starts it: the next morning at 10:00 local, past
+    # every quiet hour and digest, whatever the hour the test runs at (it used to pass 10:00
+    # UTC of the day, which is before the notices were written when the suite runs after 10).
+    morning = timezone.localtime(meeting.created_at) + datetime.timedelta(days=1)
+    deliveries_send(now=morning.replace(hour=10, minute=0))
     channels = set(Delivery.objects.filter(state="sent").values_list("channel", flat=True))
     assert channels == {"email", "sms", "dingtalk"}
     assert any(m.startswith("[钉钉群 → 城关镇党委 @") for m in caplog.messages)

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from xianfeng.common.apitools import errors
 from xianfeng.common.errors import Refused
+from xianfeng.common.types import actor_of
 from xianfeng.meetings import selectors, services
 from xianfeng.meetings.api._shared import (
     router,
@@ -47,11 +48,11 @@ def calendar_get(request: HttpRequest) -> dict[str, Any]:
 )
 def calendar_post(request: HttpRequest, body: CalendarIn) -> dict[str, Any]:
     if body.action == "enable":
-        services.calendar_enable(user=request.user)
+        services.calendar_enable(user=actor_of(request))
     elif body.action == "reset":
-        services.calendar_reset(user=request.user)
+        services.calendar_reset(user=actor_of(request))
     elif body.action == "disable":
-        services.calendar_reset(user=request.user, enabled=False)
+        services.calendar_reset(user=actor_of(request), enabled=False)
     else:
         raise Refused("action 应为 enable、reset 或 disable", field="action")
     return _calendar(request)

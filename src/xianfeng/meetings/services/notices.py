@@ -4,7 +4,6 @@ and the private calendar address."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -15,6 +14,7 @@ from xianfeng.audit.services import audit_log
 from xianfeng.meetings.enums import NoticeKind
 from xianfeng.meetings.models import Meeting, MeetingPrefs
 from xianfeng.notify.services import Sent, notify
+from xianfeng.people.models import User
 
 
 def meeting_notify(
@@ -25,7 +25,7 @@ def meeting_notify(
     title: str,
     body: str = "",
     url: str = "",
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Sent:
     """Tell each person once, linking to the meeting (or to `url`), through the channels
     each chose for this kind; the meeting's page shows its managers how the latest notice
@@ -44,7 +44,7 @@ def meeting_notify(
     )
 
 
-def calendar_enable(*, user: Any) -> MeetingPrefs:
+def calendar_enable(*, user: User) -> MeetingPrefs:
     """Turn the private calendar address on (the same address as before, if any)."""
     with transaction.atomic():
         prefs, _ = MeetingPrefs.objects.select_for_update().get_or_create(user_id=user.pk)
@@ -54,7 +54,7 @@ def calendar_enable(*, user: Any) -> MeetingPrefs:
     return prefs
 
 
-def calendar_reset(*, user: Any, enabled: bool = True) -> MeetingPrefs:
+def calendar_reset(*, user: User, enabled: bool = True) -> MeetingPrefs:
     """A new private address; every older one stops working at once."""
     with transaction.atomic():
         prefs, _ = MeetingPrefs.objects.select_for_update().get_or_create(user_id=user.pk)

@@ -7,7 +7,7 @@ import datetime
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -21,6 +21,9 @@ from xianfeng.notify.models import OrgPolicy, Prefs
 from xianfeng.notify.timing import Quiet
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import can_admin_org
+
+if TYPE_CHECKING:  # notify sits below people: the type only
+    from xianfeng.people.models import User
 
 OPENID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 ROBOT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
@@ -102,7 +105,7 @@ def prefs_update(
 
 def org_policy_update(
     *,
-    actor: Any,
+    actor: User,
     org: Org,
     channels: Mapping[str, str],
     wecom_key: str | None = None,
@@ -166,7 +169,7 @@ def _robot_key(value: str, param: str, name: str) -> str:
     return value
 
 
-def org_robot_test(*, actor: Any, org: Org, channel: str) -> str:
+def org_robot_test(*, actor: User, org: Org, channel: str) -> str:
     """Post a test message through the org's robot at once; the provider's refusal comes
     back as a Refused with its reason."""
     if not can_admin_org(actor, org):

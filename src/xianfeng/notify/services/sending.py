@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
@@ -16,6 +16,9 @@ from xianfeng.notify import kinds, selectors
 from xianfeng.notify.enums import EXTERNAL, GROUP_ROBOTS, Channel, Priority
 from xianfeng.notify.models import Batch, Delivery, Notification, Prefs
 from xianfeng.notify.timing import Quiet, schedule
+
+if TYPE_CHECKING:  # notify sits below people: the type only
+    from xianfeng.people.models import User
 
 CHUNK = 1000  # ids per IN (…): SQLite allows some 32,000 parameters per statement
 
@@ -30,7 +33,7 @@ class Sent:
 
 def batch_start(
     *,
-    actor: Any = None,
+    actor: User | None = None,
     kind: str = "",
     title: str,
     org: Any = None,
@@ -57,7 +60,7 @@ def notify(
     url: str = "",
     kind: str = "",
     priority: str | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     org: Any = None,
     about: models.Model | None = None,
     batch: Batch | None = None,
