@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from xianfeng.common import demo, home, nav, periodic
 from xianfeng.common.home import Panel
 from xianfeng.contests import demo as contests_demo
+from xianfeng.contests import indicators as contests_indicators
 from xianfeng.contests.enums import ContestState, RoundState
 from xianfeng.contests.models import Entry, RoundJudge
 from xianfeng.contests.selectors import contests_visible_to
@@ -89,6 +90,7 @@ def register_notice_kinds() -> None:
 
 def connect() -> None:
 
+    contests_indicators.register()
     home.register(home_panels)
     nav.register(nav.Entry("contests:list", "竞赛", order=20))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from xianfeng.orgs import paths
@@ -27,6 +27,18 @@ def member_of(user: Any) -> Member | None:
         user._xf_member = Member.objects.select_related("org").filter(user_id=user.pk).first()
     member: Member | None = user._xf_member
     return member
+
+
+def member_counts_by_org() -> dict[int, int]:
+    """Members with an active account per org (the org of their record): the denominator
+    of every per-member share (参学率, lessons given, points)."""
+    rows = (
+        Member.objects.filter(user__is_active=True)
+        .values("org_id")
+        .annotate(n=Count("id"))
+        .values_list("org_id", "n")
+    )
+    return dict(rows)
 
 
 def members_visible_to(user: Any) -> QuerySet[Member]:

@@ -1,0 +1,20 @@
+"""How assessment plugs in: the top navigation and the daily recompute."""
+
+from __future__ import annotations
+
+from xianfeng.assessment import demo as assessment_demo
+from xianfeng.assessment.selectors import READ_ROLES
+from xianfeng.assessment.tasks import compute_indicators
+from xianfeng.common import demo, nav, periodic
+from xianfeng.orgs.rules import holds_any
+
+
+def _reads_figures(user: object) -> bool:
+    return holds_any(user, READ_ROLES)
+
+
+def connect() -> None:
+    nav.register(nav.Entry("assessment:index", "指标", order=60, visible=_reads_figures))
+    periodic.register("assessment.indicators", compute_indicators, hours=6)
+    # After every app's own demo content: the figures are computed from it.
+    demo.register("assessment", assessment_demo.seed, order=900)

@@ -1,0 +1,150 @@
+"""The indicator registry: each app says what it can measure about an org in a month.
+
+An app registers its indicators in its `AppConfig.ready()`:
+
+    indicators.register(Indicator(
+        code="lessons.participation", name="参学率", unit="%", app="lessons",
+        compute=participation_readings, ratio=True, target=90,
+        description="本月看完至少一部微党课的党员 ÷ 党员人数",
+    ))
+
+`compute(month)` returns readings for the orgs where the records live (a branch's meetings,
+a branch's members): a numerator and, for a ratio, a denominator. The assessment app stores
+them in its fact table and rolls them up the tree by adding numerators and denominators over
+each subtree, so a town's 参学率 is its members' share, never an average of branch averages.
+Apps below assessment never import it; assessment and the dashboards never read another
+app's tables: this registry is the only door between them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month in local time (Asia/Shanghai): the period of every indicator."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """`2026-05` → Month(2026, 5); ValueError with a Chinese message otherwise."""
+        match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
+        if (
+            not match
+            or not 1 <= int(match.group(2)) <= 12
+            or not 2000 <= int(match.group(1)) <= 2100
+        ):
+            raise ValueError(f"月份应写作 YYYY-MM，例如 2026-05（收到“{text}”）")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, day: datetime.date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def first(self) -> datetime.date:
+        return datetime.date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> datetime.date:
+        return datetime.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def days(self) -> int:
+        return self.last.day
+
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """[start, end) of the month as aware datetimes in the local zone."""
+        zone = timezone.get_default_timezone()
+        start = datetime.datetime.combine(self.first, datetime.time.min, tzinfo=zone)
+        end = datetime.datetime.combine(self.next().first, datetime.time.min, tzinfo=zone)
+        return start, end
+
+    def until(self, today: datetime.date) -> datetime.date:
+        """The last day of the month that has happened: a month in progress counts up to
+        today, so its figures say "so far" rather than owing what is not yet due."""
+        return min(self.last, today)
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one org's own records give for an indicator in a month."""
+
+    org_id: int
+    numerator: float
+    denominator: float = 1.0
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """Something measured for every org and month, and how to read it."""
+
+    code: str
+    name: str
+    unit: str
+    app: str
+    compute: Callable[[Month], Iterable[Reading]]
+    description: str  # 计算口径, shown under the figure
+    ratio: bool = False  # value = 100 × numerator ÷ denominator, else the numerator
+    higher_is_better: bool = True
+    target: float | None = None
+    group: str = ""  # heading on a dashboard (三会一课, 学习, 远程教育 …)
+
+    def value(self, numerator: float, denominator: float) -> float | None:
+        """The figure shown for a (rolled-up) reading; None when a ratio has nothing to
+        divide by (a branch with no members owes no 参学率)."""
+        if not self.ratio:
+            return numerator
+        return round(100 * numerator / denominator, 1) if denominator else None
+
+    def meets(self, value: float | None) -> bool | None:
+        if value is None or self.target is None:
+            return None
+        return value >= self.target if self.higher_is_better else value <= self.target
+
+
+_REGISTRY: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    if not CODE.match(indicator.code):
+        raise ValueError(f"indicator code {indicator.code!r}: app.name in lower case")
+    known = _REGISTRY.get(indicator.code)
+    if known is not None and known.app != indicator.app:
+        raise ValueError(f"indicator {indicator.code!r} is already {known.app}'s")
+    _REGISTRY[indicator.code] = indicator
+    return indicator
+
+
+def get(code: str) -> Indicator:
+    return _REGISTRY[code]
+
+
+def registered() -> list[Indicator]:
+    """In registration order (the order of INSTALLED_APPS), the order dashboards show."""
+    return list(_REGISTRY.values())
+
+
+def unregister(code: str) -> None:
+    """For tests that register an indicator of their own."""
+    _REGISTRY.pop(code, None)
