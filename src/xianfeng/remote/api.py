@@ -15,6 +15,7 @@ from pydantic import AfterValidator
 from xianfeng.common.apitools import ApiRouter, errors
 from xianfeng.people.apiauth import bearer_key
 from xianfeng.remote import services
+from xianfeng.remote import tv as tv_selectors
 
 router = ApiRouter(tags=["远程教育"])
 
@@ -66,6 +67,7 @@ class BeatOut(Schema):
     response={200: BeatOut, **errors(400)},
     auth=DEVICE_AUTH,
     summary="终端心跳（设备令牌）",
+    url_name="remote_heartbeat",
 )
 def heartbeat(request: HttpRequest, body: BeatIn | None = None) -> Any:
     device = request.device  # type: ignore[attr-defined]
@@ -77,3 +79,45 @@ def heartbeat(request: HttpRequest, body: BeatIn | None = None) -> Any:
         "slot": result.slot,
         "slots_today": result.slots_today,
     }
+
+
+class TvLessonOut(Schema):
+    id: int
+    title: str
+    duration: float | None
+    hls: str = Field(..., description="HLS 播放地址（签名，限时）")
+    mp4: str
+    poster: str
+
+
+class TvViewingOut(Schema):
+    id: int
+    title: str
+    place: str
+    starts_at: datetime.datetime
+    state: str
+    lessons: list[TvLessonOut]
+
+
+class TvSiteOut(Schema):
+    code: str
+    name: str
+    kind: str
+
+
+class TvHomeOut(Schema):
+    site: TvSiteOut
+    now: datetime.datetime
+    viewings: list[TvViewingOut] = Field(..., description="今天和进行中的组织收看")
+
+
+@router.get(
+    "/tv",
+    response=TvHomeOut,
+    auth=DEVICE_AUTH,
+    summary="终端首页：本站点今天的收看与课件（设备令牌）",
+    url_name="remote_tv_home",
+)
+def tv_home(request: HttpRequest) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    return tv_selectors.tv_home(device.site)

@@ -153,18 +153,25 @@ def local_day_start(day: datetime.date) -> datetime.datetime:
 
 
 def month_bulletin(
-    org: Org, year: int, month: int, *, now: datetime.datetime | None = None
+    org: Org,
+    year: int,
+    month: int,
+    *,
+    now: datetime.datetime | None = None,
+    only: Site | None = None,
 ) -> Bulletin:
     """The bulletin of the sites in `org`'s subtree for a month (the current month counts
-    up to today)."""
+    up to today); `only` narrows it to one site of that subtree."""
     now = now or timezone.now()
     today = now.astimezone(counting.local_zone()).date()
     first, last = counting.month_bounds(year, month)
     last_counted: datetime.date | None = min(last, today)
     if first > today:
         last_counted = None
+    one = {"pk": only.pk} if only else {}
+    one_site = {"site_id": only.pk} if only else {}
     sites = list(
-        Site.objects.filter(subtree_q([org.path], field="org__path"))
+        Site.objects.filter(subtree_q([org.path], field="org__path"), **one)
         .select_related("org")
         .order_by("org__path", "code")
     )
@@ -176,12 +183,14 @@ def month_bulletin(
             subtree_q([org.path], field="site__org__path"),
             starts_on__lte=last_counted,
             ends_on__gte=first,
+            **one_site,
         ).values_list("site_id", "starts_on", "ends_on"):
             suspended[site_id].append((s_from, s_to))
         in_month = SiteDay.objects.filter(
             subtree_q([org.path], field="site__org__path"),
             day__gte=first,
             day__lte=last_counted,
+            **one_site,
         ).filter(day__gte=F("site__service_start"))
         clean = in_month.exclude(site_id__in=list(suspended))
         for row in clean.values("site_id").annotate(days=Count("pk"), slots=Sum("slots")):
@@ -201,6 +210,7 @@ def month_bulletin(
             Viewing.objects.filter(
                 subtree_q([org.path], field="site__org__path"),
                 state=ViewingState.HELD,
+                **one_site,
                 starts_at__gte=local_day_start(first),
                 starts_at__lt=local_day_start(last_counted + datetime.timedelta(days=1)),
             )
@@ -257,6 +267,33 @@ def month_bulletin(
         groups=ordered,
         total=total,
     )
+
+
+def site_month(
+    site: Site, year: int, month: int, *, now: datetime.datetime | None = None
+) -> SiteFigures:
+    """One site's figures for a month (its report card)."""
+    (figures,) = month_bulletin(site.org, year, month, now=now, only=site).sites
+    return figures
+
+
+def previous_rates(
+    org: Org, year: int, month: int, *, now: datetime.datetime | None = None
+) -> dict[str, Decimal | None]:
+    """The 开机率 of the month before, by group org path and for the org itself (the
+    month-on-month change of the bulletin)."""
+    first = datetime.date(year, month, 1) - datetime.timedelta(days=1)
+    before = month_bulletin(org, first.year, first.month, now=now)
+    rates = {g.org.path: g.rate for g in before.groups}
+    rates[org.path] = before.total.rate
+    return rates
+
+
+def change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """Percentage points since the month before (None when either is unknown)."""
+    if current is None or previous is None:
+        return None
+    return current - previous
 
 
 def percent(value: Decimal | None) -> str:

@@ -183,3 +183,31 @@ class Viewing(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PairingRequest(models.Model):
+    """A TV asking to be paired (the device-code flow): it shows `user_code` and a QR, keeps
+    the secret device code (only its hash is stored here), and polls; a site admin confirms
+    the code on their phone, choosing the site; the TV's next poll receives its token once."""
+
+    user_code = models.CharField(_("配对码"), max_length=16, unique=True)
+    device_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE)
+    label = models.CharField(_("设备名称"), max_length=100, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    device = models.OneToOneField(
+        DeviceToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="pairing"
+    )
+
+    class Meta:
+        verbose_name = _("配对请求")
+        verbose_name_plural = _("配对请求")
+        indexes = [models.Index(fields=["expires_at"], name="pairing_expiry_idx")]
+
+    def __str__(self) -> str:
+        return self.user_code

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,7 +20,14 @@ from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Org, Role
 from xianfeng.remote import counting
 from xianfeng.remote.enums import SiteKind
-from xianfeng.remote.models import DeviceToken, RemoteTarget, Site, SiteDay, SiteSuspension
+from xianfeng.remote.models import (
+    DeviceToken,
+    PairingRequest,
+    RemoteTarget,
+    Site,
+    SiteDay,
+    SiteSuspension,
+)
 
 if TYPE_CHECKING:
     from xianfeng.people.models import User
@@ -266,3 +273,129 @@ def heartbeat_record(
             Q(last_beat_at__isnull=True) | Q(last_beat_at__lt=at)
         ).update(last_beat_at=at)
     return BeatResult(day=slot.day, slot=slot.index, slots_today=int(slots_today))
+
+
+# --- pairing (device-code flow) ------------------------------------------------------------
+
+PAIRING_MINUTES = 10
+# No 0/O, 1/I/L: read off a TV across a room and typed on a phone.
+USER_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+USER_CODE_LENGTH = 8
+
+
+def normalize_user_code(text: str) -> str:
+    """What a person typed, as stored: upper case, no spaces or dashes, 0→O-free forms."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", text or "").upper()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def format_user_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def pairing_start(*, now: datetime.datetime | None = None) -> tuple[PairingRequest, str]:
+    """A TV starts pairing: a short code to show and a secret device code to poll with."""
+    now = now or timezone.now()
+    device_code = secrets.token_urlsafe(32)
+    for _attempt in range(5):
+        user_code = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
+        try:
+            with transaction.atomic():
+                request = PairingRequest.objects.create(
+                    user_code=user_code,
+                    device_hash=device_key_digest(device_code),
+                    expires_at=now + datetime.timedelta(minutes=PAIRING_MINUTES),
+                )
+            return request, device_code
+        except IntegrityError:
+            continue
+    raise Refused("暂时无法生成配对码，请稍后再试")
+
+
+def pairing_for_code(user_code: str, *, now: datetime.datetime | None = None) -> PairingRequest:
+    """The open pairing request with this code, or Refused with the reason."""
+    now = now or timezone.now()
+    code = normalize_user_code(user_code)
+    request = PairingRequest.objects.filter(user_code=code).first() if code else None
+    if request is None:
+        raise Refused("配对码不正确，请核对电视上显示的配对码", field="code")
+    if request.approved_at is not None:
+        raise Refused("该配对码已经确认过了", field="code")
+    if request.expires_at <= now:
+        raise Refused("配对码已过期，请在电视上重新获取", field="code")
+    return request
+
+
+def pairing_approve(
+    *,
+    actor: User,
+    user_code: str,
+    site: Site,
+    label: str = "",
+    now: datetime.datetime | None = None,
+) -> PairingRequest:
+    """A site admin confirms the code shown on the TV for one of their sites (the caller
+    checked that the site is theirs)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = pairing_for_code(user_code, now=now)
+        request = PairingRequest.objects.select_for_update().get(pk=found.pk)
+        if request.approved_at is not None:
+            raise Refused("该配对码已经确认过了", field="code")
+        request.site = site
+        request.label = clean_text(label, multiline=False).strip()[:100] or "电视盒子"
+        request.approved_by = actor
+        request.approved_at = now
+        request.save(update_fields=["site", "label", "approved_by", "approved_at"])
+        audit_log(
+            actor=actor,
+            action="pairing.approve",
+            obj=request,
+            org=site.org,
+            data={"site": site.code},
+        )
+    return request
+
+
+@dataclass(frozen=True)
+class PairingPoll:
+    status: str  # "pending", "paired", "expired"
+    key: str = ""
+    site_code: str = ""
+    site_name: str = ""
+
+
+def pairing_claim(*, device_code: str, now: datetime.datetime | None = None) -> PairingPoll:
+    """The TV polls with its device code: once confirmed, it receives its device token
+    exactly once (a second poll after that finds nothing to hand out)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = (
+            PairingRequest.objects.select_for_update()
+            .select_related("site")
+            .filter(device_hash=device_key_digest(device_code or ""))
+            .first()
+        )
+        if request is None or request.device_id is not None:
+            return PairingPoll("expired")
+        if request.approved_at is None:
+            if request.expires_at <= now:
+                return PairingPoll("expired")
+            return PairingPoll("pending")
+        site = request.site
+        assert site is not None
+        device, key = device_token_issue(actor=request.approved_by, site=site, label=request.label)
+        request.device = device
+        request.save(update_fields=["device"])
+    return PairingPoll("paired", key=key, site_code=site.code, site_name=site.name)
+
+
+def pairings_prune(*, now: datetime.datetime | None = None) -> int:
+    """Forget pairing requests that expired unconfirmed or were claimed a day ago."""
+    now = now or timezone.now()
+    deleted, _ = PairingRequest.objects.filter(
+        Q(expires_at__lt=now - datetime.timedelta(days=1))
+    ).delete()
+    return deleted
