@@ -545,3 +545,20 @@ class ReviewItemFactory(factory.django.DjangoModelFactory):
     text = "这是赌博网站的广告"
     words = factory.LazyFunction(lambda: ["赌博"])
     status = "pending"
+
+
+# --- remote (远程教育) ----------------------------------------------------------------------
+
+
+def make_site(org, *, code: str, name: str | None = None, service_start=None, kind="village"):
+    """A terminal site of `org`, through the service that owns the write."""
+    from xianfeng.remote import services as remote_services
+
+    return remote_services.site_create(
+        actor=None,
+        org=org,
+        code=code,
+        name=name or f"{org.name}远程教育站点",
+        kind=kind,
+        service_start=service_start or datetime.date(2026, 1, 1),
+    )

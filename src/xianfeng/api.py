@@ -157,6 +157,9 @@ def _mount() -> None:
     from xianfeng.notify.api import router as notify_router
 
     api.add_router("/notifications", notify_router)
+    from xianfeng.remote.api import router as remote_router
+
+    api.add_router("/remote", remote_router)
 
 
 _mount()

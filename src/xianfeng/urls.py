@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/", include("xianfeng.notify.urls")),
     path("contests/", include("xianfeng.contests.urls")),
     path("indicators/", include("xianfeng.assessment.urls")),
+    path("remote/", include("xianfeng.remote.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # A video's files, to the holder of a signed token (no login: a token per folder).

@@ -1,0 +1,385 @@
+"""The monthly 开机通报 of a region: per site 开机天数, 在役天数, 开机率, 运行小时 and organised
+viewings against the targets, then a row per town (the bulletin org's children) and the
+total. The rules are in README "远程教育的计算口径"; the arithmetic is in counting.py.
+
+A fixed number of queries whatever the number of sites: the sites, the targets up the
+tree, the suspensions of the month, the day rows folded per site in SQL, the day rows of
+suspended sites (few) and the viewings per site.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+
+from xianfeng.orgs import paths
+from xianfeng.orgs.models import Org, subtree_q
+from xianfeng.remote import counting
+from xianfeng.remote.enums import ViewingState
+from xianfeng.remote.models import RemoteTarget, Site, SiteDay, SiteSuspension, Viewing
+
+DEFAULT_TARGET = (2, 20, 95)  # viewings, hours, 开机率 %: DESIGN.md's defaults
+SILENT_DAYS = 3
+
+HEADERS = [
+    "站点编码",
+    "站点名称",
+    "所属组织",
+    "开机天数",
+    "在役天数",
+    "开机率",
+    "运行小时",
+    "组织收看次数",
+    "达标",
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    min_viewings: int
+    min_hours: int
+    boot_rate_pct: int
+
+
+@dataclass
+class SiteFigures:
+    site: Site
+    boot_days: int
+    service_days: int
+    slots: int
+    viewings: int
+    target: Target
+    silent: bool
+
+    @property
+    def rate(self) -> Decimal | None:
+        return counting.rate(self.boot_days, self.service_days)
+
+    @property
+    def hours(self) -> Decimal:
+        return counting.hours(self.slots)
+
+    @property
+    def met(self) -> bool:
+        """达标: every target of the month (a site with no day in service owes nothing)."""
+        rate = self.rate
+        if rate is None:
+            return True
+        return (
+            rate >= self.target.boot_rate_pct
+            and self.viewings >= self.target.min_viewings
+            and self.slots * counting.SLOT_MINUTES >= self.target.min_hours * 60
+        )
+
+
+@dataclass
+class GroupFigures:
+    org: Org
+    sites: list[SiteFigures] = field(default_factory=list)
+
+    @property
+    def boot_days(self) -> int:
+        return sum(s.boot_days for s in self.sites)
+
+    @property
+    def service_days(self) -> int:
+        return sum(s.service_days for s in self.sites)
+
+    @property
+    def slots(self) -> int:
+        return sum(s.slots for s in self.sites)
+
+    @property
+    def viewings(self) -> int:
+        return sum(s.viewings for s in self.sites)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return counting.rate(self.boot_days, self.service_days)
+
+    @property
+    def hours(self) -> Decimal:
+        return counting.hours(self.slots)
+
+    @property
+    def met_count(self) -> int:
+        return sum(1 for s in self.sites if s.met)
+
+    @property
+    def silent_count(self) -> int:
+        return sum(1 for s in self.sites if s.silent)
+
+
+@dataclass
+class Bulletin:
+    org: Org
+    year: int
+    month: int
+    first: datetime.date
+    last_counted: datetime.date | None  # None: the month has not begun
+    groups: list[GroupFigures]
+    total: GroupFigures
+
+    @property
+    def sites(self) -> list[SiteFigures]:
+        return [s for g in self.groups for s in g.sites]
+
+
+def targets_for(site_paths: set[str]) -> dict[str, Target]:
+    """The target of each org path: the nearest org up the tree with a RemoteTarget."""
+    ancestors = {a for p in site_paths for a in paths.ancestor_paths(p)}
+    rows = {
+        t.org.path: Target(t.min_viewings, t.min_hours, t.boot_rate_pct)
+        for t in RemoteTarget.objects.select_related("org").filter(org__path__in=ancestors)
+    }
+    found = {}
+    for p in site_paths:
+        target = Target(*DEFAULT_TARGET)
+        for a in paths.ancestor_paths(p):
+            target = rows.get(a, target)
+        found[p] = target
+    return found
+
+
+def local_day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=counting.local_zone())
+
+
+def month_bulletin(
+    org: Org,
+    year: int,
+    month: int,
+    *,
+    now: datetime.datetime | None = None,
+    only: Site | None = None,
+) -> Bulletin:
+    """The bulletin of the sites in `org`'s subtree for a month (the current month counts
+    up to today); `only` narrows it to one site of that subtree."""
+    now = now or timezone.now()
+    today = now.astimezone(counting.local_zone()).date()
+    first, last = counting.month_bounds(year, month)
+    last_counted: datetime.date | None = min(last, today)
+    if first > today:
+        last_counted = None
+    one = {"pk": only.pk} if only else {}
+    one_site = {"site_id": only.pk} if only else {}
+    sites = list(
+        Site.objects.filter(subtree_q([org.path], field="org__path"), **one)
+        .select_related("org")
+        .order_by("org__path", "code")
+    )
+    suspended: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
+    boot: dict[int, tuple[int, int]] = {}
+    viewings: dict[int, int] = {}
+    if sites and last_counted is not None:
+        for site_id, s_from, s_to in SiteSuspension.objects.filter(
+            subtree_q([org.path], field="site__org__path"),
+            starts_on__lte=last_counted,
+            ends_on__gte=first,
+            **one_site,
+        ).values_list("site_id", "starts_on", "ends_on"):
+            suspended[site_id].append((s_from, s_to))
+        in_month = SiteDay.objects.filter(
+            subtree_q([org.path], field="site__org__path"),
+            day__gte=first,
+            day__lte=last_counted,
+            **one_site,
+        ).filter(day__gte=F("site__service_start"))
+        clean = in_month.exclude(site_id__in=list(suspended))
+        for row in clean.values("site_id").annotate(days=Count("pk"), slots=Sum("slots")):
+            boot[row["site_id"]] = (row["days"], row["slots"] or 0)
+        if suspended:
+            by_site: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+            for site_id, day, slots in in_month.filter(site_id__in=list(suspended)).values_list(
+                "site_id", "day", "slots"
+            ):
+                if any(s_from <= day <= s_to for s_from, s_to in suspended[site_id]):
+                    continue
+                by_site[site_id][0] += 1
+                by_site[site_id][1] += slots
+            for site_id, (days, slots) in by_site.items():
+                boot[site_id] = (days, slots)
+        viewings = dict(
+            Viewing.objects.filter(
+                subtree_q([org.path], field="site__org__path"),
+                state=ViewingState.HELD,
+                **one_site,
+                starts_at__gte=local_day_start(first),
+                starts_at__lt=local_day_start(last_counted + datetime.timedelta(days=1)),
+            )
+            .values("site_id")
+            .annotate(n=Count("pk"))
+            .values_list("site_id", "n")
+        )
+    targets = targets_for({s.org.path for s in sites})
+    silent_before = now - datetime.timedelta(days=SILENT_DAYS)
+    # Groups: the bulletin org's children (a county's towns); sites at the org itself
+    # form the org's own group.
+    group_len = (org.depth + 2) * paths.SEGMENT
+    group_paths = {s.org.path[:group_len] for s in sites if len(s.org.path) >= group_len}
+    group_orgs = {o.path: o for o in Org.objects.filter(path__in=group_paths)}
+    groups: dict[str, GroupFigures] = {}
+    total = GroupFigures(org=org)
+    for site in sites:
+        days_in_service = (
+            len(
+                counting.service_days(
+                    first=first,
+                    last=last_counted,
+                    service_start=site.service_start,
+                    suspensions=suspended.get(site.pk, []),
+                )
+            )
+            if last_counted is not None
+            else 0
+        )
+        days, slots = boot.get(site.pk, (0, 0))
+        figures = SiteFigures(
+            site=site,
+            boot_days=days,
+            service_days=days_in_service,
+            slots=slots,
+            viewings=viewings.get(site.pk, 0),
+            target=targets[site.org.path],
+            silent=site.service_start <= today
+            and (site.last_beat_at is None or site.last_beat_at < silent_before),
+        )
+        key = site.org.path[:group_len] if len(site.org.path) >= group_len else org.path
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = GroupFigures(org=group_orgs.get(key, org))
+        group.sites.append(figures)
+        total.sites.append(figures)
+    ordered = sorted(groups.values(), key=lambda g: (g.org.sort_order, g.org.path))
+    return Bulletin(
+        org=org,
+        year=year,
+        month=month,
+        first=first,
+        last_counted=last_counted,
+        groups=ordered,
+        total=total,
+    )
+
+
+def site_month(
+    site: Site, year: int, month: int, *, now: datetime.datetime | None = None
+) -> SiteFigures:
+    """One site's figures for a month (its report card)."""
+    (figures,) = month_bulletin(site.org, year, month, now=now, only=site).sites
+    return figures
+
+
+def previous_rates(
+    org: Org, year: int, month: int, *, now: datetime.datetime | None = None
+) -> dict[str, Decimal | None]:
+    """The 开机率 of the month before, by group org path and for the org itself (the
+    month-on-month change of the bulletin)."""
+    first = datetime.date(year, month, 1) - datetime.timedelta(days=1)
+    before = month_bulletin(org, first.year, first.month, now=now)
+    rates = {g.org.path: g.rate for g in before.groups}
+    rates[org.path] = before.total.rate
+    return rates
+
+
+def change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """Percentage points since the month before (None when either is unknown)."""
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def bulletin_rows(bulletin: Bulletin) -> list[list[str]]:
+    """The bulletin as table rows: every site, then a row per town, then the total."""
+    rows: list[list[str]] = []
+    for figures in bulletin.sites:
+        rows.append(
+            [
+                figures.site.code,
+                figures.site.name,
+                figures.site.org.name,
+                str(figures.boot_days),
+                str(figures.service_days),
+                percent(figures.rate),
+                str(figures.hours),
+                str(figures.viewings),
+                "是" if figures.met else "否",
+            ]
+        )
+
+    def summary(label: str, group: GroupFigures) -> list[str]:
+        return [
+            "",
+            label,
+            group.org.name,
+            str(group.boot_days),
+            str(group.service_days),
+            percent(group.rate),
+            str(group.hours),
+            str(group.viewings),
+            f"{group.met_count}/{len(group.sites)}",
+        ]
+
+    for group in bulletin.groups:
+        rows.append(summary("小计", group))
+    rows.append(summary("合计", bulletin.total))
+    return rows
+
+
+def _csv_cell(text: str) -> str:
+    # CSV has no types: a spreadsheet would run "=…" as a formula (OWASP: prefix a quote).
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠") and not _number(text):
+        return "'" + text
+    return text
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def bulletin_csv(bulletin: Bulletin) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for row in bulletin_rows(bulletin):
+        writer.writerow([_csv_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+def bulletin_xlsx(bulletin: Bulletin) -> bytes:
+    from xianfeng.common.xlsx import XlsxWriter
+
+    book = XlsxWriter()
+    sheet = book.sheet(
+        f"{bulletin.year}年{bulletin.month}月开机通报",
+        HEADERS,
+        widths=[14, 24, 24, 10, 10, 10, 10, 12, 8],
+        preamble=[f"{bulletin.org.name} {bulletin.year}年{bulletin.month}月远程教育站点开机通报"],
+    )
+    for row in bulletin_rows(bulletin):
+        # Counts and hours as numbers, so the spreadsheet can sum and sort them.
+        sheet.append([_typed(cell) if i >= 3 else cell for i, cell in enumerate(row)])
+    return book.to_bytes()
+
+
+def _typed(text: str) -> int | Decimal | str:
+    if text.isdigit():
+        return int(text)
+    if _number(text):
+        return Decimal(text)
+    return text

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xianfeng.orgs.enums import RECORD_ROLES, RoleKind
+
+
+class SiteKind(models.TextChoices):
+    VILLAGE = "village", _("村站点")
+    COMMUNITY = "community", _("社区站点")
+    HOUSEHOLD = "household", _("入户终端")
+    OUTDOOR = "outdoor", _("户外示范点")
+    COMPANY = "company", _("企业站点")
+    SCHOOL = "school", _("学校站点")
+
+
+class ViewingState(models.TextChoices):
+    OPEN = "open", _("进行中")
+    HELD = "held", _("已结束")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class AudienceGroup(models.TextChoices):
+    ALL = "all", _("全体党员群众")
+    ELDERLY = "elderly", _("老年人")
+    WOMEN = "women", _("农村妇女")
+    STUDENTS = "students", _("学生")
+    GROWERS = "growers", _("种养大户")
+    YOUTH = "youth", _("青年")
+    CADRES = "cadres", _("村组干部")
+
+
+# Who runs a site (pairs devices, starts viewings): the 站点管理员 and the org admin above it.
+SITE_MANAGE_ROLES = frozenset({RoleKind.SITE_ADMIN, RoleKind.ADMIN})
+# Who may look at a site and its figures: those, and the officers of the branch it serves.
+SITE_VIEW_ROLES = SITE_MANAGE_ROLES | RECORD_ROLES
+# Who reads the 开机通报 of a region: the org admins (county, town).
+BULLETIN_ROLES = frozenset({RoleKind.ADMIN})

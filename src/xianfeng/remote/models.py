@@ -1,0 +1,213 @@
+"""远程教育: terminal sites, their devices, the per-day fold of heartbeats, targets, viewings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xianfeng.remote.enums import AudienceGroup, SiteKind, ViewingState
+
+site_code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
+    _("站点编码只能包含字母、数字、下划线和短横线，最长 32 位"),
+)
+
+
+class Site(models.Model):
+    """A 远程教育终端站点 (a PC or TV box with a big screen) run for an org."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所属党组织"), on_delete=models.PROTECT, related_name="sites"
+    )
+    code = models.CharField(
+        _("站点编码"), max_length=32, unique=True, validators=[site_code_validator]
+    )
+    name = models.CharField(_("站点名称"), max_length=100)
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=SiteKind.choices, default=SiteKind.VILLAGE
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    equipment = models.CharField(_("设备"), max_length=200, blank=True)
+    service_start = models.DateField(_("启用日期"), default=timezone.localdate)
+    # The newest accepted beat's own time (a queued beat never moves it back).
+    last_beat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("远程教育站点")
+        verbose_name_plural = _("远程教育站点")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["org"], name="site_org_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SiteSuspension(models.Model):
+    """A 停用 period (repairs, relocation): its days are left out of the site's figures."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("站点"), on_delete=models.CASCADE, related_name="suspensions"
+    )
+    starts_on = models.DateField(_("停用开始"))
+    ends_on = models.DateField(_("停用结束（含）"))
+    reason = models.CharField(_("原因"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("站点停用期")
+        verbose_name_plural = _("站点停用期")
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="suspension_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.starts_on}–{self.ends_on}"
+
+
+class SiteDay(models.Model):
+    """One site's heartbeats on one local day, folded on arrival: which of the day's 288
+    five-minute slots held a beat (five 60-bit words, so the fold is an integer OR on
+    SQLite and PostgreSQL alike), how many distinct slots that is, and how many beats
+    came. Nothing is kept per beat."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("日期"))
+    w0 = models.BigIntegerField(default=0)
+    w1 = models.BigIntegerField(default=0)
+    w2 = models.BigIntegerField(default=0)
+    w3 = models.BigIntegerField(default=0)
+    w4 = models.BigIntegerField(default=0)
+    slots = models.PositiveSmallIntegerField(_("运行时段数"), default=0)
+    beats = models.PositiveIntegerField(_("心跳次数"), default=0)
+
+    class Meta:
+        verbose_name = _("站点日运行")
+        verbose_name_plural = _("站点日运行")
+        constraints = [models.UniqueConstraint(fields=["site", "day"], name="siteday_once")]
+        indexes = [models.Index(fields=["day", "site"], name="siteday_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.day} {self.slots}"
+
+
+class DeviceToken(models.Model):
+    """A paired TV box or PC: its bearer token (only the hash is kept), revocable."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("站点"), on_delete=models.CASCADE, related_name="devices"
+    )
+    key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    label = models.CharField(_("设备名称"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("配对时间"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("站点设备")
+        verbose_name_plural = _("站点设备")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.label}"
+
+
+class RemoteTarget(models.Model):
+    """The monthly targets of the sites in an org's subtree (the nearest org up the tree
+    with a row decides; DESIGN.md gives the defaults)."""
+
+    org = models.OneToOneField("orgs.Org", on_delete=models.CASCADE, related_name="remote_target")
+    min_viewings = models.PositiveSmallIntegerField(_("每月组织收看（次）"), default=2)
+    min_hours = models.PositiveSmallIntegerField(_("每月运行（小时）"), default=20)
+    boot_rate_pct = models.PositiveSmallIntegerField(
+        _("开机率目标（%）"), default=95, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("远程教育目标")
+        verbose_name_plural = _("远程教育目标")
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.min_viewings}/{self.min_hours}/{self.boot_rate_pct}"
+
+
+class Viewing(models.Model):
+    """An organised viewing (组织收看) at a site: what was shown, to whom, who came."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("站点"), on_delete=models.PROTECT, related_name="viewings"
+    )
+    title = models.CharField(_("收看主题"), max_length=200)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    audience = models.CharField(
+        _("受众"), max_length=16, choices=AudienceGroup.choices, default=AudienceGroup.ALL
+    )
+    lessons = models.ManyToManyField(
+        "lessons.Lesson", verbose_name=_("课件"), related_name="viewings", blank=True
+    )
+    starts_at = models.DateTimeField(_("开始时间"))
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=ViewingState.choices, default=ViewingState.OPEN
+    )
+    residents = models.PositiveIntegerField(_("群众人数"), default=0)
+    discussion = models.TextField(_("讨论交流"), blank=True)
+    code_key = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织收看")
+        verbose_name_plural = _("组织收看")
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["site", "starts_at"], name="viewing_site_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PairingRequest(models.Model):
+    """A TV asking to be paired (the device-code flow): it shows `user_code` and a QR, keeps
+    the secret device code (only its hash is stored here), and polls; a site admin confirms
+    the code on their phone, choosing the site; the TV's next poll receives its token once."""
+
+    user_code = models.CharField(_("配对码"), max_length=16, unique=True)
+    device_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE)
+    label = models.CharField(_("设备名称"), max_length=100, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    device = models.OneToOneField(
+        DeviceToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="pairing"
+    )
+
+    class Meta:
+        verbose_name = _("配对请求")
+        verbose_name_plural = _("配对请求")
+        indexes = [models.Index(fields=["expires_at"], name="pairing_expiry_idx")]
+
+    def __str__(self) -> str:
+        return self.user_code

@@ -1,0 +1,26 @@
+"""Who may do what with a site (a role at an org reaches its subtree)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xianfeng.orgs.rules import has_role_over, holds_any
+from xianfeng.remote.enums import BULLETIN_ROLES, SITE_MANAGE_ROLES, SITE_VIEW_ROLES
+from xianfeng.remote.models import Site
+
+
+def sees_sites_anywhere(user: Any) -> bool:
+    return holds_any(user, SITE_VIEW_ROLES)
+
+
+def manages_sites_anywhere(user: Any) -> bool:
+    return holds_any(user, SITE_MANAGE_ROLES)
+
+
+def reads_bulletins_anywhere(user: Any) -> bool:
+    return holds_any(user, BULLETIN_ROLES)
+
+
+def can_manage_site(user: Any, site: Site) -> bool:
+    """Pair and revoke devices, record suspensions, start viewings."""
+    return has_role_over(user, site.org, SITE_MANAGE_ROLES)

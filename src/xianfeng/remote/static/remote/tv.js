@@ -1,0 +1,194 @@
+/* The site's TV player: arrow keys + OK, a heartbeat every 5 minutes with an offline
+   queue (each beat keeps its own time; the server accepts them up to 7 days late).
+   No framework, ES5-compatible for old Android TV WebViews; user text only via
+   textContent (never innerHTML). */
+(function () {
+  "use strict";
+  var TOKEN = "xf_device_token";
+  var QUEUE = "xf_beats";
+  var BEAT_MS = 5 * 60 * 1000;
+  var MAX_QUEUE = 7 * 288; // a week of beats
+  var body = document.body;
+  var token = null;
+  try { token = window.localStorage.getItem(TOKEN); } catch (e) { token = null; }
+  if (!token) { window.location.replace(body.getAttribute("data-pair")); return; }
+
+  function readQueue() {
+    try { return JSON.parse(window.localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
+  }
+  function writeQueue(q) {
+    if (q.length > MAX_QUEUE) { q = q.slice(q.length - MAX_QUEUE); }
+    try { window.localStorage.setItem(QUEUE, JSON.stringify(q)); } catch (e) { /* full */ }
+  }
+  function unpaired() {
+    try { window.localStorage.removeItem(TOKEN); } catch (e) { /* ignore */ }
+    window.location.replace(body.getAttribute("data-pair"));
+  }
+  function request(method, url, data, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url, true);
+    xhr.setRequestHeader("Authorization", "Bearer " + token);
+    if (data !== null) { xhr.setRequestHeader("Content-Type", "application/json"); }
+    xhr.timeout = 20000;
+    xhr.onload = function () { done(xhr.status, xhr.responseText); };
+    xhr.onerror = xhr.ontimeout = function () { done(0, ""); };
+    xhr.send(data === null ? null : JSON.stringify(data));
+  }
+  function setNet(online) {
+    var net = document.getElementById("net");
+    net.textContent = online ? "网络正常" : "网络断开，心跳已暂存，恢复后自动补报";
+    net.className = "tv-net " + (online ? "ok" : "down");
+  }
+
+  var flushing = false;
+  function flush() {
+    if (flushing) { return; }
+    var q = readQueue();
+    if (!q.length) { return; }
+    flushing = true;
+    request("POST", body.getAttribute("data-beat"), { at: q[0].at }, function (status) {
+      flushing = false;
+      if (status === 401) { unpaired(); return; }
+      if (status === 0 || status >= 500 || status === 429) { setNet(false); return; }
+      // 200 accepted, 4xx refused for good (too old, from the future): never resend.
+      var rest = readQueue();
+      rest.shift();
+      writeQueue(rest);
+      setNet(true);
+      if (rest.length) { window.setTimeout(flush, 50); }
+    });
+  }
+  function beat() {
+    var q = readQueue();
+    q.push({ at: new Date().toISOString() });
+    writeQueue(q);
+    flush();
+  }
+
+  // --- focus: arrow keys move to the nearest tile in that direction --------------------
+  function tiles() {
+    var all = document.querySelectorAll(".tv-tile");
+    var shown = [];
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].offsetParent !== null) { shown.push(all[i]); }
+    }
+    return shown;
+  }
+  function move(dx, dy) {
+    var list = tiles();
+    var current = document.activeElement;
+    if (list.indexOf(current) < 0) { if (list.length) { list[0].focus(); } return; }
+    var from = current.getBoundingClientRect();
+    var cx = from.left + from.width / 2, cy = from.top + from.height / 2;
+    var best = null, bestScore = Infinity;
+    for (var i = 0; i < list.length; i++) {
+      if (list[i] === current) { continue; }
+      var r = list[i].getBoundingClientRect();
+      var x = r.left + r.width / 2 - cx, y = r.top + r.height / 2 - cy;
+      var along = dx ? x * dx : y * dy;
+      if (along <= 1) { continue; }
+      var across = dx ? Math.abs(y) : Math.abs(x);
+      var score = along + 2 * across;
+      if (score < bestScore) { bestScore = score; best = list[i]; }
+    }
+    if (best) { best.focus(); best.scrollIntoView({ block: "nearest" }); }
+  }
+  document.addEventListener("keydown", function (event) {
+    var key = event.key || event.keyCode;
+    if (key === "ArrowRight" || key === 39) { move(1, 0); event.preventDefault(); }
+    else if (key === "ArrowLeft" || key === 37) { move(-1, 0); event.preventDefault(); }
+    else if (key === "ArrowDown" || key === 40) { move(0, 1); event.preventDefault(); }
+    else if (key === "ArrowUp" || key === 38) { move(0, -1); event.preventDefault(); }
+    else if (key === "Backspace" || key === "Escape" || key === "GoBack" || key === 8 || key === 27) {
+      if (!document.getElementById("stage").hidden) { closeStage(); event.preventDefault(); }
+    }
+  });
+
+  // --- tiles -------------------------------------------------------------------------
+  var hls = null;
+  function closeStage() {
+    var video = document.getElementById("video");
+    video.pause();
+    if (hls) { hls.destroy(); hls = null; }
+    document.getElementById("stage").hidden = true;
+    document.getElementById("tiles").hidden = false;
+    var first = tiles()[0];
+    if (first) { first.focus(); }
+  }
+  function play(lesson) {
+    document.getElementById("tiles").hidden = true;
+    document.getElementById("stage").hidden = false;
+    var video = document.getElementById("video");
+    if (lesson.hls && window.Hls && window.Hls.isSupported()) {
+      // 360p first: start at the lowest level and let hls.js climb.
+      hls = new window.Hls({ startLevel: 0 });
+      hls.loadSource(lesson.hls);
+      hls.attachMedia(video);
+    } else {
+      video.src = lesson.hls || lesson.mp4;
+    }
+    video.play().catch(function () { /* the OK key starts it */ });
+    document.getElementById("back").focus();
+  }
+  function tile(text, sub, onOk) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "tv-tile";
+    var title = document.createElement("span");
+    title.className = "tv-tile-title";
+    title.textContent = text;
+    button.appendChild(title);
+    if (sub) {
+      var small = document.createElement("span");
+      small.className = "tv-tile-sub";
+      small.textContent = sub;
+      button.appendChild(small);
+    }
+    button.addEventListener("click", onOk);
+    return button;
+  }
+  function render(home) {
+    document.getElementById("site-name").textContent = home.site.name;
+    var box = document.getElementById("tiles");
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    var count = 0;
+    home.viewings.forEach(function (viewing) {
+      viewing.lessons.forEach(function (lesson) {
+        box.appendChild(tile(lesson.title, viewing.title, function () { play(lesson); }));
+        count++;
+      });
+    });
+    if (!count) {
+      var hint = document.createElement("p");
+      hint.className = "tv-hint";
+      hint.textContent = "今天没有安排收看。站点管理员可在手机上发起组织收看。";
+      box.appendChild(hint);
+    }
+    var first = tiles()[0];
+    if (first) { first.focus(); }
+  }
+  function load() {
+    request("GET", body.getAttribute("data-api"), null, function (status, text) {
+      if (status === 401) { unpaired(); return; }
+      if (status !== 200) { setNet(false); return; }
+      setNet(true);
+      render(JSON.parse(text));
+    });
+  }
+  function tick() {
+    var now = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    document.getElementById("clock").textContent =
+      now.getFullYear() + "-" + two(now.getMonth() + 1) + "-" + two(now.getDate()) + " " +
+      two(now.getHours()) + ":" + two(now.getMinutes());
+  }
+  document.getElementById("back").addEventListener("click", closeStage);
+  window.addEventListener("online", flush);
+  tick();
+  window.setInterval(tick, 15000);
+  load();
+  window.setInterval(load, 60000);
+  beat();
+  window.setInterval(beat, BEAT_MS);
+  window.xfTv = { beat: beat, flush: flush, queue: readQueue };
+})();

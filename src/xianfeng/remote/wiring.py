@@ -1,0 +1,11 @@
+"""How the remote app plugs into the others: the top navigation, periodic pruning."""
+
+from __future__ import annotations
+
+from xianfeng.common import nav
+
+
+def connect() -> None:
+    from xianfeng.remote import rules
+
+    nav.register(nav.Entry("remote:index", "远程教育", order=40, visible=rules.sees_sites_anywhere))

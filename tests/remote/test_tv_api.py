@@ -1,0 +1,59 @@
+"""GET /api/v1/remote/tv: the paired TV reads its own site's day and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import published_lesson
+from xianfeng.remote import services
+from xianfeng.remote.enums import ViewingState
+from xianfeng.remote.models import Viewing
+
+pytestmark = pytest.mark.django_db
+
+
+def viewing(site, title, lessons, state=ViewingState.OPEN):
+    v = Viewing.objects.create(
+        site=site, title=title, starts_at=timezone.now(), state=state, code_key="k"
+    )
+    v.lessons.set(lessons)
+    return v
+
+
+def test_the_tv_sees_its_own_site_s_viewings_only(client, county, sites2):
+    lesson_a = published_lesson(org=county.branch_a1, author=county.member_a1.user)
+    lesson_b = published_lesson(org=county.branch_b1, author=county.member_b1.user)
+    viewing(sites2.a, "东街收看", [lesson_a])
+    viewing(sites2.b, "柳湾收看", [lesson_b])
+    _, key = services.device_token_issue(actor=None, site=sites2.a)
+    response = client.get("/api/v1/remote/tv", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["site"] == {"code": "DJ01", "name": "东街社区远程教育站点", "kind": "village"}
+    assert [v["title"] for v in data["viewings"]] == ["东街收看"]
+    assert [lesson["id"] for lesson in data["viewings"][0]["lessons"]] == [lesson_a.pk]
+    assert data["viewings"][0]["lessons"][0]["hls"].startswith("/media/v/")
+
+
+def test_the_tv_api_needs_a_live_device_token(client, county, sites2):
+    device, key = services.device_token_issue(actor=None, site=sites2.a)
+    assert client.get("/api/v1/remote/tv").status_code == 401
+    client.force_login(county.county_admin)  # a person's session is no device
+    assert client.get("/api/v1/remote/tv").status_code == 401
+    services.device_token_revoke(actor=None, device=device)
+    response = client.get("/api/v1/remote/tv", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "设备令牌已撤销，请重新配对"
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_tv_home_query_count(client, county, sites2, django_assert_num_queries, n):
+    for i in range(n):
+        lesson = published_lesson(org=county.branch_a1, author=county.member_a1.user)
+        viewing(sites2.a, f"收看{i}", [lesson])
+    _, key = services.device_token_issue(actor=None, site=sites2.a)
+    # the device (with its site), its last-seen update, the viewings, their lessons
+    with django_assert_num_queries(4):
+        data = client.get("/api/v1/remote/tv", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert len(data["viewings"]) == n
