@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from xianfeng.common import demo, home, nav
 from xianfeng.common.home import Panel
 from xianfeng.lessons import demo as lessons_demo
+from xianfeng.lessons import earning
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import can_edit_lesson
 from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
@@ -59,6 +60,7 @@ def home_panels(request: HttpRequest) -> list[Any]:
 
 def connect() -> None:
 
+    earning.connect()
     targets.register(
         "lesson", targets.UploadTarget(may_upload=_may_upload, attach=_attach, on_status=_on_status)
     )

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from xianfeng.common import demo, home, nav, periodic
 from xianfeng.common.home import Panel
 from xianfeng.meetings import demo as meetings_demo
+from xianfeng.meetings import earning
 from xianfeng.meetings import selectors
 from xianfeng.meetings.tasks import send_compliance_reminders
 
@@ -39,6 +40,7 @@ def home_panels(request: HttpRequest) -> list[Any]:
 
 def connect() -> None:
 
+    earning.connect()
     home.register(home_panels)
     nav.register(nav.Entry("meetings:index", "三会一课", order=30))
     demo.register("meetings", meetings_demo.seed, order=40)
