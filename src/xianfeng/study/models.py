@@ -4,7 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from xianfeng.study.enums import EntryKind, Period
+from xianfeng.study.enums import (
+    Difficulty,
+    EntryKind,
+    ImportState,
+    Period,
+    QuestionKind,
+)
 
 
 class PointsEntry(models.Model):
@@ -149,3 +155,88 @@ class PointsPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_id} {self.daily_cap}"
+
+
+class Question(models.Model):
+    """One question of an org's bank (题库); usable by the org and every org below it.
+
+    `options` holds the choices of 单选/多选 (A, B, C … in order); `answer` holds the
+    correct letters ("A", "C"), "T"/"F" for 判断, or every accepted text of a 填空."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("题型"), max_length=8, choices=QuestionKind.choices)
+    stem = models.TextField(_("题干"))
+    options = models.JSONField(_("选项"), default=list, blank=True)
+    answer = models.JSONField(_("答案"), default=list)
+    explanation = models.TextField(_("解析"), blank=True)
+    difficulty = models.PositiveSmallIntegerField(
+        _("难度"), choices=Difficulty.choices, default=Difficulty.MEDIUM
+    )
+    tags = models.JSONField(_("标签"), default=list, blank=True)
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    # The stem without spaces and punctuation, with the kind: finds the same question twice.
+    fingerprint = models.CharField(_("指纹"), max_length=64, db_index=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    batch = models.ForeignKey(
+        "study.QuestionImport",
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("试题")
+        verbose_name_plural = _("试题")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "fingerprint"], name="question_once_per_bank")
+        ]
+        indexes = [models.Index(fields=["org", "kind", "is_active"], name="question_bank_idx")]
+
+    def __str__(self) -> str:
+        return self.stem[:40]
+
+
+class QuestionImport(models.Model):
+    """An uploaded question workbook: read and checked (preview), then committed at once
+    or not at all."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("导入到"), on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    filename = models.CharField(_("文件名"), max_length=200)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=ImportState.choices, default=ImportState.PREVIEW
+    )
+    rows = models.JSONField(_("可导入的题目"), default=list)
+    errors = models.JSONField(_("错误"), default=list)
+    imported = models.PositiveIntegerField(_("导入题数"), default=0)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("题库导入")
+        verbose_name_plural = _("题库导入")
+
+    def __str__(self) -> str:
+        return self.filename
