@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "xianfeng.meetings",
     "xianfeng.assessment",
     "xianfeng.remote",
+    "xianfeng.study",
 ]
 
 MIDDLEWARE = [

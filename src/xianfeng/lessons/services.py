@@ -532,7 +532,23 @@ def moderation_decided(kind: str, object_id: str, approved: bool) -> None:
     if kind == "lesson.lesson":
         Lesson.objects.filter(pk=object_id).update(text_status=status)
     elif kind == "lesson.reflection":
-        Reflection.objects.filter(pk=object_id).update(status=status)
+        with transaction.atomic():
+            reflection = Reflection.objects.select_for_update().filter(pk=object_id).first()
+            if reflection is None or reflection.status == status:
+                return
+            Reflection.objects.filter(pk=reflection.pk).update(status=status)
+            # Points learn of it: a reflection let through earns, a rejected one gives back.
+            events.publish(
+                "reflection.moderated",
+                actor=None,
+                obj=reflection,
+                org=reflection.org,
+                data={
+                    "lesson_id": reflection.lesson_id,
+                    "user_id": reflection.user_id,
+                    "status": status,
+                },
+            )
     elif kind == "lesson.comment":
         updated = Comment.objects.filter(pk=object_id, status=TextStatus.HELD).update(status=status)
         if updated and approved:

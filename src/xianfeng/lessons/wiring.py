@@ -10,6 +10,7 @@ from xianfeng.common import demo, home, nav
 from xianfeng.common.home import Panel
 from xianfeng.lessons import demo as lessons_demo
 from xianfeng.lessons import indicators as lessons_indicators
+from xianfeng.lessons import earning
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import can_edit_lesson
 from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
@@ -61,6 +62,7 @@ def home_panels(request: HttpRequest) -> list[Any]:
 def connect() -> None:
 
     lessons_indicators.register()
+    earning.connect()
     targets.register(
         "lesson", targets.UploadTarget(may_upload=_may_upload, attach=_attach, on_status=_on_status)
     )

@@ -10,6 +10,7 @@ from xianfeng.common import demo, home, nav, periodic
 from xianfeng.common.home import Panel
 from xianfeng.meetings import demo as meetings_demo
 from xianfeng.meetings import indicators as meetings_indicators
+from xianfeng.meetings import earning
 from xianfeng.meetings import selectors
 from xianfeng.meetings.tasks import send_compliance_reminders
 
@@ -41,6 +42,7 @@ def home_panels(request: HttpRequest) -> list[Any]:
 def connect() -> None:
 
     meetings_indicators.register()
+    earning.connect()
     home.register(home_panels)
     nav.register(nav.Entry("meetings:index", "三会一课", order=30))
     demo.register("meetings", meetings_demo.seed, order=40)

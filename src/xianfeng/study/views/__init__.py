@@ -1,0 +1,1 @@
+"""The study pages, by concern."""
