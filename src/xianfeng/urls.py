@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("moderation/", include("xianfeng.moderation.urls")),
     path("notifications/", include("xianfeng.notify.urls")),
     path("contests/", include("xianfeng.contests.urls")),
+    path("community/", include("xianfeng.community.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # A video's files, to the holder of a signed token (no login: a token per folder).
