@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("indicators/", include("xianfeng.assessment.urls")),
     path("remote/", include("xianfeng.remote.urls")),
     path("study/", include("xianfeng.study.urls")),
+    path("community/", include("xianfeng.community.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # A video's files, to the holder of a signed token (no login: a token per folder).

@@ -35,7 +35,7 @@ def published_in_source() -> set[str]:
             found |= set(pair)
     from xianfeng.common import transitions
 
-    for module in ("lessons", "meetings", "media", "contests"):
+    for module in ("lessons", "meetings", "media", "contests", "community"):
         enums = __import__(f"xianfeng.{module}.enums", fromlist=["*"])
         for value in vars(enums).values():
             if isinstance(value, transitions.StateMachine):
@@ -50,7 +50,7 @@ def published_in_source() -> set[str]:
 def test_readme_lists_every_published_event_and_no_other():
     listed, published = readme_events(), published_in_source()
     # Initial states are never arrived at by a move (a lesson is born a draft).
-    never_arrived = {"contest.draft", "round.pending"}
+    never_arrived = {"contest.draft", "round.pending", "wish.pending"}
     assert listed - published == set()
     assert published - listed - never_arrived == set()
 
@@ -73,3 +73,45 @@ def test_lesson_completed_is_published_once(county):
     (event,) = AuditLog.objects.filter(event="lesson.completed")
     assert event.data == {"lesson_id": lesson.pk, "user_id": user.pk, "duration": 100.0}
     assert event.actor_id == user.pk
+
+
+@pytest.mark.django_db
+def test_wish_fulfilled_carries_what_points_and_assessment_need(county):
+    import io
+
+    from PIL import Image
+
+    from xianfeng.community import services as wish_services
+    from xianfeng.community.services import Upload
+
+    resident = county.resident
+    wish = wish_services.wish_post(
+        actor=resident,
+        org=county.branch_a1,
+        category="elderly",
+        title="陪老人去一次医院",
+        value_yuan=50,
+    )
+    wish_services.wish_review(actor=county.secretary_a1, wish=wish, approve=True)
+    wish_services.wish_claim(actor=county.secretary_b1, wish=wish, org=county.branch_b1)
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(out, format="PNG")
+    photo = Upload(handle=io.BytesIO(out.getvalue()), size=len(out.getvalue()))
+    wish_services.wish_fulfil(
+        actor=county.secretary_b1, wish=wish, note="已陪同到县医院", photos=[photo]
+    )
+    wish_services.wish_confirm(actor=resident, wish=wish)
+    (event,) = AuditLog.objects.filter(event="wish.fulfilled")
+    assert event.actor_id == resident.pk
+    assert event.org_id == county.branch_a1.pk
+    data = dict(event.data)
+    assert data.pop("days_to_claim") >= 0
+    assert data == {
+        "from": "confirming",
+        "org_id": county.branch_a1.pk,
+        "category": "elderly",
+        "campaign_id": None,
+        "claimer_id": county.secretary_b1.pk,
+        "claimer_org_id": county.branch_b1.pk,
+        "value_yuan": 50,
+    }

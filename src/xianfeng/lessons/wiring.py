@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from xianfeng.common import demo, home, nav
 from xianfeng.common.home import Panel
 from xianfeng.lessons import demo as lessons_demo
-from xianfeng.lessons import indicators as lessons_indicators
 from xianfeng.lessons import earning
+from xianfeng.lessons import indicators as lessons_indicators
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import can_edit_lesson
 from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication

@@ -9,9 +9,8 @@ from django.http import HttpRequest
 from xianfeng.common import demo, home, nav, periodic
 from xianfeng.common.home import Panel
 from xianfeng.meetings import demo as meetings_demo
+from xianfeng.meetings import earning, selectors
 from xianfeng.meetings import indicators as meetings_indicators
-from xianfeng.meetings import earning
-from xianfeng.meetings import selectors
 from xianfeng.meetings.tasks import send_compliance_reminders
 
 

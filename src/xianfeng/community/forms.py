@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from xianfeng.community.enums import WishCategory
+from xianfeng.orgs.enums import OrgKind, Region
+from xianfeng.orgs.models import Org
+
+
+def community_orgs() -> Any:
+    return (
+        Org.objects.filter(region__in=[Region.VILLAGE, Region.TOWN])
+        .exclude(kind=OrgKind.GROUP)
+        .order_by("path")
+    )
+
+
+class WishForm(forms.Form):
+    org = forms.ModelChoiceField(
+        label="所在村或社区", queryset=Org.objects.none(), empty_label="请选择"
+    )
+    category = forms.ChoiceField(label="类别", choices=WishCategory.choices)
+    title = forms.CharField(
+        label="心愿",
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "例如：给孙子买一个书包"}),
+    )
+    detail = forms.CharField(
+        label="详细说明（可选）",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="请不要写电话、住址、身份证号，这些只写在下面的联系方式里。",
+    )
+    value_yuan = forms.IntegerField(label="估计价值（元）", min_value=0, initial=0)
+    public_name = forms.CharField(
+        label="公开称呼（可选）",
+        max_length=20,
+        required=False,
+        help_text="心愿墙上只显示称呼，例如“张阿姨”；不填则显示姓氏。",
+    )
+    photo = forms.ImageField(label="照片（可选）", required=False)
+    on_behalf = forms.BooleanField(label="代没有手机的群众录入", required=False)
+    contact_name = forms.CharField(label="心愿人姓名", max_length=50, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    contact_address = forms.CharField(
+        label="住址（仅支部和认领人可见）", max_length=100, required=False
+    )
+
+    def __init__(self, *args: Any, proxy: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = community_orgs()
+        value_field: Any = self.fields["value_yuan"]
+        value_field.max_value = settings.WISH_MAX_YUAN
+        value_field.widget.attrs["max"] = settings.WISH_MAX_YUAN
+        value_field.help_text = f"微心愿不超过 {settings.WISH_MAX_YUAN} 元"
+        if not proxy:
+            for name in ("on_behalf", "contact_name", "contact_phone"):
+                del self.fields[name]
+
+
+class ReviewForm(forms.Form):
+    title = forms.CharField(label="心愿", max_length=60)
+    detail = forms.CharField(
+        label="详细说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    public_name = forms.CharField(label="公开称呼", max_length=20)
+    note = forms.CharField(label="审核意见（不通过时必填）", max_length=200, required=False)
+
+
+class WallFilterForm(forms.Form):
+    org = forms.CharField(required=False)
+    category = forms.ChoiceField(required=False, choices=[("", "全部类别"), *WishCategory.choices])
+    state = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "全部"),
+            ("open", "待认领"),
+            ("claimed", "已认领"),
+            ("confirming", "待确认"),
+            ("fulfilled", "已实现"),
+        ],
+    )

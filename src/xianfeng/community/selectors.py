@@ -1,0 +1,145 @@
+"""Reads of wishes that decide who sees what; a miss is a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xianfeng.community.enums import (
+    ORG_CLAIM_ROLES,
+    PUBLIC_STATES,
+    REVIEW_ROLES,
+    WishState,
+)
+from xianfeng.community.models import Wish, WishCampaign, WishPhoto
+from xianfeng.orgs.models import Org, subtree_q
+from xianfeng.orgs.selectors import orgs_managed_by, scope_q
+
+# What a wish list needs besides the wish: no contact (the public never gets it).
+_LIST_RELATED = ("org", "claimer_org", "claimer", "campaign")
+
+
+def wishes_public() -> QuerySet[Wish]:
+    """Reviewed wishes: the wall everyone sees, anonymous visitors too."""
+    return Wish.objects.filter(state__in=PUBLIC_STATES)
+
+
+def wishes_visible_to(user: Any) -> QuerySet[Wish]:
+    """The public wishes, plus the person's own (posted, entered, claimed) and those of
+    the communities whose officers they are."""
+    where = Q(state__in=PUBLIC_STATES)
+    if getattr(user, "is_authenticated", False):
+        where |= Q(wisher_id=user.pk) | Q(posted_by_id=user.pk) | Q(claimer_id=user.pk)
+        where |= scope_q(user, REVIEW_ROLES, field="org__path")
+    return Wish.objects.filter(where)
+
+
+def get_wish_for_user(user: Any, pk: int) -> Wish:
+    wish = (
+        wishes_visible_to(user)
+        .select_related(*_LIST_RELATED, "wisher", "posted_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if wish is None:
+        raise Http404("找不到该微心愿")
+    return wish
+
+
+@dataclass(frozen=True)
+class WishFilters:
+    org: Org | None = None  # a village or a town: its subtree
+    category: str = ""
+    state: str = ""  # one of PUBLIC_STATES, or "" for all of them
+    campaign: WishCampaign | None = None
+
+
+def wish_wall(filters: WishFilters) -> QuerySet[Wish]:
+    """The public wall, filtered, newest first, with what each card shows."""
+    rows = wishes_public()
+    if filters.org is not None:
+        rows = rows.filter(subtree_q([filters.org.path], field="org__path"))
+    if filters.category:
+        rows = rows.filter(category=filters.category)
+    if filters.state in PUBLIC_STATES:
+        rows = rows.filter(state=filters.state)
+    if filters.campaign is not None:
+        rows = rows.filter(campaign=filters.campaign)
+    return rows.select_related(*_LIST_RELATED).order_by("-published_at", "-id")
+
+
+def my_wishes(user: Any) -> QuerySet[Wish]:
+    """Wishes the person made or entered for someone."""
+    return (
+        Wish.objects.filter(Q(wisher_id=user.pk) | Q(posted_by_id=user.pk))
+        .select_related(*_LIST_RELATED)
+        .order_by("-created_at", "-id")
+    )
+
+
+def my_claims(user: Any) -> QuerySet[Wish]:
+    """Wishes the person holds or has fulfilled."""
+    return (
+        Wish.objects.filter(claimer_id=user.pk)
+        .select_related(*_LIST_RELATED)
+        .order_by("-claimed_at", "-id")
+    )
+
+
+def wishes_to_review(user: Any) -> QuerySet[Wish]:
+    """Pending wishes of the communities the person reviews, oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Wish.objects.none()
+    return (
+        Wish.objects.filter(scope_q(user, REVIEW_ROLES, field="org__path"))
+        .filter(state=WishState.PENDING)
+        .select_related("org", "posted_by", "contact")
+        .order_by("created_at", "id")
+    )
+
+
+def wishes_managed_by(user: Any) -> QuerySet[Wish]:
+    """Every wish of the communities whose officers the person is (any state)."""
+    if not getattr(user, "is_authenticated", False):
+        return Wish.objects.none()
+    return Wish.objects.filter(scope_q(user, REVIEW_ROLES, field="org__path"))
+
+
+def claim_orgs_for(user: Any) -> list[Org]:
+    """The orgs the person may claim in the name of (outermost first)."""
+    if not getattr(user, "is_authenticated", False) or user.is_superuser:
+        return []
+    return list(orgs_managed_by(user, ORG_CLAIM_ROLES).order_by("path")[:50])
+
+
+def photos_of(wish: Wish) -> list[WishPhoto]:
+    return list(wish.photos.all())
+
+
+def get_photo_for_user(user: Any, wish_id: int, photo_id: int) -> WishPhoto:
+    """A photo, to whoever may see its wish (the wall's wishes: everyone)."""
+    wish = get_wish_for_user(user, wish_id)
+    photo = WishPhoto.objects.filter(wish=wish, pk=photo_id).first()
+    if photo is None:
+        raise Http404("找不到该照片")
+    return photo
+
+
+def campaign_for_org(org: Org, *, on: Any) -> WishCampaign | None:
+    """The running campaign that collects this community's wishes (the newest one)."""
+    ancestors = [*org.ancestor_ids(), org.pk]
+    running = WishCampaign.objects.filter(starts_on__lte=on, ends_on__gte=on).filter(
+        Q(covers__in=ancestors) | Q(covers__isnull=True, org_id__in=ancestors)
+    )
+    return running.order_by("-starts_on", "-id").first()
+
+
+def open_claims_count(*, claimer: Any, org: Org | None) -> int:
+    """Claims the party holds now: an org's when claiming as an org, else the person's own."""
+    rows = Wish.objects.filter(state__in=[WishState.CLAIMED, WishState.CONFIRMING])
+    if org is not None:
+        return rows.filter(claimer_org=org).count()
+    return rows.filter(claimer_id=claimer.pk, claimer_org__isnull=True).count()

@@ -1,0 +1,14 @@
+"""Background jobs of the community app (thin: call a service)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from xianfeng.community.services import wishes_expire
+
+
+@task()
+def expire_wishes() -> list[int]:
+    """Reopen wishes whose claim ran past its deadline; expire long-unclaimed ones."""
+    reopened, expired = wishes_expire()
+    return [reopened, expired]

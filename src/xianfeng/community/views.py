@@ -1,0 +1,251 @@
+"""微心愿 pages: the wall, a wish, posting, my wishes and claims, the review queue, photos.
+Thin: parse, find through a selector, call a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xianfeng.common.errors import Refused
+from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.types import AuthedRequest
+from xianfeng.community import rules, selectors, services
+from xianfeng.community.enums import PhotoKind, WishCategory, WishState
+from xianfeng.community.forms import ReviewForm, WallFilterForm, WishForm, community_orgs
+from xianfeng.community.models import Wish
+from xianfeng.community.services import Upload
+from xianfeng.orgs.enums import Region
+from xianfeng.people.selectors import member_of
+
+
+def _error(request: HttpRequest, exc: Exception) -> None:
+    messages.error(request, getattr(exc, "message", None) or str(exc) or "没有权限")
+
+
+def _uploads(request: HttpRequest, name: str = "photo") -> list[Upload]:
+    return [Upload(handle=f, size=f.size or 0) for f in request.FILES.getlist(name)][:3]
+
+
+# --- the wall ---------------------------------------------------------------------------------
+
+
+@require_GET
+def wall(request: HttpRequest) -> HttpResponse:
+    """Every reviewed wish, for everyone (no login): the public name, the village, the wish."""
+    form = WallFilterForm(request.GET or None)
+    filters = selectors.WishFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        org = community_orgs().filter(code=data["org"]).first() if data["org"] else None
+        filters = selectors.WishFilters(org=org, category=data["category"], state=data["state"])
+    page = paginate(request, selectors.wish_wall(filters))
+    towns = list(community_orgs().filter(region=Region.TOWN).only("code", "name"))
+    return render(
+        request,
+        "community/wall.html",
+        {
+            "page": page,
+            "query": query_without_page(request),
+            "form": form,
+            "filters": filters,
+            "towns": towns,
+            "categories": WishCategory.choices,
+        },
+    )
+
+
+# --- one wish ---------------------------------------------------------------------------------
+
+
+@require_GET
+def wish_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    wish = selectors.get_wish_for_user(user, pk)
+    return render(request, "community/wish.html", _wish_context(user, wish))
+
+
+def _wish_context(user: Any, wish: Wish, **extra: Any) -> dict[str, Any]:
+    photos = selectors.photos_of(wish)
+    reviewer = rules.can_review(user, wish)
+    wisher_side = rules.is_wisher_side(user, wish)
+    claimer = rules.is_claimer(user, wish)
+    context = {
+        "wish": wish,
+        "wish_photos": [p for p in photos if p.kind == PhotoKind.WISH],
+        "done_photos": [p for p in photos if p.kind == PhotoKind.FULFIL],
+        # The contact is loaded only for those who may see it; nobody else's page holds it.
+        "contact": getattr(wish, "contact", None) if rules.can_see_contact(user, wish) else None,
+        "can_review": reviewer and wish.state == WishState.PENDING,
+        "can_claim": wish.state == WishState.OPEN and rules.can_claim(user, wish),
+        "claim_orgs": selectors.claim_orgs_for(user) if wish.state == WishState.OPEN else [],
+        "is_claimer": claimer,
+        "can_confirm": wish.state == WishState.CONFIRMING and (wisher_side or reviewer),
+        "can_dispute": wish.state == WishState.CONFIRMING and wisher_side,
+        "can_withdraw": wish.state in {"pending", "open", "claimed"} and (wisher_side or reviewer),
+        "signed_in": bool(getattr(user, "is_authenticated", False)),
+        "review_form": ReviewForm(
+            initial={"title": wish.title, "detail": wish.detail, "public_name": wish.public_name}
+        )
+        if reviewer and wish.state == WishState.PENDING
+        else None,
+    }
+    context.update(extra)
+    return context
+
+
+ACTIONS = {"claim", "release", "fulfil", "confirm", "dispute", "withdraw", "review"}
+
+
+@login_required
+@require_POST
+def wish_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404("没有这个操作")
+    wish = selectors.get_wish_for_user(request.user, pk)
+    post = request.POST
+    actor = request.user
+    try:
+        if action == "claim":
+            org = None
+            if post.get("org"):
+                org = next(
+                    (o for o in selectors.claim_orgs_for(actor) if o.code == post["org"]), None
+                )
+                if org is None:
+                    raise PermissionDenied("只能以您任职的组织名义认领")
+            services.wish_claim(actor=actor, wish=wish, org=org)
+            messages.success(request, "认领成功，请在期限内帮助心愿人实现心愿")
+        elif action == "release":
+            services.wish_release(actor=actor, wish=wish, reason=post.get("reason", ""))
+            messages.success(request, "已放弃认领")
+        elif action == "fulfil":
+            services.wish_fulfil(
+                actor=actor, wish=wish, note=post.get("note", ""), photos=_uploads(request)
+            )
+            messages.success(request, "已报告实现，等待心愿人确认")
+        elif action == "confirm":
+            services.wish_confirm(actor=actor, wish=wish, thanks=post.get("thanks", ""))
+            messages.success(request, "已确认心愿实现，谢谢！")
+        elif action == "dispute":
+            services.wish_dispute(actor=actor, wish=wish, note=post.get("note", ""))
+            messages.success(request, "已告知认领人")
+        elif action == "withdraw":
+            services.wish_withdraw(actor=actor, wish=wish, reason=post.get("reason", ""))
+            messages.success(request, "心愿已撤回")
+        else:
+            approve = post.get("decision") == "approve"
+            services.wish_review(
+                actor=actor,
+                wish=wish,
+                approve=approve,
+                note=post.get("note", ""),
+                title=post.get("title"),
+                detail=post.get("detail"),
+                public_name=post.get("public_name"),
+            )
+            messages.success(request, "已通过，心愿已公开" if approve else "已退回")
+    except (Refused, PermissionDenied) as exc:
+        _error(request, exc)
+    return redirect("community:wish", pk=wish.pk)
+
+
+@require_GET
+def photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
+    """A wish's photo, to whoever may see the wish (never a public URL to the file)."""
+    item = selectors.get_photo_for_user(request.user, pk, photo_id)
+    field = item.thumb if request.GET.get("size") == "thumb" else item.image
+    try:
+        handle = field.open("rb")
+    except OSError as exc:
+        raise Http404("文件不存在") from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- posting ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wish_new(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    proxy_orgs = [o for o in community_orgs().filter(pk__in=_proxy_org_ids(user))]
+    proxy = bool(proxy_orgs)
+    if request.method == "POST":
+        form = WishForm(request.POST, request.FILES, proxy=proxy)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                wish = services.wish_post(
+                    actor=user,
+                    org=d["org"],
+                    category=d["category"],
+                    title=d["title"],
+                    detail=d["detail"],
+                    value_yuan=d["value_yuan"],
+                    public_name=d["public_name"],
+                    on_behalf=bool(d.get("on_behalf")),
+                    contact_name=d.get("contact_name", ""),
+                    contact_phone=d.get("contact_phone", ""),
+                    contact_address=d["contact_address"],
+                    photos=_uploads(request),
+                )
+            except Refused as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "心愿已提交，支部审核后会公开在心愿墙上")
+                return redirect("community:wish", pk=wish.pk)
+    else:
+        member = member_of(user)
+        home = user.home_org_id or (member.org_id if member else None)
+        form = WishForm(initial={"org": home}, proxy=proxy)
+    return render(request, "community/wish_new.html", {"form": form, "proxy": proxy})
+
+
+def _proxy_org_ids(user: Any) -> list[int]:
+    from xianfeng.community.enums import PROXY_ROLES
+    from xianfeng.orgs.selectors import orgs_managed_by
+
+    if user.is_superuser:
+        return []
+    return list(orgs_managed_by(user, PROXY_ROLES).values_list("pk", flat=True)[:1000])
+
+
+# --- mine and review --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def mine(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "community/mine.html",
+        {
+            "wishes": list(selectors.my_wishes(user)[:50]),
+            "claims": list(selectors.my_claims(user)[:50]),
+        },
+    )
+
+
+@login_required
+@require_GET
+def review_queue(request: AuthedRequest) -> HttpResponse:
+    from xianfeng.community.enums import REVIEW_ROLES
+    from xianfeng.orgs.rules import holds_any
+
+    if not holds_any(request.user, REVIEW_ROLES):
+        raise PermissionDenied("只有村社区支部的书记或支委审核心愿")
+    page = paginate(request, selectors.wishes_to_review(request.user))
+    return render(
+        request, "community/review.html", {"page": page, "query": query_without_page(request)}
+    )

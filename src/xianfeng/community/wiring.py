@@ -1,0 +1,29 @@
+"""How the community app plugs into the others: notices, periodic jobs, home, nav, demo."""
+
+from __future__ import annotations
+
+from xianfeng.common import periodic
+from xianfeng.community.tasks import expire_wishes
+
+
+def connect() -> None:
+    periodic.register("community.expire_wishes", expire_wishes, hours=1)
+    register_notice_kinds()
+
+
+def register_notice_kinds() -> None:
+    from xianfeng.community.enums import NoticeKind
+    from xianfeng.notify import kinds
+    from xianfeng.notify.enums import Channel
+
+    personal: set[str] = {Channel.INAPP, Channel.EMAIL, Channel.WECHAT, Channel.SMS}
+    officers: set[str] = {Channel.INAPP, Channel.EMAIL, Channel.WECOM, Channel.DINGTALK}
+    defaults: dict[str, set[str]] = {
+        NoticeKind.REVIEW: officers,
+        NoticeKind.PROGRESS: personal,
+        NoticeKind.CLAIM: personal,
+    }
+    for kind, channels in defaults.items():
+        kinds.register(
+            kind, label=str(NoticeKind(kind).label), app="community", default_channels=channels
+        )
