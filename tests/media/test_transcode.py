@@ -223,3 +223,41 @@ def test_pipeline_on_s3(clips, make_video, media_env, s3):
     video_set_status(video, VideoStatus.UPLOADED)
     video_process(video_id=video.pk)
     assert {key.split("/")[0] for key in keys(s3, prefix)} == {"2"}
+
+
+def _segment_starts(path: str) -> dict[str, float]:
+    """The first timestamp of each stream of an MPEG-TS segment (what ffprobe's
+    `-show_entries stream=start_time` prints), by stream kind."""
+    import av
+
+    with av.open(io.BytesIO(read(path)), format="mpegts") as container:
+        return {s.type: round(float(s.start_time * s.time_base), 3) for s in container.streams}
+
+
+def test_renditions_have_the_same_timestamps_segment_by_segment(clips, make_video, media_env):
+    # A player switching rendition on a fluctuating network carries on at the same instant:
+    # every rendition's segment N starts at the same time, within one frame (1/30 s).
+    video = make_video(clips.landscape)
+    assert video_process(video_id=video.pk) == VideoStatus.READY
+    video.refresh_from_db()
+
+    starts = {
+        name: [_segment_starts(f"{video.output_dir}/{name}/seg_0000{i}.ts") for i in range(2)]
+        for name in ("360p", "720p")
+    }
+    # No mux delay: the first picture at 0 s plus x264's B-frame reordering (two frames),
+    # not 1.4 s later (the HLS muxer's default MPEG-TS delay and preload).
+    assert starts["360p"][0]["video"] == pytest.approx(0.067, abs=0.001)
+    assert starts["360p"][1]["video"] == pytest.approx(2.067, abs=0.001)
+    for i in range(2):
+        assert starts["720p"][i]["video"] == pytest.approx(starts["360p"][i]["video"], abs=1 / 30)
+        assert starts["720p"][i]["audio"] == pytest.approx(starts["360p"][i]["audio"], abs=1 / 30)
+
+
+def test_audio_rendition_starts_at_zero_like_the_video_ones(clips, make_video, media_env):
+    video = make_video(clips.audio_m4a)
+    assert video_process(video_id=video.pk) == VideoStatus.READY
+    video.refresh_from_db()
+
+    first = _segment_starts(f"{video.output_dir}/audio/seg_00000.ts")
+    assert first["audio"] == pytest.approx(0.0, abs=1 / 30)

@@ -242,7 +242,10 @@ def ladder_command(
             args += ["-flags", "+global_header", "-f", "tee"]
             args.append(_tee_hls(rendition, seconds) + f"|[f=mp4:movflags=+faststart]{MP4}")
         else:
-            args += ["-f", "hls"]
+            # The HLS muxer's MPEG-TS segments otherwise start 1.4 s late (the default mux
+            # delay and preload) while the tee'd top rendition starts at 0: a player
+            # switching rendition would jump or repeat 1.4 s.
+            args += ["-muxdelay", "0", "-muxpreload", "0", "-f", "hls"]
             for key, value in _hls_options(seconds).items():
                 args += [f"-{key}", value]
             args += ["-hls_segment_filename", f"{rendition.name}/{SEGMENT}", rendition.playlist]
