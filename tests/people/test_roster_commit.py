@@ -109,7 +109,7 @@ def test_clean_workbook_commits_exact_members(county):
         county.secretary_a1,
         str(batch.pk),
         county.branch_a1,
-        {"count": 3, "filename": "名册.xlsx"},
+        {"count": 3, "updated": 0, "attached": 0, "filename": "名册.xlsx"},
     )
 
 
@@ -141,7 +141,7 @@ def test_batch_with_errors_cannot_be_committed(county):
 
 def test_commit_revalidates_a_phone_taken_since_the_preview(county):
     batch = preview(county)
-    UserFactory(username="late", phone="13812340002")
+    MemberFactory(org=county.branch_b1, user=UserFactory(username="late", phone="13812340002"))
     counts = User.objects.count(), Member.objects.count()
     with pytest.raises(Refused) as excinfo:
         services.roster_import_commit(actor=county.secretary_a1, batch=batch)
@@ -189,21 +189,27 @@ def test_rollback_removes_exactly_the_batch(county):
     assert (batch.status, batch.rolled_back_by) == (ImportStatus.ROLLED_BACK, county.secretary_a1)
     assert batch.rolled_back_at is not None
     log = AuditLog.objects.get(action="roster_import.rollback")
-    assert (log.actor, log.data) == (county.secretary_a1, {"count": 3, "filename": "名册.xlsx"})
+    assert (log.actor, log.data) == (
+        county.secretary_a1,
+        {"count": 3, "deleted": 3, "deactivated": 0, "detached": 0, "restored": 0, "kept": 0,
+         "filename": "名册.xlsx"},
+    )  # fmt: skip
     with pytest.raises(Refused) as excinfo:
         services.roster_import_rollback(actor=county.secretary_a1, batch=batch)
     assert excinfo.value.message == "该批次已经撤销"
 
 
-def test_rollback_refused_when_someone_has_logged_in(county):
+def test_rollback_deactivates_an_account_that_has_logged_in_instead_of_deleting_it(county):
     batch = committed(county)
-    User.objects.filter(member__import_batch=batch, name="李四").update(last_login=timezone.now())
-    counts = User.objects.count(), Member.objects.count(), AuditLog.objects.count()
-    with pytest.raises(Refused) as excinfo:
-        services.roster_import_rollback(actor=county.secretary_a1, batch=batch)
-    assert excinfo.value.message == "本批中已有人登录过（李四），不能整批撤销；如有错误，请逐个修改"
-    assert (User.objects.count(), Member.objects.count(), AuditLog.objects.count()) == counts
-    assert RosterImport.objects.get(pk=batch.pk).status == ImportStatus.COMMITTED
+    li = User.objects.get(member__import_batch=batch, name="李四")
+    User.objects.filter(pk=li.pk).update(last_login=timezone.now())
+    services.roster_import_rollback(actor=county.secretary_a1, batch=batch)
+    li.refresh_from_db()
+    assert (li.is_active, li.login_epoch) == (False, 1)
+    assert not Member.objects.filter(user=li).exists()
+    assert not User.objects.filter(name__in=["张三", "王五"]).exists()
+    log = AuditLog.objects.get(action="roster_import.rollback")
+    assert (log.data["deleted"], log.data["deactivated"]) == (2, 1)
 
 
 def test_rollback_refused_when_someone_holds_a_role(county):

@@ -23,6 +23,7 @@ from xianfeng.people.checks import MemberData
 from xianfeng.people.enums import ImportStatus
 from xianfeng.people.models import Member, RosterImport, User
 from xianfeng.people.roster import MSG_ID_NUMBER_CELL, read_roster
+from xianfeng.people.roster.matching import MSG_ELSEWHERE
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +193,7 @@ def test_preview_messy_workbook_lists_each_problem_and_writes_no_member(county, 
         {"sheet": s, "row": 18, "column": "入党时间", "message": "入党日期不能晚于今天"},
         {"sheet": s, "row": 19, "column": "公民身份号码", "message": "身份证号与第 4 行重复"},
         {"sheet": s, "row": 20, "column": "公民身份号码",
-         "message": "该身份证号已在党员名册中（可能登记在其他组织）"},
+         "message": MSG_ELSEWHERE},
         {"sheet": s, "row": 21, "column": "姓名", "message": "请填写姓名"},
     ]  # fmt: skip
     assert batch.row_count == 17  # rows 4–21 less the blank row 14

@@ -83,7 +83,7 @@ def test_upload_preview_commit_through_the_pages(client, county):
     listing = client.get(LIST).content.decode()
     assert "撤销本批" in listing and "已导入 2 人" in listing
     response = client.post(reverse("people:import_rollback", args=[batch.pk]), follow=True)
-    assert "本批导入的党员已删除" in response.content.decode()
+    assert "本批的改动已恢复" in response.content.decode()
     assert not Member.objects.filter(user__name__in=["东1", "东2"]).exists()
 
 

@@ -124,6 +124,10 @@ class RosterImport(models.Model):
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
     created_count = models.PositiveIntegerField(_("已导入人数"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新人数"), default=0)
+    attached_count = models.PositiveIntegerField(_("关联账号人数"), default=0)
+    # What the preview found: rows to update with their changed fields, rows to attach.
+    plan = models.JSONField(_("导入计划"), default=dict, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     rolled_back_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
@@ -214,6 +218,48 @@ class Member(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id(self.id_number or "")
+
+
+class RosterChange(models.Model):
+    """What a committed roster batch did to one person, so a rollback can undo exactly it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("新建")
+        UPDATED = "updated", _("更新")
+        ATTACHED = "attached", _("关联已有账号")
+
+    batch = models.ForeignKey(
+        RosterImport, verbose_name=_("导入批次"), on_delete=models.CASCADE, related_name="changes"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("党员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    row = models.PositiveIntegerField(_("行号"), default=0)
+    # {field: value} before and after the batch (JSON: dates as ISO text, orgs as ids).
+    before = models.JSONField(_("原值"), default=dict, blank=True)
+    after = models.JSONField(_("新值"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("名册导入变更")
+        verbose_name_plural = _("名册导入变更")
+        ordering = ["batch", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.get_kind_display()} {self.user_id}"
 
 
 class ApiToken(models.Model):

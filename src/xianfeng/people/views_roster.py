@@ -73,6 +73,17 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_commit": batch.status == ImportStatus.PREVIEWED and not batch.errors,
     }
     if batch.status == ImportStatus.PREVIEWED:
+        plan = batch.plan or {}
+        changed = [u for u in plan.get("update", []) if u["changes"]]
+        context.update(
+            plan_create=plan.get("create", batch.row_count),
+            plan_update=len(changed),
+            plan_unchanged=plan.get("unchanged", 0),
+            plan_attach=len(plan.get("attach", [])),
+            updates=changed[:ERRORS_SHOWN],
+            updates_hidden=max(0, len(changed) - ERRORS_SHOWN),
+            attaches=plan.get("attach", [])[:ERRORS_SHOWN],
+        )
         sample = roster_sample(batch, limit=SAMPLE_ROWS)
         context["sample"] = sample
         context["sample_sheets"] = len({row.sheet for row in sample}) > 1
@@ -93,7 +104,12 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except Refused as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已导入 {batch.created_count} 名党员")
+        done = f"已导入 {batch.created_count} 名党员"
+        if batch.updated_count:
+            done += f"，更新 {batch.updated_count} 人"
+        if batch.attached_count:
+            done += f"，关联已有账号 {batch.attached_count} 人"
+        messages.success(request, done)
     return redirect("people:import_detail", pk=batch.pk)
 
 
@@ -106,7 +122,7 @@ def import_rollback(request: HttpRequest, pk: int) -> HttpResponse:
     except Refused as exc:
         messages.error(request, exc.message)
         return redirect("people:import_detail", pk=batch.pk)
-    messages.success(request, f"已撤销“{batch.filename}”，本批导入的党员已删除")
+    messages.success(request, f"已撤销“{batch.filename}”，本批的改动已恢复")
     return redirect("people:import_list")
 
 

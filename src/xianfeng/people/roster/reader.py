@@ -15,7 +15,6 @@ from xianfeng.orgs.models import Org
 from xianfeng.people.checks import MemberData, member_problems
 from xianfeng.people.enums import Education, Gender, MemberStatus
 from xianfeng.people.idcard import birth_date_of, mask_id, mask_phone
-from xianfeng.people.models import Member, User
 from xianfeng.people.normalize import clean_compact, clean_name, clean_text
 
 # Where to look for the header row: under a title, a date line, a blank row or two.
@@ -23,7 +22,6 @@ from xianfeng.people.roster.cells import (
     ALIASES,
     COLUMNS,
     DATE_FIELDS,
-    DB_CHUNK,
     EDUCATION_HINT,
     EDUCATIONS,
     EXTRA_PHYSICAL_ROWS,
@@ -48,6 +46,7 @@ from xianfeng.people.roster.cells import (
     read_id_number,
     read_phone,
 )
+from xianfeng.people.roster.matching import is_footer, match_registry
 from xianfeng.people.roster.orgs import (
     OrgIndex,
 )
@@ -62,6 +61,14 @@ class RosterRow:
     data: MemberData
     org_name: str = ""
     group_name: str = ""
+    # What committing the row does: "create" a member and an account, "update" the member
+    # whose ID number it carries (`member_id`, with `changes`), or "attach" a new member
+    # record to the existing account with its phone (`user_id`).
+    action: str = "create"
+    member_id: int | None = None
+    user_id: int | None = None
+    changes: list[dict[str, str]] = field(default_factory=list)
+    given: frozenset[str] = frozenset()
 
     @property
     def masked_phone(self) -> str:
@@ -115,6 +122,12 @@ class _Pending:
     problems: dict[str, str] = field(default_factory=dict)
     birth_month: tuple[int, int] | None = None
     birth_month_text: str = ""
+    # Fields whose cell was filled in: an update changes only these.
+    given: set[str] = field(default_factory=set)
+    action: str = "create"
+    member_id: int | None = None
+    user_id: int | None = None
+    changes: list[dict[str, str]] = field(default_factory=list)
 
 
 # --- reading the file ----------------------------------------------------------------------
@@ -164,6 +177,7 @@ def _read_row(sheet: _Sheet, row: int, values: tuple[Any, ...], epoch: Any) -> _
     data = MemberData(name=clean_name(_cell_text(cell("name"))), status="", ethnicity="")
     pending = _Pending(sheet=sheet, row=row, data=data)
     problems = pending.problems
+    pending.given = {name for name in sheet.columns if not _is_blank(cell(name))}
 
     data.phone, problem = read_phone(cell("phone"))
     if problem:
@@ -285,7 +299,7 @@ def read_roster(
             pending.problems.setdefault(FIELD_COLUMN.get(name, name), message)
     _find_duplicates(pendings)
     if limit is None:
-        _find_taken(pendings)
+        match_registry(pendings, org)
     errors = sheet_errors
     rows: list[RosterRow] = []
     for pending in pendings:
@@ -302,6 +316,11 @@ def read_roster(
                 data=pending.data,
                 org_name=pending.org_text,
                 group_name=pending.group_text,
+                action=pending.action,
+                member_id=pending.member_id,
+                user_id=pending.user_id,
+                changes=pending.changes,
+                given=frozenset(pending.given),
             )
         )
     return RosterParse(rows=rows, errors=errors, row_count=len(pendings))
@@ -322,6 +341,7 @@ def _read_sheets(
     max_physical = max_rows + EXTRA_PHYSICAL_ROWS
     for sheet_index, ws in enumerate(workbook.worksheets):
         sheet: _Sheet | None = None
+        blank_seen, sheet_rows = False, 0
         for number, values in _sheet_rows(ws, max_physical):
             if sheet is None:
                 if number > HEADER_SCAN_ROWS:
@@ -338,8 +358,12 @@ def _read_sheets(
                     break
                 continue
             mapped = [values[i] for i in sheet.columns.values() if i < len(values)]
+            if is_footer(values, after_blank=blank_seen):
+                break  # 填表人、审核人、注: what is below the table is not data
             if all(_is_blank(value) for value in mapped):
+                blank_seen = blank_seen or sheet_rows > 0
                 continue
+            sheet_rows += 1
             if len(pendings) >= max_rows:
                 raise RosterUnreadable(
                     f"表格超过 {max_rows} 行，一次最多导入 {max_rows} 人，请分成几个文件导入"
@@ -369,29 +393,3 @@ def _find_duplicates(pendings: Iterable[_Pending]) -> None:
             first = ids.setdefault(data.id_number, pending)
             if first is not pending:
                 pending.problems["id_number"] = f"身份证号与{_where(pending, first)}重复"
-
-
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), DB_CHUNK):
-        yield values[start : start + DB_CHUNK]
-
-
-def _find_taken(pendings: list[_Pending]) -> None:
-    """Numbers already in the registry: a few queries for the whole file."""
-    phones = sorted({p.data.phone for p in pendings if p.data.phone and "phone" not in p.problems})
-    ids = sorted(
-        {p.data.id_number for p in pendings if p.data.id_number and "id_number" not in p.problems}
-    )
-    taken_phones: set[str] = set()
-    for chunk in _chunks(phones):
-        found = User.objects.filter(phone__in=chunk).values_list("phone", flat=True)
-        taken_phones.update(phone for phone in found if phone)
-    taken_ids: set[str] = set()
-    for chunk in _chunks(ids):
-        numbers = Member.objects.filter(id_number__in=chunk).values_list("id_number", flat=True)
-        taken_ids.update(number for number in numbers if number)
-    for pending in pendings:
-        if pending.data.phone in taken_phones and "phone" not in pending.problems:
-            pending.problems["phone"] = "该手机号已被系统中的其他用户使用"
-        if pending.data.id_number in taken_ids and "id_number" not in pending.problems:
-            pending.problems["id_number"] = "该身份证号已在党员名册中（可能登记在其他组织）"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 import uuid
@@ -12,8 +13,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
-from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models import F, ManyToOneRel, OneToOneRel, Prefetch
 from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
@@ -21,9 +21,10 @@ from xianfeng.common.errors import Refused
 from xianfeng.orgs.models import Org, Role
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.enums import ImportStatus
-from xianfeng.people.models import Member, RosterImport, User
-from xianfeng.people.roster import RosterRow, read_roster
-from xianfeng.people.rules import may_manage_login
+from xianfeng.people.models import Member, RosterChange, RosterImport, User
+from xianfeng.people.roster import RosterParse, RosterRow, read_roster
+from xianfeng.people.roster.matching import USER_FIELDS
+from xianfeng.people.rules import login_refusal, may_manage_login
 from xianfeng.people.services.accounts import new_username
 from xianfeng.people.services.members import MEMBER_FIELDS
 
@@ -51,8 +52,66 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
 
 
+def _plan(parsed: RosterParse) -> dict[str, Any]:
+    """What committing would do: how many to create, which members to update (with the
+    changed fields) and which accounts to attach a record to."""
+    updates = [
+        {"row": r.row, "sheet": r.sheet, "name": r.data.name, "member_id": r.member_id,
+         "changes": r.changes}
+        for r in parsed.rows
+        if r.action == "update"
+    ]  # fmt: skip
+    attaches = [
+        {"row": r.row, "sheet": r.sheet, "name": r.data.name, "user_id": r.user_id}
+        for r in parsed.rows
+        if r.action == "attach"
+    ]
+    return {
+        "create": sum(1 for r in parsed.rows if r.action == "create"),
+        "update": updates,
+        "unchanged": sum(1 for u in updates if not u["changes"]),
+        "attach": attaches,
+    }
+
+
+def _login_errors(actor: User, parsed: RosterParse) -> list[dict[str, Any]]:
+    """A phone is a login: an update may change it only for someone the actor may manage."""
+    rows = [
+        r
+        for r in parsed.rows
+        if r.action == "update" and any(c["field"] == "phone" for c in r.changes)
+    ]
+    if not rows:
+        return []
+    users = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=[r.user_id for r in rows])
+        .select_related("member__org")
+        .prefetch_related(
+            Prefetch("roles", queryset=Role.objects.select_related("org"), to_attr="_xf_roles")
+        )
+    }
+    errors = []
+    for row in rows:
+        refusal = login_refusal(actor, users[row.user_id]) if row.user_id in users else None
+        if refusal:
+            errors.append(
+                {"sheet": row.sheet, "row": row.row, "column": "手机号",
+                 "message": f"不能修改此人的手机号：{refusal}"}
+            )  # fmt: skip
+    return errors
+
+
+def _read(actor: User, file: Any, org: Org) -> RosterParse:
+    parsed = read_roster(file, org=org, max_rows=settings.ROSTER_MAX_ROWS)
+    parsed.errors.extend(_login_errors(actor, parsed))
+    return parsed
+
+
 def roster_import_preview(*, actor: User, org: Org, upload: UploadedFile) -> RosterImport:
-    """Read an uploaded roster into a batch with its problems; no member is created yet."""
+    """Read an uploaded roster into a batch with its problems and its plan (new members,
+    updates with their changed fields, accounts to attach); nothing is written to the
+    registry yet."""
     _check_manager(actor, org)
     size = upload.size or 0
     if size > settings.ROSTER_MAX_BYTES:
@@ -63,7 +122,7 @@ def roster_import_preview(*, actor: User, org: Org, upload: UploadedFile) -> Ros
         )
     if size == 0:
         raise Refused("上传的文件是空的", field="file")
-    parsed = read_roster(upload, org=org, max_rows=settings.ROSTER_MAX_ROWS)
+    parsed = _read(actor, upload, org)
     if parsed.row_count == 0 and not parsed.errors:
         raise Refused("表格中只有表头，没有党员数据", field="file")
     filename = os.path.basename(upload.name or "") or "名册.xlsx"
@@ -73,6 +132,7 @@ def roster_import_preview(*, actor: User, org: Org, upload: UploadedFile) -> Ros
         filename=filename[:255],
         row_count=parsed.row_count,
         errors=parsed.errors,
+        plan=_plan(parsed),
     )
     upload.seek(0)
     # The stored name is random: the file holds ID numbers and is never served by URL.
@@ -93,37 +153,95 @@ def roster_import_preview(*, actor: User, org: Org, upload: UploadedFile) -> Ros
     return batch
 
 
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def _from_json(name: str, value: Any) -> Any:
+    if value and name in ("birth_date", "joined_on", "confirmed_on"):
+        return datetime.date.fromisoformat(value)
+    if name == "phone":
+        return value or None
+    return value
+
+
+def _row_fields(row: RosterRow) -> dict[str, Any]:
+    return {
+        "org_id": _org_id(row),
+        "group_id": row.data.group_id,
+        "id_number": row.data.id_number or None,
+        **{name: getattr(row.data, name) for name in MEMBER_FIELDS},
+    }
+
+
+def _apply_update(member: Member, row: RosterRow, batch: RosterImport) -> RosterChange:
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    user_fields: dict[str, Any] = {}
+    member_fields: dict[str, Any] = {}
+    for change in row.changes:
+        name = change["field"]
+        new = getattr(row.data, name)
+        if name == "phone":
+            new = new or None
+        holder = member.user if name in USER_FIELDS else member
+        before[name], after[name] = _json(getattr(holder, name)), _json(new)
+        (user_fields if name in USER_FIELDS else member_fields)[name] = new
+    if user_fields:
+        User.objects.filter(pk=member.user_id).update(**user_fields)
+    if member_fields:
+        member_fields["updated_at"] = timezone.now()
+        Member.objects.filter(pk=member.pk).update(**member_fields)
+    return RosterChange(
+        batch=batch,
+        kind=RosterChange.Kind.UPDATED,
+        user_id=member.user_id,
+        member=member,
+        row=row.row,
+        before=before,
+        after=after,
+    )
+
+
 def roster_import_commit(*, actor: User, batch: RosterImport) -> RosterImport:
-    """Create every member of a previewed batch in one transaction, after re-reading the
-    stored file against the registry as it is now."""
+    """Carry out a previewed batch in one transaction — create the new members, update the
+    existing ones, attach records to existing accounts — after re-reading the stored file
+    against the registry as it is now."""
     _check_manager(actor, batch.org)
     # Another tab may have committed it since this page was loaded.
-    batch.refresh_from_db(fields=["status", "errors"])
+    batch.refresh_from_db(fields=["status", "errors", "plan"])
     _check_status(batch, ImportStatus.PREVIEWED)
     if batch.errors:
         raise Refused(f"预览中还有 {len(batch.errors)} 处错误，请改正表格后重新上传")
     try:
         with batch.file.open("rb") as handle:
-            parsed = read_roster(handle, org=batch.org, max_rows=settings.ROSTER_MAX_ROWS)
+            parsed = _read(actor, handle, batch.org)
     except FileNotFoundError as exc:
         raise Refused("找不到这次上传的文件，请重新上传") from exc
-    if parsed.errors:
-        # Someone registered a number since the preview: show it there, create nobody.
+    plan = _plan(parsed)
+    if parsed.errors or plan != batch.plan:
+        # Someone registered a number or edited a member since the preview: show it
+        # there, change nobody.
         recorded = RosterImport.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
-            errors=parsed.errors, row_count=parsed.row_count
+            errors=parsed.errors, row_count=parsed.row_count, plan=plan
         )
         if not recorded:  # committed meanwhile: its own members are what "took" the numbers
             raise Refused(STATUS_REFUSALS[ImportStatus.COMMITTED])
-        batch.errors, batch.row_count = parsed.errors, parsed.row_count
-        raise Refused(
-            f"导入前重新核对，发现 {len(parsed.errors)} 处问题（如手机号、身份证号刚被他人登记），"
-            "未导入任何人；请改正表格后重新上传"
-        )
+        batch.errors, batch.row_count, batch.plan = parsed.errors, parsed.row_count, plan
+        if parsed.errors:
+            raise Refused(
+                f"导入前重新核对，发现 {len(parsed.errors)} 处问题"
+                "（如手机号、身份证号刚被他人登记），未导入任何人；请改正表格后重新上传"
+            )
+        raise Refused("预览之后名册中已有人被修改，本次导入的变动已重新核对，请再看一遍后确认导入")
     if not parsed.rows:
         raise Refused("表格中没有党员数据")
     now = timezone.now()
+    creates = [r for r in parsed.rows if r.action == "create"]
+    updates = [r for r in parsed.rows if r.action == "update" and r.changes]
+    attaches = [r for r in parsed.rows if r.action == "attach"]
     users = []
-    for row in parsed.rows:
+    for row in creates:
         # What set_unusable_password() stores, without its slow per-character random.
         password = f"{UNUSABLE_PASSWORD_PREFIX}{secrets.token_urlsafe(30)}"
         users.append(
@@ -136,40 +254,62 @@ def roster_import_commit(*, actor: User, batch: RosterImport) -> RosterImport:
         )
     try:
         with transaction.atomic():
-            # Compare-and-set: two clicks on 确认导入 create the batch once.
+            # Compare-and-set: two clicks on 确认导入 carry out the batch once.
             claimed = RosterImport.objects.filter(
                 pk=batch.pk, status=ImportStatus.PREVIEWED
-            ).update(status=ImportStatus.COMMITTED, committed_at=now, created_count=len(users))
+            ).update(
+                status=ImportStatus.COMMITTED,
+                committed_at=now,
+                created_count=len(users),
+                updated_count=len(updates),
+                attached_count=len(attaches),
+            )
             if not claimed:
                 raise Refused(STATUS_REFUSALS[ImportStatus.COMMITTED])
             User.objects.bulk_create(users, batch_size=BULK_BATCH)
             members = [
-                Member(
-                    user=user,
-                    org_id=_org_id(row),
-                    group_id=row.data.group_id,
-                    id_number=row.data.id_number or None,
-                    import_batch=batch,
-                    **{name: getattr(row.data, name) for name in MEMBER_FIELDS},
-                )
-                for user, row in zip(users, parsed.rows, strict=True)
+                Member(user=user, import_batch=batch, **_row_fields(row))
+                for user, row in zip(users, creates, strict=True)
             ]
-            Member.objects.bulk_create(members, batch_size=BULK_BATCH)
+            attached = [
+                Member(user_id=row.user_id or 0, import_batch=batch, **_row_fields(row))
+                for row in attaches
+            ]
+            Member.objects.bulk_create(members + attached, batch_size=BULK_BATCH)
+            changes = [
+                RosterChange(batch=batch, kind=RosterChange.Kind.CREATED, user=m.user,
+                             member=m, row=row.row)
+                for m, row in zip(members, creates, strict=True)
+            ] + [
+                RosterChange(batch=batch, kind=RosterChange.Kind.ATTACHED, user_id=m.user_id,
+                             member=m, row=row.row)
+                for m, row in zip(attached, attaches, strict=True)
+            ]  # fmt: skip
+            locked = Member.objects.select_for_update().select_related("user")
+            current = {m.pk: m for m in locked.filter(pk__in=[r.member_id for r in updates])}
+            changes += [_apply_update(current[row.member_id or 0], row, batch) for row in updates]
+            RosterChange.objects.bulk_create(changes, batch_size=BULK_BATCH)
             audit_log(
                 actor=actor,
                 action="roster_import.commit",
                 obj=batch,
                 org=batch.org,
-                data={"count": len(members), "filename": batch.filename},
+                data={
+                    "count": len(members),
+                    "updated": len(updates),
+                    "attached": len(attaches),
+                    "filename": batch.filename,
+                },
             )
     except IntegrityError as exc:
         raise Refused(
             "导入时发现手机号或身份证号刚被他人登记，未导入任何人；请重新上传核对"
         ) from exc
-    batch.status, batch.committed_at, batch.created_count = (
-        ImportStatus.COMMITTED,
-        now,
+    batch.status, batch.committed_at = ImportStatus.COMMITTED, now
+    batch.created_count, batch.updated_count, batch.attached_count = (
         len(users),
+        len(updates),
+        len(attaches),
     )
     return batch
 
@@ -186,31 +326,65 @@ def _names(users: Any) -> str:
     return shown + ("等" if len(names) > NAMES_SHOWN else "")
 
 
+# Rows that belong to the account itself and go with it; anything else is activity.
+OWN_ROWS = {("people", "member"), ("people", "rosterchange"), ("people", "passwordlink")}
+
+
+def users_with_activity(user_ids: list[int]) -> set[int]:
+    """Those of the accounts that have signed in, or that any other record refers to (a
+    meeting attended, a lesson watched, a notice received, an audit row): deleting them
+    would cascade into those records, so they are deactivated instead. One query per
+    relation that points at users, whatever the number of accounts."""
+    if not user_ids:
+        return set()
+    found = set(
+        User.objects.filter(pk__in=user_ids, last_login__isnull=False).values_list("pk", flat=True)
+    )
+    for relation in User._meta.related_objects:
+        rel: Any = relation
+        meta = rel.related_model._meta
+        if (meta.app_label, meta.model_name) in OWN_ROWS:
+            continue
+        if isinstance(rel, (ManyToOneRel, OneToOneRel)) and not rel.many_to_many:
+            name = rel.field.name
+            manager = rel.related_model._default_manager
+        else:  # a many-to-many to users: its through table's column towards the user
+            name = rel.field.m2m_reverse_field_name()
+            manager = rel.through._default_manager
+        rows = manager.filter(**{f"{name}__in": user_ids}).values_list(name, flat=True)
+        found.update(rows.distinct())
+    return found & set(user_ids)
+
+
 def roster_import_rollback(*, actor: User, batch: RosterImport) -> RosterImport:
-    """Delete the users and members a batch created, while none of them has used the
-    account or been given a role."""
+    """Undo what a batch did: members it updated get their old values back (where nobody
+    changed them since), records it attached to existing accounts are removed, and the
+    accounts it created are deleted — or, when they have any activity since, deactivated
+    with their member record removed, so no later record is lost."""
     _check_manager(actor, batch.org)
     org = batch.org
     now = timezone.now()
     with transaction.atomic():
         batch = RosterImport.objects.select_for_update().select_related("org").get(pk=batch.pk)
         _check_status(batch, ImportStatus.COMMITTED)
-        users = User.objects.filter(member__import_batch=batch)
-        moved = users.exclude(member__org__path__gte=org.path, member__org__path__lt=org.upper_path)
+        changes = list(RosterChange.objects.filter(batch=batch).order_by("pk"))
+        added = [c for c in changes if c.kind != RosterChange.Kind.UPDATED and c.member_id]
+        created_ids = [
+            c.user_id for c in changes if c.kind == RosterChange.Kind.CREATED and c.user_id
+        ]
+        members = Member.objects.filter(pk__in=[c.member_id for c in added])
+        moved = members.exclude(org__path__gte=org.path, org__path__lt=org.upper_path)
         if moved.exists():
             raise Refused(
-                f"本批中有人已调往“{org.name}”以外的组织（{_names(moved)}），不能整批撤销"
+                f"本批中有人已调往“{org.name}”以外的组织"
+                f"（{_names(User.objects.filter(member__in=moved))}），不能整批撤销"
             )
-        logged_in = users.filter(last_login__isnull=False)
-        if logged_in.exists():
-            raise Refused(
-                f"本批中已有人登录过（{_names(logged_in)}），不能整批撤销；如有错误，请逐个修改"
-            )
+        users = User.objects.filter(pk__in=created_ids)
         with_roles = users.filter(pk__in=Role.objects.values("user_id"))
         if with_roles.exists():
             raise Refused(f"本批中有人已被授予角色（{_names(with_roles)}），请先收回角色再撤销")
-        # Deleting an account is the last word on its login: the same rule as a password
-        # (people/rules.py), for each account, in three queries whatever the batch size.
+        # Deleting or deactivating an account is the last word on its login: the same rule
+        # as a password (people/rules.py), for each account, in three queries.
         unmanaged = [
             u.pk
             for u in users.select_related("member__org").prefetch_related(
@@ -223,13 +397,21 @@ def roster_import_rollback(*, actor: User, batch: RosterImport) -> RosterImport:
                 f"本批中有您不能管理其登录账号的人（{_names(User.objects.filter(pk__in=unmanaged))}），"
                 "不能整批撤销"
             )
-        count = Member.objects.filter(import_batch=batch).count()
-        try:
-            User.objects.filter(pk__in=users.values("pk")).delete()
-        except (ProtectedError, RestrictedError) as exc:
-            raise Refused(
-                "本批中有人已有其他记录（如会议、学习记录），不能整批撤销；如有错误，请逐个修改"
-            ) from exc
+        active = users_with_activity(created_ids)
+        restored = kept = 0
+        for change in changes:
+            if change.kind != RosterChange.Kind.UPDATED or change.member_id is None:
+                continue
+            restored_fields, kept_fields = _restore(change)
+            restored += restored_fields
+            kept += kept_fields
+        members.delete()  # the records this batch added (created accounts and attached ones)
+        deactivated = sorted(active)
+        User.objects.filter(pk__in=deactivated).update(
+            is_active=False, login_epoch=F("login_epoch") + 1
+        )
+        deleted = [pk for pk in created_ids if pk not in active]
+        User.objects.filter(pk__in=deleted).delete()
         RosterImport.objects.filter(pk=batch.pk).update(
             status=ImportStatus.ROLLED_BACK, rolled_back_at=now, rolled_back_by=actor
         )
@@ -238,7 +420,15 @@ def roster_import_rollback(*, actor: User, batch: RosterImport) -> RosterImport:
             action="roster_import.rollback",
             obj=batch,
             org=org,
-            data={"count": count, "filename": batch.filename},
+            data={
+                "count": len(created_ids),
+                "deleted": len(deleted),
+                "deactivated": len(deactivated),
+                "detached": sum(1 for c in added if c.kind == RosterChange.Kind.ATTACHED),
+                "restored": restored,
+                "kept": kept,
+                "filename": batch.filename,
+            },
         )
     batch.status, batch.rolled_back_at, batch.rolled_back_by = (
         ImportStatus.ROLLED_BACK,
@@ -246,3 +436,25 @@ def roster_import_rollback(*, actor: User, batch: RosterImport) -> RosterImport:
         actor,
     )
     return batch
+
+
+def _restore(change: RosterChange) -> tuple[int, int]:
+    """Put back the values a batch changed on one member, field by field, except those that
+    someone changed again since (their later value stands). Returns (restored, kept)."""
+    member = Member.objects.select_for_update().select_related("user").get(pk=change.member_id or 0)
+    user_fields: dict[str, Any] = {}
+    member_fields: dict[str, Any] = {}
+    kept = 0
+    for name, old in change.before.items():
+        holder = member.user if name in USER_FIELDS else member
+        if _json(getattr(holder, name)) != change.after.get(name):
+            kept += 1
+            continue
+        (user_fields if name in USER_FIELDS else member_fields)[name] = _from_json(name, old)
+    restored = len(user_fields) + len(member_fields)
+    if user_fields:
+        User.objects.filter(pk=member.user_id).update(**user_fields)
+    if member_fields:
+        member_fields["updated_at"] = timezone.now()
+        Member.objects.filter(pk=member.pk).update(**member_fields)
+    return restored, kept
