@@ -4,11 +4,17 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.factories import MemberFactory, OrgFactory, UserFactory, grant
 from xianfeng.orgs.enums import OrgKind, Region, RoleKind
 from xianfeng.orgs.models import Org
 from xianfeng.people.models import Member, User
+
+# Property tests judge results, not speed: on a shared 2-core machine a draw can stall for
+# seconds, which is no failure of the code under test.
+settings.register_profile("xianfeng", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("xianfeng")
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls
 # from a thread with a running loop unless told this is deliberate.

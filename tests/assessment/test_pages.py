@@ -24,7 +24,7 @@ def computed(county):
 
 def page(client, user, code, query=""):
     client.force_login(user)
-    return client.get(f"/indicators/{code}/{query}")
+    return client.get(f"/indicators/org/{code}/{query}")
 
 
 def test_a_town_admin_sees_the_town_and_ranks_its_branches(client, computed):
@@ -52,22 +52,22 @@ def test_people_without_a_record_role_see_no_figures(client, computed, who):
     user = getattr(user, "user", user)
     client.force_login(user)
     assert client.get("/indicators/").status_code == 403
-    assert client.get("/indicators/A1/").status_code == 404
+    assert client.get("/indicators/org/A1/").status_code == 404
     assert "/indicators/" not in client.get("/").content.decode()
 
 
 def test_anonymous_visitors_are_sent_to_login(client, computed):
-    response = client.get("/indicators/TA/")
+    response = client.get("/indicators/org/TA/")
     assert response.status_code == 302 and "/login" in response["Location"]
 
 
 def test_the_index_opens_the_top_of_the_persons_reach(client, computed):
     client.force_login(computed.county_admin)
     response = client.get("/indicators/")
-    assert (response.status_code, response["Location"]) == (302, "/indicators/C/")
+    assert (response.status_code, response["Location"]) == (302, "/indicators/org/C/")
     response = client.get("/indicators/?month=2026-05&i=lessons.published")
-    assert response["Location"] == "/indicators/C/?month=2026-05&i=lessons.published"
-    html = client.get("/indicators/A1/").content.decode()
+    assert response["Location"] == "/indicators/org/C/?month=2026-05&i=lessons.published"
+    html = client.get("/indicators/org/A1/").content.decode()
     assert "↑ 上级：城关镇党委" in html
 
 
@@ -94,8 +94,8 @@ def test_org_page_queries_do_not_grow_with_children(
     from tests.factories import grant
 
     grant(county.county_admin, root, "admin")
-    client.get("/indicators/Q/")  # warm the session
+    client.get("/indicators/org/Q/")  # warm the session
     # session, user, roles (once for the page and the nav), the org, its facts this month
     # and last, the children, their facts, the unread badge
     with django_assert_num_queries(8):
-        assert client.get("/indicators/Q/").status_code == 200
+        assert client.get("/indicators/org/Q/").status_code == 200

@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xianfeng.assessment.models import Fact
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xianfeng.assessment.enums import AppraisalState, Grade
+from xianfeng.assessment.models import Appraisal, Appraisee, BallotReceipt, Fact, Tally
+from xianfeng.assessment.rules import excellent_limit, may_confirm, may_run
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month
-from xianfeng.orgs.enums import RECORD_ROLES, OrgKind
+from xianfeng.orgs.enums import RECORD_ROLES, ROSTER_MANAGE_ROLES, OrgKind
 from xianfeng.orgs.models import Org
-from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
+from xianfeng.orgs.selectors import get_org_for_user, org_roots_for, orgs_managed_by, scope_q
 
 READ_ROLES = RECORD_ROLES  # 书记、组织委员、宣传委员、管理员 read their subtree's figures
 
@@ -136,3 +141,94 @@ def org_figures(org: Org, month: Month, chosen_code: str = "") -> OrgFigures:
     result.children = rows
     result.top = max((r.figure.value or 0.0 for r in rows), default=0.0) or 1.0
     return result
+
+
+# --- 民主评议 -------------------------------------------------------------------------
+
+
+def appraisals_visible_to(user: Any) -> QuerySet[Appraisal]:
+    """Appraisals of branches in the person's record reach, and those they take part in."""
+    if not getattr(user, "is_authenticated", False):
+        return Appraisal.objects.none()
+    where = scope_q(user, READ_ROLES, field="org__path") | Q(appraisees__member__user=user)
+    return Appraisal.objects.filter(where).distinct().select_related("org")
+
+
+def get_appraisal_for_user(user: Any, pk: int) -> Appraisal:
+    appraisal = appraisals_visible_to(user).filter(pk=pk).first()
+    if appraisal is None:
+        raise Http404("找不到该民主评议")
+    return appraisal
+
+
+@dataclass(frozen=True)
+class Line:
+    """One appraisee on the page, with the counts per grade when they may be shown."""
+
+    row: Appraisee
+    counts: list[tuple[str, int]]
+
+
+@dataclass
+class AppraisalPage:
+    """What one person sees of an appraisal: the counts only once the ballot is closed
+    and only to those who run or confirm it; a member's grade once confirmed."""
+
+    appraisal: Appraisal
+    rows: list[Appraisee]
+    mine: Appraisee | None
+    voted: bool
+    voters: int
+    can_run: bool
+    can_confirm: bool
+    excellent_limit: int | None
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def show_counts(self) -> bool:
+        counted = self.appraisal.state != AppraisalState.PREPARING and (
+            self.appraisal.state != AppraisalState.VOTING
+        )
+        return counted and (self.can_run or self.can_confirm)
+
+    @property
+    def others(self) -> list[Appraisee]:
+        return [r for r in self.rows if self.mine is None or r.pk != self.mine.pk]
+
+
+def appraisal_page(user: Any, appraisal: Appraisal) -> AppraisalPage:
+    rows = list(appraisal.appraisees.select_related("member__user").order_by("id"))
+    mine = next((r for r in rows if r.member.user_id == user.pk), None)
+    page = AppraisalPage(
+        appraisal=appraisal,
+        rows=rows,
+        mine=mine,
+        voted=BallotReceipt.objects.filter(appraisal=appraisal, voter=user).exists(),
+        voters=BallotReceipt.objects.filter(appraisal=appraisal).count(),
+        can_run=may_run(user, appraisal),
+        can_confirm=may_confirm(user, appraisal),
+        excellent_limit=excellent_limit(appraisal, len(rows)),
+    )
+    tallies: dict[tuple[int, str], int] = {}
+    if page.show_counts:
+        rows_ = Tally.objects.filter(appraisee__appraisal=appraisal)
+        tallies = {(a, g): n for a, g, n in rows_.values_list("appraisee_id", "grade", "votes")}
+    page.lines = [
+        Line(
+            row,
+            [(str(label), tallies.get((row.pk, value), 0)) for value, label in Grade.choices]
+            if page.show_counts
+            else [],
+        )
+        for row in rows
+    ]
+    return page
+
+
+def branches_for_appraisal(user: Any) -> list[Org]:
+    """Branches where the person may start an appraisal."""
+    return list(
+        orgs_managed_by(user, ROSTER_MANAGE_ROLES)
+        .filter(kind=OrgKind.BRANCH)
+        .order_by("path")[:200]
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from xianfeng.assessment.services import facts_compute_recent
+from xianfeng.assessment.services.facts import facts_compute_recent
 
 
 @task()

@@ -43,7 +43,9 @@ that file to the client without reading it back.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -90,6 +92,30 @@ def looks_like_formula(text: str) -> bool:
         return True
     stripped = text.lstrip(LEADING_BLANKS)
     return bool(stripped) and stripped[0] in FORMULA_STARTS
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """The one CSV writer: CSV has no types, so a cell a spreadsheet would run as a formula
+    ("=…", "+…", "@…", a leading tab; numbers such as -3 stay numbers) gets a leading quote
+    (OWASP's advice), the same rule the .xlsx writer applies by typing cells as text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(
+            [
+                "'" + text if looks_like_formula(text) and not _number(text) else text
+                for text in (str(cell) for cell in row)
+            ]
+        )
+    return out.getvalue()
 
 
 def sheet_text(value: str) -> str:
