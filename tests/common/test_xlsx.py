@@ -104,5 +104,5 @@ def test_nothing_else_creates_a_workbook_for_output():
 def test_csv_cells_that_would_run_as_formulas_get_a_quote():
     from xianfeng.common.xlsx import csv_text
 
-    text = csv_text([["站点", "开机率"], ["=HYPERLINK(\"x\")", "-3"], ["＠SUM(A1)", "\t=1"]])
-    assert text == "站点,开机率\r\n\"'=HYPERLINK(\"\"x\"\")\",-3\r\n'＠SUM(A1),'\t=1\r\n"
+    text = csv_text([["站点", "开机率"], ['=HYPERLINK("x")', "-3"], ["＠SUM(A1)", "\t=1"]])
+    assert text == '站点,开机率\r\n"\'=HYPERLINK(""x"")",-3\r\n\'＠SUM(A1),\'\t=1\r\n'
