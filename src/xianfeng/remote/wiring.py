@@ -9,3 +9,17 @@ def connect() -> None:
     from xianfeng.remote import rules
 
     nav.register(nav.Entry("remote:index", "远程教育", order=40, visible=rules.sees_sites_anywhere))
+    register_notice_kinds()
+
+
+def register_notice_kinds() -> None:
+    from xianfeng.notify import kinds
+    from xianfeng.notify.enums import Channel
+    from xianfeng.remote.enums import PlanNotice
+
+    kinds.register(
+        PlanNotice.PUBLISHED,
+        label=str(PlanNotice.PUBLISHED.label),
+        app="remote",
+        default_channels={Channel.INAPP, Channel.EMAIL, Channel.WECOM, Channel.DINGTALK},
+    )
