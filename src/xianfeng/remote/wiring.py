@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from xianfeng.common import nav
+from xianfeng.common import demo, nav, periodic
 
 
 def connect() -> None:
+    from xianfeng.remote import demo as remote_demo
     from xianfeng.remote import rules
+    from xianfeng.remote.tasks import prune_pairings
 
+    demo.register("remote", remote_demo.seed, order=60)
+    periodic.register("remote.prune_pairings", prune_pairings, hours=6)
     nav.register(nav.Entry("remote:index", "远程教育", order=40, visible=rules.sees_sites_anywhere))
     register_notice_kinds()
 
