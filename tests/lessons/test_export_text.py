@@ -26,5 +26,5 @@ def test_participation_export_writes_payloads_as_text(client, county, lesson_a1)
     sheets = assert_payloads_intact(response.content)
     rows = sheets["参学情况"]
     assert rows[0][0] == f"《{HYPERLINK}》参学情况 — 东街社区党支部"
-    assert rows[3] == ["姓名", "党小组", "状态", "观看进度", "学完时间"]
+    assert rows[3] == ["姓名", "党小组", "状态", "观看进度", "学完时间", "集体收看"]
     assert rows[4 + [r[0] for r in rows[4:]].index("张东街")][:2] == ["张东街", "=1+1"]

@@ -58,8 +58,8 @@ def test_branch_participation_query_count(client, county, django_assert_num_quer
         m = MemberFactory(org=county.branch_a1, user__name=f"党员{i}")
         services.watch_report(user=m.user, lesson=lesson, sections=[(0, 10)])
     client.force_login(county.secretary_a1)
-    # session, user, lesson (+tags), roles, member, members, progress, the unread badge
-    with django_assert_num_queries(10):
+    # session, user, lesson (+tags), roles, member, members, progress, 集体收看, the badge
+    with django_assert_num_queries(11):
         html = client.get(reverse("lessons:participation", args=[lesson.pk])).content.decode()
     assert html.count("<tr><td>") == n
 

@@ -384,3 +384,37 @@ class ShowcaseItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.showcase} #{self.position}"
+
+
+class GroupViewing(models.Model):
+    """集体收看: a person watched a lesson together with others — at a remote-education
+    viewing or at a 党课 / 主题党日 meeting that showed it. It counts in 参学率 and "my
+    learning" beside personal watching; written only by `group_viewing_credit`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("收看人"),
+        on_delete=models.CASCADE,
+        related_name="group_viewings",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="group_viewings"
+    )
+    # Where it happened: "remote.viewing" or "meetings.meeting", and that row's id.
+    source = models.CharField(_("来源"), max_length=32)
+    source_id = models.PositiveBigIntegerField(_("来源编号"))
+    viewed_on = models.DateField(_("收看日期"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("集体收看")
+        verbose_name_plural = _("集体收看")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "user", "source", "source_id"], name="group_viewing_once"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "viewed_on"], name="group_viewing_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson} · {self.source}"

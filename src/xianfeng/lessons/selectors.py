@@ -26,6 +26,7 @@ from xianfeng.lessons import search
 from xianfeng.lessons.enums import LessonState, TextStatus
 from xianfeng.lessons.models import (
     Comment,
+    GroupViewing,
     Lesson,
     Like,
     Rating,
@@ -377,9 +378,17 @@ class ParticipationRow:
     status: str  # "completed", "watching", "not_started"
     share: float
     completed_at: Any
+    group_viewed_on: Any = None  # 集体收看: the first day they watched it together
 
 
-PARTICIPATION_LABELS = {"completed": "已学完", "watching": "学习中", "not_started": "未开始"}
+PARTICIPATION_LABELS = {
+    "completed": "已学完",
+    "group": "集体收看",
+    "watching": "学习中",
+    "not_started": "未开始",
+}
+# What counts in 参学率: learnt alone (个人学习, completed) or together (集体收看).
+PARTICIPATED = frozenset({"completed", "group"})
 
 
 def branch_participation(lesson: Lesson, branch: Org) -> list[ParticipationRow]:
@@ -397,20 +406,27 @@ def branch_participation(lesson: Lesson, branch: Org) -> list[ParticipationRow]:
             lesson=lesson, user_id__in=[m.user_id for m in members]
         )
     }
+    together: dict[int, Any] = {}
+    for user_id, day in (
+        GroupViewing.objects.filter(lesson=lesson, user_id__in=[m.user_id for m in members])
+        .order_by("viewed_on")
+        .values_list("user_id", "viewed_on")
+    ):
+        together.setdefault(user_id, day)
     duration = lesson.duration or 0
     rows = []
     for m in members:
         p = progress.get(m.user_id)
+        group_day = together.get(m.user_id)
         if p is None:
-            rows.append(ParticipationRow(m, "not_started", 0.0, None))
+            status = "group" if group_day else "not_started"
+            rows.append(ParticipationRow(m, status, 0.0, None, group_day))
         else:
             share = min(1.0, p.covered / duration) if duration else 0.0
-            rows.append(
-                ParticipationRow(
-                    m, "completed" if p.completed_at else "watching", share, p.completed_at
-                )
-            )
-    order = {"completed": 0, "watching": 1, "not_started": 2}
+            personal = "completed" if p.completed_at else "watching"
+            status = "group" if personal == "watching" and group_day else personal
+            rows.append(ParticipationRow(m, status, share, p.completed_at, group_day))
+    order = {"completed": 0, "group": 1, "watching": 2, "not_started": 3}
     rows.sort(key=lambda r: (order[r.status], -r.share))
     return rows
 

@@ -624,3 +624,62 @@ def showcase_set_items(*, actor: User, showcase: Showcase, lessons: Sequence[Les
             org=showcase.org,
             data={"lessons": [x.pk for x in lessons]},
         )
+
+
+# --- 集体收看 (watching together) ------------------------------------------------------------
+
+GROUP_VIEWING_SOURCES = frozenset({"remote.viewing", "meetings.meeting"})
+
+
+def group_viewing_credit(
+    *,
+    actor: User | None,
+    lesson_ids: Sequence[int],
+    user_ids: Sequence[int],
+    source: str,
+    source_id: int,
+    viewed_on: Any,
+) -> int:
+    """Count each lesson as 集体收看 for each person who attended a group viewing (a
+    remote-education viewing, a 党课 / 主题党日 meeting that showed it). Idempotent: the
+    same source credits a person and lesson once, whatever the retries. Returns how many
+    credits are new."""
+    if source not in GROUP_VIEWING_SOURCES:
+        raise ValueError(f"unknown group viewing source {source!r}")
+    from xianfeng.lessons.models import GroupViewing
+
+    lesson_ids, user_ids = sorted(set(lesson_ids)), sorted(set(user_ids))
+    if not lesson_ids or not user_ids:
+        return 0
+    with transaction.atomic():
+        before = GroupViewing.objects.filter(source=source, source_id=source_id).count()
+        GroupViewing.objects.bulk_create(
+            [
+                GroupViewing(
+                    user_id=user_id,
+                    lesson_id=lesson_id,
+                    source=source,
+                    source_id=source_id,
+                    viewed_on=viewed_on,
+                )
+                for lesson_id in lesson_ids
+                for user_id in user_ids
+            ],
+            ignore_conflicts=True,
+        )
+        added = GroupViewing.objects.filter(source=source, source_id=source_id).count() - before
+        if added:
+            first = Lesson.objects.filter(pk=lesson_ids[0]).first()
+            if first is not None:
+                audit_log(
+                    actor=actor,
+                    action="lesson.group_viewing",
+                    obj=first,
+                    data={
+                        "source": source,
+                        "source_id": source_id,
+                        "lessons": lesson_ids,
+                        "added": added,
+                    },
+                )
+    return added

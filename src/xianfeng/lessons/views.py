@@ -516,7 +516,7 @@ def participation(request: AuthedRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "counts": counts,
             "total": total,
-            "rate": round(100 * counts["completed"] / total) if total else 0,
+            "rate": round(100 * (counts["completed"] + counts["group"]) / total) if total else 0,
             "labels": PARTICIPATION_LABELS,
         },
     )

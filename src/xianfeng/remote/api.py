@@ -96,6 +96,15 @@ class TvViewingOut(Schema):
     place: str
     starts_at: datetime.datetime
     state: str
+    qr: str = Field(..., description="进行中：签到二维码；已结束：反馈二维码（data: URI）")
+    qr_label: str
+    lessons: list[TvLessonOut]
+
+
+class TvPlanOut(Schema):
+    id: int
+    title: str
+    ends_on: datetime.date
     lessons: list[TvLessonOut]
 
 
@@ -108,6 +117,7 @@ class TvSiteOut(Schema):
 class TvHomeOut(Schema):
     site: TvSiteOut
     now: datetime.datetime
+    plans: list[TvPlanOut] = Field(..., description="本站点今天在期的收看计划")
     viewings: list[TvViewingOut] = Field(..., description="今天和进行中的组织收看")
 
 
@@ -120,4 +130,4 @@ class TvHomeOut(Schema):
 )
 def tv_home(request: HttpRequest) -> Any:
     device = request.device  # type: ignore[attr-defined]
-    return tv_selectors.tv_home(device.site)
+    return tv_selectors.tv_home(device.site, absolute=request.build_absolute_uri)

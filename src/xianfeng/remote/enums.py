@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.transitions import StateMachine
 from xianfeng.orgs.enums import RECORD_ROLES, RoleKind
 
 
@@ -37,3 +38,42 @@ SITE_MANAGE_ROLES = frozenset({RoleKind.SITE_ADMIN, RoleKind.ADMIN})
 SITE_VIEW_ROLES = SITE_MANAGE_ROLES | RECORD_ROLES
 # Who reads the 开机通报 of a region: the org admins (county, town).
 BULLETIN_ROLES = frozenset({RoleKind.ADMIN})
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+
+
+class Topic(models.TextChoices):
+    """Courseware categories (what feedback asks for next)."""
+
+    HISTORY = "history", _("党史")
+    POLICY = "policy", _("政策法规")
+    FARMING = "farming", _("农业技术")
+    HEALTH = "health", _("卫生健康")
+    LAW = "law", _("法律")
+    LOCAL = "local", _("本地风土人情")
+
+
+class SignInHow(models.TextChoices):
+    QR = "qr", _("扫码签到")
+    PROXY = "proxy", _("代签")
+
+
+class PlanNotice(models.TextChoices):
+    PUBLISHED = "remote.plan", _("收看计划")
+
+
+PLAN_MACHINE = StateMachine(
+    name="viewing_plan",
+    label="收看计划",
+    states=PlanState,
+    transitions={PlanState.DRAFT: {PlanState.PUBLISHED}},
+)
+VIEWING_MACHINE = StateMachine(
+    name="viewing",
+    label="组织收看",
+    states=ViewingState,
+    transitions={ViewingState.OPEN: {ViewingState.HELD, ViewingState.CANCELLED}},
+)

@@ -9,7 +9,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xianfeng.remote.enums import AudienceGroup, SiteKind, ViewingState
+from xianfeng.remote.enums import (
+    AudienceGroup,
+    PlanState,
+    SignInHow,
+    SiteKind,
+    Topic,
+    ViewingState,
+)
 
 site_code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
@@ -148,11 +155,68 @@ class RemoteTarget(models.Model):
         return f"{self.org} {self.min_viewings}/{self.min_hours}/{self.boot_rate_pct}"
 
 
+class ViewingPlan(models.Model):
+    """A 收看计划 published by a county or town admin: which sites watch which lessons in a
+    period, for which audience, by when. Each plan may come from the one before (the loop)."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("发布组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("计划名称"), max_length=200)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("截止日期"))
+    audience = models.CharField(
+        _("受众"), max_length=16, choices=AudienceGroup.choices, default=AudienceGroup.ALL
+    )
+    note = models.TextField(_("说明"), blank=True)
+    lessons = models.ManyToManyField(
+        "lessons.Lesson", verbose_name=_("课件"), related_name="viewing_plans"
+    )
+    sites = models.ManyToManyField(Site, verbose_name=_("站点"), related_name="plans")
+    state = models.CharField(
+        _("状态"), max_length=16, choices=PlanState.choices, default=PlanState.DRAFT
+    )
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("上一期计划"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_plans",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("收看计划")
+        verbose_name_plural = _("收看计划")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="plan_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Viewing(models.Model):
     """An organised viewing (组织收看) at a site: what was shown, to whom, who came."""
 
     site = models.ForeignKey(
         Site, verbose_name=_("站点"), on_delete=models.PROTECT, related_name="viewings"
+    )
+    plan = models.ForeignKey(
+        ViewingPlan,
+        verbose_name=_("收看计划"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="viewings",
     )
     title = models.CharField(_("收看主题"), max_length=200)
     place = models.CharField(_("地点"), max_length=200, blank=True)
@@ -211,3 +275,67 @@ class PairingRequest(models.Model):
 
     def __str__(self) -> str:
         return self.user_code
+
+
+class ViewingAttendance(models.Model):
+    """A person at a viewing: signed in with the QR code on their phone, or 代签 by the
+    admin (elderly attendees without a phone), recorded as such."""
+
+    viewing = models.ForeignKey(Viewing, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewing_attendance"
+    )
+    how = models.CharField(_("方式"), max_length=8, choices=SignInHow.choices)
+    is_member = models.BooleanField(_("党员"), default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("签到时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("收看签到")
+        verbose_name_plural = _("收看签到")
+        constraints = [
+            models.UniqueConstraint(fields=["viewing", "user"], name="viewing_sign_in_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewing_id} {self.user_id}"
+
+
+class Feedback(models.Model):
+    """An attendee's 反馈意见 on a viewing: a 1–5 rating, a comment, what they want next;
+    entered by themselves or 代录 by the admin. Once per person and viewing (changeable)."""
+
+    viewing = models.ForeignKey(Viewing, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewing_feedback"
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("评分"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("意见建议"), blank=True)
+    wanted = models.CharField(_("想看的内容"), max_length=16, choices=Topic.choices, blank=True)
+    proxy_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("反馈意见")
+        verbose_name_plural = _("反馈意见")
+        constraints = [
+            models.UniqueConstraint(fields=["viewing", "user"], name="feedback_once"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewing_id} {self.user_id} {self.rating}"

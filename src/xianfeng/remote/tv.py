@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.lessons.models import Lesson
@@ -29,8 +30,19 @@ def _lesson(lesson: Lesson) -> dict[str, Any]:
     }
 
 
-def tv_home(site: Site, *, now: datetime.datetime | None = None) -> dict[str, Any]:
+def tv_home(
+    site: Site, *, now: datetime.datetime | None = None, absolute: Any = None
+) -> dict[str, Any]:
+    """The TV's day: published plans of this site that run today (with their lessons), and
+    today's viewings — an open one with its roll-call QR, a finished one with the QR for
+    feedback. `absolute` turns a path into the address phones open."""
+    from xianfeng.common.qr import qr_data_uri
+    from xianfeng.remote.enums import PlanState
+    from xianfeng.remote.models import ViewingPlan
+    from xianfeng.remote.services import viewing_code
+
     now = now or timezone.now()
+    absolute = absolute or (lambda path: path)
     today = timezone.localtime(now).date()
     start = local_day_start(today)
     end = local_day_start(today + datetime.timedelta(days=1))
@@ -45,9 +57,35 @@ def tv_home(site: Site, *, now: datetime.datetime | None = None) -> dict[str, An
         )
         .order_by("starts_at")
     )
+    plans = (
+        ViewingPlan.objects.filter(
+            sites=site, state=PlanState.PUBLISHED, starts_on__lte=today, ends_on__gte=today
+        )
+        .prefetch_related(
+            Prefetch("lessons", queryset=Lesson.objects.select_related("video").order_by("pk"))
+        )
+        .order_by("ends_on", "pk")
+    )
+
+    def qr_of(v: Viewing) -> str:
+        if v.state == ViewingState.OPEN:
+            url = absolute(reverse("remote:checkin", args=[viewing_code(v, now=now)]))
+        else:
+            url = absolute(reverse("remote:feedback", args=[v.pk]))
+        return qr_data_uri(url, box_size=6)
+
     return {
         "site": {"code": site.code, "name": site.name, "kind": site.kind},
         "now": now,
+        "plans": [
+            {
+                "id": p.pk,
+                "title": p.title,
+                "ends_on": p.ends_on,
+                "lessons": [_lesson(lesson) for lesson in p.lessons.all()],
+            }
+            for p in plans
+        ],
         "viewings": [
             {
                 "id": v.pk,
@@ -55,6 +93,8 @@ def tv_home(site: Site, *, now: datetime.datetime | None = None) -> dict[str, An
                 "place": v.place,
                 "starts_at": v.starts_at,
                 "state": v.state,
+                "qr": qr_of(v),
+                "qr_label": "扫码签到" if v.state == ViewingState.OPEN else "扫码反馈意见",
                 "lessons": [_lesson(lesson) for lesson in v.lessons.all()],
             }
             for v in viewings

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.remote import views
+from xianfeng.remote import views, views_loop
 
 app_name = "remote"
 urlpatterns = [
@@ -9,6 +9,16 @@ urlpatterns = [
     path("devices/<int:device_id>/revoke/", views.device_revoke, name="device_revoke"),
     path("pair/", views.pair, name="pair"),
     path("bulletin/", views.bulletin, name="bulletin"),
+    path("plans/", views_loop.plan_list, name="plans"),
+    path("plans/new/", views_loop.plan_new, name="plan_new"),
+    path("plans/<int:pk>/", views_loop.plan_detail, name="plan"),
+    path("plans/<int:pk>/publish/", views_loop.plan_publish, name="plan_publish"),
+    path("plans/<int:pk>/next/", views_loop.plan_next, name="plan_next"),
+    path("viewings/new/", views_loop.viewing_new, name="viewing_new"),
+    path("viewings/<int:pk>/", views_loop.viewing_detail, name="viewing"),
+    path("viewings/<int:pk>/do/<str:action>/", views_loop.viewing_action, name="viewing_action"),
+    path("viewings/<int:pk>/feedback/", views_loop.feedback, name="feedback"),
+    path("v/<str:token>/", views_loop.checkin, name="checkin"),
     path("tv/", views.tv, name="tv"),
     path("tv/pair/", views.tv_pair, name="tv_pair"),
     path("tv/pair/start", views.tv_pair_start, name="tv_pair_start"),

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from xianfeng.common import nav
+from xianfeng.common import demo, nav, periodic
 
 
 def connect() -> None:
+    from xianfeng.remote import demo as remote_demo
     from xianfeng.remote import rules
+    from xianfeng.remote.tasks import prune_pairings
 
+    demo.register("remote", remote_demo.seed, order=60)
+    periodic.register("remote.prune_pairings", prune_pairings, hours=6)
     nav.register(nav.Entry("remote:index", "远程教育", order=40, visible=rules.sees_sites_anywhere))
+    register_notice_kinds()
+
+
+def register_notice_kinds() -> None:
+    from xianfeng.notify import kinds
+    from xianfeng.notify.enums import Channel
+    from xianfeng.remote.enums import PlanNotice
+
+    kinds.register(
+        PlanNotice.PUBLISHED,
+        label=str(PlanNotice.PUBLISHED.label),
+        app="remote",
+        default_channels={Channel.INAPP, Channel.EMAIL, Channel.WECOM, Channel.DINGTALK},
+    )

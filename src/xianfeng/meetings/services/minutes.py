@@ -16,9 +16,11 @@ from django.utils import timezone
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text, is_blank, visible_length
+from xianfeng.lessons.services import group_viewing_credit
 from xianfeng.meetings.enums import (
     AMENDABLE_FIELDS,
     ATTACHMENTS_PER_MEETING,
+    ATTENDED,
     LOCKED_STATES,
     PHOTO_MAX_SIDE,
     SHEET_MAX_SIDE,
@@ -222,6 +224,21 @@ def minutes_approve(
             quorum_base=quorum.base if quorum else None,
             quorum_present=quorum.present if quorum else None,
         )
+        if meeting.lesson_id:
+            # A 党课 / 主题党日 that showed a micro lesson: everyone present watched it
+            # together (集体收看), counted in 参学率 beside personal watching.
+            group_viewing_credit(
+                actor=actor,
+                lesson_ids=[meeting.lesson_id],
+                user_ids=list(
+                    Attendance.objects.filter(meeting=meeting, status__in=ATTENDED).values_list(
+                        "user_id", flat=True
+                    )
+                ),
+                source="meetings.meeting",
+                source_id=meeting.pk,
+                viewed_on=timezone.localtime(meeting.starts_at).date(),
+            )
         if minutes.written_by_id:
             meeting_notify(
                 user_ids=[minutes.written_by_id],

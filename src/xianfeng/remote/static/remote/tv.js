@@ -107,6 +107,7 @@
   // --- tiles -------------------------------------------------------------------------
   var hls = null;
   function closeStage() {
+    shownViewing = null;
     var video = document.getElementById("video");
     video.pause();
     if (hls) { hls.destroy(); hls = null; }
@@ -115,7 +116,20 @@
     var first = tiles()[0];
     if (first) { first.focus(); }
   }
+  var shownViewing = null; // the viewing whose QR is on screen (kept fresh: codes rotate)
+  function showQr(viewing) {
+    shownViewing = viewing.id;
+    document.getElementById("tiles").hidden = true;
+    document.getElementById("stage").hidden = false;
+    document.getElementById("video").hidden = true;
+    document.getElementById("qr").src = viewing.qr;
+    document.getElementById("qr-text").textContent = viewing.qr_label + "：" + viewing.title;
+    document.getElementById("qr-box").hidden = false;
+    document.getElementById("back").focus();
+  }
   function play(lesson) {
+    document.getElementById("video").hidden = false;
+    document.getElementById("qr-box").hidden = true;
     document.getElementById("tiles").hidden = true;
     document.getElementById("stage").hidden = false;
     var video = document.getElementById("video");
@@ -149,9 +163,26 @@
   }
   function render(home) {
     document.getElementById("site-name").textContent = home.site.name;
+    if (shownViewing !== null) {
+      // Only refresh the code on screen; the tiles stay as they are behind the stage.
+      home.viewings.forEach(function (viewing) {
+        if (viewing.id === shownViewing) { document.getElementById("qr").src = viewing.qr; }
+      });
+      return;
+    }
     var box = document.getElementById("tiles");
     while (box.firstChild) { box.removeChild(box.firstChild); }
     var count = 0;
+    home.viewings.forEach(function (viewing) {
+      box.appendChild(tile(viewing.qr_label, viewing.title, function () { showQr(viewing); }));
+      count++;
+    });
+    home.plans.forEach(function (plan) {
+      plan.lessons.forEach(function (lesson) {
+        box.appendChild(tile(lesson.title, "收看计划：" + plan.title, function () { play(lesson); }));
+        count++;
+      });
+    });
     home.viewings.forEach(function (viewing) {
       viewing.lessons.forEach(function (lesson) {
         box.appendChild(tile(lesson.title, viewing.title, function () { play(lesson); }));
@@ -187,7 +218,12 @@
   tick();
   window.setInterval(tick, 15000);
   load();
-  window.setInterval(load, 60000);
+  var since = 0;
+  window.setInterval(function () {
+    // Every 20 s while a QR code is on screen (it rotates every 30 s), else every minute.
+    since += 20;
+    if (shownViewing !== null || since >= 60) { since = 0; load(); }
+  }, 20000);
   beat();
   window.setInterval(beat, BEAT_MS);
   window.xfTv = { beat: beat, flush: flush, queue: readQueue };
