@@ -157,6 +157,9 @@ def _mount() -> None:
     from xianfeng.notify.api import router as notify_router
 
     api.add_router("/notifications", notify_router)
+    from xianfeng.community.api import router as wishes_router
+
+    api.add_router("/wishes", wishes_router)
 
 
 _mount()

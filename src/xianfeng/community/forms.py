@@ -4,13 +4,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 
 from xianfeng.community.enums import WishCategory
 from xianfeng.orgs.enums import OrgKind, Region
 from xianfeng.orgs.models import Org
 
 
-def community_orgs() -> Any:
+def community_orgs() -> QuerySet[Org]:
     return (
         Org.objects.filter(region__in=[Region.VILLAGE, Region.TOWN])
         .exclude(kind=OrgKind.GROUP)

@@ -143,3 +143,11 @@ def open_claims_count(*, claimer: Any, org: Org | None) -> int:
     if org is not None:
         return rows.filter(claimer_org=org).count()
     return rows.filter(claimer_id=claimer.pk, claimer_org__isnull=True).count()
+
+
+def get_campaign(pk: int) -> WishCampaign:
+    """A campaign: its page and wall are public, like the wishes on it."""
+    campaign = WishCampaign.objects.select_related("org").filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("找不到该活动")
+    return campaign

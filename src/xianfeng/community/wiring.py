@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from xianfeng.common import periodic
+from xianfeng.common import home, nav, periodic
+from xianfeng.community import home as community_home
 from xianfeng.community.tasks import expire_wishes
 
 
 def connect() -> None:
     periodic.register("community.expire_wishes", expire_wishes, hours=1)
+    home.register(community_home.panels)
+    nav.register(nav.Entry("community:index", "微心愿", order=35))
     register_notice_kinds()
 
 
