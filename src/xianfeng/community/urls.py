@@ -14,4 +14,6 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign, name="campaign"),
     path("review/", views.review_queue, name="review"),
+    path("analysis/", views.analysis_page, name="analysis"),
+    path("analysis/wishes.xlsx", views.export, name="export"),
 ]

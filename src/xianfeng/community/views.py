@@ -355,3 +355,39 @@ def campaign_new(request: AuthedRequest) -> HttpResponse:
             messages.success(request, "活动已发起，活动期间提交的心愿会汇集到这里")
             return redirect("community:campaign", pk=item.pk)
     return render(request, "community/campaign_new.html", {"form": form})
+
+
+# --- analysis and export ----------------------------------------------------------------------
+
+
+def _analysis_org(request: AuthedRequest) -> Any:
+    from xianfeng.community.enums import REVIEW_ROLES
+    from xianfeng.orgs.rules import holds_any
+    from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
+
+    if not holds_any(request.user, REVIEW_ROLES):
+        raise PermissionDenied("只有党组织的书记、支委或管理员可以查看心愿统计")
+    code = request.GET.get("org", "")
+    if code:
+        return get_org_for_user(request.user, code[:32], REVIEW_ROLES)
+    roots = org_roots_for(request.user, REVIEW_ROLES)
+    if not roots:
+        raise Http404("找不到该组织")
+    return roots[0]
+
+
+@login_required
+@require_GET
+def analysis_page(request: AuthedRequest) -> HttpResponse:
+    from xianfeng.community.analysis import wish_analysis
+
+    org = _analysis_org(request)
+    return render(request, "community/analysis.html", {"a": wish_analysis(org), "org": org})
+
+
+@login_required
+@require_GET
+def export(request: AuthedRequest) -> HttpResponse:
+    from xianfeng.community.analysis import wishes_export
+
+    return wishes_export(_analysis_org(request))
