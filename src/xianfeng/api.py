@@ -160,6 +160,9 @@ def _mount() -> None:
     from xianfeng.remote.api import router as remote_router
 
     api.add_router("/remote", remote_router)
+    from xianfeng.community.api import router as wishes_router
+
+    api.add_router("/wishes", wishes_router)
 
 
 _mount()

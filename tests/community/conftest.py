@@ -10,6 +10,17 @@ from xianfeng.community.enums import WishCategory
 from xianfeng.community.services import Upload
 
 
+@pytest.fixture(autouse=True)
+def private_storage_in_tmp(monkeypatch, tmp_path):
+    """Wish photos go to tmp_path, not var/private."""
+    from xianfeng.community.models import WishPhoto
+
+    storage = WishPhoto._meta.get_field("image").storage
+    monkeypatch.setattr(storage, "base_location", str(tmp_path / "private"))
+    monkeypatch.setattr(storage, "location", str(tmp_path / "private"))
+    return tmp_path / "private"
+
+
 def png(width: int = 64, height: int = 48, color: str = "red") -> Upload:
     """A real picture, as a phone would send it."""
     out = io.BytesIO()

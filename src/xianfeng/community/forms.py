@@ -4,13 +4,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 
 from xianfeng.community.enums import WishCategory
 from xianfeng.orgs.enums import OrgKind, Region
 from xianfeng.orgs.models import Org
 
 
-def community_orgs() -> Any:
+def community_orgs() -> QuerySet[Org]:
     return (
         Org.objects.filter(region__in=[Region.VILLAGE, Region.TOWN])
         .exclude(kind=OrgKind.GROUP)
@@ -85,3 +86,22 @@ class WallFilterForm(forms.Form):
             ("fulfilled", "已实现"),
         ],
     )
+
+
+class CampaignForm(forms.Form):
+    org = forms.ModelChoiceField(label="发起组织", queryset=Org.objects.none(), empty_label=None)
+    title = forms.CharField(label="活动名称", max_length=60, initial="点亮微心愿")
+    theme = forms.CharField(
+        label="主题（可选）",
+        max_length=200,
+        required=False,
+        help_text="例如：结合“七一”主题党日，为困难群众送温暖",
+    )
+    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    target = forms.IntegerField(label="目标心愿数", min_value=0, max_value=1_000_000, initial=100)
+
+    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = orgs if orgs is not None else Org.objects.none()

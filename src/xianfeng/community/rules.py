@@ -49,3 +49,12 @@ def can_claim_for(user: Any, org: Org) -> bool:
 def can_claim(user: Any, wish: Wish) -> bool:
     """Anyone signed in may claim an open wish, except the wisher's own side."""
     return _signed_in(user) and not is_wisher_side(user, wish)
+
+
+def can_run_campaign(user: Any, org: Org) -> bool:
+    """A county's or a town's officers launch campaigns for their subtree."""
+    from xianfeng.orgs.enums import OrgKind
+
+    if org.kind not in (OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE):
+        return False
+    return has_role_over(user, org, ORG_CLAIM_ROLES)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from xianfeng.community.enums import (
@@ -143,3 +144,62 @@ def open_claims_count(*, claimer: Any, org: Org | None) -> int:
     if org is not None:
         return rows.filter(claimer_org=org).count()
     return rows.filter(claimer_id=claimer.pk, claimer_org__isnull=True).count()
+
+
+def get_campaign(pk: int) -> WishCampaign:
+    """A campaign: its page and wall are public, like the wishes on it."""
+    campaign = WishCampaign.objects.select_related("org").filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("找不到该活动")
+    return campaign
+
+
+def campaigns_list() -> QuerySet[WishCampaign]:
+    """Every campaign, newest first (their pages are public)."""
+    return WishCampaign.objects.select_related("org").order_by("-starts_on", "-id")
+
+
+@dataclass(frozen=True)
+class CampaignStats:
+    total: int
+    by_state: dict[str, int]
+    fulfilled: int
+    target: int
+
+    @property
+    def share(self) -> int:
+        """Fulfilled toward the target, in whole percent (capped at 100)."""
+        if not self.target:
+            return 0
+        return min(100, self.fulfilled * 100 // self.target)
+
+
+def campaign_stats(campaign: WishCampaign) -> CampaignStats:
+    """Counts by state in one grouped query (the public states only)."""
+    rows = (
+        Wish.objects.filter(campaign=campaign, state__in=PUBLIC_STATES)
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    by_state = {row["state"]: row["n"] for row in rows}
+    return CampaignStats(
+        total=sum(by_state.values()),
+        by_state=by_state,
+        fulfilled=by_state.get(WishState.FULFILLED, 0),
+        target=campaign.target,
+    )
+
+
+def campaign_leaderboard(campaign: WishCampaign, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Orgs by wishes fulfilled in the campaign: the org that claimed, or for a personal
+    claim the claimer's own branch ("爱心群众" for residents). One grouped query."""
+    rows = (
+        Wish.objects.filter(campaign=campaign, state=WishState.FULFILLED)
+        .annotate(
+            who=Coalesce("claimer_org__name", "claimer__member__org__name", Value("爱心群众"))
+        )
+        .values("who")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "who")[:limit]
+    )
+    return [{"name": row["who"], "fulfilled": row["n"]} for row in rows]

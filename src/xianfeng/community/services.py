@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.audit import events
+from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.images import process_image
 from xianfeng.common.text import clean_text, is_blank, visible_length
@@ -39,11 +40,11 @@ from xianfeng.community.enums import (
     WishCategory,
     WishState,
 )
-from xianfeng.community.models import Wish, WishClaim, WishContact, WishPhoto
+from xianfeng.community.models import Wish, WishCampaign, WishClaim, WishContact, WishPhoto
 from xianfeng.moderation.services import text_check
 from xianfeng.notify.services.sending import notify
 from xianfeng.orgs.enums import OrgKind, Region
-from xianfeng.orgs.models import Org, Role
+from xianfeng.orgs.models import Org, Role, subtree_q
 from xianfeng.people.models import User
 
 COMMUNITY_REGIONS = frozenset({Region.VILLAGE, Region.TOWN})
@@ -696,3 +697,60 @@ def wishes_expire(*, now: datetime.datetime | None = None) -> tuple[int, int]:
             )
             expired += 1
     return reopened, expired
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+def campaign_create(
+    *,
+    actor: User,
+    org: Org,
+    title: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    target: int = 0,
+    theme: str = "",
+    covers: Sequence[Org] = (),
+) -> WishCampaign:
+    """A county or town launches a 点亮微心愿 campaign: wishes posted in the orgs it covers
+    during its period are collected into it (and open wishes there without one join it)."""
+    if not rules.can_run_campaign(actor, org):
+        raise PermissionDenied("只有县、镇（街道）党组织的书记、组织委员或管理员可以发起活动")
+    title = _text(title, field="title", label="活动名称", minimum=4, maximum=60)
+    theme = _optional(theme, field="theme", label="主题", maximum=200)
+    if ends_on < starts_on:
+        raise Refused("结束日期不能早于开始日期", field="ends_on")
+    if (ends_on - starts_on).days > 366:
+        raise Refused("活动时间不能超过一年", field="ends_on")
+    if not 0 <= target <= 1_000_000:
+        raise Refused("目标心愿数应在 0 到 1000000 之间", field="target")
+    outside = [o.name for o in covers if not o.path.startswith(org.path)]
+    if outside:
+        raise Refused(f"只能覆盖本组织的下级组织：{'、'.join(outside[:3])}", field="covers")
+    with transaction.atomic():
+        campaign = WishCampaign.objects.create(
+            org=org,
+            title=title,
+            theme=theme,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            target=target,
+            created_by=actor,
+        )
+        if covers:
+            campaign.covers.set(covers)
+        area = [o.path for o in covers] or [org.path]
+        joined = Wish.objects.filter(
+            subtree_q(area, field="org__path"),
+            campaign__isnull=True,
+            state__in=[WishState.PENDING, WishState.OPEN],
+        ).update(campaign=campaign)
+        audit_log(
+            actor=actor,
+            action="campaign.create",
+            obj=campaign,
+            org=org,
+            data={"title": title, "starts_on": starts_on, "ends_on": ends_on, "joined": joined},
+        )
+    return campaign

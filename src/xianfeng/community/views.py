@@ -17,10 +17,17 @@ from xianfeng.common.pagination import paginate, query_without_page
 from xianfeng.common.types import AuthedRequest
 from xianfeng.community import rules, selectors, services
 from xianfeng.community.enums import PhotoKind, WishCategory, WishState
-from xianfeng.community.forms import ReviewForm, WallFilterForm, WishForm, community_orgs
+from xianfeng.community.forms import (
+    CampaignForm,
+    ReviewForm,
+    WallFilterForm,
+    WishForm,
+    community_orgs,
+)
 from xianfeng.community.models import Wish
 from xianfeng.community.services import Upload
 from xianfeng.orgs.enums import Region
+from xianfeng.orgs.models import subtree_q
 from xianfeng.people.selectors import member_of
 
 
@@ -249,3 +256,138 @@ def review_queue(request: AuthedRequest) -> HttpResponse:
     return render(
         request, "community/review.html", {"page": page, "query": query_without_page(request)}
     )
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+@require_GET
+def campaigns(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.campaigns_list())
+    user: Any = request.user
+    return render(
+        request,
+        "community/campaigns.html",
+        {
+            "page": page,
+            "query": query_without_page(request),
+            "can_launch": bool(getattr(user, "is_authenticated", False))
+            and bool(_campaign_orgs(user)),
+        },
+    )
+
+
+@require_GET
+def campaign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A campaign's page: progress toward the target, the leaderboard, its wall."""
+    item = selectors.get_campaign(pk)
+    form = WallFilterForm(request.GET or None)
+    filters = selectors.WishFilters(campaign=item)
+    if form.is_valid():
+        data = form.cleaned_data
+        org = community_orgs().filter(code=data["org"]).first() if data["org"] else None
+        filters = selectors.WishFilters(
+            org=org, category=data["category"], state=data["state"], campaign=item
+        )
+    page = paginate(request, selectors.wish_wall(filters))
+    area = [o for o in item.covers.all()] or [item.org]
+    villages = list(
+        community_orgs()
+        .filter(subtree_q([o.path for o in area], field="path"))
+        .only("code", "name")[:500]
+    )
+    return render(
+        request,
+        "community/campaign.html",
+        {
+            "campaign": item,
+            "stats": selectors.campaign_stats(item),
+            "leaders": selectors.campaign_leaderboard(item),
+            "page": page,
+            "query": query_without_page(request),
+            "form": form,
+            "filters": filters,
+            "villages": villages,
+            "categories": WishCategory.choices,
+        },
+    )
+
+
+def _campaign_orgs(user: Any) -> list[Any]:
+    from xianfeng.community.enums import ORG_CLAIM_ROLES
+    from xianfeng.orgs.enums import OrgKind
+    from xianfeng.orgs.selectors import orgs_managed_by
+
+    return list(
+        orgs_managed_by(user, ORG_CLAIM_ROLES)
+        .filter(kind__in=[OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE])
+        .order_by("path")[:200]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: AuthedRequest) -> HttpResponse:
+    orgs = _campaign_orgs(request.user)
+    if not orgs:
+        raise PermissionDenied("只有县、镇（街道）党组织的书记、组织委员或管理员可以发起活动")
+    from xianfeng.orgs.models import Org
+
+    queryset = Org.objects.filter(pk__in=[o.pk for o in orgs]).order_by("path")
+    form = CampaignForm(request.POST or None, orgs=queryset)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            item = services.campaign_create(
+                actor=request.user,
+                org=d["org"],
+                title=d["title"],
+                theme=d["theme"],
+                starts_on=d["starts_on"],
+                ends_on=d["ends_on"],
+                target=d["target"],
+            )
+        except Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "活动已发起，活动期间提交的心愿会汇集到这里")
+            return redirect("community:campaign", pk=item.pk)
+    return render(request, "community/campaign_new.html", {"form": form})
+
+
+# --- analysis and export ----------------------------------------------------------------------
+
+
+def _analysis_org(request: AuthedRequest) -> Any:
+    from xianfeng.community.enums import REVIEW_ROLES
+    from xianfeng.orgs.rules import holds_any
+    from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
+
+    if not holds_any(request.user, REVIEW_ROLES):
+        raise PermissionDenied("只有党组织的书记、支委或管理员可以查看心愿统计")
+    code = request.GET.get("org", "")
+    if code:
+        return get_org_for_user(request.user, code[:32], REVIEW_ROLES)
+    roots = org_roots_for(request.user, REVIEW_ROLES)
+    if not roots:
+        raise Http404("找不到该组织")
+    return roots[0]
+
+
+@login_required
+@require_GET
+def analysis_page(request: AuthedRequest) -> HttpResponse:
+    from xianfeng.community.analysis import wish_analysis
+
+    org = _analysis_org(request)
+    return render(request, "community/analysis.html", {"a": wish_analysis(org), "org": org})
+
+
+@login_required
+@require_GET
+def export(request: AuthedRequest) -> HttpResponse:
+    from xianfeng.community.analysis import wishes_export
+
+    return wishes_export(_analysis_org(request))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from xianfeng.common import periodic
+from xianfeng.common import demo, home, nav, periodic
+from xianfeng.community import demo as community_demo
+from xianfeng.community import home as community_home
 from xianfeng.community.tasks import expire_wishes
 
 
 def connect() -> None:
     periodic.register("community.expire_wishes", expire_wishes, hours=1)
+    home.register(community_home.panels)
+    nav.register(nav.Entry("community:index", "微心愿", order=35))
+    demo.register("community", community_demo.seed, order=50)
     register_notice_kinds()
 
 

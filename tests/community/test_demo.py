@@ -1,0 +1,41 @@
+"""The demo town's wishes: every state on the wall, and something for each persona to do."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from xianfeng.community import demo
+from xianfeng.community.enums import WishState
+from xianfeng.community.models import Wish, WishCampaign, WishPhoto
+from xianfeng.people import demo as people_demo
+from xianfeng.people.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_wishes_fill_the_wall_and_the_personas_pages(client):
+    people_demo.seed_county(members=300)
+    report = demo.seed()
+    assert report.startswith("微心愿：活动「点亮微心愿·温暖过冬」")
+    campaign = WishCampaign.objects.get()
+    by_state = {s: Wish.objects.filter(state=s).count() for s in WishState.values}
+    assert by_state["fulfilled"] == 15
+    assert by_state["confirming"] == 4
+    assert by_state["claimed"] == 6
+    assert by_state["open"] == 10
+    assert by_state["pending"] == 3
+    assert Wish.objects.filter(campaign=campaign).count() == 38
+    assert WishPhoto.objects.filter(kind="fulfil").count() == 19
+    resident = User.objects.get(username="resident")
+    assert Wish.objects.get(wisher=resident, state="confirming").claimer.username == "member"
+    assert Wish.objects.filter(claimer__username="member", state="claimed").count() == 1
+    # A second run writes nothing.
+    assert demo.seed() == "微心愿已有数据，未重复生成。"
+    html = client.get(reverse("community:campaign", args=[campaign.pk])).content.decode()
+    assert "已实现 15 / 目标 60 个（25%）" in html
+    client.force_login(resident)
+    home = client.get(reverse("common:home")).content.decode()
+    assert "请确认" in home
+    client.force_login(User.objects.get(username="secretary"))
+    assert "2 个心愿等待您审核" in client.get(reverse("common:home")).content.decode()
