@@ -157,6 +157,9 @@ def _mount() -> None:
     from xianfeng.notify.api import router as notify_router
 
     api.add_router("/notifications", notify_router)
+    from xianfeng.study.api import router as study_router
+
+    api.add_router("/study", study_router)
 
 
 _mount()

@@ -9,8 +9,7 @@ from django.http import HttpRequest
 from xianfeng.common import demo, home, nav, periodic
 from xianfeng.common.home import Panel
 from xianfeng.meetings import demo as meetings_demo
-from xianfeng.meetings import earning
-from xianfeng.meetings import selectors
+from xianfeng.meetings import earning, selectors
 from xianfeng.meetings.tasks import send_compliance_reminders
 
 
