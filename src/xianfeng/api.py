@@ -163,6 +163,9 @@ def _mount() -> None:
     from xianfeng.community.api import router as wishes_router
 
     api.add_router("/wishes", wishes_router)
+    from xianfeng.study.api import router as study_router
+
+    api.add_router("/study", study_router)
 
 
 _mount()

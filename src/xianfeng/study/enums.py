@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.transitions import StateMachine
+
 
 class EntryKind(models.TextChoices):
     EARN = "earn", _("获得")
@@ -38,3 +40,22 @@ class ImportState(models.TextChoices):
     PREVIEW = "preview", _("待确认")
     COMMITTED = "committed", _("已导入")
     DISCARDED = "discarded", _("已放弃")
+
+
+class QuizKind(models.TextChoices):
+    EXAM = "exam", _("考试")
+    DAILY = "daily", _("每日一练")
+    CHECK = "check", _("知识检测")
+
+
+class AttemptState(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("答题中")
+    SUBMITTED = "submitted", _("已交卷")
+
+
+ATTEMPT_MACHINE = StateMachine(
+    name="attempt",
+    label="答卷",
+    states=AttemptState,
+    transitions={AttemptState.IN_PROGRESS: {AttemptState.SUBMITTED}},
+)

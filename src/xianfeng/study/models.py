@@ -5,11 +5,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.study.enums import (
+    AttemptState,
     Difficulty,
     EntryKind,
     ImportState,
     Period,
     QuestionKind,
+    QuizKind,
 )
 
 
@@ -240,3 +242,120 @@ class QuestionImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Quiz(models.Model):
+    """An exam (考试), a 每日一练 or a lesson's 知识检测: who it is for (the org's subtree),
+    when, how long, how the paper is made, the pass mark and how many attempts."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=8, choices=QuizKind.choices)
+    title = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    opens_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("答题时长（分钟）"), default=0, help_text=_("0 表示不限时（仍以结束时间为准）")
+    )
+    # {"fixed": [question ids]} or {"rules": [{"kind": "single", "tag": "", "count": 5}]}
+    paper = models.JSONField(_("组卷方式"), default=dict)
+    points = models.JSONField(_("每题分值"), default=dict, blank=True)  # by kind
+    shuffle = models.BooleanField(_("打乱题目和选项顺序"), default=True)
+    pass_percent = models.PositiveSmallIntegerField(_("及格线（百分比）"), default=60)
+    attempts_allowed = models.PositiveSmallIntegerField(_("可答次数"), default=1)
+    is_published = models.BooleanField(_("已发布"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("测验")
+        verbose_name_plural = _("测验")
+        indexes = [models.Index(fields=["org", "kind", "closes_at"], name="quiz_org_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attempt(models.Model):
+    """One person's answer sheet (答卷) for a quiz. The paper is drawn and frozen when it
+    starts (questions, shuffled options and the key, which never leaves the server before
+    submission); the server's clock sets the deadline."""
+
+    quiz = models.ForeignKey(
+        Quiz, verbose_name=_("测验"), on_delete=models.CASCADE, related_name="attempts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答题人"),
+        on_delete=models.CASCADE,
+        related_name="attempts",
+    )
+    # 1, 2 … for an exam; the day (20261202) for a 每日一练: one per person per day.
+    number = models.PositiveIntegerField(_("第几次"))
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=AttemptState.choices, default=AttemptState.IN_PROGRESS
+    )
+    paper = models.JSONField(_("试卷"), default=list)
+    started_at = models.DateTimeField(_("开始时间"))
+    deadline = models.DateTimeField(_("截止时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("交卷时间"), null=True, blank=True)
+    auto_submitted = models.BooleanField(_("到时自动交卷"), default=False)
+    score = models.PositiveIntegerField(_("得分"), default=0)
+    max_score = models.PositiveIntegerField(_("满分"), default=0)
+    correct = models.PositiveSmallIntegerField(_("答对题数"), default=0)
+    passed = models.BooleanField(_("及格"), default=False)
+
+    class Meta:
+        verbose_name = _("答卷")
+        verbose_name_plural = _("答卷")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "user", "number"], name="attempt_once")
+        ]
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="attempt_due_idx"),
+            models.Index(fields=["quiz", "state"], name="attempt_quiz_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz_id} · {self.user_id} · {self.number}"
+
+
+class AttemptAnswer(models.Model):
+    """The answer to one question of an attempt, saved as the person goes (an upsert per
+    question), so a dropped connection loses nothing already saved."""
+
+    attempt = models.ForeignKey(
+        Attempt, verbose_name=_("答卷"), on_delete=models.CASCADE, related_name="answers"
+    )
+    position = models.PositiveSmallIntegerField(_("题号"))
+    response = models.JSONField(_("作答"), default=list)
+    is_correct = models.BooleanField(_("正确"), null=True)
+    points = models.PositiveSmallIntegerField(_("得分"), default=0)
+    saved_at = models.DateTimeField(_("保存时间"))
+
+    class Meta:
+        verbose_name = _("作答")
+        verbose_name_plural = _("作答")
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attempt_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} #{self.position}"

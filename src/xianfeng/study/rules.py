@@ -18,3 +18,9 @@ def can_manage_bank(user: Any, org: Org) -> bool:
 
 def can_manage_study(user: Any, org: Org) -> bool:
     return has_role_over(user, org, STUDY_MANAGE_ROLES)
+
+
+def manages_study_anywhere(user: Any) -> bool:
+    from xianfeng.orgs.rules import holds_any
+
+    return holds_any(user, STUDY_MANAGE_ROLES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xianfeng.common import nav
+from xianfeng.common import demo, nav, periodic
 from xianfeng.common import points as registry
 
 
@@ -16,5 +16,13 @@ def _sink(rule: registry.Rule, event: Any, claim: registry.Claim) -> object:
 
 
 def connect() -> None:
+    from xianfeng.study import demo as study_demo
+    from xianfeng.study import earning
+    from xianfeng.study.tasks import submit_due_attempts
+
     registry.install_sink(_sink)
-    nav.register(nav.Entry("study:points", "学习", order=20))
+    earning.connect()
+    periodic.register("study.submit_due", submit_due_attempts, minutes=1)
+    demo.register("study", study_demo.seed, order=50)
+    nav.register(nav.Entry("study:quizzes", "答题", order=18))
+    nav.register(nav.Entry("study:points", "积分", order=20))

@@ -1,0 +1,13 @@
+"""Background jobs of the study app (thin: call a service)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from xianfeng.study.services.quizzes import attempts_submit_due
+
+
+@task()
+def submit_due_attempts() -> int:
+    """Hand in every attempt whose deadline has passed (the server's clock decides)."""
+    return attempts_submit_due()

@@ -1,0 +1,59 @@
+"""The demo county's study content: a bank of about 200 questions, a running exam the
+member can take, a month of daily practice and points with a ranking."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from xianfeng.people import demo as people_demo
+from xianfeng.people.models import User
+from xianfeng.study import demo
+from xianfeng.study.bank import read_bank
+from xianfeng.study.models import Attempt, PointsEntry, PointsTotal, Question, Quiz
+from xianfeng.study.selectors.points import period_start
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_fills_the_study_pages(client):
+    people_demo.seed_county(members=300)
+    report = demo.seed()
+    assert Question.objects.count() == 210
+    assert report.startswith("题库 210 道题，进行中的考试「学习贯彻党的二十大精神知识竞答」")
+    member = User.objects.get(username="member")
+    assert Attempt.objects.filter(user=member, state="submitted").count() == 18
+    total = PointsEntry.objects.filter(user=member).aggregate(s=Sum("points"))["s"]
+    assert total == 18 * 5
+    days = set(PointsEntry.objects.filter(user=member).values_list("day", flat=True))
+    assert len(days) == 18
+    this_year = period_start("year", timezone.localdate())
+    people = PointsTotal.objects.filter(period="year", start=this_year, points__gt=0).count()
+    assert people == PointsTotal.objects.filter(period="year", points__gt=0).count() or (
+        timezone.localdate().month == 1  # the month of history began last year
+    )
+    assert people > 20 or timezone.localdate().month == 1
+    client.force_login(member)
+    html = client.get(reverse("study:points")).content.decode()
+    assert f'<b id="points-total">{total}</b>' in html
+    quiz = Quiz.objects.get(kind="exam")
+    response = client.post(reverse("study:quiz_start", args=[quiz.pk]))
+    attempt = Attempt.objects.get(user=member, quiz=quiz)
+    assert response["Location"] == reverse("study:attempt", args=[attempt.pk])
+    assert len(attempt.paper) == 15
+    ranking = client.get(reverse("study:ranking"), {"scope": "county", "period": "year"})
+    assert ranking.content.decode().count('class="rank-row') == min(people, 50)
+
+
+def test_the_demo_bank_exports_and_reads_back_without_errors():
+    people_demo.seed_county(members=300)
+    demo.seed()
+    import io
+
+    from xianfeng.study.bank import bank_workbook
+
+    content = bank_workbook(Question.objects.order_by("pk")).to_bytes()
+    parsed = read_bank(io.BytesIO(content))
+    assert parsed.errors == [] and len(parsed.questions) == 210
