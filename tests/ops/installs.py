@@ -117,3 +117,116 @@ def make_install(root: Path, name: str, **extra_env: str) -> Install:
     return Install(
         var=var, url=f"sqlite:///{path}", target=Target(vendor="sqlite", path=path), env=env
     )
+
+
+# --- a real web server on a free port -------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    def request(
+        self, method: str, path: str, body: dict | None = None, token: str = "", timeout: float = 10
+    ) -> tuple[int, dict | str]:
+        import http.client
+        import json
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            data = json.dumps(body).encode() if body is not None else None
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            raw = response.read().decode()
+            try:
+                return response.status, json.loads(raw)
+            except ValueError:
+                return response.status, raw
+        finally:
+            conn.close()
+
+    def kill(self) -> None:
+        """SIGKILL the server and its worker processes (its own process group)."""
+        import signal
+
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.kill()
+
+
+def serve(install: Install, *, prefix: list[str] | None = None, **extra_env: str) -> Server:
+    """Start granian on the installation (as `manage.py serve` does, one worker) and wait
+    until /healthz answers."""
+    import time
+    import urllib.request
+
+    port = free_port()
+    log = install.var / f"server-{port}.log"
+    cmd = [
+        *(prefix or []),
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "xianfeng.wsgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--blocking-threads",
+        "4",
+        "--no-ws",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603
+            cmd,
+            env={**install.env, **extra_env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(proc, port, log)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                return server
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                raise AssertionError("the server did not start:\n" + log.read_text()) from None
+            time.sleep(0.2)
+
+
+def query(install: Install, sql: str) -> list[tuple]:
+    """Read the installation's database directly (no Django in between)."""
+    if install.target.vendor == "sqlite":
+        import sqlite3
+
+        conn = sqlite3.connect(install.target.path, timeout=30)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+    with install.target.pg_connect(autocommit=True) as conn:
+        return conn.execute(sql).fetchall()
