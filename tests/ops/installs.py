@@ -4,6 +4,7 @@ on PostgreSQL), and `manage.py` run against them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -160,10 +161,8 @@ class Server:
         """SIGKILL the server and its worker processes (its own process group)."""
         import signal
 
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=20)
 
     def stop(self) -> None:
@@ -198,7 +197,7 @@ def serve(install: Install, *, prefix: list[str] | None = None, **extra_env: str
         "--no-ws",
     ]
     with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             cmd,
             env={**install.env, **extra_env},
             stdout=out,

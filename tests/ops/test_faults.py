@@ -38,7 +38,7 @@ def test_web_server_killed_mid_flood_keeps_every_answered_write(prepared):
             text = f"洪水评论 {worker}-{n}"
             n += 1
             try:
-                status, body = server.request(
+                status, _body = server.request(
                     "POST", f"/api/v1/lessons/{lesson}/comments", {"text": text}, token=token
                 )
             except OSError:
