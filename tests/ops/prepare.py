@@ -1,6 +1,7 @@
 """Prepare an installation for the fault tests (run in its environment): migrate, the demo
-county's people without content, a published lesson in the demo member's branch and an API
-token for that member; prints {"token", "lesson"} as JSON. Not a test module."""
+county's people without content, a published lesson in the demo member's branch and a draft of
+theirs, an API token for that member; prints {"token", "lesson", "draft"} as JSON.
+Not a test module."""
 
 from __future__ import annotations
 
@@ -29,5 +30,6 @@ call_command("migrate", "--no-input", verbosity=0)
 call_command("seed_demo", members=demo.PERSONA_MEMBERS + 20, no_content=True, verbosity=0)
 user = User.objects.get(username="member")
 lesson = LessonFactory(org=member_of(user).org, author=user, published=True)
+draft = LessonFactory(org=member_of(user).org, author=user)
 _, token = api_token_issue(user=user, label="fault test")
-print(json.dumps({"token": token, "lesson": lesson.pk}))
+print(json.dumps({"token": token, "lesson": lesson.pk, "draft": draft.pk}))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import logging
 import uuid
 from typing import Any
@@ -53,6 +54,10 @@ log = logging.getLogger(__name__)
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum,expiration"
 OCTET_STREAM = "application/offset+octet-stream"
+
+
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+DISK_FULL_MESSAGE = "服务器存储空间已满，这一段没有保存；已收到的部分不会丢失，请稍后继续上传"
 
 
 def tus_response(status: int = 204, message: str = "", **headers: str) -> HttpResponse:
@@ -233,6 +238,19 @@ class UploadView(TusView):
             )
         except (Refused, PermissionDenied):
             raise
+        except OSError as exc:
+            if exc.errno not in DISK_FULL:
+                log.exception("upload %s: append or finish failed", pk)
+                raise
+            # The chunk was not kept (its scratch file is gone); what was stored before is,
+            # and the client resumes from the offset once space is freed.
+            log.error("upload %s: the disk is full (%s)", pk, exc)
+            current = Upload.objects.filter(pk=pk).values_list("offset", flat=True).first()
+            return tus_response(
+                507,
+                DISK_FULL_MESSAGE,
+                Upload_Offset=str(current if current is not None else offset),
+            )
         except Exception:
             log.exception("upload %s: append or finish failed", pk)
             current = Upload.objects.filter(pk=pk).values_list("offset", flat=True).first()
