@@ -60,6 +60,16 @@ DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 DISK_FULL_MESSAGE = "服务器存储空间已满，这一段没有保存；已收到的部分不会丢失，请稍后继续上传"
 
 
+def _failed_to_save(pk: uuid.UUID, offset: int) -> HttpResponse:
+    log.exception("upload %s: append or finish failed", pk)
+    current = Upload.objects.filter(pk=pk).values_list("offset", flat=True).first()
+    return tus_response(
+        500,
+        "文件已收到，但保存失败，请稍后重试",
+        Upload_Offset=str(current if current is not None else offset),
+    )
+
+
 def tus_response(status: int = 204, message: str = "", **headers: str) -> HttpResponse:
     """A response carrying Tus-Resumable; a message is plain Chinese text for the widget."""
     response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
@@ -240,8 +250,7 @@ class UploadView(TusView):
             raise
         except OSError as exc:
             if exc.errno not in DISK_FULL:
-                log.exception("upload %s: append or finish failed", pk)
-                raise
+                return _failed_to_save(pk, offset)
             # The chunk was not kept (its scratch file is gone); what was stored before is,
             # and the client resumes from the offset once space is freed.
             log.error("upload %s: the disk is full (%s)", pk, exc)
@@ -252,13 +261,7 @@ class UploadView(TusView):
                 Upload_Offset=str(current if current is not None else offset),
             )
         except Exception:
-            log.exception("upload %s: append or finish failed", pk)
-            current = Upload.objects.filter(pk=pk).values_list("offset", flat=True).first()
-            return tus_response(
-                500,
-                "文件已收到，但保存失败，请稍后重试",
-                Upload_Offset=str(current if current is not None else offset),
-            )
+            return _failed_to_save(pk, offset)
         headers = {"Upload_Offset": str(upload.offset)}
         if upload.status == UploadStatus.RECEIVING:
             headers["Upload_Expires"] = http_date(upload_expires_at(upload).timestamp())
