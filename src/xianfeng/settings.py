@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "xianfeng.remote",
     "xianfeng.study",
     "xianfeng.community",
+    "xianfeng.ops",
 ]
 
 MIDDLEWARE = [
@@ -412,6 +413,14 @@ for _field in NOTIFY_WECHAT_FIELDS:
         raise ImproperlyConfigured(
             f"XF_WECHAT_TEMPLATE_FIELDS: {_field!r} should be key=title|body|time|kind"
         )
+
+# --- backups (ops/backup) -------------------------------------------------------------------
+# Where the daily job writes (empty: no automatic backups; `manage.py backup` then writes
+# to var/backups). Keep the newest backup of each of the last N days and M months.
+BACKUP_DIR = env_str("XF_BACKUP_DIR", "")
+BACKUP_KEEP_DAILY = env_int("XF_BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_MONTHLY = env_int("XF_BACKUP_KEEP_MONTHLY", 12, minimum=0)
+BACKUP_HOUR = env_int("XF_BACKUP_HOUR", 2, minimum=0)
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

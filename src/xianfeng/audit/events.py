@@ -140,12 +140,11 @@ def publish(
         return row
     event_id = row.pk
 
-    def enqueue() -> None:
-        from xianfeng.audit.tasks import dispatch_events
+    from xianfeng.audit.enqueue import enqueue_on_commit
+    from xianfeng.audit.tasks import dispatch_events
 
-        dispatch_events.enqueue(event_ids=[event_id])
-
-    transaction.on_commit(enqueue)
+    # Queue down: the row stays undispatched and the events.sweep job delivers it later.
+    enqueue_on_commit(dispatch_events, event_ids=[event_id])
     return row
 
 

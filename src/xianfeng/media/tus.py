@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import logging
 import uuid
 from typing import Any
@@ -53,6 +54,20 @@ log = logging.getLogger(__name__)
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum,expiration"
 OCTET_STREAM = "application/offset+octet-stream"
+
+
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+DISK_FULL_MESSAGE = "服务器存储空间已满，这一段没有保存；已收到的部分不会丢失，请稍后继续上传"
+
+
+def _failed_to_save(pk: uuid.UUID, offset: int) -> HttpResponse:
+    log.exception("upload %s: append or finish failed", pk)
+    current = Upload.objects.filter(pk=pk).values_list("offset", flat=True).first()
+    return tus_response(
+        500,
+        "文件已收到，但保存失败，请稍后重试",
+        Upload_Offset=str(current if current is not None else offset),
+    )
 
 
 def tus_response(status: int = 204, message: str = "", **headers: str) -> HttpResponse:
@@ -233,14 +248,20 @@ class UploadView(TusView):
             )
         except (Refused, PermissionDenied):
             raise
-        except Exception:
-            log.exception("upload %s: append or finish failed", pk)
+        except OSError as exc:
+            if exc.errno not in DISK_FULL:
+                return _failed_to_save(pk, offset)
+            # The chunk was not kept (its scratch file is gone); what was stored before is,
+            # and the client resumes from the offset once space is freed.
+            log.error("upload %s: the disk is full (%s)", pk, exc)
             current = Upload.objects.filter(pk=pk).values_list("offset", flat=True).first()
             return tus_response(
-                500,
-                "文件已收到，但保存失败，请稍后重试",
+                507,
+                DISK_FULL_MESSAGE,
                 Upload_Offset=str(current if current is not None else offset),
             )
+        except Exception:
+            return _failed_to_save(pk, offset)
         headers = {"Upload_Offset": str(upload.offset)}
         if upload.status == UploadStatus.RECEIVING:
             headers["Upload_Expires"] = http_date(upload_expires_at(upload).timestamp())

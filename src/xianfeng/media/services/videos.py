@@ -51,7 +51,6 @@ def video_create(
     `source_name` (already stored by video_source_store). The original is kept for
     re-processing; the caller removes its own temporary file.
     """
-    from xianfeng.media.tasks import process_video
 
     stored_here = source_name is None
     if source_name is None:
@@ -65,7 +64,6 @@ def video_create(
             original_name=original_name,
             target_kind=target_kind,
             target_id=target_id,
-            enqueue=process_video.enqueue,
         )
     except BaseException:
         if stored_here:
@@ -80,7 +78,6 @@ def _video_row(
     original_name: str,
     target_kind: str,
     target_id: str,
-    enqueue: Any,
 ) -> Video:
     with transaction.atomic():
         video = Video(
@@ -105,8 +102,25 @@ def _video_row(
         target = targets.get(target_kind)
         if target is not None:
             target.attach(video, target_id)
-        transaction.on_commit(lambda: enqueue(video_id=video.pk))
+        queue_processing(video.pk)
     return video
+
+
+QUEUE_DOWN = "任务队列暂时不可用，视频尚未开始处理，请稍后点击重试"
+
+
+def queue_processing(video_id: int) -> None:
+    """Queue the transcode after the commit; if the queue is down the video says so and
+    offers the retry button instead of waiting for ever."""
+    from xianfeng.audit.enqueue import enqueue_on_commit
+    from xianfeng.media.tasks import process_video
+
+    def queue_down(exc: Exception) -> None:
+        video = Video.objects.get(pk=video_id)
+        if video.status == VideoStatus.UPLOADED:
+            video_set_status(video, VideoStatus.FAILED, failure_reason=QUEUE_DOWN)
+
+    enqueue_on_commit(process_video, on_failure=queue_down, video_id=video_id)
 
 
 def video_set_status(video: Video, status: str, **fields: Any) -> Video:
@@ -140,14 +154,13 @@ def video_set_status(video: Video, status: str, **fields: Any) -> Video:
 
 def video_retry(*, video: Video, actor: User) -> Video:
     """Send a failed video through probing and transcoding again (the uploader's button)."""
-    from xianfeng.media.tasks import process_video
 
     if actor is not None and actor.pk != video.owner_id and not actor.is_superuser:
         raise PermissionDenied("只有上传人可以重试")
     if video.status != VideoStatus.FAILED:
         raise Refused("只有处理失败的视频可以重试")
     video = video_set_status(video, VideoStatus.UPLOADED, failure_reason="", progress=0)
-    transaction.on_commit(lambda: process_video.enqueue(video_id=video.pk))
+    queue_processing(video.pk)
     return video
 
 

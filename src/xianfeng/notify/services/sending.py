@@ -110,14 +110,11 @@ def notify(
         deliveries = _plan(created, kind_def, urgent=level == Priority.HIGH, now=now)
         Delivery.objects.bulk_create(deliveries, batch_size=CHUNK)
         if any(d.due_at <= now for d in deliveries):
-            batch_id = batch.pk
+            from xianfeng.audit.enqueue import enqueue_on_commit
+            from xianfeng.notify.tasks import send_batch
 
-            def enqueue() -> None:
-                from xianfeng.notify.tasks import send_batch
-
-                send_batch.enqueue(batch_id=batch_id)
-
-            transaction.on_commit(enqueue)
+            # Queue down: the due rows stay pending and notify.deliver sends them later.
+            enqueue_on_commit(send_batch, batch_id=batch.pk)
     batch.recipients += len(ids)
     return Sent(told=len(ids), batch=batch)
 

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "xianfeng.ops"
+    label = "ops"
+    verbose_name = "运维"
+
+    def ready(self) -> None:
+        from xianfeng.common import periodic
+        from xianfeng.notify import kinds
+        from xianfeng.notify.enums import Priority
+        from xianfeng.ops.tasks import daily_backup
+
+        # Hourly look: the job backs up once a day (after XF_BACKUP_HOUR) when
+        # XF_BACKUP_DIR is set, and keeps the retention.
+        periodic.register("ops.backup", daily_backup, hours=1)
+        kinds.register(
+            "ops.backup_failed",
+            label="备份失败",
+            app="ops",
+            default_channels={"email", "sms"},
+            priority=Priority.HIGH,
+            description="每日自动备份失败时通知县级组织管理员",
+        )
