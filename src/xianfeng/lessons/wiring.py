@@ -10,7 +10,7 @@ from xianfeng.common import demo, home, nav
 from xianfeng.common.home import Panel
 from xianfeng.lessons import demo as lessons_demo
 from xianfeng.lessons.models import Lesson
-from xianfeng.lessons.rules import can_edit_lesson
+from xianfeng.lessons.rules import can_edit_lesson, can_record_lessons
 from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
 from xianfeng.lessons.services import lesson_video_ready, moderation_decided
 from xianfeng.media import targets
@@ -47,7 +47,10 @@ def home_panels(request: HttpRequest) -> list[Any]:
     panels = [
         Panel(
             "lessons/panel_feed.html",
-            {"lessons": list(lesson_feed(user, FeedFilters())[:5])},
+            {
+                "lessons": list(lesson_feed(user, FeedFilters())[:5]),
+                "can_record": can_record_lessons(user),
+            },
             order=5,
         )
     ]
