@@ -255,3 +255,33 @@ def test_no_sideways_scroll_at_200_percent_and_no_serious_axe_violations(
     print("overflow px:", overflow)
     assert {k: v for k, v in overflow.items() if v > 0} == {}
     assert {k: v for k, v in violations.items() if v} == {}
+
+
+def test_scan_while_logged_out_logs_in_and_lands_signed_in(county, new_page):
+    import datetime
+
+    from django.utils import timezone
+
+    from xianfeng.meetings.models import Attendance
+    from xianfeng.meetings.tokens import checkin_token, step_at
+
+    member = county.member_a1.user
+    now = timezone.now()
+    meeting = MeetingFactory(
+        org=county.branch_a1,
+        starts_at=now - datetime.timedelta(minutes=2),
+        ends_at=now + datetime.timedelta(minutes=60),
+        attendees={member: "expected"},
+    )
+    token = checkin_token(meeting.pk, meeting.checkin_key, step_at(now))
+    phone = new_page(360, 740)
+    phone.goto(f"/meetings/checkin/{token}/")  # the camera opens the code's link
+    phone.wait_for_url("**/accounts/login/**")
+    phone.fill("input[name=username]", "member_a1")
+    phone.fill("input[name=password]", PASSWORD)
+    phone.click("main button[type=submit]")
+    phone.wait_for_url(f"**/meetings/checkin/{token}/")
+    assert phone.inner_text("#checkin-result").startswith("签到成功")
+    row = Attendance.objects.get(meeting=meeting, user=member)
+    assert (row.status, row.source) == ("present", "qr")
+    assert phone.errors == []

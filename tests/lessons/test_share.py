@@ -180,3 +180,16 @@ def test_player_fetches_nothing_before_play(client, public_lesson):
     assert '<script src="/static/vendor/hls.min.js' not in html
     assert 'data-hls-lib="/static/vendor/hls.min.js"' in html
     assert 'id="player-start"' in html
+
+
+def test_new_lesson_form_has_no_dashes_placeholder(client, county):
+    client.force_login(county.member_a1.user)
+    html = client.get(reverse("lessons:create")).content.decode()
+    assert "---------" not in html and '<option value="" selected>不归入专题</option>' in html
+
+
+def test_reflection_box_has_a_live_counter_for_its_minimum(client, county, public_lesson):
+    client.force_login(county.member_a1.user)
+    html = client.get(reverse("lessons:detail", args=[public_lesson.pk])).content.decode()
+    assert 'data-min-chars="50" aria-describedby="reflection-text-count"' in html
+    assert '<p class="small muted char-count" id="reflection-text-count"' in html

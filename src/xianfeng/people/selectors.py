@@ -36,7 +36,8 @@ def is_resident(user: Any) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return False
-    return member_of(user) is None and not roles_of(user)
+    # Roles first: the navigation has loaded them already for the roster entry.
+    return not roles_of(user) and member_of(user) is None
 
 
 def members_visible_to(user: Any) -> QuerySet[Member]:
