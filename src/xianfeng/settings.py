@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after security: compresses what every view below returns (text only).
+    "xianfeng.common.middleware.CompressTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "xianfeng.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "xianfeng.common.context_processors.site",
                 "xianfeng.notify.context_processors.unread",
+                "xianfeng.people.display.context",
             ],
             "builtins": ["django.templatetags.i18n", "django.templatetags.static"],
         },

@@ -238,6 +238,10 @@ def test_seed_demo_content_publishes_playable_lessons_and_opens_a_contest(db, se
     assert len(lesson_feed(member, FeedFilters(feed="branch"))) == 4
     resident_town = User.objects.get(username="site_admin")  # another branch of the town
     assert [x.title for x in lesson_feed(resident_town, FeedFilters())] == ["村口那条路"]
+    # Published to everyone: a share link works for a visitor after `make run`.
+    from django.contrib.auth.models import AnonymousUser
+
+    assert [x.title for x in lesson_feed(AnonymousUser(), FeedFilters())] == ["村口那条路"]
     contest = Contest.objects.get()
     assert (contest.state, contest.rounds.count()) == ("open", 3)
     # The 三会一课 ledger of the secretary's branch is filled, and tasks are waiting.

@@ -8,7 +8,15 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    QueryDict,
+)
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_cache_control
 
@@ -151,3 +159,22 @@ class PrivateNoStoreMiddleware:
         if request.path_info.startswith(API_PREFIX) or _signed_in(request):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+# Text worth compressing: pages, htmx fragments, JSON. Media (video segments, MP4 with
+# byte ranges, images) is compressed already or must keep its ranges; static files are
+# served pre-compressed by WhiteNoise.
+COMPRESSIBLE = ("text/html", "application/json", "text/plain", "text/csv", "text/calendar")
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """gzip for pages and JSON in the embedded server (a weak 4G link pays for every
+    byte), never for media; a streaming page is compressed chunk by chunk as it goes."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        kind = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind not in COMPRESSIBLE or response.status_code == 206:
+            return response
+        return super().process_response(request, response)

@@ -92,7 +92,10 @@ def connect() -> None:
 
     contests_indicators.register()
     home.register(home_panels)
-    nav.register(nav.Entry("contests:list", "竞赛", order=20))
+    from xianfeng.people.selectors import is_resident
+
+    # Contests are among party members and their judges; not a resident's business.
+    nav.register(nav.Entry("contests:list", "竞赛", order=20, visible=lambda u: not is_resident(u)))
 
     demo.register("contests", contests_demo.seed, order=30)
     periodic.register("contests.monthly", open_monthly_contests, hours=6)

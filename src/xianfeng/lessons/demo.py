@@ -122,8 +122,10 @@ def seed_lessons() -> int:
             lesson = Lesson.objects.get(pk=lesson.pk)
             services.lesson_submit(actor=secretary, lesson=lesson)
             if demo.county_wide:
+                # Published to everyone: a share link or poster opened in WeChat by
+                # someone not logged in plays (the 点赞、评论、转发 of the seeds).
                 services.lesson_publish(
-                    actor=admin, lesson=lesson, audience=Org.objects.get(path=county)
+                    actor=admin, lesson=lesson, audience=Org.objects.get(path=county), public=True
                 )
             else:
                 services.lesson_publish(actor=secretary, lesson=lesson)

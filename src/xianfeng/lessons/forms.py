@@ -34,7 +34,9 @@ class LessonForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    series = forms.ModelChoiceField(label="专题", queryset=Series.objects.none(), required=False)
+    series = forms.ModelChoiceField(
+        label="专题", queryset=Series.objects.none(), required=False, empty_label="不归入专题"
+    )
 
     def __init__(self, *args: Any, series: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,7 +60,9 @@ class LessonForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    audience = forms.ModelChoiceField(label="发布范围", queryset=Org.objects.none())
+    audience = forms.ModelChoiceField(
+        label="发布范围", queryset=Org.objects.none(), empty_label="请选择发布范围"
+    )
     public = forms.BooleanField(label="向所有人公开（含群众）", required=False)
 
     def __init__(self, *args: Any, audiences: Any, **kwargs: Any) -> None:

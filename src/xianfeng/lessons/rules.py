@@ -8,7 +8,7 @@ from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Org
-from xianfeng.orgs.rules import has_role_over
+from xianfeng.orgs.rules import has_role_over, holds_any
 
 # 书记, 宣传委员 and 组织管理员 publish lessons in their subtree.
 LESSON_MANAGE_ROLES = frozenset({RoleKind.SECRETARY, RoleKind.PROPAGANDA, RoleKind.ADMIN})
@@ -47,3 +47,13 @@ def can_publish_to(user: Any, audience: Org | None, *, public: bool) -> bool:
     if public:
         return audience is not None and has_role_over(user, audience, PUBLIC_ROLES)
     return audience is not None and can_manage_lessons(user, audience)
+
+
+def can_record_lessons(user: Any) -> bool:
+    """Whether the person may start a lesson somewhere (a party member, or a manager of
+    lessons): the 录制微党课 button is shown only then, never to end in a 403."""
+    from xianfeng.people.selectors import member_of
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return member_of(user) is not None or holds_any(user, LESSON_MANAGE_ROLES)

@@ -276,6 +276,14 @@ def watch_report(
     raise Refused("观看记录繁忙，请稍后再试")
 
 
+def lesson_view_anonymous(*, lesson: Lesson) -> None:
+    """A visitor (not logged in) started a lesson published to everyone: a view, never
+    anyone's study progress or points."""
+    if not lesson.is_open_to_all:
+        raise PermissionDenied("只有公开发布的微党课计入访客观看")
+    Lesson.objects.filter(pk=lesson.pk).update(view_count=F("view_count") + 1)
+
+
 def _first_progress(user: Any, lesson: Lesson) -> WatchProgress:
     """The person's progress row, made on their first report (counted as a view once)."""
     try:

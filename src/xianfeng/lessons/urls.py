@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/do/<str:action>/", views.transition, name="transition"),
     path("<int:pk>/watch/", views.watch, name="watch"),
+    path("<int:pk>/view/", views.view, name="view"),
     path("<int:pk>/playback/", views.playback, name="playback"),
     path("<int:pk>/like/", views.like, name="like"),
     path("<int:pk>/rate/", views.rate, name="rate"),

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,7 +23,12 @@ from xianfeng.lessons.exports import participation_workbook
 from xianfeng.lessons.forms import CommentForm, FeedForm, LessonForm, PublishForm, ReflectionForm
 from xianfeng.lessons.models import Comment, Lesson, Reflection, Tag
 from xianfeng.lessons.poster import lesson_poster_png
-from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_edit_lesson, can_manage_lessons
+from xianfeng.lessons.rules import (
+    LESSON_MANAGE_ROLES,
+    can_edit_lesson,
+    can_manage_lessons,
+    can_record_lessons,
+)
 from xianfeng.lessons.selectors import (
     FEEDS,
     PARTICIPATION_LABELS,
@@ -83,6 +90,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         "tags": Tag.objects.all(),
         "series": series_for_user(request.user)[:20],
         "can_manage": holds_any(request.user, LESSON_MANAGE_ROLES),
+        "can_record": can_record_lessons(request.user),
         "query": query_without_page(request),
     }
     template = "lessons/feed.html#results" if _htmx(request) else "lessons/feed.html"
@@ -210,10 +218,59 @@ def transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     return redirect("lessons:detail", pk=lesson.pk)
 
 
+# What a visitor pressed before logging in (点赞 or a star), held in their session and done
+# when they come back to the lesson logged in: the intent was a CSRF-checked POST, and
+# the lesson is loaded again through the logged-in person's selector before it is done.
+INTENT_KEY = "lesson_intent"
+INTENT_SECONDS = 15 * 60
+
+
+def _hold_intent(request: HttpRequest, pk: int, action: str, value: int = 0) -> HttpResponse:
+    request.session[INTENT_KEY] = {
+        "lesson": pk,
+        "action": action,
+        "value": value,
+        "until": time.time() + INTENT_SECONDS,
+    }
+    return redirect_to_login(reverse("lessons:detail", args=[pk]))
+
+
+def _do_intent(request: AuthedRequest, lesson: Lesson) -> bool:
+    """Carry out the held intent for this lesson (once); True when something was done."""
+    intent = request.session.get(INTENT_KEY)
+    if not isinstance(intent, dict) or intent.get("lesson") != lesson.pk:
+        return False
+    del request.session[INTENT_KEY]
+    if float(intent.get("until", 0)) < time.time() or not lesson.is_published:
+        return False
+    try:
+        if intent.get("action") == "like":
+            services.like_set(user=request.user, lesson=lesson, liked=True)
+            messages.success(request, "已点赞")
+        elif intent.get("action") == "rate" and 1 <= int(intent.get("value", 0)) <= 5:
+            services.rating_set(user=request.user, lesson=lesson, score=int(intent["value"]))
+            messages.success(request, "已评分")
+        else:
+            return False
+    except (Refused, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+        return False
+    return True
+
+
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lesson = get_lesson_for_user(request.user, pk)
+    """A lesson page; a visitor may watch what is published to everyone, and is sent to
+    log in (and back here) for anything else, whether or not it exists."""
+    try:
+        lesson = get_lesson_for_user(request.user, pk)
+    except Http404:
+        if not request.user.is_authenticated:
+            return redirect_to_login(reverse("lessons:detail", args=[pk]))
+        raise
     user: Any = request.user
     authed = user.is_authenticated
+    if authed and _do_intent(request, lesson):  # type: ignore[arg-type]
+        return redirect("lessons:detail", pk=pk)
     published = lesson.is_published
     manage = authed and can_manage_lessons(user, lesson.org)
     state = viewer_state_of(lesson)
@@ -239,9 +296,26 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if manage and lesson.state == LessonState.SUBMITTED
         else None,
         "share_url": request.build_absolute_uri(reverse("lessons:detail", args=[lesson.pk])),
+        "share_image": request.build_absolute_uri(video_poster_url(lesson.video, public=True))
+        if lesson.is_open_to_all and lesson.video is not None and lesson.video.poster
+        else "",
         "stars": range(1, 6),
     }
     return render(request, "lessons/detail.html", context)
+
+
+@require_POST
+def view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A visitor pressed play on a lesson published to everyone: one view, once per visit
+    (session); never study progress. A logged-in player reports through `watch`."""
+    lesson = get_lesson_for_user(request.user, pk)
+    if request.user.is_authenticated or not lesson.is_open_to_all:
+        return HttpResponse(status=204)
+    seen = list(request.session.get("viewed_lessons", []))
+    if pk not in seen:
+        services.lesson_view_anonymous(lesson=lesson)
+        request.session["viewed_lessons"] = [*seen[-49:], pk]
+    return HttpResponse(status=204)
 
 
 @require_GET
@@ -333,9 +407,10 @@ def _actions(request: AuthedRequest, lesson: Lesson, error: str = "") -> HttpRes
     )
 
 
-@login_required
 @require_POST
 def like(request: AuthedRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _hold_intent(request, pk, "like")
     lesson = get_lesson_for_user(request.user, pk)
     try:
         services.like_set(user=request.user, lesson=lesson, liked=request.POST.get("liked") == "1")
@@ -344,9 +419,11 @@ def like(request: AuthedRequest, pk: int) -> HttpResponse:
     return _actions(request, lesson) if _htmx(request) else redirect("lessons:detail", pk=pk)
 
 
-@login_required
 @require_POST
 def rate(request: AuthedRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        score = request.POST.get("score", "")
+        return _hold_intent(request, pk, "rate", int(score) if score in set("12345") else 0)
     lesson = get_lesson_for_user(request.user, pk)
     try:
         score = int_param(request.POST.get("score"), minimum=1, maximum=5, label="评分")
@@ -535,6 +612,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
             .select_related("lesson")
             .order_by("-created_at")[:50],
             "VideoStatus": VideoStatus,
+            "can_record": can_record_lessons(request.user),
         },
     )
 

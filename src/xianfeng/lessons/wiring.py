@@ -12,7 +12,7 @@ from xianfeng.lessons import demo as lessons_demo
 from xianfeng.lessons import earning
 from xianfeng.lessons import indicators as lessons_indicators
 from xianfeng.lessons.models import Lesson
-from xianfeng.lessons.rules import can_edit_lesson
+from xianfeng.lessons.rules import can_edit_lesson, can_record_lessons
 from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
 from xianfeng.lessons.services import lesson_video_ready, moderation_decided
 from xianfeng.media import targets
@@ -49,7 +49,10 @@ def home_panels(request: HttpRequest) -> list[Any]:
     panels = [
         Panel(
             "lessons/panel_feed.html",
-            {"lessons": list(lesson_feed(user, FeedFilters())[:5])},
+            {
+                "lessons": list(lesson_feed(user, FeedFilters())[:5]),
+                "can_record": can_record_lessons(user),
+            },
             order=5,
         )
     ]

@@ -28,6 +28,12 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 
 class PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A person of the branch; the empty choice says what to do, not "---------"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", "请选择")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name or obj.username)
 
@@ -59,7 +65,10 @@ class MeetingForm(forms.Form):
         help_text="主讲人不是本支部同志时填写",
     )
     lesson = forms.ModelChoiceField(
-        label="关联微党课（可选）", queryset=User.objects.none(), required=False
+        empty_label="不关联",
+        label="关联微党课（可选）",
+        queryset=User.objects.none(),
+        required=False,
     )
     description = forms.CharField(
         label="会议安排（通知中显示）",
@@ -205,9 +214,13 @@ class RuleForm(forms.Form):
 
 class MeetingFilterForm(forms.Form):
     org = forms.CharField(required=False, max_length=32)
-    kind = forms.ChoiceField(required=False, choices=[("", "全部类型"), *MeetingKind.choices])
-    state = forms.ChoiceField(required=False, choices=[("", "全部状态"), *MeetingState.choices])
-    year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(
+        label="会议类型", required=False, choices=[("", "全部类型"), *MeetingKind.choices]
+    )
+    state = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部状态"), *MeetingState.choices]
+    )
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
 
 
 class OverviewForm(forms.Form):

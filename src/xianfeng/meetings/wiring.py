@@ -43,7 +43,12 @@ def connect() -> None:
     meetings_indicators.register()
     earning.connect()
     home.register(home_panels)
-    nav.register(nav.Entry("meetings:index", "三会一课", order=30))
+    from xianfeng.people.selectors import is_resident
+
+    # 群众 have no 三会一课 (their meetings page would only say so).
+    nav.register(
+        nav.Entry("meetings:index", "三会一课", order=30, visible=lambda u: not is_resident(u))
+    )
     demo.register("meetings", meetings_demo.seed, order=40)
     periodic.register("meetings.remind", send_compliance_reminders, hours=6)
     register_notice_kinds()

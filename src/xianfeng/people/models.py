@@ -58,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(_("姓名"), max_length=50)
     # Where notifications are e-mailed (notify); not unique: a family may share one.
     email = models.EmailField(_("邮箱"), blank=True, default="")
+    # 大字模式: larger text and touch targets, the person's choice (a device may differ:
+    # the `xf_text` cookie, see people/display.py).
+    large_text = models.BooleanField(_("大字模式"), default=False)
     home_org = models.ForeignKey(
         "orgs.Org",
         verbose_name=_("所在村社区"),

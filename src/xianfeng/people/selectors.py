@@ -11,7 +11,7 @@ from django.http import Http404
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
 from xianfeng.orgs.models import Org
-from xianfeng.orgs.selectors import scope_q
+from xianfeng.orgs.selectors import roles_of, scope_q
 from xianfeng.people.auth import find_user
 from xianfeng.people.idcard import ID_RE, PHONE_RE
 from xianfeng.people.models import Member, PasswordLink, RosterImport, User
@@ -39,6 +39,17 @@ def member_counts_by_org() -> dict[int, int]:
         .values_list("org_id", "n")
     )
     return dict(rows)
+
+
+def is_resident(user: Any) -> bool:
+    """A logged-in 群众: no member record and no role anywhere. 三会一课, contests and
+    recording lessons mean nothing to them (their pages show none of it)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return False
+    # Roles first: the navigation has loaded them already for the roster entry.
+    return not roles_of(user) and member_of(user) is None
 
 
 def members_visible_to(user: Any) -> QuerySet[Member]:

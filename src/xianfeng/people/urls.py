@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/register/", views.register_view, name="register"),
     path("accounts/password/<str:key>/", views.password_link, name="password_link"),
     path("me/", views.me_view, name="me"),
+    path("text-size/", views.text_size, name="text_size"),
     path("me/two-step/", views.two_step_view, name="two_step"),
     path("members/", views.member_list, name="member_list"),
     path("members/new/", views.member_create, name="member_create"),

@@ -26,7 +26,7 @@ from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES, RoleKind
 from xianfeng.orgs.forms import RoleGrantForm
 from xianfeng.orgs.rules import can_admin_org, can_manage_roster, holds_any
 from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by
-from xianfeng.people import services
+from xianfeng.people import display, services
 from xianfeng.people.admin_site import two_step_verified
 from xianfeng.people.auth import Throttle, has_two_step, locked_message
 from xianfeng.people.exports import roster_workbook_response
@@ -491,3 +491,22 @@ def role_grant(request: AuthedRequest, code: str) -> HttpResponse:
             except Refused as exc:
                 messages.error(request, exc.message)
     return redirect("orgs:detail", code=org.code)
+
+
+@require_POST
+def text_size(request: HttpRequest) -> HttpResponse:
+    """The 大字模式 switch (page header and my page): this device's cookie, and for a
+    logged-in person their own setting too; back to the page it was pressed on."""
+    on = request.POST.get("size") == display.LARGE
+    response = redirect(_safe_next(request))
+    response.set_cookie(
+        display.COOKIE,
+        display.LARGE if on else display.NORMAL,
+        max_age=display.COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    if request.user.is_authenticated:
+        services.user_set_large_text(actor=actor_of(request), user=request.user, on=on)
+    messages.success(request, "已切换为大字模式" if on else "已切换为标准字号")
+    return response

@@ -5,6 +5,7 @@ from xianfeng.meetings.services.attendance import (
     attendance_record,
     checkin,
     checkin_meeting,
+    checkin_scan,
     leave_decide,
     leave_request,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "calendar_reset",
     "checkin",
     "checkin_meeting",
+    "checkin_scan",
     "leave_decide",
     "leave_request",
     "meeting_amend",

@@ -67,6 +67,19 @@ def checkin_meeting(token: str) -> Meeting:
     return meeting
 
 
+def checkin_scan(token: str, now: datetime.datetime) -> Meeting:
+    """A code scanned by someone not yet logged in: the meeting, if the code is genuine and
+    fresh at this moment (the moment that counts once they have logged in)."""
+    parsed = parse_checkin_token(token)
+    meeting = checkin_meeting(token)
+    assert parsed is not None  # checked by checkin_meeting
+    if parsed.step > step_at(now):
+        raise Refused(INVALID)
+    if not CHECKIN.is_current(parsed, now):
+        raise Refused("二维码已过期（每 30 秒更新一次），请扫描会场上最新的二维码")
+    return meeting
+
+
 def checkin(*, user: Any, token: str, now: datetime.datetime | None = None) -> Attendance:
     """Sign in with the QR code shown at the meeting: a fresh code, during the meeting's
     window, by someone expected, once. Later than five minutes after the start is 迟到."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import time
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -131,11 +134,29 @@ def qr(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+# A code scanned while logged out, held in that browser's session while its owner logs in:
+# the moment of the scan counts, so a code that expires during the login (it lives at most
+# 60 s) still signs them in. Held for a few minutes, used once.
+SCAN_KEY = "meetings_scan"
+SCAN_HOLD_SECONDS = 5 * 60
+
+
+def _held_scan(request: HttpRequest, token: str) -> datetime.datetime | None:
+    held = request.session.get(SCAN_KEY)
+    if not isinstance(held, dict) or held.get("token") != token:
+        return None
+    del request.session[SCAN_KEY]
+    at = float(held.get("at", 0))
+    if time.time() - at > SCAN_HOLD_SECONDS:
+        return None
+    return datetime.datetime.fromtimestamp(at, tz=datetime.UTC)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def checkin(request: AuthedRequest, token: str) -> HttpResponse:
-    """Opened from the QR code on the person's phone: confirm, then sign in."""
+    """Opened from the QR code on the person's phone: confirm, then sign in. Logged out,
+    the scan is held and they log in first, then land signed in."""
     context: dict[str, Any] = {"token": token, "done": None, "error": ""}
     try:
         meeting = services.checkin_meeting(token)
@@ -143,6 +164,22 @@ def checkin(request: AuthedRequest, token: str) -> HttpResponse:
         context["error"] = exc.message
         return render(request, "meetings/checkin.html", context, status=400)
     context["meeting"] = meeting
+    if not request.user.is_authenticated:
+        now = timezone.now()
+        try:
+            services.checkin_scan(token, now)
+        except Refused as exc:
+            context["error"] = exc.message
+            return render(request, "meetings/checkin.html", context, status=400)
+        request.session[SCAN_KEY] = {"token": token, "at": now.timestamp()}
+        return redirect_to_login(request.get_full_path())
+    scanned = _held_scan(request, token) if request.method == "GET" else None
+    if scanned is not None:
+        try:
+            context["done"] = services.checkin(user=request.user, token=token, now=scanned)
+        except (Refused, PermissionDenied) as exc:
+            context["error"] = getattr(exc, "message", None) or str(exc)
+        return render(request, "meetings/checkin.html", context)
     if request.method == "POST":
         try:
             context["done"] = services.checkin(user=request.user, token=token)

@@ -98,7 +98,7 @@ def overview(request: AuthedRequest) -> HttpResponse:
             "kinds": MeetingKind.choices,
             "query": query_without_page(request),
             "legend": [
-                (s, ComplianceStatus(s).label)
+                (s, ComplianceStatus(s).label, STATUS_SIGNS[s])
                 for s in (
                     ComplianceStatus.HELD,
                     ComplianceStatus.PENDING,
@@ -113,6 +113,20 @@ def overview(request: AuthedRequest) -> HttpResponse:
     )
 
 
+# Each cell says its status in a sign as well as a colour (colour alone says nothing to a
+# colour-blind secretary or on a washed-out phone screen); the full text is its label.
+STATUS_SIGNS = {
+    ComplianceStatus.HELD: "✓",
+    ComplianceStatus.PENDING: "审",
+    ComplianceStatus.UNAPPROVED: "审",
+    ComplianceStatus.PLANNED: "排",
+    ComplianceStatus.DUE: "!",
+    ComplianceStatus.OVERDUE: "✗",
+    ComplianceStatus.FUTURE: "·",
+    ComplianceStatus.EXEMPT: "—",
+}
+
+
 def _heatmap_rows(rows: Any, *, year: int, today: datetime.date) -> list[SafeString]:
     """The heat map's rows as HTML, built here: a hundred rows of twelve cells cost a
     template loop ten times what format_html does."""
@@ -121,16 +135,24 @@ def _heatmap_rows(rows: Any, *, year: int, today: datetime.date) -> list[SafeStr
     url = reverse("meetings:branch", args=["__code__"])
     out: list[SafeString] = []
     for row in rows:
+        branch_url = url.replace("__code__", row.info.code)
+        # A tap on a cell opens the branch's ledger for the year (the details on a phone,
+        # where a title tooltip never shows); the text is there for screen readers too.
         cells = format_html_join(
             "",
-            '<td class="hm-{}" title="{}"></td>',
-            zip(row.month_statuses, month_titles(row, year=year, today=today), strict=True),
+            '<td class="hm-{}"><a href="{}?year={}" title="{}" aria-label="{}">{}</a></td>',
+            (
+                (status, branch_url, year, title, title, STATUS_SIGNS.get(status, ""))
+                for status, title in zip(
+                    row.month_statuses, month_titles(row, year=year, today=today), strict=True
+                )
+            ),
         )
         out.append(
             format_html(
                 '<tr><td class="org"><a href="{}?year={}" title="{}">{}</a></td>{}'
                 '<td class="rate">{}</td></tr>',
-                url.replace("__code__", row.info.code),
+                branch_url,
                 year,
                 row.info.parent_name,
                 row.info.name,

@@ -9,6 +9,7 @@ from xianfeng.people.services.accounts import (
     user_change_own_password,
     user_login_update,
     user_set_email,
+    user_set_large_text,
     user_set_password,
 )
 from xianfeng.people.services.members import member_create, member_update
@@ -40,5 +41,6 @@ __all__ = [
     "user_change_own_password",
     "user_login_update",
     "user_set_email",
+    "user_set_large_text",
     "user_set_password",
 ]

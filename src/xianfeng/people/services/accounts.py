@@ -134,6 +134,18 @@ def user_set_email(*, actor: User, user: User, email: str) -> User:
     return user
 
 
+def user_set_large_text(*, actor: User, user: User, on: bool) -> User:
+    """Turn 大字模式 on or off for oneself (remembered for the person; the device's choice
+    is a cookie set by the view)."""
+    if actor is None or actor.pk != user.pk:
+        raise PermissionDenied("只能修改自己的显示设置")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(large_text=on)
+        user.large_text = on
+        audit_log(actor=actor, action="user.set_large_text", obj=user, data={"on": on})
+    return user
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

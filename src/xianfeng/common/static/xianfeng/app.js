@@ -36,3 +36,23 @@ window.addEventListener("pageshow", function () {
     b.classList.remove("busy");
   });
 });
+// <textarea data-min-chars="50">: a live count of what has been written against the
+// minimum (whitespace and invisible characters do not count, as on the server).
+(function () {
+  "use strict";
+  var invisible = /[\s\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]/g;
+  function update(area) {
+    var min = parseInt(area.getAttribute("data-min-chars"), 10) || 0;
+    var counter = document.getElementById(area.id + "-count");
+    if (!counter) return;
+    var n = Array.from(area.value.replace(invisible, "")).length;
+    counter.textContent = n >= min ? "已写 " + n + " 字" : "已写 " + n + " 字，还差 " + (min - n) + " 字";
+    counter.classList.toggle("count-ok", n >= min);
+  }
+  function all() { document.querySelectorAll("textarea[data-min-chars]").forEach(update); }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-min-chars]")) update(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", all);
+  document.addEventListener("htmx:afterSwap", all);
+})();

@@ -1,4 +1,5 @@
-// The lesson player: hls.js where it works, native HLS (Safari, some TV boxes), MP4 last.
+// The lesson player: native HLS where the browser has it, hls.js (loaded on play) where it
+// has MediaSource, MP4 last.
 // It reports the sections actually played (start, end) every ~10 s and on pause or leave;
 // the server keeps their union, so seeking ahead or replaying does not count twice.
 (function () {
@@ -40,7 +41,12 @@
   }
   function expired(data) { return !!(data && data.response && data.response.code === 403); }
 
-  if (hlsUrl && window.Hls && window.Hls.isSupported()) {
+  // Nothing is fetched before play but the poster (preload="none", no src): a member on a
+  // 400 kbit/s link pays for video, and for hls.js (160 KB), only once they press play.
+  // Native HLS first (Safari, Android, TV boxes), hls.js where MediaSource is, MP4 last.
+  var started = false;
+  var startButton = document.getElementById("player-start");
+  function attachHlsJs() {
     hls = new window.Hls({ startLevel: 0, capLevelToPlayerSize: true, maxBufferLength: 30 });
     hls.on(window.Hls.Events.ERROR, function (_event, data) {
       if (expired(data) && refresh()) return;
@@ -51,10 +57,48 @@
     });
     hls.loadSource(hlsUrl);
     hls.attachMedia(video);
-  } else if (hlsUrl && video.canPlayType("application/vnd.apple.mpegurl")) {
-    video.src = hlsUrl;
-  } else {
-    useMp4();
+    video.play().catch(function () {});
+  }
+  function start() {
+    if (started) return;
+    started = true;
+    if (startButton) { startButton.hidden = true; }
+    video.setAttribute("preload", "auto");
+    var native = hlsUrl && video.canPlayType("application/vnd.apple.mpegurl");
+    var mse = window.MediaSource || window.ManagedMediaSource;
+    if (native) {
+      video.src = hlsUrl;
+      video.play().catch(function () {});
+    } else if (hlsUrl && mse && (window.Hls || hlsLib)) {
+      if (window.Hls) { attachHlsJs(); return; }
+      var script = document.createElement("script");
+      script.src = hlsLib;
+      script.onload = function () {
+        if (window.Hls && window.Hls.isSupported()) { attachHlsJs(); }
+        else { useMp4(); video.play().catch(function () {}); }
+      };
+      script.onerror = function () { useMp4(); video.play().catch(function () {}); };
+      document.head.appendChild(script);
+    } else {
+      useMp4();
+      video.play().catch(function () {});
+    }
+  }
+  var hlsLib = video.getAttribute("data-hls-lib");
+  if (startButton) { startButton.addEventListener("click", start); }
+  // The browser's own play control on a video without a source: start the same way.
+  video.addEventListener("play", function () { if (!started) { start(); } });
+
+  // A visitor's play is counted once as a view (never as study): data-view-url.
+  var viewUrl = video.getAttribute("data-view-url");
+  if (viewUrl) {
+    video.addEventListener("playing", function () {
+      if (!viewUrl) return;
+      var csrfToken = "";
+      try { csrfToken = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (e) { csrfToken = ""; }
+      fetch(viewUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken } }).catch(function () {});
+      viewUrl = null;
+    });
   }
 
   video.addEventListener("error", function () {
