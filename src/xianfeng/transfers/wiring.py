@@ -28,7 +28,7 @@ def connect() -> None:
     member_actions.register(
         member_actions.MemberAction("办理组织关系转接", "transfers:start", _may_transfer)
     )
-    nav.register(nav.Entry("transfers:index", "组织关系转接", order=60, visible=_managers))
+    nav.register(nav.Entry("transfers:index", "转接", order=60, visible=_managers))
     periodic.register("transfers.remind", remind_overdue_transfers, hours=12)
     kinds.register(NOTICE_KIND, label="组织关系转接", app="transfers",
                    default_channels={Channel.INAPP, Channel.EMAIL})  # fmt: skip
