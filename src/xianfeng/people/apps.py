@@ -25,7 +25,12 @@ class PeopleConfig(AppConfig):
         from xianfeng.orgs.selectors import SubtreeCounter, register_subtree_counter
         from xianfeng.people.models import Member
 
-        register_subtree_counter(SubtreeCounter("members", Member.objects.all, "org__path"))
+        register_subtree_counter(
+            # On the roll: those who left (停止党籍, 出党, 去世) are history, not members.
+            SubtreeCounter(
+                "members", lambda: Member.objects.filter(left_on__isnull=True), "org__path"
+            )
+        )
 
         from xianfeng.common import nav
         from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
