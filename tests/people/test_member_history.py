@@ -331,3 +331,49 @@ def test_history_lists_both_memberships_and_changes(county, moved):
         ("去世（正式党员 → 去世）", ""),
     ]
     assert MemberPeriod.objects.filter(member=moved).count() == 1
+
+
+# --- probation reminders ---------------------------------------------------------------------
+
+
+def test_branch_is_reminded_once_of_a_probation_ending_within_a_month(county, probationer):
+    from xianfeng.notify.models import Notification
+    from xianfeng.people.services.history import probation_reminders_send
+
+    later = MemberFactory(
+        org=county.branch_a1,
+        user=UserFactory(name="预备乙"),
+        joined_on=D(2025, 9, 1),
+        confirmed_on=None,
+        status=MemberStatus.PROBATIONARY,
+        probation_ends_on=D(2026, 9, 1),
+    )
+    MemberFactory(
+        org=county.branch_b1,
+        user=UserFactory(name="预备丙"),
+        joined_on=D(2025, 3, 1),
+        confirmed_on=None,
+        status=MemberStatus.PROBATIONARY,
+        probation_ends_on=D(2026, 3, 10),
+    )  # 柳湾's: its own secretary is told, not 东街's
+    assert probation_reminders_send(today=D(2026, 1, 20)) == 0  # 40 days before: not yet
+    assert probation_reminders_send(today=D(2026, 2, 10)) == 2
+    assert probation_reminders_send(today=D(2026, 2, 11)) == 0
+    notes = Notification.objects.filter(kind="member.probation").order_by("user__username")
+    assert [(n.user.username, n.title) for n in notes] == [
+        ("secretary_a1", "1 名预备党员预备期即将期满"),
+        ("secretary_b1", "1 名预备党员预备期即将期满"),
+    ]
+    assert "预备甲（2026-03-01 期满）" in notes[0].body
+    # An extension is a new end date: reminded again before it.
+    member_extend_probation(
+        actor=county.secretary_a1,
+        member=probationer,
+        until=D(2026, 9, 1),
+        reason="需继续考察",
+        meeting_on=D(2026, 2, 20),
+    )
+    assert probation_reminders_send(today=D(2026, 8, 10)) == 2
+    assert later.pk in set(
+        Member.objects.filter(probation_reminded_for=D(2026, 9, 1)).values_list("pk", flat=True)
+    )

@@ -49,6 +49,9 @@ class PeopleConfig(AppConfig):
         from xianfeng.people.tasks import prune_people_data
 
         periodic.register("people.prune", prune_people_data, hours=6)
+        from xianfeng.people.tasks import remind_probation_ending
+
+        periodic.register("people.probation", remind_probation_ending, hours=12)
 
         from xianfeng.notify import kinds
         from xianfeng.notify.enums import Channel, Priority
@@ -62,6 +65,14 @@ class PeopleConfig(AppConfig):
             priority=Priority.HIGH,
             description="密码被修改或重置、账号被锁定",
             group="账号",
+        )
+        kinds.register(
+            "member.probation",
+            label="预备期满提醒",
+            app="people",
+            default_channels={Channel.INAPP, Channel.EMAIL},
+            description="本支部预备党员的预备期一个月内期满",
+            group="党员",
         )
         kinds.register(
             "account.login",

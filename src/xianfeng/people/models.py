@@ -199,6 +199,8 @@ class Member(models.Model):
     left_on = models.DateField(_("离开党员队伍日期"), null=True, blank=True)
     # End of the probation year (one year after joined_on unless extended, 延长预备期).
     probation_ends_on = models.DateField(_("预备期满日期"), null=True, blank=True)
+    # The probation end the branch was last reminded of (one reminder per end date).
+    probation_reminded_for = models.DateField(_("已提醒的期满日期"), null=True, blank=True)
     is_mobile = models.BooleanField(_("流动党员"), default=False)
     mobile_place = models.CharField(_("流动去向"), max_length=100, blank=True)
     position = models.CharField(_("党内职务"), max_length=50, blank=True)

@@ -12,13 +12,15 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from xianfeng.audit import events
 from xianfeng.common.errors import Refused
 from xianfeng.common.transitions import transition
-from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind
-from xianfeng.orgs.models import Org
+from xianfeng.notify.services import notify
+from xianfeng.orgs.enums import MEMBER_ORG_KINDS, ROSTER_MANAGE_ROLES, OrgKind
+from xianfeng.orgs.models import Org, Role
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.checks import MemberData
 from xianfeng.people.enums import MEMBER_MACHINE, MemberStatus, StatusChangeKind
@@ -320,3 +322,59 @@ def member_move(
     member.org, member.group, member.org_since = org, group, on
     member.save(update_fields=["org", "group", "org_since", "updated_at"])
     return member
+
+
+PROBATION_NOTICE_DAYS = 30
+PROBATION_KIND = "member.probation"
+
+
+def probation_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Tell each branch's secretary, organiser and admin of probationary members whose
+    probation ends within PROBATION_NOTICE_DAYS (or has ended without a decision), once
+    per end date: 转正 needs a branch meeting and the higher committee's approval in time."""
+    today = today or _today()
+    horizon = today + datetime.timedelta(days=PROBATION_NOTICE_DAYS)
+    due = list(
+        Member.objects.filter(
+            status=S.PROBATIONARY,
+            left_on__isnull=True,
+            probation_ends_on__isnull=False,
+            probation_ends_on__lte=horizon,
+        )
+        .exclude(probation_reminded_for=F("probation_ends_on"))
+        .select_related("user", "org")
+        .order_by("org_id", "probation_ends_on", "pk")
+    )
+    by_org: dict[int, list[Member]] = {}
+    for member in due:
+        by_org.setdefault(member.org_id, []).append(member)
+    managers: dict[int, list[int]] = {}
+    for org_id, user_id in Role.objects.filter(
+        org_id__in=list(by_org), kind__in=ROSTER_MANAGE_ROLES
+    ).values_list("org_id", "user_id"):
+        managers.setdefault(org_id, []).append(user_id)
+    sent = 0
+    for org_id, members in by_org.items():
+        with transaction.atomic():
+            claimed = [
+                m
+                for m in members
+                if Member.objects.filter(pk=m.pk)
+                .exclude(probation_reminded_for=F("probation_ends_on"))
+                .update(probation_reminded_for=F("probation_ends_on"))
+            ]
+            if not claimed or not managers.get(org_id):
+                continue
+            lines = "；".join(
+                f"{m.user.name}（{m.probation_ends_on:%Y-%m-%d} 期满）" for m in claimed
+            )
+            notify(
+                users=managers[org_id],
+                title=f"{len(claimed)} 名预备党员预备期即将期满",
+                body=f"{claimed[0].org.name}：{lines}。请及时召开支部大会讨论转正或延长预备期，并报上级党委审批。",
+                url=f"/members/{claimed[0].pk}/history/",
+                kind=PROBATION_KIND,
+                org=claimed[0].org,
+            )
+            sent += len(claimed)
+    return sent
