@@ -251,3 +251,26 @@ def test_transfer_list_query_count(client, county, django_assert_num_queries, co
     with django_assert_num_queries(6):
         page = client.get(reverse("transfers:index")).content.decode()
     assert page.count('class="title"') == count
+
+
+def test_letter_pdf_carries_the_number_and_both_orgs(client, county, pending):
+    import io
+
+    from pypdf import PdfReader
+
+    client.force_login(county.secretary_b1)
+    response = client.get(reverse("transfers:letter", args=[pending.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    compact = text.replace(" ", "").replace("\n", "")
+    assert f"编号：{pending.number}" in compact
+    assert "柳湾村党支部：" in compact and "张东街同志" in compact
+    assert "转接原因：工作调动到河口镇" in compact
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member_b1"])
+def test_letter_is_out_of_reach_for_outsiders(client, county, pending, who):
+    if who != "anonymous":
+        client.force_login(county.member_b1.user)
+    status = client.get(reverse("transfers:letter", args=[pending.pk])).status_code
+    assert status == (302 if who == "anonymous" else 404)

@@ -20,6 +20,7 @@ from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.selectors import get_member_for_user
 from xianfeng.transfers import services
 from xianfeng.transfers.enums import TransferState
+from xianfeng.transfers.letter import letter_response
 from xianfeng.transfers.selectors import get_transfer_for_user, transfer_list
 
 
@@ -127,3 +128,9 @@ def send_back(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "cancel")
+
+
+@login_required
+def letter(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The 介绍信 PDF: for both branches and the member, like the transfer itself."""
+    return letter_response(get_transfer_for_user(request.user, pk))
