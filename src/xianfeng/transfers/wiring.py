@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xianfeng.common import nav, periodic
+from xianfeng.common import demo, nav, periodic
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
 from xianfeng.orgs.rules import can_manage_roster, holds_any
 from xianfeng.people import member_actions
@@ -29,6 +29,9 @@ def connect() -> None:
         member_actions.MemberAction("办理组织关系转接", "transfers:start", _may_transfer)
     )
     nav.register(nav.Entry("transfers:index", "转接", order=60, visible=_managers))
+    from xianfeng.transfers import demo as transfers_demo
+
+    demo.register("transfers", transfers_demo.seed, order=45)
     periodic.register("transfers.remind", remind_overdue_transfers, hours=12)
     kinds.register(NOTICE_KIND, label="组织关系转接", app="transfers",
                    default_channels={Channel.INAPP, Channel.EMAIL})  # fmt: skip
