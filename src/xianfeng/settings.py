@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "xianfeng.study",
     "xianfeng.community",
     "xianfeng.ops",
+    "xianfeng.transfers",
 ]
 
 MIDDLEWARE = [

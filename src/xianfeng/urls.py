@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/", include("xianfeng.orgs.urls")),
     path("lessons/", include("xianfeng.lessons.urls")),
     path("meetings/", include("xianfeng.meetings.urls")),
+    path("transfers/", include("xianfeng.transfers.urls")),
     path("media-api/", include("xianfeng.media.urls")),
     path("moderation/", include("xianfeng.moderation.urls")),
     path("notifications/", include("xianfeng.notify.urls")),

@@ -25,7 +25,7 @@ from xianfeng.orgs.enums import RoleKind
 from xianfeng.people import services
 from xianfeng.people.enums import ImportStatus, MemberStatus
 from xianfeng.people.exports import HEADERS
-from xianfeng.people.models import Member, RosterChange, RosterImport, User
+from xianfeng.people.models import Member, RosterChange, RosterImport, StatusChange, User
 from xianfeng.people.roster.matching import MSG_ELSEWHERE
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +173,9 @@ def test_commit_updates_and_rollback_restores_the_old_values(county, zhao):
         {"phone": "13700000001", "confirmed_on": None, "status": "probationary"},
         {"phone": "13700000009", "confirmed_on": "2025-10-01", "status": "full"},
     )
+    confirm = StatusChange.objects.get(member=zhao)
+    assert (confirm.kind, confirm.effective_on) == ("confirm", D(2025, 10, 1))
+    assert AuditLog.objects.filter(action="member.full").count() == 1
     services.roster_import_rollback(actor=county.secretary_a1, batch=batch)
     zhao.refresh_from_db()
     zhao.user.refresh_from_db()
@@ -183,6 +186,7 @@ def test_commit_updates_and_rollback_restores_the_old_values(county, zhao):
         "回族",
     )
     assert zhao.user.is_active
+    assert not StatusChange.objects.filter(member=zhao).exists()
     assert not Member.objects.filter(id_number=QIAN).exists()
     log = AuditLog.objects.get(action="roster_import.rollback")
     assert (log.data["restored"], log.data["kept"], log.data["deleted"]) == (3, 0, 1)

@@ -21,6 +21,7 @@ from django.db.models import (
     Value,
 )
 from django.http import Http404
+from django.utils import timezone
 
 from xianfeng.lessons import search
 from xianfeng.lessons.enums import LessonState, TextStatus
@@ -41,7 +42,7 @@ from xianfeng.orgs.enums import RECORD_ROLES, RoleKind
 from xianfeng.orgs.models import Org, subtree_q
 from xianfeng.orgs.selectors import role_root_paths, roles_of, scope_q
 from xianfeng.people.models import Member
-from xianfeng.people.selectors import member_of
+from xianfeng.people.selectors import member_of, members_on
 
 
 def _audience_q(user: Any) -> Q:
@@ -391,12 +392,15 @@ PARTICIPATION_LABELS = {
 PARTICIPATED = frozenset({"completed", "group"})
 
 
-def branch_participation(lesson: Lesson, branch: Org) -> list[ParticipationRow]:
-    """参学率: every member of the branch (and its groups) with how far they got."""
+def branch_participation(
+    lesson: Lesson, branch: Org, on: datetime.date | None = None
+) -> list[ParticipationRow]:
+    """参学率: every member of the branch (and its groups) on the day `on` (today by
+    default) with how far they got; someone transferred out, or who died, before that day
+    is not counted, someone transferred in by then is."""
+    day = on or timezone.localdate()
     members = list(
-        Member.objects.filter(
-            org__path__gte=branch.path, org__path__lt=paths.upper_bound(branch.path)
-        )
+        members_on(branch, day, subtree=True)
         .select_related("user", "group")
         .order_by("group__name", "user__name", "pk")
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import math
 import time
 from typing import Any
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import BadInput, Refused
@@ -579,7 +581,11 @@ def participation(request: AuthedRequest, pk: int) -> HttpResponse:
         holds_any(request.user, {RoleKind.ORGANIZER})
     ):
         raise Http404("找不到该组织")
-    rows = branch_participation(lesson, branch)
+    try:
+        on = datetime.date.fromisoformat(request.GET.get("on", ""))
+    except ValueError:
+        on = timezone.localdate()
+    rows = branch_participation(lesson, branch, on)
     if request.GET.get("format") == "xlsx":
         return participation_workbook(lesson, branch, rows)
     counts = {key: sum(1 for r in rows if r.status == key) for key in PARTICIPATION_LABELS}
@@ -595,6 +601,7 @@ def participation(request: AuthedRequest, pk: int) -> HttpResponse:
             "total": total,
             "rate": round(100 * (counts["completed"] + counts["group"]) / total) if total else 0,
             "labels": PARTICIPATION_LABELS,
+            "on": on,
         },
     )
 

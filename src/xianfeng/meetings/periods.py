@@ -82,6 +82,18 @@ class Span:
     def required_for(self, created_on: datetime.date) -> bool:
         return created_on <= self.creation_cutoff
 
+    @property
+    def dissolution_cutoff(self) -> datetime.date:
+        """The earliest 撤销日期 for which the period is still required: the branch existed
+        for at least half of the period's days (the mirror of creation_cutoff)."""
+        return self.start + datetime.timedelta(days=(self.days + 1) // 2)
+
+    def required_while(self, created_on: datetime.date, dissolved_on: datetime.date | None) -> bool:
+        """Owed by a branch that existed from `created_on` until `dissolved_on`."""
+        return created_on <= self.creation_cutoff and (
+            dissolved_on is None or dissolved_on >= self.dissolution_cutoff
+        )
+
     def contains(self, day: datetime.date) -> bool:
         return self.start <= day <= self.end
 

@@ -65,6 +65,10 @@ class Org(models.Model):
     # 成立日期: when the organisation was founded (what compliance owes from), not when
     # its row was typed in.
     founded_on = models.DateField(_("成立日期"), default=timezone.localdate)
+    # 撤销日期: from this day the org no longer exists (orgs.services.org_dissolve); it owes
+    # nothing from then on and its history stays readable.
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    dissolve_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = OrgQuerySet.as_manager()

@@ -87,6 +87,10 @@ def register_subtree_counter(counter: SubtreeCounter) -> None:
     _counters[counter.name] = counter
 
 
+def subtree_counter(name: str) -> SubtreeCounter | None:
+    return _counters.get(name)
+
+
 def subtree_stats(orgs: list[Org]) -> dict[int, dict[str, int]]:
     """For each org: its sub-orgs and each registered count (members …) in its subtree, in
     one grouped query per count.

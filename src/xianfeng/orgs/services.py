@@ -20,6 +20,7 @@ from xianfeng.orgs import paths
 from xianfeng.orgs.enums import ALLOWED_PARENTS, OrgKind, Region, RoleKind
 from xianfeng.orgs.models import Org, Role, code_validator
 from xianfeng.orgs.rules import can_admin_org
+from xianfeng.orgs.selectors import subtree_counter
 
 if TYPE_CHECKING:
     from xianfeng.people.models import User
@@ -283,3 +284,51 @@ def org_tree_bulk_create(*, actor: User | None, specs: Sequence[OrgSpec]) -> dic
                 data={"count": len(created)},
             )
     return created
+
+
+def org_dissolve(*, actor: User | None, org: Org, on: datetime.date, reason: str) -> Org:
+    """撤销 an org from `on`: refused while members or orgs below it remain (transfer them
+    first); from that day it owes no meetings, and its records stay readable."""
+    _check_admin(actor, org)
+    reason = reason.strip()
+    if is_blank(reason):
+        raise Refused("请填写撤销原因（如村社合并、企业改制）", field="reason")
+    if on < org.founded_on:
+        raise Refused("撤销日期早于成立日期", field="on")
+    if on > timezone.localdate():
+        raise Refused("撤销日期不能晚于今天", field="on")
+    with transaction.atomic():
+        org = Org.objects.select_for_update().get(pk=org.pk)
+        if org.dissolved_on is not None:
+            raise Refused(f"“{org.name}”已于 {org.dissolved_on:%Y-%m-%d} 撤销")
+        living = Org.objects.filter(parent=org, dissolved_on__isnull=True).exclude(
+            kind=OrgKind.GROUP
+        )
+        if living.exists():
+            raise Refused("请先撤销或迁移其下属组织", field="on")
+        members = subtree_counter("members")
+        if (
+            members is not None
+            and members.rows()
+            .filter(
+                **{
+                    f"{members.path_field}__gte": org.path,
+                    f"{members.path_field}__lt": org.upper_path,
+                }
+            )
+            .exists()
+        ):
+            raise Refused("该组织还有党员，请先办理组织关系转接", field="on")
+        org.dissolved_on, org.dissolve_reason = on, reason[:200]
+        org.save(update_fields=["dissolved_on", "dissolve_reason"])
+        Org.objects.filter(parent=org, kind=OrgKind.GROUP, dissolved_on__isnull=True).update(
+            dissolved_on=on, dissolve_reason=reason[:200]
+        )
+        audit_log(
+            actor=actor,
+            action="org.dissolve",
+            obj=org,
+            org=org,
+            data={"on": on.isoformat(), "reason": reason[:200]},
+        )
+    return org

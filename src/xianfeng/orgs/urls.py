@@ -9,4 +9,5 @@ urlpatterns = [
     path("<str:code>/children/", views.children, name="children"),
     path("<str:code>/roles/<int:role_id>/revoke/", views.role_revoke, name="role_revoke"),
     path("<str:code>/new/", views.child_create, name="child_create"),
+    path("<str:code>/dissolve/", views.dissolve, name="dissolve"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -131,3 +132,25 @@ def home_panels(request: HttpRequest) -> list[Panel]:
     if other:
         panels.append(Panel("orgs/panel_roles.html", {"roles": other}, order=30))
     return panels
+
+
+@login_required
+@require_http_methods(["POST"])
+def dissolve(request: AuthedRequest, code: str) -> HttpResponse:
+    """撤销 an org from a date, with a reason."""
+    org = get_org_for_user(request.user, code)
+    if not can_admin_org(request.user, org):
+        raise Http404("找不到该组织")
+    try:
+        on = datetime.date.fromisoformat(request.POST.get("on", ""))
+    except ValueError:
+        messages.error(request, "请填写撤销日期，如 2026-05-10")
+        return redirect("orgs:detail", code=org.code)
+    try:
+        services.org_dissolve(
+            actor=request.user, org=org, on=on, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, f"已撤销 {org.name}（{on:%Y-%m-%d} 起）")
+    except Refused as exc:
+        messages.error(request, exc.message)
+    return redirect("orgs:detail", code=org.code)

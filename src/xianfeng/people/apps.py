@@ -25,7 +25,12 @@ class PeopleConfig(AppConfig):
         from xianfeng.orgs.selectors import SubtreeCounter, register_subtree_counter
         from xianfeng.people.models import Member
 
-        register_subtree_counter(SubtreeCounter("members", Member.objects.all, "org__path"))
+        register_subtree_counter(
+            # On the roll: those who left (停止党籍, 出党, 去世) are history, not members.
+            SubtreeCounter(
+                "members", lambda: Member.objects.filter(left_on__isnull=True), "org__path"
+            )
+        )
 
         from xianfeng.common import nav
         from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
@@ -44,6 +49,9 @@ class PeopleConfig(AppConfig):
         from xianfeng.people.tasks import prune_people_data
 
         periodic.register("people.prune", prune_people_data, hours=6)
+        from xianfeng.people.tasks import remind_probation_ending
+
+        periodic.register("people.probation", remind_probation_ending, hours=12)
 
         from xianfeng.notify import kinds
         from xianfeng.notify.enums import Channel, Priority
@@ -57,6 +65,14 @@ class PeopleConfig(AppConfig):
             priority=Priority.HIGH,
             description="密码被修改或重置、账号被锁定",
             group="账号",
+        )
+        kinds.register(
+            "member.probation",
+            label="预备期满提醒",
+            app="people",
+            default_channels={Channel.INAPP, Channel.EMAIL},
+            description="本支部预备党员的预备期一个月内期满",
+            group="党员",
         )
         kinds.register(
             "account.login",

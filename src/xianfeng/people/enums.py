@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.transitions import StateMachine
+
 
 class Gender(models.TextChoices):
     MALE = "M", _("男")
@@ -12,6 +14,44 @@ class Gender(models.TextChoices):
 class MemberStatus(models.TextChoices):
     PROBATIONARY = "probationary", _("预备党员")
     FULL = "full", _("正式党员")
+    # No longer on the roll: the date is Member.left_on; changed only through
+    # people/services/history.py (the member state machine).
+    STOPPED = "stopped", _("停止党籍")
+    EXPELLED = "expelled", _("出党")
+    DECEASED = "deceased", _("去世")
+
+
+# Statuses of someone on the roll (counted, expected, owed something).
+ON_ROLL = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
+# The statuses the member form and the roster import may set.
+EDITABLE_STATUSES = [(s.value, s.label) for s in ON_ROLL]
+
+
+S = MemberStatus
+# 党籍: how a member's status may move (people/services/history.py applies it).
+MEMBER_MACHINE = StateMachine(
+    name="member",
+    label="党员",
+    states=MemberStatus,
+    field="status",
+    transitions={
+        S.PROBATIONARY: {S.FULL, S.EXPELLED, S.DECEASED},
+        S.FULL: {S.STOPPED, S.EXPELLED, S.DECEASED},
+        S.STOPPED: {S.FULL, S.EXPELLED, S.DECEASED},
+    },
+)
+
+
+class StatusChangeKind(models.TextChoices):
+    """Why a member's standing changed (党籍变动)."""
+
+    CONFIRM = "confirm", _("转正")
+    EXTEND = "extend", _("延长预备期")
+    STOP = "stop", _("停止党籍")
+    EXPEL = "expel", _("出党")
+    DECEASE = "decease", _("去世")
+    RESTORE = "restore", _("恢复党籍")
+    TRANSFER = "transfer", _("组织关系转接")
 
 
 class Education(models.TextChoices):

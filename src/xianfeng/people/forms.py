@@ -10,7 +10,13 @@ from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind, Region
 from xianfeng.orgs.models import Org
 from xianfeng.people.auth import INVALID_LOGIN, locked_message, login_was_locked
 from xianfeng.people.checks import MemberData
-from xianfeng.people.enums import Education, Gender, MemberStatus
+from xianfeng.people.enums import (
+    EDITABLE_STATUSES,
+    Education,
+    Gender,
+    MemberStatus,
+    StatusChangeKind,
+)
 from xianfeng.people.models import Member, User
 from xianfeng.people.normalize import clean_compact, clean_name, clean_text
 
@@ -173,7 +179,7 @@ class MemberForm(forms.Form):
     confirmed_on = forms.DateField(
         label="转正日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    status = forms.ChoiceField(label="党员类别", choices=MemberStatus.choices)
+    status = forms.ChoiceField(label="党员类别", choices=EDITABLE_STATUSES)
     is_mobile = forms.BooleanField(label="流动党员", required=False)
     mobile_place = forms.CharField(label="流动去向", max_length=100, required=False)
     position = forms.CharField(label="党内职务", max_length=50, required=False)
@@ -279,3 +285,50 @@ class RosterUploadForm(forms.Form):
         else:
             choices.insert(0, ("", "请选择"))
         field.widget.choices = choices
+
+
+class StatusChangeForm(forms.Form):
+    """党籍变动: one form for 转正, 延长预备期, 停止党籍, 出党, 去世 and 恢复党籍."""
+
+    kind = forms.ChoiceField(
+        label="变动类别",
+        choices=[(k.value, k.label) for k in StatusChangeKind if k != StatusChangeKind.TRANSFER],
+    )
+    effective_on = forms.DateField(
+        label="生效日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="转正可不填（按预备期满之日）",
+    )
+    meeting_on = forms.DateField(
+        label="支部大会讨论日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    approved_on = forms.DateField(
+        label="上级党委批准日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="预备期延长至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    decision = forms.CharField(label="决定或文号", max_length=200, required=False)
+    reason = forms.CharField(
+        label="原因", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    NEEDS = {
+        StatusChangeKind.CONFIRM: ("meeting_on", "approved_on"),
+        StatusChangeKind.EXTEND: ("meeting_on", "until"),
+        StatusChangeKind.STOP: ("effective_on",),
+        StatusChangeKind.EXPEL: ("effective_on",),
+        StatusChangeKind.DECEASE: ("effective_on",),
+        StatusChangeKind.RESTORE: ("effective_on",),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        for name in self.NEEDS.get(StatusChangeKind(kind), ()) if kind else ():
+            if not data.get(name):
+                self.add_error(name, f"请填写{self.fields[name].label}")
+        for name in ("decision", "reason"):
+            data[name] = clean_text(data.get(name) or "")
+        return data

@@ -12,7 +12,13 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.common.storage import private_storage
-from xianfeng.people.enums import Education, Gender, ImportStatus, MemberStatus
+from xianfeng.people.enums import (
+    Education,
+    Gender,
+    ImportStatus,
+    MemberStatus,
+    StatusChangeKind,
+)
 from xianfeng.people.idcard import mask_id, mask_phone
 
 phone_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入 11 位手机号"))
@@ -189,6 +195,15 @@ class Member(models.Model):
     status = models.CharField(
         _("党员类别"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL
     )
+    # Since when the member belongs to `org` (None: since before the records); earlier
+    # branches are MemberPeriod rows. Changed only by people/services/history.py.
+    org_since = models.DateField(_("转入本组织日期"), null=True, blank=True)
+    # The day the member left the roll (停止党籍, 出党, 去世): not counted from that day on.
+    left_on = models.DateField(_("离开党员队伍日期"), null=True, blank=True)
+    # End of the probation year (one year after joined_on unless extended, 延长预备期).
+    probation_ends_on = models.DateField(_("预备期满日期"), null=True, blank=True)
+    # The probation end the branch was last reminded of (one reminder per end date).
+    probation_reminded_for = models.DateField(_("已提醒的期满日期"), null=True, blank=True)
     is_mobile = models.BooleanField(_("流动党员"), default=False)
     mobile_place = models.CharField(_("流动去向"), max_length=100, blank=True)
     position = models.CharField(_("党内职务"), max_length=50, blank=True)
@@ -263,6 +278,70 @@ class RosterChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.get_kind_display()} {self.user_id}"
+
+
+class MemberPeriod(models.Model):
+    """A closed stretch of a member's belonging to an org: [started_on, ended_on).
+
+    The current stretch is Member.org since Member.org_since; when the member moves (a
+    transfer, a correction of the org) the current stretch is closed here."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="periods"
+    )
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    started_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ended_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("党员所在组织期间")
+        verbose_name_plural = _("党员所在组织期间")
+        ordering = ["member", "ended_on", "id"]
+        indexes = [models.Index(fields=["org", "ended_on"], name="member_period_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.org_id} {self.started_on}–{self.ended_on}"
+
+
+class StatusChange(models.Model):
+    """One change of a member's standing (转正, 延长预备期, 停止党籍, 出党, 去世, 恢复党籍) with
+    its date and the decision behind it: the status history."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    kind = models.CharField(_("变动类别"), max_length=16, choices=StatusChangeKind.choices)
+    from_status = models.CharField(_("原类别"), max_length=16, choices=MemberStatus.choices)
+    to_status = models.CharField(_("新类别"), max_length=16, choices=MemberStatus.choices)
+    effective_on = models.DateField(_("生效日期"))
+    # 支部大会讨论日期 (转正, 延长预备期), 上级党委批准日期.
+    meeting_on = models.DateField(_("支部大会日期"), null=True, blank=True)
+    approved_on = models.DateField(_("上级批准日期"), null=True, blank=True)
+    decision = models.CharField(_("决定或文号"), max_length=200, blank=True)
+    reason = models.CharField(_("原因"), max_length=500, blank=True)
+    # For 延长预备期: the new end of the probation.
+    new_end = models.DateField(_("延长至"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("党籍变动")
+        verbose_name_plural = _("党籍变动")
+        ordering = ["member", "effective_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_kind_display()} {self.effective_on}"
 
 
 class ApiToken(models.Model):

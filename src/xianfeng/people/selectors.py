@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +14,16 @@ from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import roles_of, scope_q
 from xianfeng.people.auth import find_user
+from xianfeng.people.enums import MemberStatus
 from xianfeng.people.idcard import ID_RE, PHONE_RE
-from xianfeng.people.models import Member, PasswordLink, RosterImport, User
+from xianfeng.people.models import (
+    Member,
+    MemberPeriod,
+    PasswordLink,
+    RosterImport,
+    StatusChange,
+    User,
+)
 from xianfeng.people.normalize import clean_compact, clean_text
 from xianfeng.people.services.accounts import key_digest
 
@@ -50,6 +59,95 @@ def is_resident(user: Any) -> bool:
         return False
     # Roles first: the navigation has loaded them already for the roster entry.
     return not roles_of(user) and member_of(user) is None
+
+
+# --- counting over time ----------------------------------------------------------------------
+
+
+def _org_q(org: Org | int, field: str, subtree: bool) -> Q:
+    if isinstance(org, int):
+        return Q(**{f"{field}_id": org})
+    if subtree:
+        return Q(**{f"{field}__path__gte": org.path, f"{field}__path__lt": org.upper_path})
+    return Q(**{f"{field}_id": org.pk})
+
+
+def on_roll_q(day: datetime.date) -> Q:
+    """Members on the roll on `day`: joined by then (when known) and not yet left
+    (停止党籍, 出党, 去世 count from their date on)."""
+    return (Q(joined_on__isnull=True) | Q(joined_on__lte=day)) & (
+        Q(left_on__isnull=True) | Q(left_on__gt=day)
+    )
+
+
+def full_on_q(day: datetime.date) -> Q:
+    """Full members (正式党员) on `day`: confirmed by then; a full member whose 转正 date is
+    not on the registry counts as full."""
+    return Q(confirmed_on__lte=day) | Q(confirmed_on__isnull=True, status=MemberStatus.FULL)
+
+
+def members_on(org: Org | int, day: datetime.date, *, subtree: bool = False) -> QuerySet[Member]:
+    """Everyone who belonged to `org` (an Org or its id; with `subtree`, any org below
+    it) on `day` and was on the roll then: the current members who were there by that day,
+    and those whose closed period there covers it. One query."""
+    current = _org_q(org, "org", subtree) & (Q(org_since__isnull=True) | Q(org_since__lte=day))
+    past = MemberPeriod.objects.filter(
+        _org_q(org, "org", subtree),
+        Q(started_on__isnull=True) | Q(started_on__lte=day),
+        ended_on__gt=day,
+    ).values("member_id")
+    return Member.objects.filter(current | Q(pk__in=past)).filter(on_roll_q(day))
+
+
+def full_members_on(
+    org: Org | int, day: datetime.date, *, subtree: bool = False
+) -> QuerySet[Member]:
+    return members_on(org, day, subtree=subtree).filter(full_on_q(day))
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One line of a member's history: a stretch at an org, or a 党籍变动."""
+
+    on: datetime.date | None
+    text: str
+    detail: str = ""
+
+
+def member_history(member: Member) -> list[HistoryLine]:
+    """The member's orgs with their dates and status changes, oldest first (two queries)."""
+    lines: list[HistoryLine] = []
+    for period in MemberPeriod.objects.filter(member=member).select_related("org"):
+        start = f"{period.started_on:%Y-%m-%d}" if period.started_on else "建档前"
+        lines.append(
+            HistoryLine(
+                period.started_on,
+                f"在{period.org.name}（{start} 至 {period.ended_on:%Y-%m-%d}）",
+                period.reason,
+            )
+        )
+    since = f"{member.org_since:%Y-%m-%d}" if member.org_since else "建档前"
+    until = f"{member.left_on:%Y-%m-%d}" if member.left_on else "今"
+    lines.append(HistoryLine(member.org_since, f"在{member.org.name}（{since} 至 {until}）"))
+    for change in StatusChange.objects.filter(member=member):
+        parts = []
+        if change.meeting_on:
+            parts.append(f"支部大会 {change.meeting_on:%Y-%m-%d}")
+        if change.approved_on:
+            parts.append(f"上级批准 {change.approved_on:%Y-%m-%d}")
+        if change.new_end:
+            parts.append(f"预备期延长至 {change.new_end:%Y-%m-%d}")
+        parts += [p for p in (change.decision, change.reason) if p]
+        lines.append(
+            HistoryLine(
+                change.effective_on,
+                f"{change.get_kind_display()}（{change.get_from_status_display()} → "
+                f"{change.get_to_status_display()}）",
+                "；".join(parts),
+            )
+        )
+    lines.sort(key=lambda line: line.on or datetime.date.min)
+    return lines
 
 
 def members_visible_to(user: Any) -> QuerySet[Member]:

@@ -20,3 +20,11 @@ def prune_people_data() -> dict[str, int]:
         "tokens": api_tokens_prune(),
         "password_links": password_links_prune(),
     }
+
+
+@task()
+def remind_probation_ending() -> int:
+    """Remind branches of probation years ending within 30 days (once per end date)."""
+    from xianfeng.people.services.history import probation_reminders_send
+
+    return probation_reminders_send()

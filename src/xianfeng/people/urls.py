@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.people import views, views_roster
+from xianfeng.people import views, views_history, views_roster
 
 app_name = "people"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("members/export.xlsx", views.member_export, name="member_export"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
+    path("members/<int:pk>/history/", views_history.member_status, name="member_status"),
     path("members/<int:pk>/password/", views.member_set_password, name="member_set_password"),
     path(
         "members/<int:pk>/password-link/", views.member_password_link, name="member_password_link"

@@ -26,7 +26,7 @@ from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES, RoleKind
 from xianfeng.orgs.forms import RoleGrantForm
 from xianfeng.orgs.rules import can_admin_org, can_manage_roster, holds_any
 from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by
-from xianfeng.people import display, services
+from xianfeng.people import display, member_actions, services
 from xianfeng.people.admin_site import two_step_verified
 from xianfeng.people.auth import Throttle, has_two_step, locked_message
 from xianfeng.people.exports import roster_workbook_response
@@ -333,6 +333,7 @@ def member_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             # Why the login is not this person's to manage (None: it is).
             "login_refusal": login_refusal(request.user, member.user) if manage else None,
             "link_hours": settings.PASSWORD_LINK_HOURS,
+            "member_actions": member_actions.actions_for(request.user, member) if manage else [],
         },
     )
 

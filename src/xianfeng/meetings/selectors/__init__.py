@@ -42,8 +42,8 @@ from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org, Role
 from xianfeng.orgs.selectors import scope_q
-from xianfeng.people.enums import MemberStatus
 from xianfeng.people.models import Member, User
+from xianfeng.people.selectors import full_members_on, on_roll_q
 
 
 def _mine_q(uid: int) -> Q:
@@ -148,13 +148,6 @@ def committee_user_ids(branch_id: int) -> set[int]:
     )
 
 
-def _member_of(row: Attendance) -> Member | None:
-    try:
-        return row.user.member
-    except Member.DoesNotExist:
-        return None
-
-
 @dataclass(frozen=True)
 class QuorumResult:
     """Whether enough people with a vote came: more than half of `base`."""
@@ -196,16 +189,12 @@ def quorum_of(meeting: Meeting, rows: list[Attendance] | None = None) -> QuorumR
         rows = attendance_rows(meeting)
     attended = [r for r in rows if r.status in ATTENDED]
     if rule == Quorum.FULL_MEMBERS:
-        base = Member.objects.filter(org_id=meeting.branch_id, status=MemberStatus.FULL).count()
-        present = 0
-        for row in attended:
-            member = _member_of(row)
-            if (
-                member is not None
-                and member.org_id == meeting.branch_id
-                and member.status == MemberStatus.FULL
-            ):
-                present += 1
+        # Counted for the meeting's day: someone transferred in or out, confirmed, or
+        # deceased counts for the branch only for the dates they were its full member.
+        day = timezone.localdate(meeting.starts_at)
+        voters = set(full_members_on(meeting.branch_id, day).values_list("user_id", flat=True))
+        base = len(voters)
+        present = sum(1 for row in attended if row.user_id in voters)
         return QuorumResult(rule, base, present, False)
     committee = committee_user_ids(meeting.branch_id)
     present = sum(1 for r in attended if r.user_id in committee)
@@ -347,12 +336,13 @@ def expected_user_ids(meeting_kind: str, org: Org, branch: Org) -> list[int]:
     """Who is expected by default: the party group's members for a 党小组会, the committee
     for a 支委会, every member of the branch otherwise."""
 
+    on_roll = on_roll_q(timezone.localdate())
     if meeting_kind == MeetingKind.GROUP:
-        ids = Member.objects.filter(group=org).values_list("user_id", flat=True)
+        ids = Member.objects.filter(on_roll, group=org).values_list("user_id", flat=True)
     elif meeting_kind == MeetingKind.COMMITTEE:
         return sorted(committee_user_ids(branch.pk))
     else:
-        ids = Member.objects.filter(org=branch).values_list("user_id", flat=True)
+        ids = Member.objects.filter(on_roll, org=branch).values_list("user_id", flat=True)
     return sorted(set(ids))
 
 

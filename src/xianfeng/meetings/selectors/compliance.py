@@ -108,6 +108,7 @@ class BranchInfo:
     created_on: datetime.date
     committee: int
     groups: int
+    dissolved_on: datetime.date | None = None
 
 
 @dataclass
@@ -301,12 +302,13 @@ def _load(root: Org, year: int) -> tuple[list[BranchInfo], _Rules, dict[tuple[in
             created_on=founded_on,
             committee=committee.get(pk, 0),
             groups=groups.get(pk, 0),
+            dissolved_on=dissolved_on,
         )
-        for pk, code, name, path, parent_name, founded_on in Org.objects.filter(
+        for pk, code, name, path, parent_name, founded_on, dissolved_on in Org.objects.filter(
             in_tree, kind=OrgKind.BRANCH
         )
         .order_by("path")
-        .values_list("id", "code", "name", "path", "parent__name", "founded_on")
+        .values_list("id", "code", "name", "path", "parent__name", "founded_on", "dissolved_on")
     ]
     rules = _Rules(
         MeetingRule.objects.filter(
@@ -363,7 +365,7 @@ def compliance_table(
     # Most branches share a founding date and many share their months: evaluate each
     # distinct (rule, months, founding) once. A result is the twelve months' severities
     # of that kind's obligations and its met, due and failed counts.
-    required_of: dict[tuple[str, datetime.date, bool], tuple[bool, ...]] = {}
+    required_of: dict[tuple[str, datetime.date, datetime.date | None, bool], tuple[bool, ...]] = {}
     evaluated: dict[tuple[Any, ...], tuple[tuple[int, ...], int, int, int]] = {}
     for info in branches:
         periods = rules.at(info.path)
@@ -382,12 +384,12 @@ def compliance_table(
                 if kind == GROUP
                 else True
             )
-            req_key = (period, info.created_on, applicable)
+            req_key = (period, info.created_on, info.dissolved_on, applicable)
             required = required_of.get(req_key)
             if required is None:
                 required = tuple(
-                    applicable and info.created_on <= cutoff
-                    for _span, _mask, _last, cutoff, _when in windows[period]
+                    applicable and span.required_while(info.created_on, info.dissolved_on)
+                    for span, _mask, _last, _cutoff, _when in windows[period]
                 )
                 required_of[req_key] = required
             done = _done_mask(kind, masks, info) if kind == GROUP else masks.done
@@ -449,8 +451,8 @@ def obligations(row: BranchRow, *, year: int, today: datetime.date) -> list[Obli
         period = row.periods[kind]
         applicable = _applicable(kind, info)
         done = _done_mask(kind, masks, info)
-        for span, mask, _last, cutoff, when in _windows(period, year, today):
-            required = applicable and info.created_on <= cutoff
+        for span, mask, _last, _cutoff, when in _windows(period, year, today):
+            required = applicable and span.required_while(info.created_on, info.dissolved_on)
             sev = _severity(done, masks.pending, masks.planned, mask, required, when)
             detail = ""
             if kind == MeetingKind.GROUP and applicable:

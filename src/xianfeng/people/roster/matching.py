@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from xianfeng.orgs.models import Org
-from xianfeng.people.enums import Education, Gender, MemberStatus
+from xianfeng.people.enums import ON_ROLL, Education, Gender, MemberStatus
 from xianfeng.people.models import Member, User
 from xianfeng.people.roster.cells import DB_CHUNK, LABELS, _cell_text, _is_blank
 
 if TYPE_CHECKING:
     from xianfeng.people.roster.reader import _Pending
+
+S = MemberStatus
 
 # What rosters put below the table: who filled it in and when, who checked it, notes.
 FOOTER_WORDS = (
@@ -146,8 +148,8 @@ def match_registry(pendings: list[_Pending], org: Org) -> None:
     phones = sorted({p.data.phone for p in pendings if p.data.phone and "phone" not in p.problems})
     by_id: dict[str, Member] = {}
     for chunk in _chunks(ids):
-        for found in Member.objects.filter(id_number__in=chunk).select_related("user", "org"):
-            by_id[found.id_number or ""] = found
+        for known in Member.objects.filter(id_number__in=chunk).select_related("user", "org"):
+            by_id[known.id_number or ""] = known
     by_phone: dict[str, tuple[int, str, bool]] = {}
     for chunk in _chunks(phones):
         for pk, phone, name, member_pk in User.objects.filter(phone__in=chunk).values_list(
@@ -167,11 +169,21 @@ def match_registry(pendings: list[_Pending], org: Org) -> None:
                 continue
             if owner is not None and owner[0] != member.user_id:
                 problems["phone"] = MSG_PHONE_TAKEN
+            if member.status not in ON_ROLL:
+                problems["id_number"] = (
+                    f"该党员已{member.get_status_display()}，不能通过名册导入修改"
+                )
+                continue
             pending.action, pending.member_id, pending.user_id = (
                 "update",
                 member.pk,
                 member.user_id,
             )
+            found = row_changes(pending, member)
+            if "status" in found and found["status"] != (S.PROBATIONARY, S.FULL):
+                problems["status"] = (
+                    "正式党员不能改为预备党员；转正、延长预备期等请在党员页的“党籍变动”中办理"
+                )
             pending.changes = [
                 {
                     "field": name,
@@ -179,7 +191,7 @@ def match_registry(pendings: list[_Pending], org: Org) -> None:
                     "old": display(name, old, names),
                     "new": display(name, new, names),
                 }
-                for name, (old, new) in row_changes(pending, member).items()
+                for name, (old, new) in found.items()
             ]
         elif owner is not None:
             pk, name, has_member = owner

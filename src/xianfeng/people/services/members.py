@@ -7,18 +7,22 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.transitions import transition
 from xianfeng.notify.services import notify
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.checks import MemberData, member_problems
+from xianfeng.people.enums import MEMBER_MACHINE, ON_ROLL
 from xianfeng.people.idcard import mask_phone
 from xianfeng.people.models import Member, User
 from xianfeng.people.rules import login_refusal
 from xianfeng.people.services.accounts import new_username
+from xianfeng.people.services.history import member_move, probation_end_for
 
 MEMBER_FIELDS = (
     "gender",
@@ -93,6 +97,7 @@ def member_create(*, actor: User, data: MemberData) -> Member:
                 org=org,
                 group=group,
                 id_number=data.id_number or None,
+                probation_ends_on=probation_end_for(data),
                 **{name: getattr(data, name) for name in MEMBER_FIELDS},
             )
             audit_log(actor=actor, action="member.create", obj=member, org=org, data=_public(data))
@@ -121,9 +126,18 @@ def member_update(*, actor: User, member: Member, data: MemberData) -> Member:
             user = member.user
             user.name, user.phone = data.name, data.phone or None
             user.save(update_fields=["name", "phone"])
+            if org.pk != member.org_id:
+                # A correction of the org from today on; transfers between branches go
+                # through 组织关系转接 with their own dates.
+                member_move(member=member, org=org, group=group, on=timezone.localdate(),
+                            reason="修改党员信息")  # fmt: skip
             member.org, member.group, member.id_number = org, group, data.id_number or None
             for name in MEMBER_FIELDS:
+                if name == "status":
+                    continue
                 setattr(member, name, getattr(data, name))
+            if data.status != member.status:
+                _change_status(actor, member, data)
             member.save()
             after = _snapshot(member)
             changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
@@ -143,6 +157,17 @@ def member_update(*, actor: User, member: Member, data: MemberData) -> Member:
     except IntegrityError as exc:
         raise MemberInvalid({"id_number": "手机号或身份证号刚被他人登记，请刷新后核对"}) from exc
     return member
+
+
+def _change_status(actor: User, member: Member, data: MemberData) -> None:
+    """The form may correct 预备 ↔ 正式 as typed in; leaving the roll (停止党籍, 出党, 去世)
+    and coming back are recorded as 党籍变动 with their dates and decisions."""
+    if member.status not in ON_ROLL or data.status not in ON_ROLL:
+        raise MemberInvalid({"status": "停止党籍、出党、去世请在党员页的“党籍变动”中办理"})
+    # A typo fixed by hand (a probationary member who was in fact confirmed); the machine
+    # refuses the way back, so a confirmed member is never quietly made probationary.
+    transition(member, MEMBER_MACHINE, data.status, actor=actor, org=member.org, save=False,
+               data={"member_id": member.pk, "corrected": True})  # fmt: skip
 
 
 def _snapshot(member: Member) -> dict[str, Any]:

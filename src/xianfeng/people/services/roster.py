@@ -18,14 +18,16 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.transitions import transition
 from xianfeng.orgs.models import Org, Role
 from xianfeng.orgs.rules import can_manage_roster
-from xianfeng.people.enums import ImportStatus
-from xianfeng.people.models import Member, RosterChange, RosterImport, User
+from xianfeng.people.enums import MEMBER_MACHINE, ImportStatus, MemberStatus, StatusChangeKind
+from xianfeng.people.models import Member, RosterChange, RosterImport, StatusChange, User
 from xianfeng.people.roster import RosterParse, RosterRow, read_roster
 from xianfeng.people.roster.matching import USER_FIELDS
 from xianfeng.people.rules import login_refusal, may_manage_login
 from xianfeng.people.services.accounts import new_username
+from xianfeng.people.services.history import member_move, probation_end_for
 from xianfeng.people.services.members import MEMBER_FIELDS
 
 BULK_BATCH = 500
@@ -170,11 +172,14 @@ def _row_fields(row: RosterRow) -> dict[str, Any]:
         "org_id": _org_id(row),
         "group_id": row.data.group_id,
         "id_number": row.data.id_number or None,
+        "probation_ends_on": probation_end_for(row.data),
         **{name: getattr(row.data, name) for name in MEMBER_FIELDS},
     }
 
 
-def _apply_update(member: Member, row: RosterRow, batch: RosterImport) -> RosterChange:
+def _apply_update(
+    actor: User, member: Member, row: RosterRow, batch: RosterImport, today: datetime.date
+) -> RosterChange:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     user_fields: dict[str, Any] = {}
@@ -189,9 +194,7 @@ def _apply_update(member: Member, row: RosterRow, batch: RosterImport) -> Roster
         (user_fields if name in USER_FIELDS else member_fields)[name] = new
     if user_fields:
         User.objects.filter(pk=member.user_id).update(**user_fields)
-    if member_fields:
-        member_fields["updated_at"] = timezone.now()
-        Member.objects.filter(pk=member.pk).update(**member_fields)
+    _apply_member_fields(actor, member, member_fields, today, reason="名册导入")
     return RosterChange(
         batch=batch,
         kind=RosterChange.Kind.UPDATED,
@@ -201,6 +204,44 @@ def _apply_update(member: Member, row: RosterRow, batch: RosterImport) -> Roster
         before=before,
         after=after,
     )
+
+
+def _apply_member_fields(
+    actor: User | None,
+    member: Member,
+    fields: dict[str, Any],
+    today: datetime.date,
+    *,
+    reason: str,
+) -> None:
+    """Write member fields from a roster: a new org is a move from today (its period kept),
+    预备 → 正式 goes through the member machine and is recorded as 转正."""
+    if "org_id" in fields or "group_id" in fields:
+        org_id = fields.pop("org_id", member.org_id)
+        group_id = fields.pop("group_id", member.group_id)
+        orgs = Org.objects.in_bulk([i for i in (org_id, group_id) if i])
+        member_move(
+            member=member, org=orgs[org_id], group=orgs.get(group_id), on=today, reason=reason
+        )
+    status = fields.pop("status", None)
+    if status == MemberStatus.FULL and member.status == MemberStatus.PROBATIONARY:
+        transition(member, MEMBER_MACHINE, MemberStatus.FULL, actor=actor, org=member.org,
+                   save=False, data={"member_id": member.pk, "roster": True})  # fmt: skip
+        fields["status"] = MemberStatus.FULL
+        on = fields.get("confirmed_on") or member.confirmed_on or today
+        StatusChange.objects.create(
+            member=member, kind=StatusChangeKind.CONFIRM, from_status=MemberStatus.PROBATIONARY,
+            to_status=MemberStatus.FULL, effective_on=on, recorded_by=actor,
+            reason=reason,
+        )  # fmt: skip
+    elif status is not None:
+        fields["status"] = status  # a rollback putting back what a batch confirmed
+        StatusChange.objects.filter(
+            member=member, kind=StatusChangeKind.CONFIRM, reason=reason.removeprefix("撤销")
+        ).delete()
+    if fields:
+        fields["updated_at"] = timezone.now()
+        Member.objects.filter(pk=member.pk).update(**fields)
 
 
 def roster_import_commit(*, actor: User, batch: RosterImport) -> RosterImport:
@@ -287,7 +328,11 @@ def roster_import_commit(*, actor: User, batch: RosterImport) -> RosterImport:
             ]  # fmt: skip
             locked = Member.objects.select_for_update().select_related("user")
             current = {m.pk: m for m in locked.filter(pk__in=[r.member_id for r in updates])}
-            changes += [_apply_update(current[row.member_id or 0], row, batch) for row in updates]
+            today = timezone.localdate()
+            changes += [
+                _apply_update(actor, current[row.member_id or 0], row, batch, today)
+                for row in updates
+            ]
             RosterChange.objects.bulk_create(changes, batch_size=BULK_BATCH)
             audit_log(
                 actor=actor,
@@ -402,7 +447,7 @@ def roster_import_rollback(*, actor: User, batch: RosterImport) -> RosterImport:
         for change in changes:
             if change.kind != RosterChange.Kind.UPDATED or change.member_id is None:
                 continue
-            restored_fields, kept_fields = _restore(change)
+            restored_fields, kept_fields = _restore(actor, change)
             restored += restored_fields
             kept += kept_fields
         members.delete()  # the records this batch added (created accounts and attached ones)
@@ -438,7 +483,7 @@ def roster_import_rollback(*, actor: User, batch: RosterImport) -> RosterImport:
     return batch
 
 
-def _restore(change: RosterChange) -> tuple[int, int]:
+def _restore(actor: User, change: RosterChange) -> tuple[int, int]:
     """Put back the values a batch changed on one member, field by field, except those that
     someone changed again since (their later value stands). Returns (restored, kept)."""
     member = Member.objects.select_for_update().select_related("user").get(pk=change.member_id or 0)
@@ -454,7 +499,5 @@ def _restore(change: RosterChange) -> tuple[int, int]:
     restored = len(user_fields) + len(member_fields)
     if user_fields:
         User.objects.filter(pk=member.user_id).update(**user_fields)
-    if member_fields:
-        member_fields["updated_at"] = timezone.now()
-        Member.objects.filter(pk=member.pk).update(**member_fields)
+    _apply_member_fields(actor, member, member_fields, timezone.localdate(), reason="撤销名册导入")
     return restored, kept
