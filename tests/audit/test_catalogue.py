@@ -35,7 +35,7 @@ def published_in_source() -> set[str]:
             found |= set(pair)
     from xianfeng.common import transitions
 
-    for module in ("lessons", "meetings", "media", "contests"):
+    for module in ("lessons", "lessons.practice", "meetings", "media", "contests"):
         enums = __import__(f"xianfeng.{module}.enums", fromlist=["*"])
         for value in vars(enums).values():
             if isinstance(value, transitions.StateMachine):

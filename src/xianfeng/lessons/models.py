@@ -384,3 +384,21 @@ class ShowcaseItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.showcase} #{self.position}"
+
+
+# The year-round practice (点课, 轮番主讲, 讲课记录) keeps its models beside its code.
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    Lecture as Lecture,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    LessonRequest as LessonRequest,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    LessonRequestVote as LessonRequestVote,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    RotaSlot as RotaSlot,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    SpeakerRota as SpeakerRota,
+)

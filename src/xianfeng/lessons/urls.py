@@ -1,6 +1,7 @@
 from django.urls import path
 
 from xianfeng.lessons import views
+from xianfeng.lessons.practice import views as practice
 
 app_name = "lessons"
 urlpatterns = [
@@ -10,6 +11,13 @@ urlpatterns = [
     path("manage/", views.manage, name="manage"),
     path("showcases/<int:pk>/", views.showcase, name="showcase"),
     path("series/new/", views.series_new, name="series_new"),
+    path("requests/", practice.requests, name="requests"),
+    path("requests/<int:pk>/", practice.request_detail, name="request"),
+    path("requests/<int:pk>/do/<str:action>/", practice.request_action, name="request_action"),
+    path("rotas/", practice.rotas, name="rotas"),
+    path("rotas/<int:pk>/", practice.rota, name="rota"),
+    path("rotas/slots/<int:pk>/do/<str:action>/", practice.slot_action, name="slot_action"),
+    path("coverage/", practice.coverage, name="coverage"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/status/", views.status, name="status"),

@@ -10,6 +10,7 @@ from xianfeng.common import demo, home, nav
 from xianfeng.common.home import Panel
 from xianfeng.lessons import demo as lessons_demo
 from xianfeng.lessons.models import Lesson
+from xianfeng.lessons.practice import wiring as practice_wiring
 from xianfeng.lessons.rules import can_edit_lesson
 from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
 from xianfeng.lessons.services import lesson_video_ready, moderation_decided
@@ -79,3 +80,4 @@ def connect() -> None:
     nav.register(nav.Entry("lessons:feed", "微党课", order=10))
 
     demo.register("lessons", lessons_demo.seed, order=20)
+    practice_wiring.connect()
