@@ -15,6 +15,7 @@ from xianfeng.lessons.practice.enums import (
     SlotStatus,
     SpeakerCategory,
 )
+from xianfeng.moderation.models import ModeratedText
 
 
 class LessonRequest(models.Model):
@@ -214,3 +215,104 @@ class RotaSlot(models.Model):
         if lecture is not None:
             return SlotStatus.LATE if lecture.given_on > self.ends_on else SlotStatus.DONE
         return SlotStatus.MISSED if today > self.ends_on else SlotStatus.UPCOMING
+
+
+def _feedback_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(12)
+
+
+class Tour(models.Model):
+    """A 巡讲: a selected speaker (and lesson) presented at grass-roots venues in turn."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("主办组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("巡讲名称"), max_length=80)
+    speaker = models.ForeignKey(
+        "people.Member", verbose_name=_("主讲人"), on_delete=models.PROTECT, related_name="+"
+    )
+    lesson = models.ForeignKey(
+        "lessons.Lesson",
+        verbose_name=_("所讲微党课"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tours",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("巡讲")
+        verbose_name_plural = _("巡讲")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TourStop(models.Model):
+    """One stop of a tour: a date, a venue, the host org; held with an audience size. The
+    audience gives feedback from the stop's QR code."""
+
+    tour = models.ForeignKey(
+        Tour, verbose_name=_("巡讲"), on_delete=models.CASCADE, related_name="stops"
+    )
+    held_on = models.DateField(_("日期"))
+    venue = models.CharField(_("地点"), max_length=100)
+    host_org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("承办组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    audience_size = models.PositiveIntegerField(_("听众人数"), null=True, blank=True)
+    held_at = models.DateTimeField(_("确认举办"), null=True, blank=True)
+    # The QR code's address: random, so stops cannot be guessed from their ids.
+    feedback_key = models.CharField(
+        _("反馈码"), max_length=24, unique=True, default=_feedback_key, editable=False
+    )
+    rating_count = models.PositiveIntegerField(_("评分人数"), default=0)
+    rating_sum = models.PositiveIntegerField(_("评分总和"), default=0)
+
+    class Meta:
+        verbose_name = _("巡讲场次")
+        verbose_name_plural = _("巡讲场次")
+        ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tour} · {self.venue}"
+
+    @property
+    def rating_average(self) -> float | None:
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
+
+
+class TourFeedback(ModeratedText):
+    """An audience member's rating and opinion at a stop: once per device (a random key
+    kept in a cookie) or per person, whichever the database sees first."""
+
+    stop = models.ForeignKey(
+        TourStop, verbose_name=_("巡讲场次"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    voter_key = models.CharField(_("提交人标识"), max_length=64)
+    rating = models.PositiveSmallIntegerField(_("评分"))
+    opinion = models.CharField(_("意见建议"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("巡讲反馈")
+        verbose_name_plural = _("巡讲反馈")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stop", "voter_key"], name="tour_feedback_once"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="tour_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stop_id} · {self.rating}"

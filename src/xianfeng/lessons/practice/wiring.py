@@ -22,6 +22,7 @@ from xianfeng.lessons.practice.services import (
     lecture_withdraw,
 )
 from xianfeng.lessons.practice.tasks import send_rota_reminders
+from xianfeng.moderation import handlers
 from xianfeng.notify import kinds
 from xianfeng.orgs.rules import holds_any
 from xianfeng.people.models import Member
@@ -58,6 +59,12 @@ def on_meeting_approved(event: events.Event) -> None:
     )
 
 
+def _feedback_decided(object_id: str, approved: bool) -> None:
+    from xianfeng.lessons.practice.tours import tour_feedback_decided
+
+    tour_feedback_decided(object_id, approved)
+
+
 def connect() -> None:
     events.subscribe(
         "lesson.published", name="lessons.lecture_of_lesson", handler=on_lesson_published
@@ -70,6 +77,7 @@ def connect() -> None:
     kinds.register("lessons.request", label="点课进展", app="lessons")
     kinds.register("lessons.rota", label="轮番主讲提醒", app="lessons")
     home.register(home_panels)
+    handlers.register("lesson.tour_feedback", _feedback_decided, label="巡讲反馈")
     demo.register("lessons.practice", practice_demo.seed, order=50)
 
 
