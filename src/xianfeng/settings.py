@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "xianfeng.notify",
     "xianfeng.contests",
     "xianfeng.meetings",
+    "xianfeng.live",
 ]
 
 MIDDLEWARE = [

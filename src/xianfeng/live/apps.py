@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LiveConfig(AppConfig):
+    name = "xianfeng.live"
+    label = "live"
+    verbose_name = "党课微直播"

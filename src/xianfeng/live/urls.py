@@ -1,0 +1,11 @@
+from django.urls import path
+
+from xianfeng.live import views
+
+app_name = "live"
+urlpatterns = [
+    path("<int:pk>/runs/", views.run_open, name="run_open"),
+    path("<int:pk>/runs/<int:run>/chunks/<int:seq>/", views.chunk, name="chunk"),
+    path("<int:pk>/end/", views.end, name="end"),
+    path("<int:pk>/playlist.m3u8", views.playlist, name="playlist"),
+]
