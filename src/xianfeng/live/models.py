@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xianfeng.live.enums import LiveState
 from xianfeng.media.models import new_storage_key
+from xianfeng.moderation.models import ModeratedText
 
 
 class LiveLesson(models.Model):
@@ -38,6 +39,7 @@ class LiveLesson(models.Model):
     # numbered from 0 and appended in order; `next_seq` is what the current run expects.
     run_count = models.PositiveIntegerField(_("推流段数"), default=0)
     next_seq = models.PositiveIntegerField(_("下一块"), default=0)
+    like_count = models.PositiveIntegerField(_("点赞数"), default=0)
     started_at = models.DateTimeField(_("开播时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     lesson = models.ForeignKey(
@@ -63,3 +65,50 @@ class LiveLesson(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LiveComment(ModeratedText):
+    """A comment during a live: the word list holds it for review before anyone else sees
+    it; the host may pin one or remove any."""
+
+    live = models.ForeignKey(
+        LiveLesson, verbose_name=_("直播"), on_delete=models.CASCADE, related_name="comments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("作者"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(_("内容"), max_length=200)
+    pinned = models.BooleanField(_("置顶"), default=False)
+    removed = models.BooleanField(_("已移除"), default=False)
+
+    class Meta:
+        verbose_name = _("直播评论")
+        verbose_name_plural = _("直播评论")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["live", "id"], name="live_comment_idx")]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class LiveLike(models.Model):
+    """One like per person per live (a unique constraint; the count is an F() counter)."""
+
+    live = models.ForeignKey(
+        LiveLesson, verbose_name=_("直播"), on_delete=models.CASCADE, related_name="likes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("点赞人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("点赞时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("直播点赞")
+        verbose_name_plural = _("直播点赞")
+        constraints = [models.UniqueConstraint(fields=["live", "user"], name="live_like_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.live_id}"

@@ -8,4 +8,12 @@ urlpatterns = [
     path("<int:pk>/runs/<int:run>/chunks/<int:seq>/", views.chunk, name="chunk"),
     path("<int:pk>/end/", views.end, name="end"),
     path("<int:pk>/playlist.m3u8", views.playlist, name="playlist"),
+    path("<int:pk>/feed/", views.feed, name="feed"),
+    path("<int:pk>/comments/", views.comment, name="comment"),
+    path("<int:pk>/like/", views.like, name="like"),
+    path(
+        "<int:pk>/comments/<int:comment_id>/<str:action>/",
+        views.comment_action,
+        name="comment_action",
+    ),
 ]
