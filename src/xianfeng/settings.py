@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "xianfeng.community",
     "xianfeng.ops",
     "xianfeng.transfers",
+    "xianfeng.live",
 ]
 
 MIDDLEWARE = [

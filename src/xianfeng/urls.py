@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("xianfeng.people.urls")),
     path("orgs/", include("xianfeng.orgs.urls")),
     path("lessons/", include("xianfeng.lessons.urls")),
+    path("live/", include("xianfeng.live.urls")),
     path("meetings/", include("xianfeng.meetings.urls")),
     path("transfers/", include("xianfeng.transfers.urls")),
     path("media-api/", include("xianfeng.media.urls")),

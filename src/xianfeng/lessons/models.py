@@ -347,6 +347,21 @@ class Showcase(models.Model):
         "orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="showcases"
     )
     title = models.CharField(_("名称"), max_length=100)
+    description = models.CharField(_("简介"), max_length=200, blank=True)
+    # Who finds it: this org's subtree (the showcase's own org when empty).
+    audience = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("展播范围"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The period it is shown in (open-ended when empty); its org's officers always see it.
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    # A series published in numbered issues (第 N 期): items are numbered by position.
+    numbered = models.BooleanField(_("按期编号"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -418,3 +433,30 @@ class GroupViewing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.lesson} · {self.source}"
+
+
+# The year-round practice (点课, 轮番主讲, 讲课记录) keeps its models beside its code.
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    Lecture as Lecture,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    LessonRequest as LessonRequest,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    LessonRequestVote as LessonRequestVote,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    RotaSlot as RotaSlot,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    SpeakerRota as SpeakerRota,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    Tour as Tour,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    TourFeedback as TourFeedback,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    TourStop as TourStop,
+)

@@ -435,9 +435,13 @@ def branch_participation(
     return rows
 
 
-def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
-    """A showcase whose org reaches the person, with the lessons they may watch, in order."""
-
+def showcases_visible_to(user: Any) -> QuerySet[Showcase]:
+    """展播 whose audience (its org when none) reaches the person, in their period; the
+    officers over its org see it at any time."""
+    if getattr(user, "is_superuser", False):
+        return Showcase.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Showcase.objects.none()
     reach: set[str] = set()
     member = member_of(user)
     if member is not None:
@@ -445,12 +449,22 @@ def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
     for role in roles_of(user):
         if role.kind in RECORD_ROLES:
             reach.update(paths.ancestor_paths(role.org.path))
-    showcases = Showcase.objects.select_related("org")
-    if not getattr(user, "is_superuser", False):
-        showcases = showcases.filter(
-            Q(org__path__in=sorted(reach))
-            | subtree_q(role_root_paths(user, RECORD_ROLES), field="org__path")
-        )
+    roots = role_root_paths(user, RECORD_ROLES)
+    today = timezone.localdate()
+    current = (Q(starts_on__isnull=True) | Q(starts_on__lte=today)) & (
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
+    reaches = (
+        Q(audience__isnull=True, org__path__in=sorted(reach))
+        | Q(audience__path__in=sorted(reach))
+        | subtree_q(roots, field="audience__path")
+    )
+    return Showcase.objects.filter((reaches & current) | subtree_q(roots, field="org__path"))
+
+
+def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
+    """A showcase the person may see, with the lessons they may watch, in order."""
+    showcases = showcases_visible_to(user).select_related("org")
     show = showcases.filter(pk=pk).first()
     if show is None:
         raise Http404("找不到该展播")

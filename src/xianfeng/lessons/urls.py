@@ -1,6 +1,8 @@
 from django.urls import path
 
 from xianfeng.lessons import views
+from xianfeng.lessons.practice import channel_views, tour_views
+from xianfeng.lessons.practice import views as practice
 
 app_name = "lessons"
 urlpatterns = [
@@ -8,8 +10,21 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("mine/", views.mine, name="mine"),
     path("manage/", views.manage, name="manage"),
+    path("showcases/", channel_views.showcases, name="showcases"),
     path("showcases/<int:pk>/", views.showcase, name="showcase"),
+    path("showcases/<int:pk>/manage/", channel_views.showcase_manage, name="showcase_manage"),
     path("series/new/", views.series_new, name="series_new"),
+    path("requests/", practice.requests, name="requests"),
+    path("requests/<int:pk>/", practice.request_detail, name="request"),
+    path("requests/<int:pk>/do/<str:action>/", practice.request_action, name="request_action"),
+    path("rotas/", practice.rotas, name="rotas"),
+    path("rotas/<int:pk>/", practice.rota, name="rota"),
+    path("rotas/slots/<int:pk>/do/<str:action>/", practice.slot_action, name="slot_action"),
+    path("coverage/", practice.coverage, name="coverage"),
+    path("tours/", tour_views.tours, name="tours"),
+    path("tours/<int:pk>/", tour_views.tour, name="tour"),
+    path("tours/<int:pk>/stops/<int:stop_id>/held/", tour_views.stop_held, name="tour_stop_held"),
+    path("tours/f/<str:key>/", tour_views.tour_feedback, name="tour_feedback"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/status/", views.status, name="status"),

@@ -12,6 +12,7 @@ from xianfeng.lessons import demo as lessons_demo
 from xianfeng.lessons import earning
 from xianfeng.lessons import indicators as lessons_indicators
 from xianfeng.lessons.models import Lesson
+from xianfeng.lessons.practice import wiring as practice_wiring
 from xianfeng.lessons.rules import can_edit_lesson, can_record_lessons
 from xianfeng.lessons.selectors import FeedFilters, lesson_feed, lessons_awaiting_publication
 from xianfeng.lessons.services import lesson_video_ready, moderation_decided
@@ -86,3 +87,4 @@ def connect() -> None:
     nav.register(nav.Entry("lessons:feed", "微党课", order=10))
 
     demo.register("lessons", lessons_demo.seed, order=20)
+    practice_wiring.connect()

@@ -68,7 +68,14 @@ def meeting_move(meeting: Meeting, state: str, actor: User, **fields: Any) -> Me
         actor=actor,
         org=meeting.branch,
         fields=fields,
-        data={"kind": meeting.kind, "starts_at": meeting.starts_at, "org_id": meeting.org_id},
+        data={
+            "kind": meeting.kind,
+            "starts_at": meeting.starts_at,
+            "org_id": meeting.org_id,
+            # Who spoke at a 党课 (lessons' record of lectures listens for it).
+            "speaker_id": meeting.speaker_id,
+            "topic": meeting.topic,
+        },
     )
 
 

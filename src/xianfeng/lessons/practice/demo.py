@@ -1,0 +1,76 @@
+"""Demo content for `seed_demo`: the record of lectures from what the other seeders made,
+a year's 轮番主讲 rota in the secretary persona's branch (done, missed and coming turns) and
+a few 点课 with seconds, so the practice pages of `make run` are not empty."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from xianfeng.audit import events
+from xianfeng.lessons.models import Lesson
+from xianfeng.lessons.practice import services
+from xianfeng.lessons.practice.enums import RequestState, SpeakerCategory
+from xianfeng.lessons.practice.models import LessonRequest
+from xianfeng.people.models import Member, User
+
+REQUESTS = (
+    ("讲讲新修订的《中国共产党纪律处分条例》", "村里几位老党员想弄明白哪些行为算违纪。"),
+    ("流动党员怎么参加组织生活", "在外打工的党员多，想听听线上怎么过组织生活。"),
+    ("乡村振兴中党员能带头做什么", "合作社刚起步，想听听别的村党员是怎么带头的。"),
+    ("防范电信诈骗", "最近社区里老人被骗的事情多，党员要先懂、再去讲。"),
+)
+
+
+def seed() -> str:
+    # Lectures from lessons and 党课 the earlier seeders published (the worker may not have
+    # delivered their events yet; the handlers are idempotent).
+    for lesson_id in Lesson.objects.filter(published_at__isnull=False).values_list("pk", flat=True):
+        services.lecture_from_lesson(lesson_id)
+    events.replay(first_id=1, pattern="meeting.approved", subscriber="lessons.lecture_of_meeting")
+    secretary = User.objects.select_related("member__org").get(username="secretary")
+    branch = secretary.member.org
+    rng = random.Random(16)
+    today = timezone.localdate()
+    members = list(Member.objects.filter(org=branch).select_related("user").order_by("pk")[:13])
+    rota = services.rota_create(actor=secretary, org=branch, year=today.year, title="十分钟微课堂")
+    slots = 0
+    for month in range(1, 13):
+        member = secretary.member if month in (3, 9) else members[month % len(members)]
+        first = datetime.date(today.year, month, 1)
+        last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        services.rota_slot_add(
+            actor=secretary,
+            rota=rota,
+            speaker=member,
+            starts_on=first,
+            ends_on=last,
+            category=SpeakerCategory.SECRETARY
+            if member == secretary.member
+            else rng.choice(
+                [
+                    SpeakerCategory.MEMBER,
+                    SpeakerCategory.MEMBER,
+                    SpeakerCategory.MODEL,
+                    SpeakerCategory.VETERAN,
+                ]
+            ),
+        )
+        slots += 1
+    asked = 0
+    people = [m.user for m in members]
+    for i, (topic, reason) in enumerate(REQUESTS):
+        asker = people[i % len(people)]
+        request = services.lesson_request_create(
+            actor=asker, org=branch, topic=topic, reason=reason
+        )
+        for voter in rng.sample(people, k=min(len(people), 2 + 2 * i)):
+            if voter != asker:
+                services.lesson_request_second(actor=voter, request=request)
+        asked += 1
+    taken = LessonRequest.objects.filter(org=branch, state=RequestState.OPEN).order_by("pk").first()
+    if taken is not None:
+        services.lesson_request_take(actor=secretary, request=taken)
+    return f"已安排轮番主讲 {slots} 轮，点课 {asked} 个。"

@@ -1,0 +1,13 @@
+"""Background jobs of the practice (thin: call a service)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from xianfeng.lessons.practice.services import rota_remind_due
+
+
+@task()
+def send_rota_reminders() -> int:
+    """Remind speakers whose rota turn is near."""
+    return rota_remind_due()
