@@ -30,13 +30,13 @@ def readme_events() -> set[str]:
 
 
 def machines() -> list[transitions.StateMachine]:
-    """Every app's state machines (those declared in its enums module)."""
+    """Every state machine declared in an `enums` module anywhere in the project (an app's,
+    or a package's inside it such as lessons/practice)."""
     found = []
-    for app in pkgutil.iter_modules(xianfeng.__path__):
-        try:
-            enums = importlib.import_module(f"xianfeng.{app.name}.enums")
-        except ModuleNotFoundError:
+    for info in pkgutil.walk_packages(xianfeng.__path__, prefix="xianfeng."):
+        if info.name.rsplit(".", 1)[-1] != "enums":
             continue
+        enums = importlib.import_module(info.name)
         found += [v for v in vars(enums).values() if isinstance(v, transitions.StateMachine)]
     return found
 
