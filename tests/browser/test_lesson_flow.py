@@ -125,10 +125,14 @@ def test_record_upload_watch_resume_discuss_rate(
     assert progress.covered >= 5
     assert progress.position >= 5
     page.goto(f"/lessons/{lesson.pk}/")
+    # Nothing loads before play (poster only); pressing play resumes where they left off.
+    page.evaluate("() => { document.getElementById('lesson-player').muted = true; }")
+    page.click("#player-start")
     page.wait_for_function(
         "() => { const v = document.getElementById('lesson-player'); return v.readyState >= 1 && v.currentTime >= 4; }",
         timeout=30_000,
     )
+    page.evaluate("() => document.getElementById('lesson-player').pause()")
 
     # Reflection (≥ 50 characters), a comment, like, rate: each swapped in by htmx.
     page.fill("#reflection-text", "学习了老矿工的故事，" * 6)

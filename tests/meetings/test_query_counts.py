@@ -79,9 +79,10 @@ def test_my_meetings_query_count(client, branch, django_assert_num_queries, n):
     for i in range(n):
         plan(branch, topic=f"会议{i}", starts=soon + datetime.timedelta(days=i))
     client.force_login(branch.recorder_a)
-    # session, user, roles (nav), count, page, unread notices, to write, to approve
-    # (leave requests to decide: none without a secretary role, so no query), the unread badge
-    with django_assert_num_queries(9):
+    # session, user, roles (nav), the member record (nav: residents see no 三会一课 tab),
+    # count, page, unread notices, to write, to approve (leave requests to decide: none
+    # without a secretary role, so no query), the unread badge
+    with django_assert_num_queries(10):
         html = client.get(reverse("meetings:index")).content.decode()
     assert html.count('class="meeting-row"') == n
 
@@ -100,8 +101,8 @@ def test_ledger_list_query_count(client, branch, django_assert_num_queries, n):
 def test_meeting_notices_in_the_inbox_query_count(client, branch, django_assert_num_queries, n):
     _meetings(branch, n)
     client.force_login(branch.recorder_a)
-    # session, user, roles (nav), count, page, the unread badge
-    with django_assert_num_queries(6):
+    # session, user, roles (nav), the member record (nav), count, page, the unread badge
+    with django_assert_num_queries(7):
         html = client.get(reverse("notify:inbox")).content.decode()
     assert html.count("会议通知：") == n
 

@@ -129,8 +129,9 @@ def test_inbox_query_count(client, people, django_assert_num_queries, n):
     for i in range(n):
         notify(users=[people.zhang, people.li], title=f"通知{i}", url=f"/meetings/{i}/")
     client.force_login(people.zhang)
-    # session, user, roles (nav), count, page, the unread badge
-    with django_assert_num_queries(6):
+    # session, user, roles (nav), the member record (nav: a resident sees no 三会一课 or
+    # 竞赛 tab), count, page, the unread badge
+    with django_assert_num_queries(7):
         html = client.get(reverse("notify:inbox")).content.decode()
     assert html.count('class="title"') == n
     assert f'<span class="badge">{n}</span>' in html

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from xianfeng.common import demo, home, nav, periodic
 from xianfeng.common.home import Panel
 from xianfeng.meetings import demo as meetings_demo
 from xianfeng.meetings import earning, selectors
 from xianfeng.meetings import indicators as meetings_indicators
+from xianfeng.meetings.selectors.compliance import meetings_to_hold
 from xianfeng.meetings.tasks import send_compliance_reminders
 
 
@@ -24,14 +26,21 @@ def home_panels(request: HttpRequest) -> list[Any]:
     upcoming = list(selectors.my_meetings(user)[:3])
     if upcoming:
         panels.append(Panel("meetings/panel_mine.html", {"meetings": upcoming}, order=8))
-    leaves = selectors.leave_requests_to_decide(user).count()
-    to_approve = selectors.meetings_to_approve(user).count()
-    to_write = selectors.meetings_to_write(user).count()
-    if leaves or to_approve or to_write:
+    # The secretary's "due this period": each item one tap from its action.
+    leaves = list(selectors.leave_requests_to_decide(user).select_related("meeting", "user")[:5])
+    to_approve = list(selectors.meetings_to_approve(user)[:5])
+    to_write = list(selectors.meetings_to_write(user)[:5])
+    to_hold = meetings_to_hold(user, today=timezone.localdate())
+    if leaves or to_approve or to_write or to_hold:
         panels.append(
             Panel(
                 "meetings/panel_tasks.html",
-                {"leaves": leaves, "to_approve": to_approve, "to_write": to_write},
+                {
+                    "leaves": leaves,
+                    "to_approve": to_approve,
+                    "to_write": to_write,
+                    "to_hold": to_hold,
+                },
                 order=9,
             )
         )

@@ -66,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("邮箱"), blank=True, default="")
     # 大字模式: larger text and touch targets, the person's choice (a device may differ:
     # the `xf_text` cookie, see people/display.py).
-    large_text = models.BooleanField(_("大字模式"), default=False)
+    large_text = models.BooleanField(_("大字模式"), default=False, db_default=False)
     home_org = models.ForeignKey(
         "orgs.Org",
         verbose_name=_("所在村社区"),

@@ -488,3 +488,29 @@ def branch_compliance(
     if row is None:
         return None, []
     return row, obligations(row, year=year, today=today)
+
+
+def meetings_to_hold(user: Any, *, today: datetime.date) -> list[tuple[Org, Obligation]]:
+    """What the person's own branches still have to hold this year: the current period's
+    meetings not yet held (未开) and earlier periods' missed ones (逾期), for the branches
+    where they are 书记 or 组织委员 (at most three: a secretary's home, not a county's)."""
+    from xianfeng.orgs.enums import RoleKind
+    from xianfeng.orgs.selectors import roles_of
+
+    holders = {RoleKind.SECRETARY, RoleKind.ORGANIZER}
+    branches: list[Org] = []
+    for role in roles_of(user):
+        if role.kind in holders and role.org.kind == OrgKind.BRANCH and role.org not in branches:
+            branches.append(role.org)
+    out: list[tuple[Org, Obligation]] = []
+    for branch in branches[:3]:
+        _row, obs = branch_compliance(branch, year=today.year, today=today)
+        for ob in obs:
+            if not ob.required:
+                continue
+            current = ob.span.first_month <= today.month <= ob.span.last_month
+            if (ob.status == ComplianceStatus.DUE and current) or (
+                ob.status == ComplianceStatus.OVERDUE
+            ):
+                out.append((branch, ob))
+    return out
