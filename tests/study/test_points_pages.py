@@ -192,3 +192,25 @@ def test_branch_averages_query_count(client, county, django_assert_num_queries, 
     with django_assert_num_queries(7):
         html = client.get(reverse("study:branch_averages")).content.decode()
     assert html.count('class="branch-row"') == n + 1  # A1 and A2 have members already
+
+
+def test_the_api_shows_my_points_ledger_and_ranking_only(client, county):
+    give(county.member_a1, 10)
+    give(county.member_b1, 50)
+    client.force_login(county.member_a1.user)
+    mine = client.get("/api/v1/study/points").json()
+    assert (mine["total"], mine["week"], mine["today"]) == (10, 10, 10)
+    ledger = client.get("/api/v1/study/points/ledger").json()
+    assert ledger["count"] == 1 and ledger["results"][0]["points"] == 10
+    assert ledger["results"][0]["label"] == "学习微党课"
+    ranking = client.get("/api/v1/study/points/ranking", {"scope": "town"}).json()
+    assert (ranking["my_rank"], ranking["people"]) == (1, 1)
+    assert [r["name"] for r in ranking["rows"]] == ["张东街"]
+    county_rank = client.get("/api/v1/study/points/ranking", {"scope": "county"}).json()
+    assert [r["name"] for r in county_rank["rows"]] == ["王柳湾", "张东街"]
+    assert client.get("/api/v1/study/points/ranking", {"scope": "province"}).status_code == 422
+    client.force_login(county.resident)
+    assert client.get("/api/v1/study/points/ranking").status_code == 404
+    assert client.get("/api/v1/study/points/ledger").json()["count"] == 0
+    client.logout()
+    assert client.get("/api/v1/study/points").status_code == 401

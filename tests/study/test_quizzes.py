@@ -348,3 +348,12 @@ def test_quiz_list_query_count(client, county, bank, django_assert_num_queries, 
     with django_assert_num_queries(7):
         html = client.get(reverse("study:quizzes")).content.decode()
     assert html.count('class="quiz-row"') == n
+
+
+def test_the_quiz_page_offers_to_start_then_to_continue(client, county, exam):
+    client.force_login(county.member_a1.user)
+    html = client.get(reverse("study:quiz", args=[exam.pk])).content.decode()
+    assert "开始答题" in html and "限时 30 分钟，到时自动交卷" in html
+    client.post(reverse("study:quiz_start", args=[exam.pk]))
+    html = client.get(reverse("study:quiz", args=[exam.pk])).content.decode()
+    assert "继续答题" in html and "第 1 次" in html

@@ -57,10 +57,16 @@ def quiz_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def quiz_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     quiz = sel.get_quiz_for_user(request.user, pk)
+    attempts = sel.my_attempts(request.user, quiz)
     return render(
         request,
         "study/quiz_detail.html",
-        {"quiz": quiz, "attempts": sel.my_attempts(request.user, quiz), "now": timezone.now()},
+        {
+            "quiz": quiz,
+            "attempts": attempts,
+            "in_progress": any(a.state == AttemptState.IN_PROGRESS for a in attempts),
+            "now": timezone.now(),
+        },
     )
 
 

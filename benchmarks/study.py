@@ -1,0 +1,383 @@
+"""Study: the county points ranking over a year of ledger, and 1,000 members handing in an
+exam within a minute through the real server.
+
+    .venv/bin/python benchmarks/study.py [--members 50000] [--days 100] [--takers 1000]
+                                         [--clients 32] [--skip-exam] [--skip-ranking]
+
+A fresh PostgreSQL database (xf_bench_study) gets the demo county
+(`seed_demo --members 5000 --no-content`, then members copied by SQL into the same
+branches up to N, since seeding 50,000 one by one takes most of an hour here), then a year of learning points written straight
+into the tables (N members × D earning days ≈ 5 million ledger rows at the defaults, with
+their week, month and year totals as the ledger service keeps them).
+
+1. Ranking. What the ranking page asks for a branch, a town and the county for the year
+   (the top 50 with names and branches, and the person's place): median of 15 runs each.
+   Baseline in the same run: the same ranking summed straight from the ledger (GROUP BY
+   over the rows of the scope). Goal: ≤ 200 ms for each scope on PostgreSQL.
+2. Exam. `--takers` members each have an attempt of a 10-question exam started (the paper
+   drawn on the server); `--clients` threads then, through `manage.py serve` (granian, 2
+   workers), save each member's 10 answers (PUT …/answers/N, as people do while they
+   answer) and then hand every attempt in (POST …/submit, the burst at the end of an
+   exam) with the member's session. Baseline: GET /healthz rate through the same server
+   and client. Goals: the hand-in of all of them within 60 s, and every answer saved and
+   graded (all answers right → every score full); nothing lost.
+
+Exits 1 when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from watch import PY, REPO, free_port, load, manage, shell, wait_for
+
+RANK_GOAL_MS = 200.0
+EXAM_GOAL_S = 60.0
+
+CLONE = r"""
+import json, sys
+from django.db import connection
+target = int(sys.argv[1])
+with connection.cursor() as c:
+    c.execute("SELECT count(*) FROM people_member")
+    have = c.fetchone()[0]
+    more = max(target - have, 0)
+    c.execute('''
+        INSERT INTO people_user (password, is_superuser, username, phone, name, is_active,
+                                 is_staff, date_joined, login_epoch, email)
+        SELECT '!', false, 'bench' || g, NULL, '党员' || g, true, false, now(), 0, ''
+        FROM generate_series(1, %s) g
+    ''', [more])
+    c.execute('''
+        WITH orgs AS (SELECT array_agg(DISTINCT org_id) AS a FROM people_member),
+             one AS (SELECT gender, status FROM people_member LIMIT 1)
+        INSERT INTO people_member (gender, ethnicity, education, status, is_mobile, mobile_place,
+                                   position, created_at, updated_at, org_id, user_id)
+        SELECT one.gender, '汉族', '', one.status, false, '', '', now(), now(),
+               orgs.a[1 + (u.id % array_length(orgs.a, 1))], u.id
+        FROM people_user u, orgs, one WHERE u.username LIKE 'bench%'
+    ''')
+    c.execute("SELECT count(*) FROM people_member")
+    print(json.dumps({"members": c.fetchone()[0], "cloned": more}))
+"""
+
+LEDGER_PG = r"""
+import datetime, json, sys, time
+from django.db import connection
+from django.utils import timezone
+days = int(sys.argv[1])
+today = timezone.localdate()
+start = today.replace(month=1, day=1)
+span = max((today - start).days, 1)
+t0 = time.perf_counter()
+with connection.cursor() as c:
+    # One row per member and earning day, spread over the year so far; the rule varies.
+    c.execute('''
+        INSERT INTO study_pointsentry
+            (user_id, org_id, rule, kind, points, day, source_type, source_id, title, note,
+             event_id, created_at)
+        SELECT m.user_id, m.org_id,
+               (ARRAY['lesson.completed','study.daily','lesson.reflection','meeting.attended'])[1 + (d %% 4)],
+               'earn', 1 + ((m.id + d) %% 5), %s::date + ((m.id * 7 + d * 13) %% %s)::int,
+               'bench', m.id || '-' || d, '', '', NULL, now()
+        FROM people_member m CROSS JOIN generate_series(1, %s) d
+    ''', [start, span, days])
+    c.execute("SELECT count(*) FROM study_pointsentry")
+    rows = c.fetchone()[0]
+    for period, expr in (
+        ("year", "date_trunc('year', day)::date"),
+        ("month", "date_trunc('month', day)::date"),
+        ("week", "date_trunc('week', day)::date"),
+    ):
+        c.execute(f'''
+            INSERT INTO study_pointstotal (user_id, org_id, period, start, points)
+            SELECT user_id, max(org_id), %s, {expr}, sum(points)
+            FROM study_pointsentry GROUP BY user_id, {expr}
+        ''', [period])
+    c.execute("ANALYZE study_pointsentry")
+    c.execute("ANALYZE study_pointstotal")
+print(json.dumps({"rows": rows, "seconds": round(time.perf_counter() - t0, 1)}))
+"""
+
+RANKING = r"""
+import json, statistics, time
+from django.db import connection, reset_queries
+from django.db.models import Sum
+from django.utils import timezone
+from xianfeng.orgs.models import Org, subtree_q
+from xianfeng.people.models import Member, User
+from xianfeng.study.models import PointsEntry
+from xianfeng.study.selectors import points as sel
+
+member = Member.objects.select_related("org").get(user__username="member")
+today = timezone.localdate()
+scopes = sel.scope_orgs(member.org)
+out = {}
+for scope, root in scopes.items():
+    runs, base = [], []
+    for i in range(15):
+        t = time.perf_counter()
+        rows = sel.ranking(root, "year", today)
+        mine = sel.my_period_points(member.user, "year", today)
+        rank = sel.rank_in(root, scope, "year", today, mine)
+        runs.append(time.perf_counter() - t)
+    for i in range(3):
+        t = time.perf_counter()
+        naive = list(
+            PointsEntry.objects.filter(subtree_q([root.path], field="org__path"),
+                                       day__gte=today.replace(month=1, day=1))
+            .values("user_id").annotate(s=Sum("points")).order_by("-s")[:50]
+        )
+        base.append(time.perf_counter() - t)
+    assert [r.points for r in rows] == [n["s"] for n in naive], (scope, "the totals disagree with the ledger")
+    people = Member.objects.filter(subtree_q([root.path], field="org__path")).count()
+    out[scope] = {"org": root.name, "members": people, "ms": 1000 * statistics.median(runs),
+                  "base_ms": 1000 * statistics.median(base), "rank": rank.rank, "of": rank.of}
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+EXAM_SETUP = r"""
+import datetime, json, sys
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from xianfeng.orgs.models import Org
+from xianfeng.people.models import Member, User
+from xianfeng.study.bank import fingerprint
+from xianfeng.study.models import Question
+from xianfeng.study.services import quizzes
+
+takers = int(sys.argv[1])
+admin = User.objects.get(username="county_admin")
+county = Org.objects.filter(parent__isnull=True).order_by("pk").first()
+ids = []
+for i in range(10):
+    kind = ("single", "multiple", "judge", "blank")[i % 4]
+    stem = f"基准测试第{i}题：党的根本宗旨是什么？"
+    options = ["全心全意为人民服务", "发展经济", "维护稳定", "依法治国"] if kind in ("single", "multiple") else []
+    answer = {"single": ["A"], "multiple": ["A", "C"], "judge": ["T"], "blank": ["为人民服务"]}[kind]
+    ids.append(Question.objects.create(org=county, kind=kind, stem=stem, options=options, answer=answer,
+                                       fingerprint=fingerprint(kind, stem)).pk)
+now = timezone.now()
+exam = quizzes.quiz_create(actor=admin, org=county, title="基准考试", paper={"fixed": ids},
+                           opens_at=now - datetime.timedelta(minutes=5),
+                           closes_at=now + datetime.timedelta(hours=2), duration_minutes=60)
+people = []
+for m in Member.objects.select_related("user").order_by("pk")[:takers]:
+    attempt = quizzes.attempt_start(user=m.user, quiz=exam)
+    s = SessionStore()
+    s["_auth_user_id"] = str(m.user.pk)
+    s["_auth_user_backend"] = "xianfeng.people.auth.PhoneOrUsernameBackend"
+    s["_auth_user_hash"] = m.user.get_session_auth_hash()
+    s.create()
+    answers = [item["key"][:1] if item["kind"] == "blank" else item["key"] for item in attempt.paper]
+    people.append({"attempt": attempt.pk, "session": s.session_key, "answers": answers})
+print(json.dumps({"exam": exam.pk, "people": people}, ensure_ascii=False))
+"""
+
+EXAM_CHECK = r"""
+import json, sys
+from django.db.models import F
+from xianfeng.study.models import Attempt, AttemptAnswer
+exam = int(sys.argv[1])
+a = Attempt.objects.filter(quiz_id=exam)
+print(json.dumps({
+    "attempts": a.count(),
+    "submitted": a.filter(state="submitted").count(),
+    "full": a.filter(state="submitted", score=F("max_score")).count(),
+    "answers": AttemptAnswer.objects.filter(attempt__quiz_id=exam).count(),
+    "auto": a.filter(auto_submitted=True).count(),
+}))
+"""
+
+
+def take_exam(port: int, people: list[dict], clients: int, *, phase: str) -> dict:
+    """Each thread takes members in turn: `answers` saves the 10 answers of each (PUT),
+    `submit` hands each in (POST)."""
+    token = secrets.token_hex(16)  # 32 characters: Django accepts it unmasked
+    queue = list(people)
+    lock = threading.Lock()
+    failures: list[str] = []
+    done = [0]
+
+    def run() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                person = queue.pop()
+            headers = {
+                "Cookie": f"sessionid={person['session']}; csrftoken={token}",
+                "X-CSRFToken": token,
+                "Content-Type": "application/json",
+            }
+            calls = [
+                (
+                    "PUT",
+                    f"/api/v1/study/attempts/{person['attempt']}/answers/{i}",
+                    json.dumps({"response": answer}),
+                )
+                for i, answer in enumerate(person["answers"])
+            ] + [("POST", f"/api/v1/study/attempts/{person['attempt']}/submit", "")]
+            for method, path, body in calls:
+                for _try in range(3):
+                    try:
+                        conn.request(method, path, body=body.encode(), headers=headers)
+                        response = conn.getresponse()
+                        text = response.read()
+                        if response.status == 200:
+                            break
+                        failures.append(f"{method} {path}: {response.status} {text[:200]!r}")
+                        break
+                    except (OSError, http.client.HTTPException) as exc:
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                        if _try == 2:
+                            failures.append(f"{method} {path}: {exc}")
+            with lock:
+                done[0] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"seconds": time.monotonic() - started, "done": done[0], "failures": failures}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=50000)
+    parser.add_argument(
+        "--seed-members",
+        type=int,
+        default=5000,
+        help="members made by seed_demo; the rest are copied by SQL into the same branches",
+    )
+    parser.add_argument("--days", type=int, default=100, help="earning days per member")
+    parser.add_argument("--takers", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--skip-exam", action="store_true")
+    parser.add_argument("--skip-ranking", action="store_true")
+    args = parser.parse_args()
+
+    var = tempfile.mkdtemp(prefix="xf-bench-study-")
+    env = {
+        **os.environ,
+        "XF_VAR_DIR": var,
+        "XF_TASKS": "immediate",
+        "PYTHONPATH": str(REPO / "src"),
+        "XF_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/xf_bench_study",
+    }
+    subprocess.run(
+        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "xf_bench_study"],
+        check=False,
+    )
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "xf_bench_study"], check=True)
+    missed: list[str] = []
+    try:
+        t = time.perf_counter()
+        manage(env, "migrate", "--no-input", "-v", "0")
+        seeded = min(args.seed_members, args.members)
+        manage(env, "seed_demo", "--members", str(seeded), "--no-content")
+        cloned = json.loads(shell(env, CLONE, str(args.members)))
+        print(
+            f"county: {cloned['members']:,} members ({seeded:,} by seed_demo, "
+            f"{cloned['cloned']:,} copied into the same branches) in {time.perf_counter() - t:.0f} s"
+        )
+        if not args.skip_ranking:
+            ledger = json.loads(shell(env, LEDGER_PG, str(args.days)))
+            print(f"ledger: {ledger['rows']:,} rows written in {ledger['seconds']} s (PostgreSQL)")
+            ranking = json.loads(shell(env, RANKING))
+            print(
+                f"{'scope':<8}{'org':<16}{'members':>9}{'ranking ms':>12}{'ledger-sum ms':>15}{'× faster':>10}"
+            )
+            for scope, r in ranking.items():
+                ratio = r["base_ms"] / r["ms"] if r["ms"] else 0
+                print(
+                    f"{scope:<8}{r['org']:<16}{r['members']:>9}{r['ms']:>12.1f}{r['base_ms']:>15.1f}{ratio:>10.1f}"
+                )
+                if r["ms"] > RANK_GOAL_MS:
+                    missed.append(
+                        f"ranking of the {scope}: {r['ms']:.0f} ms (goal ≤ {RANK_GOAL_MS:.0f} ms)"
+                    )
+        if not args.skip_exam:
+            manage(env, "collectstatic", "--no-input", "-v", "0")
+            setup = json.loads(shell(env, EXAM_SETUP, str(args.takers)))
+            port = free_port()
+            server = subprocess.Popen(
+                [PY, str(REPO / "manage.py"), "serve", "--no-worker"],
+                # Events go to the database queue as in production (no worker needed here).
+                env={**env, "XF_PORT": str(port), "XF_TASKS": "db"},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # its granian workers go with it
+            )
+            try:
+                wait_for(port, timeout=180)
+                load(port, 2, [{}] * args.clients, lambda _i, _k: ("GET", "/healthz", None, {}))
+                base = load(
+                    port, 5, [{}] * args.clients, lambda _i, _k: ("GET", "/healthz", None, {})
+                )
+                saving = take_exam(port, setup["people"], args.clients, phase="answers")
+                exam = take_exam(port, setup["people"], args.clients, phase="submit")
+            finally:
+                os.killpg(server.pid, signal.SIGTERM)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
+                    server.wait()
+            check = json.loads(shell(env, EXAM_CHECK, str(setup["exam"])))
+            saves = args.takers * 10
+            save_rate = saves / saving["seconds"]
+            rate = args.takers / exam["seconds"]
+            print(
+                f"answers: {saves} saves (PUT) in {saving['seconds']:.1f} s ({save_rate:.0f}/s, "
+                f"{save_rate / base['rate']:.2f}× /healthz at {base['rate']:.0f}/s)"
+            )
+            print(
+                f"hand-in: {args.takers} submits (POST) in {exam['seconds']:.1f} s ({rate:.0f}/s, "
+                f"{rate / base['rate']:.2f}× /healthz)"
+            )
+            print(
+                f"         submitted {check['submitted']}/{check['attempts']}, full marks {check['full']}, "
+                f"answers saved {check['answers']}/{saves}, auto-submitted {check['auto']}, "
+                f"failed requests {len(saving['failures']) + len(exam['failures'])}"
+            )
+            for line in (saving["failures"] + exam["failures"])[:5]:
+                print("      ", line)
+            if exam["seconds"] > EXAM_GOAL_S:
+                missed.append(
+                    f"exam hand-in took {exam['seconds']:.0f} s (goal ≤ {EXAM_GOAL_S:.0f} s)"
+                )
+            if check["submitted"] != args.takers or check["full"] != args.takers:
+                missed.append(
+                    f"{args.takers - check['full']} attempts not submitted with full marks"
+                )
+            if check["answers"] != saves or exam["failures"] or saving["failures"]:
+                missed.append("answers lost or requests failed")
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
+    for line in missed:
+        print("MISSED:", line)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
