@@ -186,3 +186,10 @@ def test_the_sample_dashboard_names_only_metrics_we_export(client, settings):
     }
     assert len(used) == 11
     assert used - exported == set()
+
+
+def test_the_request_line_costs_no_query(client, django_assert_num_queries):
+    # /healthz runs one query (SELECT 1); the log line and the metrics add none, not even
+    # a session lookup to find out who is asking.
+    with django_assert_num_queries(1):
+        assert client.get("/healthz").status_code == 200

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import empty
 
 from xianfeng.ops import logs, metrics
 
@@ -37,8 +38,7 @@ class RequestLogMiddleware:
         match = getattr(request, "resolver_match", None)
         route = f"/{match.route}" if match is not None else "(unmatched)"
         view = match.view_name if match is not None and match.view_name else "(unmatched)"
-        user = getattr(request, "user", None)
-        user_id = user.pk if user is not None and user.is_authenticated else None
+        user_id = _loaded_user_id(request)
         response["X-Request-ID"] = rid
         if view != "common:healthz":  # load balancers ask every few seconds
             log.info(
@@ -59,3 +59,13 @@ class RequestLogMiddleware:
         metrics.observe_request(view, request.method or "", response.status_code, seconds)
         logs.request_id.reset(token)
         return response
+
+
+def _loaded_user_id(request: HttpRequest) -> int | None:
+    """The person's id if the request already loaded them; never a query of its own (a page
+    that did not look at the session is not made to)."""
+    user = request.__dict__.get("user")
+    user = getattr(user, "_wrapped", user)
+    if user is None or user is empty or not getattr(user, "is_authenticated", False):
+        return None
+    return int(user.pk)
