@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id, one log line and the metrics for every request.
+    "xianfeng.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost after security: compresses what every view below returns (text only).
     "xianfeng.common.middleware.CompressTextMiddleware",
@@ -427,12 +429,43 @@ BACKUP_KEEP_DAILY = env_int("XF_BACKUP_KEEP_DAILY", 7, minimum=1)
 BACKUP_KEEP_MONTHLY = env_int("XF_BACKUP_KEEP_MONTHLY", 12, minimum=0)
 BACKUP_HOUR = env_int("XF_BACKUP_HOUR", 2, minimum=0)
 
+# --- metrics and logs (ops) ------------------------------------------------------------------
+# /metrics answers only `Authorization: Bearer <XF_METRICS_TOKEN>` (404 without a token set).
+METRICS_TOKEN = env_str("XF_METRICS_TOKEN", "")
+# Counters of every web process meet here (prometheus_client's multiprocess files);
+# `manage.py serve` empties it at start. Tests get a folder of their own per process.
+METRICS_DIR = Path(env_str("XF_METRICS_DIR", str(VAR_DIR / "metrics")))
+if TESTING and "XF_METRICS_DIR" not in os.environ:
+    import tempfile
+
+    METRICS_DIR = Path(tempfile.mkdtemp(prefix="xf-metrics-"))
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+# /readyz fails when the oldest waiting job is older than this, or a disk has less free.
+READY_QUEUE_MAX_SECONDS = env_int("XF_READY_QUEUE_MAX_SECONDS", 600, minimum=1)
+READY_DISK_MIN_MB = env_int("XF_READY_DISK_MIN_MB", 1024, minimum=0)
+# json: one JSON object per line (production); text: readable lines (development).
+LOG_FORMAT = env_choice("XF_LOG_FORMAT", "text", ("text", "json"))
+
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "xianfeng.ops.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "xianfeng.ops.logs.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "xianfeng.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("XF_LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

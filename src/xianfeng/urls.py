@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from xianfeng.api import api
 from xianfeng.media import delivery
+from xianfeng.ops import views as ops_views
 
 handler400 = "xianfeng.common.views.bad_request"
 handler404 = "xianfeng.common.views.page_not_found"
@@ -12,6 +13,8 @@ admin.site.site_title = "先锋"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("xianfeng.common.urls")),
+    path("metrics", ops_views.metrics_view, name="metrics"),
+    path("readyz", ops_views.readyz, name="readyz"),
     path("", include("xianfeng.people.urls")),
     path("orgs/", include("xianfeng.orgs.urls")),
     path("lessons/", include("xianfeng.lessons.urls")),

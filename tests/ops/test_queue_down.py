@@ -20,6 +20,7 @@ from xianfeng.media.models import Video
 from xianfeng.media.services.videos import QUEUE_DOWN, _video_row
 from xianfeng.notify.models import Delivery
 from xianfeng.notify.services.sending import notify
+from xianfeng.ops.metrics import ENQUEUE_FAILURES
 
 # Nothing listens on port 1: every connection is refused at once.
 DOWN = {
@@ -45,6 +46,7 @@ def test_comment_saved_while_redis_is_down_is_delivered_by_the_sweep(client, cou
     lesson = LessonFactory(org=county.branch_a1, published=True)
     client.force_login(county.member_a1.user)
     before = failed_enqueues.get("xianfeng.audit.tasks.dispatch_events", 0)
+    counted = ENQUEUE_FAILURES._value.get()  # what /metrics adds up
     with override_settings(**DOWN), caplog.at_level(logging.ERROR, logger="xianfeng.audit"):
         response = client.post(
             f"/api/v1/lessons/{lesson.pk}/comments",
@@ -58,6 +60,7 @@ def test_comment_saved_while_redis_is_down_is_delivered_by_the_sweep(client, cou
     assert row.dispatched_at is None
     assert heard == []
     assert failed_enqueues["xianfeng.audit.tasks.dispatch_events"] == before + 1
+    assert ENQUEUE_FAILURES._value.get() == counted + 1
     assert [r.getMessage() for r in caplog.records] == [
         f"could not queue task xianfeng.audit.tasks.dispatch_events {{'event_ids': [{row.pk}]}}: "
         "ConnectionError: Error 111 connecting to 127.0.0.1:1. Connection refused."

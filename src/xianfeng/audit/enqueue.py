@@ -21,6 +21,8 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 failed_enqueues: dict[str, int] = {}
+# Called with the task's name on each failure (ops counts them for /metrics).
+listeners: list[Callable[[str], None]] = []
 
 
 def enqueue_on_commit(
@@ -34,6 +36,8 @@ def enqueue_on_commit(
         except Exception as exc:
             with _lock:
                 failed_enqueues[name] = failed_enqueues.get(name, 0) + 1
+            for listener in listeners:
+                listener(name)
             log.error("could not queue task %s %s: %s: %s", name, kwargs, type(exc).__name__, exc)
             if on_failure is not None:
                 try:

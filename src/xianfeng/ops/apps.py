@@ -7,11 +7,15 @@ class OpsConfig(AppConfig):
     verbose_name = "运维"
 
     def ready(self) -> None:
+        from xianfeng.audit import enqueue
         from xianfeng.common import periodic
         from xianfeng.notify import kinds
         from xianfeng.notify.enums import Priority
+        from xianfeng.ops import metrics
         from xianfeng.ops.tasks import daily_backup
 
+        if metrics.count_enqueue_failure not in enqueue.listeners:
+            enqueue.listeners.append(metrics.count_enqueue_failure)
         # Hourly look: the job backs up once a day (after XF_BACKUP_HOUR) when
         # XF_BACKUP_DIR is set, and keeps the retention.
         periodic.register("ops.backup", daily_backup, hours=1)

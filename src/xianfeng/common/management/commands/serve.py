@@ -53,6 +53,9 @@ class Command(BaseCommand):
             "8",
             "--no-ws",
         ]
+        # Counters of a previous run's processes would be added to this run's (ops/metrics).
+        for stale in settings.METRICS_DIR.glob("*.db"):
+            stale.unlink(missing_ok=True)
         # Fixed argument lists of our own programs, no shell.
         procs: list[tuple[str, subprocess.Popen[bytes]]] = [("web", subprocess.Popen(web, env=env))]  # noqa: S603
         if not no_worker and settings.TASKS_MODE != "immediate":
