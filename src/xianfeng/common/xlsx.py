@@ -307,3 +307,38 @@ class XlsxWriter:
         response = FileResponse(self.save(), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = self._disposition(filename, ascii_filename)
         return response
+
+
+# --- CSV ---------------------------------------------------------------------------------
+# CSV has no types: a spreadsheet program runs a cell that starts with = + - @ (or tab/CR)
+# as a formula. OWASP's advice applies here, unlike in an .xlsx: such a text cell gets a
+# leading apostrophe (a plain number such as "-1.5" stays as it is).
+
+_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def _csv_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(_CSV_FORMULA_START) and not _csv_number(text):
+        return "'" + text
+    return text
+
+
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV text (CRLF line ends, as Excel writes them), formula-safe."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
+    return out.getvalue()

@@ -9,9 +9,7 @@ suspended sites (few) and the viewings per site.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -365,13 +363,6 @@ def bulletin_rows(bulletin: Bulletin) -> list[list[str]]:
     return rows
 
 
-def _csv_cell(text: str) -> str:
-    # CSV has no types: a spreadsheet would run "=…" as a formula (OWASP: prefix a quote).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠") and not _number(text):
-        return "'" + text
-    return text
-
-
 def _number(text: str) -> bool:
     try:
         float(text)
@@ -381,12 +372,9 @@ def _number(text: str) -> bool:
 
 
 def bulletin_csv(bulletin: Bulletin) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for row in bulletin_rows(bulletin):
-        writer.writerow([_csv_cell(cell) for cell in row])
-    return out.getvalue()
+    from xianfeng.common.xlsx import csv_text
+
+    return csv_text([HEADERS, *bulletin_rows(bulletin)])
 
 
 def bulletin_xlsx(bulletin: Bulletin) -> bytes:
