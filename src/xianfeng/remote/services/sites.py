@@ -373,7 +373,8 @@ def pairing_claim(*, device_code: str, now: datetime.datetime | None = None) -> 
     now = now or timezone.now()
     with transaction.atomic():
         request = (
-            PairingRequest.objects.select_for_update()
+            # Lock the request only: the site is a nullable join (PostgreSQL refuses it).
+            PairingRequest.objects.select_for_update(of=("self",))
             .select_related("site")
             .filter(device_hash=device_key_digest(device_code or ""))
             .first()
