@@ -112,7 +112,7 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
         writer.writerow(
             [
                 "'" + text if looks_like_formula(text) and not _number(text) else text
-                for text in (str(cell) for cell in row)
+                for text in ("" if cell is None else str(cell) for cell in row)
             ]
         )
     return out.getvalue()

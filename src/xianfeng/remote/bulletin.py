@@ -46,9 +46,28 @@ class Target:
     boot_rate_pct: int
 
 
+@dataclass(frozen=True)
+class OrgRef:
+    pk: int
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class SiteRef:
+    """What a bulletin needs of a site (plain values: no model instances for 30,000 rows)."""
+
+    pk: int
+    code: str
+    name: str
+    org: OrgRef
+    service_start: datetime.date
+    last_beat_at: datetime.datetime | None
+
+
 @dataclass
 class SiteFigures:
-    site: Site
+    site: SiteRef
     boot_days: int
     service_days: int
     slots: int
@@ -168,11 +187,22 @@ def month_bulletin(
         last_counted = None
     one = {"pk": only.pk} if only else {}
     one_site = {"site_id": only.pk} if only else {}
-    sites = list(
+    rows = list(
         Site.objects.filter(subtree_q([org.path], field="org__path"), **one)
-        .select_related("org")
         .order_by("org__path", "code")
+        .values_list("pk", "code", "name", "org_id", "service_start", "last_beat_at")
     )
+    org_refs = {
+        pk: OrgRef(pk, name, path)
+        for pk, name, path in Org.objects.filter(pk__in={r[3] for r in rows}).values_list(
+            "pk", "name", "path"
+        )
+    }
+    sites = [
+        SiteRef(pk, code, name, org_refs[org_id], start, last_beat)
+        for pk, code, name, org_id, start, last_beat in rows
+    ]
+    sites.sort(key=lambda s: (s.org.path, s.code))
     suspended: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
     boot: dict[int, tuple[int, int]] = {}
     viewings: dict[int, int] = {}
@@ -227,13 +257,11 @@ def month_bulletin(
     total = GroupFigures(org=org)
     for site in sites:
         days_in_service = (
-            len(
-                counting.service_days(
-                    first=first,
-                    last=last_counted,
-                    service_start=site.service_start,
-                    suspensions=suspended.get(site.pk, []),
-                )
+            counting.service_day_count(
+                first=first,
+                last=last_counted,
+                service_start=site.service_start,
+                suspensions=suspended.get(site.pk, ()),
             )
             if last_counted is not None
             else 0

@@ -84,6 +84,26 @@ def service_days(
     return days
 
 
+def service_day_count(
+    *,
+    first: datetime.date,
+    last: datetime.date,
+    service_start: datetime.date,
+    suspensions: Iterable[tuple[datetime.date, datetime.date]],
+) -> int:
+    """len(service_days(...)) by arithmetic (suspensions of a site never overlap: the
+    service refuses overlapping ones), for bulletins of many sites."""
+    start = max(first, service_start)
+    if start > last:
+        return 0
+    days = (last - start).days + 1
+    for s_from, s_to in suspensions:
+        lo, hi = max(s_from, start), min(s_to, last)
+        if hi >= lo:
+            days -= (hi - lo).days + 1
+    return days
+
+
 def rate(numerator: int, denominator: int) -> Decimal | None:
     """A share in percent with one decimal (None when nothing was owed)."""
     if denominator <= 0:

@@ -63,6 +63,7 @@ class SignInHow(models.TextChoices):
 
 class PlanNotice(models.TextChoices):
     PUBLISHED = "remote.plan", _("收看计划")
+    SILENT = "remote.silent", _("站点未开机提醒")
 
 
 PLAN_MACHINE = StateMachine(

@@ -42,6 +42,8 @@ class Site(models.Model):
     service_start = models.DateField(_("启用日期"), default=timezone.localdate)
     # The newest accepted beat's own time (a queued beat never moves it back).
     last_beat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    # When its admins were last told it had gone silent (once per silence).
+    silence_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

@@ -11,3 +11,9 @@ from xianfeng.remote import services
 def prune_pairings() -> int:
     """Forget pairing codes that expired a day ago."""
     return services.pairings_prune()
+
+
+@task()
+def notify_silent_sites() -> int:
+    """Tell the admins of sites silent for 3 days (once per silence)."""
+    return services.silent_sites_notify()

@@ -8,10 +8,11 @@ from xianfeng.common import demo, nav, periodic
 def connect() -> None:
     from xianfeng.remote import demo as remote_demo
     from xianfeng.remote import rules
-    from xianfeng.remote.tasks import prune_pairings
+    from xianfeng.remote.tasks import notify_silent_sites, prune_pairings
 
     demo.register("remote", remote_demo.seed, order=60)
     periodic.register("remote.prune_pairings", prune_pairings, hours=6)
+    periodic.register("remote.silent_sites", notify_silent_sites, hours=1)
     nav.register(nav.Entry("remote:index", "远程教育", order=40, visible=rules.sees_sites_anywhere))
     register_notice_kinds()
 
@@ -21,9 +22,10 @@ def register_notice_kinds() -> None:
     from xianfeng.notify.enums import Channel
     from xianfeng.remote.enums import PlanNotice
 
-    kinds.register(
-        PlanNotice.PUBLISHED,
-        label=str(PlanNotice.PUBLISHED.label),
-        app="remote",
-        default_channels={Channel.INAPP, Channel.EMAIL, Channel.WECOM, Channel.DINGTALK},
-    )
+    for kind in PlanNotice:
+        kinds.register(
+            kind,
+            label=str(kind.label),
+            app="remote",
+            default_channels={Channel.INAPP, Channel.EMAIL, Channel.WECOM, Channel.DINGTALK},
+        )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from xianfeng.audit import events
@@ -373,7 +373,8 @@ def pairing_claim(*, device_code: str, now: datetime.datetime | None = None) -> 
     now = now or timezone.now()
     with transaction.atomic():
         request = (
-            PairingRequest.objects.select_for_update()
+            # Lock the request only: the site is a nullable join (PostgreSQL refuses it).
+            PairingRequest.objects.select_for_update(of=("self",))
             .select_related("site")
             .filter(device_hash=device_key_digest(device_code or ""))
             .first()
@@ -399,3 +400,72 @@ def pairings_prune(*, now: datetime.datetime | None = None) -> int:
         Q(expires_at__lt=now - datetime.timedelta(days=1))
     ).delete()
     return deleted
+
+
+# --- silent sites -------------------------------------------------------------------------
+
+SILENT_DAYS = 3
+
+
+def silent_sites_notify(*, now: datetime.datetime | None = None) -> int:
+    """A site with no beat for 3 days (or none since its service start 3 days ago) tells
+    its 站点管理员 and the town's admins, once per silence: a conditional UPDATE claims the
+    site, so overlapping runs notify once. Returns how many sites were reported."""
+    from django.urls import reverse
+
+    from xianfeng.notify.services.sending import notify
+    from xianfeng.orgs import paths
+    from xianfeng.remote.enums import PlanNotice
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=SILENT_DAYS)
+    today = timezone.localtime(now).date()
+    silent = Site.objects.filter(
+        Q(last_beat_at__lt=cutoff)
+        & (Q(silence_notified_at__isnull=True) | Q(silence_notified_at__lt=F("last_beat_at")))
+        | Q(
+            last_beat_at__isnull=True,
+            silence_notified_at__isnull=True,
+            service_start__lte=today - datetime.timedelta(days=SILENT_DAYS),
+        )
+    ).select_related("org")
+    told = 0
+    for site in silent:
+        with transaction.atomic():
+            claimed = (
+                Site.objects.filter(pk=site.pk, last_beat_at=site.last_beat_at)
+                .filter(
+                    Q(silence_notified_at__isnull=True)
+                    | Q(silence_notified_at=site.silence_notified_at)
+                )
+                .update(silence_notified_at=now)
+            )
+            if not claimed:
+                continue
+            ancestors = paths.ids_in(site.org.path)
+            # The site's own admins, and the org admins of its town (depth 1) and below.
+            users = set(
+                Role.objects.filter(org=site.org, kind=RoleKind.SITE_ADMIN).values_list(
+                    "user_id", flat=True
+                )
+            ) | set(
+                Role.objects.filter(org_id__in=ancestors[1:], kind=RoleKind.ADMIN).values_list(
+                    "user_id", flat=True
+                )
+            )
+            since = (
+                f"最近一次心跳在 {timezone.localtime(site.last_beat_at):%m月%d日 %H:%M}"
+                if site.last_beat_at
+                else "启用以来从未开机"
+            )
+            notify(
+                users=sorted(users),
+                title=f"站点连续 {SILENT_DAYS} 天未开机：{site.name}",
+                body=f"{site.name}（{site.code}）{since}，请检查终端和网络。",
+                url=reverse("remote:site", args=[site.code]),
+                kind=PlanNotice.SILENT,
+                org=site.org,
+                about=site,
+            )
+            told += 1
+    return told
