@@ -125,8 +125,8 @@ def _actions(user: Any, wish: Wish) -> list[str]:
 
 def _detail(user: Any, wish: Wish) -> dict[str, Any]:
     contact = None
-    if rules.can_see_contact(user, wish):
-        c = wish.contact
+    c = getattr(wish, "contact", None) if rules.can_see_contact(user, wish) else None
+    if c is not None:
         contact = {"name": c.name, "phone": c.phone, "address": c.address}
     return {
         **_card(wish),
