@@ -109,9 +109,9 @@ def test_record_upload_watch_resume_discuss_rate(
     page.goto(f"/lessons/{lesson.pk}/")
     video = page.locator("#lesson-player")
     video.wait_for()
-    page.evaluate(
-        "() => { const v = document.getElementById('lesson-player'); v.muted = true; return v.play(); }"
-    )
+    # Nothing is loaded before play (poster only): the play button attaches the source.
+    page.evaluate("() => { document.getElementById('lesson-player').muted = true; }")
+    page.click("#player-start")
     page.wait_for_function(
         "() => document.getElementById('lesson-player').currentTime > 6", timeout=30_000
     )
