@@ -94,7 +94,8 @@ def looks_like_formula(text: str) -> bool:
     return bool(stripped) and stripped[0] in FORMULA_STARTS
 
 
-def _number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """True when `text` reads as a number ("-3", "1.5"): written as is, never quoted."""
     try:
         float(text)
     except ValueError:
@@ -111,7 +112,7 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     for row in rows:
         writer.writerow(
             [
-                "'" + text if looks_like_formula(text) and not _number(text) else text
+                "'" + text if looks_like_formula(text) and not is_number(text) else text
                 for text in ("" if cell is None else str(cell) for cell in row)
             ]
         )

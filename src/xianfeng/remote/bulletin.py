@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from xianfeng.common.xlsx import XlsxWriter, csv_text, is_number
 from xianfeng.orgs import paths
 from xianfeng.orgs.models import Org, subtree_q
 from xianfeng.remote import counting
@@ -363,22 +364,12 @@ def bulletin_rows(bulletin: Bulletin) -> list[list[str]]:
     return rows
 
 
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def bulletin_csv(bulletin: Bulletin) -> str:
-    from xianfeng.common.xlsx import csv_text
 
     return csv_text([HEADERS, *bulletin_rows(bulletin)])
 
 
 def bulletin_xlsx(bulletin: Bulletin) -> bytes:
-    from xianfeng.common.xlsx import XlsxWriter
 
     book = XlsxWriter()
     sheet = book.sheet(
@@ -396,6 +387,6 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
 def _typed(text: str) -> int | Decimal | str:
     if text.isdigit():
         return int(text)
-    if _number(text):
+    if is_number(text):
         return Decimal(text)
     return text
