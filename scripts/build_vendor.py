@@ -19,6 +19,8 @@ FILES: dict[str, list[tuple[str, str]]] = {
     # The source maps go along: the minified files name them, and collectstatic's manifest
     # storage refuses a file whose references are missing.
     "hls.js": [("dist/hls.min.js", "hls.min.js"), ("dist/hls.min.js.map", "hls.min.js.map")],
+    # Dashboards: the "simple" build (line, bar, pie charts; canvas), loaded only there.
+    "echarts": [("dist/echarts.simple.min.js", "echarts.simple.min.js")],
     "tus-js-client": [("dist/tus.min.js", "tus.min.js"), ("dist/tus.min.js.map", "tus.min.js.map")],
     # /api/v1/docs: Swagger UI served from our own static files (the CSP allows no CDN).
     "swagger-ui-dist": [

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "xianfeng.contests",
     "xianfeng.meetings",
     "xianfeng.assessment",
+    "xianfeng.dashboards",
     "xianfeng.remote",
     "xianfeng.study",
     "xianfeng.community",

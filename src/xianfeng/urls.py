@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/", include("xianfeng.notify.urls")),
     path("contests/", include("xianfeng.contests.urls")),
     path("indicators/", include("xianfeng.assessment.urls")),
+    path("dashboards/", include("xianfeng.dashboards.urls")),
     path("remote/", include("xianfeng.remote.urls")),
     path("study/", include("xianfeng.study.urls")),
     path("community/", include("xianfeng.community.urls")),

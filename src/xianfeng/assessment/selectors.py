@@ -77,7 +77,8 @@ def get_org_for_figures(user: Any, code: str) -> Org:
     return get_org_for_user(user, code, READ_ROLES)
 
 
-def _figure(indicator: Indicator, fact: Fact | None, previous: Fact | None) -> Figure:
+def figure_of(indicator: Indicator, fact: Fact | None, previous: Fact | None) -> Figure:
+    """The figure a fact gives (none: 0 for a count, no value for a ratio)."""
     zero = None if indicator.ratio else 0.0  # no records: 0 lessons, but no 参学率
     return Figure(
         indicator=indicator,
@@ -107,7 +108,7 @@ def org_figures(org: Org, month: Month, chosen_code: str = "") -> OrgFigures:
     mine = {(f.indicator, f.month): f for f in _facts([org], [month, previous], codes)}
     groups: dict[str, list[Figure]] = {}
     for indicator in registered:
-        figure = _figure(
+        figure = figure_of(
             indicator,
             mine.get((indicator.code, month.first)),
             mine.get((indicator.code, previous.first)),
@@ -129,7 +130,7 @@ def org_figures(org: Org, month: Month, chosen_code: str = "") -> OrgFigures:
     rows = [
         ChildFigure(
             child,
-            _figure(
+            figure_of(
                 chosen, theirs.get((child.pk, month.first)), theirs.get((child.pk, previous.first))
             ),
         )

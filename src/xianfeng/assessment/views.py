@@ -14,7 +14,8 @@ from xianfeng.common.errors import BadInput
 from xianfeng.common.indicators import Month
 
 
-def _month(request: HttpRequest) -> Month:
+def month_param(request: HttpRequest) -> Month:
+    """`?month=YYYY-MM`, this month when absent; a Chinese 400 when malformed."""
     text = request.GET.get("month", "")
     if not text.strip():
         return Month.of(timezone.localdate())
@@ -37,7 +38,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def org_page(request: HttpRequest, code: str) -> HttpResponse:
     org = selectors.get_org_for_figures(request.user, code)
-    month = _month(request)
+    month = month_param(request)
     figures = selectors.org_figures(org, month, request.GET.get("i", ""))
     this_month = Month.of(timezone.localdate())
     roots = selectors.indicator_roots(request.user)

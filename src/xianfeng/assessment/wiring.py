@@ -22,7 +22,7 @@ def connect() -> None:
         group="民主评议",
         description="支部开始民主评议互评时通知参评党员",
     )
-    nav.register(nav.Entry("assessment:index", "指标", order=60, visible=_reads_figures))
+    # The figures are reached from the dashboard (看板, dashboards app), which links here.
     # Members reach their ballot from the notice that voting opened (no query on every page).
     nav.register(nav.Entry("assessment:appraisals", "民主评议", order=65, visible=_reads_figures))
     periodic.register("assessment.indicators", compute_indicators, hours=6)

@@ -23,6 +23,7 @@ import datetime
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -109,6 +110,10 @@ class Indicator:
     higher_is_better: bool = True
     target: float | None = None
     group: str = ""  # heading on a dashboard (三会一课, 学习, 远程教育 …)
+    # The page listing the records behind a figure for an org (an orgs.Org) and a month:
+    # where a dashboard's drill-down ends (a branch's meetings, its lectures); None where
+    # the app has no such page for that org.
+    records: Callable[[Any, Month], str | None] | None = None
 
     def value(self, numerator: float, denominator: float) -> float | None:
         """The figure shown for a (rolled-up) reading; None when a ratio has nothing to
@@ -148,3 +153,37 @@ def registered() -> list[Indicator]:
 def unregister(code: str) -> None:
     """For tests that register an indicator of their own."""
     _REGISTRY.pop(code, None)
+
+
+# --- Live counters ---------------------------------------------------------------------
+# What is happening now, for a county hall's big screen: people watching, sites on air.
+# Unlike indicators they are counted on request (cheaply: one indexed query each) for an
+# org's subtree: `count` gets the org (an orgs.Org) and answers for everything below it.
+
+
+@dataclass(frozen=True)
+class Counter:
+    code: str
+    name: str
+    unit: str
+    app: str
+    count: Callable[[Any], int]  # org → how many now, in its subtree
+    description: str = ""
+
+
+_COUNTERS: dict[str, Counter] = {}
+
+
+def register_counter(counter: Counter) -> Counter:
+    if not CODE.match(counter.code):
+        raise ValueError(f"counter code {counter.code!r}: app.name in lower case")
+    _COUNTERS[counter.code] = counter
+    return counter
+
+
+def counters() -> list[Counter]:
+    return list(_COUNTERS.values())
+
+
+def unregister_counter(code: str) -> None:
+    _COUNTERS.pop(code, None)

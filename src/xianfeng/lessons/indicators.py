@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
 
 from xianfeng.common import indicators
-from xianfeng.common.indicators import Indicator, Month, Reading
+from xianfeng.common.indicators import Counter, Indicator, Month, Reading
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson, WatchProgress
 from xianfeng.people.selectors import member_counts_by_org
@@ -68,6 +72,42 @@ def published(month: Month) -> Iterable[Reading]:
     return [Reading(org, n) for org, n in rows]
 
 
+def coverage_page(org: Any, month: Month) -> str:
+    """每人讲一课 for the org's subtree and year: who spoke, branches with no lesson."""
+    return f"{reverse('lessons:coverage')}?org={org.code}&year={month.year}"
+
+
+# A player reports every few seconds while playing (lessons/static/…/player.js); a report
+# in the last two minutes means someone is watching now.
+WATCHING_WINDOW = datetime.timedelta(minutes=2)
+
+
+def watching_now(org: Any) -> int:
+    """People whose member record is in the subtree and whose player reported lately."""
+    since = timezone.now() - WATCHING_WINDOW
+    return (
+        WatchProgress.objects.filter(
+            last_report_at__gte=since,
+            user__member__org__path__gte=org.path,
+            user__member__org__path__lt=org.upper_path,
+        )
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+
+
+def published_this_month(org: Any) -> int:
+    start, end = Month.of(timezone.localdate()).bounds()
+    return Lesson.objects.filter(
+        state=LessonState.PUBLISHED,
+        published_at__gte=start,
+        published_at__lt=end,
+        org__path__gte=org.path,
+        org__path__lt=org.upper_path,
+    ).count()
+
+
 def register() -> None:
     indicators.register(
         Indicator(
@@ -91,6 +131,7 @@ def register() -> None:
             group="微党课",
             compute=speakers,
             ratio=True,
+            records=coverage_page,
             description="本年至本月底作为主讲人发布过微党课的党员 ÷ 党员人数",
         )
     )
@@ -103,5 +144,25 @@ def register() -> None:
             group="微党课",
             compute=published,
             description="本月发布的微党课，计入所属组织",
+        )
+    )
+    indicators.register_counter(
+        Counter(
+            code="lessons.watching",
+            name="正在观看",
+            unit="人",
+            app="lessons",
+            count=watching_now,
+            description="两分钟内播放器上报过观看进度的党员",
+        )
+    )
+    indicators.register_counter(
+        Counter(
+            code="lessons.published_month",
+            name="本月发布微党课",
+            unit="部",
+            app="lessons",
+            count=published_this_month,
+            description="本月发布、属于本组织及下级的微党课",
         )
     )

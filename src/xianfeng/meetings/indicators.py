@@ -8,13 +8,16 @@ those met by an approved meeting. A branch founded mid-year owes only from its f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month, Reading
 from xianfeng.meetings.enums import MeetingKind
 from xianfeng.meetings.selectors.compliance import compliance_table
+from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
 
 
@@ -32,6 +35,13 @@ def completion(kinds: tuple[str, ...] | None) -> Callable[[Month], Iterable[Read
     return compute
 
 
+def records(org: Any, month: Month) -> str:
+    """A branch's year of meetings; above a branch, the compliance overview of its subtree."""
+    if org.kind == OrgKind.BRANCH:
+        return f"{reverse('meetings:branch', args=[org.code])}?year={month.year}"
+    return f"{reverse('meetings:overview')}?org={org.code}&year={month.year}"
+
+
 def register() -> None:
     indicators.register(
         Indicator(
@@ -43,6 +53,7 @@ def register() -> None:
             compute=completion(None),
             ratio=True,
             target=100,
+            records=records,
             description="本年到本月底为止已到期的各类会议要求中，有已审核会议完成的比例",
         )
     )
@@ -57,6 +68,7 @@ def register() -> None:
                 compute=completion((kind.value,)),
                 ratio=True,
                 target=100,
+                records=records,
                 description=f"本年到本月底为止已到期的{kind.label}要求中，有已审核会议完成的比例",
             )
         )

@@ -1,0 +1,359 @@
+"""What a dashboard shows: the fact table read for one org, its children and its branches.
+
+Everything comes from the assessment fact table (one row per org, month and indicator,
+rolled up the tree) and the live counters of common/indicators; nothing here reads another
+app's tables. A dashboard is a fixed number of queries whatever the size of the county.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Case, Count, F, Q, When, Window
+from django.db.models.functions import RowNumber
+
+from xianfeng.assessment.models import Fact
+from xianfeng.assessment.selectors import ChildFigure, Figure, figure_of
+from xianfeng.common import indicators
+from xianfeng.common.indicators import Indicator, Month
+from xianfeng.orgs.enums import OrgKind
+from xianfeng.orgs.models import Org
+
+TREND_MONTHS = 12
+FLAGS_SHOWN = 5  # the worst branches listed under each red flag
+COUNTER_SECONDS = 30  # live counters are cached this long (a big screen refreshes often)
+
+
+def months_until(month: Month, n: int = TREND_MONTHS) -> list[Month]:
+    """The n months ending with `month`, oldest first."""
+    months = [month]
+    while len(months) < n:
+        months.append(months[-1].previous())
+    return months[::-1]
+
+
+@dataclass
+class Card:
+    """One indicator on a dashboard: this month's figure, its trend and the trend in words."""
+
+    figure: Figure
+    trend: list[float | None]
+    months: list[Month]
+    records: str | None = None
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.figure.indicator
+
+    @property
+    def reading(self) -> str:
+        return trend_reading(self.indicator, self.months, self.trend)
+
+
+def _shown(indicator: Indicator, value: float | None) -> str:
+    if value is None:
+        return "无数据"
+    if indicator.ratio:
+        return f"{value:g}{indicator.unit}"
+    return f"{value:.0f} {indicator.unit}"
+
+
+def trend_reading(indicator: Indicator, months: list[Month], values: list[float | None]) -> str:
+    """A chart said in one sentence, for screen readers and for people who would rather
+    read: the span, the first and last figures, the high and the low, and the target."""
+    known = [(m, v) for m, v in zip(months, values, strict=True) if v is not None]
+    span = f"{months[0].year}年{months[0].month}月至{months[-1].year}年{months[-1].month}月"
+    if not known:
+        return f"{indicator.name}：{span}没有数据。"
+    first, last = known[0], known[-1]
+    high = max(known, key=lambda p: p[1])
+    low = min(known, key=lambda p: p[1])
+    text = f"{indicator.name}：{span}，"
+    if len(known) == 1:
+        text += f"只有{first[0].month}月的数据，为{_shown(indicator, first[1])}"
+    else:
+        direction = "上升" if last[1] > first[1] else "下降" if last[1] < first[1] else "持平"
+        text += (
+            f"从{first[0].month}月的{_shown(indicator, first[1])}{direction}"
+            f"到{last[0].month}月的{_shown(indicator, last[1])}；"
+            f"最高{_shown(indicator, high[1])}（{high[0].year}年{high[0].month}月），"
+            f"最低{_shown(indicator, low[1])}（{low[0].year}年{low[0].month}月）"
+        )
+    if indicator.target is not None:
+        met = indicator.meets(values[-1])
+        target = _shown(indicator, indicator.target)
+        verdict = {True: "本月达标", False: "本月未达标", None: "本月无数据"}[met]
+        text += f"；目标{target}，{verdict}"
+    return text + "。"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An indicator with a target that some branches below the org miss this month."""
+
+    indicator: Indicator
+    missing: int
+    worst: list[ChildFigure]
+
+
+@dataclass
+class Dashboard:
+    org: Org
+    month: Month
+    months: list[Month]
+    groups: list[tuple[str, list[Card]]]
+    chosen: Indicator | None
+    children: list[ChildFigure] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    computed_at: Any = None
+
+    @property
+    def cards(self) -> list[Card]:
+        return [card for _, cards in self.groups for card in cards]
+
+    def chart_data(self) -> dict[str, Any]:
+        """What the charts draw (json_script on the page, JSON for the big screen)."""
+        return {
+            "months": [f"{m.month}月" for m in self.months],
+            "cards": {
+                card.indicator.code: {
+                    "name": card.indicator.name,
+                    "unit": card.indicator.unit,
+                    "ratio": card.indicator.ratio,
+                    "target": card.indicator.target,
+                    "values": card.trend,
+                }
+                for card in self.cards
+            },
+            "children": {
+                "indicator": self.chosen.code if self.chosen else None,
+                "name": self.chosen.name if self.chosen else "",
+                "unit": self.chosen.unit if self.chosen else "",
+                "orgs": [row.org.name for row in self.children],
+                "values": [row.figure.value for row in self.children],
+            },
+        }
+
+    @property
+    def children_reading(self) -> str:
+        if not self.chosen or not self.children:
+            return ""
+        known = [r for r in self.children if r.figure.value is not None]
+        if not known:
+            return f"下级组织本月都没有{self.chosen.name}的数据。"
+        best, worst = known[0], known[-1]
+        text = (
+            f"{len(self.children)}个下级组织按{self.chosen.name}排名："
+            f"最好的是{best.org.name}（{best.figure.shown}），"
+            f"最后的是{worst.org.name}（{worst.figure.shown}）"
+        )
+        if self.chosen.target is not None:
+            missing = sum(1 for r in known if r.figure.meets is False)
+            text += f"；{missing}个未达到目标"
+        return text + "。"
+
+
+def _rank(indicator: Indicator, rows: list[ChildFigure]) -> list[ChildFigure]:
+    sign = -1 if indicator.higher_is_better else 1
+    return sorted(rows, key=lambda r: (r.figure.value is None, sign * (r.figure.value or 0)))
+
+
+def _flags(org: Org, month: Month, registered: list[Indicator]) -> list[Flag]:
+    """Branches in the subtree that miss each target this month: how many (one query) and
+    the worst few of each (one query with a window)."""
+    targeted = [i for i in registered if i.target is not None]
+    if not targeted:
+        return []
+    misses = Q()
+    for ind in targeted:
+        assert ind.target is not None
+        below = {"value__lt" if ind.higher_is_better else "value__gt": ind.target}
+        misses |= Q(indicator=ind.code, **below)
+    base = Fact.objects.filter(
+        misses,
+        month=month.first,
+        org__kind=OrgKind.BRANCH,
+        org__path__gte=org.path,
+        org__path__lt=org.upper_path,
+    )
+    counts = dict(base.values("indicator").annotate(n=Count("id")).values_list("indicator", "n"))
+    if not counts:
+        return []
+    order = {i.code: i for i in targeted}
+    # Worst first: the lowest value, or the highest where lower is better.
+    lower = [i.code for i in targeted if not i.higher_is_better]
+    badness = (
+        Case(When(indicator__in=lower, then=-F("value")), default=F("value"))
+        if lower
+        else F("value")
+    )
+    ranked = (
+        base.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("indicator")],
+                order_by=[badness.asc(), F("org__path").asc()],
+            )
+        )
+        .filter(rank__lte=FLAGS_SHOWN)
+        .select_related("org")
+        .order_by("indicator", "rank")
+    )
+    worst: dict[str, list[ChildFigure]] = {}
+    for fact in ranked:
+        ind = order[fact.indicator]
+        worst.setdefault(fact.indicator, []).append(
+            ChildFigure(fact.org, figure_of(ind, fact, None))
+        )
+    return [
+        Flag(ind, counts[ind.code], worst.get(ind.code, []))  # worst first
+        for ind in targeted
+        if counts.get(ind.code)
+    ]
+
+
+def dashboard(org: Org, month: Month, chosen_code: str = "") -> Dashboard:
+    """An org's dashboard for a month: every indicator with its twelve-month trend, the
+    children ranked by the chosen indicator, and the red flags below. Five queries."""
+    registered = indicators.registered()
+    months = months_until(month)
+    codes = [i.code for i in registered]
+    facts = {
+        (f.indicator, f.month): f
+        for f in Fact.objects.filter(
+            org=org, month__gte=months[0].first, month__lte=month.first, indicator__in=codes
+        )
+    }
+    groups: dict[str, list[Card]] = {}
+    for ind in registered:
+        trend_facts = [facts.get((ind.code, m.first)) for m in months]
+        zero = None if ind.ratio else 0.0
+        trend = [f.value if f else zero for f in trend_facts]
+        figure = figure_of(ind, trend_facts[-1], trend_facts[-2] if len(months) > 1 else None)
+        records = ind.records(org, month) if ind.records else None
+        groups.setdefault(ind.group or "其他", []).append(Card(figure, trend, months, records))
+    chosen = next((i for i in registered if i.code == chosen_code), None) or (
+        registered[0] if registered else None
+    )
+    board = Dashboard(
+        org=org,
+        month=month,
+        months=months,
+        groups=list(groups.items()),
+        chosen=chosen,
+        computed_at=max((f.computed_at for f in facts.values()), default=None),
+    )
+    if chosen is None:
+        return board
+    children = list(
+        Org.objects.filter(parent=org).exclude(kind=OrgKind.GROUP).order_by("sort_order", "path")
+    )
+    theirs = {
+        f.org_id: f
+        for f in Fact.objects.filter(
+            org__in=[c.pk for c in children], month=month.first, indicator=chosen.code
+        )
+    }
+    board.children = _rank(
+        chosen, [ChildFigure(c, figure_of(chosen, theirs.get(c.pk), None)) for c in children]
+    )
+    board.flags = _flags(org, month, registered)
+    return board
+
+
+@dataclass(frozen=True)
+class CounterValue:
+    counter: indicators.Counter
+    value: int
+
+
+def live_counters(org: Org) -> list[CounterValue]:
+    """Every registered live counter for the org's subtree, cached for a few seconds so
+    that screens refreshing side by side cost one count between them (one cache read for
+    all of them; a count and one cache write for those missing)."""
+    registered = indicators.counters()
+    keys = {c.code: f"dashboards:counter:{c.code}:{org.pk}" for c in registered}
+    known = cache.get_many(list(keys.values()))
+    fresh = {keys[c.code]: c.count(org) for c in registered if keys[c.code] not in known}
+    if fresh:
+        cache.set_many(fresh, COUNTER_SECONDS)
+    values = {**known, **fresh}
+    return [CounterValue(c, int(values[keys[c.code]])) for c in registered]
+
+
+def screen_data(org: Org, month: Month) -> dict[str, Any]:
+    """Everything the big screen shows, as JSON: the dashboard, the children's figures for
+    every indicator (the rotating panels) and the live counters. Eight queries."""
+    board = dashboard(org, month)
+    codes = [card.indicator.code for card in board.cards]
+    children = [row.org for row in board.children]
+    theirs = {
+        (f.org_id, f.indicator): f
+        for f in Fact.objects.filter(
+            org__in=[c.pk for c in children], month=month.first, indicator__in=codes
+        )
+    }
+    panels = []
+    for card in board.cards:
+        ind = card.indicator
+        rows = _rank(
+            ind,
+            [ChildFigure(c, figure_of(ind, theirs.get((c.pk, ind.code)), None)) for c in children],
+        )
+        if card.figure.value is None and all(r.figure.value is None for r in rows):
+            continue  # nothing to show for it anywhere in the subtree
+        ranking = Dashboard(org, month, board.months, [], ind, rows)
+        panels.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "ratio": ind.ratio,
+                "target": ind.target,
+                "shown": card.figure.shown,
+                "trend": card.trend,
+                "reading": card.reading,
+                "children": {
+                    "orgs": [r.org.name for r in rows],
+                    "values": [r.figure.value for r in rows],
+                },
+                "children_reading": ranking.children_reading,
+            }
+        )
+    return {
+        "org": org.name,
+        "month": f"{month.year}年{month.month}月",
+        "months": [f"{m.month}月" for m in board.months],
+        "computed_at": board.computed_at.isoformat() if board.computed_at else None,
+        "counters": [
+            {
+                "code": c.counter.code,
+                "name": c.counter.name,
+                "unit": c.counter.unit,
+                "value": c.value,
+            }
+            for c in live_counters(org)
+        ],
+        "figures": [
+            {
+                "code": card.indicator.code,
+                "group": card.indicator.group,
+                "name": card.indicator.name,
+                "shown": card.figure.shown
+                + ("" if card.indicator.ratio else f" {card.indicator.unit}"),
+                "meets": card.figure.meets,
+            }
+            for card in board.cards
+        ],
+        "panels": panels,
+        "flags": [
+            {
+                "name": flag.indicator.name,
+                "missing": flag.missing,
+                "worst": [f"{row.org.name} {row.figure.shown}" for row in flag.worst],
+            }
+            for flag in board.flags
+        ],
+    }

@@ -1,0 +1,91 @@
+"""Dashboards: an org's figures as charts, the county hall's big screen, Excel exports."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from xianfeng.assessment.selectors import get_org_for_figures, indicator_roots
+from xianfeng.assessment.views import month_param
+from xianfeng.common.indicators import Month
+from xianfeng.common.parse import int_param
+from xianfeng.dashboards import exports, selectors
+from xianfeng.orgs.models import Org
+
+
+def _roots(request: HttpRequest) -> list[Org]:
+    roots = indicator_roots(request.user)
+    if not roots:
+        raise PermissionDenied("您没有查看数据看板的权限")
+    return roots
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    roots = _roots(request)
+    query = request.GET.urlencode()
+    target = reverse("dashboards:org", kwargs={"code": roots[0].code})
+    return redirect(f"{target}?{query}" if query else target)
+
+
+@login_required
+def org_page(request: HttpRequest, code: str) -> HttpResponse:
+    org = get_org_for_figures(request.user, code)
+    month = month_param(request)
+    board = selectors.dashboard(org, month, request.GET.get("i", ""))
+    if request.GET.get("format") == "xlsx":
+        return exports.dashboard_workbook(board)
+    this_month = Month.of(timezone.localdate())
+    roots = indicator_roots(request.user)
+    return render(
+        request,
+        "dashboards/org.html",
+        {
+            "org": org,
+            "board": board,
+            "month": month,
+            "previous": month.previous(),
+            "following": month.next() if month < this_month else None,
+            "up": org.parent if org.parent_id and org not in roots else None,
+            "chart_data": board.chart_data(),
+            "counters": selectors.live_counters(org),
+        },
+    )
+
+
+def _seconds(request: HttpRequest, name: str, default: int, label: str) -> int:
+    value = int_param(request.GET.get(name), default=default, minimum=2, maximum=3600, label=label)
+    assert value is not None
+    return value
+
+
+@login_required
+def screen(request: HttpRequest, code: str) -> HttpResponse:
+    """数据大屏: 1920×1080, dark, no scrolling; the page fetches its figures again every
+    `refresh` seconds and turns to the next indicator every `rotate` seconds."""
+    org = get_org_for_figures(request.user, code)
+    return render(
+        request,
+        "dashboards/screen.html",
+        {
+            "org": org,
+            "refresh": _seconds(request, "refresh", 60, "刷新间隔（秒）"),
+            "rotate": _seconds(request, "rotate", 15, "轮换间隔（秒）"),
+            "data_url": reverse("dashboards:screen_data", kwargs={"code": org.code}),
+        },
+    )
+
+
+@never_cache
+@login_required
+def screen_data(request: HttpRequest, code: str) -> JsonResponse:
+    org = get_org_for_figures(request.user, code)
+    month = Month.of(timezone.localdate())
+    data = selectors.screen_data(org, month)
+    data["now"] = timezone.localtime().strftime("%H:%M:%S")
+    return JsonResponse(data)
