@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -58,8 +59,10 @@ def org_page(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _seconds(request: HttpRequest, name: str, default: int, label: str) -> int:
-    value = int_param(request.GET.get(name), default=default, minimum=2, maximum=3600, label=label)
+def _seconds(request: HttpRequest, name: str, default: int, label: str, minimum: int) -> int:
+    value = int_param(
+        request.GET.get(name), default=default, minimum=minimum, maximum=3600, label=label
+    )
     assert value is not None
     return value
 
@@ -74,8 +77,9 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
         "dashboards/screen.html",
         {
             "org": org,
-            "refresh": _seconds(request, "refresh", 60, "刷新间隔（秒）"),
-            "rotate": _seconds(request, "rotate", 15, "轮换间隔（秒）"),
+            "refresh": _seconds(request, "refresh", 60, "刷新间隔（秒）", 2),
+            "rotate": _seconds(request, "rotate", 15, "轮换间隔（秒）", 1),
+            "time_zone": settings.TIME_ZONE,
             "data_url": reverse("dashboards:screen_data", kwargs={"code": org.code}),
         },
     )

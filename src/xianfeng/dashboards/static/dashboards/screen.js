@@ -10,6 +10,8 @@
   var url = root.getAttribute("data-url");
   var refresh = Math.max(2, parseInt(root.getAttribute("data-refresh"), 10) || 60) * 1000;
   var rotate = Math.max(1, parseInt(root.getAttribute("data-rotate"), 10) || 15) * 1000;
+  // The hall's clock in the county's time zone, whatever the TV box is set to.
+  var zone = root.getAttribute("data-tz") || undefined;
   var RED = "#e0464c", GOLD = "#ffd7a8", GREY = "#7f93ab";
   var state = { data: null, panel: 0, lastOk: null };
   var bars = null, line = null;
@@ -128,7 +130,12 @@
 
   function tick() {
     var now = new Date();
-    byId("sc-clock").textContent = now.toLocaleTimeString("zh-CN", { hour12: false });
+    var options = { hour12: false, timeZone: zone };
+    try {
+      byId("sc-clock").textContent = now.toLocaleTimeString("zh-CN", options);
+    } catch (e) {  // an old WebView that knows no time zones
+      byId("sc-clock").textContent = now.toLocaleTimeString("zh-CN", { hour12: false });
+    }
   }
 
   window.addEventListener("resize", function () {
