@@ -35,3 +35,28 @@ APPRAISAL_MACHINE = StateMachine(
         AppraisalState.PROPOSED: {AppraisalState.COUNTED, AppraisalState.CONFIRMED},
     },
 )
+
+
+class SchemeState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ACTIVE = "active", _("执行中")
+    RETIRED = "retired", _("已停用")  # replaced by a later version, kept for its scores
+
+
+SCHEME_MACHINE = StateMachine(
+    name="scheme",
+    label="考评方案",
+    states=SchemeState,
+    transitions={
+        SchemeState.DRAFT: {SchemeState.ACTIVE},
+        SchemeState.ACTIVE: {SchemeState.RETIRED},
+    },
+)
+
+
+class ItemRule(models.TextChoices):
+    """How a scheme item is scored."""
+
+    COMPUTED = "computed", _("按指标计算")  # from an indicator: full marks at a threshold
+    EVIDENCE = "evidence", _("凭材料评分")  # the branch uploads evidence, a reviewer scores
+    DEDUCTION = "deduction", _("扣分项")  # points off per occurrence, with reasons

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from xianfeng.assessment.enums import AppraisalState, Grade
+from xianfeng.assessment.enums import AppraisalState, Grade, ItemRule, SchemeState
 
 
 class Fact(models.Model):
@@ -158,3 +158,89 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appraisee_id} {self.grade}: {self.votes}"
+
+
+class Scheme(models.Model):
+    """量化考评方案: what an org (usually a county) scores its branches on for a year.
+
+    Versioned: a scheme in use is never edited in place. Revising an active scheme makes a
+    draft copy with the next version number; activating it retires the old one, whose
+    scores stay readable as they were computed."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("制定组织"), on_delete=models.PROTECT, related_name="schemes"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    name = models.CharField(_("方案名称"), max_length=100)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=SchemeState.choices, default=SchemeState.DRAFT
+    )
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name=_("修订自"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+    )
+    change_note = models.CharField(_("修订说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("制定人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("考评方案")
+        verbose_name_plural = _("考评方案")
+        ordering = ["-year", "org_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "year", "version"], name="scheme_version_once"),
+            # At most one scheme in force per org and year.
+            models.UniqueConstraint(
+                fields=["org", "year"],
+                condition=models.Q(state=SchemeState.ACTIVE),
+                name="scheme_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（第{self.version}版）"
+
+    @property
+    def editable(self) -> bool:
+        return self.state == SchemeState.DRAFT
+
+
+class SchemeItem(models.Model):
+    """One scored line of a scheme, under a heading (五个好 or the county's own)."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("考评方案"), on_delete=models.CASCADE, related_name="items"
+    )
+    heading = models.CharField(_("分组"), max_length=40)
+    name = models.CharField(_("考评内容"), max_length=100)
+    points = models.DecimalField(_("分值"), max_digits=5, decimal_places=1)
+    rule = models.CharField(_("评分方式"), max_length=16, choices=ItemRule.choices)
+    indicator = models.CharField(_("指标"), max_length=64, blank=True)
+    # Computed items: full marks at `full_at` (e.g. 100 %), none at `zero_at`, linear between.
+    full_at = models.FloatField(_("满分线"), null=True, blank=True)
+    zero_at = models.FloatField(_("零分线"), null=True, blank=True, default=0)
+    # Deductions: points off per occurrence, never below zero for the item.
+    per_case = models.DecimalField(
+        _("每次扣分"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    guidance = models.CharField(_("评分说明"), max_length=300, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("考评项目")
+        verbose_name_plural = _("考评项目")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.heading} · {self.name}"

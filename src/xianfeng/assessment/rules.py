@@ -6,6 +6,7 @@ from typing import Any
 
 from xianfeng.assessment.models import Appraisal
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
+from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import has_role_above, has_role_over
 
 
@@ -24,3 +25,8 @@ def excellent_limit(appraisal: Appraisal, appraised: int) -> int | None:
     if not appraisal.excellent_max_percent:
         return None
     return appraised * appraisal.excellent_max_percent // 100
+
+
+def may_manage_scheme(user: Any, org: Org) -> bool:
+    """书记、组织委员、管理员 of a committee (or above it) make its assessment scheme."""
+    return has_role_over(user, org, ROSTER_MANAGE_ROLES)

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from xianfeng.assessment.enums import AppraisalState, Grade
-from xianfeng.assessment.models import Appraisal, Appraisee, BallotReceipt, Fact, Tally
+from xianfeng.assessment.enums import AppraisalState, Grade, ItemRule
+from xianfeng.assessment.models import (
+    Appraisal,
+    Appraisee,
+    BallotReceipt,
+    Fact,
+    Scheme,
+    SchemeItem,
+    Tally,
+)
 from xianfeng.assessment.rules import excellent_limit, may_confirm, may_run
+from xianfeng.assessment.scoring import computed_score
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month
 from xianfeng.orgs.enums import RECORD_ROLES, ROSTER_MANAGE_ROLES, OrgKind
@@ -232,4 +242,108 @@ def branches_for_appraisal(user: Any) -> list[Org]:
         orgs_managed_by(user, ROSTER_MANAGE_ROLES)
         .filter(kind=OrgKind.BRANCH)
         .order_by("path")[:200]
+    )
+
+
+# --- 量化考评方案 ------------------------------------------------------------------------
+
+
+def schemes_visible_to(user: Any) -> QuerySet[Scheme]:
+    """Schemes made in the person's reach, and the ones that apply to the orgs they read
+    (a scheme of an ancestor applies to every branch below it)."""
+    if not getattr(user, "is_authenticated", False):
+        return Scheme.objects.none()
+    roots = org_roots_for(user, READ_ROLES)
+    if not roots:
+        return Scheme.objects.none()
+    above: set[int] = set()
+    for root in roots:
+        above.update(root.ancestor_ids())
+    where = scope_q(user, READ_ROLES, field="org__path") | Q(org_id__in=above)
+    return Scheme.objects.filter(where).select_related("org")
+
+
+def get_scheme_for_user(user: Any, pk: int) -> Scheme:
+    scheme = schemes_visible_to(user).filter(pk=pk).first()
+    if scheme is None:
+        raise Http404("找不到该考评方案")
+    return scheme
+
+
+def scheme_items(scheme: Scheme) -> list[tuple[str, list[SchemeItem]]]:
+    """The items under their headings, in order."""
+    grouped: dict[str, list[SchemeItem]] = {}
+    for item in scheme.items.all():
+        grouped.setdefault(item.heading, []).append(item)
+    return list(grouped.items())
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    item: SchemeItem
+    figure: Figure | None  # computed items: the indicator's figure for the org and month
+    score: Decimal | None  # None: not scored yet (evidence, deduction) or nothing measured
+    evidence: str | None  # the records behind the figure
+
+
+@dataclass
+class ScoreSheet:
+    scheme: Scheme
+    org: Org
+    month: Month
+    lines: list[ScoreLine]
+
+    @property
+    def computed_total(self) -> Decimal:
+        return sum((line.score for line in self.lines if line.score is not None), Decimal(0))
+
+    @property
+    def computed_points(self) -> Decimal:
+        """The points of the items scored so far (the rest wait for evidence or review)."""
+        return sum((line.item.points for line in self.lines if line.score is not None), Decimal(0))
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for line in self.lines if line.score is None)
+
+
+def score_sheet(scheme: Scheme, org: Org, month: Month) -> ScoreSheet:
+    """The scheme applied to `org` for `month`: computed items scored from the fact table
+    (one query), each with a link to the records behind it."""
+    items = list(scheme.items.all())
+    codes = [i.indicator for i in items if i.rule == ItemRule.COMPUTED]
+    facts = {f.indicator: f for f in _facts([org], [month], codes)}
+    lines = []
+    for item in items:
+        if item.rule != ItemRule.COMPUTED:
+            lines.append(ScoreLine(item, None, None, None))
+            continue
+        try:
+            indicator = indicators.get(item.indicator)
+        except KeyError:  # an app removed since: the item cannot be computed
+            lines.append(ScoreLine(item, None, None, None))
+            continue
+        figure = figure_of(indicator, facts.get(item.indicator), None)
+        score = computed_score(
+            points=item.points,
+            full_at=item.full_at if item.full_at is not None else 100.0,
+            zero_at=item.zero_at or 0.0,
+            value=figure.value,
+            higher_is_better=indicator.higher_is_better,
+        )
+        records = indicator.records(org, month) if indicator.records else None
+        lines.append(ScoreLine(item, figure, score, records))
+    return ScoreSheet(scheme, org, month, lines)
+
+
+def scheme_applies_to(scheme: Scheme, org: Org) -> bool:
+    return scheme.org.contains(org)
+
+
+def orgs_for_scheme_manage(user: Any) -> list[Org]:
+    """Committees where the person may make a scheme."""
+    return list(
+        orgs_managed_by(user, ROSTER_MANAGE_ROLES)
+        .exclude(kind__in=[OrgKind.BRANCH, OrgKind.GROUP])
+        .order_by("path")[:100]
     )
