@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -27,6 +29,7 @@ from xianfeng.orgs.enums import RECORD_ROLES, ROSTER_MANAGE_ROLES, OrgKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import get_org_for_user, org_roots_for, orgs_managed_by, scope_q
 
+FACTS_VERSION_KEY = "assessment:facts:version"
 READ_ROLES = RECORD_ROLES  # 书记、组织委员、宣传委员、管理员 read their subtree's figures
 
 
@@ -76,6 +79,17 @@ class OrgFigures:
     children: list[ChildFigure] = field(default_factory=list)
     computed_at: Any = None
     top: float = 0.0  # the largest child value: a count's scale on the ranking
+
+
+def facts_version() -> str:
+    """Changes whenever the fact table is recomputed: the key of anything cached from it.
+    A cache that lost it starts a new version (everything recomputed once)."""
+    version = cache.get(FACTS_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(FACTS_VERSION_KEY, version, None)
+        version = cache.get(FACTS_VERSION_KEY, version)
+    return str(version)
 
 
 def indicator_roots(user: Any) -> list[Org]:

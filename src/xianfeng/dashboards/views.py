@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
-from xianfeng.assessment.selectors import get_org_for_figures, indicator_roots
+from xianfeng.assessment.selectors import facts_version, get_org_for_figures, indicator_roots
 from xianfeng.assessment.views import month_param
+from xianfeng.common import indicators
 from xianfeng.common.indicators import Month
 from xianfeng.common.parse import int_param
 from xianfeng.dashboards import exports, selectors
 from xianfeng.orgs.models import Org
+
+BOARD_SECONDS = 6 * 3600  # the recompute's period; a new version replaces it sooner
 
 
 def _roots(request: HttpRequest) -> list[Org]:
@@ -38,9 +44,22 @@ def index(request: HttpRequest) -> HttpResponse:
 def org_page(request: HttpRequest, code: str) -> HttpResponse:
     org = get_org_for_figures(request.user, code)
     month = month_param(request)
-    board = selectors.dashboard(org, month, request.GET.get("i", ""))
+    chosen = request.GET.get("i", "")
     if request.GET.get("format") == "xlsx":
-        return exports.dashboard_workbook(board)
+        return exports.dashboard_workbook(selectors.dashboard(org, month, chosen))
+    if chosen not in {i.code for i in indicators.registered()}:
+        chosen = ""
+    # What comes from the fact table is the same for everyone who may see the org and
+    # changes only when it is recomputed: rendered once per version of the table.
+    key = f"dashboards:board:{org.pk}:{month}:{chosen}:{facts_version()}"
+    board_html = cache.get(key)
+    if board_html is None:
+        board = selectors.dashboard(org, month, chosen)
+        board_html = render_to_string(
+            "dashboards/_board.html",
+            {"org": org, "board": board, "month": month, "chart_data": board.chart_data()},
+        )
+        cache.set(key, board_html, BOARD_SECONDS)
     this_month = Month.of(timezone.localdate())
     roots = indicator_roots(request.user)
     return render(
@@ -48,12 +67,12 @@ def org_page(request: HttpRequest, code: str) -> HttpResponse:
         "dashboards/org.html",
         {
             "org": org,
-            "board": board,
+            "board_html": mark_safe(board_html),  # noqa: S308 - our own template's output
             "month": month,
             "previous": month.previous(),
             "following": month.next() if month < this_month else None,
             "up": org.parent if org.parent_id and org not in roots else None,
-            "chart_data": board.chart_data(),
+            "chosen": chosen,
             "counters": selectors.live_counters(org),
         },
     )

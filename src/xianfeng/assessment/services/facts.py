@@ -8,10 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from xianfeng.assessment.models import Fact
+from xianfeng.assessment.selectors import FACTS_VERSION_KEY
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month
 from xianfeng.orgs import paths
@@ -101,6 +103,8 @@ def facts_compute(
             ).delete()
         stored += len(rows)
         removed += gone
+    # Pages that cache what they read from the fact table key it by this version.
+    cache.set(FACTS_VERSION_KEY, now.isoformat(), None)
     log.info("indicators %s: %d facts, %d removed", month, stored, removed)
     return Computed(month=month, indicators=len(chosen), facts=stored, removed=removed)
 
