@@ -529,6 +529,29 @@ def share_record(*, user: Any, lesson: Lesson, channel: str = "link") -> Share:
     return share
 
 
+def lesson_recording_attach(*, lesson: Lesson, video: Any) -> bool:
+    """A lesson that has no video yet (a speech given on stage) gets its recording, once:
+    the lesson then plays like any other and its speaker publishes it. False when it
+    already had one (a second recording is a contest version, not the lesson's video)."""
+    if video.status != VideoStatus.READY:
+        raise Refused("录像尚未处理完成")
+    with transaction.atomic():
+        changed = Lesson.objects.filter(pk=lesson.pk, video__isnull=True).update(
+            video=video, duration=video.duration or 0
+        )
+        if changed:
+            audit_log(
+                actor=video.owner,
+                action="lesson.recording",
+                obj=lesson,
+                org=lesson.org,
+                data={"video": video.pk},
+            )
+    if changed:
+        lesson.video, lesson.duration = video, video.duration or 0
+    return bool(changed)
+
+
 def lesson_video_ready(lesson_id: int, duration: float) -> None:
     """Called when the lesson's video finishes processing."""
     Lesson.objects.filter(pk=lesson_id).update(duration=duration)
