@@ -113,6 +113,18 @@ class Round(models.Model):
     def __str__(self) -> str:
         return f"{self.contest} · {self.name}"
 
+    @property
+    def stage_timing_label(self) -> str:
+        """限时 8 分钟，7 分钟时提醒 (an on-stage round's timing, as the pages say it)."""
+
+        def words(seconds: int) -> str:
+            minutes, rest = divmod(seconds, 60)
+            if not rest:
+                return f"{minutes} 分钟"
+            return f"{minutes} 分 {rest} 秒" if minutes else f"{rest} 秒"
+
+        return f"限时 {words(self.stop_seconds)}，{words(self.warn_seconds)}时提醒"
+
 
 class Criterion(models.Model):
     """A line of a round's rubric: 思想性 40 %, …; an independent one is shown, not counted."""
