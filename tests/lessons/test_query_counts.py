@@ -82,8 +82,9 @@ def test_lesson_page_query_count_does_not_grow_with_comments_or_reflections(
         services.reflection_save(user=other, lesson=lesson, text="思" * 60)
     client.force_login(me)
     # session, user, the lesson with the viewer's state, tags, roles, member, my reflection,
-    # reflections with their authors, comments with their replies, the unread badge …
-    with django_assert_num_queries(11):
+    # reflections with their authors, comments with their replies, 专业人士点评, the unread
+    # badge …
+    with django_assert_num_queries(12):
         html = client.get(reverse("lessons:detail", args=[lesson.pk])).content.decode()
     assert html.count('<li id="comment-') == n
     assert "已赞" in html and "我评了 4 星" in html

@@ -4,28 +4,37 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Path, Schema, Status
 
-from xianfeng.common.apitools import ApiRouter, Id, errors
+from xianfeng.common.apitools import ApiRouter, ErrorOut, Id, errors
 from xianfeng.common.errors import Refused
 from xianfeng.common.types import actor_of
 from xianfeng.contests import services
-from xianfeng.contests.enums import Aggregation, Level, Recurrence
+from xianfeng.contests.enums import (
+    STAGE_STOP_SECONDS,
+    STAGE_WARN_SECONDS,
+    Aggregation,
+    Level,
+    Recurrence,
+)
 from xianfeng.contests.models import Award, Entry, Review, Round
 from xianfeng.contests.rules import ORGANISER_ROLES, can_organise
 from xianfeng.contests.selectors import (
     contests_visible_to,
     get_contest_for_user,
     get_round,
+    get_stage_round,
+    get_stage_slot,
     judge_of,
     judge_queue,
     my_entries,
     queue_entry_for_judge,
     ranking_page,
+    stage_state,
     standings_to_decide,
 )
 from xianfeng.lessons.selectors import lessons_visible_to
@@ -53,6 +62,10 @@ class RoundOut(Schema):
     aggregation: str
     vote_share: int
     blind: bool
+    on_stage: bool
+    warn_seconds: int
+    stop_seconds: int
+    show_judge_scores: bool
     criteria: list[dict[str, Any]]
 
 
@@ -97,6 +110,10 @@ def _round_out(r: Round) -> dict[str, Any]:
         "aggregation": r.aggregation,
         "vote_share": r.vote_share,
         "blind": r.blind,
+        "on_stage": r.on_stage,
+        "warn_seconds": r.warn_seconds,
+        "stop_seconds": r.stop_seconds,
+        "show_judge_scores": r.show_judge_scores,
         "criteria": [
             {
                 "id": c.pk,
@@ -436,6 +453,10 @@ class RoundIn(Schema):
     blind: bool = False
     judges_see_others: bool = False
     criteria: list[CriterionIn] = Field([], max_length=20)
+    on_stage: bool = Field(False, description="现场比赛（走上讲台）：选手现场演讲，评委当场打分")
+    warn_seconds: int = Field(STAGE_WARN_SECONDS, ge=30, le=3600, description="演讲提醒时间（秒）")
+    stop_seconds: int = Field(STAGE_STOP_SECONDS, ge=60, le=3600, description="演讲限时（秒）")
+    show_judge_scores: bool = Field(True, description="大屏显示各评委的分数")
 
 
 def _organised(request: HttpRequest, contest_id: int) -> Any:
@@ -464,6 +485,10 @@ def round_add(request: HttpRequest, contest_id: Id, body: RoundIn) -> dict[str, 
         vote_share=body.vote_share,
         blind=body.blind,
         judges_see_others=body.judges_see_others,
+        on_stage=body.on_stage,
+        warn_seconds=body.warn_seconds,
+        stop_seconds=body.stop_seconds,
+        show_judge_scores=body.show_judge_scores,
         criteria=[
             services.CriterionData(
                 name=c.name,
@@ -589,3 +614,123 @@ def showcase(request: HttpRequest, contest_id: Id) -> dict[str, Any]:
         actor=actor_of(request), contest=_organised(request, contest_id)
     )
     return {"showcase_id": show.pk, "title": show.title}
+
+
+# --- on-stage rounds (走上讲台) ----------------------------------------------------------
+
+
+class StageSlotOut(Schema):
+    entry_id: int
+    position: int
+    code: str
+    speaker: str
+    org: str
+    topic: str
+    state: str
+    state_label: str
+    started_at: str | None
+    ended_at: str | None
+    score: str | None = Field(None, description="揭晓后的得分（揭晓前不返回）")
+    rank: int | None = Field(None, description="在已揭晓选手中的名次")
+    judge_totals: list[str] = Field([], description="各评委总分（竞赛设置为显示时）")
+    dropped: list[int] = Field([], description="去掉的最高分和最低分在 judge_totals 中的位置")
+    submitted: int | None = Field(None, description="已提交评分的评委数（仅主办方）")
+    mine: bool | None = Field(None, description="我的评分是否已送达（仅评委）")
+    my_key: str | None = Field(None, description="我最近一次送达的提交标识（仅评委）")
+
+
+class StageOut(Schema):
+    round: int
+    name: str
+    contest: str
+    now: str
+    warn_seconds: int
+    stop_seconds: int
+    aggregation: str
+    show_judge_scores: bool
+    judges: int | None
+    current: int | None
+    slots: list[StageSlotOut]
+
+
+class StageConflictOut(ErrorOut):
+    retry: bool = Field(
+        ..., description="true：演讲尚未结束，稍后重发；false：成绩已揭晓，不会再收"
+    )
+
+
+@router.get(
+    "/{int:contest_id}/rounds/{number}/stage",
+    response={200: StageOut, **errors(404)},
+    summary="现场比赛的出场顺序、计时和已揭晓的成绩（大屏、主持人、评委轮询）",
+)
+def stage(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str, Any]:
+    contest, round_ = get_stage_round(request.user, contest_id, number)
+    return stage_state(request.user, contest, round_)
+
+
+class StageScoreIn(ReviewIn):
+    key: str = Field(
+        "",
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="设备为这次提交生成的标识：断网后重发同一标识只记一次",
+    )
+
+
+@router.put(
+    "/{int:contest_id}/rounds/{number}/stage/{int:entry_id}/score",
+    response={200: dict[str, Any], 409: StageConflictOut, **errors(400, 403, 404)},
+    summary="评委现场评分（演讲结束后送达；揭晓后锁定；同一标识重发只记一次）",
+)
+def stage_score(
+    request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id, body: StageScoreIn
+) -> Any:
+    _, round_ = get_stage_round(request.user, contest_id, number)
+    if judge_of(request.user, round_) is None:
+        raise Http404("您不是本轮评委")
+    entry = queue_entry_for_judge(request.user, round_, entry_id)
+    try:
+        saved = services.review_save(
+            judge=request.user,
+            round_=round_,
+            entry=entry,
+            scores=body.scores,
+            feedback=body.feedback,
+            abstain=body.abstain,
+            client_key=body.key,
+        )
+    except services.StageRefused as exc:
+        return Status(409, {"detail": exc.message, "field": None, "retry": exc.retry})
+    return {"review_id": saved.pk, "key": saved.client_key}
+
+
+class StageActionIn(Schema):
+    allow_missing: bool = Field(False, description="揭晓时：有评委未提交也揭晓")
+
+
+@router.post(
+    "/{int:contest_id}/rounds/{number}/stage/{int:entry_id}/{action}",
+    response={200: StageOut, **errors(400, 403, 404)},
+    summary="主持人：开始演讲（start）、结束演讲（stop）、揭晓成绩（reveal）",
+)
+def stage_action(
+    request: HttpRequest,
+    contest_id: Id,
+    number: RoundNumber,
+    entry_id: Id,
+    action: Literal["start", "stop", "reveal"],
+    body: StageActionIn,
+) -> dict[str, Any]:
+    contest, round_ = get_stage_round(request.user, contest_id, number)
+    if not can_organise(request.user, contest):
+        raise PermissionDenied("只有主办方可以主持现场比赛")
+    slot = get_stage_slot(round_, entry_id)
+    actor = actor_of(request)
+    if action == "start":
+        services.stage_start(actor=actor, slot=slot)
+    elif action == "stop":
+        services.stage_stop(actor=actor, slot=slot)
+    else:
+        services.stage_reveal(actor=actor, slot=slot, allow_missing=body.allow_missing)
+    return stage_state(request.user, contest, round_)

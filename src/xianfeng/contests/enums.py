@@ -52,6 +52,33 @@ ROUND_MACHINE = StateMachine(
 )
 
 
+class StageState(models.TextChoices):
+    """A speaker's turn on stage."""
+
+    WAITING = "waiting", _("候场")
+    SPEAKING = "speaking", _("演讲中")
+    SCORING = "scoring", _("评分中")
+    REVEALED = "revealed", _("已揭晓")
+
+
+# Events: stage.speaking, stage.scoring, stage.revealed.
+STAGE_MACHINE = StateMachine(
+    name="stage",
+    label="出场",
+    states=StageState,
+    transitions={
+        StageState.WAITING: {StageState.SPEAKING},
+        StageState.SPEAKING: {StageState.SCORING},
+        StageState.SCORING: {StageState.REVEALED},
+        StageState.REVEALED: set(),
+    },
+)
+
+# Default speech timing: a warning at 7 minutes, the stop at 8.
+STAGE_WARN_SECONDS = 420
+STAGE_STOP_SECONDS = 480
+
+
 class Decision(models.TextChoices):
     PENDING = "pending", _("待定")
     ADVANCED = "advanced", _("晋级")

@@ -44,6 +44,24 @@ class RoundForm(forms.Form):
     )
     blind = forms.BooleanField(label="匿名评审（评委看不到主讲人和组织）", required=False)
     judges_see_others = forms.BooleanField(label="评委提交后可看他人评分", required=False)
+    on_stage = forms.BooleanField(
+        label="现场比赛（走上讲台讲党课：现场演讲、评委当场打分、大屏揭晓）", required=False
+    )
+    warn_minutes = forms.IntegerField(
+        label="现场比赛：几分钟时提醒", min_value=1, max_value=59, initial=7, required=False
+    )
+    stop_minutes = forms.IntegerField(
+        label="现场比赛：限时（分钟）", min_value=1, max_value=60, initial=8, required=False
+    )
+    show_judge_scores = forms.BooleanField(
+        label="现场比赛：大屏显示各评委的分数", required=False, initial=True
+    )
+
+    def stage_timing(self) -> tuple[int, int]:
+        """The speech's warning and stop, in seconds (7 and 8 minutes unless set)."""
+        warn = self.cleaned_data.get("warn_minutes") or 7
+        stop = self.cleaned_data.get("stop_minutes") or 8
+        return warn * 60, stop * 60
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,6 +102,11 @@ class RoundForm(forms.Form):
             [self[f"c{i}_name"], self[f"c{i}_weight"], self[f"c{i}_max"], self[f"c{i}_counted"]]
             for i in range(CRITERIA_ROWS)
         ]
+
+
+class StageEntryForm(forms.Form):
+    who = forms.CharField(label="选手的手机号或用户名", max_length=64)
+    topic = forms.CharField(label="演讲题目", max_length=80)
 
 
 class JudgeForm(forms.Form):

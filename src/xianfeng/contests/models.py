@@ -9,12 +9,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.contests.enums import (
+    STAGE_STOP_SECONDS,
+    STAGE_WARN_SECONDS,
     Aggregation,
     ContestState,
     Decision,
     Level,
     Recurrence,
     RoundState,
+    StageState,
 )
 
 
@@ -84,6 +87,16 @@ class Round(models.Model):
     )
     blind = models.BooleanField(_("匿名评审"), default=False, help_text=_("评委看不到主讲人和组织"))
     judges_see_others = models.BooleanField(_("评委提交后可看他人评分"), default=False)
+    # 走上讲台讲党课: the speeches are given on a stage and scored on the spot; an entry is the
+    # speaker and the topic (its lesson a draft until a recording is attached).
+    on_stage = models.BooleanField(_("现场比赛（走上讲台）"), default=False)
+    warn_seconds = models.PositiveIntegerField(
+        _("提醒时间（秒）"), default=STAGE_WARN_SECONDS, validators=[MinValueValidator(30)]
+    )
+    stop_seconds = models.PositiveIntegerField(
+        _("限时（秒）"), default=STAGE_STOP_SECONDS, validators=[MinValueValidator(60)]
+    )
+    show_judge_scores = models.BooleanField(_("大屏显示各评委分数"), default=True)
     state = models.CharField(
         _("状态"), max_length=16, choices=RoundState.choices, default=RoundState.PENDING
     )
@@ -99,6 +112,18 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contest} · {self.name}"
+
+    @property
+    def stage_timing_label(self) -> str:
+        """限时 8 分钟，7 分钟时提醒 (an on-stage round's timing, as the pages say it)."""
+
+        def words(seconds: int) -> str:
+            minutes, rest = divmod(seconds, 60)
+            if not rest:
+                return f"{minutes} 分钟"
+            return f"{minutes} 分 {rest} 秒" if minutes else f"{rest} 秒"
+
+        return f"限时 {words(self.stop_seconds)}，{words(self.warn_seconds)}时提醒"
 
 
 class Criterion(models.Model):
@@ -270,13 +295,22 @@ class Review(models.Model):
         on_delete=models.PROTECT,
         related_name="reviews",
     )
+    # None for a speech scored on stage (no video was judged).
     version = models.ForeignKey(
-        EntryVersion, verbose_name=_("评审的版本"), on_delete=models.PROTECT, related_name="reviews"
+        EntryVersion,
+        verbose_name=_("评审的版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviews",
     )
     # {criterion id: score}; totals are computed from these with the current weights.
     scores = models.JSONField(_("各项得分"), default=dict)
     abstained = models.BooleanField(_("回避/弃权"), default=False)
     feedback = models.TextField(_("点评与打磨建议"), blank=True)
+    # The device's key for the last submission (a judge's phone resends a queued score
+    # after a dropped connection): the same key again is the same submission.
+    client_key = models.CharField(_("提交标识"), max_length=64, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), auto_now=True)
 
     class Meta:
@@ -291,6 +325,42 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.judge} → {self.entry}"
+
+
+class StageSlot(models.Model):
+    """A speaker's turn in an on-stage round: the order, the timed speech, the reveal. Once
+    revealed, the score shown is the one stored here and the judges' reviews are locked."""
+
+    round = models.ForeignKey(
+        Round, verbose_name=_("轮次"), on_delete=models.CASCADE, related_name="slots"
+    )
+    entry = models.ForeignKey(
+        Entry, verbose_name=_("作品"), on_delete=models.CASCADE, related_name="slots"
+    )
+    position = models.PositiveSmallIntegerField(_("出场顺序"))
+    state = models.CharField(
+        _("状态"), max_length=16, choices=StageState.choices, default=StageState.WAITING
+    )
+    started_at = models.DateTimeField(_("开始演讲"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束演讲"), null=True, blank=True)
+    revealed_at = models.DateTimeField(_("揭晓时间"), null=True, blank=True)
+    score = models.DecimalField(
+        _("揭晓得分"), max_digits=7, decimal_places=3, null=True, blank=True
+    )
+    # The judges' totals at the reveal, in the judges' order (as text, exact decimals).
+    judge_totals = models.JSONField(_("各评委总分"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("出场")
+        verbose_name_plural = _("出场")
+        ordering = ["round", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "entry"], name="stage_slot_once"),
+            models.UniqueConstraint(fields=["round", "position"], name="stage_position_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} #{self.position}"
 
 
 class Vote(models.Model):

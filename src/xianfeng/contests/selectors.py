@@ -4,12 +4,20 @@ the ranking (which never shows an entrant an unpublished decision)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from xianfeng.contests.enums import Decision, RoundState
+from xianfeng.contests.enums import (
+    TRIM_MIN_JUDGES,
+    Aggregation,
+    Decision,
+    RoundState,
+    StageState,
+)
 from xianfeng.contests.models import (
     Contest,
     Criterion,
@@ -17,6 +25,7 @@ from xianfeng.contests.models import (
     Review,
     Round,
     RoundJudge,
+    StageSlot,
     Standing,
     Vote,
 )
@@ -244,3 +253,136 @@ def round_ranking(round_: Round) -> list[EntryScore]:
 def entries_in_scope_q(contest: Contest) -> Q:
     roots = [contest.org.path, *contest.extra_orgs.values_list("path", flat=True)]
     return subtree_q(roots, field="org__path")
+
+
+# --- on-stage rounds --------------------------------------------------------------------
+
+
+def get_stage_round(user: Any, contest_id: int, number: int) -> tuple[Contest, Round]:
+    """An on-stage round of a contest the person sees; 404 for any other round."""
+    contest = get_contest_for_user(user, contest_id)
+    round_ = get_round(contest, number)
+    if not round_.on_stage:
+        raise Http404("本轮不是现场比赛")
+    return contest, round_
+
+
+def get_stage_slot(round_: Round, entry_id: int | None) -> StageSlot:
+    slot = (
+        StageSlot.objects.filter(round=round_, entry_id=entry_id)
+        .select_related("round__contest", "entry__lesson")
+        .first()
+        if entry_id is not None
+        else None
+    )
+    if slot is None:
+        raise Http404("找不到该选手")
+    return slot
+
+
+def _trimmed_out(totals: list[str], method: str) -> list[int]:
+    """Which of the judges' totals the round's aggregation dropped (highest and lowest of a
+    trimmed mean with enough judges): their indexes, so the screen can strike them."""
+    if method != Aggregation.TRIMMED or len(totals) < TRIM_MIN_JUDGES:
+        return []
+    values = [Decimal(t) for t in totals]
+    low = values.index(min(values))
+    high = max((i for i in range(len(values)) if i != low), key=lambda i: values[i])
+    return sorted({low, high})
+
+
+def stage_state(user: Any, contest: Contest, round_: Round) -> dict[str, Any]:
+    """What the host, the judges and the big screen show of an on-stage round, in one
+    shape (the pages render it and then poll it through the API): the order of speakers,
+    the speech running, revealed scores with their rank among the revealed ones, the
+    judges' totals when the contest shows them. Nothing of an unrevealed score leaves the
+    server; the organiser also sees how many judges have submitted, a judge which of
+    their own scores arrived. A fixed number of queries."""
+    slots = list(
+        StageSlot.objects.filter(round=round_)
+        .select_related("entry__lesson", "entry__org")
+        .order_by("position")
+    )
+    revealed = [s for s in slots if s.state == StageState.REVEALED]
+    ranks: dict[int, int] = {}
+    if revealed:
+        ids = {s.entry_id for s in revealed}
+        rows = [
+            ReviewRow(entry_id=eid, scores=scores, abstained=abstained)
+            for eid, scores, abstained in Review.objects.filter(
+                round=round_, entry_id__in=ids
+            ).values_list("entry_id", "scores", "abstained")
+        ]
+        order = {s.entry_id: i for i, s in enumerate(sorted(revealed, key=lambda s: s.entry_id))}
+        ranked = rank_entries(
+            [(s.entry_id, s.entry.code, order[s.entry_id]) for s in revealed],
+            rows,
+            criteria_specs(round_),
+            method=round_.aggregation,
+        )
+        ranks = {r.entry_id: r.rank for r in ranked}
+    organiser = can_organise(user, contest)
+    judge = judge_of(user, round_)
+    counts: dict[int, int] = {}
+    if organiser:
+        counts = dict(
+            Review.objects.filter(round=round_)
+            .values("entry_id")
+            .annotate(n=Count("id"))
+            .values_list("entry_id", "n")
+        )
+    mine: dict[int, str] = {}
+    if judge is not None:
+        mine = dict(
+            Review.objects.filter(round=round_, judge_id=user.pk).values_list(
+                "entry_id", "client_key"
+            )
+        )
+    now = timezone.now()
+    out: list[dict[str, Any]] = []
+    for slot in slots:
+        lesson = slot.entry.lesson
+        item: dict[str, Any] = {
+            "entry_id": slot.entry_id,
+            "position": slot.position,
+            "code": slot.entry.code,
+            "speaker": lesson.speaker_name,
+            "org": slot.entry.org.name,
+            "topic": lesson.title,
+            "state": slot.state,
+            "state_label": slot.get_state_display(),
+            "started_at": slot.started_at.isoformat() if slot.started_at else None,
+            "ended_at": slot.ended_at.isoformat() if slot.ended_at else None,
+            "score": None,
+            "rank": None,
+            "judge_totals": [],
+            "dropped": [],
+        }
+        if slot.state == StageState.REVEALED:
+            item["score"] = str(slot.score) if slot.score is not None else None
+            item["rank"] = ranks.get(slot.entry_id)
+            if round_.show_judge_scores:
+                item["judge_totals"] = list(slot.judge_totals)
+                item["dropped"] = _trimmed_out(list(slot.judge_totals), round_.aggregation)
+        if organiser:
+            item["submitted"] = counts.get(slot.entry_id, 0)
+        if judge is not None:
+            item["mine"] = slot.entry_id in mine
+            item["my_key"] = mine.get(slot.entry_id, "")
+        out.append(item)
+    current = next((i for i in out if i["state"] == StageState.SPEAKING), None)
+    if current is None:
+        current = next((i for i in out if i["state"] == StageState.SCORING), None)
+    return {
+        "round": round_.number,
+        "name": round_.name,
+        "contest": contest.title,
+        "now": now.isoformat(),
+        "warn_seconds": round_.warn_seconds,
+        "stop_seconds": round_.stop_seconds,
+        "aggregation": round_.get_aggregation_display(),
+        "show_judge_scores": round_.show_judge_scores,
+        "judges": round_.judges.count() if organiser else None,
+        "current": current["entry_id"] if current else None,
+        "slots": out,
+    }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from xianfeng.contests import views
+from xianfeng.contests.views import stage
 
 app_name = "contests"
 urlpatterns = [
@@ -18,4 +19,12 @@ urlpatterns = [
     ),
     path("<int:pk>/rounds/<int:number>/ranking/", views.ranking, name="ranking"),
     path("<int:pk>/rounds/<int:number>/vote/", views.vote, name="vote"),
+    path("<int:pk>/rounds/<int:number>/stage/", stage.host, name="stage_host"),
+    path(
+        "<int:pk>/rounds/<int:number>/stage/do/<str:action>/",
+        stage.host_action,
+        name="stage_action",
+    ),
+    path("<int:pk>/rounds/<int:number>/stage/judge/", stage.judge, name="stage_judge"),
+    path("<int:pk>/rounds/<int:number>/stage/board/", stage.board, name="stage_board"),
 ]

@@ -98,6 +98,7 @@ def connect() -> None:
     nav.register(nav.Entry("contests:list", "竞赛", order=20, visible=lambda u: not is_resident(u)))
 
     demo.register("contests", contests_demo.seed, order=30)
+    demo.register("contests_stage", contests_demo.seed_stage, order=31)
     periodic.register("contests.monthly", open_monthly_contests, hours=6)
     register_notice_kinds()
     targets.register(

@@ -401,6 +401,37 @@ class ShowcaseItem(models.Model):
         return f"{self.showcase} #{self.position}"
 
 
+class Commentary(models.Model):
+    """专业人士点评: an expert's commentary on a published lesson, shown under its video;
+    written by a 审核员 (reviewer) of the lesson's org or above, one per expert (rewritten
+    in place). Members' 谈体会 stay reflections."""
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="commentaries"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("点评人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    author_title = models.CharField(_("点评人身份"), max_length=40, blank=True)
+    text = models.TextField(_("点评"))
+    created_at = models.DateTimeField(_("点评时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("专业人士点评")
+        verbose_name_plural = _("专业人士点评")
+        ordering = ["lesson", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "author"], name="commentary_once_per_expert")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} · {self.lesson}"
+
+
 class GroupViewing(models.Model):
     """集体收看: a person watched a lesson together with others — at a remote-education
     viewing or at a 党课 / 主题党日 meeting that showed it. It counts in 参学率 and "my

@@ -14,6 +14,16 @@ from xianfeng.orgs.rules import has_role_over, holds_any
 LESSON_MANAGE_ROLES = frozenset({RoleKind.SECRETARY, RoleKind.PROPAGANDA, RoleKind.ADMIN})
 # Publishing to everyone (群众 and visitors included) is for org admins.
 PUBLIC_ROLES = frozenset({RoleKind.ADMIN})
+# 专业人士点评 is written by the reviewers (审核员) of the lesson's org or above.
+COMMENTARY_ROLES = frozenset({RoleKind.REVIEWER})
+
+
+def can_write_commentary(user: Any, lesson: Lesson) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and lesson.state == LessonState.PUBLISHED
+        and has_role_over(user, lesson.org, COMMENTARY_ROLES)
+    )
 
 
 def is_lesson_owner(user: Any, lesson: Lesson) -> bool:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
-from xianfeng.common.text import is_blank, visible_length
+from xianfeng.common.text import clean_text, is_blank, visible_length
 from xianfeng.common.transitions import transition
 from xianfeng.lessons import search, watch
 from xianfeng.lessons.enums import (
@@ -26,6 +26,7 @@ from xianfeng.lessons.enums import (
 )
 from xianfeng.lessons.models import (
     Comment,
+    Commentary,
     Lesson,
     Like,
     Rating,
@@ -37,12 +38,19 @@ from xianfeng.lessons.models import (
     Tag,
     WatchProgress,
 )
-from xianfeng.lessons.rules import can_edit_lesson, can_manage_lessons, can_publish_to
+from xianfeng.lessons.rules import (
+    PUBLIC_ROLES,
+    can_edit_lesson,
+    can_manage_lessons,
+    can_publish_to,
+    can_write_commentary,
+)
 from xianfeng.lessons.selectors import lessons_visible_to, published_lessons_for
 from xianfeng.media.enums import VideoStatus
 from xianfeng.moderation.services import review_open, text_check, text_status_for
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 from xianfeng.orgs.models import Org
+from xianfeng.orgs.rules import has_role_over
 from xianfeng.people.models import Member, User
 from xianfeng.people.selectors import member_of
 
@@ -527,6 +535,77 @@ def share_record(*, user: Any, lesson: Lesson, channel: str = "link") -> Share:
         share = Share.objects.create(user_id=user.pk, lesson=lesson, channel=channel[:16])
         Lesson.objects.filter(pk=lesson.pk).update(share_count=F("share_count") + 1)
     return share
+
+
+COMMENTARY_MAX_CHARS = 2000
+
+
+def commentary_save(
+    *, actor: User, lesson: Lesson, text: str, author_title: str = ""
+) -> Commentary:
+    """An expert's 专业人士点评 on a published lesson (a reviewer of its org or above):
+    written once per expert, rewritten in place."""
+    if not can_write_commentary(actor, lesson):
+        raise PermissionDenied("只有本组织或上级组织的审核员可以点评")
+    text = clean_text(text).strip()
+    title = " ".join(clean_text(author_title, multiline=False).split())
+    if visible_length(text) < 10:
+        raise Refused("点评至少 10 个字", field="text")
+    if len(text) > COMMENTARY_MAX_CHARS:
+        raise Refused(f"点评最多 {COMMENTARY_MAX_CHARS} 个字", field="text")
+    if len(title) > 40:
+        raise Refused("点评人身份最多 40 个字", field="author_title")
+    with transaction.atomic():
+        commentary, created = Commentary.objects.update_or_create(
+            lesson=lesson, author=actor, defaults={"text": text, "author_title": title}
+        )
+        audit_log(
+            actor=actor,
+            action="commentary.save",
+            obj=commentary,
+            org=lesson.org,
+            data={"lesson_id": lesson.pk, "created": created},
+        )
+    return commentary
+
+
+def commentary_delete(*, actor: User, commentary: Commentary) -> None:
+    """The expert takes their commentary back (or an admin of the lesson's org removes it)."""
+    lesson = commentary.lesson
+    if commentary.author_id != actor.pk and not has_role_over(actor, lesson.org, PUBLIC_ROLES):
+        raise PermissionDenied("只能删除自己的点评")
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            action="commentary.delete",
+            obj=commentary,
+            org=lesson.org,
+            data={"lesson_id": lesson.pk, "author_id": commentary.author_id},
+        )
+        commentary.delete()
+
+
+def lesson_recording_attach(*, lesson: Lesson, video: Any) -> bool:
+    """A lesson that has no video yet (a speech given on stage) gets its recording, once:
+    the lesson then plays like any other and its speaker publishes it. False when it
+    already had one (a second recording is a contest version, not the lesson's video)."""
+    if video.status != VideoStatus.READY:
+        raise Refused("录像尚未处理完成")
+    with transaction.atomic():
+        changed = Lesson.objects.filter(pk=lesson.pk, video__isnull=True).update(
+            video=video, duration=video.duration or 0
+        )
+        if changed:
+            audit_log(
+                actor=video.owner,
+                action="lesson.recording",
+                obj=lesson,
+                org=lesson.org,
+                data={"video": video.pk},
+            )
+    if changed:
+        lesson.video, lesson.duration = video, video.duration or 0
+    return bool(changed)
 
 
 def lesson_video_ready(lesson_id: int, duration: float) -> None:

@@ -38,6 +38,7 @@ urlpatterns = [
     path("<int:pk>/share/", views.share, name="share"),
     path("<int:pk>/poster.png", views.poster, name="poster"),
     path("<int:pk>/reflection/", views.reflection, name="reflection"),
+    path("<int:pk>/commentary/", views.commentary, name="commentary"),
     path("<int:pk>/comments/", views.comment, name="comment"),
     path("<int:pk>/comments/<int:comment_id>/delete/", views.comment_delete, name="comment_delete"),
     path("<int:pk>/participation/", views.participation, name="participation"),

@@ -30,6 +30,7 @@ from xianfeng.lessons.rules import (
     can_edit_lesson,
     can_manage_lessons,
     can_record_lessons,
+    can_write_commentary,
 )
 from xianfeng.lessons.selectors import (
     FEEDS,
@@ -302,8 +303,35 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if lesson.is_open_to_all and lesson.video is not None and lesson.video.poster
         else "",
         "stars": range(1, 6),
+        "commentaries": list(lesson.commentaries.select_related("author")) if published else [],
+        "can_comment_expert": authed and can_write_commentary(user, lesson),
     }
     return render(request, "lessons/detail.html", context)
+
+
+@login_required
+@require_POST
+def commentary(request: AuthedRequest, pk: int) -> HttpResponse:
+    """专业人士点评: an expert writes (or rewrites) theirs, or takes it back."""
+    lesson = get_lesson_for_user(request.user, pk)
+    try:
+        if request.POST.get("delete") == "1":
+            mine = lesson.commentaries.filter(author_id=request.user.pk).first()
+            if mine is None:
+                raise Http404("找不到该点评")
+            services.commentary_delete(actor=request.user, commentary=mine)
+            messages.success(request, "已删除您的点评")
+        else:
+            services.commentary_save(
+                actor=request.user,
+                lesson=lesson,
+                text=request.POST.get("text", ""),
+                author_title=request.POST.get("author_title", ""),
+            )
+            messages.success(request, "点评已发布，显示在视频下方")
+    except (Refused, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
+    return redirect(reverse("lessons:detail", args=[pk]) + "#commentary")
 
 
 @require_POST

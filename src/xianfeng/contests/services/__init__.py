@@ -29,9 +29,20 @@ from xianfeng.contests.services.setup import (
     judge_assign,
     round_add,
 )
+from xianfeng.contests.services.stage import (
+    StageRefused,
+    speech_over,
+    stage_draw,
+    stage_entry_add,
+    stage_reveal,
+    stage_slots_fill,
+    stage_start,
+    stage_stop,
+)
 
 __all__ = [
     "CriterionData",
+    "StageRefused",
     "awards_assign",
     "awards_to_showcase",
     "contest_create",
@@ -46,6 +57,13 @@ __all__ = [
     "review_save",
     "round_add",
     "round_publish",
+    "speech_over",
+    "stage_draw",
+    "stage_entry_add",
+    "stage_reveal",
+    "stage_slots_fill",
+    "stage_start",
+    "stage_stop",
     "standing_decide",
     "vote_cast",
 ]

@@ -31,12 +31,15 @@ from xianfeng.contests.models import (
 from xianfeng.contests.rules import can_decide
 from xianfeng.contests.selectors import in_scope
 from xianfeng.contests.services._shared import (
+    _entry_code,
     _organiser,
     _today,
 )
+from xianfeng.contests.services.stage import stage_slots_fill
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import can_manage_lessons, is_lesson_owner
+from xianfeng.lessons.services import lesson_recording_attach
 from xianfeng.media.enums import VideoStatus
 from xianfeng.media.models import Video
 from xianfeng.notify.services import batch_start, notify
@@ -66,11 +69,6 @@ def decider_for(level: str, entry_org: Org, contest: Contest) -> Org:
         ):
             return org
     return contest.org
-
-
-def _entry_code(contest: Contest) -> str:
-    count = Entry.objects.filter(contest=contest).count()
-    return f"{contest.pk:03d}-{count + 1:04d}"
 
 
 def entry_submit(*, actor: User, contest: Contest, lesson: Lesson) -> Entry:
@@ -106,6 +104,7 @@ def entry_submit(*, actor: User, contest: Contest, lesson: Lesson) -> Entry:
             Standing.objects.create(
                 entry=entry, round=first, decider=decider_for(first.level, lesson.org, contest)
             )
+            stage_slots_fill(round_=first)
             audit_log(
                 actor=actor,
                 action="entry.submit",
@@ -130,6 +129,8 @@ def entry_add_version(*, actor: User, entry: Entry, video: Video, note: str = ""
     ).exists():
         raise Refused("作品已止步，不能再提交新版本")
     with transaction.atomic():
+        # A speech given on stage had no video: its first recording becomes the lesson's.
+        lesson_recording_attach(lesson=lesson, video=video)
         number = (entry.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = EntryVersion.objects.create(
             entry=entry, number=number, video=video, note=note[:200]
@@ -207,6 +208,7 @@ def round_publish(*, actor: User, round_: Round) -> Round:
             Standing(entry=s.entry, round=nxt, decider=decider_for(nxt.level, s.entry.org, contest))
             for s in advanced
         )
+        stage_slots_fill(round_=nxt)  # an on-stage round: the advanced speakers' turns
         transition(
             locked,
             ROUND_MACHINE,

@@ -28,6 +28,7 @@ from xianfeng.contests.selectors import in_scope, judge_of
 from xianfeng.contests.services._shared import (
     _today,
 )
+from xianfeng.contests.services.stage import stage_accepts
 from xianfeng.people.selectors import member_of
 
 
@@ -40,9 +41,21 @@ def review_save(
     feedback: str = "",
     abstain: bool = False,
     today: datetime.date | None = None,
+    client_key: str = "",
 ) -> Review:
     """A judge's scores for an entry: checked against the rubric, the round's dates, the
-    assignment and conflicts of interest. Saving again updates the same review."""
+    assignment and conflicts of interest. Saving again updates the same review.
+
+    On an on-stage round the speech must have ended and its score not been revealed. A
+    device's `client_key` makes a resent submission (a queued score sent again after a
+    dropped connection) answer the review it already made, whatever happened since."""
+    client_key = client_key.strip()[:64]
+    if client_key:
+        done = Review.objects.filter(
+            round=round_, entry=entry, judge_id=judge.pk, client_key=client_key
+        ).first()
+        if done is not None:
+            return done
 
     assignment = judge_of(judge, round_)
     if assignment is None:
@@ -73,11 +86,13 @@ def review_save(
                 raise Refused(f"“{criterion.name}”的分数应在 0 到 {criterion.max_score} 之间")
             clean[str(criterion.pk)] = str(value)
     version = entry.versions.order_by("-number").first()
-    if version is None:
+    if version is None and not round_.on_stage:
         raise Refused("作品没有视频")
     for _attempt in range(2):
         try:
             with transaction.atomic():
+                if round_.on_stage:
+                    stage_accepts(round_, entry)
                 review, created = Review.objects.select_for_update().get_or_create(
                     round=round_,
                     entry=entry,
@@ -87,11 +102,13 @@ def review_save(
                         "scores": clean,
                         "abstained": abstain,
                         "feedback": feedback.strip(),
+                        "client_key": client_key,
                     },
                 )
                 if not created:
                     review.version, review.scores, review.abstained = version, clean, abstain
                     review.feedback = feedback.strip()
+                    review.client_key = client_key
                     review.save()
                 audit_log(
                     actor=judge,
@@ -102,7 +119,7 @@ def review_save(
                         "entry": entry.pk,
                         "scores": clean,
                         "abstained": abstain,
-                        "version": version.number,
+                        "version": version.number if version else None,
                     },
                 )
                 return review

@@ -20,11 +20,14 @@ from xianfeng.common.transitions import transition
 from xianfeng.contests.enums import (
     CONTEST_MACHINE,
     ROUND_MACHINE,
+    STAGE_STOP_SECONDS,
+    STAGE_WARN_SECONDS,
     Aggregation,
     ContestState,
     Level,
     Recurrence,
     RoundState,
+    StageState,
 )
 from xianfeng.contests.models import (
     Contest,
@@ -110,8 +113,13 @@ def round_add(
     blind: bool = False,
     judges_see_others: bool = False,
     criteria: Sequence[CriterionData] = (),
+    on_stage: bool = False,
+    warn_seconds: int = STAGE_WARN_SECONDS,
+    stop_seconds: int = STAGE_STOP_SECONDS,
+    show_judge_scores: bool = True,
 ) -> Round:
-    """Add the next round (tier) with its rubric."""
+    """Add the next round (tier) with its rubric; an on-stage round (走上讲台) with its
+    speech timing and whether the big screen shows each judge's total."""
     _organiser(actor, contest)
     if contest.state == ContestState.FINISHED:
         raise Refused("竞赛已结束")
@@ -121,6 +129,11 @@ def round_add(
         raise Refused("投票占比应在 0 到 100 之间", field="vote_share")
     if level not in Level.values or aggregation not in Aggregation.values:
         raise Refused("评选层级或计分方式不正确")
+    if on_stage:
+        _check_stage_timing(warn_seconds, stop_seconds)
+        if vote_share:
+            # A revealed score is final; votes arriving afterwards would move it.
+            raise Refused("现场比赛的成绩当场揭晓，不能设置群众投票", field="vote_share")
     with transaction.atomic():
         last = contest.rounds.aggregate(n=Max("number"))["n"] or 0
         if last and contest.rounds.filter(number=last, level=Level.ORGANISER).exists():
@@ -137,6 +150,10 @@ def round_add(
             vote_share=vote_share,
             blind=blind,
             judges_see_others=judges_see_others,
+            on_stage=on_stage,
+            warn_seconds=warn_seconds if on_stage else STAGE_WARN_SECONDS,
+            stop_seconds=stop_seconds if on_stage else STAGE_STOP_SECONDS,
+            show_judge_scores=show_judge_scores,
         )
         if criteria:
             _criteria_replace(round_, criteria)
@@ -145,9 +162,16 @@ def round_add(
             action="round.add",
             obj=round_,
             org=contest.org,
-            data={"level": level, "quota": quota},
+            data={"level": level, "quota": quota, "on_stage": on_stage},
         )
     return round_
+
+
+def _check_stage_timing(warn_seconds: int, stop_seconds: int) -> None:
+    if not 60 <= stop_seconds <= 3600:
+        raise Refused("限时应在 1 到 60 分钟之间", field="stop_seconds")
+    if not 30 <= warn_seconds < stop_seconds:
+        raise Refused("提醒时间应早于限时", field="warn_seconds")
 
 
 def _criteria_replace(round_: Round, criteria: Sequence[CriterionData]) -> None:
@@ -181,6 +205,8 @@ def criteria_set(*, actor: User, round_: Round, criteria: Sequence[CriterionData
     changes the computed totals; removing a criterion is refused once scores exist."""
     _organiser(actor, round_.contest)
     with transaction.atomic():
+        if round_.slots.filter(state=StageState.REVEALED).exists():
+            raise Refused("已有选手的成绩揭晓，评分细则不能再改")
         if round_.reviews.exists():
             existing = {c.name for c in Criterion.objects.filter(round=round_)}
             if existing - {c.name.strip() for c in criteria}:
@@ -296,6 +322,10 @@ def contest_open_next_month(
                 vote_share=r.vote_share,
                 blind=r.blind,
                 judges_see_others=r.judges_see_others,
+                on_stage=r.on_stage,
+                warn_seconds=r.warn_seconds,
+                stop_seconds=r.stop_seconds,
+                show_judge_scores=r.show_judge_scores,
                 state=RoundState.OPEN if i == 0 else RoundState.PENDING,
             )
             Criterion.objects.bulk_create(

@@ -197,6 +197,10 @@ def contest_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse
                 blind=d["blind"],
                 judges_see_others=d["judges_see_others"],
                 criteria=form.criteria(),
+                on_stage=d["on_stage"],
+                warn_seconds=form.stage_timing()[0],
+                stop_seconds=form.stage_timing()[1],
+                show_judge_scores=d["show_judge_scores"],
             )
             messages.success(request, "已添加评选轮次")
         elif action == "judge":
@@ -282,6 +286,8 @@ def judge_home(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
     round_ = _round(contest, number)
     if judge_of(request.user, round_) is None:
         raise Http404("您不是本轮评委")
+    if round_.on_stage:
+        return redirect("contests:stage_judge", pk=pk, number=number)
     queue = judge_queue(request.user, round_)
     done = sum(1 for item in queue if item.mine is not None)
     return render(
