@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -42,3 +43,70 @@ class BankFilterForm(forms.Form):
     )
     q = forms.CharField(label="搜索题干", required=False, max_length=50)
     tag = forms.CharField(label="标签", required=False, max_length=20)
+
+
+class _LabelledChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.org.name} · {obj}"
+
+
+class ArticleForm(forms.Form):
+    org = forms.ModelChoiceField(label="发布组织（面向其下全体党员）", queryset=Org.objects.none())
+    column = _LabelledChoice(label="栏目", queryset=Org.objects.none())
+    series = _LabelledChoice(label="专题", queryset=Org.objects.none(), required=False)
+    title = forms.CharField(label="标题", max_length=120)
+    summary = forms.CharField(label="摘要", max_length=300, required=False)
+    body = forms.CharField(
+        label="正文",
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 14, "data-rich-text": "1"}),
+        help_text="可用标题、加粗、列表、引用和链接；粘贴来的格式会按白名单过滤。",
+    )
+    source = forms.CharField(label="来源", max_length=100, required=False)
+    author = forms.CharField(label="作者", max_length=50, required=False)
+    tags = forms.CharField(
+        label="标签", max_length=200, required=False, help_text="多个标签用逗号或空格隔开"
+    )
+
+    def __init__(self, *args: Any, orgs: Any, columns: Any, series: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _org_choices(self.fields["org"], orgs)
+        self.fields["column"].queryset = columns  # type: ignore[attr-defined]
+        self.fields["series"].queryset = series  # type: ignore[attr-defined]
+
+    def tag_list(self) -> list[str]:
+        return [t for t in re.split(r"[,，、;；\s]+", self.cleaned_data.get("tags") or "") if t]
+
+
+class PublishForm(forms.Form):
+    publish_at = forms.DateTimeField(
+        label="定时发布（留空为立即发布）",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+
+class ColumnForm(forms.Form):
+    org = forms.ModelChoiceField(label="所属组织（其下各级都能看到）", queryset=Org.objects.none())
+    name = forms.CharField(label="栏目名称", max_length=40)
+    description = forms.CharField(label="简介", max_length=200, required=False)
+    order = forms.IntegerField(label="排序（小的在前）", min_value=0, max_value=999, initial=100)
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _org_choices(self.fields["org"], orgs)
+
+
+class SeriesForm(forms.Form):
+    org = forms.ModelChoiceField(label="所属组织", queryset=Org.objects.none())
+    title = forms.CharField(label="专题名称", max_length=60)
+    description = forms.CharField(label="简介", max_length=300, required=False)
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _org_choices(self.fields["org"], orgs)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="文件")

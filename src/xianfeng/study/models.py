@@ -4,7 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.storage import private_storage
+from xianfeng.moderation.enums import TextStatus
 from xianfeng.study.enums import (
+    READING_CHARS_PER_MINUTE,
+    READING_MIN_SECONDS,
+    ArticleState,
     AttemptState,
     Difficulty,
     EntryKind,
@@ -359,3 +364,190 @@ class AttemptAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} #{self.position}"
+
+
+class Column(models.Model):
+    """A column (栏目) of an org: shown to the org and every org below it (the county's
+    要闻导读 appears in every branch)."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("栏目名称"), max_length=40)
+    description = models.CharField(_("简介"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("栏目")
+        verbose_name_plural = _("栏目")
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="column_once_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleSeries(models.Model):
+    """A series (专题) of articles, e.g. 学习贯彻党的二十大精神."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("专题名称"), max_length=60)
+    description = models.CharField(_("简介"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("专题")
+        verbose_name_plural = _("专题")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "title"], name="article_series_once_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Article(models.Model):
+    """An article in a column, for the members of its org's subtree. `body` holds HTML that
+    went through the allow-list sanitiser (study/richtext.py) when it was saved; nothing
+    else is ever rendered unescaped."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("发布组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    column = models.ForeignKey(
+        Column, verbose_name=_("栏目"), on_delete=models.PROTECT, related_name="articles"
+    )
+    series = models.ForeignKey(
+        ArticleSeries,
+        verbose_name=_("专题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+    )
+    title = models.CharField(_("标题"), max_length=120)
+    summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    body = models.TextField(_("正文"))
+    body_text = models.TextField(_("正文文字"), blank=True)
+    chars = models.PositiveIntegerField(_("字数"), default=0)
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+    author = models.CharField(_("作者"), max_length=50, blank=True)
+    tags = models.JSONField(_("标签"), default=list, blank=True)
+    cover = models.FileField(
+        _("封面"), upload_to="articles/%Y/%m/", storage=private_storage, blank=True
+    )
+    cover_thumb = models.FileField(
+        _("封面缩略图"), upload_to="articles/%Y/%m/", storage=private_storage, blank=True
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=ArticleState.choices, default=ArticleState.DRAFT
+    )
+    publish_at = models.DateTimeField(_("定时发布时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    pinned = models.BooleanField(_("置顶"), default=False)
+    text_status = models.CharField(
+        _("文字审核"), max_length=12, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    flagged_words = models.JSONField(_("敏感词"), default=list, blank=True)
+    read_count = models.PositiveIntegerField(_("读完人数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("编辑"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("文章")
+        verbose_name_plural = _("文章")
+        indexes = [
+            models.Index(fields=["org", "state", "published_at"], name="article_org_state_idx"),
+            models.Index(fields=["column", "state"], name="article_column_idx"),
+            models.Index(fields=["state", "publish_at"], name="article_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def reading_seconds(self) -> int:
+        """The visible time that completes a reading (and the most that is credited)."""
+        return max(READING_MIN_SECONDS, round(self.chars * 60 / READING_CHARS_PER_MINUTE))
+
+
+class ArticleAttachment(models.Model):
+    """A document attached to an article (PDF, Word, Excel, PowerPoint, picture), kept
+    private and served only to those who may read the article."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("文件"), upload_to="articles/files/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"))
+    content_type = models.CharField(_("类型"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文章附件")
+        verbose_name_plural = _("文章附件")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ArticleRead(models.Model):
+    """One person's reading of one article: visible seconds credited (never more than the
+    article's reading time, never faster than the clock), how far they scrolled, and when
+    it completed (once)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("读者"),
+        on_delete=models.CASCADE,
+        related_name="article_reads",
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="reads"
+    )
+    # The reader's org when they started (阅读率 counts them there).
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    seconds = models.FloatField(_("阅读秒数"), default=0)
+    scrolled = models.FloatField(_("阅读进度"), default=0)
+    reports = models.PositiveIntegerField(_("上报次数"), default=0)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    last_report_at = models.DateTimeField(_("最近上报"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("读完时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("阅读记录")
+        verbose_name_plural = _("阅读记录")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="article_read_once")
+        ]
+        indexes = [models.Index(fields=["completed_at"], name="article_read_done_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.article_id}"

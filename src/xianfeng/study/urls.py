@@ -1,10 +1,35 @@
 from django.urls import path
 
-from xianfeng.study.views import bank, points, quizzes
+from xianfeng.study.views import articles, bank, points, quizzes
 
 app_name = "study"
 
 urlpatterns = [
+    path("articles/", articles.article_list, name="articles"),
+    path("articles/<int:pk>/", articles.article_detail, name="article"),
+    path("articles/<int:pk>/read/", articles.article_read, name="article_read"),
+    path("articles/<int:pk>/cover/", articles.article_cover, name="article_cover"),
+    path(
+        "articles/<int:pk>/files/<int:attachment_id>/",
+        articles.article_attachment,
+        name="article_attachment",
+    ),
+    path("manage/articles/", articles.manage_articles, name="articles_manage"),
+    path("manage/articles/new/", articles.article_new, name="article_new"),
+    path("manage/articles/<int:pk>/", articles.article_edit, name="article_edit"),
+    path("manage/articles/<int:pk>/readers/", articles.article_readers, name="article_readers"),
+    path(
+        "manage/articles/<int:pk>/<slug:action>/",
+        articles.article_action,
+        name="article_action",
+    ),
+    path(
+        "manage/articles/<int:pk>/files/<int:attachment_id>/delete/",
+        articles.attachment_delete,
+        name="article_attachment_delete",
+    ),
+    path("manage/columns/", articles.columns_manage, name="columns_manage"),
+    path("manage/columns/<int:pk>/toggle/", articles.column_toggle, name="column_toggle"),
     path("points/", points.my_points, name="points"),
     path("points/ranking/", points.ranking, name="ranking"),
     path("points/branches/", points.branch_averages, name="branch_averages"),

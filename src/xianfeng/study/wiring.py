@@ -15,14 +15,25 @@ def _sink(rule: registry.Rule, event: Any, claim: registry.Claim) -> object:
     return points_award(rule=rule, event=event, claim=claim)
 
 
+def _not_resident(user: Any) -> bool:
+    from xianfeng.people.selectors import is_resident
+
+    return not is_resident(user)
+
+
 def connect() -> None:
     from xianfeng.study import demo as study_demo
     from xianfeng.study import earning
-    from xianfeng.study.tasks import submit_due_attempts
+    from xianfeng.moderation import handlers
+    from xianfeng.study.services.articles import article_moderated
+    from xianfeng.study.tasks import publish_due_articles, submit_due_attempts
 
     registry.install_sink(_sink)
     earning.connect()
     periodic.register("study.submit_due", submit_due_attempts, minutes=1)
+    periodic.register("study.publish_due", publish_due_articles, minutes=1)
+    handlers.register("study.article", article_moderated, label="学习文章")
     demo.register("study", study_demo.seed, order=50)
+    nav.register(nav.Entry("study:articles", "文章", order=17, visible=_not_resident))
     nav.register(nav.Entry("study:quizzes", "答题", order=18))
     nav.register(nav.Entry("study:points", "积分", order=20))
