@@ -45,7 +45,7 @@ class BankFilterForm(forms.Form):
     tag = forms.CharField(label="标签", required=False, max_length=20)
 
 
-class _LabelledChoice(forms.ModelChoiceField):
+class _LabelledChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.org.name} · {obj}"
 

@@ -22,9 +22,9 @@ def _not_resident(user: Any) -> bool:
 
 
 def connect() -> None:
+    from xianfeng.moderation import handlers
     from xianfeng.study import demo as study_demo
     from xianfeng.study import earning
-    from xianfeng.moderation import handlers
     from xianfeng.study.services.articles import article_moderated
     from xianfeng.study.tasks import publish_due_articles, submit_due_attempts
 

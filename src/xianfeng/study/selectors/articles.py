@@ -215,4 +215,3 @@ def reading_by_branch(user: Any, article: Article) -> list[dict[str, Any]]:
         rate = round(100 * row["readers"] / row["members"], 1) if row["members"] else None
         out.append({**row, "rate": rate})
     return out
-

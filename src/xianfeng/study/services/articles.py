@@ -210,7 +210,11 @@ def article_create(*, actor: User, org: Org, data: ArticleData) -> Article:
         article = Article.objects.create(org=org, created_by=actor, **fields)
         _check_words(article, actor)
         audit_log(
-            actor=actor, action="article.create", obj=article, org=org, data={"title": article.title}
+            actor=actor,
+            action="article.create",
+            obj=article,
+            org=org,
+            data={"title": article.title},
         )
     return article
 
@@ -372,7 +376,12 @@ def article_cover_set(*, actor: User, article: Article, handle: IO[bytes], size:
         article.save(update_fields=["cover", "cover_thumb", "updated_at"])
         audit_log(actor=actor, action="article.cover", obj=article, org=article.org)
         storage = article.cover.storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in old])
+
+        def drop_old() -> None:
+            for name in old:
+                storage.delete(name)
+
+        transaction.on_commit(drop_old)
     return article
 
 

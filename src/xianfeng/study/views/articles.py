@@ -94,7 +94,9 @@ def _number(value: Any) -> float:
 
 
 def _read_error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @login_required
@@ -419,6 +421,3 @@ def column_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
     services.column_set_active(actor=request.user, column=column, active=not column.is_active)
     messages.success(request, "栏目已启用" if column.is_active else "栏目已停用")
     return redirect("study:columns_manage")
-
-
-
