@@ -24,12 +24,13 @@ def _not_resident(user: Any) -> bool:
 def connect() -> None:
     from xianfeng.moderation import handlers
     from xianfeng.study import demo as study_demo
-    from xianfeng.study import earning
+    from xianfeng.study import earning, indicators
     from xianfeng.study.services.articles import article_moderated
     from xianfeng.study.tasks import publish_due_articles, submit_due_attempts
 
     registry.install_sink(_sink)
     earning.connect()
+    indicators.register()
     periodic.register("study.submit_due", submit_due_attempts, minutes=1)
     periodic.register("study.publish_due", publish_due_articles, minutes=1)
     handlers.register("study.article", article_moderated, label="学习文章")
