@@ -110,3 +110,47 @@ class SeriesForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="文件")
+
+
+class PlanForm(forms.Form):
+    org = forms.ModelChoiceField(label="党组织（支部或党小组）", queryset=Org.objects.none())
+    title = forms.CharField(label="计划名称", max_length=60, initial="每天学习 15 分钟")
+    minutes = forms.IntegerField(label="每天学习（分钟）", min_value=1, max_value=180, initial=15)
+    remind_at = forms.TimeField(
+        label="默认提醒时间",
+        initial="20:00",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    series = _LabelledChoice(label="轮流学习的专题", queryset=Org.objects.none(), required=False)
+
+    def __init__(self, *args: Any, orgs: Any, series: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A plan may be for a party group too.
+        field = self.fields["org"]
+        field.queryset = orgs.order_by("path")  # type: ignore[attr-defined]
+        choices: list[tuple[Any, str]] = [("", "请选择")]
+        choices += [(o.pk, f"{o.name}（{o.code}）") for o in field.queryset]  # type: ignore[attr-defined]
+        field.widget.choices = choices
+        self.fields["series"].queryset = series  # type: ignore[attr-defined]
+
+
+class PlanDayForm(forms.Form):
+    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    article = _LabelledChoice(label="学习文章", queryset=Org.objects.none())
+
+    def __init__(self, *args: Any, articles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["article"].queryset = articles  # type: ignore[attr-defined]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="本周小结", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ReminderForm(forms.Form):
+    remind_at = forms.TimeField(
+        label="每天提醒我的时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    enabled = forms.BooleanField(label="提醒我", required=False, initial=True)

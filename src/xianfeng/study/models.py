@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -551,3 +553,143 @@ class ArticleRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.article_id}"
+
+
+class StudyPlan(models.Model):
+    """一日学习计划 of a branch or party group: every day one article to read, chosen by
+    the organiser for the day or rotating through a series; members check in by finishing
+    it, keep streaks, sum up the week and are reminded at the time they choose."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("名称"), max_length=60)
+    minutes = models.PositiveSmallIntegerField(_("每天学习（分钟）"), default=15)
+    remind_at = models.TimeField(_("默认提醒时间"), default=datetime.time(20, 0))
+    series = models.ForeignKey(
+        ArticleSeries,
+        verbose_name=_("轮流学习的专题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    starts_on = models.DateField(_("开始日期"))
+    is_active = models.BooleanField(_("进行中"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学习计划")
+        verbose_name_plural = _("学习计划")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlanDay(models.Model):
+    """The organiser's choice of article for one day of a plan (otherwise the series
+    rotates)."""
+
+    plan = models.ForeignKey(
+        StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="days"
+    )
+    day = models.DateField(_("日期"))
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("计划安排")
+        verbose_name_plural = _("计划安排")
+        constraints = [models.UniqueConstraint(fields=["plan", "day"], name="plan_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.day}"
+
+
+class CheckIn(models.Model):
+    """A member finished the day's item of a plan (打卡): once per plan, person and day."""
+
+    plan = models.ForeignKey(
+        StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="checkins"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("日期"))
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("学习内容"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    minutes = models.PositiveSmallIntegerField(_("学习分钟"), default=0)
+    created_at = models.DateTimeField(_("打卡时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学习打卡")
+        verbose_name_plural = _("学习打卡")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "user", "day"], name="checkin_once_a_day")
+        ]
+        indexes = [models.Index(fields=["user", "day"], name="checkin_user_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.user_id} {self.day}"
+
+
+class PlanReminder(models.Model):
+    """A member's own reminder time for a plan (or off)."""
+
+    plan = models.ForeignKey(
+        StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    remind_at = models.TimeField(_("提醒时间"))
+    enabled = models.BooleanField(_("提醒"), default=True)
+    last_sent_on = models.DateField(_("最近提醒日"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("学习提醒")
+        verbose_name_plural = _("学习提醒")
+        constraints = [models.UniqueConstraint(fields=["plan", "user"], name="plan_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.user_id} {self.remind_at}"
+
+
+class WeeklyNote(models.Model):
+    """A member's weekly 小结 for a plan, shared with the group."""
+
+    plan = models.ForeignKey(
+        StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="notes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    week = models.DateField(_("周一"))
+    text = models.TextField(_("小结"))
+    status = models.CharField(
+        _("审核"), max_length=12, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("每周小结")
+        verbose_name_plural = _("每周小结")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "user", "week"], name="weekly_note_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.user_id} {self.week}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.study.views import articles, bank, points, quizzes
+from xianfeng.study.views import articles, bank, plans, points, quizzes
 
 app_name = "study"
 
@@ -28,6 +28,12 @@ urlpatterns = [
         articles.attachment_delete,
         name="article_attachment_delete",
     ),
+    path("plans/", plans.plan_list, name="plans"),
+    path("plans/<int:pk>/", plans.plan_detail, name="plan"),
+    path("plans/<int:pk>/checkin/", plans.plan_checkin, name="plan_checkin"),
+    path("plans/<int:pk>/note/", plans.plan_note, name="plan_note"),
+    path("plans/<int:pk>/reminder/", plans.plan_reminder, name="plan_reminder"),
+    path("plans/<int:pk>/day/", plans.plan_day, name="plan_day"),
     path("manage/columns/", articles.columns_manage, name="columns_manage"),
     path("manage/columns/<int:pk>/toggle/", articles.column_toggle, name="column_toggle"),
     path("points/", points.my_points, name="points"),
