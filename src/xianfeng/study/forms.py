@@ -154,3 +154,32 @@ class ReminderForm(forms.Form):
         label="每天提醒我的时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     enabled = forms.BooleanField(label="提醒我", required=False, initial=True)
+
+
+class CoReadingForm(forms.Form):
+    org = forms.ModelChoiceField(label="党组织（支部或党小组）", queryset=Org.objects.none())
+    article = _LabelledChoice(label="共读文章", queryset=Org.objects.none())
+    deadline = forms.DateTimeField(
+        label="截止时间",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args: Any, orgs: Any, articles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["org"]
+        field.queryset = orgs.order_by("path")  # type: ignore[attr-defined]
+        choices: list[tuple[Any, str]] = [("", "请选择")]
+        choices += [(o.pk, f"{o.name}（{o.code}）") for o in field.queryset]  # type: ignore[attr-defined]
+        field.widget.choices = choices
+        self.fields["article"].queryset = articles  # type: ignore[attr-defined]
+
+
+class CoReadingNoteForm(forms.Form):
+    text = forms.CharField(
+        label="我的心得（至少 50 字）", max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="参与讨论", max_length=500)

@@ -693,3 +693,83 @@ class WeeklyNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.user_id} {self.week}"
+
+
+class CoReading(models.Model):
+    """共读一篇文章: an organiser picks an article for a branch or party group with a
+    deadline; members read it, write a 心得 and discuss it."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="coreadings"
+    )
+    deadline = models.DateTimeField(_("截止时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("组织者"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("共读")
+        verbose_name_plural = _("共读")
+
+    def __str__(self) -> str:
+        return f"{self.org_id} · {self.article_id}"
+
+
+class CoReadingNote(models.Model):
+    """A member's 心得 on a co-read article (≥ 50 字); the organiser can feature the best."""
+
+    coreading = models.ForeignKey(
+        CoReading, verbose_name=_("共读"), on_delete=models.CASCADE, related_name="notes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(_("心得"))
+    status = models.CharField(
+        _("审核"), max_length=12, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    featured = models.BooleanField(_("优秀心得"), default=False)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("共读心得")
+        verbose_name_plural = _("共读心得")
+        constraints = [
+            models.UniqueConstraint(fields=["coreading", "user"], name="coreading_note_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coreading_id} · {self.user_id}"
+
+
+class CoReadingComment(models.Model):
+    """A remark in the discussion under a co-reading."""
+
+    coreading = models.ForeignKey(
+        CoReading, verbose_name=_("共读"), on_delete=models.CASCADE, related_name="comments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(_("内容"), max_length=500)
+    status = models.CharField(
+        _("审核"), max_length=12, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    created_at = models.DateTimeField(_("发表时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("共读讨论")
+        verbose_name_plural = _("共读讨论")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.study.views import articles, bank, plans, points, quizzes
+from xianfeng.study.views import articles, bank, coreading, plans, points, quizzes
 
 app_name = "study"
 
@@ -34,6 +34,15 @@ urlpatterns = [
     path("plans/<int:pk>/note/", plans.plan_note, name="plan_note"),
     path("plans/<int:pk>/reminder/", plans.plan_reminder, name="plan_reminder"),
     path("plans/<int:pk>/day/", plans.plan_day, name="plan_day"),
+    path("coreading/", coreading.coreading_list, name="coreadings"),
+    path("coreading/<int:pk>/", coreading.coreading_detail, name="coreading"),
+    path("coreading/<int:pk>/note/", coreading.coreading_note, name="coreading_note"),
+    path("coreading/<int:pk>/comment/", coreading.coreading_comment, name="coreading_comment"),
+    path(
+        "coreading/<int:pk>/notes/<int:note_id>/feature/",
+        coreading.coreading_feature,
+        name="coreading_feature",
+    ),
     path("manage/columns/", articles.columns_manage, name="columns_manage"),
     path("manage/columns/<int:pk>/toggle/", articles.column_toggle, name="column_toggle"),
     path("points/", points.my_points, name="points"),

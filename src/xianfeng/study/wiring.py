@@ -27,7 +27,9 @@ def connect() -> None:
     from xianfeng.notify import kinds
     from xianfeng.study import demo as study_demo
     from xianfeng.study import earning, indicators
+    from xianfeng.study.models import CoReadingComment, CoReadingNote
     from xianfeng.study.services.articles import article_moderated
+    from xianfeng.study.services.coreading import moderated
     from xianfeng.study.services.plans import checkins_on_read, weekly_note_moderated
     from xianfeng.study.tasks import (
         publish_due_articles,
@@ -43,6 +45,8 @@ def connect() -> None:
     periodic.register("study.remind", send_study_reminders, minutes=5)
     handlers.register("study.article", article_moderated, label="学习文章")
     handlers.register("study.weekly_note", weekly_note_moderated, label="学习小结")
+    handlers.register("study.coreading_note", moderated(CoReadingNote), label="共读心得")
+    handlers.register("study.coreading_comment", moderated(CoReadingComment), label="共读讨论")
     events.subscribe("article.read", name="study.plan_checkin", handler=checkins_on_read)
     kinds.register("study.reminder", label="学习计划提醒", app="study")
     demo.register("study", study_demo.seed, order=50)

@@ -21,7 +21,7 @@ from xianfeng.study.models import Article, CheckIn, PlanDay, StudyPlan, WeeklyNo
 from xianfeng.study.rules import STUDY_MANAGE_ROLES
 
 
-def _member_org_ids(member: Member) -> list[int]:
+def member_org_ids(member: Member) -> list[int]:
     ids = set(paths.ids_in(member.org.path))
     group = getattr(member, "group", None)
     if group is not None:
@@ -35,7 +35,7 @@ def plans_for(user: Any) -> QuerySet[StudyPlan]:
     if member is None:
         return StudyPlan.objects.none()
     return (
-        StudyPlan.objects.filter(org_id__in=_member_org_ids(member), is_active=True)
+        StudyPlan.objects.filter(org_id__in=member_org_ids(member), is_active=True)
         .select_related("org", "series")
         .order_by("-starts_on", "-id")
     )
@@ -69,7 +69,7 @@ def plan_members(plan: StudyPlan) -> QuerySet[Member]:
 
 def is_in_plan(user: Any, plan: StudyPlan) -> bool:
     member = member_of(user)
-    return member is not None and plan.org_id in _member_org_ids(member)
+    return member is not None and plan.org_id in member_org_ids(member)
 
 
 def item_for(plan: StudyPlan, day: datetime.date) -> Article | None:
