@@ -5,6 +5,7 @@ the member persona (with their points), so the article pages are alive after `ma
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -12,8 +13,9 @@ from xianfeng.audit.events import Event
 from xianfeng.common import points as registry
 from xianfeng.orgs.models import Org
 from xianfeng.people.models import User
-from xianfeng.study.models import ArticleRead
+from xianfeng.study.models import ArticleRead, CheckIn
 from xianfeng.study.services import articles as services
+from xianfeng.study.services import coreading, plans
 from xianfeng.study.services.points import points_award
 
 PARAGRAPHS = {
@@ -144,7 +146,36 @@ def seed_articles(county: Org, admin: User, member: User | None) -> str:
                 )
                 points_award(rule=rule, event=event, claim=claim)
             reads += 1
+    streak = _plan_and_coreading(admin, member, series, made)
     return (
         f"栏目 {len(columns)} 个，文章 {len(made) + 1} 篇（1 篇定时发布），"
-        f"演示党员读完 {reads} 篇。"
+        f"演示党员读完 {reads} 篇，学习计划连续打卡 {streak} 天。"
     )
+
+
+def _plan_and_coreading(admin: User, member: User | None, series: Any, made: list[Any]) -> int:
+    """The member's branch gets a daily plan rotating through the series (she has checked in
+    the last five days, so a streak shows) and a co-reading of the pinned article."""
+    if member is None or not hasattr(member, "member"):
+        return 0
+    branch = member.member.org
+    today = timezone.localdate()
+    plan = plans.plan_create(
+        actor=admin,
+        org=branch,
+        title="每天 20:00 学习 15 分钟",
+        series=series,
+        starts_on=today - datetime.timedelta(days=14),
+    )
+    days = 5
+    for back in range(1, days + 1):
+        CheckIn.objects.create(
+            plan=plan, user=member, day=today - datetime.timedelta(days=back), minutes=15
+        )
+    coreading.coreading_create(
+        actor=admin,
+        org=branch,
+        article=made[1],
+        deadline=timezone.now() + datetime.timedelta(days=5),
+    )
+    return days
