@@ -133,6 +133,7 @@ def test_reminders_at_the_member_chosen_time_once_a_day(setup):
         return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zone)
 
     assert plans.reminders_send_due(at(7, 0)) == 0
+    # The plan's own time (20:00) is the default for the others in it: none of them here.
     assert plans.reminders_send_due(at(7, 31)) == 1
     assert plans.reminders_send_due(at(7, 45)) == 0  # once a day
     note = Notification.objects.get(user=user)
@@ -141,6 +142,9 @@ def test_reminders_at_the_member_chosen_time_once_a_day(setup):
     plans.reminder_set(user=user, plan=plan, remind_at=datetime.time(7, 30), enabled=False)
     PlanReminder.objects.update(last_sent_on=None)
     assert plans.reminders_send_due(at(8, 0)) == 0
+    # Missed by more than two hours (the server was down): not sent late.
+    plans.reminder_set(user=user, plan=plan, remind_at=datetime.time(7, 30), enabled=True)
+    assert plans.reminders_send_due(at(9, 31)) == 0
     # A member who checked in is not reminded.
     plans.reminder_set(user=user, plan=plan, remind_at=datetime.time(7, 30), enabled=True)
     CheckIn.objects.create(plan=plan, user=user, day=day)

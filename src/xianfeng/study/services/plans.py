@@ -184,9 +184,21 @@ def reminder_set(
     return row
 
 
+# A reminder missed by more than this (the server was down at the time) is not sent late.
+REMINDER_WINDOW = datetime.timedelta(hours=2)
+
+
+def _stale(remind_at: datetime.time, clock: datetime.time) -> bool:
+    day = datetime.date(2000, 1, 1)
+    return datetime.datetime.combine(day, clock) - datetime.datetime.combine(day, remind_at) > (
+        REMINDER_WINDOW
+    )
+
+
 def reminders_send_due(now: datetime.datetime | None = None) -> int:
     """Remind each member whose chosen time (or the plan's, if they chose none) has come
-    today and who has not checked in yet: once a day (a conditional update claims it)."""
+    today, within the last two hours, and who has not checked in yet: once a day (a
+    conditional update claims it, so two workers never both send)."""
     now = now or timezone.now()
     local = timezone.localtime(now)
     today, clock = local.date(), local.time()
@@ -204,7 +216,7 @@ def reminders_send_due(now: datetime.datetime | None = None) -> int:
                 row, _ = PlanReminder.objects.get_or_create(
                     plan=plan, user_id=user_id, defaults={"remind_at": plan.remind_at}
                 )
-            if not row.enabled or row.remind_at > clock:
+            if not row.enabled or row.remind_at > clock or _stale(row.remind_at, clock):
                 continue
             claimed = (
                 PlanReminder.objects.filter(pk=row.pk)
