@@ -5,6 +5,7 @@ measured honestly (visible time and scrolling, capped by the article's length)."
 from __future__ import annotations
 
 import datetime
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -493,7 +494,9 @@ def article_read_report(
         if read is None:
             read = _first_read(user, article)
         now = timezone.now()
-        since = (now - (read.last_report_at or read.started_at)).total_seconds()
+        # Whole seconds of the server's clock since the last report (the page counts whole
+        # seconds too), so a report is credited the same however busy the server is.
+        since = math.floor((now - (read.last_report_at or read.started_at)).total_seconds())
         gained = min(seconds, max(0.0, since) + READING_REPORT_SLACK_SECONDS)
         total = min(float(needed), read.seconds + gained)
         furthest = max(read.scrolled, min(1.0, scrolled))
