@@ -22,6 +22,14 @@ FILES: dict[str, list[tuple[str, str]]] = {
     # Dashboards: the "simple" build (line, bar, pie charts; canvas), loaded only there.
     "echarts": [("dist/echarts.simple.min.js", "echarts.simple.min.js")],
     "tus-js-client": [("dist/tus.min.js", "tus.min.js"), ("dist/tus.min.js.map", "tus.min.js.map")],
+    # The article editor (study): Quill's full build and its "snow" theme; the page's own
+    # script turns a plain <textarea> into the editor, and the server sanitises what it sends.
+    "quill": [
+        ("dist/quill.js", "quill.js"),
+        ("dist/quill.js.map", "quill.js.map"),
+        ("dist/quill.snow.css", "quill.snow.css"),
+        ("dist/quill.snow.css.map", "quill.snow.css.map"),
+    ],
     # /api/v1/docs: Swagger UI served from our own static files (the CSP allows no CDN).
     "swagger-ui-dist": [
         ("swagger-ui-bundle.js", "swagger-ui-bundle.js"),

@@ -26,7 +26,11 @@ def test_the_demo_fills_the_study_pages(client):
     member = User.objects.get(username="member")
     assert Attempt.objects.filter(user=member, state="submitted").count() == 18
     total = PointsEntry.objects.filter(user=member).aggregate(s=Sum("points"))["s"]
-    assert total == 18 * 5
+    # 18 days of 每日一练 and three articles read (one point each).
+    assert total == 18 * 5 + 3
+    assert report.endswith(
+        "栏目 3 个，文章 8 篇（1 篇定时发布），演示党员读完 3 篇，学习计划连续打卡 5 天。"
+    )
     days = set(PointsEntry.objects.filter(user=member).values_list("day", flat=True))
     assert len(days) == 18
     this_year = period_start("year", timezone.localdate())
@@ -38,6 +42,13 @@ def test_the_demo_fills_the_study_pages(client):
     client.force_login(member)
     html = client.get(reverse("study:points")).content.decode()
     assert f'<b id="points-total">{total}</b>' in html
+    html = client.get(reverse("study:articles")).content.decode()
+    assert html.count('class="article-row"') == 7
+    assert "明日发布" not in html
+    assert html.index("深入学习宣传贯彻党的二十大精神") < html.index("全县召开基层党建工作推进会")
+    plan = client.get(reverse("study:plans")).content.decode()
+    assert plan.count('class="plan-row"') == 1
+    assert client.get(reverse("study:coreadings")).content.decode().count("coreading-row") == 1
     quiz = Quiz.objects.get(kind="exam")
     response = client.post(reverse("study:quiz_start", args=[quiz.pk]))
     attempt = Attempt.objects.get(user=member, quiz=quiz)

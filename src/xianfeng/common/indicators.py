@@ -106,7 +106,8 @@ class Indicator:
     app: str
     compute: Callable[[Month], Iterable[Reading]]
     description: str  # 计算口径, shown under the figure
-    ratio: bool = False  # value = 100 × numerator ÷ denominator, else the numerator
+    ratio: bool = False  # value = scale × numerator ÷ denominator, else the numerator
+    scale: float = 100  # 100 for a share in %, 1 for a per-head average (人均积分)
     higher_is_better: bool = True
     target: float | None = None
     group: str = ""  # heading on a dashboard (三会一课, 学习, 远程教育 …)
@@ -120,7 +121,7 @@ class Indicator:
         divide by (a branch with no members owes no 参学率)."""
         if not self.ratio:
             return numerator
-        return round(100 * numerator / denominator, 1) if denominator else None
+        return round(self.scale * numerator / denominator, 1) if denominator else None
 
     def meets(self, value: float | None) -> bool | None:
         if value is None or self.target is None:

@@ -484,7 +484,11 @@ def seed() -> str:
                 )
                 points_award(rule=daily, event=_event(0, when, {}), claim=claim)
             practised += 1
+    from xianfeng.study.demo_articles import seed_articles
+
+    articles = seed_articles(county, admin, member)
     return (
         f"题库 {made} 道题，进行中的考试「{exam.title}」，"
         f"演示党员每日一练 {practised} 天，一个月的积分记录 {written} 条。"
+        f"{articles}"
     )

@@ -26,7 +26,27 @@ def _exam(event: Event) -> points.Claim | None:
     )
 
 
+def _article(event: Event) -> points.Claim | None:
+    return points.Claim(
+        user_id=event.data["user_id"],
+        source_type="study.article",
+        source_id=event.data["article_id"],
+        title=str(event.data.get("title", ""))[:200],
+    )
+
+
 def connect() -> None:
+    points.register(
+        points.Rule(
+            code="study.article",
+            label="阅读文章",
+            events=("article.read",),
+            claim=_article,
+            points=1,
+            daily_cap=6,
+            order=40,
+        )
+    )
     points.register(
         points.Rule(
             code="study.daily",

@@ -59,3 +59,33 @@ ATTEMPT_MACHINE = StateMachine(
     states=AttemptState,
     transitions={AttemptState.IN_PROGRESS: {AttemptState.SUBMITTED}},
 )
+
+
+class ArticleState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SCHEDULED = "scheduled", _("定时发布")
+    PUBLISHED = "published", _("已发布")
+    ARCHIVED = "archived", _("已归档")
+
+
+ARTICLE_MACHINE = StateMachine(
+    name="article",
+    label="文章",
+    states=ArticleState,
+    transitions={
+        ArticleState.DRAFT: {ArticleState.SCHEDULED, ArticleState.PUBLISHED},
+        # A scheduled article can be taken back to draft before its time, or fall due.
+        ArticleState.SCHEDULED: {ArticleState.DRAFT, ArticleState.PUBLISHED},
+        ArticleState.PUBLISHED: {ArticleState.ARCHIVED, ArticleState.DRAFT},
+        ArticleState.ARCHIVED: {ArticleState.PUBLISHED},
+    },
+)
+
+# Reading honestly (like watching): the page reports the seconds it was visible and how far
+# it was scrolled. A reading completes once the visible time reaches the article's length
+# at a generous reading speed and the reader has scrolled (nearly) to the end; visible time
+# is credited only up to that length, and no faster than the wall clock.
+READING_CHARS_PER_MINUTE = 600
+READING_MIN_SECONDS = 15
+READING_SCROLL_SHARE = 0.9
+READING_REPORT_SLACK_SECONDS = 5.0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -42,3 +43,143 @@ class BankFilterForm(forms.Form):
     )
     q = forms.CharField(label="搜索题干", required=False, max_length=50)
     tag = forms.CharField(label="标签", required=False, max_length=20)
+
+
+class _LabelledChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.org.name} · {obj}"
+
+
+class ArticleForm(forms.Form):
+    org = forms.ModelChoiceField(label="发布组织（面向其下全体党员）", queryset=Org.objects.none())
+    column = _LabelledChoice(label="栏目", queryset=Org.objects.none())
+    series = _LabelledChoice(label="专题", queryset=Org.objects.none(), required=False)
+    title = forms.CharField(label="标题", max_length=120)
+    summary = forms.CharField(label="摘要", max_length=300, required=False)
+    body = forms.CharField(
+        label="正文",
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 14, "data-rich-text": "1"}),
+        help_text="可用标题、加粗、列表、引用和链接；粘贴来的格式会按白名单过滤。",
+    )
+    source = forms.CharField(label="来源", max_length=100, required=False)
+    author = forms.CharField(label="作者", max_length=50, required=False)
+    tags = forms.CharField(
+        label="标签", max_length=200, required=False, help_text="多个标签用逗号或空格隔开"
+    )
+
+    def __init__(self, *args: Any, orgs: Any, columns: Any, series: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _org_choices(self.fields["org"], orgs)
+        self.fields["column"].queryset = columns  # type: ignore[attr-defined]
+        self.fields["series"].queryset = series  # type: ignore[attr-defined]
+
+    def tag_list(self) -> list[str]:
+        return [t for t in re.split(r"[,，、;；\s]+", self.cleaned_data.get("tags") or "") if t]
+
+
+class PublishForm(forms.Form):
+    publish_at = forms.DateTimeField(
+        label="定时发布（留空为立即发布）",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+
+class ColumnForm(forms.Form):
+    org = forms.ModelChoiceField(label="所属组织（其下各级都能看到）", queryset=Org.objects.none())
+    name = forms.CharField(label="栏目名称", max_length=40)
+    description = forms.CharField(label="简介", max_length=200, required=False)
+    order = forms.IntegerField(label="排序（小的在前）", min_value=0, max_value=999, initial=100)
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _org_choices(self.fields["org"], orgs)
+
+
+class SeriesForm(forms.Form):
+    org = forms.ModelChoiceField(label="所属组织", queryset=Org.objects.none())
+    title = forms.CharField(label="专题名称", max_length=60)
+    description = forms.CharField(label="简介", max_length=300, required=False)
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _org_choices(self.fields["org"], orgs)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="文件")
+
+
+class PlanForm(forms.Form):
+    org = forms.ModelChoiceField(label="党组织（支部或党小组）", queryset=Org.objects.none())
+    title = forms.CharField(label="计划名称", max_length=60, initial="每天学习 15 分钟")
+    minutes = forms.IntegerField(label="每天学习（分钟）", min_value=1, max_value=180, initial=15)
+    remind_at = forms.TimeField(
+        label="默认提醒时间",
+        initial="20:00",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    series = _LabelledChoice(label="轮流学习的专题", queryset=Org.objects.none(), required=False)
+
+    def __init__(self, *args: Any, orgs: Any, series: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A plan may be for a party group too.
+        field = self.fields["org"]
+        field.queryset = orgs.order_by("path")  # type: ignore[attr-defined]
+        choices: list[tuple[Any, str]] = [("", "请选择")]
+        choices += [(o.pk, f"{o.name}（{o.code}）") for o in field.queryset]  # type: ignore[attr-defined]
+        field.widget.choices = choices
+        self.fields["series"].queryset = series  # type: ignore[attr-defined]
+
+
+class PlanDayForm(forms.Form):
+    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    article = _LabelledChoice(label="学习文章", queryset=Org.objects.none())
+
+    def __init__(self, *args: Any, articles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["article"].queryset = articles  # type: ignore[attr-defined]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="本周小结", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ReminderForm(forms.Form):
+    remind_at = forms.TimeField(
+        label="每天提醒我的时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    enabled = forms.BooleanField(label="提醒我", required=False, initial=True)
+
+
+class CoReadingForm(forms.Form):
+    org = forms.ModelChoiceField(label="党组织（支部或党小组）", queryset=Org.objects.none())
+    article = _LabelledChoice(label="共读文章", queryset=Org.objects.none())
+    deadline = forms.DateTimeField(
+        label="截止时间",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args: Any, orgs: Any, articles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["org"]
+        field.queryset = orgs.order_by("path")  # type: ignore[attr-defined]
+        choices: list[tuple[Any, str]] = [("", "请选择")]
+        choices += [(o.pk, f"{o.name}（{o.code}）") for o in field.queryset]  # type: ignore[attr-defined]
+        field.widget.choices = choices
+        self.fields["article"].queryset = articles  # type: ignore[attr-defined]
+
+
+class CoReadingNoteForm(forms.Form):
+    text = forms.CharField(
+        label="我的心得（至少 50 字）", max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="参与讨论", max_length=500)

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.storage import private_storage
+from xianfeng.moderation.enums import TextStatus
 from xianfeng.study.enums import (
+    READING_CHARS_PER_MINUTE,
+    READING_MIN_SECONDS,
+    ArticleState,
     AttemptState,
     Difficulty,
     EntryKind,
@@ -359,3 +366,410 @@ class AttemptAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} #{self.position}"
+
+
+class Column(models.Model):
+    """A column (栏目) of an org: shown to the org and every org below it (the county's
+    要闻导读 appears in every branch)."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("栏目名称"), max_length=40)
+    description = models.CharField(_("简介"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("栏目")
+        verbose_name_plural = _("栏目")
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="column_once_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleSeries(models.Model):
+    """A series (专题) of articles, e.g. 学习贯彻党的二十大精神."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("专题名称"), max_length=60)
+    description = models.CharField(_("简介"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("专题")
+        verbose_name_plural = _("专题")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "title"], name="article_series_once_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Article(models.Model):
+    """An article in a column, for the members of its org's subtree. `body` holds HTML that
+    went through the allow-list sanitiser (study/richtext.py) when it was saved; nothing
+    else is ever rendered unescaped."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("发布组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    column = models.ForeignKey(
+        Column, verbose_name=_("栏目"), on_delete=models.PROTECT, related_name="articles"
+    )
+    series = models.ForeignKey(
+        ArticleSeries,
+        verbose_name=_("专题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+    )
+    title = models.CharField(_("标题"), max_length=120)
+    summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    body = models.TextField(_("正文"))
+    body_text = models.TextField(_("正文文字"), blank=True)
+    chars = models.PositiveIntegerField(_("字数"), default=0)
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+    author = models.CharField(_("作者"), max_length=50, blank=True)
+    tags = models.JSONField(_("标签"), default=list, blank=True)
+    cover = models.FileField(
+        _("封面"), upload_to="articles/%Y/%m/", storage=private_storage, blank=True
+    )
+    cover_thumb = models.FileField(
+        _("封面缩略图"), upload_to="articles/%Y/%m/", storage=private_storage, blank=True
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=ArticleState.choices, default=ArticleState.DRAFT
+    )
+    publish_at = models.DateTimeField(_("定时发布时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    pinned = models.BooleanField(_("置顶"), default=False)
+    text_status = models.CharField(
+        _("文字审核"), max_length=12, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    flagged_words = models.JSONField(_("敏感词"), default=list, blank=True)
+    read_count = models.PositiveIntegerField(_("读完人数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("编辑"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("文章")
+        verbose_name_plural = _("文章")
+        indexes = [
+            models.Index(fields=["org", "state", "published_at"], name="article_org_state_idx"),
+            models.Index(fields=["column", "state"], name="article_column_idx"),
+            models.Index(fields=["state", "publish_at"], name="article_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def reading_seconds(self) -> int:
+        """The visible time that completes a reading (and the most that is credited)."""
+        return max(READING_MIN_SECONDS, round(self.chars * 60 / READING_CHARS_PER_MINUTE))
+
+
+class ArticleAttachment(models.Model):
+    """A document attached to an article (PDF, Word, Excel, PowerPoint, picture), kept
+    private and served only to those who may read the article."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("文件"), upload_to="articles/files/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"))
+    content_type = models.CharField(_("类型"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文章附件")
+        verbose_name_plural = _("文章附件")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ArticleRead(models.Model):
+    """One person's reading of one article: visible seconds credited (never more than the
+    article's reading time, never faster than the clock), how far they scrolled, and when
+    it completed (once)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("读者"),
+        on_delete=models.CASCADE,
+        related_name="article_reads",
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="reads"
+    )
+    # The reader's org when they started (阅读率 counts them there).
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    seconds = models.FloatField(_("阅读秒数"), default=0)
+    scrolled = models.FloatField(_("阅读进度"), default=0)
+    reports = models.PositiveIntegerField(_("上报次数"), default=0)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    last_report_at = models.DateTimeField(_("最近上报"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("读完时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("阅读记录")
+        verbose_name_plural = _("阅读记录")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="article_read_once")
+        ]
+        indexes = [models.Index(fields=["completed_at"], name="article_read_done_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.article_id}"
+
+
+class StudyPlan(models.Model):
+    """一日学习计划 of a branch or party group: every day one article to read, chosen by
+    the organiser for the day or rotating through a series; members check in by finishing
+    it, keep streaks, sum up the week and are reminded at the time they choose."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("名称"), max_length=60)
+    minutes = models.PositiveSmallIntegerField(_("每天学习（分钟）"), default=15)
+    remind_at = models.TimeField(_("默认提醒时间"), default=datetime.time(20, 0))
+    series = models.ForeignKey(
+        ArticleSeries,
+        verbose_name=_("轮流学习的专题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    starts_on = models.DateField(_("开始日期"))
+    is_active = models.BooleanField(_("进行中"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学习计划")
+        verbose_name_plural = _("学习计划")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlanDay(models.Model):
+    """The organiser's choice of article for one day of a plan (otherwise the series
+    rotates)."""
+
+    plan = models.ForeignKey(
+        StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="days"
+    )
+    day = models.DateField(_("日期"))
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("计划安排")
+        verbose_name_plural = _("计划安排")
+        constraints = [models.UniqueConstraint(fields=["plan", "day"], name="plan_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.day}"
+
+
+class CheckIn(models.Model):
+    """A member finished the day's item of a plan (打卡): once per plan, person and day."""
+
+    plan = models.ForeignKey(
+        StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="checkins"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("日期"))
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("学习内容"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    minutes = models.PositiveSmallIntegerField(_("学习分钟"), default=0)
+    created_at = models.DateTimeField(_("打卡时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学习打卡")
+        verbose_name_plural = _("学习打卡")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "user", "day"], name="checkin_once_a_day")
+        ]
+        indexes = [models.Index(fields=["user", "day"], name="checkin_user_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.user_id} {self.day}"
+
+
+class PlanReminder(models.Model):
+    """A member's own reminder time for a plan (or off)."""
+
+    plan = models.ForeignKey(
+        StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    remind_at = models.TimeField(_("提醒时间"))
+    enabled = models.BooleanField(_("提醒"), default=True)
+    last_sent_on = models.DateField(_("最近提醒日"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("学习提醒")
+        verbose_name_plural = _("学习提醒")
+        constraints = [models.UniqueConstraint(fields=["plan", "user"], name="plan_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.user_id} {self.remind_at}"
+
+
+class WeeklyNote(models.Model):
+    """A member's weekly 小结 for a plan, shared with the group."""
+
+    plan = models.ForeignKey(
+        StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="notes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    week = models.DateField(_("周一"))
+    text = models.TextField(_("小结"))
+    status = models.CharField(
+        _("审核"), max_length=12, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("每周小结")
+        verbose_name_plural = _("每周小结")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "user", "week"], name="weekly_note_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.user_id} {self.week}"
+
+
+class CoReading(models.Model):
+    """共读一篇文章: an organiser picks an article for a branch or party group with a
+    deadline; members read it, write a 心得 and discuss it."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="coreadings"
+    )
+    deadline = models.DateTimeField(_("截止时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("组织者"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("共读")
+        verbose_name_plural = _("共读")
+
+    def __str__(self) -> str:
+        return f"{self.org_id} · {self.article_id}"
+
+
+class CoReadingNote(models.Model):
+    """A member's 心得 on a co-read article (≥ 50 字); the organiser can feature the best."""
+
+    coreading = models.ForeignKey(
+        CoReading, verbose_name=_("共读"), on_delete=models.CASCADE, related_name="notes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(_("心得"))
+    status = models.CharField(
+        _("审核"), max_length=12, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    featured = models.BooleanField(_("优秀心得"), default=False)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("共读心得")
+        verbose_name_plural = _("共读心得")
+        constraints = [
+            models.UniqueConstraint(fields=["coreading", "user"], name="coreading_note_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coreading_id} · {self.user_id}"
+
+
+class CoReadingComment(models.Model):
+    """A remark in the discussion under a co-reading."""
+
+    coreading = models.ForeignKey(
+        CoReading, verbose_name=_("共读"), on_delete=models.CASCADE, related_name="comments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(_("内容"), max_length=500)
+    status = models.CharField(
+        _("审核"), max_length=12, choices=TextStatus.choices, default=TextStatus.VISIBLE
+    )
+    created_at = models.DateTimeField(_("发表时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("共读讨论")
+        verbose_name_plural = _("共读讨论")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

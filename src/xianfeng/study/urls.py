@@ -1,10 +1,50 @@
 from django.urls import path
 
-from xianfeng.study.views import bank, points, quizzes
+from xianfeng.study.views import articles, bank, coreading, plans, points, quizzes
 
 app_name = "study"
 
 urlpatterns = [
+    path("articles/", articles.article_list, name="articles"),
+    path("articles/<int:pk>/", articles.article_detail, name="article"),
+    path("articles/<int:pk>/read/", articles.article_read, name="article_read"),
+    path("articles/<int:pk>/cover/", articles.article_cover, name="article_cover"),
+    path(
+        "articles/<int:pk>/files/<int:attachment_id>/",
+        articles.article_attachment,
+        name="article_attachment",
+    ),
+    path("manage/articles/", articles.manage_articles, name="articles_manage"),
+    path("manage/articles/new/", articles.article_new, name="article_new"),
+    path("manage/articles/<int:pk>/", articles.article_edit, name="article_edit"),
+    path("manage/articles/<int:pk>/readers/", articles.article_readers, name="article_readers"),
+    path(
+        "manage/articles/<int:pk>/<slug:action>/",
+        articles.article_action,
+        name="article_action",
+    ),
+    path(
+        "manage/articles/<int:pk>/files/<int:attachment_id>/delete/",
+        articles.attachment_delete,
+        name="article_attachment_delete",
+    ),
+    path("plans/", plans.plan_list, name="plans"),
+    path("plans/<int:pk>/", plans.plan_detail, name="plan"),
+    path("plans/<int:pk>/checkin/", plans.plan_checkin, name="plan_checkin"),
+    path("plans/<int:pk>/note/", plans.plan_note, name="plan_note"),
+    path("plans/<int:pk>/reminder/", plans.plan_reminder, name="plan_reminder"),
+    path("plans/<int:pk>/day/", plans.plan_day, name="plan_day"),
+    path("coreading/", coreading.coreading_list, name="coreadings"),
+    path("coreading/<int:pk>/", coreading.coreading_detail, name="coreading"),
+    path("coreading/<int:pk>/note/", coreading.coreading_note, name="coreading_note"),
+    path("coreading/<int:pk>/comment/", coreading.coreading_comment, name="coreading_comment"),
+    path(
+        "coreading/<int:pk>/notes/<int:note_id>/feature/",
+        coreading.coreading_feature,
+        name="coreading_feature",
+    ),
+    path("manage/columns/", articles.columns_manage, name="columns_manage"),
+    path("manage/columns/<int:pk>/toggle/", articles.column_toggle, name="column_toggle"),
     path("points/", points.my_points, name="points"),
     path("points/ranking/", points.ranking, name="ranking"),
     path("points/branches/", points.branch_averages, name="branch_averages"),

@@ -15,14 +15,41 @@ def _sink(rule: registry.Rule, event: Any, claim: registry.Claim) -> object:
     return points_award(rule=rule, event=event, claim=claim)
 
 
+def _not_resident(user: Any) -> bool:
+    from xianfeng.people.selectors import is_resident
+
+    return not is_resident(user)
+
+
 def connect() -> None:
+    from xianfeng.audit import events
+    from xianfeng.moderation import handlers
+    from xianfeng.notify import kinds
     from xianfeng.study import demo as study_demo
-    from xianfeng.study import earning
-    from xianfeng.study.tasks import submit_due_attempts
+    from xianfeng.study import earning, indicators
+    from xianfeng.study.models import CoReadingComment, CoReadingNote
+    from xianfeng.study.services.articles import article_moderated
+    from xianfeng.study.services.coreading import moderated
+    from xianfeng.study.services.plans import checkins_on_read, weekly_note_moderated
+    from xianfeng.study.tasks import (
+        publish_due_articles,
+        send_study_reminders,
+        submit_due_attempts,
+    )
 
     registry.install_sink(_sink)
     earning.connect()
+    indicators.register()
     periodic.register("study.submit_due", submit_due_attempts, minutes=1)
+    periodic.register("study.publish_due", publish_due_articles, minutes=1)
+    periodic.register("study.remind", send_study_reminders, minutes=5)
+    handlers.register("study.article", article_moderated, label="学习文章")
+    handlers.register("study.weekly_note", weekly_note_moderated, label="学习小结")
+    handlers.register("study.coreading_note", moderated(CoReadingNote), label="共读心得")
+    handlers.register("study.coreading_comment", moderated(CoReadingComment), label="共读讨论")
+    events.subscribe("article.read", name="study.plan_checkin", handler=checkins_on_read)
+    kinds.register("study.reminder", label="学习计划提醒", app="study")
     demo.register("study", study_demo.seed, order=50)
+    nav.register(nav.Entry("study:articles", "文章", order=17, visible=_not_resident))
     nav.register(nav.Entry("study:quizzes", "答题", order=18))
     nav.register(nav.Entry("study:points", "积分", order=20))

@@ -1,0 +1,118 @@
+"""What study measures for assessment and dashboards (common/indicators.py), group 学习.
+
+- 阅读率: members who finished reading at least one article in the month ÷ members (the
+  same denominator as 参学率: members with an active account, at their org).
+- 考试及格率: of the people who handed in an exam in the month, those who passed one; counted
+  at the org they were in when they took it.
+- 人均学习积分: net learning points earned in the month (earnings less reversals, dated on
+  the earning's day) ÷ members, counted at the org the points were earned in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, Sum
+
+from xianfeng.common import indicators
+from xianfeng.common.indicators import Indicator, Month, Reading
+from xianfeng.people.selectors import member_counts_by_org
+from xianfeng.study.enums import AttemptState, QuizKind
+from xianfeng.study.models import ArticleRead, Attempt, PointsEntry
+
+
+def _per_member(done: dict[int, float]) -> list[Reading]:
+    """A reading for every org with members: `done` over its members. An org where the
+    records are but no member is (points counted at a party group) still gets its
+    numerator, so a subtree's sum stays whole."""
+    members = member_counts_by_org()
+    readings = [Reading(org, done.get(org, 0), n) for org, n in members.items()]
+    readings += [Reading(org, n, 0) for org, n in done.items() if org not in members and org]
+    return readings
+
+
+def reading_rate(month: Month) -> Iterable[Reading]:
+    start, end = month.bounds()
+    rows = (
+        ArticleRead.objects.filter(
+            completed_at__gte=start,
+            completed_at__lt=end,
+            user__member__isnull=False,
+            user__is_active=True,
+        )
+        .values("user__member__org_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("user__member__org_id", "n")
+    )
+    return _per_member(dict(rows))
+
+
+def exam_pass_rate(month: Month) -> Iterable[Reading]:
+    start, end = month.bounds()
+    rows = (
+        Attempt.objects.filter(
+            quiz__kind=QuizKind.EXAM,
+            state=AttemptState.SUBMITTED,
+            submitted_at__gte=start,
+            submitted_at__lt=end,
+            org__isnull=False,
+        )
+        .values("org_id")
+        .annotate(
+            took=Count("user_id", distinct=True),
+            passed=Count("user_id", filter=Q(passed=True), distinct=True),
+        )
+        .values_list("org_id", "passed", "took")
+    )
+    return [Reading(org, passed, took) for org, passed, took in rows]
+
+
+def average_points(month: Month) -> Iterable[Reading]:
+    rows = (
+        PointsEntry.objects.filter(day__gte=month.first, day__lte=month.last, org__isnull=False)
+        .values("org_id")
+        .annotate(n=Sum("points"))
+        .values_list("org_id", "n")
+    )
+    return _per_member({org: float(n or 0) for org, n in rows})
+
+
+def register() -> None:
+    indicators.register(
+        Indicator(
+            code="study.reading",
+            name="阅读率",
+            unit="%",
+            app="study",
+            group="学习",
+            compute=reading_rate,
+            ratio=True,
+            target=80,
+            description="本月读完至少一篇学习文章的党员 ÷ 党员人数（账号停用的不计）",
+        )
+    )
+    indicators.register(
+        Indicator(
+            code="study.exam_pass",
+            name="考试及格率",
+            unit="%",
+            app="study",
+            group="学习",
+            compute=exam_pass_rate,
+            ratio=True,
+            description="本月交卷的考试中，及格的人数 ÷ 参加考试的人数（按答题时所在组织）",
+        )
+    )
+    indicators.register(
+        Indicator(
+            code="study.points_average",
+            name="人均学习积分",
+            unit="分",
+            app="study",
+            group="学习",
+            compute=average_points,
+            ratio=True,
+            scale=1,
+            description="本月获得的学习积分（扣除撤回）÷ 党员人数，按获得时所在组织",
+        )
+    )
