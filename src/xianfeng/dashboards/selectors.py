@@ -121,7 +121,7 @@ class Dashboard:
                 card.indicator.code: {
                     "name": card.indicator.name,
                     "unit": card.indicator.unit,
-                    "ratio": card.indicator.ratio,
+                    "ratio": _percent(card.indicator),
                     "target": card.indicator.target,
                     "values": card.trend,
                 }
@@ -153,6 +153,11 @@ class Dashboard:
             missing = sum(1 for r in known if r.figure.meets is False)
             text += f"；{missing}个未达到目标"
         return text + "。"
+
+
+def _percent(indicator: Indicator) -> bool:
+    """A share in %, drawn on a 0–100 axis (a per-head ratio such as 人均积分 is not)."""
+    return indicator.ratio and indicator.unit == "%"
 
 
 def _rank(indicator: Indicator, rows: list[ChildFigure]) -> list[ChildFigure]:
@@ -310,7 +315,7 @@ def screen_data(org: Org, month: Month) -> dict[str, Any]:
                 "code": ind.code,
                 "name": ind.name,
                 "unit": ind.unit,
-                "ratio": ind.ratio,
+                "ratio": _percent(ind),
                 "target": ind.target,
                 "shown": card.figure.shown,
                 "trend": card.trend,
