@@ -32,6 +32,11 @@ class PeopleConfig(AppConfig):
             )
         )
 
+        from xianfeng.orgs.services import register_retire_step
+        from xianfeng.people.services.history import members_follow_org
+
+        register_retire_step(members_follow_org)
+
         from xianfeng.common import nav
         from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
         from xianfeng.orgs.rules import holds_any

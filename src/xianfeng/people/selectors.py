@@ -245,3 +245,12 @@ def get_password_link(key: str) -> PasswordLink:
     if link is None:
         raise Http404("链接无效，请核对后重试")
     return link
+
+
+def branch_roll(branch: Org) -> QuerySet[Member]:
+    """The branch's members on the roll today, with what the group page shows."""
+    return (
+        Member.objects.filter(org=branch, left_on__isnull=True)
+        .select_related("user")
+        .order_by("user__name", "pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.people import views, views_history, views_roster
+from xianfeng.people import views, views_groups, views_history, views_roster
 
 app_name = "people"
 urlpatterns = [
@@ -28,5 +28,6 @@ urlpatterns = [
     path("members/import/<int:pk>/rollback/", views_roster.import_rollback, name="import_rollback"),
     # A role at an org, granted from the org's page to a person found by phone or name.
     path("orgs/<str:code>/roles/", views.role_grant, name="role_grant"),
+    path("orgs/<str:code>/group-members/", views_groups.group_members, name="group_members"),
     path("members/import/template.xlsx", views_roster.import_template, name="import_template"),
 ]

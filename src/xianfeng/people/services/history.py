@@ -324,6 +324,38 @@ def member_move(
     return member
 
 
+def members_follow_org(source: Org, target: Org | None, on: datetime.date, reason: str) -> None:
+    """orgs.services retire step. `source` merged into `target` from `on`: its members on
+    the roll move there (their stretch at `source` closes that day); a party group's
+    members go to the group it merged into. `source` dissolved (target None): a dissolved
+    party group's members simply belong to no group."""
+    if source.kind == OrgKind.GROUP:
+        Member.objects.filter(group=source).update(group=target, updated_at=timezone.now())
+        return
+    if target is None:
+        return  # dissolving refuses while members remain (orgs.services.org_dissolve)
+    moving = list(
+        Member.objects.select_for_update()
+        .filter(org=source, left_on__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    late = [m.user.name for m in moving if m.org_since and m.org_since > on]
+    if late:
+        raise Refused(f"合并日期早于{'、'.join(late[:5])}转入{source.name}的日期，请核对合并日期")
+    note = f"{source.name}并入{target.name}"[:200]
+    MemberPeriod.objects.bulk_create(
+        [
+            MemberPeriod(member=m, org=source, started_on=m.org_since, ended_on=on, reason=note)
+            for m in moving
+            if m.org_since is None or m.org_since < on
+        ]
+    )
+    Member.objects.filter(pk__in=[m.pk for m in moving]).update(
+        org=target, org_since=on, updated_at=timezone.now()
+    )
+
+
 PROBATION_NOTICE_DAYS = 30
 PROBATION_KIND = "member.probation"
 
