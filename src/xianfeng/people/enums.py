@@ -19,6 +19,9 @@ class MemberStatus(models.TextChoices):
     STOPPED = "stopped", _("停止党籍")
     EXPELLED = "expelled", _("出党")
     DECEASED = "deceased", _("去世")
+    # 组织关系转出系统外 (the 回执 came back): off this system's roll from left_on; the
+    # record comes back to life if they are transferred in again.
+    TRANSFERRED = "transferred", _("已转出")
 
 
 # Statuses of someone on the roll (counted, expected, owed something).
@@ -35,9 +38,10 @@ MEMBER_MACHINE = StateMachine(
     states=MemberStatus,
     field="status",
     transitions={
-        S.PROBATIONARY: {S.FULL, S.EXPELLED, S.DECEASED},
-        S.FULL: {S.STOPPED, S.EXPELLED, S.DECEASED},
+        S.PROBATIONARY: {S.FULL, S.EXPELLED, S.DECEASED, S.TRANSFERRED},
+        S.FULL: {S.STOPPED, S.EXPELLED, S.DECEASED, S.TRANSFERRED},
         S.STOPPED: {S.FULL, S.EXPELLED, S.DECEASED},
+        S.TRANSFERRED: {S.FULL, S.PROBATIONARY},
     },
 )
 

@@ -290,6 +290,64 @@ def member_restore(
         )
 
 
+def member_transfer_out(
+    *, actor: User | None, member: Member, on: datetime.date, note: str
+) -> StatusChange:
+    """组织关系转出系统外 is complete (the outside org's 回执 came back): the member leaves
+    this system's roll on `on`; the record and its history stay. The permission is the
+    transfer's (transfers.services)."""
+    _not_future(on, "转出日期")
+    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    if member.org_since and on < member.org_since:
+        raise Refused(
+            f"转出日期早于转入本组织的日期（{member.org_since:%Y-%m-%d}）", field="effective_on"
+        )
+    before = member.status
+    transition(
+        member,
+        MEMBER_MACHINE,
+        S.TRANSFERRED,
+        actor=actor,
+        org=member.org,
+        fields={"left_on": on},
+        data={"member_id": member.pk, "user_id": member.user_id, "on": on.isoformat()},
+    )
+    return _record(member, kind=StatusChangeKind.TRANSFER, before=before, on=on, actor=actor,
+                   reason=note[:500])  # fmt: skip
+
+
+def member_transfer_back_in(
+    *, actor: User | None, member: Member, org: Org, status: str, on: datetime.date, note: str
+) -> StatusChange:
+    """Someone transferred out of the system comes back (a letter from outside names them):
+    the old record is on the roll again at `org` from `on`; the stretch before they left
+    stays a closed period and the time away counts for nothing."""
+    _not_future(on, "转入日期")
+    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    if member.status != S.TRANSFERRED or member.left_on is None:
+        raise Refused(f"该身份证号已在党员名册中（{member.org.name}），请走系统内组织关系转接")
+    if on < member.left_on:
+        raise Refused(f"转入日期早于其转出日期（{member.left_on:%Y-%m-%d}）", field="effective_on")
+    if org.kind not in MEMBER_ORG_KINDS:
+        raise Refused(f"党员应编入党支部等组织，不能直接编入{org.get_kind_display()}")
+    MemberPeriod.objects.create(
+        member=member, org_id=member.org_id, started_on=member.org_since,
+        ended_on=member.left_on, reason="转出系统外",
+    )  # fmt: skip
+    before = member.status
+    transition(
+        member,
+        MEMBER_MACHINE,
+        status,
+        actor=actor,
+        org=org,
+        fields={"left_on": None, "org": org, "group": None, "org_since": on},
+        data={"member_id": member.pk, "user_id": member.user_id, "on": on.isoformat()},
+    )
+    return _record(member, kind=StatusChangeKind.TRANSFER, before=before, on=on, actor=actor,
+                   reason=note[:500])  # fmt: skip
+
+
 def member_move(
     *,
     member: Member,
