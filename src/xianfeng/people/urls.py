@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.people import views, views_groups, views_history, views_roster
+from xianfeng.people import views, views_groups, views_history, views_pipeline, views_roster
 
 app_name = "people"
 urlpatterns = [
@@ -21,6 +21,14 @@ urlpatterns = [
     path("members/<int:pk>/password/", views.member_set_password, name="member_set_password"),
     path(
         "members/<int:pk>/password-link/", views.member_password_link, name="member_password_link"
+    ),
+    path("members/pipeline/", views_pipeline.pipeline_index, name="pipeline"),
+    path("members/pipeline/new/", views_pipeline.applicant_new, name="applicant_new"),
+    path("members/pipeline/<int:pk>/", views_pipeline.applicant_detail, name="applicant_detail"),
+    path(
+        "members/pipeline/<int:pk>/<str:step>/",
+        views_pipeline.applicant_step,
+        name="applicant_step",
     ),
     path("members/import/", views_roster.import_list, name="import_list"),
     path("members/import/<int:pk>/", views_roster.import_detail, name="import_detail"),

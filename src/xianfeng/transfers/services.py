@@ -341,10 +341,14 @@ def transfer_out_complete(
             TransferState.ACCEPTED,
             actor=actor,
             org=transfer.from_org,
-            fields={"decided_by": actor, "decided_at": timezone.now(),
-                    "effective_on": effective_on, "outside_number": receipt},
+            fields={
+                "decided_by": actor,
+                "decided_at": timezone.now(),
+                "effective_on": effective_on,
+                "outside_number": receipt,
+            },
             data={"member_id": member.pk, "to_org_id": None, "on": effective_on.isoformat()},
-        )  # fmt: skip
+        )
         member_transfer_out(
             actor=actor,
             member=member,
@@ -390,8 +394,9 @@ def transfer_in_register(
             else None
         )
         if old is not None:
-            member_transfer_back_in(actor=actor, member=old, org=to_org, status=data.status,
-                                    on=effective_on, note=note)  # fmt: skip
+            member_transfer_back_in(
+                actor=actor, member=old, org=to_org, status=data.status, on=effective_on, note=note
+            )
             member = old
         else:
             data.org_id, data.group_id = to_org.pk, None
@@ -416,9 +421,8 @@ def transfer_in_register(
             actor=actor,
             obj=transfer,
             org=to_org,
-            data={"member_id": member.pk, "to_org_id": to_org.pk,
-                  "on": effective_on.isoformat()},
-        )  # fmt: skip
+            data={"member_id": member.pk, "to_org_id": to_org.pk, "on": effective_on.isoformat()},
+        )
     return transfer
 
 

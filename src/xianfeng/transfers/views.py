@@ -97,10 +97,16 @@ def start_out(request: AuthedRequest, member_pk: int) -> HttpResponse:
         return render(
             request,
             "transfers/start.html",
-            {"member": member, "q": "", "candidates": [], "error_out": exc.message,
-             "outside_org": outside, "reason_out": reason},
+            {
+                "member": member,
+                "q": "",
+                "candidates": [],
+                "error_out": exc.message,
+                "outside_org": outside,
+                "reason_out": reason,
+            },
             status=400,
-        )  # fmt: skip
+        )
     messages.success(request, f"已开具介绍信，编号 {transfer.number}；收到回执后请登记")
     return redirect("transfers:detail", pk=transfer.pk)
 
@@ -119,11 +125,12 @@ def _detail(
             "transfer": transfer,
             "can_decide": pending and receiver and not outgoing,
             "can_cancel": pending and sender,
-            "complete_form": (form or CompleteOutForm()) if pending and outgoing and sender
+            "complete_form": (form or CompleteOutForm())
+            if pending and outgoing and sender
             else None,
         },
         status=400 if form is not None else 200,
-    )  # fmt: skip
+    )
 
 
 @login_required

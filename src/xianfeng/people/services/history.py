@@ -312,8 +312,9 @@ def member_transfer_out(
         fields={"left_on": on},
         data={"member_id": member.pk, "user_id": member.user_id, "on": on.isoformat()},
     )
-    return _record(member, kind=StatusChangeKind.TRANSFER, before=before, on=on, actor=actor,
-                   reason=note[:500])  # fmt: skip
+    return _record(
+        member, kind=StatusChangeKind.TRANSFER, before=before, on=on, actor=actor, reason=note[:500]
+    )
 
 
 def member_transfer_back_in(
@@ -331,9 +332,12 @@ def member_transfer_back_in(
     if org.kind not in MEMBER_ORG_KINDS:
         raise Refused(f"党员应编入党支部等组织，不能直接编入{org.get_kind_display()}")
     MemberPeriod.objects.create(
-        member=member, org_id=member.org_id, started_on=member.org_since,
-        ended_on=member.left_on, reason="转出系统外",
-    )  # fmt: skip
+        member=member,
+        org_id=member.org_id,
+        started_on=member.org_since,
+        ended_on=member.left_on,
+        reason="转出系统外",
+    )
     before = member.status
     transition(
         member,
@@ -344,8 +348,9 @@ def member_transfer_back_in(
         fields={"left_on": None, "org": org, "group": None, "org_since": on},
         data={"member_id": member.pk, "user_id": member.user_id, "on": on.isoformat()},
     )
-    return _record(member, kind=StatusChangeKind.TRANSFER, before=before, on=on, actor=actor,
-                   reason=note[:500])  # fmt: skip
+    return _record(
+        member, kind=StatusChangeKind.TRANSFER, before=before, on=on, actor=actor, reason=note[:500]
+    )
 
 
 def member_move(
