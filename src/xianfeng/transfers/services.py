@@ -133,8 +133,10 @@ def transfer_start(*, actor: User, member: Member, to_org: Org, reason: str) -> 
 
 
 def _locked(transfer: Transfer) -> Transfer:
+    # Lock the transfer row only: an outside transfer's missing side is an outer join,
+    # which PostgreSQL refuses to lock.
     return (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("member__user", "from_org", "to_org")
         .get(pk=transfer.pk)
     )
