@@ -35,7 +35,9 @@ def test_paths_encode_ancestry(county):
 
 
 def test_move_subtree_rewrites_every_descendant(county):
-    services.org_move(actor=county.county_admin, org=county.branch_a1, new_parent=county.town_b)
+    services.org_move(
+        actor=county.county_admin, org=county.branch_a1, new_parent=county.town_b, reason="区划调整"
+    )
     group = Org.objects.get(code="A1G1")
     branch = Org.objects.get(code="A1")
     town_b = Org.objects.get(code="TB")
@@ -50,7 +52,9 @@ def test_move_subtree_rewrites_every_descendant(county):
 def test_move_under_own_descendant_is_refused_and_nothing_changes(county):
     before = list(Org.objects.values_list("code", "path", "depth", "parent_id"))
     with pytest.raises(Refused, match="不能把组织移到它自己或它的下级组织之下"):
-        services.org_move(actor=county.county_admin, org=county.town_a, new_parent=county.branch_a1)
+        services.org_move(
+            actor=county.county_admin, org=county.town_a, new_parent=county.branch_a1, reason="x"
+        )
     assert list(Org.objects.values_list("code", "path", "depth", "parent_id")) == before
 
 

@@ -148,6 +148,8 @@ def test_moving_a_branch_moves_its_members_out_of_scope(county):
     from xianfeng.orgs.services import org_move
 
     MemberFactory(org=county.branch_a1, user__name="新党员")
-    org_move(actor=county.county_admin, org=county.branch_a1, new_parent=county.town_b)
+    org_move(
+        actor=county.county_admin, org=county.branch_a1, new_parent=county.town_b, reason="区划调整"
+    )
     assert names(members_visible_to(county.town_a_admin)) == ["李西街"]
     assert names(members_visible_to(county.secretary_a1)) == ["张东街", "新党员"]

@@ -62,3 +62,14 @@ ROSTER_VIEW_ROLES = frozenset(
 )
 ROSTER_MANAGE_ROLES = frozenset({RoleKind.SECRETARY, RoleKind.ORGANIZER, RoleKind.ADMIN})
 ORG_ADMIN_ROLES = frozenset({RoleKind.ADMIN})
+
+
+class OrgChangeKind(models.TextChoices):
+    """What happened to an org on a date (its history, shown on its page)."""
+
+    FOUNDED = "founded", _("成立")
+    RENAMED = "renamed", _("更名")
+    MOVED = "moved", _("调整隶属关系")
+    MERGED_IN = "merged_in", _("并入本组织")
+    MERGED = "merged", _("并入其他组织")
+    DISSOLVED = "dissolved", _("撤销")

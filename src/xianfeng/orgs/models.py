@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.orgs import paths
-from xianfeng.orgs.enums import OrgKind, Region, RoleKind
+from xianfeng.orgs.enums import OrgChangeKind, OrgKind, Region, RoleKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -127,3 +127,63 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.get_kind_display()}"
+
+
+class OrgChange(models.Model):
+    """One dated change of an org (成立, 更名, 调整隶属关系, 合并, 撤销) with its reason.
+
+    Names over time come from the 更名 rows: the org was called `old_name` until
+    `effective_on` (orgs.selectors.org_name_on). Codes never change, so every export made
+    before a rename still finds the org."""
+
+    org = models.ForeignKey(
+        Org, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="changes"
+    )
+    kind = models.CharField(_("变动类别"), max_length=16, choices=OrgChangeKind.choices)
+    effective_on = models.DateField(_("生效日期"))
+    reason = models.CharField(_("原因或文号"), max_length=200, blank=True)
+    old_name = models.CharField(_("原名称"), max_length=100, blank=True)
+    new_name = models.CharField(_("新名称"), max_length=100, blank=True)
+    from_parent = models.ForeignKey(
+        Org,
+        verbose_name=_("原上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_parent = models.ForeignKey(
+        Org,
+        verbose_name=_("新上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The other side of a merge: where this org went, or which org came into it.
+    other = models.ForeignKey(
+        Org,
+        verbose_name=_("合并对象"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织变动")
+        verbose_name_plural = _("组织变动")
+        ordering = ["org", "effective_on", "id"]
+        indexes = [models.Index(fields=["org", "kind", "effective_on"], name="org_change_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.get_kind_display()} {self.effective_on}"

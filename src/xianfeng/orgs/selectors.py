@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +12,15 @@ from django.db.models.functions import Substr
 from django.http import Http404
 
 from xianfeng.orgs import paths
-from xianfeng.orgs.enums import ORG_ADMIN_ROLES, ROSTER_VIEW_ROLES, RoleKind
-from xianfeng.orgs.models import Org, Role, subtree_q
+from xianfeng.orgs.enums import (
+    ALLOWED_PARENTS,
+    ORG_ADMIN_ROLES,
+    ROSTER_VIEW_ROLES,
+    OrgChangeKind,
+    OrgKind,
+    RoleKind,
+)
+from xianfeng.orgs.models import Org, OrgChange, Role, subtree_q
 
 
 def roles_of(user: Any) -> list[Role]:
@@ -155,3 +163,70 @@ def role_kinds_of(user: Any) -> set[str]:
 
 def secretary_orgs(user: Any) -> list[Org]:
     return [role.org for role in roles_of(user) if role.kind == RoleKind.SECRETARY]
+
+
+# --- the org over time -------------------------------------------------------------------
+
+
+def org_history(org: Org) -> list[OrgChange]:
+    """The org's dated changes, oldest first, with the orgs they name (one query)."""
+    return list(
+        OrgChange.objects.filter(org=org)
+        .select_related("from_parent", "to_parent", "other", "actor")
+        .order_by("effective_on", "id")
+    )
+
+
+def former_names(history: list[OrgChange]) -> list[OrgChange]:
+    """The 更名 rows of a history, newest first: "原名 …" on the org's page."""
+    return sorted(
+        (c for c in history if c.kind == OrgChangeKind.RENAMED),
+        key=lambda c: (c.effective_on, c.pk),
+        reverse=True,
+    )
+
+
+def org_name_on(org: Org, day: datetime.date) -> str:
+    """What the org was called on `day`: the old name of the first rename after it, or
+    its current name (one query)."""
+    later = (
+        OrgChange.objects.filter(org=org, kind=OrgChangeKind.RENAMED, effective_on__gt=day)
+        .order_by("effective_on", "id")
+        .values_list("old_name", flat=True)
+        .first()
+    )
+    return later or org.name
+
+
+def org_groups(branch: Org) -> QuerySet[Org]:
+    """The branch's party groups, those still in existence first."""
+    return Org.objects.filter(parent=branch, kind=OrgKind.GROUP).order_by(
+        "dissolved_on", "sort_order", "path"
+    )
+
+
+def move_targets(user: Any, org: Org) -> QuerySet[Org]:
+    """Orgs the person may put `org` under: living orgs they administer, outside `org`'s
+    own subtree, of a kind that may hold it (the service checks again)."""
+    kinds = [k for k in ALLOWED_PARENTS[OrgKind(org.kind)] if k is not None]
+    return (
+        orgs_managed_by(user, ORG_ADMIN_ROLES)
+        .filter(kind__in=kinds, dissolved_on__isnull=True)
+        .exclude(path__gte=org.path, path__lt=org.upper_path)
+        .exclude(pk=org.parent_id or 0)
+        .order_by("path")
+    )
+
+
+def merge_targets(user: Any, org: Org) -> QuerySet[Org]:
+    """Orgs `org` may be merged into: living orgs of the same kind the person administers,
+    neither above nor below it; a party group only into a group of the same branch."""
+    qs = (
+        orgs_managed_by(user, ORG_ADMIN_ROLES)
+        .filter(kind=org.kind, dissolved_on__isnull=True)
+        .exclude(path__gte=org.path, path__lt=org.upper_path)
+        .exclude(path__in=paths.ancestor_paths(org.path))
+    )
+    if org.kind == OrgKind.GROUP:
+        qs = qs.filter(parent_id=org.parent_id)
+    return qs.order_by("path")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,11 +15,18 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
-from xianfeng.common.text import is_blank
+from xianfeng.common.text import clean_text, is_blank
 from xianfeng.orgs import paths
-from xianfeng.orgs.enums import ALLOWED_PARENTS, OrgKind, Region, RoleKind
-from xianfeng.orgs.models import Org, Role, code_validator
-from xianfeng.orgs.rules import can_admin_org
+from xianfeng.orgs.enums import (
+    ALLOWED_PARENTS,
+    ORG_ADMIN_ROLES,
+    OrgChangeKind,
+    OrgKind,
+    Region,
+    RoleKind,
+)
+from xianfeng.orgs.models import Org, OrgChange, Role, code_validator
+from xianfeng.orgs.rules import can_admin_org, can_manage_roster, has_role_above
 from xianfeng.orgs.selectors import subtree_counter
 
 if TYPE_CHECKING:
@@ -36,6 +43,49 @@ def _check_admin(actor: User | None, org: Org | None) -> None:
         return
     if not can_admin_org(actor, org):
         raise PermissionDenied("您没有管理该组织的权限")
+
+
+def _check_above(actor: User | None, org: Org) -> None:
+    """Moving, merging or renaming an org is its higher org's decision: the actor must be
+    an admin above it (a town admin cannot move the town itself, only what lies below)."""
+    if actor is None:
+        return
+    if not has_role_above(actor, org, ORG_ADMIN_ROLES):
+        raise PermissionDenied("只有上级组织的管理员可以调整该组织")
+
+
+def _check_groups_manager(actor: User | None, branch: Org) -> None:
+    """Party groups are the branch's own business: its secretary, organiser or an admin."""
+    if actor is None:
+        return
+    if not can_manage_roster(actor, branch):
+        raise PermissionDenied("您不能管理该支部的党小组")
+
+
+def _check_effective(org: Org, on: datetime.date, label: str) -> None:
+    if on > timezone.localdate():
+        raise Refused(f"{label}不能晚于今天", field="on")
+    if on < org.founded_on:
+        raise Refused(f"{label}早于“{org.name}”的成立日期（{org.founded_on:%Y-%m-%d}）", field="on")
+    if org.dissolved_on is not None:
+        raise Refused(f"“{org.name}”已于 {org.dissolved_on:%Y-%m-%d} 撤销")
+
+
+def _clean_reason(reason: str, *, required: str) -> str:
+    reason = clean_text(reason, multiline=False).strip()
+    if is_blank(reason):
+        raise Refused(required, field="reason")
+    if len(reason) > 200:
+        raise Refused("原因最多 200 个字", field="reason")
+    return reason
+
+
+def _record(
+    org: Org, kind: str, on: datetime.date, actor: User | None, reason: str = "", **fields: Any
+) -> OrgChange:
+    return OrgChange.objects.create(
+        org=org, kind=kind, effective_on=on, reason=reason, actor=actor, **fields
+    )
 
 
 def _check_code_format(code: str) -> str:
@@ -75,14 +125,45 @@ def org_create(
     region: str = Region.OTHER,
     sort_order: int = 0,
     founded_on: datetime.date | None = None,
+    reason: str = "",
 ) -> Org:
     """Create an org under `parent` (None: a new root), founded on `founded_on` (today)."""
     _check_admin(actor, parent)
+    return _insert_org(
+        actor=actor,
+        parent=parent,
+        code=code,
+        name=name,
+        kind=kind,
+        region=region,
+        sort_order=sort_order,
+        founded_on=founded_on,
+        reason=reason,
+    )
+
+
+def _insert_org(
+    *,
+    actor: User | None,
+    parent: Org | None,
+    code: str,
+    name: str,
+    kind: str,
+    region: str,
+    sort_order: int,
+    founded_on: datetime.date | None,
+    reason: str,
+) -> Org:
     code = _check_code(code)
-    name = name.strip()
+    name = clean_text(name, multiline=False).strip()
     if is_blank(name):
         raise Refused("请填写组织名称", field="name")
     _check_parent_kind(kind, parent)
+    founded = founded_on or timezone.localdate()
+    if founded > timezone.localdate():
+        raise Refused("成立日期不能晚于今天", field="founded_on")
+    if parent is not None and parent.dissolved_on is not None:
+        raise Refused(f"“{parent.name}”已撤销，不能在其下建立组织", field="parent")
     with transaction.atomic():
         # The path needs the id; the placeholder is unique because codes are.
         org = Org.objects.create(
@@ -92,12 +173,21 @@ def org_create(
             kind=kind,
             region=region,
             sort_order=sort_order,
-            founded_on=founded_on or timezone.localdate(),
+            founded_on=founded,
             path=f"~{code}",
             depth=0 if parent is None else parent.depth + 1,
         )
         org.path = paths.child_path(parent.path if parent else "", org.pk)
         Org.objects.filter(pk=org.pk).update(path=org.path)
+        _record(
+            org,
+            OrgChangeKind.FOUNDED,
+            founded,
+            actor,
+            reason[:200],
+            new_name=name,
+            to_parent=parent,
+        )
         audit_log(
             actor=actor,
             action="org.create",
@@ -108,61 +198,236 @@ def org_create(
     return org
 
 
-def org_update(
-    *, actor: User | None, org: Org, name: str, code: str, region: str, sort_order: int
-) -> Org:
-    """Rename an org or change its code, region or order among its siblings."""
+def org_update(*, actor: User | None, org: Org, region: str, sort_order: int) -> Org:
+    """Change an org's region or its order among its siblings. Its name changes only by
+    org_rename (kept over time); its code never changes."""
     _check_admin(actor, org)
-    code = _check_code(code, exclude_pk=org.pk)
-    name = name.strip()
-    if is_blank(name):
-        raise Refused("请填写组织名称", field="name")
-    before = {"code": org.code, "name": org.name, "region": org.region}
+    if region not in Region.values:
+        raise Refused("未知的地域类别", field="region")
+    before = {"region": org.region, "sort_order": org.sort_order}
     with transaction.atomic():
-        org.code, org.name, org.region, org.sort_order = code, name, region, sort_order
-        org.save(update_fields=["code", "name", "region", "sort_order"])
+        org.region, org.sort_order = region, sort_order
+        org.save(update_fields=["region", "sort_order"])
         audit_log(
             actor=actor,
             action="org.update",
             obj=org,
             org=org,
-            data={"before": before, "after": {"code": code, "name": name, "region": region}},
+            data={"before": before, "after": {"region": region, "sort_order": sort_order}},
         )
     return org
 
 
-def org_move(*, actor: User | None, org: Org, new_parent: Org) -> Org:
-    """Move `org` and its whole subtree under `new_parent`, in one UPDATE of the paths.
+def org_rename(
+    *, actor: User | None, org: Org, name: str, on: datetime.date, reason: str
+) -> OrgChange:
+    """更名 from `on`: the old name is kept (shown as 原名 and used for dates before `on`).
+    A party group is renamed by its branch; any other org by an admin above it."""
+    if org.kind == OrgKind.GROUP and org.parent is not None:
+        _check_groups_manager(actor, org.parent)
+    else:
+        _check_above(actor, org)
+    name = clean_text(name, multiline=False).strip()
+    if is_blank(name):
+        raise Refused("请填写新名称", field="name")
+    if len(name) > 100:
+        raise Refused("名称最多 100 个字", field="name")
+    reason = _clean_reason(reason, required="请填写更名原因或批准文号")
+    with transaction.atomic():
+        org = Org.objects.select_for_update().get(pk=org.pk)
+        _check_effective(org, on, "更名日期")
+        if name == org.name:
+            raise Refused("新名称与现名称相同", field="name")
+        last = (
+            OrgChange.objects.filter(org=org, kind=OrgChangeKind.RENAMED)
+            .order_by("-effective_on", "-id")
+            .first()
+        )
+        if last is not None and on < last.effective_on:
+            raise Refused(f"更名日期不能早于上一次更名（{last.effective_on:%Y-%m-%d}）", field="on")
+        change = _record(
+            org, OrgChangeKind.RENAMED, on, actor, reason, old_name=org.name, new_name=name
+        )
+        org.name = name
+        org.save(update_fields=["name"])
+        audit_log(
+            actor=actor,
+            action="org.rename",
+            obj=org,
+            org=org,
+            data={"old": change.old_name, "new": name, "on": on.isoformat(), "reason": reason},
+        )
+    return change
 
-    Members, roles and everything else point at orgs by id, so they follow unchanged.
-    """
-    _check_admin(actor, org)
+
+def _rewrite_subtree(org: Org, new_parent: Org) -> None:
+    """Re-root `org`'s subtree under `new_parent` in one UPDATE (rows locked by the caller)."""
+    old_path = org.path
+    new_path = paths.child_path(new_parent.path, org.pk)
+    delta = new_parent.depth + 1 - org.depth
+    Org.objects.filter(path__gte=old_path, path__lt=paths.upper_bound(old_path)).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + delta,
+    )
+    Org.objects.filter(pk=org.pk).update(parent=new_parent)
+
+
+def org_move(
+    *,
+    actor: User | None,
+    org: Org,
+    new_parent: Org,
+    on: datetime.date | None = None,
+    reason: str = "",
+) -> Org:
+    """调整隶属关系: move `org` and its whole subtree under `new_parent` from `on`, in one
+    UPDATE of the paths. Members, roles and everything else point at orgs by id, so they
+    follow unchanged. Only an admin above the org who also manages the new parent may."""
+    _check_above(actor, org)
     _check_admin(actor, new_parent)
+    on = on or timezone.localdate()
+    if actor is not None:
+        reason = _clean_reason(reason, required="请填写调整原因或批准文号")
     if new_parent.path.startswith(org.path):
         raise Refused("不能把组织移到它自己或它的下级组织之下", field="parent")
+    if new_parent.pk == org.parent_id:
+        raise Refused("新的上级组织与现在相同", field="parent")
     _check_parent_kind(org.kind, new_parent)
     with transaction.atomic():
         # Lock the subtree's rows in a stable order, then re-read the paths under the lock
         # so two moves at once cannot interleave.
         org = Org.objects.select_for_update().get(pk=org.pk)
         new_parent = Org.objects.select_for_update().get(pk=new_parent.pk)
-        old_path, old_parent_id = org.path, org.parent_id
-        new_path = paths.child_path(new_parent.path, org.pk)
-        delta = new_parent.depth + 1 - org.depth
-        Org.objects.filter(path__gte=old_path, path__lt=paths.upper_bound(old_path)).update(
-            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
-            depth=F("depth") + delta,
-        )
-        Org.objects.filter(pk=org.pk).update(parent=new_parent)
+        _check_effective(org, on, "调整日期")
+        if new_parent.dissolved_on is not None:
+            raise Refused(f"“{new_parent.name}”已撤销，不能作为上级组织", field="parent")
+        old_parent_id = org.parent_id
+        _rewrite_subtree(org, new_parent)
         org.refresh_from_db()
+        _record(
+            org,
+            OrgChangeKind.MOVED,
+            on,
+            actor,
+            reason,
+            from_parent_id=old_parent_id,
+            to_parent=new_parent,
+        )
         audit_log(
             actor=actor,
             action="org.move",
             obj=org,
             org=org,
-            data={"from_parent": old_parent_id, "to_parent": new_parent.pk},
+            data={"from_parent": old_parent_id, "to_parent": new_parent.pk, "on": on.isoformat()},
         )
     return org
+
+
+# Apps whose rows belong to an org and must follow it when it ends: merged into another
+# (people moves the members, closing their stretch at the old branch) or dissolved
+# (target None: people takes members out of a dissolved party group). Each step runs
+# inside the caller's transaction with (org, target, on, reason) and may refuse.
+RetireStep = Callable[[Org, "Org | None", datetime.date, str], None]
+_retire_steps: list[RetireStep] = []
+
+
+def register_retire_step(step: RetireStep) -> None:
+    if step not in _retire_steps:
+        _retire_steps.append(step)
+
+
+def org_merge(
+    *, actor: User | None, source: Org, target: Org, on: datetime.date, reason: str
+) -> Org:
+    """合并: `source` is merged into `target` from `on`: its members and sub-orgs move to
+    `target`, then `source` is 撤销 on that day (its history stays readable under its
+    name). Both must be of the same kind; the actor must be an admin above `source` and
+    manage `target`."""
+    _check_above(actor, source)
+    _check_admin(actor, target)
+    reason = _clean_reason(reason, required="请填写合并原因或批准文号")
+    if source.pk == target.pk:
+        raise Refused("不能把组织并入它自己", field="target")
+    if source.kind != target.kind:
+        raise Refused(
+            f"只能合并同类组织：{source.get_kind_display()}不能并入{target.get_kind_display()}",
+            field="target",
+        )
+    if target.path.startswith(source.path) or source.path.startswith(target.path):
+        raise Refused("不能并入自己的上级或下级组织", field="target")
+    if source.kind == OrgKind.GROUP and source.parent_id != target.parent_id:
+        raise Refused("党小组只能并入同一支部的党小组", field="target")
+    with transaction.atomic():
+        locked = {
+            o.pk: o for o in Org.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+        }
+        source, target = locked[source.pk], locked[target.pk]
+        _check_effective(source, on, "合并日期")
+        _check_effective(target, on, "合并日期")
+        for child in Org.objects.filter(parent=source, dissolved_on__isnull=True).order_by("path"):
+            _check_parent_kind(child.kind, target)
+            _rewrite_subtree(child, target)
+            _record(
+                child,
+                OrgChangeKind.MOVED,
+                on,
+                actor,
+                f"随{source.name}并入{target.name}",
+                from_parent=source,
+                to_parent=target,
+            )
+        for step in _retire_steps:
+            step(source, target, on, reason)
+        note = f"并入{target.name}：{reason}"[:200]
+        source.dissolved_on, source.dissolve_reason = on, note
+        source.save(update_fields=["dissolved_on", "dissolve_reason"])
+        _record(source, OrgChangeKind.MERGED, on, actor, reason, other=target)
+        _record(target, OrgChangeKind.MERGED_IN, on, actor, reason, other=source)
+        audit_log(
+            actor=actor,
+            action="org.merge",
+            obj=source,
+            org=target,
+            data={"into": target.pk, "on": on.isoformat(), "reason": reason},
+        )
+    return target
+
+
+def group_create(
+    *, actor: User | None, branch: Org, name: str, founded_on: datetime.date | None = None
+) -> Org:
+    """A 党小组 under `branch`, set up by the branch itself; its code is the branch's code
+    with a number (codes are never typed twice by hand, and never change)."""
+    _check_groups_manager(actor, branch)
+    if branch.kind != OrgKind.BRANCH:
+        raise Refused("党小组只能设在党支部之下", field="name")
+    if branch.dissolved_on is not None:
+        raise Refused(f"“{branch.name}”已撤销")
+    name = clean_text(name, multiline=False).strip()
+    if is_blank(name):
+        raise Refused("请填写党小组名称", field="name")
+    if Org.objects.filter(parent=branch, name=name, dissolved_on__isnull=True).exists():
+        raise Refused(f"本支部已有“{name}”", field="name")
+    taken = set(
+        Org.objects.filter(code__startswith=f"{branch.code}G").values_list("code", flat=True)
+    )
+    number = 1
+    while f"{branch.code}G{number}" in taken:
+        number += 1
+    code = f"{branch.code}G{number}"
+    if len(code) > 32:
+        raise Refused("支部代码过长，无法自动生成党小组代码，请联系上级管理员")
+    return _insert_org(
+        actor=actor,
+        parent=branch,
+        sort_order=0,
+        code=code,
+        name=name,
+        kind=OrgKind.GROUP,
+        region=branch.region,
+        founded_on=founded_on,
+        reason="支部设立党小组",
+    )
 
 
 def role_grant(*, actor: User | None, user: Any, org: Org, kind: str) -> Role:
@@ -288,8 +553,13 @@ def org_tree_bulk_create(*, actor: User | None, specs: Sequence[OrgSpec]) -> dic
 
 def org_dissolve(*, actor: User | None, org: Org, on: datetime.date, reason: str) -> Org:
     """撤销 an org from `on`: refused while members or orgs below it remain (transfer them
-    first); from that day it owes no meetings, and its records stay readable."""
-    _check_admin(actor, org)
+    first); from that day it owes no meetings, and its records stay readable. A party group
+    is dissolved by its branch (its members simply leave the group); any other org by an
+    admin above it."""
+    if org.kind == OrgKind.GROUP and org.parent is not None:
+        _check_groups_manager(actor, org.parent)
+    else:
+        _check_above(actor, org)
     reason = reason.strip()
     if is_blank(reason):
         raise Refused("请填写撤销原因（如村社合并、企业改制）", field="reason")
@@ -321,9 +591,12 @@ def org_dissolve(*, actor: User | None, org: Org, on: datetime.date, reason: str
             raise Refused("该组织还有党员，请先办理组织关系转接", field="on")
         org.dissolved_on, org.dissolve_reason = on, reason[:200]
         org.save(update_fields=["dissolved_on", "dissolve_reason"])
+        _record(org, OrgChangeKind.DISSOLVED, on, actor, reason[:200])
         Org.objects.filter(parent=org, kind=OrgKind.GROUP, dissolved_on__isnull=True).update(
             dissolved_on=on, dissolve_reason=reason[:200]
         )
+        for step in _retire_steps:
+            step(org, None, on, reason[:200])
         audit_log(
             actor=actor,
             action="org.dissolve",

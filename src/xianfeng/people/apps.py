@@ -16,6 +16,9 @@ class PeopleConfig(AppConfig):
         from xianfeng.people.demo import persona_table
 
         demo.register_banner(persona_table)
+        from xianfeng.people.demo import registry as registry_demo
+
+        demo.register("people.registry", registry_demo.seed, order=46)
 
         from xianfeng.notify import contacts
         from xianfeng.people.services import user_set_email
@@ -31,6 +34,11 @@ class PeopleConfig(AppConfig):
                 "members", lambda: Member.objects.filter(left_on__isnull=True), "org__path"
             )
         )
+
+        from xianfeng.orgs.services import register_retire_step
+        from xianfeng.people.services.history import members_follow_org
+
+        register_retire_step(members_follow_org)
 
         from xianfeng.common import nav
         from xianfeng.orgs.enums import ROSTER_VIEW_ROLES
@@ -52,6 +60,9 @@ class PeopleConfig(AppConfig):
         from xianfeng.people.tasks import remind_probation_ending
 
         periodic.register("people.probation", remind_probation_ending, hours=12)
+        from xianfeng.people.tasks import remind_pipeline_due
+
+        periodic.register("people.pipeline", remind_pipeline_due, hours=24)
 
         from xianfeng.notify import kinds
         from xianfeng.notify.enums import Channel, Priority
@@ -72,6 +83,14 @@ class PeopleConfig(AppConfig):
             app="people",
             default_channels={Channel.INAPP, Channel.EMAIL},
             description="本支部预备党员的预备期一个月内期满",
+            group="党员",
+        )
+        kinds.register(
+            "applicant.due",
+            label="发展党员待办",
+            app="people",
+            default_channels={Channel.INAPP, Channel.EMAIL},
+            description="入党申请人一个月内未谈话、积极分子或发展对象本季度未记录考察",
             group="党员",
         )
         kinds.register(

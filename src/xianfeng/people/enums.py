@@ -19,6 +19,9 @@ class MemberStatus(models.TextChoices):
     STOPPED = "stopped", _("停止党籍")
     EXPELLED = "expelled", _("出党")
     DECEASED = "deceased", _("去世")
+    # 组织关系转出系统外 (the 回执 came back): off this system's roll from left_on; the
+    # record comes back to life if they are transferred in again.
+    TRANSFERRED = "transferred", _("已转出")
 
 
 # Statuses of someone on the roll (counted, expected, owed something).
@@ -35,9 +38,10 @@ MEMBER_MACHINE = StateMachine(
     states=MemberStatus,
     field="status",
     transitions={
-        S.PROBATIONARY: {S.FULL, S.EXPELLED, S.DECEASED},
-        S.FULL: {S.STOPPED, S.EXPELLED, S.DECEASED},
+        S.PROBATIONARY: {S.FULL, S.EXPELLED, S.DECEASED, S.TRANSFERRED},
+        S.FULL: {S.STOPPED, S.EXPELLED, S.DECEASED, S.TRANSFERRED},
         S.STOPPED: {S.FULL, S.EXPELLED, S.DECEASED},
+        S.TRANSFERRED: {S.FULL, S.PROBATIONARY},
     },
 )
 
@@ -68,3 +72,29 @@ class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("待确认")
     COMMITTED = "committed", _("已导入")
     ROLLED_BACK = "rolled_back", _("已撤销")
+
+
+class ApplicantStage(models.TextChoices):
+    """发展党员: where a person is in the pipeline."""
+
+    APPLIED = "applied", _("入党申请人")
+    ACTIVIST = "activist", _("入党积极分子")
+    CANDIDATE = "candidate", _("发展对象")
+    ADMITTED = "admitted", _("已接收为预备党员")
+    DROPPED = "dropped", _("终止培养")
+
+
+A = ApplicantStage
+# 发展党员 (《中国共产党发展党员工作细则》): applicant → activist → candidate → admitted as a
+# probationary member (then 转正 on the member, MEMBER_MACHINE). Any open stage may end.
+APPLICANT_MACHINE = StateMachine(
+    name="applicant",
+    label="发展党员",
+    states=ApplicantStage,
+    field="stage",
+    transitions={
+        A.APPLIED: {A.ACTIVIST, A.DROPPED},
+        A.ACTIVIST: {A.CANDIDATE, A.DROPPED},
+        A.CANDIDATE: {A.ADMITTED, A.DROPPED},
+    },
+)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xianfeng.common.storage import private_storage
 from xianfeng.people.enums import (
+    ApplicantStage,
     Education,
     Gender,
     ImportStatus,
@@ -401,3 +402,82 @@ class PasswordLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Applicant(models.Model):
+    """A person in the 发展党员 pipeline of a branch, with the date of every step.
+
+    The stage changes only through people/services/pipeline.py (APPLICANT_MACHINE); the
+    rules' minimum intervals are checked there."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="applicants"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    stage = models.CharField(
+        _("阶段"), max_length=16, choices=ApplicantStage.choices, default=ApplicantStage.APPLIED
+    )
+    applied_on = models.DateField(_("递交入党申请书日期"))
+    talked_on = models.DateField(_("谈话日期"), null=True, blank=True)
+    activist_on = models.DateField(_("确定为积极分子日期"), null=True, blank=True)
+    # 培养联系人 (two full members, by name as the branch writes them).
+    contacts = models.CharField(_("培养联系人"), max_length=100, blank=True)
+    candidate_on = models.DateField(_("确定为发展对象日期"), null=True, blank=True)
+    reviewed_on = models.DateField(_("政治审查日期"), null=True, blank=True)
+    training_on = models.DateField(_("集中培训结业日期"), null=True, blank=True)
+    publicity_from = models.DateField(_("公示开始"), null=True, blank=True)
+    publicity_to = models.DateField(_("公示结束"), null=True, blank=True)
+    meeting_on = models.DateField(_("支部大会讨论日期"), null=True, blank=True)
+    approved_on = models.DateField(_("上级党委审批日期"), null=True, blank=True)
+    oath_on = models.DateField(_("入党宣誓日期"), null=True, blank=True)
+    dropped_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
+    member = models.OneToOneField(
+        Member, verbose_name=_("党员档案"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="application",
+    )  # fmt: skip
+    # The reminder last sent (step and due date), so each is sent once.
+    reminded_for = models.CharField(_("已提醒"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("发展党员")
+        verbose_name_plural = _("发展党员")
+        ordering = ["org", "applied_on", "id"]
+        indexes = [models.Index(fields=["org", "stage"], name="applicant_org_stage_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_stage_display()}）"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class ApplicantNote(models.Model):
+    """A 考察 note on an activist or candidate (the branch writes one each quarter)."""
+
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("发展党员"), on_delete=models.CASCADE, related_name="notes"
+    )
+    on = models.DateField(_("考察日期"))
+    text = models.CharField(_("考察情况"), max_length=500)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培养考察记录")
+        verbose_name_plural = _("培养考察记录")
+        ordering = ["applicant", "-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id} {self.on}"

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from xianfeng.orgs import paths
@@ -14,9 +14,10 @@ from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import roles_of, scope_q
 from xianfeng.people.auth import find_user
-from xianfeng.people.enums import MemberStatus
+from xianfeng.people.enums import ApplicantStage, MemberStatus
 from xianfeng.people.idcard import ID_RE, PHONE_RE
 from xianfeng.people.models import (
+    Applicant,
     Member,
     MemberPeriod,
     PasswordLink,
@@ -245,3 +246,109 @@ def get_password_link(key: str) -> PasswordLink:
     if link is None:
         raise Http404("链接无效，请核对后重试")
     return link
+
+
+def branch_roll(branch: Org) -> QuerySet[Member]:
+    """The branch's members on the roll today, with what the group page shows."""
+    return (
+        Member.objects.filter(org=branch, left_on__isnull=True)
+        .select_related("user")
+        .order_by("user__name", "pk")
+    )
+
+
+# --- 发展党员 ----------------------------------------------------------------------------------
+
+
+def applicants_visible_to(user: Any) -> QuerySet[Applicant]:
+    """The pipeline of the branches in the person's roster reach."""
+    if not getattr(user, "is_authenticated", False):
+        return Applicant.objects.none()
+    return Applicant.objects.filter(scope_q(user, ROSTER_VIEW_ROLES, field="org__path"))
+
+
+def get_applicant_for_user(user: Any, pk: int) -> Applicant:
+    applicant = applicants_visible_to(user).select_related("org", "member").filter(pk=pk).first()
+    if applicant is None:
+        raise Http404("找不到该发展党员记录")
+    return applicant
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """What a person in the pipeline needs next, and by when."""
+
+    applicant: Applicant
+    step: str
+    label: str
+    due_on: datetime.date | None  # the deadline, or the earliest day it may be done
+    overdue: bool = False
+
+
+def _due(applicant: Applicant, last_note: datetime.date | None, today: datetime.date) -> DueStep:
+    from xianfeng.people.services import pipeline as rules
+
+    stage = applicant.stage
+    if stage == ApplicantStage.APPLIED:
+        if applicant.talked_on is None:
+            due = applicant.applied_on + datetime.timedelta(days=rules.TALK_WITHIN_DAYS)
+            return DueStep(applicant, "talk", "派人谈话", due, today > due)
+        return DueStep(applicant, "activist", "确定为入党积极分子", None)
+    if stage in (ApplicantStage.ACTIVIST, ApplicantStage.CANDIDATE):
+        since = last_note or applicant.activist_on or applicant.applied_on
+        note_due = since + datetime.timedelta(days=rules.NOTE_EVERY_DAYS)
+        if today > note_due:
+            return DueStep(applicant, "note", "记录季度培养考察", note_due, True)
+    if stage == ApplicantStage.ACTIVIST:
+        return DueStep(
+            applicant, "candidate", "列为发展对象（最早）", rules.candidate_earliest(applicant)
+        )
+    if stage == ApplicantStage.CANDIDATE:
+        for value, step, label in (
+            (applicant.reviewed_on, "review", "政治审查"),
+            (applicant.training_on, "training", "集中培训"),
+            (applicant.publicity_to, "publicity", "公示"),
+        ):
+            if value is None:
+                return DueStep(applicant, step, label, None)
+        return DueStep(
+            applicant,
+            "meeting",
+            "支部大会讨论（公示结束后）",
+            applicant.publicity_to + datetime.timedelta(days=1) if applicant.publicity_to else None,
+        )
+    return DueStep(applicant, "", "", None)
+
+
+def applicants_due(
+    *, today: datetime.date, base: QuerySet[Applicant] | None = None
+) -> list[DueStep]:
+    """Everyone still in the pipeline with their next step (one query)."""
+    qs = (base if base is not None else Applicant.objects.all()).filter(
+        stage__in=[ApplicantStage.APPLIED, ApplicantStage.ACTIVIST, ApplicantStage.CANDIDATE]
+    )
+    rows = (
+        qs.select_related("org")
+        .annotate(last_note=Max("notes__on"))
+        .order_by("org__path", "applied_on", "pk")
+    )
+    return [_due(a, a.last_note, today) for a in rows]
+
+
+def pipeline_list(user: Any, *, org: Org | None, today: datetime.date) -> list[DueStep]:
+    base = applicants_visible_to(user)
+    if org is not None:
+        base = base.filter(org__path__gte=org.path, org__path__lt=org.upper_path)
+    return applicants_due(today=today, base=base)
+
+
+def branch_managers(org_id: int) -> list[int]:
+    from xianfeng.orgs.models import Role
+
+    return sorted(
+        set(
+            Role.objects.filter(org_id=org_id, kind__in=ROSTER_MANAGE_ROLES).values_list(
+                "user_id", flat=True
+            )
+        )
+    )

@@ -28,3 +28,11 @@ def remind_probation_ending() -> int:
     from xianfeng.people.services.history import probation_reminders_send
 
     return probation_reminders_send()
+
+
+@task()
+def remind_pipeline_due() -> int:
+    """Remind branches of overdue 发展党员 steps (talks, quarterly 考察 notes), once each."""
+    from xianfeng.people.services.pipeline import pipeline_reminders_send
+
+    return pipeline_reminders_send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.people import views, views_history, views_roster
+from xianfeng.people import views, views_groups, views_history, views_pipeline, views_roster
 
 app_name = "people"
 urlpatterns = [
@@ -22,11 +22,20 @@ urlpatterns = [
     path(
         "members/<int:pk>/password-link/", views.member_password_link, name="member_password_link"
     ),
+    path("members/pipeline/", views_pipeline.pipeline_index, name="pipeline"),
+    path("members/pipeline/new/", views_pipeline.applicant_new, name="applicant_new"),
+    path("members/pipeline/<int:pk>/", views_pipeline.applicant_detail, name="applicant_detail"),
+    path(
+        "members/pipeline/<int:pk>/<str:step>/",
+        views_pipeline.applicant_step,
+        name="applicant_step",
+    ),
     path("members/import/", views_roster.import_list, name="import_list"),
     path("members/import/<int:pk>/", views_roster.import_detail, name="import_detail"),
     path("members/import/<int:pk>/commit/", views_roster.import_commit, name="import_commit"),
     path("members/import/<int:pk>/rollback/", views_roster.import_rollback, name="import_rollback"),
     # A role at an org, granted from the org's page to a person found by phone or name.
     path("orgs/<str:code>/roles/", views.role_grant, name="role_grant"),
+    path("orgs/<str:code>/group-members/", views_groups.group_members, name="group_members"),
     path("members/import/template.xlsx", views_roster.import_template, name="import_template"),
 ]

@@ -75,4 +75,20 @@ def seed() -> str:
         Transfer.objects.filter(pk=waiting.pk).update(started_at=now - datetime.timedelta(days=10))
         services.transfers_remind_overdue()
         made += 1
-    return f"组织关系转接 {made} 件（已接收 1、待接收 {made - 1}）。"
+    leaver = (
+        Member.objects.filter(org=home, status=MemberStatus.FULL, left_on__isnull=True)
+        .exclude(user__username__in=["secretary", "member"])
+        .exclude(user__roles__isnull=False)
+        .exclude(pk__in=[m.pk for m in movers])
+        .order_by("pk")
+        .first()
+    )
+    if leaver is not None:
+        services.transfer_out_start(
+            actor=secretary,
+            member=leaver,
+            outside_org="浙江省杭州市滨江区长河街道党工委",
+            reason="赴杭州工作",
+        )
+        made += 1
+    return f"组织关系转接 {made} 件（已接收 1、待接收 {made - 1}，含转出系统外 1）。"

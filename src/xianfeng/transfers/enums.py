@@ -13,9 +13,17 @@ class TransferState(models.TextChoices):
     CANCELLED = "cancelled", _("已撤回")
 
 
+class TransferDirection(models.TextChoices):
+    INTERNAL = "internal", _("系统内转接")
+    OUT = "out", _("转出系统外")
+    IN = "in", _("从系统外转入")
+
+
 T = TransferState
 # 组织关系转接: the sending branch starts it, the receiving branch accepts or returns it,
-# the sender may withdraw it while it waits.
+# the sender may withdraw it while it waits. A transfer out of the system is "accepted" when
+# the outside org's 回执 comes back (the sender records it); one in from outside is
+# registered already accepted.
 TRANSFER_MACHINE = StateMachine(
     name="transfer",
     label="组织关系转接",

@@ -36,10 +36,10 @@ def letter_pdf(transfer: Transfer) -> bytes:
         _p("中国共产党党员组织关系介绍信", title),
         _p(f"编号：{transfer.number}", right),
         Spacer(1, 4 * mm),
-        _p(f"{transfer.to_org.name}：", body),
+        _p(f"{transfer.to_name}：", body),
         _p(
             f"　　{member.user.name}同志（{member.get_gender_display() or '性别未填'}，"
-            f"{status}），组织关系由{transfer.from_org.name}转到你处，"
+            f"{status}），组织关系由{transfer.from_name}转到你处，"
             f"转接原因：{transfer.reason}。请接洽。",
             body,
         ),
@@ -50,23 +50,28 @@ def letter_pdf(transfer: Transfer) -> bytes:
             body,
         ),
         Spacer(1, 6 * mm),
-        _p(f"{transfer.from_org.name}（盖章）", right),
+        _p(f"{transfer.from_name}（盖章）", right),
         _p(f"{started:%Y年%m月%d日}", right),
         Spacer(1, 8 * mm),
         HRFlowable(width="100%", dash=(3, 3)),
         Spacer(1, 4 * mm),
         _p("回　执", title),
         _p(f"编号：{transfer.number}", right),
-        _p(f"{transfer.from_org.name}：", body),
+        _p(f"{transfer.from_name}：", body),
         _p(
             f"　　{member.user.name}同志的党员组织关系已转达我处，特此回复。",
             body,
         ),
         Spacer(1, 6 * mm),
-        _p(f"{transfer.to_org.name}（盖章）", right),
+        _p(f"{transfer.to_name}（盖章）", right),
         _p("　　年　　月　　日", right),
         Spacer(1, 4 * mm),
-        _p("本介绍信由先锋平台生成；接收方在平台上点“确认接收”即完成转接。", small),
+        _p(
+            "本介绍信由先锋平台生成；接收方在平台上点“确认接收”即完成转接。"
+            if transfer.to_org is not None
+            else f"本介绍信由先锋平台生成；请接收方将回执寄回{transfer.from_name}。",
+            small,
+        ),
     ]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(

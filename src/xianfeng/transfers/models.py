@@ -5,21 +5,33 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from xianfeng.transfers.enums import TransferState
+from xianfeng.transfers.enums import TransferDirection, TransferState
 
 
 class Transfer(models.Model):
-    """组织关系转接 of one member from one branch to another inside the system."""
+    """组织关系转接 of one member: between two branches inside the system, out of it (to an
+    org outside, with a 介绍信 and its 回执) or into it (registered from the outside letter)."""
 
     member = models.ForeignKey(
         "people.Member", verbose_name=_("党员"), on_delete=models.PROTECT, related_name="+"
     )
+    direction = models.CharField(
+        _("转接方向"), max_length=16, choices=TransferDirection.choices,
+        default=TransferDirection.INTERNAL,
+    )  # fmt: skip
+    # None on the side outside the system (from_org of a transfer in, to_org of one out).
     from_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("转出组织"), on_delete=models.PROTECT, related_name="+"
-    )
+        "orgs.Org", verbose_name=_("转出组织"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
     to_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("转入组织"), on_delete=models.PROTECT, related_name="+"
-    )
+        "orgs.Org", verbose_name=_("转入组织"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    # The org outside the system (where a member goes, or comes from), as its letter names it.
+    outside_org = models.CharField(_("系统外党组织"), max_length=100, blank=True)
+    # The outside org's own 介绍信编号 (transfers in) or its 回执 note (transfers out).
+    outside_number = models.CharField(_("对方介绍信编号或回执"), max_length=100, blank=True)
     state = models.CharField(
         _("状态"), max_length=16, choices=TransferState.choices, default=TransferState.PENDING
     )
@@ -52,6 +64,17 @@ class Transfer(models.Model):
                 condition=Q(state=TransferState.PENDING),
                 name="transfer_one_pending_per_member",
             ),
+            # Each side inside the system is named by its org; outside, by its name.
+            models.CheckConstraint(
+                condition=Q(
+                    direction=TransferDirection.INTERNAL,
+                    from_org__isnull=False,
+                    to_org__isnull=False,
+                )
+                | Q(direction=TransferDirection.OUT, from_org__isnull=False, to_org__isnull=True)
+                | Q(direction=TransferDirection.IN, from_org__isnull=True, to_org__isnull=False),
+                name="transfer_sides_match_direction",
+            ),
         ]
         indexes = [
             models.Index(fields=["to_org", "state"], name="transfer_to_state_idx"),
@@ -60,3 +83,11 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_state_display()}"
+
+    @property
+    def from_name(self) -> str:
+        return self.from_org.name if self.from_org else self.outside_org
+
+    @property
+    def to_name(self) -> str:
+        return self.to_org.name if self.to_org else self.outside_org

@@ -14,13 +14,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xianfeng.common.errors import Refused
 from xianfeng.common.pagination import paginate
 from xianfeng.common.types import AuthedRequest, actor_of
-from xianfeng.orgs.enums import MEMBER_ORG_KINDS
+from xianfeng.orgs.enums import MEMBER_ORG_KINDS, ROSTER_MANAGE_ROLES
 from xianfeng.orgs.models import Org
-from xianfeng.orgs.rules import can_manage_roster
+from xianfeng.orgs.rules import can_manage_roster, holds_any
+from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people.selectors import get_member_for_user
+from xianfeng.people.services.members import MemberInvalid
 from xianfeng.transfers import services
-from xianfeng.transfers.enums import TransferState
+from xianfeng.transfers.enums import TransferDirection, TransferState
+from xianfeng.transfers.forms import CompleteOutForm, TransferInForm
 from xianfeng.transfers.letter import letter_response
+from xianfeng.transfers.models import Transfer
 from xianfeng.transfers.selectors import get_transfer_for_user, transfer_list
 
 
@@ -31,7 +35,12 @@ def index(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "transfers/index.html",
-        {"page": page, "state": state, "states": TransferState.choices},
+        {
+            "page": page,
+            "state": state,
+            "states": TransferState.choices,
+            "can_register": holds_any(request.user, ROSTER_MANAGE_ROLES),
+        },
     )
 
 
@@ -73,17 +82,117 @@ def start(request: AuthedRequest, member_pk: int) -> HttpResponse:
 
 
 @login_required
-def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    transfer = get_transfer_for_user(request.user, pk)
+@require_POST
+def start_out(request: AuthedRequest, member_pk: int) -> HttpResponse:
+    """转出系统外: a letter to an org outside the system; the 回执 is recorded later."""
+    member = get_member_for_user(request.user, member_pk)
+    if not can_manage_roster(request.user, member.org):
+        raise PermissionDenied("您不能为该党员办理组织关系转接")
+    outside, reason = request.POST.get("outside_org", ""), request.POST.get("reason", "")
+    try:
+        transfer = services.transfer_out_start(
+            actor=actor_of(request), member=member, outside_org=outside, reason=reason
+        )
+    except Refused as exc:
+        return render(
+            request,
+            "transfers/start.html",
+            {
+                "member": member,
+                "q": "",
+                "candidates": [],
+                "error_out": exc.message,
+                "outside_org": outside,
+                "reason_out": reason,
+            },
+            status=400,
+        )
+    messages.success(request, f"已开具介绍信，编号 {transfer.number}；收到回执后请登记")
+    return redirect("transfers:detail", pk=transfer.pk)
+
+
+def _detail(
+    request: AuthedRequest, transfer: Transfer, *, form: CompleteOutForm | None = None
+) -> HttpResponse:
     pending = transfer.state == TransferState.PENDING
+    sender = transfer.from_org is not None and can_manage_roster(request.user, transfer.from_org)
+    receiver = transfer.to_org is not None and can_manage_roster(request.user, transfer.to_org)
+    outgoing = transfer.direction == TransferDirection.OUT
     return render(
         request,
         "transfers/detail.html",
         {
             "transfer": transfer,
-            "can_decide": pending and can_manage_roster(request.user, transfer.to_org),
-            "can_cancel": pending and can_manage_roster(request.user, transfer.from_org),
+            "can_decide": pending and receiver and not outgoing,
+            "can_cancel": pending and sender,
+            "complete_form": (form or CompleteOutForm())
+            if pending and outgoing and sender
+            else None,
         },
+        status=400 if form is not None else 200,
+    )
+
+
+@login_required
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _detail(request, get_transfer_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def complete_out(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The outside org's 回执 came back: the member leaves the roll from that day."""
+    transfer = get_transfer_for_user(request.user, pk)
+    form = CompleteOutForm(request.POST)
+    if form.is_valid():
+        try:
+            services.transfer_out_complete(
+                actor=actor_of(request),
+                transfer=transfer,
+                effective_on=form.cleaned_data["effective_on"],
+                receipt=form.cleaned_data["receipt"],
+            )
+        except Refused as exc:
+            form.add_error("effective_on" if exc.field else None, exc.message)
+        else:
+            messages.success(request, "已登记回执，该党员组织关系已转出")
+            return redirect("transfers:detail", pk=transfer.pk)
+    return _detail(request, transfer, form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_in(request: AuthedRequest) -> HttpResponse:
+    """登记从系统外转入: a branch receives someone's letter from outside the system."""
+    orgs = orgs_managed_by(request.user, ROSTER_MANAGE_ROLES)
+    if not holds_any(request.user, ROSTER_MANAGE_ROLES):
+        raise PermissionDenied("您不能登记转入的党员")
+    form = TransferInForm(request.POST or None, orgs=orgs)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            transfer = services.transfer_in_register(
+                actor=actor_of(request),
+                to_org=d["org"],
+                data=form.to_data(),
+                outside_org=d["outside_org"],
+                outside_number=d["outside_number"],
+                effective_on=d["effective_on"],
+                reason=d["reason"],
+            )
+        except MemberInvalid as exc:
+            for field, message in exc.problems.items():
+                form.add_error(field if field in form.fields else None, message)
+        except Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已登记转入，编号 {transfer.number}")
+            return redirect("transfers:detail", pk=transfer.pk)
+    return render(
+        request,
+        "transfers/register_in.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )
 
 

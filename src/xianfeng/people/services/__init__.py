@@ -12,7 +12,11 @@ from xianfeng.people.services.accounts import (
     user_set_large_text,
     user_set_password,
 )
-from xianfeng.people.services.members import member_create, member_update
+from xianfeng.people.services.members import (
+    member_create,
+    member_update,
+    members_assign_groups,
+)
 from xianfeng.people.services.roster import (
     roster_import_commit,
     roster_import_preview,
@@ -29,6 +33,7 @@ __all__ = [
     "api_token_revoke",
     "member_create",
     "member_update",
+    "members_assign_groups",
     "password_link_issue",
     "password_link_use",
     "resident_register",

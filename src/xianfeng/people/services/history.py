@@ -290,6 +290,69 @@ def member_restore(
         )
 
 
+def member_transfer_out(
+    *, actor: User | None, member: Member, on: datetime.date, note: str
+) -> StatusChange:
+    """组织关系转出系统外 is complete (the outside org's 回执 came back): the member leaves
+    this system's roll on `on`; the record and its history stay. The permission is the
+    transfer's (transfers.services)."""
+    _not_future(on, "转出日期")
+    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    if member.org_since and on < member.org_since:
+        raise Refused(
+            f"转出日期早于转入本组织的日期（{member.org_since:%Y-%m-%d}）", field="effective_on"
+        )
+    before = member.status
+    transition(
+        member,
+        MEMBER_MACHINE,
+        S.TRANSFERRED,
+        actor=actor,
+        org=member.org,
+        fields={"left_on": on},
+        data={"member_id": member.pk, "user_id": member.user_id, "on": on.isoformat()},
+    )
+    return _record(
+        member, kind=StatusChangeKind.TRANSFER, before=before, on=on, actor=actor, reason=note[:500]
+    )
+
+
+def member_transfer_back_in(
+    *, actor: User | None, member: Member, org: Org, status: str, on: datetime.date, note: str
+) -> StatusChange:
+    """Someone transferred out of the system comes back (a letter from outside names them):
+    the old record is on the roll again at `org` from `on`; the stretch before they left
+    stays a closed period and the time away counts for nothing."""
+    _not_future(on, "转入日期")
+    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    if member.status != S.TRANSFERRED or member.left_on is None:
+        raise Refused(f"该身份证号已在党员名册中（{member.org.name}），请走系统内组织关系转接")
+    if on < member.left_on:
+        raise Refused(f"转入日期早于其转出日期（{member.left_on:%Y-%m-%d}）", field="effective_on")
+    if org.kind not in MEMBER_ORG_KINDS:
+        raise Refused(f"党员应编入党支部等组织，不能直接编入{org.get_kind_display()}")
+    MemberPeriod.objects.create(
+        member=member,
+        org_id=member.org_id,
+        started_on=member.org_since,
+        ended_on=member.left_on,
+        reason="转出系统外",
+    )
+    before = member.status
+    transition(
+        member,
+        MEMBER_MACHINE,
+        status,
+        actor=actor,
+        org=org,
+        fields={"left_on": None, "org": org, "group": None, "org_since": on},
+        data={"member_id": member.pk, "user_id": member.user_id, "on": on.isoformat()},
+    )
+    return _record(
+        member, kind=StatusChangeKind.TRANSFER, before=before, on=on, actor=actor, reason=note[:500]
+    )
+
+
 def member_move(
     *,
     member: Member,
@@ -322,6 +385,38 @@ def member_move(
     member.org, member.group, member.org_since = org, group, on
     member.save(update_fields=["org", "group", "org_since", "updated_at"])
     return member
+
+
+def members_follow_org(source: Org, target: Org | None, on: datetime.date, reason: str) -> None:
+    """orgs.services retire step. `source` merged into `target` from `on`: its members on
+    the roll move there (their stretch at `source` closes that day); a party group's
+    members go to the group it merged into. `source` dissolved (target None): a dissolved
+    party group's members simply belong to no group."""
+    if source.kind == OrgKind.GROUP:
+        Member.objects.filter(group=source).update(group=target, updated_at=timezone.now())
+        return
+    if target is None:
+        return  # dissolving refuses while members remain (orgs.services.org_dissolve)
+    moving = list(
+        Member.objects.select_for_update()
+        .filter(org=source, left_on__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    late = [m.user.name for m in moving if m.org_since and m.org_since > on]
+    if late:
+        raise Refused(f"合并日期早于{'、'.join(late[:5])}转入{source.name}的日期，请核对合并日期")
+    note = f"{source.name}并入{target.name}"[:200]
+    MemberPeriod.objects.bulk_create(
+        [
+            MemberPeriod(member=m, org=source, started_on=m.org_since, ended_on=on, reason=note)
+            for m in moving
+            if m.org_since is None or m.org_since < on
+        ]
+    )
+    Member.objects.filter(pk__in=[m.pk for m in moving]).update(
+        org=target, org_since=on, updated_at=timezone.now()
+    )
 
 
 PROBATION_NOTICE_DAYS = 30

@@ -192,3 +192,40 @@ def _public(data: MemberData) -> dict[str, Any]:
     values["phone"], values["id_number"] = _masked(data.phone), _masked(data.id_number)
     values.pop("extra", None)
     return values
+
+
+def members_assign_groups(*, actor: User, branch: Org, assignments: dict[int, int | None]) -> int:
+    """Put the branch's members into its party groups ({member id: group id or None});
+    returns how many changed. Members and groups outside the branch are refused."""
+    if not can_manage_roster(actor, branch):
+        raise PermissionDenied("您不能管理该支部的党小组")
+    groups = set(
+        Org.objects.filter(
+            parent=branch, kind=OrgKind.GROUP, dissolved_on__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if any(g is not None and g not in groups for g in assignments.values()):
+        raise Refused("所选党小组不属于本支部或已撤销")
+    changed = 0
+    with transaction.atomic():
+        members = Member.objects.select_for_update().filter(
+            org=branch, pk__in=list(assignments), left_on__isnull=True
+        )
+        found = {m.pk: m for m in members}
+        if set(assignments) - set(found):
+            raise Refused("名单中有不属于本支部的党员，请刷新页面后重试")
+        for pk, group_id in sorted(assignments.items()):
+            member = found[pk]
+            if member.group_id == group_id:
+                continue
+            before = member.group_id
+            Member.objects.filter(pk=pk).update(group_id=group_id, updated_at=timezone.now())
+            audit_log(
+                actor=actor,
+                action="member.group",
+                obj=member,
+                org=branch,
+                data={"from": before, "to": group_id},
+            )
+            changed += 1
+    return changed
