@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from xianfeng.common import nav, periodic
+from xianfeng.common import demo, nav, periodic
+from xianfeng.live import demo as live_demo
 from xianfeng.live.chat import comment_moderated
 from xianfeng.live.tasks import send_live_reminders
 from xianfeng.moderation import handlers
@@ -29,3 +30,4 @@ def connect() -> None:
         default_channels={Channel.INAPP, Channel.SMS},
     )
     nav.register(nav.Entry("live:index", "直播", order=12, visible=_sees_lives))
+    demo.register("live", live_demo.seed, order=60)

@@ -206,9 +206,14 @@
     ended = true;
     enable("end", false); enable("audio", false);
     say("正在结束直播…");
-    stopRecorder(true);
     var waited = 0;
-    (function drain() {
+    // The recorder hands over its last chunk before its "stop" event: send it, then end.
+    var last = recorder;
+    if (last && last.state !== "inactive") {
+      last.addEventListener("stop", function () { window.setTimeout(drain, 0); });
+      stopRecorder(true);
+    } else { window.setTimeout(drain, 0); }
+    function drain() {
       if ((queue.length || sending) && waited < 8000) { waited += 250; window.setTimeout(drain, 250); return; }
       post(endUrl, new FormData()).then(function (r) {
         if (!r.ok) { throw new Error(); }
@@ -216,7 +221,7 @@
         say("直播已结束。回放生成后会成为您的草稿微党课，修改标题后即可发布。");
         root.setAttribute("data-state", "ended");
       }).catch(function () { ended = false; enable("end", true); say("结束失败，请检查网络后再试。"); });
-    })();
+    }
   }
 
   buttons.camera.addEventListener("click", openCamera);

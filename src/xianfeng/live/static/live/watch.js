@@ -1,7 +1,8 @@
 // The viewers' page of a live: a countdown before it starts, the HLS player a few seconds
 // behind once the first segment exists, and a poll of the live's feed (comments, the pinned
 // one, likes, viewers, state) every few seconds; played sections are reported so that
-// watching the live counts as watching its recording.
+// watching the live counts as watching its recording. On the speaker's studio the same
+// room runs without a player (comments, likes, viewers, pin and remove).
 (function () {
   "use strict";
   var room = document.getElementById("live-room");
@@ -32,6 +33,7 @@
   function two(n) { return (n < 10 ? "0" : "") + n; }
 
   function tick() {
+    if (!countdown) { return; }
     if (state !== "scheduled") { countdown.hidden = true; return; }
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     countdown.hidden = false;
@@ -57,15 +59,17 @@
     } else { video.src = playlist; }
     video.play().catch(function () {});
   }
-  startButton.addEventListener("click", startPlayer);
+  if (startButton) { startButton.addEventListener("click", startPlayer); }
 
   function showState(next) {
     if (next === state) { return; }
     state = next;
     var tag = $("live-state");
-    tag.textContent = LABELS[state] || state;
-    tag.className = "tag" + (state === "live" ? " tag-live" : "");
-    if (state === "ended") {
+    if (tag) {
+      tag.textContent = LABELS[state] || state;
+      tag.className = "tag" + (state === "live" ? " tag-live" : "");
+    }
+    if (state === "ended" && video) {
       wait.hidden = true;
       var form = $("live-comment-form");
       if (form) { form.hidden = true; }
@@ -123,10 +127,10 @@
     if (data.pinned) { pinned.hidden = false; pinned.textContent = "置顶 · " + data.pinned.name + "：" + data.pinned.text; }
     else { pinned.hidden = true; }
     $("live-likes").textContent = data.likes;
-    $("live-viewers").textContent = data.viewers;
+    if ($("live-viewers")) { $("live-viewers").textContent = data.viewers; }
     showState(data.state);
     ready = !!data.ready;
-    if (state === "live" && !started) {
+    if (video && state === "live" && !started) {
       wait.hidden = ready;
       startButton.hidden = !ready;
     }
@@ -166,7 +170,7 @@
   }
 
   var like = $("live-like");
-  like.addEventListener("click", function () {
+  if (like) like.addEventListener("click", function () {
     like.disabled = true;
     post(room.getAttribute("data-like-url"), new FormData()).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
@@ -174,6 +178,11 @@
         else { like.disabled = false; }
       }).catch(function () { like.disabled = false; });
   });
+
+  tick();
+  window.setInterval(tick, 1000);
+  poll();
+  if (!video) { return; }
 
   // Played sections on the live's timeline, sent every 10 s while on air.
   var sections = [], from = null, last = null;
@@ -197,8 +206,4 @@
   }
   window.setInterval(function () { report(false); }, 10000);
   window.addEventListener("pagehide", function () { report(true); });
-
-  tick();
-  window.setInterval(tick, 1000);
-  poll();
 })();
