@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -87,7 +88,7 @@ def rtmp_command(storage_key: str, run: int, *, port: int, key: str) -> list[str
     link is silent for RUN_IDLE_SECONDS."""
     folder = live_dir(storage_key)
     return [
-        "-loglevel", "error",
+        "-loglevel", "warning",  # the guard reads the wrong-key warning
         "-listen", "1", "-timeout", str(RTMP_LISTEN_SECONDS),
         "-rw_timeout", str(RUN_IDLE_SECONDS * 1_000_000),
         "-i", rtmp_url(port, key),
@@ -102,16 +103,20 @@ def transcode_run(storage_key: str, run: int, *, audio_only: bool = False) -> tu
     return process.returncode, last_line(err or b"")
 
 
-def spawn(args: list[str], storage_key: str, run: int) -> int:
+def spawn(args: list[str], storage_key: str, run: int, *, guard: bool = False) -> int:
     """Start a run's ffmpeg detached from the caller (its own session, its log beside the
     segments) and return its pid. A live's transcoder lives as long as the run, minutes to
     hours: it must not hold a task worker (one transcode queue would take one live at a
     time) nor die with the request or job that started it; it ends by itself when its
-    input goes quiet."""
+    input goes quiet. `guard` runs it under rtmp_guard.py (an RTMP listener)."""
     folder = live_dir(storage_key)
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
+    if guard:
+        # -I: isolated, so this folder (its selectors.py) does not shadow the stdlib.
+        command = [sys.executable, "-I", str(Path(__file__).with_name("rtmp_guard.py")), *command]
     with (folder / f"r{run}.log").open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 (fixed binary, arguments built by us)
-            [ffmpeg_exe(), "-hide_banner", "-nostdin", *args],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=log,

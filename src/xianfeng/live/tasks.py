@@ -23,7 +23,7 @@ def listen_rtmp(live_id: int, run: int) -> int:
     if not live.stream_key or not live.rtmp_port:
         return 0
     args = ingest.rtmp_command(live.storage_key, run, port=live.rtmp_port, key=live.stream_key)
-    return ingest.spawn(args, live.storage_key, run)
+    return ingest.spawn(args, live.storage_key, run, guard=True)
 
 
 @task(queue_name="media")
