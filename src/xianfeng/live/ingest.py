@@ -49,6 +49,8 @@ def _hls_args(folder: Path, run: int, *, audio_only: bool) -> list[str]:
     return [
         *video,
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+        # Capped for viewers on village links (a noisy picture would otherwise take 1.5 Mbit/s).
+        "-crf", "26", "-maxrate", "700k", "-bufsize", "1400k",
         "-pix_fmt", "yuv420p", "-r", "25", "-g", str(25 * SEGMENT_SECONDS),
         "-keyint_min", str(25 * SEGMENT_SECONDS), "-sc_threshold", "0",
         "-c:a", "aac", "-b:a", "64k", "-ar", "44100", "-ac", "1",
