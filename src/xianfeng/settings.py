@@ -344,6 +344,13 @@ if not MEDIA_ORIGIN and STORAGE == "s3" and MEDIA_DELIVERY == "redirect":
 # --- video -------------------------------------------------------------------------------------
 # ffmpeg: the binary bundled by the imageio-ffmpeg wheel unless XF_FFMPEG names another.
 FFMPEG = env_str("XF_FFMPEG", "")
+# 党课微直播 RTMP ingest (OBS): each live on air with a studio ingest gets one port of this
+# range, where an ffmpeg listener accepts its stream key.
+LIVE_RTMP_PORTS = (
+    env_int("XF_LIVE_RTMP_PORT_FIRST", 19350, minimum=1024),
+    env_int("XF_LIVE_RTMP_PORT_LAST", 19359, minimum=1024),
+)
+LIVE_RTMP_HOST = env_str("XF_LIVE_RTMP_HOST", "")
 UPLOAD_DIR = Path(env_str("XF_UPLOAD_DIR", str(VAR_DIR / "uploads")))
 UPLOAD_MAX_BYTES = env_int("XF_UPLOAD_MAX_MB", 2048, minimum=1) * 1024 * 1024
 UPLOAD_EXPIRE_HOURS = env_int("XF_UPLOAD_EXPIRE_HOURS", 24, minimum=1)

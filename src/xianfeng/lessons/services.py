@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -284,6 +285,34 @@ def watch_report(
     raise Refused("观看记录繁忙，请稍后再试")
 
 
+def watch_credit(
+    *,
+    user_id: int,
+    lesson: Lesson,
+    sections: Sequence[Sequence[float]],
+    duration: float,
+    watched_at: datetime.datetime,
+) -> WatchProgress:
+    """Count sections watched elsewhere on this lesson's timeline (a live whose recording
+    is this lesson) as the person's own watching of it, like `watch_report` does for the
+    player: the union grows, completion at the same share, `lesson.completed` once, dated
+    when it was watched. The caller vouches for the sections (the live capped them by real
+    time as they came); the draft state of a fresh recording does not stop the credit."""
+    if duration <= 0:
+        raise Refused("这节微党课还不能观看")
+    new = watch.clean(sections, duration)
+    user = User.objects.get(pk=user_id)
+    for _attempt in range(20):
+        progress = WatchProgress.objects.filter(user_id=user_id, lesson_id=lesson.pk).first()
+        if progress is None:
+            progress = _first_progress(user, lesson)
+        merged = watch.merge(progress.sections, new, duration)
+        saved = _save_progress(user, progress, lesson, merged, duration, None, watched_at)
+        if saved is not None:
+            return saved
+    raise Refused("观看记录繁忙，请稍后再试")
+
+
 def lesson_view_anonymous(*, lesson: Lesson) -> None:
     """A visitor (not logged in) started a lesson published to everyone: a view, never
     anyone's study progress or points."""
@@ -324,6 +353,20 @@ def _apply_report(
         merged = watch.merge(
             progress.sections, _trim(new, progress.sections, allowed, duration), duration
         )
+    return _save_progress(user, progress, lesson, merged, duration, position, now)
+
+
+def _save_progress(
+    user: Any,
+    progress: WatchProgress,
+    lesson: Lesson,
+    merged: list[watch.Section],
+    duration: float,
+    position: float | None,
+    now: datetime.datetime,
+) -> WatchProgress | None:
+    """Write the merged sections if nobody wrote in between; complete once, publishing
+    `lesson.completed` (dated `now`). None when another report won."""
     covered = watch.covered(merged)
     completes = progress.completed_at is None and covered >= COMPLETION_SHARE * duration
     changes: dict[str, Any] = {

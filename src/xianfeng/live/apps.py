@@ -7,7 +7,6 @@ class LiveConfig(AppConfig):
     verbose_name = "党课微直播"
 
     def ready(self) -> None:
-        from xianfeng.live.chat import comment_moderated
-        from xianfeng.moderation import handlers
+        from xianfeng.live import wiring
 
-        handlers.register("live.comment", comment_moderated, label="直播评论")
+        wiring.connect()

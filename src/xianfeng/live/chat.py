@@ -135,9 +135,9 @@ def seen(live_id: int, viewer: str, *, now: float | None = None) -> int:
             cache.incr(counter)
         except ValueError:  # evicted between add and incr
             cache.set(counter, 1, WINDOW * 3)
-    current = cache.get(counter) or 0
-    previous = cache.get(f"live:viewers:{live_id}:{window - 1}") or 0
-    return int(max(current, previous))
+    previous = f"live:viewers:{live_id}:{window - 1}"
+    counts = cache.get_many([counter, previous])
+    return int(max(counts.get(counter) or 0, counts.get(previous) or 0))
 
 
 def feed(*, live: LiveLesson, viewer: Any, after: int, now: float | None = None) -> dict[str, Any]:

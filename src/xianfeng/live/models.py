@@ -40,6 +40,15 @@ class LiveLesson(models.Model):
     run_count = models.PositiveIntegerField(_("推流段数"), default=0)
     next_seq = models.PositiveIntegerField(_("下一块"), default=0)
     like_count = models.PositiveIntegerField(_("点赞数"), default=0)
+    # Runs before this one were the speaker's tests (seen by the hosts only, never in the
+    # recording); 0 while the live has not gone public.
+    public_from_run = models.PositiveIntegerField(_("首个公开推流段"), default=0)
+    # The audience is reminded this many minutes ahead, once (reminded_at).
+    remind_minutes = models.PositiveSmallIntegerField(_("提前提醒（分钟）"), default=15)
+    reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    # RTMP ingest (OBS in a studio): the key the listener accepts and its port.
+    stream_key = models.CharField(_("推流密钥"), max_length=40, blank=True, default="")
+    rtmp_port = models.PositiveIntegerField(_("推流端口"), null=True, blank=True)
     started_at = models.DateTimeField(_("开播时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     lesson = models.ForeignKey(
@@ -109,6 +118,36 @@ class LiveLike(models.Model):
         verbose_name = _("直播点赞")
         verbose_name_plural = _("直播点赞")
         constraints = [models.UniqueConstraint(fields=["live", "user"], name="live_like_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.live_id}"
+
+
+class LiveWatch(models.Model):
+    """One person's watching of a live: the union of played sections on the live's own
+    timeline (which is the recording's), credited to the recording's lesson afterwards."""
+
+    live = models.ForeignKey(
+        LiveLesson, verbose_name=_("直播"), on_delete=models.CASCADE, related_name="watches"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("观看人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    sections = models.JSONField(_("已看区间"), default=list)
+    covered = models.FloatField(_("已看秒数"), default=0)
+    reports = models.PositiveIntegerField(_("上报次数"), default=0)
+    started_at = models.DateTimeField(_("开始观看"), auto_now_add=True)
+    last_report_at = models.DateTimeField(_("最近上报"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("直播观看")
+        verbose_name_plural = _("直播观看")
+        constraints = [
+            models.UniqueConstraint(fields=["live", "user"], name="live_watch_once_per_person")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.live_id}"

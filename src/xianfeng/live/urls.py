@@ -4,6 +4,11 @@ from xianfeng.live import views
 
 app_name = "live"
 urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/studio/", views.studio, name="studio"),
+    path("<int:pk>/rtmp/", views.rtmp, name="rtmp"),
+    path("<int:pk>/watch/", views.watch, name="watch"),
     path("<int:pk>/runs/", views.run_open, name="run_open"),
     path("<int:pk>/runs/<int:run>/chunks/<int:seq>/", views.chunk, name="chunk"),
     path("<int:pk>/end/", views.end, name="end"),
