@@ -9,8 +9,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.storage import private_storage
 from xianfeng.remote.enums import (
     AudienceGroup,
+    ImportState,
     PlanState,
     SignInHow,
     SiteKind,
@@ -341,3 +343,55 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewing_id} {self.user_id} {self.rating}"
+
+
+class SiteImportBatch(models.Model):
+    """An uploaded sites workbook between preview and commit: the file is kept (privately)
+    so that the commit re-reads and re-checks exactly what was previewed, once."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("导入到"), on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(_("文件名"), max_length=255)
+    content = models.BinaryField(_("文件内容"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportState.choices, default=ImportState.PREVIEWED
+    )
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新建站点数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站点导入")
+        verbose_name_plural = _("站点导入")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ViewingPhoto(models.Model):
+    """A photo of a viewing's 讨论交流, shrunk and re-encoded (common/images.py), private."""
+
+    viewing = models.ForeignKey(Viewing, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("图片"), upload_to="remote/%Y/%m/", storage=private_storage)
+    thumb = models.FileField(_("缩略图"), upload_to="remote/%Y/%m/", storage=private_storage)
+    width = models.PositiveIntegerField(_("宽"), default=0)
+    height = models.PositiveIntegerField(_("高"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("讨论照片")
+        verbose_name_plural = _("讨论照片")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.viewing_id} {self.pk}"

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RoleKind
+from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import scope_q
 from xianfeng.remote.enums import SITE_MANAGE_ROLES, SITE_VIEW_ROLES, PlanState
-from xianfeng.remote.models import DeviceToken, Site, Viewing, ViewingPlan
+from xianfeng.remote.models import (
+    DeviceToken,
+    RemoteTarget,
+    Site,
+    SiteImportBatch,
+    SiteSuspension,
+    Viewing,
+    ViewingPhoto,
+    ViewingPlan,
+)
 
 PLAN_ROLES = frozenset({RoleKind.ADMIN})
 
@@ -109,3 +121,88 @@ def get_attended_viewing(user: Any, pk: int) -> Viewing:
     if viewing is None:
         raise Http404("找不到该次收看")
     return viewing
+
+
+# --- administration --------------------------------------------------------------------------
+
+
+def site_imports_visible_to(user: Any) -> QuerySet[SiteImportBatch]:
+    """Site workbooks uploaded for orgs where the person is an org admin."""
+    if not getattr(user, "is_authenticated", False):
+        return SiteImportBatch.objects.none()
+    return SiteImportBatch.objects.filter(scope_q(user, PLAN_ROLES, field="org__path"))
+
+
+def get_site_import_for_user(user: Any, pk: int) -> SiteImportBatch:
+    batch = site_imports_visible_to(user).select_related("org", "created_by").filter(pk=pk).first()
+    if batch is None:
+        raise Http404("找不到该导入批次")
+    return batch
+
+
+def get_suspension_for_user(user: Any, code: str, pk: int) -> SiteSuspension:
+    suspension = (
+        SiteSuspension.objects.filter(site__in=sites_managed_by(user), site__code=code, pk=pk)
+        .select_related("site", "site__org")
+        .first()
+    )
+    if suspension is None:
+        raise Http404("找不到该停用期")
+    return suspension
+
+
+def get_viewing_photo_for_user(user: Any, pk: int, photo_id: int) -> ViewingPhoto:
+    """A discussion photo, for those who may see the viewing."""
+    photo = (
+        ViewingPhoto.objects.filter(
+            viewing__in=viewings_visible_to(user).filter(pk=pk), pk=photo_id
+        )
+        .select_related("viewing", "viewing__site", "viewing__site__org")
+        .first()
+    )
+    if photo is None:
+        raise Http404("找不到该照片")
+    return photo
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """An org's monthly targets and the org they come from (itself, above, or the defaults)."""
+
+    org: Org
+    min_viewings: int
+    min_hours: int
+    boot_rate_pct: int
+    source: Org | None  # None: DESIGN.md's defaults
+    own: bool
+
+
+def targets_of(orgs: list[Org]) -> list[TargetRow]:
+    """The effective targets of some orgs (one query for every org up their trees)."""
+    from xianfeng.remote.bulletin import DEFAULT_TARGET
+
+    ancestors = {a for o in orgs for a in paths.ancestor_paths(o.path)}
+    rows = {
+        t.org.path: t
+        for t in RemoteTarget.objects.select_related("org").filter(org__path__in=ancestors)
+    }
+    found = []
+    for org in orgs:
+        chosen = None
+        for a in paths.ancestor_paths(org.path):
+            chosen = rows.get(a, chosen)
+        if chosen is None:
+            viewings, hours, rate = DEFAULT_TARGET
+            found.append(TargetRow(org, viewings, hours, rate, None, False))
+        else:
+            found.append(
+                TargetRow(
+                    org,
+                    chosen.min_viewings,
+                    chosen.min_hours,
+                    chosen.boot_rate_pct,
+                    chosen.org,
+                    chosen.org.pk == org.pk,
+                )
+            )
+    return found

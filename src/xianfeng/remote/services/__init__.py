@@ -1,6 +1,16 @@
 """Writes of the remote app: sites, devices and heartbeats (sites.py), the viewing loop
 (loop.py)."""
 
+from xianfeng.remote.services.admin import (
+    can_admin_org,
+    site_import_commit,
+    site_import_preview,
+    site_import_read,
+    suspension_remove,
+    target_clear,
+    viewing_photo_add,
+    viewing_photo_delete,
+)
 from xianfeng.remote.services.loop import (
     PLAN_ROLES,
     VIEWING_CODE,
@@ -54,6 +64,7 @@ __all__ = [
     "DeviceRefused",
     "PairingPoll",
     "PlanSummary",
+    "can_admin_org",
     "can_plan",
     "device_for_key",
     "device_key_digest",
@@ -75,13 +86,20 @@ __all__ = [
     "silent_sites_notify",
     "site_admin_grant",
     "site_create",
+    "site_import_commit",
+    "site_import_preview",
+    "site_import_read",
     "site_suspend",
+    "suspension_remove",
+    "target_clear",
     "target_set",
     "viewing_cancel",
     "viewing_checkin",
     "viewing_code",
     "viewing_end",
     "viewing_for_code",
+    "viewing_photo_add",
+    "viewing_photo_delete",
     "viewing_proxy_sign",
     "viewing_record",
     "viewing_start",
