@@ -9,6 +9,7 @@ urlpatterns = [
     path("sites/import/<int:pk>/", views_admin.import_detail, name="import_detail"),
     path("sites/import/<int:pk>/commit/", views_admin.import_commit, name="import_commit"),
     path("sites/<str:code>/", views.site_detail, name="site"),
+    path("sites/<str:code>/report/", views.site_report, name="site_report"),
     path("sites/<str:code>/suspensions/", views_admin.suspensions, name="suspensions"),
     path(
         "sites/<str:code>/suspensions/<int:pk>/remove/",
