@@ -114,9 +114,24 @@ class TvSiteOut(Schema):
     kind: str
 
 
+class TvMenuItemOut(Schema):
+    title: str
+    pitch: str
+    starts_at: datetime.datetime | None = Field(..., description="已排入菜单的收看时间（本地时间）")
+    lesson: TvLessonOut
+
+
+class TvMenuOut(Schema):
+    week: datetime.date = Field(..., description="本周周一")
+    fixed: bool = Field(..., description="站点管理员是否已确定本周菜单")
+    items: list[TvMenuItemOut]
+    qr: str | None = Field(..., description="未确定菜单时：手机扫码点单的二维码（data: URI）")
+
+
 class TvHomeOut(Schema):
     site: TvSiteOut
     now: datetime.datetime
+    menu: TvMenuOut = Field(..., description="本周点菜式学习菜单")
     plans: list[TvPlanOut] = Field(..., description="本站点今天在期的收看计划")
     viewings: list[TvViewingOut] = Field(..., description="今天和进行中的组织收看")
 

@@ -395,3 +395,124 @@ class ViewingPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewing_id} {self.pk}"
+
+
+class MenuOffer(models.Model):
+    """One of a week's (at most 10) 点菜式 offers of a site, or of a town for all its sites:
+    a lesson with a one-line pitch, ordered by members and residents until the deadline.
+    When the site admin fixes the menu, a chosen offer gets its time and its viewing."""
+
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="menu_offers"
+    )
+    org = models.ForeignKey(
+        "orgs.Org", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    week = models.DateField(_("周（周一）"))
+    lesson = models.ForeignKey(
+        "lessons.Lesson", verbose_name=_("课件"), on_delete=models.CASCADE, related_name="+"
+    )
+    pitch = models.CharField(_("推荐语"), max_length=100, blank=True)
+    deadline = models.DateTimeField(_("点单截止"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("点单课件")
+        verbose_name_plural = _("点单课件")
+        ordering = ["week", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(site__isnull=False, org__isnull=True)
+                | Q(site__isnull=True, org__isnull=False),
+                name="menu_offer_site_or_town",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "week", "lesson"], name="menu_offer_once_per_site"
+            ),
+            models.UniqueConstraint(
+                fields=["org", "week", "lesson"], name="menu_offer_once_per_org"
+            ),
+        ]
+        indexes = [models.Index(fields=["week", "site"], name="menu_offer_week_idx")]
+
+    def __str__(self) -> str:
+        return self.pitch or str(self.lesson_id)
+
+
+class MenuOrder(models.Model):
+    """A person's order of an offer (once per person and offer), with their audience group."""
+
+    offer = models.ForeignKey(MenuOffer, on_delete=models.CASCADE, related_name="orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="menu_orders"
+    )
+    audience = models.CharField(
+        _("人群"), max_length=16, choices=AudienceGroup.choices, default=AudienceGroup.ALL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("点单")
+        verbose_name_plural = _("点单")
+        constraints = [models.UniqueConstraint(fields=["offer", "user"], name="menu_order_once")]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} {self.user_id}"
+
+
+class MenuSlot(models.Model):
+    """The fixed menu: an offer a site will show, when, for which audience; its viewing is
+    the one carried out (started when the time comes)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="menu_slots")
+    offer = models.ForeignKey(MenuOffer, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("收看时间"))
+    audience = models.CharField(
+        _("受众"), max_length=16, choices=AudienceGroup.choices, default=AudienceGroup.ALL
+    )
+    viewing = models.OneToOneField(
+        Viewing, null=True, blank=True, on_delete=models.SET_NULL, related_name="menu_slot"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("本周菜单")
+        verbose_name_plural = _("本周菜单")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "offer"], name="menu_slot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.starts_at}"
+
+
+class Festival(models.Model):
+    """A day of a county's festival calendar for 户外示范点, with a suggested programme."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("节日"), max_length=50)
+    month = models.PositiveSmallIntegerField(
+        _("月"), validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    day = models.PositiveSmallIntegerField(
+        _("日"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    programme = models.CharField(_("推荐放映"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("节日放映")
+        verbose_name_plural = _("节日放映")
+        ordering = ["month", "day", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "month", "day", "name"], name="festival_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month}-{self.day} {self.name}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from xianfeng.orgs import paths
@@ -15,6 +15,10 @@ from xianfeng.orgs.selectors import scope_q
 from xianfeng.remote.enums import SITE_MANAGE_ROLES, SITE_VIEW_ROLES, PlanState
 from xianfeng.remote.models import (
     DeviceToken,
+    Festival,
+    MenuOffer,
+    MenuOrder,
+    MenuSlot,
     RemoteTarget,
     Site,
     SiteImportBatch,
@@ -206,3 +210,97 @@ def targets_of(orgs: list[Org]) -> list[TargetRow]:
                 )
             )
     return found
+
+
+# --- the weekly menu -------------------------------------------------------------------------
+
+
+def community_paths(user: Any) -> list[str]:
+    """The org paths a person belongs to for the menu: their branch (a member) or the
+    village they registered in (a resident), and every org above it."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from xianfeng.people.selectors import member_of
+
+    member = member_of(user)
+    if member is not None:
+        return paths.ancestor_paths(member.org.path)
+    home = getattr(user, "home_org", None) if getattr(user, "home_org_id", None) else None
+    return paths.ancestor_paths(home.path) if home is not None else []
+
+
+def menu_offers_for_person(user: Any, week: Any) -> QuerySet[MenuOffer]:
+    """A week's offers that reach the person: their community's sites and towns."""
+    above = community_paths(user)
+    if not above:
+        return MenuOffer.objects.none()
+    return MenuOffer.objects.filter(
+        Q(site__org__path__in=above) | Q(org__path__in=above), week=week
+    )
+
+
+def get_menu_offer_for_person(user: Any, pk: int) -> MenuOffer:
+    above = community_paths(user)
+    offer = (
+        MenuOffer.objects.filter(Q(site__org__path__in=above) | Q(org__path__in=above), pk=pk)
+        .select_related("site", "org", "lesson")
+        .first()
+        if above
+        else None
+    )
+    if offer is None:
+        raise Http404("找不到该点单课件")
+    return offer
+
+
+def menu_offers_for_site(site: Site, week: Any) -> QuerySet[MenuOffer]:
+    """A site's offers of a week: its own and those of the orgs above it (its town)."""
+    return MenuOffer.objects.filter(
+        Q(site=site) | Q(org__path__in=paths.ancestor_paths(site.org.path)), week=week
+    )
+
+
+def order_counts(offer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Orders per offer and audience group (one query)."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in offer_ids}
+    rows = (
+        MenuOrder.objects.filter(offer_id__in=offer_ids)
+        .values_list("offer_id", "audience")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for offer_id, audience, n in rows:
+        counts[offer_id][audience] = n
+    return counts
+
+
+def get_managed_offer(user: Any, pk: int) -> MenuOffer:
+    """An offer the person may take off: of a site they run, or of an org they administer."""
+    offer = (
+        MenuOffer.objects.filter(
+            Q(site__in=sites_managed_by(user)) | Q(scope_q(user, PLAN_ROLES, field="org__path")),
+            pk=pk,
+        )
+        .select_related("site", "site__org", "org")
+        .first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if offer is None:
+        raise Http404("找不到该点单课件")
+    return offer
+
+
+def get_managed_slot(user: Any, pk: int) -> MenuSlot:
+    slot = (
+        MenuSlot.objects.filter(site__in=sites_managed_by(user), pk=pk)
+        .select_related("site", "offer")
+        .first()
+    )
+    if slot is None:
+        raise Http404("找不到该菜单项")
+    return slot
+
+
+def festivals_of(org: Org) -> QuerySet[Festival]:
+    return Festival.objects.filter(org=org).order_by("month", "day", "pk")

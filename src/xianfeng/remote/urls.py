@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.remote import views, views_admin, views_loop
+from xianfeng.remote import views, views_admin, views_loop, views_menu
 
 app_name = "remote"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
         name="suspension_remove",
     ),
     path("targets/", views_admin.targets, name="targets"),
+    path("menu/", views_menu.menu, name="menu"),
+    path("menu/offers/<int:pk>/order/", views_menu.menu_order, name="menu_order"),
+    path("menu/offers/<int:pk>/remove/", views_menu.offer_remove, name="offer_remove"),
+    path("menu/slots/<int:pk>/start/", views_menu.slot_start, name="slot_start"),
+    path("sites/<str:code>/menu/", views_menu.site_menu, name="site_menu"),
+    path("festivals/", views_menu.festivals, name="festivals"),
     path("devices/<int:device_id>/revoke/", views.device_revoke, name="device_revoke"),
     path("pair/", views.pair, name="pair"),
     path("bulletin/", views.bulletin, name="bulletin"),
