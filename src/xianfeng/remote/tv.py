@@ -146,3 +146,27 @@ def tv_menu(
         "items": items,
         "qr": qr_data_uri(url, box_size=6) if items and not slots else None,
     }
+
+
+def tv_plan(site: Site, plan_id: int) -> dict[str, Any]:
+    """A published plan that includes the site, with its lessons (404 for any other)."""
+    from django.http import Http404
+
+    from xianfeng.remote.enums import PlanState
+    from xianfeng.remote.models import ViewingPlan
+
+    plan = (
+        ViewingPlan.objects.filter(pk=plan_id, sites=site, state=PlanState.PUBLISHED)
+        .prefetch_related(
+            Prefetch("lessons", queryset=Lesson.objects.select_related("video").order_by("pk"))
+        )
+        .first()
+    )
+    if plan is None:
+        raise Http404("找不到该收看计划")
+    return {
+        "id": plan.pk,
+        "title": plan.title,
+        "ends_on": plan.ends_on,
+        "lessons": [_lesson(lesson) for lesson in plan.lessons.all()],
+    }
