@@ -97,7 +97,7 @@ def test_report_card_page(client, county, october):
     html = client.get("/remote/sites/S1/report/?month=2026-10").content.decode()
     assert "2026年10月成绩单" in html
     assert '<dd id="members">3</dd>' in html and '<dd id="residents">5</dd>' in html
-    assert '<dd id="mean-rating">4.0</dd>' in html
+    assert '<span id="mean-rating">4.0</span>' in html
     assert "第 1 / 2" in html and "第 1 / 3" in html
     assert "100.0%" in html
 
