@@ -29,3 +29,14 @@ def sites2(county) -> Sites:
     admin_b = UserFactory(username="site_admin_b", name="柳湾站点管理员")
     grant(admin_b, county.branch_b1, RoleKind.SITE_ADMIN)
     return Sites(a=a, b=b, admin_a=admin_a, admin_b=admin_b)
+
+
+@pytest.fixture
+def private_storage_in_tmp(monkeypatch, tmp_path):
+    """Discussion photos go to tmp_path, not var/private."""
+    from xianfeng.remote.models import ViewingPhoto
+
+    storage = ViewingPhoto._meta.get_field("image").storage
+    monkeypatch.setattr(storage, "base_location", str(tmp_path / "private"))
+    monkeypatch.setattr(storage, "location", str(tmp_path / "private"))
+    return tmp_path / "private"

@@ -91,7 +91,8 @@ def test_tv_home_query_count(client, county, sites2, django_assert_num_queries, 
         viewing(sites2.a, f"收看{i}", [lesson])
     _, key = services.device_token_issue(actor=None, site=sites2.a)
     # the device (with its site), its last-seen update, plans (none today, so no lessons of
-    # theirs), the viewings, their lessons
-    with django_assert_num_queries(5):
+    # theirs), the viewings, their lessons, the week's fixed menu (none), the site's org (the
+    # towns above it may offer too), the week's offers
+    with django_assert_num_queries(8):
         data = client.get("/api/v1/remote/tv", HTTP_AUTHORIZATION=f"Bearer {key}").json()
     assert len(data["viewings"]) == n

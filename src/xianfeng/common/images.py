@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
+from django.http import FileResponse, Http404
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from xianfeng.common.errors import Refused
@@ -53,3 +54,15 @@ def process_image(
     image, width, height = _jpeg(rgb, max_side, 85)
     thumb, _, _ = _jpeg(rgb, thumb_side, 75)
     return Processed(image=image, thumb=thumb, width=width, height=height)
+
+
+def private_image_response(field: Any) -> FileResponse:
+    """Serve a stored JPEG (a photo or its thumbnail) to someone a selector has already let
+    see it: never a public URL, cached only by the person's own browser."""
+    try:
+        handle = field.open("rb")
+    except OSError as exc:
+        raise Http404("文件不存在") from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

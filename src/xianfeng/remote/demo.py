@@ -17,7 +17,7 @@ from xianfeng.orgs.models import Org, Role
 from xianfeng.people.models import Member, User
 from xianfeng.remote import counting, services
 from xianfeng.remote.enums import SiteKind, Topic
-from xianfeng.remote.models import Site, SiteDay
+from xianfeng.remote.models import MenuOffer, Site, SiteDay
 
 EQUIPMENT = [
     "创维电视盒子 + 55 寸电视",
@@ -199,4 +199,52 @@ def _loop(sites: list[Site], rng: random.Random, today: datetime.date) -> int:
         previous=last_week,
     )
     services.plan_publish(actor=county_admin, plan=this_week)
+    _menu(home, site_admin, county.org, members, rng, today)
     return 1
+
+
+def _menu(
+    home: Site,
+    site_admin: User,
+    county: Org,
+    members: list[Member],
+    rng: random.Random,
+    today: datetime.date,
+) -> None:
+    """Next week's 点菜式 offers of the demo site with orders by audience group, this
+    week's fixed menu, and the county's festival calendar."""
+    services.festivals_seed(actor=None, org=county)
+    offered = list(published_lessons_for(site_admin).order_by("-published_at")[:10])
+    if not offered:
+        return
+    this_week = services.week_of(today)
+    next_week = this_week + datetime.timedelta(days=7)
+    pitches = ["讲政策、讲到心坎里", "种养大户的增收经", "老年人防诈骗", "身边的好党员", ""]
+    for week in (this_week, next_week):
+        for n, lesson in enumerate(offered):
+            offer = services.menu_offer_add(
+                actor=site_admin, site=home, week=week, lesson=lesson, pitch=pitches[n % 5]
+            )
+            for member in members:
+                if rng.random() < 0.35 and timezone.now() < offer.deadline:
+                    services.menu_order_set(
+                        user=member.user,
+                        offer=offer,
+                        audience=rng.choice(["all", "elderly", "women", "growers"]),
+                    )
+    chosen = list(MenuOffer.objects.filter(site=home, week=this_week).order_by("pk")[:3])
+    evening = datetime.time(19, 30)
+    services.menu_fix(
+        actor=site_admin,
+        site=home,
+        week=this_week,
+        choices=[
+            services.MenuChoice(
+                offer=o,
+                starts_at=timezone.make_aware(
+                    datetime.datetime.combine(this_week + datetime.timedelta(days=2 * i), evening)
+                ),
+            )
+            for i, o in enumerate(chosen)
+        ],
+    )

@@ -56,6 +56,11 @@ class Topic(models.TextChoices):
     LOCAL = "local", _("本地风土人情")
 
 
+class ImportState(models.TextChoices):
+    PREVIEWED = "previewed", _("待确认")
+    COMMITTED = "committed", _("已导入")
+
+
 class SignInHow(models.TextChoices):
     QR = "qr", _("扫码签到")
     PROXY = "proxy", _("代签")

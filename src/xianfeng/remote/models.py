@@ -9,8 +9,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.storage import private_storage
 from xianfeng.remote.enums import (
     AudienceGroup,
+    ImportState,
     PlanState,
     SignInHow,
     SiteKind,
@@ -341,3 +343,176 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewing_id} {self.user_id} {self.rating}"
+
+
+class SiteImportBatch(models.Model):
+    """An uploaded sites workbook between preview and commit: the file is kept (privately)
+    so that the commit re-reads and re-checks exactly what was previewed, once."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("导入到"), on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(_("文件名"), max_length=255)
+    content = models.BinaryField(_("文件内容"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportState.choices, default=ImportState.PREVIEWED
+    )
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新建站点数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站点导入")
+        verbose_name_plural = _("站点导入")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ViewingPhoto(models.Model):
+    """A photo of a viewing's 讨论交流, shrunk and re-encoded (common/images.py), private."""
+
+    viewing = models.ForeignKey(Viewing, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("图片"), upload_to="remote/%Y/%m/", storage=private_storage)
+    thumb = models.FileField(_("缩略图"), upload_to="remote/%Y/%m/", storage=private_storage)
+    width = models.PositiveIntegerField(_("宽"), default=0)
+    height = models.PositiveIntegerField(_("高"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("讨论照片")
+        verbose_name_plural = _("讨论照片")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.viewing_id} {self.pk}"
+
+
+class MenuOffer(models.Model):
+    """One of a week's (at most 10) 点菜式 offers of a site, or of a town for all its sites:
+    a lesson with a one-line pitch, ordered by members and residents until the deadline.
+    When the site admin fixes the menu, a chosen offer gets its time and its viewing."""
+
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="menu_offers"
+    )
+    org = models.ForeignKey(
+        "orgs.Org", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    week = models.DateField(_("周（周一）"))
+    lesson = models.ForeignKey(
+        "lessons.Lesson", verbose_name=_("课件"), on_delete=models.CASCADE, related_name="+"
+    )
+    pitch = models.CharField(_("推荐语"), max_length=100, blank=True)
+    deadline = models.DateTimeField(_("点单截止"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("点单课件")
+        verbose_name_plural = _("点单课件")
+        ordering = ["week", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(site__isnull=False, org__isnull=True)
+                | Q(site__isnull=True, org__isnull=False),
+                name="menu_offer_site_or_town",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "week", "lesson"], name="menu_offer_once_per_site"
+            ),
+            models.UniqueConstraint(
+                fields=["org", "week", "lesson"], name="menu_offer_once_per_org"
+            ),
+        ]
+        indexes = [models.Index(fields=["week", "site"], name="menu_offer_week_idx")]
+
+    def __str__(self) -> str:
+        return self.pitch or str(self.lesson_id)
+
+
+class MenuOrder(models.Model):
+    """A person's order of an offer (once per person and offer), with their audience group."""
+
+    offer = models.ForeignKey(MenuOffer, on_delete=models.CASCADE, related_name="orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="menu_orders"
+    )
+    audience = models.CharField(
+        _("人群"), max_length=16, choices=AudienceGroup.choices, default=AudienceGroup.ALL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("点单")
+        verbose_name_plural = _("点单")
+        constraints = [models.UniqueConstraint(fields=["offer", "user"], name="menu_order_once")]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} {self.user_id}"
+
+
+class MenuSlot(models.Model):
+    """The fixed menu: an offer a site will show, when, for which audience; its viewing is
+    the one carried out (started when the time comes)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="menu_slots")
+    offer = models.ForeignKey(MenuOffer, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("收看时间"))
+    audience = models.CharField(
+        _("受众"), max_length=16, choices=AudienceGroup.choices, default=AudienceGroup.ALL
+    )
+    viewing = models.OneToOneField(
+        Viewing, null=True, blank=True, on_delete=models.SET_NULL, related_name="menu_slot"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("本周菜单")
+        verbose_name_plural = _("本周菜单")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "offer"], name="menu_slot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.starts_at}"
+
+
+class Festival(models.Model):
+    """A day of a county's festival calendar for 户外示范点, with a suggested programme."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("节日"), max_length=50)
+    month = models.PositiveSmallIntegerField(
+        _("月"), validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    day = models.PositiveSmallIntegerField(
+        _("日"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    programme = models.CharField(_("推荐放映"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("节日放映")
+        verbose_name_plural = _("节日放映")
+        ordering = ["month", "day", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "month", "day", "name"], name="festival_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month}-{self.day} {self.name}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import has_role_over, holds_any
 from xianfeng.remote.enums import BULLETIN_ROLES, SITE_MANAGE_ROLES, SITE_VIEW_ROLES
 from xianfeng.remote.models import Site
@@ -24,3 +25,8 @@ def reads_bulletins_anywhere(user: Any) -> bool:
 def can_manage_site(user: Any, site: Site) -> bool:
     """Pair and revoke devices, record suspensions, start viewings."""
     return has_role_over(user, site.org, SITE_MANAGE_ROLES)
+
+
+def can_admin_org(user: Any, org: Org) -> bool:
+    """Import sites, set targets: an org admin of the org or above."""
+    return has_role_over(user, org, BULLETIN_ROLES)

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RoleKind
+from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import scope_q
 from xianfeng.remote.enums import SITE_MANAGE_ROLES, SITE_VIEW_ROLES, PlanState
-from xianfeng.remote.models import DeviceToken, Site, Viewing, ViewingPlan
+from xianfeng.remote.models import (
+    DeviceToken,
+    Festival,
+    MenuOffer,
+    MenuOrder,
+    MenuSlot,
+    RemoteTarget,
+    Site,
+    SiteImportBatch,
+    SiteSuspension,
+    Viewing,
+    ViewingPhoto,
+    ViewingPlan,
+)
 
 PLAN_ROLES = frozenset({RoleKind.ADMIN})
 
@@ -109,3 +125,182 @@ def get_attended_viewing(user: Any, pk: int) -> Viewing:
     if viewing is None:
         raise Http404("找不到该次收看")
     return viewing
+
+
+# --- administration --------------------------------------------------------------------------
+
+
+def site_imports_visible_to(user: Any) -> QuerySet[SiteImportBatch]:
+    """Site workbooks uploaded for orgs where the person is an org admin."""
+    if not getattr(user, "is_authenticated", False):
+        return SiteImportBatch.objects.none()
+    return SiteImportBatch.objects.filter(scope_q(user, PLAN_ROLES, field="org__path"))
+
+
+def get_site_import_for_user(user: Any, pk: int) -> SiteImportBatch:
+    batch = site_imports_visible_to(user).select_related("org", "created_by").filter(pk=pk).first()
+    if batch is None:
+        raise Http404("找不到该导入批次")
+    return batch
+
+
+def get_suspension_for_user(user: Any, code: str, pk: int) -> SiteSuspension:
+    suspension = (
+        SiteSuspension.objects.filter(site__in=sites_managed_by(user), site__code=code, pk=pk)
+        .select_related("site", "site__org")
+        .first()
+    )
+    if suspension is None:
+        raise Http404("找不到该停用期")
+    return suspension
+
+
+def get_viewing_photo_for_user(user: Any, pk: int, photo_id: int) -> ViewingPhoto:
+    """A discussion photo, for those who may see the viewing."""
+    photo = (
+        ViewingPhoto.objects.filter(
+            viewing__in=viewings_visible_to(user).filter(pk=pk), pk=photo_id
+        )
+        .select_related("viewing", "viewing__site", "viewing__site__org")
+        .first()
+    )
+    if photo is None:
+        raise Http404("找不到该照片")
+    return photo
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """An org's monthly targets and the org they come from (itself, above, or the defaults)."""
+
+    org: Org
+    min_viewings: int
+    min_hours: int
+    boot_rate_pct: int
+    source: Org | None  # None: DESIGN.md's defaults
+    own: bool
+
+
+def targets_of(orgs: list[Org]) -> list[TargetRow]:
+    """The effective targets of some orgs (one query for every org up their trees)."""
+    from xianfeng.remote.bulletin import DEFAULT_TARGET
+
+    ancestors = {a for o in orgs for a in paths.ancestor_paths(o.path)}
+    rows = {
+        t.org.path: t
+        for t in RemoteTarget.objects.select_related("org").filter(org__path__in=ancestors)
+    }
+    found = []
+    for org in orgs:
+        chosen = None
+        for a in paths.ancestor_paths(org.path):
+            chosen = rows.get(a, chosen)
+        if chosen is None:
+            viewings, hours, rate = DEFAULT_TARGET
+            found.append(TargetRow(org, viewings, hours, rate, None, False))
+        else:
+            found.append(
+                TargetRow(
+                    org,
+                    chosen.min_viewings,
+                    chosen.min_hours,
+                    chosen.boot_rate_pct,
+                    chosen.org,
+                    chosen.org.pk == org.pk,
+                )
+            )
+    return found
+
+
+# --- the weekly menu -------------------------------------------------------------------------
+
+
+def community_paths(user: Any) -> list[str]:
+    """The org paths a person belongs to for the menu: their branch (a member) or the
+    village they registered in (a resident), and every org above it."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from xianfeng.people.selectors import member_of
+
+    member = member_of(user)
+    if member is not None:
+        return paths.ancestor_paths(member.org.path)
+    home = getattr(user, "home_org", None) if getattr(user, "home_org_id", None) else None
+    return paths.ancestor_paths(home.path) if home is not None else []
+
+
+def menu_offers_for_person(user: Any, week: Any) -> QuerySet[MenuOffer]:
+    """A week's offers that reach the person: their community's sites and towns."""
+    above = community_paths(user)
+    if not above:
+        return MenuOffer.objects.none()
+    return MenuOffer.objects.filter(
+        Q(site__org__path__in=above) | Q(org__path__in=above), week=week
+    )
+
+
+def get_menu_offer_for_person(user: Any, pk: int) -> MenuOffer:
+    above = community_paths(user)
+    offer = (
+        MenuOffer.objects.filter(Q(site__org__path__in=above) | Q(org__path__in=above), pk=pk)
+        .select_related("site", "org", "lesson")
+        .first()
+        if above
+        else None
+    )
+    if offer is None:
+        raise Http404("找不到该点单课件")
+    return offer
+
+
+def menu_offers_for_site(site: Site, week: Any) -> QuerySet[MenuOffer]:
+    """A site's offers of a week: its own and those of the orgs above it (its town)."""
+    return MenuOffer.objects.filter(
+        Q(site=site) | Q(org__path__in=paths.ancestor_paths(site.org.path)), week=week
+    )
+
+
+def order_counts(offer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Orders per offer and audience group (one query)."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in offer_ids}
+    rows = (
+        MenuOrder.objects.filter(offer_id__in=offer_ids)
+        .values_list("offer_id", "audience")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for offer_id, audience, n in rows:
+        counts[offer_id][audience] = n
+    return counts
+
+
+def get_managed_offer(user: Any, pk: int) -> MenuOffer:
+    """An offer the person may take off: of a site they run, or of an org they administer."""
+    offer = (
+        MenuOffer.objects.filter(
+            Q(site__in=sites_managed_by(user)) | Q(scope_q(user, PLAN_ROLES, field="org__path")),
+            pk=pk,
+        )
+        .select_related("site", "site__org", "org")
+        .first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if offer is None:
+        raise Http404("找不到该点单课件")
+    return offer
+
+
+def get_managed_slot(user: Any, pk: int) -> MenuSlot:
+    slot = (
+        MenuSlot.objects.filter(site__in=sites_managed_by(user), pk=pk)
+        .select_related("site", "offer")
+        .first()
+    )
+    if slot is None:
+        raise Http404("找不到该菜单项")
+    return slot
+
+
+def festivals_of(org: Org) -> QuerySet[Festival]:
+    return Festival.objects.filter(org=org).order_by("month", "day", "pk")

@@ -74,8 +74,10 @@ def tv_home(
             url = absolute(reverse("remote:feedback", args=[v.pk]))
         return qr_data_uri(url, box_size=6)
 
+    week = today - datetime.timedelta(days=today.weekday())
     return {
         "site": {"code": site.code, "name": site.name, "kind": site.kind},
+        "menu": tv_menu(site, week, now=now, absolute=absolute),
         "now": now,
         "plans": [
             {
@@ -99,4 +101,72 @@ def tv_home(
             }
             for v in viewings
         ],
+    }
+
+
+def tv_menu(
+    site: Site, week: datetime.date, *, now: datetime.datetime, absolute: Any
+) -> dict[str, Any]:
+    """This week's 点菜式 menu on the TV: the fixed items with their times, else the offers
+    as a public notice with the QR that opens the order page on a phone."""
+    from xianfeng.common.qr import qr_data_uri
+    from xianfeng.remote.models import MenuSlot
+    from xianfeng.remote.selectors import menu_offers_for_site
+
+    slots = list(
+        MenuSlot.objects.filter(site=site, offer__week=week)
+        .select_related("offer__lesson__video")
+        .order_by("starts_at", "pk")
+    )
+    if slots:
+        items = [
+            {
+                "title": s.offer.lesson.title,
+                "pitch": s.offer.pitch,
+                "starts_at": timezone.localtime(s.starts_at),
+                "lesson": _lesson(s.offer.lesson),
+            }
+            for s in slots
+        ]
+    else:
+        offers = menu_offers_for_site(site, week).select_related("lesson__video").order_by("pk")
+        items = [
+            {
+                "title": o.lesson.title,
+                "pitch": o.pitch,
+                "starts_at": None,
+                "lesson": _lesson(o.lesson),
+            }
+            for o in offers
+        ]
+    url = absolute(reverse("remote:menu") + f"?week={week.isoformat()}")
+    return {
+        "week": week,
+        "fixed": bool(slots),
+        "items": items,
+        "qr": qr_data_uri(url, box_size=6) if items and not slots else None,
+    }
+
+
+def tv_plan(site: Site, plan_id: int) -> dict[str, Any]:
+    """A published plan that includes the site, with its lessons (404 for any other)."""
+    from django.http import Http404
+
+    from xianfeng.remote.enums import PlanState
+    from xianfeng.remote.models import ViewingPlan
+
+    plan = (
+        ViewingPlan.objects.filter(pk=plan_id, sites=site, state=PlanState.PUBLISHED)
+        .prefetch_related(
+            Prefetch("lessons", queryset=Lesson.objects.select_related("video").order_by("pk"))
+        )
+        .first()
+    )
+    if plan is None:
+        raise Http404("找不到该收看计划")
+    return {
+        "id": plan.pk,
+        "title": plan.title,
+        "ends_on": plan.ends_on,
+        "lessons": [_lesson(lesson) for lesson in plan.lessons.all()],
     }

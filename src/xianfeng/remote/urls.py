@@ -1,11 +1,28 @@
 from django.urls import path
 
-from xianfeng.remote import views, views_loop
+from xianfeng.remote import views, views_admin, views_loop, views_menu
 
 app_name = "remote"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("sites/import/", views_admin.import_list, name="import_list"),
+    path("sites/import/<int:pk>/", views_admin.import_detail, name="import_detail"),
+    path("sites/import/<int:pk>/commit/", views_admin.import_commit, name="import_commit"),
     path("sites/<str:code>/", views.site_detail, name="site"),
+    path("sites/<str:code>/report/", views.site_report, name="site_report"),
+    path("sites/<str:code>/suspensions/", views_admin.suspensions, name="suspensions"),
+    path(
+        "sites/<str:code>/suspensions/<int:pk>/remove/",
+        views_admin.suspension_remove,
+        name="suspension_remove",
+    ),
+    path("targets/", views_admin.targets, name="targets"),
+    path("menu/", views_menu.menu, name="menu"),
+    path("menu/offers/<int:pk>/order/", views_menu.menu_order, name="menu_order"),
+    path("menu/offers/<int:pk>/remove/", views_menu.offer_remove, name="offer_remove"),
+    path("menu/slots/<int:pk>/start/", views_menu.slot_start, name="slot_start"),
+    path("sites/<str:code>/menu/", views_menu.site_menu, name="site_menu"),
+    path("festivals/", views_menu.festivals, name="festivals"),
     path("devices/<int:device_id>/revoke/", views.device_revoke, name="device_revoke"),
     path("pair/", views.pair, name="pair"),
     path("bulletin/", views.bulletin, name="bulletin"),
@@ -17,6 +34,13 @@ urlpatterns = [
     path("viewings/new/", views_loop.viewing_new, name="viewing_new"),
     path("viewings/<int:pk>/", views_loop.viewing_detail, name="viewing"),
     path("viewings/<int:pk>/do/<str:action>/", views_loop.viewing_action, name="viewing_action"),
+    path("viewings/<int:pk>/photos/", views_admin.photo_add, name="photo_add"),
+    path("viewings/<int:pk>/photos/<int:photo_id>/", views_admin.photo, name="photo"),
+    path(
+        "viewings/<int:pk>/photos/<int:photo_id>/delete/",
+        views_admin.photo_delete,
+        name="photo_delete",
+    ),
     path("viewings/<int:pk>/feedback/", views_loop.feedback, name="feedback"),
     path("v/<str:token>/", views_loop.checkin, name="checkin"),
     path("tv/", views.tv, name="tv"),

@@ -29,6 +29,7 @@ from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
 from xianfeng.remote import bulletin as bulletins
 from xianfeng.remote import rules, selectors, services
 from xianfeng.remote.enums import BULLETIN_ROLES
+from xianfeng.remote.report import report_card
 
 ONLINE_MINUTES = 11  # two missed five-minute beats and a bit
 
@@ -82,6 +83,28 @@ def site_detail(request: AuthedRequest, code: str) -> HttpResponse:
             "suspensions": list(site.suspensions.all()),
             "month": month,
             "can_manage": rules.can_manage_site(request.user, site),
+        },
+    )
+
+
+@login_required
+@require_GET
+def site_report(request: AuthedRequest, code: str) -> HttpResponse:
+    """A site's report card for a month: figures against targets, attendance, feedback,
+    rank in its town and county."""
+    site = selectors.get_site_for_user(request.user, code)
+    year, month = _month_param(request)
+    card = report_card(site, year, month, now=timezone.now())
+    first = datetime.date(year, month, 1)
+    return render(
+        request,
+        "remote/report.html",
+        {
+            "card": card,
+            "site": site,
+            "month_param": f"{year}-{month:02d}",
+            "prev_month": (first - datetime.timedelta(days=1)).strftime("%Y-%m"),
+            "next_month": (first + datetime.timedelta(days=32)).strftime("%Y-%m"),
         },
     )
 

@@ -248,6 +248,7 @@ def viewing_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "feedback": list(
             Feedback.objects.filter(viewing=viewing).select_related("user").order_by("-updated_at")
         ),
+        "photos": list(viewing.photos.order_by("created_at", "pk")),
         "can_run": can_run,
         "unsigned": members,
         "topics": Topic.choices,

@@ -1,4 +1,5 @@
-"""How the remote app plugs into the others: the top navigation, periodic pruning."""
+"""How the remote app plugs into the others: the top navigation, periodic pruning, the
+indicators it measures."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from xianfeng.common import demo, nav, periodic
 
 def connect() -> None:
     from xianfeng.remote import demo as remote_demo
+    from xianfeng.remote import indicators as remote_indicators
     from xianfeng.remote import rules
     from xianfeng.remote.tasks import notify_silent_sites, prune_pairings
 
+    remote_indicators.register()
     demo.register("remote", remote_demo.seed, order=60)
     periodic.register("remote.prune_pairings", prune_pairings, hours=6)
     periodic.register("remote.silent_sites", notify_silent_sites, hours=1)

@@ -161,6 +161,11 @@
     button.addEventListener("click", onOk);
     return button;
   }
+  function clockOf(iso) {
+    // "2026-10-07T19:30:00+08:00" → "10月7日 19:30" (the server sends local time)
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
+    return m ? (+m[2]) + "月" + (+m[3]) + "日 " + m[4] + ":" + m[5] : iso;
+  }
   function render(home) {
     document.getElementById("site-name").textContent = home.site.name;
     if (shownViewing !== null) {
@@ -189,6 +194,20 @@
         count++;
       });
     });
+    var menu = home.menu;
+    if (menu && menu.qr) {
+      box.appendChild(tile("扫码点单", "本周点菜式学习：用手机扫码，点您想看的课", function () {
+        showQr({ id: -1, qr: menu.qr, qr_label: "扫码点单", title: "本周点菜式学习" });
+      }));
+      count++;
+    }
+    if (menu) {
+      menu.items.forEach(function (item) {
+        var when = item.starts_at ? "本周菜单 · " + clockOf(item.starts_at) : "本周点单";
+        box.appendChild(tile(item.title, when + (item.pitch ? "：" + item.pitch : ""), function () { play(item.lesson); }));
+        count++;
+      });
+    }
     if (!count) {
       var hint = document.createElement("p");
       hint.className = "tv-hint";

@@ -1,0 +1,103 @@
+"""What remote education measures for assessment and dashboards (common/indicators.py).
+
+Every figure is the 开机通报's own (bulletin.py, README "远程教育的计算口径"), read at the
+site's org, so a town's 开机率 is the sum of its sites' 开机 days over the sum of their days
+in service, never an average of the villages' rates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from django.utils import timezone
+
+from xianfeng.common import indicators
+from xianfeng.common.indicators import Indicator, Month, Reading
+from xianfeng.orgs.models import Org
+from xianfeng.remote import counting
+from xianfeng.remote.bulletin import SiteFigures, month_bulletin
+
+GROUP = "远程教育"
+
+
+def site_figures(month: Month) -> list[SiteFigures]:
+    """Every site's figures for the month (the month under way counts up to today)."""
+    now = timezone.now()
+    found: list[SiteFigures] = []
+    for root in Org.objects.filter(parent__isnull=True).order_by("pk"):
+        found += month_bulletin(root, month.year, month.month, now=now).sites
+    return found
+
+
+def _per_org(
+    pick: Callable[[SiteFigures], tuple[float, float]],
+) -> Callable[[Month], Iterable[Reading]]:
+    def compute(month: Month) -> Iterable[Reading]:
+        sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for figures in site_figures(month):
+            if figures.service_days == 0:
+                continue  # not yet in service, or suspended all month: owes nothing
+            num, den = pick(figures)
+            sums[figures.site.org.pk][0] += num
+            sums[figures.site.org.pk][1] += den
+        return [Reading(org_id, num, den) for org_id, (num, den) in sums.items()]
+
+    return compute
+
+
+boot_rate = _per_org(lambda f: (f.boot_days, f.service_days))
+viewings = _per_org(lambda f: (f.viewings, 1))
+operating_hours = _per_org(lambda f: (f.slots * counting.SLOT_MINUTES / 60, 1))
+sites_meeting_target = _per_org(lambda f: (1 if f.met else 0, 1))
+
+
+def register() -> None:
+    indicators.register(
+        Indicator(
+            code="remote.boot_rate",
+            name="开机率",
+            unit="%",
+            app="remote",
+            group=GROUP,
+            compute=boot_rate,
+            ratio=True,
+            target=95,
+            description="站点开机天数之和 ÷ 在役天数之和（从启用日期起，扣除停用期）",
+        )
+    )
+    indicators.register(
+        Indicator(
+            code="remote.viewings",
+            name="组织收看次数",
+            unit="次",
+            app="remote",
+            group=GROUP,
+            compute=viewings,
+            description="本月已结束的组织收看，计入站点所属组织",
+        )
+    )
+    indicators.register(
+        Indicator(
+            code="remote.hours",
+            name="运行小时",
+            unit="小时",
+            app="remote",
+            group=GROUP,
+            compute=operating_hours,
+            description="站点有心跳的 5 分钟时段数 × 5 分钟，同一时段多次心跳只计一次",
+        )
+    )
+    indicators.register(
+        Indicator(
+            code="remote.sites_met",
+            name="站点达标率",
+            unit="%",
+            app="remote",
+            group=GROUP,
+            compute=sites_meeting_target,
+            ratio=True,
+            target=100,
+            description="本月在役站点中，开机率、运行小时、组织收看次数都达到目标的站点占比",
+        )
+    )
