@@ -17,6 +17,7 @@ from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import is_blank
 from xianfeng.orgs import paths
+from xianfeng.orgs.access import bump_subtree
 from xianfeng.orgs.enums import ALLOWED_PARENTS, OrgKind, Region, RoleKind
 from xianfeng.orgs.models import Org, Role, code_validator
 from xianfeng.orgs.rules import can_admin_org
@@ -155,6 +156,8 @@ def org_move(*, actor: User | None, org: Org, new_parent: Org) -> Org:
         )
         Org.objects.filter(pk=org.pk).update(parent=new_parent)
         org.refresh_from_db()
+        # The paths changed by UPDATE, which no signal sees.
+        bump_subtree(org.path)
         audit_log(
             actor=actor,
             action="org.move",
