@@ -44,7 +44,7 @@ class VersionedMemo:
             if blob is None:
                 return MISSING
             self._data.move_to_end((key, version))
-        return pickle.loads(blob)
+        return pickle.loads(blob)  # noqa: S301 - bytes this process pickled itself
 
     def put(self, key: Any, version: int, value: Any) -> None:
         """Remember `value`, unless it was read inside a transaction that may still roll

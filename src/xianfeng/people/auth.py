@@ -74,7 +74,7 @@ class PhoneOrUsernameBackend(ModelBackend):
         user = super().get_user(user_id)
         if user is not None:
             user._xf_identity_fresh = True  # type: ignore[attr-defined]
-        return user  # type: ignore[return-value]
+        return user
 
 
 def login_was_locked(request: HttpRequest) -> bool:
