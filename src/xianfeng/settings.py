@@ -350,6 +350,10 @@ VIDEO_MIN_SECONDS = env_int("XF_VIDEO_MIN_SECONDS", 10, minimum=0)
 VIDEO_MAX_SECONDS = env_int("XF_VIDEO_MAX_MINUTES", 30, minimum=1) * 60
 HLS_SEGMENT_SECONDS = env_int("XF_HLS_SEGMENT_SECONDS", 6, minimum=2)
 TRANSCODE_THREADS = env_int("XF_TRANSCODE_THREADS", 0, minimum=0)  # 0: ffmpeg decides
+# How often a playing lesson player reports what it played (pause, end and leaving the
+# page report at once). Every report is one write: 30 s lets one 2-core box carry
+# ~20,000 people watching at once (benchmarks/watch.py prints the figure).
+WATCH_REPORT_SECONDS = env_int("XF_WATCH_REPORT_SECONDS", 30, minimum=5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)
