@@ -155,3 +155,32 @@ def test_instances_not_loaded_by_the_login_never_use_the_memo(county):
     Member.objects.filter(pk=county.member_a1.pk).update(org=county.branch_b1)  # no bump
     stale = User.objects.get(pk=user.pk)  # same version, but not from the login
     assert member_of(stale).org_id == county.branch_b1.pk
+
+
+@pytest.fixture
+def file_sessions(settings):
+    """The embedded default's sessions (files shared by the processes, the database as
+    the record); the rest of the suite counts a session query."""
+    settings.SESSION_CACHE_ALIAS = "sessions"
+
+
+def test_a_page_reads_its_session_without_a_query(client, county, file_sessions):
+    client.force_login(county.member_a1.user)
+    client.get(reverse("lessons:feed"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("lessons:feed")).status_code == 200
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert not [s for s in sqls if "django_session" in s or "xf_cache" in s]
+
+
+def test_logging_out_ends_the_session_for_every_process(client, county, file_sessions):
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    client.force_login(county.member_a1.user)
+    key = client.cookies["sessionid"].value
+    assert client.get(reverse("people:me")).status_code == 200
+    client.post(reverse("people:logout"))
+    assert SessionStore().exists(key) is False  # neither in the files nor in the database
+    client.cookies["sessionid"] = key  # the old cookie, replayed
+    response = client.get(reverse("people:me"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
