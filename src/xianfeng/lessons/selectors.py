@@ -310,8 +310,13 @@ def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson]:
         )
     if filters.tag:
         qs = qs.filter(tags__slug=filters.tag)
+    related = ["org", "video", "series"]
     if filters.series:
         qs = qs.filter(series_id=filters.series)
+        # Joined, the 专题 would lead the plan and every lesson of it be sorted; the
+        # cards do not show it (every lesson here has the same one), so it is not joined
+        # and the page is read off lesson_series_feed_idx.
+        related.remove("series")
     if filters.q:
         qs = search.filter_lessons(qs, filters.q)
     order = (
@@ -319,7 +324,7 @@ def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson]:
         if filters.feed == "popular"
         else ["-published_at", "-id"]
     )
-    return qs.select_related("org", "video", "series").prefetch_related("tags").order_by(*order)
+    return qs.select_related(*related).prefetch_related("tags").order_by(*order)
 
 
 def my_lessons(user: Any) -> QuerySet[Lesson]:
