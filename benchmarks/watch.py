@@ -11,6 +11,11 @@ trimmed). Afterwards every viewer's stored coverage must equal what it sent.
 
 Baseline in the same run: GET /healthz (one SELECT 1) through the same server and client,
 so the figure reads as a share of what this machine can serve at all.
+
+Goal (issue 17): ≥ 1,000 reports/s, or ≥ 20,000 people watching at once on the box at the
+players' report interval (`--interval`, settings.WATCH_REPORT_SECONDS, default 30 s:
+reports/s × interval). Exits 1 when both are missed, when a section is unaccounted for or
+a report failed.
 """
 
 from __future__ import annotations
@@ -292,12 +297,22 @@ def wrk_base(port: int) -> dict:
     return {"rate": rate, "p50_ms": pct("50%"), "p99_ms": pct("99%"), "errors": 0}
 
 
-def main() -> None:
+RATE_GOAL = 1000
+VIEWERS_GOAL = 20_000
+
+
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--viewers", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--interval",
+        type=int,
+        default=30,
+        help="the players' report interval in seconds (settings.WATCH_REPORT_SECONDS)",
+    )
     args = parser.parse_args()
 
     var = tempfile.mkdtemp(prefix="xf-bench-watch-")
@@ -393,7 +408,25 @@ def main() -> None:
         f"sections accounted for: {accounted}/{args.viewers} viewers; {stored_reports} reports stored, "
         f"{result['ok']} answered ({verdict})"
     )
+    # A playing player reports every `interval` seconds (settings.WATCH_REPORT_SECONDS, as
+    # the lesson page tells player.js), so the box carries rate × interval viewers at once.
+    interval = args.interval
+    viewers_per_box = result["rate"] * interval
+    print(
+        f"viewers per box at one report every {interval} s: {viewers_per_box:,.0f}"
+        f"   goal ≥ {VIEWERS_GOAL:,} (or ≥ {RATE_GOAL:,} reports/s)"
+    )
+    missed = []
+    if result["rate"] < RATE_GOAL and viewers_per_box < VIEWERS_GOAL:
+        missed.append(f"{result['rate']:.0f} reports/s and {viewers_per_box:,.0f} viewers per box")
+    if verdict != "all":
+        missed.append("not every section was accounted for")
+    if result["errors"]:
+        missed.append(f"{result['errors']} failed reports")
+    for line in missed:
+        print("MISSED:", line)
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

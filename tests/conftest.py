@@ -32,6 +32,17 @@ def _forget_watchable_lessons():
     selectors._watchable_local.clear()
 
 
+@pytest.fixture(autouse=True)
+def _forget_identities():
+    """The identity memo (common/memo.py) is keyed by user id and version; both repeat
+    between tests once the database rolls back."""
+    from xianfeng.common import memo
+
+    memo.clear_all()
+    yield
+    memo.clear_all()
+
+
 @dataclass
 class County:
     """A small county: two towns, three branches, a party group, people with roles."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,26 @@ else:
         }
     }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+if not REDIS_URL:
+    # Sessions are read on every request: on the embedded default they are read from files
+    # that every process on this machine shares (logging out in one worker ends the session
+    # in all), not from the database cache, so a page's session costs no query. The
+    # database stays the record (cached_db writes through), so restarts keep logins.
+    _session_dir = (
+        Path(tempfile.mkdtemp(prefix="xf-sessions-"))
+        if TESTING
+        else Path(env_str("XF_SESSION_CACHE_DIR", str(VAR_DIR / "sessions")))
+    )
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(_session_dir),
+        # Culling lists the folder on each write (a login, not a page view); a full
+        # folder only sends the oldest sessions back to the database.
+        "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
+    }
+    # The suite's query counts still include the session read (one query): the tests of
+    # page speed switch the alias on (tests/people/test_identity_memo.py).
+    SESSION_CACHE_ALIAS = "default" if TESTING else "sessions"
 SESSION_COOKIE_AGE = env_int("XF_SESSION_DAYS", 14, minimum=1) * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -358,6 +379,10 @@ VIDEO_MIN_SECONDS = env_int("XF_VIDEO_MIN_SECONDS", 10, minimum=0)
 VIDEO_MAX_SECONDS = env_int("XF_VIDEO_MAX_MINUTES", 30, minimum=1) * 60
 HLS_SEGMENT_SECONDS = env_int("XF_HLS_SEGMENT_SECONDS", 6, minimum=2)
 TRANSCODE_THREADS = env_int("XF_TRANSCODE_THREADS", 0, minimum=0)  # 0: ffmpeg decides
+# How often a playing lesson player reports what it played (pause, end and leaving the
+# page report at once). Every report is one write: 30 s lets one 2-core box carry
+# ~20,000 people watching at once (benchmarks/watch.py prints the figure).
+WATCH_REPORT_SECONDS = env_int("XF_WATCH_REPORT_SECONDS", 30, minimum=5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)
@@ -444,8 +469,6 @@ METRICS_TOKEN = env_str("XF_METRICS_TOKEN", "")
 # `manage.py serve` empties it at start. Tests get a folder of their own per process.
 METRICS_DIR = Path(env_str("XF_METRICS_DIR", str(VAR_DIR / "metrics")))
 if TESTING and "XF_METRICS_DIR" not in os.environ:
-    import tempfile
-
     METRICS_DIR = Path(tempfile.mkdtemp(prefix="xf-metrics-"))
 METRICS_DIR.mkdir(parents=True, exist_ok=True)
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)

@@ -81,10 +81,15 @@ def test_lesson_page_query_count_does_not_grow_with_comments_or_reflections(
         services.comment_add(user=other, lesson=lesson, text=f"评论{i}")
         services.reflection_save(user=other, lesson=lesson, text="思" * 60)
     client.force_login(me)
-    # session, user, the lesson with the viewer's state, tags, roles, member, my reflection,
-    # reflections with their authors, comments with their replies, 专业人士点评, the unread
-    # badge …
-    with django_assert_num_queries(12):
+    # session, user, the lesson with the viewer's state (my reflection's text included),
+    # tags, roles, member, reflections with their authors, comments with their replies,
+    # 专业人士点评, the unread badge
+    with django_assert_num_queries(11):
+        html = client.get(reverse("lessons:detail", args=[lesson.pk])).content.decode()
+    assert html.count('<li id="comment-') == n
+    # The next page: roles and member record come from the identity memo (under the
+    # person's access version), not from the database.
+    with django_assert_num_queries(9):
         html = client.get(reverse("lessons:detail", args=[lesson.pk])).content.decode()
     assert html.count('<li id="comment-') == n
     assert "已赞" in html and "我评了 4 星" in html

@@ -138,7 +138,11 @@ class Lesson(models.Model):
         verbose_name = _("微党课")
         verbose_name_plural = _("微党课")
         indexes = [
-            models.Index(fields=["state", "-published_at"], name="lesson_feed_idx"),
+            # The feed's order in full (published_at, then id), so a page is read off the
+            # index and stops after 12 rows, at any size of the table.
+            models.Index(fields=["state", "-published_at", "-id"], name="lesson_feed_idx"),
+            # A 专题's feed: its lessons in the feed's order, not all of them sorted.
+            models.Index(fields=["series", "-published_at", "-id"], name="lesson_series_feed_idx"),
             models.Index(fields=["audience", "state"], name="lesson_audience_idx"),
             models.Index(fields=["state", "-view_count"], name="lesson_popular_idx"),
         ]

@@ -18,6 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
 from django.http import Http404
@@ -98,6 +99,7 @@ def get_lesson_for_user(user: Any, pk: int) -> Lesson:
             lessons_visible_to(user).select_related(
                 "org", "video", "series", "speaker__user", "author", "audience"
             ),
+            reflection_text=True,
         )
         .prefetch_related("tags")
         .filter(pk=pk)
@@ -108,11 +110,16 @@ def get_lesson_for_user(user: Any, pk: int) -> Lesson:
     return lesson
 
 
-def lessons_with_viewer_state(user: Any, qs: QuerySet[Lesson]) -> QuerySet[Lesson]:
+def lessons_with_viewer_state(
+    user: Any, qs: QuerySet[Lesson], *, reflection_text: bool = False
+) -> QuerySet[Lesson]:
     """The lessons with the person's own state as annotations, for a page or a list alike
     (no query per lesson): viewer_liked, viewer_rating, viewer_covered, viewer_position,
-    viewer_completed_at, viewer_reflection_id. A visitor gets the empty state."""
+    viewer_completed_at, viewer_reflection_id, and with `reflection_text` (a lesson page,
+    where the form shows it) viewer_reflection_text. A visitor gets the empty state."""
     if not getattr(user, "is_authenticated", False):
+        if reflection_text:
+            qs = qs.annotate(viewer_reflection_text=Value(None, output_field=TextField()))
         return qs.annotate(
             viewer_liked=Value(False, output_field=BooleanField()),
             viewer_rating=Value(None, output_field=IntegerField()),
@@ -122,6 +129,9 @@ def lessons_with_viewer_state(user: Any, qs: QuerySet[Lesson]) -> QuerySet[Lesso
             viewer_reflection_id=Value(None, output_field=IntegerField()),
         )
     progress = WatchProgress.objects.filter(user_id=user.pk, lesson_id=OuterRef("pk"))
+    mine = Reflection.objects.filter(user_id=user.pk, lesson_id=OuterRef("pk"))
+    if reflection_text:
+        qs = qs.annotate(viewer_reflection_text=Subquery(mine.values("text")[:1]))
     return qs.annotate(
         viewer_liked=Exists(Like.objects.filter(user_id=user.pk, lesson_id=OuterRef("pk"))),
         viewer_rating=Subquery(
@@ -130,9 +140,7 @@ def lessons_with_viewer_state(user: Any, qs: QuerySet[Lesson]) -> QuerySet[Lesso
         viewer_covered=Subquery(progress.values("covered")[:1]),
         viewer_position=Subquery(progress.values("position")[:1]),
         viewer_completed_at=Subquery(progress.values("completed_at")[:1]),
-        viewer_reflection_id=Subquery(
-            Reflection.objects.filter(user_id=user.pk, lesson_id=OuterRef("pk")).values("pk")[:1]
-        ),
+        viewer_reflection_id=Subquery(mine.values("pk")[:1]),
     )
 
 
@@ -146,6 +154,7 @@ class ViewerState:
     position: float
     completed_at: datetime.datetime | None
     reflection_id: int | None
+    reflection_text: str | None = None  # only where asked for (a lesson page)
 
     @property
     def progress(self) -> ViewerState | None:
@@ -167,6 +176,7 @@ def viewer_state_of(lesson: Lesson) -> ViewerState:
         position=getattr(lesson, "viewer_position", None) or 0.0,
         completed_at=getattr(lesson, "viewer_completed_at", None),
         reflection_id=getattr(lesson, "viewer_reflection_id", None),
+        reflection_text=getattr(lesson, "viewer_reflection_text", None),
     )
 
 
@@ -300,8 +310,13 @@ def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson]:
         )
     if filters.tag:
         qs = qs.filter(tags__slug=filters.tag)
+    related = ["org", "video", "series"]
     if filters.series:
         qs = qs.filter(series_id=filters.series)
+        # Joined, the 专题 would lead the plan and every lesson of it be sorted; the
+        # cards do not show it (every lesson here has the same one), so it is not joined
+        # and the page is read off lesson_series_feed_idx.
+        related.remove("series")
     if filters.q:
         qs = search.filter_lessons(qs, filters.q)
     order = (
@@ -309,7 +324,7 @@ def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson]:
         if filters.feed == "popular"
         else ["-published_at", "-id"]
     )
-    return qs.select_related("org", "video", "series").prefetch_related("tags").order_by(*order)
+    return qs.select_related(*related).prefetch_related("tags").order_by(*order)
 
 
 def my_lessons(user: Any) -> QuerySet[Lesson]:

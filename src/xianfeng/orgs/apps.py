@@ -7,6 +7,17 @@ class OrgsConfig(AppConfig):
     verbose_name = "党组织"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from xianfeng.orgs import access
+        from xianfeng.orgs.models import Org, Role
+
+        post_save.connect(access.on_person_row_change, sender=Role, dispatch_uid="orgs.role.access")
+        post_delete.connect(
+            access.on_person_row_change, sender=Role, dispatch_uid="orgs.role.access"
+        )
+        post_save.connect(access.on_org_saved, sender=Org, dispatch_uid="orgs.org.access")
+
         from xianfeng.common import home
         from xianfeng.orgs.views import home_panels
 

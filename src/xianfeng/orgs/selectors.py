@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
+from xianfeng.common.memo import MISSING, VersionedMemo, identity_version
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import (
     ALLOWED_PARENTS,
@@ -22,14 +23,24 @@ from xianfeng.orgs.enums import (
 )
 from xianfeng.orgs.models import Org, OrgChange, Role, subtree_q
 
+# Roles by (user id, access version), between requests (common/memo.py).
+_roles_memo = VersionedMemo()
+
 
 def roles_of(user: Any) -> list[Role]:
-    """The person's roles with their orgs, loaded once per request and kept on the user."""
+    """The person's roles with their orgs, loaded once per request and kept on the user,
+    and for the signed-in person kept in the process under their access version."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached: list[Role] | None = getattr(user, "_xf_roles", None)
     if cached is None:
-        cached = list(Role.objects.filter(user=user).select_related("org").order_by("org__path"))
+        version = identity_version(user)
+        found = MISSING if version is None else _roles_memo.get(user.pk, version)
+        if found is MISSING:
+            found = list(Role.objects.filter(user=user).select_related("org").order_by("org__path"))
+            if version is not None:
+                _roles_memo.put(user.pk, version, found)
+        cached = found
         user._xf_roles = cached
     return cached
 

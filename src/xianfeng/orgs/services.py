@@ -17,6 +17,7 @@ from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text, is_blank
 from xianfeng.orgs import paths
+from xianfeng.orgs.access import bump_subtree
 from xianfeng.orgs.enums import (
     ALLOWED_PARENTS,
     ORG_ADMIN_ROLES,
@@ -270,6 +271,7 @@ def _rewrite_subtree(org: Org, new_parent: Org) -> None:
         depth=F("depth") + delta,
     )
     Org.objects.filter(pk=org.pk).update(parent=new_parent)
+    bump_subtree(new_path)  # the paths changed by UPDATE, which no signal sees
 
 
 def org_move(
@@ -595,6 +597,7 @@ def org_dissolve(*, actor: User | None, org: Org, on: datetime.date, reason: str
         Org.objects.filter(parent=org, kind=OrgKind.GROUP, dissolved_on__isnull=True).update(
             dissolved_on=on, dissolve_reason=reason[:200]
         )
+        bump_subtree(org.path)  # the groups' UPDATE: no signal sees it (orgs/access.py)
         for step in _retire_steps:
             step(org, None, on, reason[:200])
         audit_log(

@@ -7,6 +7,19 @@ class PeopleConfig(AppConfig):
     verbose_name = "人员"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from xianfeng.orgs import access
+        from xianfeng.people.models import Member
+
+        # A member record is part of the person's identity, like a role (orgs/access.py).
+        post_save.connect(
+            access.on_person_row_change, sender=Member, dispatch_uid="people.member.access"
+        )
+        post_delete.connect(
+            access.on_person_row_change, sender=Member, dispatch_uid="people.member.access"
+        )
+
         from xianfeng.common import home
         from xianfeng.people.views import home_panels
 

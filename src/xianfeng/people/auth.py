@@ -68,6 +68,14 @@ class PhoneOrUsernameBackend(ModelBackend):
         throttle.failed()
         return None
 
+    def get_user(self, user_id: Any) -> User | None:
+        """The signed-in person, loaded fresh for this request: their access_version may
+        key the identity memo (common/memo.py)."""
+        user = super().get_user(user_id)
+        if user is not None:
+            user._xf_identity_fresh = True  # type: ignore[attr-defined]
+        return user
+
 
 def login_was_locked(request: HttpRequest) -> bool:
     """The last `authenticate()` on this request was refused by a lock, not a mismatch."""

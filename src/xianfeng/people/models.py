@@ -84,6 +84,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # deactivation): it is part of the session auth hash, so every session of the account,
     # in the database or in Redis, stops working at its next request.
     login_epoch = models.PositiveIntegerField(_("登录版本"), default=0, editable=False)
+    # Bumped (with F(), in the same transaction) whenever the person's member record, roles
+    # or the orgs those point at change: the key under which every web process keeps the
+    # person's identity between requests (common/memo.py), so a change takes effect on
+    # the next request everywhere.
+    access_version = models.PositiveIntegerField(
+        _("身份版本"), default=0, db_default=0, editable=False
+    )
 
     objects = UserManager()
 

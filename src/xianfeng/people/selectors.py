@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
+from xianfeng.common.memo import MISSING, VersionedMemo, identity_version
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
 from xianfeng.orgs.models import Org
@@ -28,13 +29,23 @@ from xianfeng.people.models import (
 from xianfeng.people.normalize import clean_compact, clean_text
 from xianfeng.people.services.accounts import key_digest
 
+# Member records by (user id, access version), between requests (common/memo.py).
+_member_memo = VersionedMemo()
+
 
 def member_of(user: Any) -> Member | None:
-    """The person's member record with its org, cached on the user for the request."""
+    """The person's member record with its org, cached on the user for the request and,
+    for the signed-in person, in the process under their access version."""
     if not getattr(user, "is_authenticated", False):
         return None
     if not hasattr(user, "_xf_member"):
-        user._xf_member = Member.objects.select_related("org").filter(user_id=user.pk).first()
+        version = identity_version(user)
+        found = MISSING if version is None else _member_memo.get(user.pk, version)
+        if found is MISSING:
+            found = Member.objects.select_related("org").filter(user_id=user.pk).first()
+            if version is not None:
+                _member_memo.put(user.pk, version, found)
+        user._xf_member = found
     member: Member | None = user._xf_member
     return member
 

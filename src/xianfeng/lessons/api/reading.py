@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Schema, Status
 
 from xianfeng.common.apitools import Id, PageNumber, errors
+from xianfeng.common.pagination import BoundedPaginator
 from xianfeng.common.types import actor_of
 from xianfeng.lessons import services
 from xianfeng.lessons.api._shared import (
@@ -38,6 +38,7 @@ from xianfeng.people.apiauth import PUBLIC_AUTH
 
 class FeedPage(Schema):
     count: int
+    count_capped: bool = False
     page: int
     pages: int
     results: list[LessonCard]
@@ -63,10 +64,12 @@ def feed(request: HttpRequest, params: Query[FeedQuery]) -> dict[str, Any]:
     qs = lesson_feed(
         request.user, FeedFilters(feed=feed_name, q=params.q, tag=params.tag, series=params.series)
     )
-    paginator = Paginator(qs, max(1, min(params.page_size, 50)))
+    # Counted up to COUNT_LIMIT (count_capped: there are more), as on the page.
+    paginator = BoundedPaginator(qs, max(1, min(params.page_size, 50)))
     page = paginator.get_page(params.page)
     return {
         "count": paginator.count,
+        "count_capped": paginator.capped,
         "page": page.number,
         "pages": paginator.num_pages,
         "results": [_card(lesson) for lesson in page.object_list],

@@ -19,6 +19,7 @@ from xianfeng.audit import events
 from xianfeng.common.errors import Refused
 from xianfeng.common.transitions import transition
 from xianfeng.notify.services import notify
+from xianfeng.orgs.access import bump_users
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, ROSTER_MANAGE_ROLES, OrgKind
 from xianfeng.orgs.models import Org, Role
 from xianfeng.orgs.rules import can_manage_roster
@@ -393,7 +394,9 @@ def members_follow_org(source: Org, target: Org | None, on: datetime.date, reaso
     members go to the group it merged into. `source` dissolved (target None): a dissolved
     party group's members simply belong to no group."""
     if source.kind == OrgKind.GROUP:
+        grouped = list(Member.objects.filter(group=source).values_list("user_id", flat=True))
         Member.objects.filter(group=source).update(group=target, updated_at=timezone.now())
+        bump_users(grouped)  # an UPDATE: no signal sees it (orgs/access.py)
         return
     if target is None:
         return  # dissolving refuses while members remain (orgs.services.org_dissolve)
@@ -417,6 +420,7 @@ def members_follow_org(source: Org, target: Org | None, on: datetime.date, reaso
     Member.objects.filter(pk__in=[m.pk for m in moving]).update(
         org=target, org_since=on, updated_at=timezone.now()
     )
+    bump_users([m.user_id for m in moving])  # an UPDATE: no signal sees it (orgs/access.py)
 
 
 PROBATION_NOTICE_DAYS = 30

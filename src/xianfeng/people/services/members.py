@@ -13,6 +13,7 @@ from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.transitions import transition
 from xianfeng.notify.services import notify
+from xianfeng.orgs.access import bump_users
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import can_manage_roster
@@ -220,6 +221,7 @@ def members_assign_groups(*, actor: User, branch: Org, assignments: dict[int, in
                 continue
             before = member.group_id
             Member.objects.filter(pk=pk).update(group_id=group_id, updated_at=timezone.now())
+            bump_users([member.user_id])  # an UPDATE: no signal sees it (orgs/access.py)
             audit_log(
                 actor=actor,
                 action="member.group",

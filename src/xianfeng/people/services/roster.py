@@ -19,6 +19,7 @@ from django.utils import timezone
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.transitions import transition
+from xianfeng.orgs.access import bump_users
 from xianfeng.orgs.models import Org, Role
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.enums import MEMBER_MACHINE, ImportStatus, MemberStatus, StatusChangeKind
@@ -242,6 +243,7 @@ def _apply_member_fields(
     if fields:
         fields["updated_at"] = timezone.now()
         Member.objects.filter(pk=member.pk).update(**fields)
+        bump_users([member.user_id])  # an UPDATE: no signal sees it (orgs/access.py)
 
 
 def roster_import_commit(*, actor: User, batch: RosterImport) -> RosterImport:
@@ -317,6 +319,8 @@ def roster_import_commit(*, actor: User, batch: RosterImport) -> RosterImport:
                 for row in attaches
             ]
             Member.objects.bulk_create(members + attached, batch_size=BULK_BATCH)
+            # Existing accounts become members: bulk_create sends no signal.
+            bump_users([m.user_id for m in attached])
             changes = [
                 RosterChange(batch=batch, kind=RosterChange.Kind.CREATED, user=m.user,
                              member=m, row=row.row)

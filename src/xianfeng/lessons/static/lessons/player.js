@@ -9,6 +9,10 @@
   var hlsUrl = video.getAttribute("data-hls");
   var mp4Url = video.getAttribute("data-mp4");
   var watchUrl = video.getAttribute("data-watch-url");
+  // How often a playing player reports (the server says, settings.WATCH_REPORT_SECONDS);
+  // pause, end, leaving the page and hiding it report at once, so nothing is lost.
+  var reportEvery = parseInt(video.getAttribute("data-report-every") || "30", 10);
+  if (!(reportEvery >= 5)) reportEvery = 30;
   var resume = parseFloat(video.getAttribute("data-resume") || "0");
   var statusLine = document.getElementById("watch-progress");
   var hls = null;
@@ -182,7 +186,7 @@
   window.setInterval(function () {
     if (start !== null && !video.paused) { var t = video.currentTime; close(t); start = t; last = t; }
     send(false);
-  }, 10000);
+  }, reportEvery * 1000);
   window.addEventListener("pagehide", function () {
     if (start !== null) close(video.currentTime);
     send(true);
