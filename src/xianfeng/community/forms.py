@@ -105,3 +105,65 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         org_field: Any = self.fields["org"]
         org_field.queryset = orgs if orgs is not None else Org.objects.none()
+
+
+# --- 微实事 -----------------------------------------------------------------------------------
+
+
+class ProjectForm(forms.Form):
+    org = forms.ModelChoiceField(label="村社区", queryset=Org.objects.none(), empty_label="请选择")
+    title = forms.CharField(
+        label="项目名称",
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "例如：修好东街路灯"}),
+    )
+    description = forms.CharField(
+        label="项目说明",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="为什么要做、在哪里、大概怎么做。",
+    )
+    cost_yuan = forms.IntegerField(label="估算费用（元）", min_value=0, initial=0)
+    photo = forms.ImageField(label="照片（可选）", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = community_orgs()
+
+
+class RoundForm(forms.Form):
+    org = forms.ModelChoiceField(label="村社区", queryset=Org.objects.none(), empty_label=None)
+    title = forms.CharField(label="投票名称", max_length=60, initial="民生微实事投票")
+    opens_at = forms.DateTimeField(
+        label="开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    closes_at = forms.DateTimeField(
+        label="截止时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    votes_each = forms.IntegerField(label="每人票数", min_value=1, max_value=10, initial=3)
+    winners = forms.IntegerField(label="最多立项数", min_value=1, max_value=50, initial=3)
+    budget_yuan = forms.IntegerField(
+        label="预算（元，0 表示不限）", min_value=0, initial=0, required=False
+    )
+    show_live = forms.BooleanField(label="投票期间公开票数", required=False)
+
+    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = orgs if orgs is not None else Org.objects.none()
+
+
+class ProjectFilterForm(forms.Form):
+    org = forms.CharField(required=False)
+    state = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "全部"),
+            ("candidate", "候选"),
+            ("approved", "已立项"),
+            ("in_progress", "实施中"),
+            ("done", "已完成"),
+            ("not_selected", "未入选"),
+        ],
+    )

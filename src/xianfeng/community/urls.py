@@ -1,6 +1,7 @@
 from django.urls import path
 
 from xianfeng.community import views
+from xianfeng.community.views import civic
 
 app_name = "community"
 urlpatterns = [
@@ -16,4 +17,17 @@ urlpatterns = [
     path("review/", views.review_queue, name="review"),
     path("analysis/", views.analysis_page, name="analysis"),
     path("analysis/wishes.xlsx", views.export, name="export"),
+    path("projects/", civic.projects, name="projects"),
+    path("projects/new/", civic.project_new, name="project_new"),
+    path("projects/<int:pk>/", civic.project, name="project"),
+    path("projects/<int:pk>/photo/", civic.project_photo, name="project_photo"),
+    path(
+        "projects/<int:pk>/updates/<int:update_id>/photo/",
+        civic.project_photo,
+        name="update_photo",
+    ),
+    path("projects/<int:pk>/<str:action>/", civic.project_action, name="project_action"),
+    path("votes/new/", civic.round_new, name="round_new"),
+    path("votes/<int:pk>/", civic.vote_round, name="round"),
+    path("votes/<int:pk>/count/", civic.round_count, name="round_count"),
 ]

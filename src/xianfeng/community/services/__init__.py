@@ -1,4 +1,5 @@
-"""Writes of the community app, by concern: 微心愿 (wishes), 微实事 (civic), 微行动 (activities), 微星光 and 微平台 (honors)."""
+"""Writes of the community app, by concern: wishes (微心愿, re-exported here), civic
+(微实事), activities (微行动), honors (微星光 and the 微平台 notices)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,18 @@ from xianfeng.community.services.wishes import (
     DISPUTE_GRACE,
     REPEAT_WINDOW,
     Upload,
+    campaign_create,
     public_name_for,
     reviewers_for,
-    wish_post,
-    wish_review,
     wish_claim,
-    wish_release,
-    wish_fulfil,
     wish_confirm,
     wish_dispute,
+    wish_fulfil,
+    wish_post,
+    wish_release,
+    wish_review,
     wish_withdraw,
     wishes_expire,
-    campaign_create,
 )
 
 __all__ = [
@@ -26,16 +27,16 @@ __all__ = [
     "DISPUTE_GRACE",
     "REPEAT_WINDOW",
     "Upload",
+    "campaign_create",
     "public_name_for",
     "reviewers_for",
-    "wish_post",
-    "wish_review",
     "wish_claim",
-    "wish_release",
-    "wish_fulfil",
     "wish_confirm",
     "wish_dispute",
+    "wish_fulfil",
+    "wish_post",
+    "wish_release",
+    "wish_review",
     "wish_withdraw",
     "wishes_expire",
-    "campaign_create",
 ]
