@@ -24,6 +24,7 @@ def test_notice_kinds_are_registered_with_chinese_labels():
         "wish.claim": ("我认领的微心愿", "community"),
         "civic.review": ("微实事待审核", "community"),
         "civic.progress": ("我关注的微实事进展", "community"),
+        "activity.signup": ("我报名的活动", "community"),
     }
     assert kinds.get("wish.progress").default_channels == {"email", "wechat", "sms"}
 

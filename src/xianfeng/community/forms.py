@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 
-from xianfeng.community.enums import WishCategory
+from xianfeng.community.enums import ActivityKind, Audience, WishCategory
 from xianfeng.orgs.enums import OrgKind, Region
 from xianfeng.orgs.models import Org
 
@@ -167,3 +167,43 @@ class ProjectFilterForm(forms.Form):
             ("not_selected", "未入选"),
         ],
     )
+
+
+# --- 微行动 -----------------------------------------------------------------------------------
+
+
+class ActivityForm(forms.Form):
+    org = forms.ModelChoiceField(label="发布组织", queryset=Org.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(label="类别", choices=ActivityKind.choices)
+    title = forms.CharField(
+        label="活动名称",
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "例如：东街背街小巷环境整治"}),
+    )
+    description = forms.CharField(
+        label="活动内容（可选）",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    starts_at = forms.DateTimeField(
+        label="开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="结束时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label="地点（详细地址）", max_length=100)
+    capacity = forms.IntegerField(label="名额", min_value=1, max_value=10_000, initial=20)
+    audience = forms.ChoiceField(label="参加对象", choices=Audience.choices)
+    signup_deadline = forms.DateTimeField(
+        label="报名截止（可选，默认活动开始时）",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    tags = forms.CharField(label="标签（可选，空格分隔）", max_length=100, required=False)
+    org_life = forms.BooleanField(label="党员可选作组织生活（菜单式）", required=False)
+
+    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = orgs if orgs is not None else Org.objects.none()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from xianfeng.community import views
-from xianfeng.community.views import civic
+from xianfeng.community.views import activities, civic
 
 app_name = "community"
 urlpatterns = [
@@ -30,4 +30,12 @@ urlpatterns = [
     path("votes/new/", civic.round_new, name="round_new"),
     path("votes/<int:pk>/", civic.vote_round, name="round"),
     path("votes/<int:pk>/count/", civic.round_count, name="round_count"),
+    path("activities/", activities.activities, name="activities"),
+    path("activities/new/", activities.activity_new, name="activity_new"),
+    path("activities/hours/", activities.my_hours, name="my_hours"),
+    path("activities/hours/org/", activities.org_hours, name="org_hours"),
+    path("activities/scan/<str:token>/", activities.activity_scan, name="activity_scan"),
+    path("activities/<int:pk>/", activities.activity, name="activity"),
+    path("activities/<int:pk>/qr/", activities.activity_qr, name="activity_qr"),
+    path("activities/<int:pk>/<str:action>/", activities.activity_action, name="activity_action"),
 ]

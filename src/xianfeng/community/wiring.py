@@ -18,7 +18,7 @@ def connect() -> None:
 
 
 def register_notice_kinds() -> None:
-    from xianfeng.community.enums import CivicNoticeKind, NoticeKind
+    from xianfeng.community.enums import ActivityNoticeKind, CivicNoticeKind, NoticeKind
     from xianfeng.notify import kinds
     from xianfeng.notify.enums import Channel
 
@@ -30,10 +30,11 @@ def register_notice_kinds() -> None:
         NoticeKind.CLAIM: personal,
     }
     labels: dict[str, str] = {k.value: str(k.label) for k in NoticeKind}
-    for kind_class in (CivicNoticeKind,):
+    for kind_class in (CivicNoticeKind, ActivityNoticeKind):
         for item in kind_class:
             labels[item.value] = str(item.label)
     defaults[CivicNoticeKind.REVIEW] = officers
     defaults[CivicNoticeKind.PROGRESS] = personal
+    defaults[ActivityNoticeKind.SIGNUP] = personal
     for kind, channels in defaults.items():
         kinds.register(kind, label=labels[kind], app="community", default_channels=channels)
