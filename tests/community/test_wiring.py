@@ -25,6 +25,8 @@ def test_notice_kinds_are_registered_with_chinese_labels():
         "civic.review": ("微实事待审核", "community"),
         "civic.progress": ("我关注的微实事进展", "community"),
         "activity.signup": ("我报名的活动", "community"),
+        "honor.review": ("微星光待审批", "community"),
+        "honor.result": ("微星光审批结果", "community"),
     }
     assert kinds.get("wish.progress").default_channels == {"email", "wechat", "sms"}
 

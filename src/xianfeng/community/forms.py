@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 
-from xianfeng.community.enums import ActivityKind, Audience, WishCategory
+from xianfeng.community.enums import ActivityKind, Audience, HonorKind, WishCategory
 from xianfeng.orgs.enums import OrgKind, Region
 from xianfeng.orgs.models import Org
 
@@ -207,3 +207,36 @@ class ActivityForm(forms.Form):
         super().__init__(*args, **kwargs)
         org_field: Any = self.fields["org"]
         org_field.queryset = orgs if orgs is not None else Org.objects.none()
+
+
+# --- 微星光 and 微平台 --------------------------------------------------------------------------
+
+
+class HonorForm(forms.Form):
+    org = forms.ModelChoiceField(label="推荐组织", queryset=Org.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(label="类别", choices=HonorKind.choices)
+    person = forms.ModelChoiceField(
+        label="党员（推荐优秀党员时选择）", queryset=Org.objects.none(), required=False
+    )
+    name = forms.CharField(
+        label="名称（党员先锋队、示范岗或支部品牌的名称）", max_length=60, required=False
+    )
+    story = forms.CharField(
+        label="事迹", max_length=1000, widget=forms.Textarea(attrs={"rows": 5}), min_length=20
+    )
+    photo = forms.ImageField(label="照片（可选）", required=False)
+
+    def __init__(self, *args: Any, orgs: Any = None, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = orgs if orgs is not None else Org.objects.none()
+        person_field: Any = self.fields["person"]
+        person_field.queryset = people
+        person_field.label_from_instance = lambda user: user.name
+
+
+class NoticeForm(forms.Form):
+    text = forms.CharField(
+        label="公告内容", max_length=500, widget=forms.Textarea(attrs={"rows": 3}), min_length=4
+    )
+    photo = forms.ImageField(label="照片（可选）", required=False)

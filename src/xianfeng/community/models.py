@@ -127,6 +127,16 @@ class Wish(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Who the leaderboard credits, fixed when the claim is made: the org that claimed, or
+    # the claimer's own branch (none for a resident: "爱心群众").
+    credit_org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("计入组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
     due_at = models.DateTimeField(_("须在此前实现"), null=True, blank=True)
     done_at = models.DateTimeField(_("报告实现时间"), null=True, blank=True)
@@ -146,6 +156,14 @@ class Wish(models.Model):
             models.Index(fields=["campaign", "state"], name="wish_campaign_state_idx"),
             models.Index(fields=["claimer", "state"], name="wish_claimer_state_idx"),
             models.Index(fields=["state", "due_at"], name="wish_state_due_idx"),
+            # A campaign's wall, newest first, without sorting the campaign's wishes.
+            models.Index(
+                fields=["campaign", "-published_at", "-id"], name="wish_campaign_wall_idx"
+            ),
+            # The leaderboard: fulfilled wishes of a campaign grouped by the credited org.
+            models.Index(
+                fields=["campaign", "state", "credit_org"], name="wish_campaign_credit_idx"
+            ),
         ]
         constraints = [
             # A wish being worked on, or done, names who claimed it; no other does.

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from xianfeng.community import views
-from xianfeng.community.views import activities, civic
+from xianfeng.community.views import activities, civic, honors
 
 app_name = "community"
 urlpatterns = [
@@ -38,4 +38,12 @@ urlpatterns = [
     path("activities/<int:pk>/", activities.activity, name="activity"),
     path("activities/<int:pk>/qr/", activities.activity_qr, name="activity_qr"),
     path("activities/<int:pk>/<str:action>/", activities.activity_action, name="activity_action"),
+    path("honors/", honors.honors, name="honors"),
+    path("honors/new/", honors.honor_new, name="honor_new"),
+    path("honors/<int:pk>/", honors.honor, name="honor"),
+    path("honors/<int:pk>/photo/", honors.honor_photo, name="honor_photo"),
+    path("honors/<int:pk>/<str:action>/", honors.honor_action, name="honor_action"),
+    path("org/<str:code>/", honors.org_page, name="org_page"),
+    path("org/<str:code>/notices/", honors.org_notice, name="org_notice"),
+    path("org/<str:code>/notices/<int:pk>/photo/", honors.notice_photo, name="notice_photo"),
 ]

@@ -91,6 +91,13 @@ def public_name_for(name: str) -> str:
     return name[0] + "*" * min(max(len(name) - 1, 1), 3)
 
 
+def _home_branch(user: User) -> Org | None:
+    from xianfeng.people.selectors import member_of
+
+    member = member_of(user)
+    return member.org if member is not None else None
+
+
 def _locked(wish: Wish) -> Wish:
     return Wish.objects.select_for_update().get(pk=wish.pk)
 
@@ -406,6 +413,7 @@ def wish_claim(
                 fields={
                     "claimer": actor,
                     "claimer_org": org,
+                    "credit_org": org if org is not None else _home_branch(actor),
                     "claimed_at": now,
                     "due_at": due,
                     "dispute_note": "",
@@ -439,6 +447,7 @@ def _end_claim(wish: Wish, end: str, now: datetime.datetime) -> None:
 _CLEARED = {
     "claimer": None,
     "claimer_org": None,
+    "credit_org": None,
     "claimed_at": None,
     "due_at": None,
     "done_at": None,
