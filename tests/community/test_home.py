@@ -58,8 +58,9 @@ def test_resident_home_query_count(client, county, resident_a1, django_assert_nu
 
 # The home page's queries (session, user, roles, every app's panels, the unread badge);
 # the wishes panel adds four: the person's community with its town, the nearby open
-# wishes, their own, their claims.
-QUERIES = 18
+# wishes, their own, their claims; the 微实事·微行动 panel four more: the path of their home
+# community, the votes open there, activities this week, their sign-ups.
+QUERIES = 22
 
 
 def test_resident_home_has_the_open_vote_activities_this_week_and_their_sign_ups(

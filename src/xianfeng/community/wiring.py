@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xianfeng.common import demo, home, nav, periodic
 from xianfeng.community import demo as community_demo
+from xianfeng.community import demo_five
 from xianfeng.community import home as community_home
 from xianfeng.community import indicators as community_indicators
 from xianfeng.community.tasks import count_votes, expire_wishes
@@ -15,6 +16,7 @@ def connect() -> None:
     home.register(community_home.panels)
     nav.register(nav.Entry("community:index", "微心愿", order=35))
     demo.register("community", community_demo.seed, order=50)
+    demo.register("community_five", demo_five.seed, order=51)
     register_notice_kinds()
     community_indicators.register()
 
