@@ -228,3 +228,18 @@ def test_my_hours_query_count(client, county, django_assert_num_queries, n):
     with django_assert_num_queries(7):
         response = client.get(reverse("community:my_hours"))
     assert response.content.decode().count("东街背街小巷环境整治") == 2 * n
+
+
+def test_an_orgs_member_hours_are_for_its_officers_only(client, county):
+    activity = post(county, capacity=5)
+    row = services.signup_join(actor=county.member_b1.user, activity=activity)
+    services.hours_correct(actor=county.secretary_a1, signup=row, hours=Decimal("2"), reason="补录")
+    url = reverse("community:org_hours")
+    assert client.get(url, {"org": "B1"}).status_code == 302  # anonymous: to the login page
+    client.force_login(county.secretary_a1)
+    assert client.get(url, {"org": "B1"}).status_code == 404  # another branch
+    client.force_login(county.member_b1.user)
+    assert client.get(url, {"org": "B1"}).status_code == 403  # a member, no office
+    client.force_login(county.secretary_b1)
+    html = client.get(url, {"org": "B1"}).content.decode()
+    assert "王柳湾" in html and "2.0" in html

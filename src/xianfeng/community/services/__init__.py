@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+from xianfeng.community.services._common import Upload
 from xianfeng.community.services.wishes import (
     COMMUNITY_REGIONS,
     DISPUTE_GRACE,
     REPEAT_WINDOW,
-    Upload,
     campaign_create,
     public_name_for,
     reviewers_for,

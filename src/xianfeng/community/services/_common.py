@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.db import models
@@ -13,8 +14,15 @@ from xianfeng.common.errors import Refused
 from xianfeng.common.images import process_image
 from xianfeng.common.text import clean_text, is_blank, visible_length
 from xianfeng.community.enums import PHOTO_MAX_BYTES, PHOTO_MAX_SIDE, THUMB_MAX_SIDE
-from xianfeng.community.services.wishes import Upload
 from xianfeng.notify.services.sending import notify
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded picture: its file handle and size in bytes."""
+
+    handle: IO[bytes]
+    size: int
 
 
 def text_in(value: str, *, field: str, label: str, minimum: int, maximum: int) -> str:

@@ -37,6 +37,7 @@ from xianfeng.community.models import (
     VoteRound,
 )
 from xianfeng.community.services._common import (
+    Upload,
     attach_photo,
     forget_files,
     optional_in,
@@ -46,7 +47,6 @@ from xianfeng.community.services._common import (
 from xianfeng.community.services.wishes import (
     COMMUNITY_REGIONS,
     REPEAT_WINDOW,
-    Upload,
     public_name_for,
     reviewers_for,
 )

@@ -19,13 +19,14 @@ from xianfeng.community import rules
 from xianfeng.community.enums import HONOR_MACHINE, HonorKind, HonorNoticeKind, HonorState
 from xianfeng.community.models import Honor, OrgNotice
 from xianfeng.community.services._common import (
+    Upload,
     attach_photo,
     forget_files,
     optional_in,
     tell,
     text_in,
 )
-from xianfeng.community.services.wishes import Upload, reviewers_for
+from xianfeng.community.services.wishes import reviewers_for
 from xianfeng.moderation.services import text_check
 from xianfeng.orgs.models import Org
 from xianfeng.people.models import User

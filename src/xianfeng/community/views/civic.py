@@ -21,8 +21,8 @@ from xianfeng.community import rules
 from xianfeng.community.enums import PROJECT_WORK_STATES, REVIEW_ROLES, ProjectState
 from xianfeng.community.forms import ProjectFilterForm, ProjectForm, RoundForm, community_orgs
 from xianfeng.community.selectors import civic as selectors
+from xianfeng.community.services import Upload
 from xianfeng.community.services import civic as services
-from xianfeng.community.services.wishes import Upload
 from xianfeng.orgs.enums import Region
 from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people.selectors import member_of

@@ -21,8 +21,8 @@ from xianfeng.community.enums import REVIEW_ROLES, HonorKind, HonorState
 from xianfeng.community.forms import HonorForm, NoticeForm
 from xianfeng.community.models import OrgNotice
 from xianfeng.community.selectors import honors as selectors
+from xianfeng.community.services import Upload
 from xianfeng.community.services import honors as services
-from xianfeng.community.services.wishes import Upload
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people.models import User
