@@ -55,6 +55,7 @@ def test_resident_votes_signs_up_and_checks_in_by_qr(county, new_page):
     )  # fmt: skip
 
     phone = new_page(width=360, height=740)
+    phone.context.set_default_timeout(60_000)  # a shared 2-core machine can be slow
     login(phone, "resident", PASSWORD)
     phone.goto("/")
     assert phone.is_visible("html.large-text")
@@ -77,6 +78,7 @@ def test_resident_votes_signs_up_and_checks_in_by_qr(county, new_page):
     shot(phone, "activity-large-text-360")
 
     organiser = new_page(width=1280, height=900)
+    organiser.context.set_default_timeout(60_000)
     login(organiser, "secretary_a1", PASSWORD)
     organiser.goto(f"/community/activities/{activity.pk}/")
     organiser.click("text=出示签到二维码")
