@@ -141,6 +141,8 @@ def project_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse
             messages.success(request, "谢谢您的评价")
     except (Refused, PermissionDenied) as exc:
         _error(request, exc)
+    if post.get("back") == "round" and item.round_id is not None:
+        return redirect("community:round", pk=item.round_id)  # voted from the vote's page
     return redirect("community:project", pk=item.pk)
 
 
