@@ -57,7 +57,8 @@ campaign = WishCampaign.objects.create(org=town, title="点亮微心愿·基准"
     ends_on=(now + datetime.timedelta(days=30)).date(), target=50000, created_by=admin)
 villages = list(Org.objects.filter(region="village", kind="branch").values_list("pk", flat=True))
 branches = villages[:50]
-claimers = list(Member.objects.values_list("user_id", flat=True)[:200])
+claimer_branch = dict(Member.objects.values_list("user_id", "org_id")[:200])
+claimers = list(claimer_branch)
 poster = admin.pk
 cats = WishCategory.values
 rows = []
@@ -71,6 +72,8 @@ for i in range(count):
         w.claimer_id = rng.choice(claimers)
         if rng.random() < 0.4:
             w.claimer_org_id = rng.choice(branches)
+        # As wish_claim records it: the claiming org, else the claimer's own branch.
+        w.credit_org_id = w.claimer_org_id or claimer_branch[w.claimer_id]
         w.claimed_at = published + datetime.timedelta(hours=rng.randrange(1, 200))
         w.due_at = w.claimed_at + datetime.timedelta(days=30)
     if state == "fulfilled":

@@ -140,7 +140,8 @@ def test_campaign_page_query_count(client, county, resident_a1, django_assert_nu
         wish = open_wish(county, resident_a1, title=f"第{i}个温暖的心愿")
         done(county, wish, county.secretary_b1, org=county.branch_b1)
         open_wish(county, resident_a1, title=f"第{i}个等待的心愿")
-    # campaign, stats, leaderboard, count, page, covers, villages
+    # campaign, stats (its total is the wall's count), leaderboard, board's names, page,
+    # covers, villages
     with django_assert_num_queries(7):
         html = client.get(reverse("community:campaign", args=[campaign.pk])).content.decode()
     assert html.count('class="wish-card"') == 2 * n

@@ -103,3 +103,59 @@ def test_a_branch_claiming_as_an_org_from_two_officers_at_once_stops_at_the_limi
     )
     assert sorted(type(r).__name__ for r in results) == ["Refused", "Wish"]
     assert Wish.objects.filter(claimer_org=county.branch_b1).count() == 1
+
+
+# --- 微实事 and 微行动 -------------------------------------------------------------------------
+
+
+def test_twenty_votes_at_once_by_one_person_leave_one_per_project_and_at_most_k(county):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xianfeng.community.models import Ballot
+    from xianfeng.community.services import civic
+
+    now = timezone.now()
+    civic.round_open(
+        actor=county.secretary_a1, org=county.branch_a1, title="东街民生实事投票",
+        opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1), votes_each=3,
+    )  # fmt: skip
+    projects = [
+        civic.project_propose(
+            actor=county.secretary_a1,
+            org=county.branch_a1,
+            title=f"第{i}件民生实事",
+            description="路灯坏了三个月，晚上出门不安全。",
+        )
+        for i in range(5)
+    ]
+    voter = county.member_a1.user
+    calls = [lambda p=projects[i % 5]: civic.ballot_cast(actor=voter, project=p) for i in range(20)]
+    all_at_once(calls)
+    ballots = list(Ballot.objects.filter(voter=voter).values_list("project_id", "slot"))
+    assert len(ballots) == 3
+    assert len({p for p, _ in ballots}) == 3
+    assert sorted(s for _, s in ballots) == [1, 2, 3]
+
+
+def test_twenty_sign_ups_at_once_fill_the_capacity_and_queue_the_rest_in_order(county):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import UserFactory
+    from xianfeng.community.models import Activity, Signup
+    from xianfeng.community.services import activities
+
+    start = timezone.now() + dt.timedelta(days=1)
+    activity = activities.activity_create(
+        actor=county.secretary_a1, org=county.branch_a1, kind="cleanup", title="东街环境整治",
+        starts_at=start, ends_at=start + dt.timedelta(hours=2), place="东街广场", capacity=5,
+    )  # fmt: skip
+    users = [UserFactory(name=f"志愿者{i}") for i in range(20)]
+    all_at_once([lambda u=u: activities.signup_join(actor=u, activity=activity) for u in users])
+    rows = list(Signup.objects.filter(activity=activity).order_by("queued_at", "id"))
+    assert [r.state for r in rows] == ["confirmed"] * 5 + ["waiting"] * 15
+    fresh = Activity.objects.get(pk=activity.pk)
+    assert (fresh.confirmed_count, fresh.waiting_count) == (5, 15)

@@ -39,3 +39,24 @@ def test_demo_wishes_fill_the_wall_and_the_personas_pages(client):
     assert "请确认" in home
     client.force_login(User.objects.get(username="secretary"))
     assert "2 个心愿等待您审核" in client.get(reverse("common:home")).content.decode()
+
+
+def test_demo_five_gives_the_resident_an_open_vote_activities_and_an_honor_roll(client):
+    from xianfeng.community import demo_five
+    from xianfeng.community.models import Activity, CivicProject, Honor, VoteRound
+
+    people_demo.seed_county(members=300)
+    report = demo_five.seed()
+    assert report.startswith("微实事：投票 2 场"), report
+    assert VoteRound.objects.count() == 2
+    states = sorted(CivicProject.objects.values_list("state", flat=True))
+    assert states == ["candidate"] * 4 + ["done", "in_progress"]
+    assert Activity.objects.count() == 4
+    assert Honor.objects.filter(state="approved").count() >= 2
+    assert demo_five.seed() == "微实事、微行动已有数据，未重复生成。"
+    resident = User.objects.get(username="resident")
+    client.force_login(resident)
+    home = client.get(reverse("common:home")).content.decode()
+    assert "冬季民生微实事投票" in home and "背街小巷环境整治" in home
+    html = client.get(reverse("community:org_page", args=[resident.home_org.code])).content
+    assert "党员先锋队".encode() in html

@@ -58,5 +58,36 @@ def test_resident_home_query_count(client, county, resident_a1, django_assert_nu
 
 # The home page's queries (session, user, roles, every app's panels, the unread badge);
 # the wishes panel adds four: the person's community with its town, the nearby open
-# wishes, their own, their claims.
-QUERIES = 18
+# wishes, their own, their claims; the 微实事·微行动 panel four more: the path of their home
+# community, the votes open there, activities this week, their sign-ups.
+QUERIES = 22
+
+
+def test_resident_home_has_the_open_vote_activities_this_week_and_their_sign_ups(
+    client, county, resident_a1
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from xianfeng.community.services import activities, civic
+
+    now = timezone.now()
+    civic.round_open(
+        actor=county.secretary_a1, org=county.branch_a1, title="东街民生实事投票",
+        opens_at=now - datetime.timedelta(hours=1), closes_at=now + datetime.timedelta(days=3),
+    )  # fmt: skip
+    civic.round_open(
+        actor=county.secretary_b1, org=county.branch_b1, title="柳湾民生实事投票",
+        opens_at=now - datetime.timedelta(hours=1), closes_at=now + datetime.timedelta(days=3),
+    )  # fmt: skip
+    start = now + datetime.timedelta(days=2)
+    mine = activities.activity_create(
+        actor=county.secretary_a1, org=county.branch_a1, kind="cleanup", title="东街环境整治",
+        starts_at=start, ends_at=start + datetime.timedelta(hours=2), place="东街广场", capacity=9,
+    )  # fmt: skip
+    activities.signup_join(actor=resident_a1, activity=mine)
+    client.force_login(resident_a1)
+    html = client.get(reverse("common:home")).content.decode()
+    assert "东街民生实事投票" in html and "柳湾民生实事投票" not in html
+    assert "本周活动" in html and "东街环境整治" in html and "已报名" in html

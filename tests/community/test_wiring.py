@@ -22,6 +22,11 @@ def test_notice_kinds_are_registered_with_chinese_labels():
         "wish.review": ("微心愿待审核", "community"),
         "wish.progress": ("我的微心愿进展", "community"),
         "wish.claim": ("我认领的微心愿", "community"),
+        "civic.review": ("微实事待审核", "community"),
+        "civic.progress": ("我关注的微实事进展", "community"),
+        "activity.signup": ("我报名的活动", "community"),
+        "honor.review": ("微星光待审批", "community"),
+        "honor.result": ("微星光审批结果", "community"),
     }
     assert kinds.get("wish.progress").default_channels == {"email", "wechat", "sms"}
 

@@ -51,12 +51,16 @@ def paginate(
     per_page: int = PAGE_SIZE,
     *,
     bounded: bool = False,
+    count: int | None = None,
 ) -> Page[Any]:
     """The requested page; a bad or too-large page number gives the nearest real page.
-    `bounded`: at most COUNT_LIMIT rows are counted (BoundedPaginator)."""
+    `bounded`: at most COUNT_LIMIT rows are counted (BoundedPaginator). `count`: the number
+    of rows when the caller already knows it (saves a COUNT over a large table)."""
     paginator: Paginator[Any] = (
         BoundedPaginator(queryset, per_page) if bounded else Paginator(queryset, per_page)
     )
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached_property
     return paginator.get_page(request.GET.get("page"))
 
 

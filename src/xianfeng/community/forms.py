@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 
-from xianfeng.community.enums import WishCategory
+from xianfeng.community.enums import ActivityKind, Audience, HonorKind, WishCategory
 from xianfeng.orgs.enums import OrgKind, Region
 from xianfeng.orgs.models import Org
 
@@ -105,3 +105,138 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         org_field: Any = self.fields["org"]
         org_field.queryset = orgs if orgs is not None else Org.objects.none()
+
+
+# --- 微实事 -----------------------------------------------------------------------------------
+
+
+class ProjectForm(forms.Form):
+    org = forms.ModelChoiceField(label="村社区", queryset=Org.objects.none(), empty_label="请选择")
+    title = forms.CharField(
+        label="项目名称",
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "例如：修好东街路灯"}),
+    )
+    description = forms.CharField(
+        label="项目说明",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="为什么要做、在哪里、大概怎么做。",
+    )
+    cost_yuan = forms.IntegerField(label="估算费用（元）", min_value=0, initial=0)
+    photo = forms.ImageField(label="照片（可选）", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = community_orgs()
+
+
+class RoundForm(forms.Form):
+    org = forms.ModelChoiceField(label="村社区", queryset=Org.objects.none(), empty_label=None)
+    title = forms.CharField(label="投票名称", max_length=60, initial="民生微实事投票")
+    opens_at = forms.DateTimeField(
+        label="开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    closes_at = forms.DateTimeField(
+        label="截止时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    votes_each = forms.IntegerField(label="每人票数", min_value=1, max_value=10, initial=3)
+    winners = forms.IntegerField(label="最多立项数", min_value=1, max_value=50, initial=3)
+    budget_yuan = forms.IntegerField(
+        label="预算（元，0 表示不限）", min_value=0, initial=0, required=False
+    )
+    show_live = forms.BooleanField(label="投票期间公开票数", required=False)
+
+    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = orgs if orgs is not None else Org.objects.none()
+
+
+class ProjectFilterForm(forms.Form):
+    org = forms.CharField(required=False)
+    state = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "全部"),
+            ("candidate", "候选"),
+            ("approved", "已立项"),
+            ("in_progress", "实施中"),
+            ("done", "已完成"),
+            ("not_selected", "未入选"),
+        ],
+    )
+
+
+# --- 微行动 -----------------------------------------------------------------------------------
+
+
+class ActivityForm(forms.Form):
+    org = forms.ModelChoiceField(label="发布组织", queryset=Org.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(label="类别", choices=ActivityKind.choices)
+    title = forms.CharField(
+        label="活动名称",
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "例如：东街背街小巷环境整治"}),
+    )
+    description = forms.CharField(
+        label="活动内容（可选）",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    starts_at = forms.DateTimeField(
+        label="开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="结束时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label="地点（详细地址）", max_length=100)
+    capacity = forms.IntegerField(label="名额", min_value=1, max_value=10_000, initial=20)
+    audience = forms.ChoiceField(label="参加对象", choices=Audience.choices)
+    signup_deadline = forms.DateTimeField(
+        label="报名截止（可选，默认活动开始时）",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    tags = forms.CharField(label="标签（可选，空格分隔）", max_length=100, required=False)
+    org_life = forms.BooleanField(label="党员可选作组织生活（菜单式）", required=False)
+
+    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = orgs if orgs is not None else Org.objects.none()
+
+
+# --- 微星光 and 微平台 --------------------------------------------------------------------------
+
+
+class HonorForm(forms.Form):
+    org = forms.ModelChoiceField(label="推荐组织", queryset=Org.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(label="类别", choices=HonorKind.choices)
+    person = forms.ModelChoiceField(
+        label="党员（推荐优秀党员时选择）", queryset=Org.objects.none(), required=False
+    )
+    name = forms.CharField(
+        label="名称（党员先锋队、示范岗或支部品牌的名称）", max_length=60, required=False
+    )
+    story = forms.CharField(
+        label="事迹", max_length=1000, widget=forms.Textarea(attrs={"rows": 5}), min_length=20
+    )
+    photo = forms.ImageField(label="照片（可选）", required=False)
+
+    def __init__(self, *args: Any, orgs: Any = None, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["org"]
+        org_field.queryset = orgs if orgs is not None else Org.objects.none()
+        person_field: Any = self.fields["person"]
+        person_field.queryset = people
+        person_field.label_from_instance = lambda user: user.name
+
+
+class NoticeForm(forms.Form):
+    text = forms.CharField(
+        label="公告内容", max_length=500, widget=forms.Textarea(attrs={"rows": 3}), min_length=4
+    )
+    photo = forms.ImageField(label="照片（可选）", required=False)

@@ -61,8 +61,26 @@ def panels(request: HttpRequest) -> list[Panel]:
             order=11,
         )
     )
+    found.append(_five_panel(user))
     if holds_any(user, REVIEW_ROLES):
         waiting = selectors.wishes_to_review(user).count()
         if waiting:
             found.append(Panel("community/panel_review.html", {"waiting": waiting}, order=12))
     return found
+
+
+def _five_panel(user: Any) -> Panel:
+    """The vote open in the person's community, activities this week (their community's
+    first), and what they signed up for."""
+    from xianfeng.community.selectors import activities, civic
+
+    week = activities.activity_list(user, activities.ActivityFilters(when="week"))
+    return Panel(
+        "community/panel_five.html",
+        {
+            "rounds": civic.open_rounds_for(user),
+            "week": list(week[:NEARBY]),
+            "signups": list(activities.my_signups(user, upcoming_only=True)[:NEARBY]),
+        },
+        order=13,
+    )

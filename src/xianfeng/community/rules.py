@@ -58,3 +58,50 @@ def can_run_campaign(user: Any, org: Org) -> bool:
     if org.kind not in (OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE):
         return False
     return has_role_over(user, org, ORG_CLAIM_ROLES)
+
+
+# --- 微实事, 微行动, 微星光 ---------------------------------------------------------------------
+
+
+def manages(user: Any, org: Org) -> bool:
+    """A community's officers (or those above it) run its projects, votes and activities."""
+    return has_role_over(user, org, REVIEW_ROLES)
+
+
+def home_paths(user: Any) -> list[str]:
+    """Where the person is registered: their home community (residents, and members'
+    双报道 where they live) and their member record's branch."""
+    if not _signed_in(user):
+        return []
+    from xianfeng.orgs.models import Org as OrgModel
+    from xianfeng.people.selectors import member_of
+
+    ids = [user.home_org_id] if user.home_org_id else []
+    member = member_of(user)
+    paths = [member.org.path] if member is not None else []
+    if ids:
+        if not hasattr(user, "_xf_home_path"):
+            user._xf_home_path = (
+                OrgModel.objects.filter(pk=ids[0]).values_list("path", flat=True).first() or ""
+            )
+        if user._xf_home_path:
+            paths.append(user._xf_home_path)
+    return paths
+
+
+def lives_in(user: Any, org: Org) -> bool:
+    """Registered to that community (or to a place inside it): may vote on its projects."""
+    return any(path.startswith(org.path) for path in home_paths(user))
+
+
+def is_member(user: Any) -> bool:
+    from xianfeng.people.selectors import member_of
+
+    return member_of(user) is not None
+
+
+def can_approve_honor(user: Any, org: Org) -> bool:
+    """The higher org approves an org's nominations: a role strictly above it."""
+    from xianfeng.orgs.rules import has_role_above
+
+    return has_role_above(user, org, REVIEW_ROLES)

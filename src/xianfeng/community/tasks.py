@@ -5,6 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from xianfeng.community.services import wishes_expire
+from xianfeng.community.services.civic import rounds_count_due
 
 
 @task()
@@ -12,3 +13,9 @@ def expire_wishes() -> list[int]:
     """Reopen wishes whose claim ran past its deadline; expire long-unclaimed ones."""
     reopened, expired = wishes_expire()
     return [reopened, expired]
+
+
+@task()
+def count_votes() -> int:
+    """Count every 微实事 vote whose window has closed (approves the top projects)."""
+    return rounds_count_due()

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from xianfeng.common import demo, home, nav, periodic
 from xianfeng.community import demo as community_demo
+from xianfeng.community import demo_five
 from xianfeng.community import home as community_home
-from xianfeng.community.tasks import expire_wishes
+from xianfeng.community import indicators as community_indicators
+from xianfeng.community.tasks import count_votes, expire_wishes
 
 
 def connect() -> None:
     periodic.register("community.expire_wishes", expire_wishes, hours=1)
+    periodic.register("community.count_votes", count_votes, hours=1)
     home.register(community_home.panels)
     nav.register(nav.Entry("community:index", "微心愿", order=35))
     demo.register("community", community_demo.seed, order=50)
+    demo.register("community_five", demo_five.seed, order=51)
     register_notice_kinds()
+    community_indicators.register()
 
 
 def register_notice_kinds() -> None:
-    from xianfeng.community.enums import NoticeKind
+    from xianfeng.community.enums import (
+        ActivityNoticeKind,
+        CivicNoticeKind,
+        HonorNoticeKind,
+        NoticeKind,
+    )
     from xianfeng.notify import kinds
     from xianfeng.notify.enums import Channel
 
@@ -28,7 +38,14 @@ def register_notice_kinds() -> None:
         NoticeKind.PROGRESS: personal,
         NoticeKind.CLAIM: personal,
     }
+    labels: dict[str, str] = {k.value: str(k.label) for k in NoticeKind}
+    for kind_class in (CivicNoticeKind, ActivityNoticeKind, HonorNoticeKind):
+        for item in kind_class:
+            labels[item.value] = str(item.label)
+    defaults[CivicNoticeKind.REVIEW] = officers
+    defaults[CivicNoticeKind.PROGRESS] = personal
+    defaults[ActivityNoticeKind.SIGNUP] = personal
+    defaults[HonorNoticeKind.REVIEW] = officers
+    defaults[HonorNoticeKind.RESULT] = personal
     for kind, channels in defaults.items():
-        kinds.register(
-            kind, label=str(NoticeKind(kind).label), app="community", default_channels=channels
-        )
+        kinds.register(kind, label=labels[kind], app="community", default_channels=channels)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from xianfeng.community.enums import (
@@ -192,14 +191,19 @@ def campaign_stats(campaign: WishCampaign) -> CampaignStats:
 
 def campaign_leaderboard(campaign: WishCampaign, *, limit: int = 10) -> list[dict[str, Any]]:
     """Orgs by wishes fulfilled in the campaign: the org that claimed, or for a personal
-    claim the claimer's own branch ("爱心群众" for residents). One grouped query."""
-    rows = (
+    claim the claimer's own branch at the time ("爱心群众" for residents). One grouped
+    query on an index, then the names of the few orgs on the board."""
+    rows = list(
         Wish.objects.filter(campaign=campaign, state=WishState.FULFILLED)
-        .annotate(
-            who=Coalesce("claimer_org__name", "claimer__member__org__name", Value("爱心群众"))
-        )
-        .values("who")
+        .values("credit_org_id")
         .annotate(n=Count("pk"))
-        .order_by("-n", "who")[:limit]
+        .order_by("-n", "credit_org_id")
     )
-    return [{"name": row["who"], "fulfilled": row["n"]} for row in rows]
+    names = dict(
+        Org.objects.filter(
+            pk__in=[r["credit_org_id"] for r in rows if r["credit_org_id"]]
+        ).values_list("pk", "name")
+    )
+    board = [{"name": names.get(r["credit_org_id"], "爱心群众"), "fulfilled": r["n"]} for r in rows]
+    board.sort(key=lambda row: (-row["fulfilled"], row["name"]))
+    return board[:limit]

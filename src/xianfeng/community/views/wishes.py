@@ -289,7 +289,12 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         filters = selectors.WishFilters(
             org=org, category=data["category"], state=data["state"], campaign=item
         )
-    page = paginate(request, selectors.wish_wall(filters))
+    stats = selectors.campaign_stats(item)
+    unfiltered = filters == selectors.WishFilters(campaign=item)
+    # The unfiltered wall is exactly the public wishes the stats counted: no second COUNT.
+    page = paginate(
+        request, selectors.wish_wall(filters), count=stats.total if unfiltered else None
+    )
     area = [o for o in item.covers.all()] or [item.org]
     villages = list(
         community_orgs()
@@ -301,7 +306,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "community/campaign.html",
         {
             "campaign": item,
-            "stats": selectors.campaign_stats(item),
+            "stats": stats,
             "leaders": selectors.campaign_leaderboard(item),
             "page": page,
             "query": query_without_page(request),

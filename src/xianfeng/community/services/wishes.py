@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,7 +22,7 @@ from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.images import process_image
-from xianfeng.common.text import clean_text, is_blank, visible_length
+from xianfeng.common.text import clean_text
 from xianfeng.common.transitions import transition
 from xianfeng.community import rules, selectors
 from xianfeng.community.enums import (
@@ -41,6 +40,7 @@ from xianfeng.community.enums import (
     WishState,
 )
 from xianfeng.community.models import Wish, WishCampaign, WishClaim, WishContact, WishPhoto
+from xianfeng.community.services._common import Upload, optional_in, text_in
 from xianfeng.moderation.services import text_check
 from xianfeng.notify.services.sending import notify
 from xianfeng.orgs.enums import OrgKind, Region
@@ -54,33 +54,10 @@ DISPUTE_GRACE = datetime.timedelta(days=7)
 REPEAT_WINDOW = datetime.timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class Upload:
-    """An uploaded picture: its file handle and size in bytes."""
-
-    handle: IO[bytes]
-    size: int
-
-
 # --- helpers ----------------------------------------------------------------------------------
 
-
-def _text(value: str, *, field: str, label: str, minimum: int, maximum: int) -> str:
-    text = clean_text(value or "").strip()
-    if minimum and visible_length(text) < minimum:
-        raise Refused(f"{label}至少 {minimum} 个字", field=field)
-    if len(text) > maximum:
-        raise Refused(f"{label}不能超过 {maximum} 个字", field=field)
-    return text
-
-
-def _optional(value: str, *, field: str, label: str, maximum: int) -> str:
-    text = clean_text(value or "").strip()
-    if is_blank(text):
-        return ""
-    if len(text) > maximum:
-        raise Refused(f"{label}不能超过 {maximum} 个字", field=field)
-    return text
+_text = text_in
+_optional = optional_in
 
 
 def public_name_for(name: str) -> str:
@@ -89,6 +66,13 @@ def public_name_for(name: str) -> str:
     if not name:
         return "居民"
     return name[0] + "*" * min(max(len(name) - 1, 1), 3)
+
+
+def _home_branch(user: User) -> Org | None:
+    from xianfeng.people.selectors import member_of
+
+    member = member_of(user)
+    return member.org if member is not None else None
 
 
 def _locked(wish: Wish) -> Wish:
@@ -406,6 +390,7 @@ def wish_claim(
                 fields={
                     "claimer": actor,
                     "claimer_org": org,
+                    "credit_org": org if org is not None else _home_branch(actor),
                     "claimed_at": now,
                     "due_at": due,
                     "dispute_note": "",
@@ -439,6 +424,7 @@ def _end_claim(wish: Wish, end: str, now: datetime.datetime) -> None:
 _CLEARED = {
     "claimer": None,
     "claimer_org": None,
+    "credit_org": None,
     "claimed_at": None,
     "due_at": None,
     "done_at": None,
