@@ -197,6 +197,8 @@ RQ_QUEUES = {
     }
     for name in TASK_QUEUES
 }
+# Jobs carry the id of the request that queued them (common/tasking.py).
+RQ = {"QUEUE_CLASS": "xianfeng.common.tasking.RQQueue"}
 if TASKS_MODE == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
 elif TASKS_MODE == "immediate":
@@ -204,7 +206,7 @@ elif TASKS_MODE == "immediate":
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
     }
 else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    TASKS = {"default": {"BACKEND": "xianfeng.common.tasking.DatabaseBackend", "QUEUES": []}}
 WORKER_STALE_SECONDS = env_int("XF_WORKER_STALE_SECONDS", 60, minimum=5)
 
 # --- auth -----------------------------------------------------------------------------------
