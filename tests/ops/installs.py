@@ -221,11 +221,12 @@ def serve(install: Install, *, prefix: list[str] | None = None, **extra_env: str
 
 
 def query(install: Install, sql: str) -> list[tuple]:
-    """Read the installation's database directly (no Django in between)."""
+    """Read (or change) the installation's database directly, no Django in between."""
     if install.target.vendor == "sqlite":
         import sqlite3
 
-        conn = sqlite3.connect(install.target.path, timeout=30)
+        # Autocommit: a statement that writes (a test ageing a row) is kept.
+        conn = sqlite3.connect(install.target.path, timeout=30, isolation_level=None)
         try:
             return conn.execute(sql).fetchall()
         finally:
