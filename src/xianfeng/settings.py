@@ -448,6 +448,14 @@ READY_QUEUE_MAX_SECONDS = env_int("XF_READY_QUEUE_MAX_SECONDS", 600, minimum=1)
 READY_DISK_MIN_MB = env_int("XF_READY_DISK_MIN_MB", 1024, minimum=0)
 # json: one JSON object per line (production); text: readable lines (development).
 LOG_FORMAT = env_choice("XF_LOG_FORMAT", "text", ("text", "json"))
+# Errors to Sentry (or a compatible service such as GlitchTip) when a DSN is given; phone
+# and ID numbers are masked before anything is sent (ops/sentry.py).
+SENTRY_DSN = env_str("XF_SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("XF_SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN and not TESTING:
+    from xianfeng.ops.sentry import init as _sentry_init
+
+    _sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

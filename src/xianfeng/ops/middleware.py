@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import time
@@ -15,6 +16,16 @@ from xianfeng.ops import logs, metrics
 
 log = logging.getLogger("xianfeng.request")
 INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# The request being answered (for an error report to name the person: ops/sentry.py).
+_current: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "xf_current_request", default=None
+)
+
+
+def current_person() -> tuple[int | None, int | None]:
+    """The id and org of the person whose request is being answered, if it loaded them."""
+    request = _current.get()
+    return _loaded_person(request) if request is not None else (None, None)
 
 
 class RequestLogMiddleware:
@@ -28,12 +39,15 @@ class RequestLogMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         rid = incoming if INCOMING_ID.match(incoming) else uuid.uuid4().hex
         token = logs.request_id.set(rid)
+        current = _current.set(request)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
         except BaseException:
             logs.request_id.reset(token)
             raise
+        finally:
+            _current.reset(current)
         seconds = time.perf_counter() - started
         match = getattr(request, "resolver_match", None)
         route = f"/{match.route}" if match is not None else "(unmatched)"
