@@ -430,6 +430,8 @@ BACKUP_DIR = env_str("XF_BACKUP_DIR", "")
 BACKUP_KEEP_DAILY = env_int("XF_BACKUP_KEEP_DAILY", 7, minimum=1)
 BACKUP_KEEP_MONTHLY = env_int("XF_BACKUP_KEEP_MONTHLY", 12, minimum=0)
 BACKUP_HOUR = env_int("XF_BACKUP_HOUR", 2, minimum=0)
+# The county admins are told when the last successful backup is older than this.
+BACKUP_OVERDUE_HOURS = env_int("XF_BACKUP_OVERDUE_HOURS", 26, minimum=1)
 
 # --- metrics and logs (ops) ------------------------------------------------------------------
 # /metrics answers only `Authorization: Bearer <XF_METRICS_TOKEN>` (404 without a token set).

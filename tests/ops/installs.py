@@ -232,4 +232,5 @@ def query(install: Install, sql: str) -> list[tuple]:
         finally:
             conn.close()
     with install.target.pg_connect(autocommit=True) as conn:
-        return conn.execute(sql).fetchall()
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if cursor.description is not None else []

@@ -31,3 +31,11 @@ class OpsConfig(AppConfig):
             priority=Priority.HIGH,
             description="每日自动备份失败时通知县级组织管理员",
         )
+        kinds.register(
+            "ops.backup_overdue",
+            label="备份逾期",
+            app="ops",
+            default_channels={"email", "sms"},
+            priority=Priority.HIGH,
+            description="超过规定时间没有成功的备份时通知县级组织管理员（每天至多一次）",
+        )
