@@ -155,7 +155,8 @@ def installed(tmp_path):
         XF_SMS_BACKEND="http",
         XF_SMS_URL="http://127.0.0.1:9/sms",  # nothing listens: the first try fails
     )
-    facts = json.loads(install.python(HERE / "prepare_worker.py").strip().splitlines()[-1])
+    prepared = install.python(HERE / "prepare_worker.py", timeout=600)  # migrates: slow under load
+    facts = json.loads(prepared.strip().splitlines()[-1])
     install.env.update(XF_SMS_URL=provider.url, XF_TASKS="db")
     yield install, provider, facts
     provider.close()
