@@ -140,6 +140,11 @@ def periodic_due(install: Install, name: str, due: bool) -> None:
         )
 
 
+def ids(worker_ids: str | list[str]) -> list[str]:
+    """A JSON column: text from SQLite, already a list from PostgreSQL."""
+    return worker_ids if isinstance(worker_ids, list) else json.loads(worker_ids)
+
+
 def deliveries(install: Install) -> dict[str, str]:
     rows = query(install, "SELECT id, state FROM notify_delivery WHERE channel = 'sms'")
     return {f"xf-{pk}": state for pk, state in rows}
@@ -204,7 +209,7 @@ def test_worker_killed_mid_job_each_kind_completes_once_after_restart(installed,
         "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
         "WHERE task_path = 'xianfeng.notify.tasks.send_due_deliveries'",
     )
-    assert [(s, len(json.loads(w))) for s, w in jobs] == [("SUCCESSFUL", 2)]
+    assert [(s, len(ids(w))) for s, w in jobs] == [("SUCCESSFUL", 2)]
 
     periodic_due(install, "notify.deliver", False)
 
@@ -232,7 +237,7 @@ def test_worker_killed_mid_job_each_kind_completes_once_after_restart(installed,
         "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
         "WHERE task_path = 'xianfeng.notify.tasks.send_batch'",
     )
-    assert [(s, len(json.loads(w))) for s, w in jobs] == [("SUCCESSFUL", 2)]
+    assert [(s, len(ids(w))) for s, w in jobs] == [("SUCCESSFUL", 2)]
 
     # 3. Event delivery: a comment's event; the worker dies inside the last subscriber.
     (install.var / "stall").touch()
