@@ -219,6 +219,8 @@ RQ_QUEUES = {
     }
     for name in TASK_QUEUES
 }
+# Jobs carry the id of the request that queued them (common/tasking.py).
+RQ = {"QUEUE_CLASS": "xianfeng.common.tasking.RQQueue"}
 if TASKS_MODE == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
 elif TASKS_MODE == "immediate":
@@ -226,7 +228,7 @@ elif TASKS_MODE == "immediate":
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
     }
 else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    TASKS = {"default": {"BACKEND": "xianfeng.common.tasking.DatabaseBackend", "QUEUES": []}}
 WORKER_STALE_SECONDS = env_int("XF_WORKER_STALE_SECONDS", 60, minimum=5)
 
 # --- auth -----------------------------------------------------------------------------------
@@ -461,6 +463,8 @@ BACKUP_DIR = env_str("XF_BACKUP_DIR", "")
 BACKUP_KEEP_DAILY = env_int("XF_BACKUP_KEEP_DAILY", 7, minimum=1)
 BACKUP_KEEP_MONTHLY = env_int("XF_BACKUP_KEEP_MONTHLY", 12, minimum=0)
 BACKUP_HOUR = env_int("XF_BACKUP_HOUR", 2, minimum=0)
+# The county admins are told when the last successful backup is older than this.
+BACKUP_OVERDUE_HOURS = env_int("XF_BACKUP_OVERDUE_HOURS", 26, minimum=1)
 
 # --- metrics and logs (ops) ------------------------------------------------------------------
 # /metrics answers only `Authorization: Bearer <XF_METRICS_TOKEN>` (404 without a token set).
@@ -477,6 +481,14 @@ READY_QUEUE_MAX_SECONDS = env_int("XF_READY_QUEUE_MAX_SECONDS", 600, minimum=1)
 READY_DISK_MIN_MB = env_int("XF_READY_DISK_MIN_MB", 1024, minimum=0)
 # json: one JSON object per line (production); text: readable lines (development).
 LOG_FORMAT = env_choice("XF_LOG_FORMAT", "text", ("text", "json"))
+# Errors to Sentry (or a compatible service such as GlitchTip) when a DSN is given; phone
+# and ID numbers are masked before anything is sent (ops/sentry.py).
+SENTRY_DSN = env_str("XF_SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("XF_SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN and not TESTING:
+    from xianfeng.ops.sentry import init as _sentry_init
+
+    _sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -7,6 +7,7 @@ from xianfeng.ops import views as ops_views
 
 handler400 = "xianfeng.common.views.bad_request"
 handler404 = "xianfeng.common.views.page_not_found"
+handler500 = "xianfeng.common.views.server_error"
 
 admin.site.site_header = "先锋 管理后台"
 admin.site.site_title = "先锋"

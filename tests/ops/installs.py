@@ -221,14 +221,16 @@ def serve(install: Install, *, prefix: list[str] | None = None, **extra_env: str
 
 
 def query(install: Install, sql: str) -> list[tuple]:
-    """Read the installation's database directly (no Django in between)."""
+    """Read (or change) the installation's database directly, no Django in between."""
     if install.target.vendor == "sqlite":
         import sqlite3
 
-        conn = sqlite3.connect(install.target.path, timeout=30)
+        # Autocommit: a statement that writes (a test ageing a row) is kept.
+        conn = sqlite3.connect(install.target.path, timeout=30, isolation_level=None)
         try:
             return conn.execute(sql).fetchall()
         finally:
             conn.close()
     with install.target.pg_connect(autocommit=True) as conn:
-        return conn.execute(sql).fetchall()
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if cursor.description is not None else []

@@ -285,3 +285,56 @@ def test_a_failed_daily_backup_tells_the_county_admins(county, tmp_path, setting
         [county.county_admin.username, superuser.username]
     )
     assert told.first().title == "每日备份失败"
+
+
+@transactional
+def test_a_day_of_failed_attempts_tells_the_admins_once_then_again_the_next_day(
+    county, tmp_path, settings
+):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.BACKUP_DIR = str(blocker / "daily")
+    settings.BACKUP_HOUR = 2
+    assert [backup_daily(now=local(h)) for h in (3, 4, 5)] == ["failed"] * 3
+    assert BackupRun.objects.filter(status=BackupStatus.FAILED).count() == 3  # each try kept
+    told = Notification.objects.filter(kind="ops.backup_failed", user=county.county_admin)
+    assert told.count() == 1
+    assert "系统每小时会再试一次" in told.get().body
+    assert backup_daily(now=local(3) + datetime.timedelta(days=1)) == "failed"
+    assert told.count() == 2
+
+
+@transactional
+def test_an_overdue_backup_tells_the_admins_once_a_day(county, tmp_path, settings):
+    settings.BACKUP_DIR = str(tmp_path / "daily")
+    settings.BACKUP_HOUR = 2
+    settings.BACKUP_OVERDUE_HOURS = 26
+    # Yesterday's attempt died without a word (a killed worker): the last success is older.
+    BackupRun.objects.create(
+        started_at=local(3) - datetime.timedelta(hours=47),
+        finished_at=local(3) - datetime.timedelta(hours=47),
+        status=BackupStatus.OK,
+        trigger="daily",
+    )
+    told = Notification.objects.filter(kind="ops.backup_overdue")
+    assert backup_daily(now=local(1)) == "overdue"
+    assert sorted(told.values_list("user__username", flat=True)) == [county.county_admin.username]
+    notice = told.get()
+    assert notice.title == "备份已逾期"
+    assert "已经 45 小时没有新的备份" in notice.body
+    assert backup_daily(now=local(1) + datetime.timedelta(minutes=50)) == "overdue"
+    assert told.count() == 1  # once a day, not every hour
+
+
+@transactional
+def test_a_recent_backup_or_none_yet_is_not_overdue(county, tmp_path, settings):
+    settings.BACKUP_DIR = str(tmp_path / "daily")
+    settings.BACKUP_HOUR = 2
+    assert backup_daily(now=local(1)) == "waiting"  # a new installation
+    BackupRun.objects.create(
+        started_at=local(1) - datetime.timedelta(hours=23),
+        finished_at=local(1) - datetime.timedelta(hours=23),
+        status=BackupStatus.OK,
+    )
+    assert backup_daily(now=local(1)) == "waiting"
+    assert not Notification.objects.filter(kind__startswith="ops.").exists()

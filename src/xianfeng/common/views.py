@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -66,3 +69,27 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if request.path.startswith("/api/"):
         return _api_error(404, "找不到该接口")
     return render(request, "404.html", status=404)
+
+
+# What a database outage (a PostgreSQL restart, a dropped connection) answers: the write in
+# flight may or may not have committed, so the person is told to check before repeating.
+DATABASE_DOWN = "暂时无法连接数据库，这次操作可能没有完成；请稍后刷新确认，再重新提交"
+DATABASE_RETRY_SECONDS = 5
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500, or 503 with Retry-After while the database cannot be reached (the next request
+    reconnects by itself: CONN_HEALTH_CHECKS). Rendered without a request context: the
+    context processors would ask the database again."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        if request.path.startswith("/api/"):
+            response: HttpResponse = _api_error(503, DATABASE_DOWN)
+        else:
+            body = loader.render_to_string("503.html", {"message": DATABASE_DOWN})
+            response = HttpResponse(body, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return response
+    if request.path.startswith("/api/"):
+        return _api_error(500, "服务器出错了，我们已经记录了这个问题，请稍后再试")
+    return HttpResponse(loader.render_to_string("500.html"), status=500)

@@ -3,18 +3,19 @@
 
 The request id comes from the proxy's `X-Request-ID` (when it looks like one) or is made
 here; it is answered in the response's `X-Request-ID` and put on every log line written
-while the request runs.
+while the request runs, and on the lines of the tasks it queued (common/tasking.py).
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
 from typing import Any
 
-request_id: contextvars.ContextVar[str] = contextvars.ContextVar("xf_request_id", default="-")
+from xianfeng.common.tasking import request_id
+
+__all__ = ["ContextFilter", "JsonFormatter", "TextFormatter", "request_id", "scrub"]
 
 # Mainland mobile numbers (11 digits from 13–19) and resident ID numbers (18 characters).
 PHONE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
@@ -45,7 +46,19 @@ class TextFormatter(logging.Formatter):
 
 
 # Fields a request line carries (ops/middleware.py passes them as `extra`).
-FIELDS = ("method", "route", "view", "status", "duration_ms", "user_id", "org_id", "bytes")
+# A task's line (ops/apps.py) takes the task's path and id.
+FIELDS = (
+    "method",
+    "route",
+    "view",
+    "status",
+    "duration_ms",
+    "user_id",
+    "org_id",
+    "bytes",
+    "task",
+    "task_id",
+)
 
 
 class JsonFormatter(logging.Formatter):
@@ -65,3 +78,22 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+task_log = logging.getLogger("xianfeng.task")
+
+
+def log_task_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    """One line per finished task (the worker's, under the request id it carried): the
+    task, its result and how long it ran."""
+    started, finished = task_result.started_at, task_result.finished_at
+    ms = round((finished - started).total_seconds() * 1000, 1) if started and finished else None
+    path = task_result.task.module_path
+    status = str(task_result.status)
+    task_log.info(
+        "task %s %s %sms",
+        path,
+        status,
+        ms,
+        extra={"task": path, "task_id": str(task_result.id), "status": status, "duration_ms": ms},
+    )

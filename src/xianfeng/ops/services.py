@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from xianfeng.ops.backup.archive import Made, Roots, complete_backups, make_backup, prune
-from xianfeng.ops.backup.database import BackupError, Target
+from xianfeng.ops.backup.database import Target
 from xianfeng.ops.models import BackupRun, BackupStatus
 
 log = logging.getLogger(__name__)
@@ -75,11 +75,12 @@ def county_admins() -> list[Any]:
 
 
 def backup_daily(*, now: datetime.datetime | None = None) -> str:
-    """The periodic job: one backup a day after XF_BACKUP_HOUR, then retention.
+    """The periodic job (hourly): one backup a day after XF_BACKUP_HOUR, then retention.
+    A failed attempt tells the county admins (the first failure of a day; the job tries
+    again each hour); so does a last successful backup older than XF_BACKUP_OVERDUE_HOURS
+    (attempts that died without a word: a killed worker, a full memory), once a day.
 
-    Returns what it did: "off", "waiting", "done-today", "made", "failed"."""
-    from xianfeng.notify.services.sending import notify
-
+    Returns what it did: "off", "waiting", "overdue", "done-today", "made", "failed"."""
     if not settings.BACKUP_DIR:
         return "off"
     now = now or timezone.now()
@@ -89,21 +90,65 @@ def backup_daily(*, now: datetime.datetime | None = None) -> str:
         prune(output, daily=settings.BACKUP_KEEP_DAILY, monthly=settings.BACKUP_KEEP_MONTHLY)
         return "done-today"
     if local.hour < settings.BACKUP_HOUR:
-        return "waiting"
+        return "overdue" if _tell_if_overdue(now=now, output=output) else "waiting"
     try:
         made = backup_create(output=output, trigger="daily", now=now)
-    except (BackupError, OSError) as exc:
-        log.error("daily backup failed: %s", exc)
-        notify(
-            users=county_admins(),
-            kind="ops.backup_failed",
-            title="每日备份失败",
-            body=(
-                f"{local:%Y-%m-%d %H:%M} 的自动备份没有完成：{exc}。"
-                f"请检查备份目录 {output} 和磁盘空间。"
-            ),
-        )
+    except Exception as exc:  # whatever stopped it, the admins hear of it
+        log.exception("daily backup failed: %s", exc)
+        _tell_failed(now=now, output=output, exc=exc)
         return "failed"
     log.info("daily backup %s made in %.1f s", made.path.name, made.seconds)
     prune(output, daily=settings.BACKUP_KEEP_DAILY, monthly=settings.BACKUP_KEEP_MONTHLY)
     return "made"
+
+
+def _tell_failed(*, now: datetime.datetime, output: Path, exc: Exception) -> None:
+    from xianfeng.notify.services.sending import notify
+
+    local = timezone.localtime(now)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    failures_today = BackupRun.objects.filter(
+        trigger="daily", status=BackupStatus.FAILED, started_at__gte=day_start
+    ).count()
+    if failures_today > 1:
+        return  # told at the first failure today; the next hours only retry
+    notify(
+        users=county_admins(),
+        kind="ops.backup_failed",
+        title="每日备份失败",
+        body=(
+            f"{local:%Y-%m-%d %H:%M} 的自动备份没有完成：{exc}。"
+            f"请检查备份目录 {output} 和磁盘空间；系统每小时会再试一次。"
+        ),
+    )
+
+
+def _tell_if_overdue(*, now: datetime.datetime, output: Path) -> bool:
+    """Notify when the last successful backup is too old (at most once a day). True when
+    it is overdue."""
+    from xianfeng.notify.models import Notification
+    from xianfeng.notify.services.sending import notify
+
+    last = BackupRun.objects.filter(status=BackupStatus.OK).order_by("-started_at").first()
+    if last is None:
+        return False  # a new installation: its first backup is still to come
+    age = now - last.started_at
+    if age < datetime.timedelta(hours=settings.BACKUP_OVERDUE_HOURS):
+        return False
+    told = Notification.objects.filter(
+        kind="ops.backup_overdue", created_at__gte=now - datetime.timedelta(hours=24)
+    ).exists()
+    if not told:
+        hours = int(age.total_seconds() // 3600)
+        notify(
+            users=county_admins(),
+            kind="ops.backup_overdue",
+            title="备份已逾期",
+            body=(
+                f"最近一次成功的备份是 {timezone.localtime(last.started_at):%Y-%m-%d %H:%M}，"
+                f"已经 {hours} 小时没有新的备份。请检查任务进程是否在运行、备份目录 {output} "
+                "和磁盘空间。"
+            ),
+            now=now,
+        )
+    return True

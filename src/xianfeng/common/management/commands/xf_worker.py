@@ -8,8 +8,19 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
 
+from xianfeng.common.tasking import job_context
 from xianfeng.common.workers import Heartbeat, recover_orphaned_jobs, worker_beat, worker_gone
+
+
+class DatabaseWorker(Worker):
+    """django-tasks-db's worker, running each job under the request id it was queued with."""
+
+    def run_task(self, db_task_result: Any) -> None:
+        carried = (db_task_result.args_kwargs or {}).get("request_id")
+        with job_context(carried, db_task_result.id):
+            super().run_task(db_task_result)
 
 
 class Command(BaseCommand):
@@ -33,9 +44,7 @@ class Command(BaseCommand):
         beat.start()
         try:
             if mode == "db":
-                from django_tasks_db.management.commands.db_worker import Worker
-
-                worker = Worker(
+                worker = DatabaseWorker(
                     queue_names=queues.split(","),
                     interval=interval,
                     batch=batch,
@@ -48,12 +57,12 @@ class Command(BaseCommand):
                 worker.configure_signals()
                 worker.run()
             else:
-                # django-tasks-rq needs its own Job class to call our tasks.
+                # django-tasks-rq's Job (to call our tasks), carrying the request id.
                 rq_args = [
                     *queues.split(","),
                     "--with-scheduler",
                     "--job-class",
-                    "django_tasks_rq.Job",
+                    "xianfeng.common.tasking.RQJob",
                 ]
                 if batch:
                     rq_args.append("--burst")
