@@ -109,7 +109,7 @@ def test_the_page_queries_do_not_grow_with_members(
     client.force_login(county.secretary_a1)
     url = f"/indicators/appraisals/{appraisal.pk}/"
     client.get(url)
-    # session, user, roles, the appraisal, its appraisees, my receipt, the receipts'
-    # count, the tallies, the unread badge
-    with django_assert_num_queries(9):
+    # session, user, the appraisal, its appraisees, my receipt, the receipts' count, the
+    # tallies, the unread badge (roles from the identity memo)
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200

@@ -142,10 +142,11 @@ def test_a_poll_costs_no_query_per_comment(
         chat.comment_post(actor=county.member_a2.user, live=live, text=f"评论{i}")
     client.force_login(county.member_a1.user)
     client.get(reverse("live:feed", args=[live.pk]))  # the cached list is built once
-    # session, user, member, roles, the live, the person's held comments, and eight cache
+    # session, user, the live, the person's held comments (member and roles from the
+    # identity memo), and eight cache
     # operations (comments list, viewer window add/count, both windows read at once) that
     # the test settings' database cache answers as queries (Redis in production): the same
     # for 1 and 3 comments
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         data = client.get(reverse("live:feed", args=[live.pk])).json()
     assert len(data["comments"]) == n

@@ -111,13 +111,12 @@ def test_org_renamed_shows_the_new_name_on_the_next_page(client, county):
     user = county.member_a1.user
     client.force_login(user)
     assert "东街社区党支部" in client.get(reverse("people:me")).content.decode()
-    org_services.org_update(
+    org_services.org_rename(
         actor=county.county_admin,
         org=county.branch_a1,
         name="东街新村党支部",
-        code="A1",
-        region=county.branch_a1.region,
-        sort_order=0,
+        on=datetime.date.today(),
+        reason="村改居更名",
     )
     page = client.get(reverse("people:me")).content.decode()
     assert "东街新村党支部" in page
@@ -128,7 +127,9 @@ def test_org_move_bumps_everyone_attached_below_it(county):
     attached = [county.member_a1.user, county.secretary_a1, county.propagandist_a1]
     before = {u.pk: _version(u) for u in attached}
     others = {u.pk: _version(u) for u in (county.member_b1.user, county.secretary_b1)}
-    org_services.org_move(actor=county.county_admin, org=county.branch_a1, new_parent=county.town_b)
+    org_services.org_move(
+        actor=county.county_admin, org=county.branch_a1, new_parent=county.town_b, reason="区划调整"
+    )
     assert {u.pk: _version(u) for u in attached} == {pk: v + 1 for pk, v in before.items()}
     assert {pk: _version(User(pk=pk)) for pk in others} == others
 

@@ -201,7 +201,8 @@ def playlist(request: AuthedRequest, pk: int) -> HttpResponse:
             live.storage_key, live.run_count, ended=False, first_run=live.run_count
         )
     else:
-        key = f"live:playlist:{live.pk}"
+        # A new run, going public or the end changes the key: seen at once, not a second late.
+        key = f"live:playlist:{live.pk}:{live.run_count}:{live.public_from_run}:{live.state}"
         text = cache.get(key)
         if text is None:
             text = ingest.compose_playlist(
