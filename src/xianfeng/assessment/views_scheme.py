@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -100,13 +100,6 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _decimal(value: object) -> Decimal | None:
-    try:
-        return None if value in (None, "") else Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 @login_required
 @require_POST
 def scheme_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -149,7 +142,7 @@ def scheme_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     indicator=d.get("indicator") or "",
                     full_at=d.get("full_at"),
                     zero_at=d.get("zero_at") if d.get("zero_at") is not None else 0.0,
-                    per_case=_decimal(d.get("per_case")),
+                    per_case=d.get("per_case"),  # a DecimalField: a Decimal or None
                     guidance=d.get("guidance") or "",
                 ),
             )
