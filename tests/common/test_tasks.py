@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -121,3 +122,39 @@ def test_healthz(client):
         assert (response.status_code, response.json()["worker"]) == (200, "ok (1)")
         WorkerBeat.objects.update(last_seen=timezone.now() - datetime.timedelta(minutes=5))
         assert client.get("/healthz").status_code == 503
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_fork_waits_for_the_heartbeats_database_work():
+    """The RQ worker forks a work horse per job while the heartbeat thread beats; a fork in
+    the middle of a beat's write would copy a SQLite write lock that nobody in the child
+    can release. A beat under way holds the fork back until it is done."""
+    from xianfeng.common import workers
+
+    inside, done = threading.Event(), threading.Event()
+
+    def beat() -> None:
+        with workers._beating:
+            inside.set()
+            done.wait(10)
+
+    forked = threading.Event()
+
+    def fork() -> None:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        forked.set()
+        os.waitpid(pid, 0)
+
+    beating = threading.Thread(target=beat)
+    beating.start()
+    assert inside.wait(10)
+    forking = threading.Thread(target=fork)
+    forking.start()
+    assert not forked.wait(0.3)  # held back while the beat runs
+    done.set()
+    beating.join(10)
+    forking.join(10)
+    assert forked.is_set()
+    assert not workers._beating.locked()

@@ -276,3 +276,58 @@ def test_worker_killed_mid_job_each_kind_completes_once_after_restart(installed,
         install, f"SELECT dispatched_at IS NOT NULL FROM audit_auditlog WHERE id = {event}"
     )
     assert dispatched
+
+    # 4. The same notification delivery on RQ (XF_TASKS=rq): the worker and its work horse
+    #    SIGKILLed while the provider holds the second message; once the dead worker's key
+    #    has expired, the next worker puts the job back and it finishes, each message once.
+    rq_url = rq_database()
+    install.env.update(XF_TASKS="rq", XF_RQ_URL=rq_url)
+    try:
+        second = list(provider.refs)
+        provider.held.clear()
+        provider.release.clear()
+        provider.hold_at = len(second) + 2
+        install.manage(
+            "shell",
+            "-c",
+            "from xianfeng.notify.services.sending import notify\n"
+            "from xianfeng.people.models import User\n"
+            "people = User.objects.filter(phone__startswith='1770000')\n"
+            "notify(users=people, kind='ops.backup_failed', title='每日备份失败', body='第三次')\n",
+        )
+        kill_while(install, tmp_path, "rq", provider.held.is_set)
+        provider.release.set()
+        expire_rq_workers(rq_url)
+        out = restart(install)
+        assert "已重新排队 1 个中断的任务" in out, out
+        assert_sent_once(install, provider, before=second)
+    finally:
+        import redis
+
+        redis.Redis.from_url(rq_url).flushdb()
+
+
+def rq_database() -> str:
+    """This test's own Redis database (others use 12–15), empty; skipped without Redis
+    outside CI."""
+    import redis
+
+    base = os.environ.get("XF_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0]
+    url = f"{base}/11"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis at {url} is unreachable: {exc}")
+        pytest.skip(f"Redis at {url} is unreachable: {exc}")
+    return url
+
+
+def expire_rq_workers(url: str) -> None:
+    """What time does to a killed RQ worker: its key (kept alive by its heartbeat, with a
+    TTL) expires."""
+    import redis
+
+    connection = redis.Redis.from_url(url)
+    for key in connection.scan_iter("rq:worker:*"):
+        connection.delete(key)

@@ -26,6 +26,24 @@ from xianfeng.common.periodic import enqueue_due
 log = logging.getLogger(__name__)
 BEAT_SECONDS = 10
 
+# The RQ worker forks a work horse for each job while the heartbeat thread goes on beating.
+# A fork in the middle of a beat's write copies a SQLite connection that holds the write
+# lock into the child, where no thread will ever release it: every write of the job then
+# waits out the busy timeout and fails ("database is locked"). So a beat's database work
+# and a fork exclude each other.
+_beating = threading.Lock()
+
+
+def _release_in_child() -> None:
+    if _beating.locked():
+        _beating.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_beating.acquire, after_in_parent=_beating.release, after_in_child=_release_in_child
+    )
+
 
 def worker_beat(*, worker_id: str, queues: str) -> None:
     """Record that the worker is alive (an upsert on its id)."""
@@ -172,10 +190,11 @@ class Heartbeat(threading.Thread):
         try:
             while not self.stopped.is_set():
                 try:
-                    close_old_connections()
-                    worker_beat(worker_id=self.worker_id, queues=self.queues)
-                    recover_orphaned_jobs()
-                    enqueue_due()
+                    with _beating:
+                        close_old_connections()
+                        worker_beat(worker_id=self.worker_id, queues=self.queues)
+                        recover_orphaned_jobs()
+                        enqueue_due()
                 except Exception:  # the beat must outlive a passing database error
                     log.exception("worker heartbeat failed")
                 self.stopped.wait(BEAT_SECONDS)
