@@ -45,6 +45,7 @@ def test_backup_while_writing_restores_the_same_county(tmp_path):
             "from django.core.management import call_command\n"
             "call_command('migrate', '--no-input', verbosity=0)\n"
             "call_command('seed_demo', members=300)",
+            timeout=900,  # a ceiling, not a goal: a loaded 2-core machine took over 300 s
         )
         seeded = stats_of(source.target)
 
