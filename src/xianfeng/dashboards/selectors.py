@@ -166,8 +166,8 @@ def _rank(indicator: Indicator, rows: list[ChildFigure]) -> list[ChildFigure]:
 
 
 def _flags(org: Org, month: Month, registered: list[Indicator]) -> list[Flag]:
-    """Branches in the subtree that miss each target this month: how many (one query) and
-    the worst few of each (one query with a window)."""
+    """Branches in the subtree that miss each target this month: how many and the worst
+    few of each, in one query (a count and a rank over each indicator's misses)."""
     targeted = [i for i in registered if i.target is not None]
     if not targeted:
         return []
@@ -176,16 +176,6 @@ def _flags(org: Org, month: Month, registered: list[Indicator]) -> list[Flag]:
         assert ind.target is not None
         below = {"value__lt" if ind.higher_is_better else "value__gt": ind.target}
         misses |= Q(indicator=ind.code, **below)
-    base = Fact.objects.filter(
-        misses,
-        month=month.first,
-        org__kind=OrgKind.BRANCH,
-        org__path__gte=org.path,
-        org__path__lt=org.upper_path,
-    )
-    counts = dict(base.values("indicator").annotate(n=Count("id")).values_list("indicator", "n"))
-    if not counts:
-        return []
     order = {i.code: i for i in targeted}
     # Worst first: the lowest value, or the highest where lower is better.
     lower = [i.code for i in targeted if not i.higher_is_better]
@@ -195,25 +185,41 @@ def _flags(org: Org, month: Month, registered: list[Indicator]) -> list[Flag]:
         else F("value")
     )
     ranked = (
-        base.annotate(
+        Fact.objects.filter(
+            misses,
+            month=month.first,
+            org__kind=OrgKind.BRANCH,
+            org__path__gte=org.path,
+            org__path__lt=org.upper_path,
+        )
+        .annotate(
             rank=Window(
                 RowNumber(),
                 partition_by=[F("indicator")],
-                order_by=[badness.asc(), F("org__path").asc()],
-            )
+                order_by=[badness.asc(), F("org_id").asc()],
+            ),
+            missing=Window(Count("*"), partition_by=[F("indicator")]),
         )
         .filter(rank__lte=FLAGS_SHOWN)
-        .select_related("org")
         .order_by("indicator", "rank")
+        .values_list("pk", "missing")
+    )
+    # The ranking reads only the index (org, month → indicator, value); the few worst
+    # rows are then fetched whole, and put back in the ranking's order.
+    missing = dict(ranked)
+    place = {pk: n for n, pk in enumerate(missing)}
+    fetched = sorted(
+        Fact.objects.filter(pk__in=missing).select_related("org"), key=lambda f: place[f.pk]
     )
     worst: dict[str, list[ChildFigure]] = {}
-    for fact in ranked:
-        ind = order[fact.indicator]
+    counts: dict[str, int] = {}
+    for fact in fetched:
+        counts[fact.indicator] = missing[fact.pk]
         worst.setdefault(fact.indicator, []).append(
-            ChildFigure(fact.org, figure_of(ind, fact, None))
+            ChildFigure(fact.org, figure_of(order[fact.indicator], fact, None))
         )
     return [
-        Flag(ind, counts[ind.code], worst.get(ind.code, []))  # worst first
+        Flag(ind, counts[ind.code], worst[ind.code])  # worst first
         for ind in targeted
         if counts.get(ind.code)
     ]
