@@ -272,3 +272,23 @@ def test_a_recompute_shows_on_the_cached_dashboard_at_once(client, computed):
     facts_compute(month=Month.of(timezone.localdate()))
     html = client.get("/dashboards/org/A2/").content.decode()
     assert "目标90%，本月达标" in html
+
+
+def test_after_a_recompute_the_warm_up_renders_the_boards_above_the_branches_once(client, computed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xianfeng.dashboards.boards import boards_warm
+    from xianfeng.orgs.models import Org
+
+    above = Org.objects.exclude(kind__in=["branch", "group"]).filter(dissolved_on__isnull=True)
+    assert boards_warm() == above.count() > 1
+    assert boards_warm() == 0  # all in the cache: nothing rendered
+    client.force_login(computed.town_a_admin)
+    # The warmed board is served from the cache: the page reads no fact at all.
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/dashboards/org/TA/").content.decode()
+    assert not [q for q in ctx.captured_queries if "assessment_fact" in q["sql"]]
+    assert "参学率" in html
+    facts_compute(month=Month.of(timezone.localdate()))  # a new version: all again
+    assert boards_warm() == above.count()

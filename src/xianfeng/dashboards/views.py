@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
-from xianfeng.assessment.selectors import facts_version, get_org_for_figures, indicator_roots
+from xianfeng.assessment.selectors import get_org_for_figures, indicator_roots
 from xianfeng.assessment.views import month_param
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Month
 from xianfeng.common.parse import int_param
-from xianfeng.dashboards import exports, selectors
+from xianfeng.dashboards import boards, exports, selectors
 from xianfeng.orgs.models import Org
-
-BOARD_SECONDS = 6 * 3600  # the recompute's period; a new version replaces it sooner
 
 
 def _roots(request: HttpRequest) -> list[Org]:
@@ -49,17 +45,8 @@ def org_page(request: HttpRequest, code: str) -> HttpResponse:
         return exports.dashboard_workbook(selectors.dashboard(org, month, chosen))
     if chosen not in {i.code for i in indicators.registered()}:
         chosen = ""
-    # What comes from the fact table is the same for everyone who may see the org and
-    # changes only when it is recomputed: rendered once per version of the table.
-    key = f"dashboards:board:{org.pk}:{month}:{chosen}:{facts_version()}"
-    board_html = cache.get(key)
-    if board_html is None:
-        board = selectors.dashboard(org, month, chosen)
-        board_html = render_to_string(
-            "dashboards/_board.html",
-            {"org": org, "board": board, "month": month, "chart_data": board.chart_data()},
-        )
-        cache.set(key, board_html, BOARD_SECONDS)
+    # What comes from the fact table: rendered once per version of the table (boards.py).
+    board_html = boards.board_html(org, month, chosen)
     this_month = Month.of(timezone.localdate())
     roots = indicator_roots(request.user)
     return render(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xianfeng.assessment.selectors import READ_ROLES
-from xianfeng.common import nav
+from xianfeng.common import nav, periodic
 from xianfeng.orgs.rules import holds_any
 
 
@@ -12,4 +12,8 @@ def _reads_figures(user: object) -> bool:
 
 
 def connect() -> None:
+    from xianfeng.dashboards.tasks import warm_boards
+
     nav.register(nav.Entry("dashboards:index", "看板", order=58, visible=_reads_figures))
+    # Cheap when every board is in the cache (one read); after a recompute it renders them.
+    periodic.register("dashboards.warm", warm_boards, minutes=10)
