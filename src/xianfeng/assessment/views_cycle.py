@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -84,6 +85,8 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _line(check_pk: int, request: HttpRequest) -> CheckLine:
     line_id = int_param(request.POST.get("line"), label="考评项目")
+    if line_id is None:
+        raise BadInput("请选择考评项目", field="line")
     line = CheckLine.objects.select_related("item", "selfcheck").filter(
         pk=line_id, selfcheck_id=check_pk
     )
@@ -124,7 +127,7 @@ def check_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 name=request.POST.get("name", "") or (upload.name if upload else "") or "",
                 link=request.POST.get("link", ""),
                 handle=upload,
-                size=upload.size if upload else 0,
+                size=(upload.size or 0) if upload else 0,
             )
             messages.success(request, "材料已添加")
         elif action == "evidence_delete":
@@ -162,7 +165,7 @@ def check_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_file(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
+def evidence_file(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponseBase:
     """A piece of evidence, for those who may read the self-check (never a public URL)."""
     evidence = selectors.get_evidence_for_user(request.user, pk, evidence_id)
     if not evidence.file:
@@ -259,8 +262,9 @@ def bulletin_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = actor_of(request)
     try:
         if action == "comment":
-            rows = {}
-            for key, value in request.POST.items():
+            rows: dict[int, str] = {}
+            for key in request.POST:
+                value = request.POST.get(key, "")
                 if key.startswith("row-"):
                     row_id = int_param(key[4:], label="排名")
                     if row_id is not None:
