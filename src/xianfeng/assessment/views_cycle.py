@@ -4,6 +4,7 @@ quarterly 通报 and the year's grades, with PDF and Excel exports of a 通报."
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,6 +30,11 @@ from xianfeng.common.types import actor_of
 from xianfeng.common.xlsx import Value, XlsxWriter
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
 from xianfeng.orgs.selectors import get_org_for_user
+
+
+def _to_month(text: str) -> HttpResponse:
+    """Back to the month's list (the month as typed, escaped into the query string)."""
+    return redirect(f"{reverse('assessment:checks')}?{urlencode({'month': text[:20]})}")
 
 
 def _error(request: HttpRequest, exc: Exception) -> None:
@@ -68,7 +75,7 @@ def check_start(request: HttpRequest) -> HttpResponse:
         return redirect("assessment:checks")
     except (Refused, BadInput, PermissionDenied) as exc:
         _error(request, exc)
-        return redirect(f"/indicators/checks/?month={request.POST.get('month', '')}")
+        return _to_month(request.POST.get("month", ""))
     return redirect("assessment:check", pk=check.pk)
 
 
@@ -160,7 +167,7 @@ def check_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             raise BadInput("未知的操作")
     except (Refused, BadInput, PermissionDenied) as exc:
         _error(request, exc)
-    return redirect(f"/indicators/checks/{check.pk}/{anchor}")
+    return redirect(reverse("assessment:check", kwargs={"pk": check.pk}) + anchor)
 
 
 @login_required
@@ -209,7 +216,7 @@ def spotcheck_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
     except (Refused, BadInput, PermissionDenied) as exc:
         _error(request, exc)
-    return redirect(f"/indicators/checks/?month={month_text}")
+    return _to_month(month_text)
 
 
 @login_required
