@@ -175,7 +175,9 @@ def bulletin_draft(*, actor: User, org: Org, year: int, quarter: int) -> Bulleti
 
 
 def _draft(actor: User, bulletin: Bulletin) -> Bulletin:
-    bulletin = Bulletin.objects.select_for_update().select_related("org").get(pk=bulletin.pk)
+    bulletin = (
+        Bulletin.objects.select_for_update(of=("self",)).select_related("org").get(pk=bulletin.pk)
+    )
     _check_manager(actor, bulletin.org)
     if bulletin.state != BulletinState.DRAFT:
         raise Refused("通报已发布，分数和点评不能再修改")
@@ -221,7 +223,7 @@ def bulletin_publish(*, actor: User, bulletin: Bulletin) -> Bulletin:
             firsts = bulletin.firsts
             now = timezone.now()
             for check in (
-                SelfCheck.objects.select_for_update()
+                SelfCheck.objects.select_for_update(of=("self",))
                 .filter(subtree_q([bulletin.org.path], field="org__path"), month__in=firsts)
                 .exclude(state=CheckState.LOCKED)
                 .select_related("org")

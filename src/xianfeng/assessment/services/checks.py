@@ -79,7 +79,8 @@ def scheme_for(org: Org, year: int) -> Scheme | None:
 
 def _locked(check: SelfCheck) -> SelfCheck:
     return (
-        SelfCheck.objects.select_for_update()
+        # Only the self-check's row: its spot check is an outer join PostgreSQL cannot lock.
+        SelfCheck.objects.select_for_update(of=("self",))
         .select_related("org", "scheme", "spot_check")
         .get(pk=check.pk)
     )
@@ -358,7 +359,7 @@ def spotcheck_create(
     wanted = sorted(set(chosen))
     with transaction.atomic():
         pool = list(
-            SelfCheck.objects.select_for_update()
+            SelfCheck.objects.select_for_update(of=("self",))
             .filter(
                 org__path__startswith=org.path,
                 month=month.first,
