@@ -78,7 +78,7 @@ def seed_cycle() -> str:
     spot = ""
     first = Month(today.year, 1)
     if this.month > 1:
-        sample = spotcheck_create(actor=admin, org=town, month=first, size=min(2, checks))
+        sample = spotcheck_create(actor=admin, org=town, month=first, size=min(2, len(branches)))
         picked = list(sample.checks.all())
         line = (
             CheckLine.objects.filter(selfcheck=picked[0], item__rule=ItemRule.EVIDENCE)
