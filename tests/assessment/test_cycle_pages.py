@@ -4,6 +4,7 @@ the reminder job (due from the 25th, overdue after the 5th, once each)."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -141,3 +142,38 @@ def test_reminders_due_then_overdue_once_each(county, active):
     assert kinds.get(SELFCHECK_DUE_KIND).label == "月度自查提醒"
     assert "assessment.selfcheck_remind" in {job.name for job in periodic.jobs()}
     assert not Bulletin.objects.exists()
+
+
+def test_the_grade_bands_are_set_on_a_draft_from_the_scheme_page(client, county):
+    scheme = scheme_create(actor=county.county_admin, org=county.county, year=YEAR)
+    url = f"/indicators/schemes/{scheme.pk}/do/grades/"
+    client.force_login(county.secretary_a1)
+    client.post(url, {"bands": "好:80,差:0", "standard_min": "60", "benchmark_min": "90"})
+    scheme.refresh_from_db()
+    assert scheme.grade_bands == "五星:95,四星:85,三星:75,二星:60,一星:0"  # unchanged
+    client.force_login(county.county_admin)
+    response = client.post(
+        url, {"bands": "好:80,较好", "standard_min": "60", "benchmark_min": "90"}, follow=True
+    )
+    assert "应写作“等次名:最低分”" in response.content.decode()
+    response = client.post(
+        url,
+        {"bands": "好:90，较好:75,一般:60,差:0", "standard_min": "x", "benchmark_min": "90"},
+        follow=True,
+    )
+    assert "达标线应为 0 到 100 之间的数字" in response.content.decode()
+    client.post(
+        url, {"bands": "好:90，较好:75,一般:60,差:0", "standard_min": "75", "benchmark_min": "92.5"}
+    )
+    scheme.refresh_from_db()
+    assert (scheme.grade_bands, scheme.standard_min, scheme.benchmark_min) == (
+        "好:90,较好:75,一般:60,差:0",
+        75,
+        Decimal("92.5"),
+    )
+    html = client.get(f"/indicators/schemes/{scheme.pk}/").content.decode()
+    assert "等次划分：好:90,较好:75,一般:60,差:0" in html
+    scheme_activate(actor=county.county_admin, scheme=scheme)
+    client.post(url, {"bands": "好:80,差:0", "standard_min": "60", "benchmark_min": "90"})
+    scheme.refresh_from_db()
+    assert scheme.grade_bands == "好:90,较好:75,一般:60,差:0"  # a scheme in use is not edited
