@@ -60,3 +60,41 @@ class ItemRule(models.TextChoices):
     COMPUTED = "computed", _("按指标计算")  # from an indicator: full marks at a threshold
     EVIDENCE = "evidence", _("凭材料评分")  # the branch uploads evidence, a reviewer scores
     DEDUCTION = "deduction", _("扣分项")  # points off per occurrence, with reasons
+
+
+class CheckState(models.TextChoices):
+    """A branch's monthly 自查."""
+
+    DRAFT = "draft", _("填报中")
+    SUBMITTED = "submitted", _("已提交")
+    CHECKED = "checked", _("已抽查")  # the town looked at it (and may have adjusted scores)
+    LOCKED = "locked", _("已锁定")  # the quarter's 通报 fixed its score
+
+
+SELFCHECK_MACHINE = StateMachine(
+    name="selfcheck",
+    label="月度自查",
+    states=CheckState,
+    transitions={
+        # A draft never submitted is locked as it stands (未按时自查) when the quarter closes.
+        CheckState.DRAFT: {CheckState.SUBMITTED, CheckState.LOCKED},
+        CheckState.SUBMITTED: {CheckState.CHECKED, CheckState.LOCKED},
+        CheckState.CHECKED: {CheckState.LOCKED},
+    },
+)
+
+
+class BulletinState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+
+
+BULLETIN_MACHINE = StateMachine(
+    name="bulletin",
+    label="考评通报",
+    states=BulletinState,
+    transitions={BulletinState.DRAFT: {BulletinState.PUBLISHED}},
+)
+
+SELFCHECK_DUE_KIND = "assessment.selfcheck_due"
+BULLETIN_KIND = "assessment.bulletin"

@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from xianfeng.assessment.enums import AppraisalState, Grade, ItemRule, SchemeState
+from xianfeng.assessment.enums import (
+    AppraisalState,
+    BulletinState,
+    CheckState,
+    Grade,
+    ItemRule,
+    SchemeState,
+)
+from xianfeng.common.storage import private_storage
 
 
 class Fact(models.Model):
@@ -199,6 +210,14 @@ class Scheme(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+    # The year's grade: "label:lowest score" from the best down; 达标 and 标杆支部 lines.
+    grade_bands = models.CharField(
+        _("等次划分"), max_length=200, default="五星:95,四星:85,三星:75,二星:60,一星:0"
+    )
+    standard_min = models.DecimalField(_("达标线"), max_digits=4, decimal_places=1, default=75)
+    benchmark_min = models.DecimalField(
+        _("标杆支部分数线"), max_digits=4, decimal_places=1, default=95
+    )
 
     class Meta:
         verbose_name = _("考评方案")
@@ -250,3 +269,299 @@ class SchemeItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.heading} · {self.name}"
+
+
+class SpotCheck(models.Model):
+    """抽查: a town (or county) looks again at a sample of its branches' submitted 自查."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("抽查组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("月份"))
+    randomly = models.BooleanField(_("随机抽取"), default=True)
+    size = models.PositiveSmallIntegerField(_("抽查数量"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("抽查人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("抽查时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("抽查")
+        verbose_name_plural = _("抽查")
+        # One per org and month: a second request adds to it (a double click draws no
+        # second sample).
+        constraints = [models.UniqueConstraint(fields=["org", "month"], name="spotcheck_once")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.month:%Y-%m} 抽查 {self.size} 个"
+
+
+class SelfCheck(models.Model):
+    """月度自查: one branch, one month, scored against the scheme in force."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("考评方案"), on_delete=models.PROTECT, related_name="selfchecks"
+    )
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="selfchecks"
+    )
+    month = models.DateField(_("月份"))  # the first day of the month
+    state = models.CharField(
+        _("状态"), max_length=16, choices=CheckState.choices, default=CheckState.DRAFT
+    )
+    # On a 100-point scale over the items that could be scored (an indicator with nothing
+    # to measure leaves its points out); None until something is scored.
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    spot_check = models.ForeignKey(
+        SpotCheck,
+        verbose_name=_("抽查"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checks",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("抽查人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("抽查完成"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("月度自查")
+        verbose_name_plural = _("月度自查")
+        ordering = ["-month", "org__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "month"], name="selfcheck_once_per_month")
+        ]
+        indexes = [models.Index(fields=["month", "state"], name="selfcheck_month_state")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.month:%Y-%m} 自查"
+
+    @property
+    def editable(self) -> bool:
+        return self.state == CheckState.DRAFT
+
+
+class CheckLine(models.Model):
+    """One scheme item in a self-check: the figure behind it, the branch's own score and,
+    after a spot check, the adjusted score (each change kept as an Adjustment)."""
+
+    selfcheck = models.ForeignKey(
+        SelfCheck, verbose_name=_("月度自查"), on_delete=models.CASCADE, related_name="lines"
+    )
+    item = models.ForeignKey(
+        SchemeItem, verbose_name=_("考评项目"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.FloatField(_("指标值"), null=True, blank=True)
+    records_url = models.CharField(_("记录链接"), max_length=300, blank=True)
+    self_score = models.DecimalField(
+        _("自评得分"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    cases = models.PositiveSmallIntegerField(_("扣分次数"), default=0)
+    note = models.TextField(_("自查说明"), blank=True)  # 扣分事由 for a deduction
+    adjusted = models.DecimalField(
+        _("核定得分"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("自查项目")
+        verbose_name_plural = _("自查项目")
+        ordering = ["item__sort_order", "item_id"]
+        constraints = [models.UniqueConstraint(fields=["selfcheck", "item"], name="checkline_once")]
+
+    def __str__(self) -> str:
+        return f"{self.selfcheck_id} · {self.item_id}"
+
+    @property
+    def final(self) -> Decimal | None:
+        return self.adjusted if self.adjusted is not None else self.self_score
+
+
+class Adjustment(models.Model):
+    """A score changed in a spot check: what it was, what it became, and why."""
+
+    line = models.ForeignKey(
+        CheckLine, verbose_name=_("自查项目"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    before = models.DecimalField(_("原得分"), max_digits=5, decimal_places=1, null=True)
+    after = models.DecimalField(_("核定得分"), max_digits=5, decimal_places=1)
+    reason = models.CharField(_("调整理由"), max_length=300)
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调整人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    adjusted_at = models.DateTimeField(_("调整时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("分数调整")
+        verbose_name_plural = _("分数调整")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.before} → {self.after}"
+
+
+class Evidence(models.Model):
+    """Evidence for a self-check item: a private file or a link."""
+
+    line = models.ForeignKey(
+        CheckLine, verbose_name=_("自查项目"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(
+        _("文件"), upload_to="assessment/%Y/%m/", storage=private_storage, blank=True
+    )
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    link = models.URLField(_("链接"), max_length=500, blank=True)
+    name = models.CharField(_("名称"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bulletin(models.Model):
+    """考评通报: a quarter's ranking of the branches below an org (quarter 1–4), or the
+    year's grades (quarter 0). Scores are fixed when it is published."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("通报组织"), on_delete=models.PROTECT, related_name="bulletins"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))  # 0: the year
+    state = models.CharField(
+        _("状态"), max_length=16, choices=BulletinState.choices, default=BulletinState.DRAFT
+    )
+    comment = models.TextField(_("总体评价"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("起草人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("起草时间"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("考评通报")
+        verbose_name_plural = _("考评通报")
+        ordering = ["-year", "-quarter", "org__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "year", "quarter"], name="bulletin_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def annual(self) -> bool:
+        return self.quarter == 0
+
+    @property
+    def title(self) -> str:
+        period = "年度考评结果" if self.quarter == 0 else f"第{self.quarter}季度考评通报"
+        return f"{self.org.name}{self.year}年{period}"
+
+    @property
+    def months(self) -> list[int]:
+        if self.quarter == 0:
+            return list(range(1, 13))
+        return [3 * self.quarter - 2, 3 * self.quarter - 1, 3 * self.quarter]
+
+    @property
+    def firsts(self) -> list[datetime.date]:
+        return [datetime.date(self.year, m, 1) for m in self.months]
+
+
+class BulletinRow(models.Model):
+    """One branch in a 通报: its rank, score and comment; in the year's, its grade."""
+
+    bulletin = models.ForeignKey(
+        Bulletin, verbose_name=_("考评通报"), on_delete=models.CASCADE, related_name="rows"
+    )
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="+"
+    )
+    rank = models.PositiveSmallIntegerField(_("名次"))
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1)
+    periods = models.PositiveSmallIntegerField(_("已考评期数"), default=0)
+    comment = models.CharField(_("点评"), max_length=200, blank=True)
+    grade = models.CharField(_("等次"), max_length=16, blank=True)
+    meets = models.BooleanField(_("达标"), default=False)
+    benchmark = models.BooleanField(_("标杆支部"), default=False)
+
+    class Meta:
+        verbose_name = _("通报排名")
+        verbose_name_plural = _("通报排名")
+        ordering = ["rank", "org__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulletin", "org"], name="bulletin_row_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin_id} #{self.rank} {self.org_id}"
+
+
+class SelfCheckReminder(models.Model):
+    """That a branch was told its 自查 for a month is due (or overdue): once each."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    stage = models.CharField(max_length=16)  # "due" or "overdue"
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("自查提醒")
+        verbose_name_plural = _("自查提醒")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "month", "stage"], name="selfcheck_remind_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.month:%Y-%m} {self.stage}"

@@ -30,3 +30,13 @@ def excellent_limit(appraisal: Appraisal, appraised: int) -> int | None:
 def may_manage_scheme(user: Any, org: Org) -> bool:
     """书记、组织委员、管理员 of a committee (or above it) make its assessment scheme."""
     return has_role_over(user, org, ROSTER_MANAGE_ROLES)
+
+
+def may_fill(user: Any, branch: Org) -> bool:
+    """书记、组织委员、管理员 of the branch (or above it) fill and submit its 自查."""
+    return has_role_over(user, branch, ROSTER_MANAGE_ROLES)
+
+
+def may_spot_check(user: Any, org: Org) -> bool:
+    """The town (or county) above a branch spot-checks it: a manager strictly above."""
+    return has_role_above(user, org, ROSTER_MANAGE_ROLES)

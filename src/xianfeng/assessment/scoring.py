@@ -59,3 +59,63 @@ def validate_item(
     if rule == ItemRule.DEDUCTION and (per_case is None or per_case <= 0):
         problems.append("扣分项要填写每次扣分")
     return problems
+
+
+def month_score(lines: list[tuple[Decimal, Decimal | None]]) -> Decimal | None:
+    """A self-check's score on a 100-point scale from (points, score) per item: items not
+    scored (an indicator with nothing to measure) leave their points out of the total, so a
+    branch is not marked down for what it does not have. None when nothing is scored."""
+    possible = sum((points for points, score in lines if score is not None), Decimal(0))
+    if not possible:
+        return None
+    got = sum((score for _, score in lines if score is not None), Decimal(0))
+    return (got * 100 / possible).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def period_score(scores: list[Decimal | None], periods: int) -> Decimal:
+    """A quarter's (or year's) score: the mean over all `periods` months (or quarters); a
+    month without a self-check, or one not scored, counts 0 (未按时自查)."""
+    got = sum((s for s in scores if s is not None), Decimal(0))
+    return (got / periods).quantize(TENTH, rounding=ROUND_HALF_UP) if periods else Decimal(0)
+
+
+def parse_bands(text: str) -> list[tuple[str, Decimal]]:
+    """ "五星:95,四星:85,…" → [("五星", 95), …] best first; ValueError in Chinese."""
+    bands: list[tuple[str, Decimal]] = []
+    for part in text.replace("，", ",").replace("：", ":").split(","):
+        if not part.strip():
+            continue
+        label, sep, lowest = part.partition(":")
+        label = label.strip()
+        try:
+            bound = Decimal(lowest.strip())
+        except ArithmeticError:
+            bound = Decimal(-1)
+        if not sep or not label or len(label) > 8 or not 0 <= bound <= 100:
+            raise ValueError(f"等次“{part.strip()}”应写作“等次名:最低分”，如“五星:95”")
+        bands.append((label, bound))
+    if len(bands) < 2:
+        raise ValueError("至少要划分两个等次")
+    bands.sort(key=lambda b: b[1], reverse=True)
+    if len({b[1] for b in bands}) != len(bands) or len({b[0] for b in bands}) != len(bands):
+        raise ValueError("各等次的名称和最低分不能重复")
+    if bands[-1][1] != 0:
+        raise ValueError("最低一个等次的最低分应为 0，使每个分数都有等次")
+    return bands
+
+
+def grade_of(score: Decimal, bands: list[tuple[str, Decimal]]) -> str:
+    """The first band (best first) whose lowest score `score` reaches."""
+    for label, lowest in bands:
+        if score >= lowest:
+            return label
+    return bands[-1][0]
+
+
+def is_benchmark(
+    *, score: Decimal, quarters: list[Decimal], benchmark_min: Decimal, standard_min: Decimal
+) -> bool:
+    """标杆支部: the year's score at the benchmark line and every quarter up to standard."""
+    return (
+        score >= benchmark_min and len(quarters) == 4 and all(q >= standard_min for q in quarters)
+    )

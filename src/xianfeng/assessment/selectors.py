@@ -8,25 +8,40 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
-from xianfeng.assessment.enums import AppraisalState, Grade, ItemRule
+from xianfeng.assessment.enums import AppraisalState, BulletinState, CheckState, Grade, ItemRule
 from xianfeng.assessment.models import (
+    Adjustment,
     Appraisal,
     Appraisee,
     BallotReceipt,
+    Bulletin,
+    BulletinRow,
+    CheckLine,
+    Evidence,
     Fact,
     Scheme,
     SchemeItem,
+    SelfCheck,
     Tally,
 )
-from xianfeng.assessment.rules import excellent_limit, may_confirm, may_run
+from xianfeng.assessment.rules import (
+    excellent_limit,
+    may_confirm,
+    may_fill,
+    may_manage_scheme,
+    may_run,
+    may_spot_check,
+)
 from xianfeng.assessment.scoring import computed_score
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month
 from xianfeng.orgs.enums import RECORD_ROLES, ROSTER_MANAGE_ROLES, OrgKind
 from xianfeng.orgs.models import Org
+from xianfeng.orgs.rules import has_role_over
 from xianfeng.orgs.selectors import get_org_for_user, org_roots_for, orgs_managed_by, scope_q
 
 FACTS_VERSION_KEY = "assessment:facts:version"
@@ -361,3 +376,194 @@ def orgs_for_scheme_manage(user: Any) -> list[Org]:
         .exclude(kind__in=[OrgKind.BRANCH, OrgKind.GROUP])
         .order_by("path")[:100]
     )
+
+
+# --- 月度自查、抽查、通报 ---------------------------------------------------------------
+
+
+def selfchecks_visible_to(user: Any) -> QuerySet[SelfCheck]:
+    """Self-checks of branches in the person's record reach: a branch its own, a town its
+    subtree's. Never another branch's (their evidence stays theirs)."""
+    if not getattr(user, "is_authenticated", False):
+        return SelfCheck.objects.none()
+    return SelfCheck.objects.filter(scope_q(user, READ_ROLES, field="org__path")).select_related(
+        "org", "scheme", "spot_check"
+    )
+
+
+def get_selfcheck_for_user(user: Any, pk: int) -> SelfCheck:
+    check = selfchecks_visible_to(user).filter(pk=pk).first()
+    if check is None:
+        raise Http404("找不到该月度自查")
+    return check
+
+
+def get_evidence_for_user(user: Any, check_pk: int, pk: int) -> Evidence:
+    check = get_selfcheck_for_user(user, check_pk)
+    evidence = Evidence.objects.filter(pk=pk, line__selfcheck=check).first()
+    if evidence is None:
+        raise Http404("找不到该材料")
+    return evidence
+
+
+@dataclass
+class CheckPage:
+    check: SelfCheck
+    lines: list[CheckLine]
+    can_fill: bool
+    can_adjust: bool
+    due: Any = None
+
+
+def check_page(user: Any, check: SelfCheck) -> CheckPage:
+    """The lines with their items, evidence and adjustment history: three queries."""
+    lines = list(
+        check.lines.select_related("item")
+        .prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.order_by("id")),
+            Prefetch(
+                "adjustments",
+                queryset=Adjustment.objects.select_related("adjusted_by").order_by("id"),
+            ),
+        )
+        .order_by("item__sort_order", "item_id")
+    )
+    return CheckPage(
+        check=check,
+        lines=lines,
+        can_fill=check.editable and may_fill(user, check.org),
+        can_adjust=(
+            check.spot_check_id is not None
+            and check.state in (CheckState.SUBMITTED, CheckState.CHECKED)
+            and may_spot_check(user, check.org)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class BranchMonth:
+    """A branch on the month's list: its self-check if it has one."""
+
+    org: Org
+    check: SelfCheck | None
+
+
+def month_checks(user: Any, month: Month) -> list[BranchMonth]:
+    """Every branch in the person's reach with its self-check for the month (two queries),
+    at most 500 branches."""
+    branches = list(
+        Org.objects.filter(scope_q(user, READ_ROLES, field="path"), kind=OrgKind.BRANCH).order_by(
+            "path"
+        )[:500]
+    )
+    checks = {
+        c.org_id: c
+        for c in SelfCheck.objects.filter(org__in=branches, month=month.first).select_related(
+            "spot_check"
+        )
+    }
+    return [BranchMonth(b, checks.get(b.pk)) for b in branches]
+
+
+def orgs_for_spot_check(user: Any) -> list[Org]:
+    """Committees where the person may spot-check and publish 通报."""
+    return orgs_for_scheme_manage(user)
+
+
+def bulletins_visible_to(user: Any) -> QuerySet[Bulletin]:
+    """Published 通报 of the orgs in the person's reach and of those above it (a branch
+    reads the town's and the county's); drafts only to who may publish them."""
+    if not getattr(user, "is_authenticated", False):
+        return Bulletin.objects.none()
+    roots = org_roots_for(user, READ_ROLES)
+    if not roots and not user.is_superuser:
+        return Bulletin.objects.none()
+    above: set[int] = set()
+    for root in roots:
+        above.update(root.ancestor_ids())
+    published = Q(state=BulletinState.PUBLISHED) & (
+        scope_q(user, READ_ROLES, field="org__path") | Q(org_id__in=above)
+    )
+    drafts = scope_q(user, ROSTER_MANAGE_ROLES, field="org__path")
+    return Bulletin.objects.filter(published | drafts).select_related("org")
+
+
+def get_bulletin_for_user(user: Any, pk: int) -> Bulletin:
+    bulletin = bulletins_visible_to(user).filter(pk=pk).first()
+    if bulletin is None:
+        raise Http404("找不到该通报")
+    return bulletin
+
+
+@dataclass(frozen=True)
+class RowLinks:
+    """A 通报 row and where its number comes from: the months' self-checks (a quarter)
+    or the quarters' 通报 (the year) — only those the person may open."""
+
+    row: BulletinRow
+    sources: list[tuple[str, str, str]]  # (label, score, url)
+
+
+@dataclass
+class BulletinPage:
+    bulletin: Bulletin
+    rows: list[RowLinks]
+    can_manage: bool
+
+    @property
+    def meeting_share(self) -> float | None:
+        if not self.rows:
+            return None
+        return round(100 * sum(1 for r in self.rows if r.row.meets) / len(self.rows), 1)
+
+    @property
+    def benchmarks(self) -> list[BulletinRow]:
+        return [r.row for r in self.rows if r.row.benchmark]
+
+
+def bulletin_page(user: Any, bulletin: Bulletin) -> BulletinPage:
+    """Rows with their sources: three queries whatever the number of branches."""
+    rows = list(bulletin.rows.select_related("org").order_by("rank", "org__path"))
+    readable = _readable_branch_ids(user, rows)
+    sources: dict[int, list[tuple[str, str, str]]] = {r.org_id: [] for r in rows}
+    if not bulletin.annual:
+        for check in SelfCheck.objects.filter(
+            org_id__in=readable, month__in=bulletin.firsts
+        ).order_by("month"):
+            sources[check.org_id].append(
+                (
+                    f"{check.month.month}月",
+                    "—" if check.score is None or check.submitted_at is None else f"{check.score}",
+                    reverse("assessment:check", kwargs={"pk": check.pk}),
+                )
+            )
+    else:
+        quarters = Bulletin.objects.filter(
+            org=bulletin.org,
+            year=bulletin.year,
+            quarter__in=[1, 2, 3, 4],
+            state=BulletinState.PUBLISHED,
+        )
+        for org_id, score, quarter, pk in (
+            BulletinRow.objects.filter(bulletin__in=quarters, org_id__in=[r.org_id for r in rows])
+            .values_list("org_id", "score", "bulletin__quarter", "bulletin_id")
+            .order_by("bulletin__quarter")
+        ):
+            sources[org_id].append(
+                (
+                    f"第{quarter}季度",
+                    f"{score}",
+                    reverse("assessment:bulletin", kwargs={"pk": pk}),
+                )
+            )
+    return BulletinPage(
+        bulletin=bulletin,
+        rows=[RowLinks(r, sources[r.org_id]) for r in rows],
+        can_manage=may_manage_scheme(user, bulletin.org),
+    )
+
+
+def _readable_branch_ids(user: Any, rows: list[BulletinRow]) -> set[int]:
+    """The rows' branches whose self-checks the person may open (no query: roles are
+    loaded once per request)."""
+    return {r.org_id for r in rows if has_role_over(user, r.org, READ_ROLES)}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
@@ -48,6 +48,16 @@ class ItemForm(forms.Form):
         field.choices = [("", "（不按指标）")] + [
             (i.code, f"{i.group or '其他'} · {i.name}") for i in indicators.registered()
         ]
+
+
+def _points(text: str | None, label: str) -> Decimal:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        raise BadInput(f"{label}应为 0 到 100 之间的数字") from None
+    if not value.is_finite():
+        raise BadInput(f"{label}应为 0 到 100 之间的数字")
+    return value.quantize(Decimal("0.1"))
 
 
 @login_required
@@ -122,6 +132,15 @@ def scheme_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             assert item_id is not None
             services.item_remove(actor=actor, scheme=scheme, item_id=item_id)
             messages.success(request, "已删除该考评项目。")
+        elif action == "grades":
+            services.scheme_grades_set(
+                actor=actor,
+                scheme=scheme,
+                bands=request.POST.get("bands", ""),
+                standard_min=_points(request.POST.get("standard_min"), "达标线"),
+                benchmark_min=_points(request.POST.get("benchmark_min"), "标杆支部分数线"),
+            )
+            messages.success(request, "已保存年度等次设置。")
         elif action == "add":
             form = ItemForm(request.POST)
             if not form.is_valid():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from xianfeng.assessment import demo as assessment_demo
+from xianfeng.assessment.enums import BULLETIN_KIND, SELFCHECK_DUE_KIND
 from xianfeng.assessment.selectors import READ_ROLES
-from xianfeng.assessment.tasks import compute_indicators
+from xianfeng.assessment.tasks import compute_indicators, remind_selfchecks
 from xianfeng.common import demo, nav, periodic
 from xianfeng.notify import kinds as notify_kinds
 from xianfeng.orgs.rules import holds_any
@@ -22,9 +23,25 @@ def connect() -> None:
         group="民主评议",
         description="支部开始民主评议互评时通知参评党员",
     )
+    notify_kinds.register(
+        SELFCHECK_DUE_KIND,
+        label="月度自查提醒",
+        app="assessment",
+        group="量化考评",
+        description="本月自查临近截止或逾期未提交时提醒支部书记",
+    )
+    notify_kinds.register(
+        BULLETIN_KIND,
+        label="考评通报",
+        app="assessment",
+        group="量化考评",
+        description="上级党委发布季度通报或年度考评结果时通知",
+    )
     # The figures are reached from the dashboard (看板, dashboards app), which links here.
     # Members reach their ballot from the notice that voting opened (no query on every page).
     nav.register(nav.Entry("assessment:appraisals", "民主评议", order=65, visible=_reads_figures))
+    nav.register(nav.Entry("assessment:checks", "考评", order=64, visible=_reads_figures))
     periodic.register("assessment.indicators", compute_indicators, hours=6)
+    periodic.register("assessment.selfcheck_remind", remind_selfchecks, hours=12)
     # After every app's own demo content: the figures are computed from it.
     demo.register("assessment", assessment_demo.seed, order=900)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from xianfeng.assessment.enums import SCHEME_MACHINE, ItemRule, SchemeState
 from xianfeng.assessment.models import Scheme, SchemeItem
 from xianfeng.assessment.rules import may_manage_scheme
-from xianfeng.assessment.scoring import validate_item
+from xianfeng.assessment.scoring import parse_bands, validate_item
 from xianfeng.audit.services import audit_log
 from xianfeng.common import indicators
 from xianfeng.common.errors import BadInput, Refused
@@ -204,6 +204,9 @@ def scheme_revise(*, actor: User, scheme: Scheme, note: str) -> Scheme:
             based_on=scheme,
             change_note=clean_text(note)[:200],
             created_by=actor,
+            grade_bands=scheme.grade_bands,
+            standard_min=scheme.standard_min,
+            benchmark_min=scheme.benchmark_min,
         )
         items = list(scheme.items.all())
         for item in items:
@@ -218,3 +221,31 @@ def scheme_revise(*, actor: User, scheme: Scheme, note: str) -> Scheme:
             data={"from_version": scheme.version, "version": copy.version},
         )
     return copy
+
+
+def scheme_grades_set(
+    *, actor: User, scheme: Scheme, bands: str, standard_min: Decimal, benchmark_min: Decimal
+) -> Scheme:
+    """The year's grade bands (等次), the line for 达标 and the one for 标杆支部, while a
+    draft."""
+    try:
+        parsed = parse_bands(bands)
+    except ValueError as exc:
+        raise BadInput(str(exc), field="bands") from None
+    for value, label in ((standard_min, "达标线"), (benchmark_min, "标杆支部分数线")):
+        if not 0 <= value <= 100:
+            raise BadInput(f"{label}应在 0 到 100 之间")
+    with transaction.atomic():
+        scheme = _draft(actor, scheme)
+        scheme.grade_bands = ",".join(f"{label}:{low.normalize():f}" for label, low in parsed)
+        scheme.standard_min = standard_min
+        scheme.benchmark_min = benchmark_min
+        scheme.save(update_fields=["grade_bands", "standard_min", "benchmark_min"])
+        audit_log(
+            actor=actor,
+            action="scheme.grades",
+            obj=scheme,
+            org=scheme.org,
+            data={"bands": scheme.grade_bands, "standard": str(standard_min)},
+        )
+    return scheme
