@@ -287,7 +287,6 @@ def test_indicators_on_hand_computed_items(branch, meeting):
     item("s", datetime.date(2026, 3, 25))
     item("t", datetime.date(2026, 4, 10))
     Rectification.objects.update(created_at=local(2026, 3, 10, 17))
-    # Another branch's item, a month the others do not touch.
     march = Month(2026, 3)
     (on_time,) = rectification_on_time(march)
     assert (on_time.org_id, on_time.numerator, on_time.denominator) == (branch.org.pk, 2, 4)
@@ -422,7 +421,7 @@ def _urls(meeting, material, item, update):
 
 def test_another_branch_sees_nothing(client, branch, leaky):
     county = branch.county
-    meeting, material, item, update = leaky
+    item = leaky[2]
     for user in (county.secretary_b1, county.member_a2.user, county.member_b1.user):
         client.force_login(user)
         for url in _urls(*leaky):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -544,9 +546,9 @@ class Rectification(models.Model):
     def __str__(self) -> str:
         return self.problem[:40]
 
-    def overdue_on(self, day: object) -> bool:
+    def overdue_on(self, day: datetime.date) -> bool:
         """Still open after its deadline."""
-        return self.state == RectificationState.OPEN and self.deadline < day  # type: ignore[operator]
+        return self.state == RectificationState.OPEN and self.deadline < day
 
     @property
     def on_time(self) -> bool | None:

@@ -32,7 +32,8 @@ from xianfeng.people.models import Member
 from xianfeng.people.selectors import on_roll_q
 
 
-def _member_branches(uid: int) -> QuerySet[Member]:
+def _member_branches(uid: int) -> Any:
+    """The branches (org ids) where the person is on the roll today."""
     return Member.objects.filter(on_roll_q(timezone.localdate()), user_id=uid).values("org_id")
 
 

@@ -171,10 +171,10 @@ def material_save(
             if is_blank(text) and checked is None and not has_file:
                 raise Refused("请填写材料内容或上传材料文件", field="text")
             old = ReviewMaterial(file=material.file.name) if material.file else None
-            if checked is not None:
-                written = _store(material, upload, *checked)  # type: ignore[arg-type]
+            if checked is not None and upload is not None:
+                written = _store(material, upload, *checked)
             elif remove_file and material.file:
-                material.file = ""  # type: ignore[assignment]
+                material.file = ""
                 material.original_name, material.content_type, material.size = "", "", 0
             material.text = text
             material.save()
@@ -189,7 +189,7 @@ def material_save(
             )
     except BaseException:
         if written:
-            ReviewMaterial._meta.get_field("file").storage.delete(written)  # type: ignore[attr-defined]
+            ReviewMaterial._meta.get_field("file").storage.delete(written)
         raise
     return material
 
@@ -226,6 +226,7 @@ def criticism_add(
     with transaction.atomic():
         meeting = _locked(meeting, record=True)
         speaker = _branch_person(meeting, speaker_id, "发言人", "speaker")
+        assert speaker is not None
         target = _branch_person(meeting, target_id, "被批评人", "target")
         same = Criticism.objects.filter(
             meeting=meeting, speaker=speaker, target=target, content=content
@@ -373,8 +374,8 @@ def rectification_progress(
             if updates.count() >= UPDATES_PER_RECTIFICATION:
                 raise Refused(f"每项整改最多报告 {UPDATES_PER_RECTIFICATION} 次进展")
             update = RectificationUpdate(item=item, author=actor, note=note)
-            if checked is not None:
-                written = _store(update, upload, *checked)  # type: ignore[arg-type]
+            if checked is not None and upload is not None:
+                written = _store(update, upload, *checked)
             update.save()
             Rectification.objects.filter(pk=item.pk).update(updated_at=timezone.now())
             audit_log(
@@ -386,7 +387,7 @@ def rectification_progress(
             )
     except BaseException:
         if written:
-            RectificationUpdate._meta.get_field("file").storage.delete(written)  # type: ignore[attr-defined]
+            RectificationUpdate._meta.get_field("file").storage.delete(written)
         raise
     return update
 
