@@ -507,3 +507,46 @@ def test_life_page_query_count(client, branch, meeting, django_assert_num_querie
         html = client.get(reverse("meetings:life", args=[meeting.pk])).content.decode()
     assert html.count('class="rect-row"') == n
     assert html.count("自我批评</span>") == n
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def test_api_progress_and_close_and_refusals(client, branch, leaky):
+    from tests.meetings.test_api import bearer, call
+
+    item = leaky[2]
+    url = f"/api/v1/meetings/rectifications/{item.pk}"
+    owner = bearer(client, "member_a1")
+    got = call(client, "get", url, owner)
+    assert (got["problem"], got["owner"]["name"], got["can_report"], got["can_close"]) == (
+        "东街秘密问题",
+        "张东街",
+        True,
+        False,
+    )
+    assert got["updates"][0]["file_url"] == reverse(
+        "meetings:evidence", args=[item.pk, leaky[3].pk]
+    )
+    call(client, "post", f"{url}/progress", owner, {"note": "又整改了一项"})
+    call(client, "post", f"{url}/close", owner, {}, status=403)
+    other = bearer(client, "secretary_b1")
+    call(client, "get", url, other, status=404)
+    call(client, "post", f"{url}/close", other, {}, status=404)
+    assert call(client, "get", "/api/v1/meetings/rectifications", other)["count"] == 0
+    done = call(client, "post", f"{url}/close", bearer(client, "secretary_a1"), {"note": "好"})
+    # Closed today, long after its deadline of 2026-03-30: late.
+    assert (done["state"], done["on_time"], done["close_note"]) == ("closed", False, "好")
+    assert RectificationUpdate.objects.filter(item=item).count() == 2
+    call(client, "get", "/api/v1/meetings/rectifications?status=bogus", owner, status=422)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_api_rectification_list_query_count(client, branch, meeting, django_assert_num_queries, n):
+    for i in range(n):
+        add_item(branch, meeting, problem=f"问题{i}")
+    client.force_login(branch.county.town_a_admin)
+    # session, user, roles, count, page (branch, owner, meeting joined)
+    with django_assert_num_queries(5):
+        data = client.get("/api/v1/meetings/rectifications", {"status": "open"}).json()
+    assert [r["problem"] for r in data["results"]] == [f"问题{i}" for i in range(n)]
