@@ -550,3 +550,34 @@ def test_api_rectification_list_query_count(client, branch, meeting, django_asse
     with django_assert_num_queries(5):
         data = client.get("/api/v1/meetings/rectifications", {"status": "open"}).json()
     assert [r["problem"] for r in data["results"]] == [f"问题{i}" for i in range(n)]
+
+
+def test_material_file_removed_keeps_the_text(branch, meeting):
+    life.material_save(actor=branch.recorder_a, meeting=meeting, text="文字", upload=pdf())
+    kept = life.material_save(
+        actor=branch.recorder_a, meeting=meeting, text="文字", remove_file=True
+    )
+    kept.refresh_from_db()
+    assert (bool(kept.file), kept.original_name, kept.size, kept.text) == (False, "", 0, "文字")
+    with pytest.raises(Refused, match="请填写材料内容或上传材料文件"):
+        life.material_save(actor=branch.recorder_a, meeting=meeting, text=" ", remove_file=True)
+    kept.refresh_from_db()
+    assert kept.text == "文字"
+
+
+def test_criticism_delete_by_a_recorder_only_and_twice_is_safe(client, branch, meeting):
+    note = life.criticism_add(
+        actor=branch.recorder_a,
+        meeting=meeting,
+        speaker_id=branch.recorder_b.pk,
+        target_id=None,
+        content="学习不够",
+    )
+    url = reverse("meetings:criticism_delete", args=[meeting.pk, note.pk])
+    client.force_login(branch.full[3].user)
+    assert client.post(url).status_code == 403
+    assert Criticism.objects.count() == 1
+    client.force_login(branch.recorder_b)
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 302
+    assert Criticism.objects.count() == 0
