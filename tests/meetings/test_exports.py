@@ -37,7 +37,7 @@ def test_ledger_workbook(client, branch):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="ledger-A1-2026.xlsx"')
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["台账汇总", "会议记录", "出勤明细"]
+    assert wb.sheetnames == ["台账汇总", "会议记录", "出勤明细", "整改清单"]
     summary = [row for row in wb["台账汇总"].iter_rows(values_only=True)]
     assert summary[0][0] == "东街社区党支部 2026年三会一课台账"
     assert ("支部党员大会", "2026年第一季度", "已开", None) in [tuple(r[:4]) for r in summary]

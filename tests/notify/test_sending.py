@@ -53,7 +53,8 @@ def test_every_app_registers_its_kinds():
     groups = dict(kinds.by_app())
     assert [k.key for k in groups["账号"]] == ["account.security", "account.login"]
     assert [k.key for k in groups["竞赛评比"]] == ["contest.result", "contest.award"]
-    assert len(groups["三会一课"]) == 7
+    assert len(groups["三会一课"]) == 8
+    assert keys["meeting.rectification"] == ("整改提醒", "normal")
     assert kinds.get("account.security").urgent
 
 

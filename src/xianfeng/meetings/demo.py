@@ -36,6 +36,7 @@ TOPICS: dict[str, list[str]] = {
         "民主推荐优秀共产党员",
         "通报支部半年工作情况",
     ],
+    MeetingKind.LIFE: ["年度组织生活会"],
     MeetingKind.LECTURE: [
         "书记讲党课：守初心、担使命",
         "党课：从“枫桥经验”看基层治理",
@@ -130,6 +131,80 @@ def _held(
     return meeting
 
 
+def _life(home: _Branch, rng: random.Random, today: datetime.date) -> Meeting:
+    """A 组织生活会 six weeks ago: three 对照检查材料, criticism and self-criticism, and a
+    整改清单 with one item closed on time, one overdue and one under way."""
+    from xianfeng.meetings.services import life
+
+    day = today - datetime.timedelta(days=42)
+    meeting = _held(home, MeetingKind.LIFE, day, rng, approve=False)
+    people = [home.secretary, home.recorder_a, home.recorder_b]
+    for person, text in zip(
+        people,
+        [
+            "一、对照党章党规，在理论学习上满足于完成规定动作，结合实际思考不够。\n"
+            "二、联系服务群众还不够经常，走访困难党员的次数偏少。\n"
+            "三、整改措施：每月至少走访两户困难党员，每季度讲一次党课。",
+            "在发挥先锋模范作用方面，参加志愿服务的次数不多；今后每月参加一次社区志愿服务。",
+            "学习强国等线上学习不够系统，今后坚持每日学习，按时完成支部学习计划。",
+        ],
+        strict=True,
+    ):
+        life.material_save(actor=person, meeting=meeting, text=text)
+    recorder = home.recorder_a
+    life.criticism_add(
+        actor=recorder,
+        meeting=meeting,
+        speaker_id=home.secretary.pk,
+        target_id=None,
+        content="作为书记，对支部党员的思想动态掌握不够及时，谈心谈话开展得少。",
+    )
+    life.criticism_add(
+        actor=recorder,
+        meeting=meeting,
+        speaker_id=home.recorder_b.pk,
+        target_id=home.secretary.pk,
+        content="建议书记在布置工作时多听听年轻党员的意见，会前征求意见再充分一些。",
+    )
+    when = meeting.ends_at
+    items = [
+        ("谈心谈话开展不够经常", "支委每季度与每名党员谈心一次，建台账", home.secretary, 14),
+        ("困难党员走访次数偏少", "建立走访台账，每月走访两户，帮办实事", home.recorder_a, 28),
+        ("线上学习不够系统", "制定个人学习计划，每周参加一次集中学习", home.recorder_b, 60),
+    ]
+    made = []
+    for problem, measures, owner, days in items:
+        made.append(
+            life.rectification_add(
+                actor=home.secretary,
+                meeting=meeting,
+                data=life.RectificationData(
+                    problem=problem,
+                    measures=measures,
+                    owner_id=owner.pk,
+                    deadline=day + datetime.timedelta(days=days),
+                ),
+                today=day,
+            )
+        )
+    life.rectification_progress(
+        actor=home.secretary, item=made[0], note="已与支部全体党员完成一轮谈心谈话，建立了台账。"
+    )
+    life.rectification_close(
+        actor=home.secretary,
+        item=made[0],
+        note="台账齐全，整改到位",
+        now=when + datetime.timedelta(days=10),
+    )
+    life.rectification_progress(
+        actor=home.recorder_b, item=made[2], note="已制定个人学习计划，本月参加集中学习两次。"
+    )
+    services.minutes_approve(
+        actor=home.recorder_b, meeting=meeting, now=when + datetime.timedelta(days=1)
+    )
+    return meeting
+
+
 def _quarter_days(year: int, until: datetime.date) -> list[datetime.date]:
     days = [datetime.date(year, month, 18) for month in (2, 5, 8, 11)]
     return [d for d in days if d < until]
@@ -158,6 +233,8 @@ def seed(rng: random.Random | None = None) -> str:
         _held(home, MeetingKind.ASSEMBLY, day, rng)
         _held(home, MeetingKind.LECTURE, day + datetime.timedelta(days=3), rng)
         made += 2
+    _life(home, rng, today)
+    made += 1
     # This month: one held meeting waiting for recorder B, and one coming next week.
     if today.day > 2:
         _held(home, MeetingKind.THEME_DAY, today - datetime.timedelta(days=1), rng, approve=False)

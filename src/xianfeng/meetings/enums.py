@@ -137,6 +137,7 @@ class NoticeKind(models.TextChoices):
     LEAVE_REQUEST = "meeting.leave_request", _("请假申请")
     MINUTES = "meeting.minutes", _("会议记录")
     REMINDER = "meeting.reminder", _("三会一课提醒")
+    RECTIFICATION = "meeting.rectification", _("整改提醒")
 
 
 class ComplianceStatus(models.TextChoices):
@@ -193,3 +194,46 @@ SHEET_MAX_SIDE = 2400
 THUMB_MAX_SIDE = 480
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 ATTACHMENTS_PER_MEETING = 30
+
+
+# --- 组织生活会: 对照检查材料, 批评与自我批评, 整改清单 --------------------------------------
+
+
+class RectificationState(models.TextChoices):
+    OPEN = "open", _("整改中")
+    CLOSED = "closed", _("已销号")
+
+
+# Only the branch secretary closes (销号) an item; a closed item stays closed: a problem
+# found again is a new item of the next meeting.
+RECTIFICATION_MACHINE = StateMachine(
+    name="rectification",
+    label="整改事项",
+    states=RectificationState,
+    transitions={RectificationState.OPEN: {RectificationState.CLOSED}},
+)
+
+# Materials and evidence: documents or pictures, told by their first bytes.
+LIFE_FILE_MAX_BYTES = 20 * 1024 * 1024
+LIFE_FILE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+LIFE_CONTENT_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+}
+UPDATES_PER_RECTIFICATION = 50
+RECTIFICATIONS_PER_MEETING = 100

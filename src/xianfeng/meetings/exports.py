@@ -26,6 +26,7 @@ from xianfeng.meetings.selectors import (
     quorum_of,
 )
 from xianfeng.meetings.selectors.compliance import branch_compliance
+from xianfeng.meetings.selectors.life import latest_updates, ledger_rectifications
 from xianfeng.orgs.models import Org
 
 STATUS_FILL = {
@@ -128,6 +129,38 @@ def ledger_workbook(branch: Org, year: int, *, today: datetime.date) -> HttpResp
                 _local(a.signed_at),
                 a.get_source_display(),
                 a.reason,
+            ]
+        )
+    items = list(ledger_rectifications(branch, year))
+    latest = latest_updates([i.pk for i in items])
+    rect = book.sheet(
+        "整改清单",
+        [
+            "会议日期", "会议主题", "存在问题", "整改措施", "责任人", "整改时限", "状态",
+            "销号时间", "销号人", "是否按期", "最新进展",
+        ],
+        widths=[12, 24, 36, 40, 10, 12, 10, 17, 10, 10, 40],
+        wrap=[2, 3, 10],
+    )  # fmt: skip
+    for item in items:
+        update = latest.get(item.pk)
+        if item.on_time is None:
+            timely = "已逾期" if item.deadline < today else ""
+        else:
+            timely = "按期" if item.on_time else "逾期"
+        rect.append(
+            [
+                _local(item.meeting.starts_at, "%Y-%m-%d"),
+                item.meeting.topic,
+                item.problem,
+                item.measures,
+                item.owner.name,
+                item.deadline.strftime("%Y-%m-%d"),
+                item.get_state_display(),
+                _local(item.closed_at),
+                item.closed_by.name if item.closed_by else "",
+                timely,
+                update.note if update else "",
             ]
         )
 

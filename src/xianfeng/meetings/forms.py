@@ -228,3 +228,84 @@ class OverviewForm(forms.Form):
     year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
     kind = forms.ChoiceField(required=False, choices=[("", "全部要求"), *MeetingKind.choices])
     sort = forms.ChoiceField(required=False, choices=[("", "按组织"), ("failed", "未完成多的在前")])
+
+
+# --- 组织生活会 ----------------------------------------------------------------------------------
+
+LIFE_ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"
+
+
+class MaterialForm(forms.Form):
+    text = forms.CharField(
+        label="对照检查材料",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="可直接填写，也可上传材料文件（PDF、Word、Excel 或图片，20 MB 以内）",
+    )
+    file = forms.FileField(
+        label="材料文件",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": LIFE_ACCEPT}),
+    )
+    remove_file = forms.BooleanField(label="删除已上传的文件", required=False)
+
+
+class CriticismForm(forms.Form):
+    speaker = PersonChoice(label="发言人", queryset=User.objects.none())
+    target = PersonChoice(
+        label="被批评人",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="（自我批评）",
+        help_text="不选即为发言人的自我批评",
+    )
+    content = forms.CharField(
+        label="意见内容", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if people is not None:
+            for name in ("speaker", "target"):
+                self.fields[name].queryset = people  # type: ignore[attr-defined]
+
+
+class RectificationForm(forms.Form):
+    problem = forms.CharField(
+        label="存在问题", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    measures = forms.CharField(
+        label="整改措施", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner = PersonChoice(label="责任人", queryset=User.objects.none())
+    deadline = forms.DateField(
+        label="整改时限", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if people is not None:
+            self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+
+
+class ProgressForm(forms.Form):
+    note = forms.CharField(
+        label="进展情况", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    file = forms.FileField(
+        label="佐证材料（可选）",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": LIFE_ACCEPT}),
+    )
+
+
+class RectificationFilterForm(forms.Form):
+    org = forms.CharField(required=False, max_length=32)
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部"), ("open", "整改中"), ("overdue", "已逾期"), ("closed", "已销号")],
+    )
+    mine = forms.BooleanField(label="只看我负责的", required=False)
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month, Reading
-from xianfeng.meetings.enums import MeetingKind
+from xianfeng.meetings.enums import MeetingKind, MeetingState, RectificationState
+from xianfeng.meetings.models import Rectification
 from xianfeng.meetings.selectors.compliance import compliance_table
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
@@ -33,6 +34,47 @@ def completion(kinds: tuple[str, ...] | None) -> Callable[[Month], Iterable[Read
         return readings
 
     return compute
+
+
+def rectification_on_time(month: Month) -> Iterable[Reading]:
+    """Per branch: of the items whose deadline fell in the month and has passed (by the end
+    of the month, or today in the month under way), those closed by their deadline."""
+    ref = min(month.next().first, timezone.localdate())
+    counts: dict[int, list[int]] = {}
+    rows = (
+        Rectification.objects.filter(deadline__gte=month.first, deadline__lte=month.last)
+        .filter(deadline__lt=ref)
+        .exclude(meeting__state=MeetingState.CANCELLED)
+        .values_list("branch_id", "deadline", "closed_on")
+    )
+    for branch_id, deadline, closed_on in rows:
+        pair = counts.setdefault(branch_id, [0, 0])
+        pair[1] += 1
+        if closed_on is not None and closed_on <= deadline:
+            pair[0] += 1
+    return [Reading(org_id, met, due) for org_id, (met, due) in counts.items()]
+
+
+def rectification_overdue(month: Month) -> Iterable[Reading]:
+    """Per branch with items: how many were still open past their deadline on the last day
+    of the month (today, in the month under way)."""
+    day = month.until(timezone.localdate())
+    counts: dict[int, int] = {}
+    rows = (
+        Rectification.objects.filter(created_at__date__lte=day)
+        .exclude(meeting__state=MeetingState.CANCELLED)
+        .values_list("branch_id", "deadline", "state", "closed_on")
+    )
+    for branch_id, deadline, state, closed_on in rows:
+        still_open = state == RectificationState.OPEN or (closed_on is not None and closed_on > day)
+        counts.setdefault(branch_id, 0)
+        if still_open and deadline < day:
+            counts[branch_id] += 1
+    return [Reading(org_id, n) for org_id, n in counts.items()]
+
+
+def rectification_records(org: Any, month: Month) -> str:
+    return f"{reverse('meetings:rectifications')}?org={org.code}"
 
 
 def records(org: Any, month: Month) -> str:
@@ -72,3 +114,31 @@ def register() -> None:
                 description=f"本年到本月底为止已到期的{kind.label}要求中，有已审核会议完成的比例",
             )
         )
+    indicators.register(
+        Indicator(
+            code="meetings.rectification_on_time",
+            name="整改按期完成率",
+            unit="%",
+            app="meetings",
+            group="三会一课",
+            compute=rectification_on_time,
+            ratio=True,
+            target=100,
+            records=rectification_records,
+            description="本月到期的组织生活会整改事项中，在整改时限内销号的比例",
+        )
+    )
+    indicators.register(
+        Indicator(
+            code="meetings.rectification_overdue",
+            name="逾期未整改事项",
+            unit="项",
+            app="meetings",
+            group="三会一课",
+            compute=rectification_overdue,
+            higher_is_better=False,
+            target=0,
+            records=rectification_records,
+            description="月末（本月为今天）超过整改时限仍未销号的组织生活会整改事项数",
+        )
+    )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +17,7 @@ from xianfeng.meetings.enums import (
     MeetingKind,
     MeetingState,
     Period,
+    RectificationState,
 )
 
 
@@ -383,3 +386,216 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch} {self.kind} {self.period_key}"
+
+
+# --- 组织生活会 ----------------------------------------------------------------------------------
+
+
+class LifeFile(models.Model):
+    """A document or picture kept private beside a 组织生活会 record (material, evidence)."""
+
+    file = models.FileField(
+        _("文件"), upload_to="meetings/life/%Y/%m/", storage=private_storage, blank=True
+    )
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewMaterial(LifeFile):
+    """对照检查材料: what one person prepared for a 组织生活会, as text, a file, or both."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="materials"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("本人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("材料内容"), blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("对照检查材料")
+        verbose_name_plural = _("对照检查材料")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "author"], name="material_once_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} · {self.author}"
+
+
+class Criticism(models.Model):
+    """批评与自我批评: who spoke about whom (nobody else: a self-criticism), as recorded."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="criticisms"
+    )
+    speaker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发言人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Null: the speaker criticised themself (自我批评).
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("被批评人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    content = models.TextField(_("意见内容"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("批评与自我批评")
+        verbose_name_plural = _("批评与自我批评")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(target=F("speaker")), name="criticism_self_is_null_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} · {self.speaker}"
+
+    @property
+    def is_self(self) -> bool:
+        return self.target_id is None
+
+
+class Rectification(models.Model):
+    """One item of a 组织生活会's 整改清单: the problem, the measures, who and by when; the
+    owner reports progress with evidence, the branch secretary closes it (销号)."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会议"), on_delete=models.PROTECT, related_name="rectifications"
+    )
+    # The meeting's branch, kept on the item: every list is scoped by it.
+    branch = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所属支部"), on_delete=models.PROTECT, related_name="+"
+    )
+    problem = models.CharField(_("存在问题"), max_length=500)
+    measures = models.TextField(_("整改措施"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    deadline = models.DateField(_("整改时限"))
+    state = models.CharField(
+        _("状态"),
+        max_length=8,
+        choices=RectificationState.choices,
+        default=RectificationState.OPEN,
+    )
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    # The local date of closed_at: "on time" is closed_on <= deadline.
+    closed_on = models.DateField(_("销号日期"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("销号人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    close_note = models.CharField(_("销号意见"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+        ordering = ["deadline", "id"]
+        indexes = [
+            models.Index(fields=["branch", "state", "deadline"], name="rect_branch_state_idx"),
+            models.Index(fields=["state", "deadline"], name="rect_state_deadline_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state=RectificationState.OPEN, closed_on__isnull=True)
+                | Q(state=RectificationState.CLOSED, closed_on__isnull=False),
+                name="rect_closed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.problem[:40]
+
+    def overdue_on(self, day: datetime.date) -> bool:
+        """Still open after its deadline."""
+        return self.state == RectificationState.OPEN and self.deadline < day
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.closed_on is None:
+            return None
+        return self.closed_on <= self.deadline
+
+
+class RectificationUpdate(LifeFile):
+    """A progress report on an item, with evidence (a document or photo) if any."""
+
+    item = models.ForeignKey(
+        Rectification, verbose_name=_("整改事项"), on_delete=models.CASCADE, related_name="updates"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报告人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("进展情况"))
+    created_at = models.DateTimeField(_("报告时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("整改进展")
+        verbose_name_plural = _("整改进展")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.created_at:%Y-%m-%d}"
+
+
+class RectificationReminder(models.Model):
+    """An overdue item's reminder in one week: each is sent once."""
+
+    item = models.ForeignKey(
+        Rectification, verbose_name=_("整改事项"), on_delete=models.CASCADE, related_name="+"
+    )
+    period_key = models.CharField(_("周期"), max_length=16)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("整改提醒记录")
+        verbose_name_plural = _("整改提醒记录")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "period_key"], name="rect_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.period_key}"

@@ -112,3 +112,29 @@ def can_amend(user: Any, meeting: Meeting) -> bool:
     return meeting.state in LOCKED_STATES and (
         can_manage(user, meeting) or is_recorder(user, meeting)
     )
+
+
+# --- 组织生活会 ----------------------------------------------------------------------------------
+# Materials, criticism notes and the 整改清单 are read by the branch's own members, its
+# officers (host, recorders) and the ledger readers above it; never by another branch.
+# 批评与自我批评 is recorded by the recorders or the secretary; 整改 items are drawn up by
+# the planners (书记, 组织委员) or the recorders; the owner and the planners report
+# progress; only the 书记 closes an item (销号).
+CLOSE_ROLES = frozenset({RoleKind.SECRETARY})
+
+
+def can_record_criticism(user: Any, meeting: Meeting) -> bool:
+    return is_recorder(user, meeting) or has_role_over(user, meeting.org, CLOSE_ROLES)
+
+
+def can_list_rectification(user: Any, meeting: Meeting) -> bool:
+    return is_recorder(user, meeting) or can_manage(user, meeting)
+
+
+def can_report_progress(user: Any, item: Any) -> bool:
+    """The owner, or a planner of the item's branch."""
+    return _uid(user) == item.owner_id or has_role_over(user, item.branch, PLAN_ROLES)
+
+
+def can_close_rectification(user: Any, item: Any) -> bool:
+    return has_role_over(user, item.branch, CLOSE_ROLES)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from xianfeng.meetings import views
+from xianfeng.meetings.views import life
 
 app_name = "meetings"
 urlpatterns = [
@@ -27,6 +28,17 @@ urlpatterns = [
         name="attachment_delete",
     ),
     path("<int:pk>/minutes.pdf", views.minutes_pdf, name="pdf"),
+    path("<int:pk>/life/", life.life, name="life"),
+    path("<int:pk>/life/material/<int:material_id>/", life.material_file, name="material_file"),
+    path(
+        "<int:pk>/life/criticism/<int:criticism_id>/delete/",
+        life.criticism_delete,
+        name="criticism_delete",
+    ),
+    path("rectification/", life.rectifications, name="rectifications"),
+    path("rectification/<int:pk>/", life.rectification, name="rectification"),
+    path("rectification/<int:pk>/close/", life.rectification_close, name="rectification_close"),
+    path("rectification/<int:pk>/evidence/<int:update_id>/", life.evidence, name="evidence"),
     path("checkin/<str:token>/", views.checkin, name="checkin"),
     path("compliance/", views.overview, name="overview"),
     path("compliance/<str:code>/", views.branch, name="branch"),

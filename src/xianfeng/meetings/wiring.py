@@ -13,7 +13,7 @@ from xianfeng.meetings import demo as meetings_demo
 from xianfeng.meetings import earning, selectors
 from xianfeng.meetings import indicators as meetings_indicators
 from xianfeng.meetings.selectors.compliance import meetings_to_hold
-from xianfeng.meetings.tasks import send_compliance_reminders
+from xianfeng.meetings.tasks import send_compliance_reminders, send_rectification_reminders
 
 
 def home_panels(request: HttpRequest) -> list[Any]:
@@ -60,6 +60,7 @@ def connect() -> None:
     )
     demo.register("meetings", meetings_demo.seed, order=40)
     periodic.register("meetings.remind", send_compliance_reminders, hours=6)
+    periodic.register("meetings.rectification_remind", send_rectification_reminders, hours=6)
     register_notice_kinds()
 
 
@@ -81,6 +82,7 @@ def register_notice_kinds() -> None:
         NoticeKind.LEAVE_REQUEST: personal,
         NoticeKind.MINUTES: personal,
         NoticeKind.REMINDER: groups,
+        NoticeKind.RECTIFICATION: personal,
     }
     for kind, channels in defaults.items():
         label = str(NoticeKind(kind).label)

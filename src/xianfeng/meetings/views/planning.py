@@ -34,6 +34,7 @@ from xianfeng.meetings.forms import (
     initial_times,
 )
 from xianfeng.meetings.models import Meeting
+from xianfeng.meetings.selectors.life import life_summary, may_read_life
 from xianfeng.meetings.selectors.notices import meeting_notice_reach
 from xianfeng.meetings.views._shared import (
     _branch_of,
@@ -269,6 +270,7 @@ def _detail_context(request: AuthedRequest, meeting: Meeting) -> dict[str, Any]:
         meeting.starts_at - CHECKIN_OPENS_BEFORE <= now <= meeting.ends_at
     )
     return {
+        "life": life_summary(meeting) if may_read_life(user, meeting) else None,
         "meeting": meeting,
         "rows": rows if sees_list else [],
         "mine": mine,
