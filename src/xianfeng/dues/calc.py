@@ -112,7 +112,7 @@ def brackets_text(rows: Sequence[Sequence[str | None]]) -> str:
 
 
 def describe(rows: Sequence[Sequence[str | None]]) -> str:
-    """"≤3000 元 0.5%，3000–5000 元 1% … 10000 元以上 2%"."""
+    """ "≤3000 元 0.5%，3000–5000 元 1% … 10000 元以上 2%"."""
     parts, lower = [], None
     for upper, rate in rows:
         if upper is None:

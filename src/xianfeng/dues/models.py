@@ -54,7 +54,9 @@ class DuesAssessment(models.Model):
     base_income = models.DecimalField(
         _("月计算基数（元）"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    rate = models.DecimalField(_("比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    rate = models.DecimalField(
+        _("比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     monthly_amount = models.DecimalField(_("每月应交（元）"), max_digits=9, decimal_places=2)
     rule = models.ForeignKey(
         DuesRule, verbose_name=_("依据标准"), null=True, blank=True, on_delete=models.SET_NULL,

@@ -37,9 +37,9 @@ def rule_for(org: Org, day: datetime.date) -> DuesRule | None:
     one, the latest effective by that day."""
     chain = [*org.ancestor_ids(), org.pk]
     rules = list(
-        DuesRule.objects.filter(org_id__in=chain, effective_from__lte=day).order_by(
-            "-effective_from", "-id"
-        )
+        DuesRule.objects.filter(org_id__in=chain, effective_from__lte=day)
+        .select_related("org")
+        .order_by("-effective_from", "-id")
     )
     for org_id in reversed(chain):
         for rule in rules:
@@ -58,9 +58,7 @@ def rules_visible_to(user: Any) -> list[DuesRule]:
         return rules
     reach = [role.org.path for role in roles_of(user)]
     return [
-        r
-        for r in rules
-        if any(p.startswith(r.org.path) or r.org.path.startswith(p) for p in reach)
+        r for r in rules if any(p.startswith(r.org.path) or r.org.path.startswith(p) for p in reach)
     ]
 
 
@@ -183,9 +181,7 @@ def branch_ledger(org: Org, year: int, *, today: datetime.date | None = None) ->
                     left_on=m.left_on,
                     until=until,
                 ),
-                paid_in_year=sum(
-                    (v for k, v in paid[m.pk].items() if k.year == year), Decimal(0)
-                ),
+                paid_in_year=sum((v for k, v in paid[m.pk].items() if k.year == year), Decimal(0)),
             )
         )
     return ledger
@@ -255,9 +251,7 @@ def rollup(org: Org, month: Month) -> list[RollupRow]:
                 row.paid += 1
                 row.paid_amount += got[1]
                 row.on_time += got[0] <= month.last
-        owed = [
-            m for m in window if owes_in(m, amounts=mine, joined_on=joined_on, left_on=left_on)
-        ]
+        owed = [m for m in window if owes_in(m, amounts=mine, joined_on=joined_on, left_on=left_on)]
         if len(owed) == len(window) and not any(m in paid[pk] for m in window):
             row.behind += 1
     return [r for r in rows.values() if r.members or r.org.pk == org.pk]

@@ -120,7 +120,8 @@ def ledger(request: AuthedRequest, code: str) -> HttpResponse:
             )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return writer.streaming_response(
-            f"{org.name}-{year}年党费台账-{stamp}.xlsx", ascii_filename=f"dues-{org.code}-{year}.xlsx"
+            f"{org.name}-{year}年党费台账-{stamp}.xlsx",
+            ascii_filename=f"dues-{org.code}-{year}.xlsx",
         )
     return render(
         request,
@@ -351,9 +352,8 @@ def rule_new(request: AuthedRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(
-                    request, f"已制定{rule.org.name} {rule.effective_from:%Y-%m-%d} 起执行的党费标准"
+                    request,
+                    f"已制定{rule.org.name} {rule.effective_from:%Y-%m-%d} 起执行的党费标准",
                 )
                 return redirect("dues:rules")
-    return render(
-        request, "dues/rule_new.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return render(request, "dues/rule_new.html", {"form": form}, status=400 if form.errors else 200)

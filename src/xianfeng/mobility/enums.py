@@ -25,7 +25,7 @@ REMINDER_KIND = "mobile.contact_due"
 
 
 def quarter_of(day: datetime.date) -> str:
-    """"2026Q2"."""
+    """ "2026Q2"."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 

@@ -68,7 +68,9 @@ def mobile_register(*, actor: User, member: Member, away: Away) -> MobileRecord:
     phone = _text(away.phone, "外出联系电话", 20, field="phone")
     workplace = _text(away.workplace, "工作单位", 100, required=False, field="workplace")
     host_name = _text(away.host_name, "流入地党组织", 100, required=False, field="host_name")
-    host_contact = _text(away.host_contact, "流入地联系人", 100, required=False, field="host_contact")
+    host_contact = _text(
+        away.host_contact, "流入地联系人", 100, required=False, field="host_contact"
+    )
     card = _text(away.card_number, "活动证编号", 40, required=False, field="card_number")
     note = _text(away.note, "备注", 200, required=False, field="note")
     today = timezone.localdate()
@@ -219,9 +221,7 @@ def mobile_remind_contacts(*, today: datetime.date | None = None) -> int:
         MobileRecord.objects.filter(returned_on__isnull=True, left_on__lt=start)
         .exclude(reminded_for=quarter)
         .annotate(
-            contacted=Exists(
-                MobileContact.objects.filter(record=OuterRef("pk"), on__gte=start)
-            )
+            contacted=Exists(MobileContact.objects.filter(record=OuterRef("pk"), on__gte=start))
         )
         .filter(contacted=False)
         .select_related("member__user", "home_org")
@@ -243,7 +243,5 @@ def mobile_remind_contacts(*, today: datetime.date | None = None) -> int:
                 kind=REMINDER_KIND,
                 org=org,
             )
-            MobileRecord.objects.filter(pk__in=[r.pk for r in records]).update(
-                reminded_for=quarter
-            )
+            MobileRecord.objects.filter(pk__in=[r.pk for r in records]).update(reminded_for=quarter)
     return len(due)

@@ -69,9 +69,7 @@ def register(request: AuthedRequest, member_pk: int) -> HttpResponse:
     form = RegisterForm(request.POST or None, initial={"phone": member.user.phone or ""})
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["host_code"].strip()
-        host = (
-            Org.objects.filter(code=code, kind__in=MEMBER_ORG_KINDS).first() if code else None
-        )
+        host = Org.objects.filter(code=code, kind__in=MEMBER_ORG_KINDS).first() if code else None
         if code and host is None:
             form.add_error("host_code", f"系统中没有代码为“{code}”的党组织，系统外的请填写名称")
         else:
