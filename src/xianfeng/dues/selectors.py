@@ -147,10 +147,10 @@ def branch_ledger(org: Org, year: int, *, today: datetime.date | None = None) ->
     ids = [m.pk for m in members]
     assessments = _amounts_by_member(ids)
     paid: dict[int, dict[Month, Decimal]] = defaultdict(dict)
-    for member_id, month, amount in DuesPayment.objects.filter(member_id__in=ids).values_list(
+    for member_id, day, amount in DuesPayment.objects.filter(member_id__in=ids).values_list(
         "member_id", "month", "amount"
     ):
-        paid[member_id][Month.of(month)] = amount
+        paid[member_id][Month.of(day)] = amount
     ledger = BranchLedger(org=org, year=year, until=until)
     for m in members:
         by_year = assessments.get(m.pk, {})

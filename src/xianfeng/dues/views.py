@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -89,7 +90,7 @@ def _money(value: Decimal | None) -> str:
 
 
 @login_required
-def ledger(request: AuthedRequest, code: str) -> HttpResponse:
+def ledger(request: AuthedRequest, code: str) -> HttpResponseBase:
     """The branch's 党费 ledger for a year: each member month by month, arrears flagged."""
     org = get_ledger_org(request.user, code)
     year = _year(request)
@@ -139,7 +140,7 @@ def ledger(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def town(request: AuthedRequest, code: str) -> HttpResponse:
+def town(request: AuthedRequest, code: str) -> HttpResponseBase:
     """The roll-up of a town (or any org above branches): sums per branch, no one's amount."""
     org = get_ledger_org(request.user, code)
     month = _month(request)

@@ -54,9 +54,13 @@ def home_list(user: Any, *, show: str, today: datetime.date) -> QuerySet[MobileR
         qs = qs.filter(returned_on__isnull=False)
     else:
         qs = qs.filter(returned_on__isnull=True)
-    qs = _with_contact(qs, today)
     if show == "uncontacted":
-        qs = qs.filter(contacted_this_quarter=False)
+        qs = qs.filter(
+            ~Exists(
+                MobileContact.objects.filter(record=OuterRef("pk"), on__gte=quarter_start(today))
+            )
+        )
+    qs = _with_contact(qs, today)
     return qs.order_by("home_org__path", "member__user__name", "pk")
 
 
