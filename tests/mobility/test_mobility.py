@@ -259,3 +259,14 @@ def test_mobile_detail_query_count(client, county, django_assert_num_queries, co
     with django_assert_num_queries(8):
         page = client.get(reverse("mobility:detail", args=[record.pk])).content.decode()
     assert page.count('class="title"') == 2 * count
+
+
+def test_member_page_links_to_the_open_registration(client, county):
+    record = register(county)
+    client.force_login(county.secretary_a1)
+    page = client.get(reverse("people:member_detail", args=[county.member_a1.pk])).content.decode()
+    url = reverse("mobility:for_member", args=[county.member_a1.pk])
+    assert url in page and reverse("mobility:register", args=[county.member_a1.pk]) not in page
+    assert client.get(url)["Location"] == reverse("mobility:detail", args=[record.pk])
+    client.force_login(county.secretary_b1)
+    assert client.get(url).status_code == 404

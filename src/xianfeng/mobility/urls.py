@@ -6,6 +6,7 @@ app_name = "mobility"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/<int:member_pk>/", views.register, name="register"),
+    path("member/<int:member_pk>/", views.for_member, name="for_member"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/contact/", views.contact, name="contact"),
     path("<int:pk>/activity/", views.activity, name="activity"),

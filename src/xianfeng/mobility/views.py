@@ -90,6 +90,18 @@ def register(request: AuthedRequest, member_pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def for_member(request: AuthedRequest, member_pk: int) -> HttpResponse:
+    """From the member page: their open registration (away), else the form to register one."""
+    member = get_member_for_user(request.user, member_pk)
+    if not can_manage_roster(request.user, member.org):
+        raise PermissionDenied("您不能查看该党员的流动情况")
+    record = MobileRecord.objects.filter(member=member, returned_on__isnull=True).only("pk").first()
+    if record is None:
+        return redirect("mobility:register", member_pk=member.pk)
+    return redirect("mobility:detail", pk=record.pk)
+
+
 def _detail(request: AuthedRequest, pk: int, **forms: Any) -> HttpResponse:
     record, side = get_record_for_user(request.user, pk)
     home = side == "home"

@@ -19,6 +19,10 @@ def _may_register(user: Any, member: Any) -> bool:
     return member.status in ON_ROLL and not member.is_mobile and can_manage_roster(user, member.org)
 
 
+def _away(user: Any, member: Any) -> bool:
+    return member.is_mobile and can_manage_roster(user, member.org)
+
+
 def connect() -> None:
     from xianfeng.mobility import demo as mobility_demo
     from xianfeng.mobility.enums import REMINDER_KIND
@@ -29,6 +33,9 @@ def connect() -> None:
     nav.register(nav.Entry("mobility:index", "流动党员", order=61, visible=_managers))
     member_actions.register(
         member_actions.MemberAction("流动党员外出登记", "mobility:register", _may_register)
+    )
+    member_actions.register(
+        member_actions.MemberAction("流动党员登记", "mobility:for_member", _away)
     )
     periodic.register("mobility.remind", remind_mobile_contacts, hours=24)
     kinds.register(
