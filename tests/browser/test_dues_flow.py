@@ -65,7 +65,7 @@ def test_secretary_registers_a_member_going_away_on_a_phone(county, new_page):
     page.fill("input[name=host_code]", "B1")
     page.fill("input[name=card_number]", "LD2026001")
     assert no_sideways_scroll(page)
-    page.click("form button[type=submit]")
+    page.click("#mobile-register button[type=submit]")
     page.wait_for_selector("text=已登记张东街外出")
     assert MobileRecord.objects.get().host_org == county.branch_b1
     page.goto("/mobile/")
