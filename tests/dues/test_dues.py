@@ -377,3 +377,34 @@ def test_cancel_a_payment_recorded_by_mistake(county, rule):
     assert AuditLog.objects.filter(action="dues.payment_cancelled").get().data["reason"] == (
         "月份登记错"
     )
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_rules_page_query_count(client, county, django_assert_num_queries, count):
+    for i in range(count):
+        services.dues_rule_create(
+            actor=county.county_admin, org=county.county, effective_from=D(Y, 1 + i, 1),
+            brackets=DEFAULT_BRACKETS, fixed=DEFAULT_FIXED,
+        )  # fmt: skip
+    client.force_login(county.secretary_a1)  # the county's rules reach the branch
+    # session, user, roles, rules (with their orgs), unread badge
+    with django_assert_num_queries(5):
+        page = client.get(reverse("dues:rules")).content.decode()
+    assert page.count('class="title"') == count
+    client.force_login(county.resident)
+    assert client.get(reverse("dues:rules")).content.decode().count('class="title"') == 0
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_index_query_count(client, county, rule, django_assert_num_queries, count):
+    assess(county)
+    pay(county, range(1, count + 1))
+    user = county.member_a1.user
+    for org in [county.branch_a1, county.branch_a2, county.branch_b1][:count]:
+        grant(user, org, RoleKind.ORGANIZER)
+    client.force_login(user)
+    # session, user, roles, member, assessments, payments, unread badge
+    with django_assert_num_queries(7):
+        page = client.get(reverse("dues:index")).content.decode()
+    assert page.count('class="title"') == count
+    assert "我的党费" in page
