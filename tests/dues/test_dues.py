@@ -408,3 +408,14 @@ def test_index_query_count(client, county, rule, django_assert_num_queries, coun
         page = client.get(reverse("dues:index")).content.decode()
     assert page.count('class="title"') == count
     assert "我的党费" in page
+
+
+def test_indicator_is_registered_with_its_drill_down(county):
+    from xianfeng.common import indicators
+
+    indicator = indicators.get("dues.on_time")
+    assert (indicator.name, indicator.app, indicator.group, indicator.ratio, indicator.unit) == (
+        "党费按时交纳率", "dues", "党员管理", True, "%",
+    )  # fmt: skip
+    assert indicator.records(county.branch_a1, Month(Y, 3)) == f"/dues/org/A1/rollup/?month={Y}-03"
+    assert indicator.value(1, 2) == 50.0
