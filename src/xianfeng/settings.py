@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "xianfeng.community",
     "xianfeng.ops",
     "xianfeng.transfers",
+    "xianfeng.dues",
+    "xianfeng.mobility",
     "xianfeng.live",
 ]
 

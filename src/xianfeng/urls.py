@@ -22,6 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("live/", include("xianfeng.live.urls")),
     path("meetings/", include("xianfeng.meetings.urls")),
     path("transfers/", include("xianfeng.transfers.urls")),
+    path("dues/", include("xianfeng.dues.urls")),
+    path("mobile/", include("xianfeng.mobility.urls")),
     path("media-api/", include("xianfeng.media.urls")),
     path("moderation/", include("xianfeng.moderation.urls")),
     path("notifications/", include("xianfeng.notify.urls")),

@@ -477,3 +477,12 @@ def probation_reminders_send(*, today: datetime.date | None = None) -> int:
             )
             sent += len(claimed)
     return sent
+
+
+def member_set_mobile(*, member: Member, place: str | None) -> Member:
+    """Mark the member 流动党员 at `place` (None: back home). The registration itself is the
+    mobility app's; it calls this in its transaction, with its own permission check, so the
+    roster's 流动党员 column and filter follow it."""
+    member.is_mobile, member.mobile_place = place is not None, (place or "")[:100]
+    member.save(update_fields=["is_mobile", "mobile_place", "updated_at"])
+    return member

@@ -1,0 +1,274 @@
+"""Who sees which 党费 records, and the ledgers built from them.
+
+Amounts per member are for the branch officers who collect them (书记, 组织委员, 管理员 over the
+branch: ROSTER_MANAGE_ROLES) and for the member themself; a town sees sums per branch."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404
+from django.utils import timezone
+
+from xianfeng.common.indicators import Month
+from xianfeng.dues.calc import Standing, owes_in, standing
+from xianfeng.dues.enums import BEHIND_MONTHS
+from xianfeng.dues.models import DuesAssessment, DuesPayment, DuesRule
+from xianfeng.orgs.enums import MEMBER_ORG_KINDS, ROSTER_MANAGE_ROLES
+from xianfeng.orgs.models import Org
+from xianfeng.orgs.rules import can_manage_roster
+from xianfeng.orgs.selectors import get_org_for_user, roles_of
+from xianfeng.people.models import Member
+from xianfeng.people.selectors import branch_roll, get_member_for_user
+
+
+def due_until(today: datetime.date | None = None) -> Month:
+    """The last month already due: the month in progress is paid during it."""
+    return Month.of(today or timezone.localdate()).previous()
+
+
+def rule_for(org: Org, day: datetime.date) -> DuesRule | None:
+    """The rule in force for `org` on `day`: of the nearest org at or above it that set
+    one, the latest effective by that day."""
+    chain = [*org.ancestor_ids(), org.pk]
+    rules = list(
+        DuesRule.objects.filter(org_id__in=chain, effective_from__lte=day)
+        .select_related("org")
+        .order_by("-effective_from", "-id")
+    )
+    for org_id in reversed(chain):
+        for rule in rules:
+            if rule.org_id == org_id:
+                return rule
+    return None
+
+
+def rules_visible_to(user: Any) -> list[DuesRule]:
+    """The rules over or under the orgs where the person has a role (the rules that apply to
+    them are public within the party; they are few, so they are filtered here)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rules = list(DuesRule.objects.select_related("org").order_by("org__path", "-effective_from"))
+    if user.is_superuser:
+        return rules
+    reach = [role.org.path for role in roles_of(user)]
+    return [
+        r for r in rules if any(p.startswith(r.org.path) or r.org.path.startswith(p) for p in reach)
+    ]
+
+
+def get_ledger_org(user: Any, code: str) -> Org:
+    """An org whose 党费 the person collects or oversees; 404 otherwise."""
+    return get_org_for_user(user, code, ROSTER_MANAGE_ROLES)
+
+
+def get_dues_member(user: Any, pk: int) -> tuple[Member, bool]:
+    """The member whose 党费 page the person may open: their own, or one of a branch they
+    collect for (→ True: may record). Anyone else: 404, as if there were no such member."""
+    member = get_member_for_user(user, pk)
+    if can_manage_roster(user, member.org):
+        return member, True
+    if member.user_id == user.pk:
+        return member, False
+    raise Http404("找不到该党员")
+
+
+def _amounts_by_member(member_ids: Iterable[int]) -> dict[int, dict[int, DuesAssessment]]:
+    found: dict[int, dict[int, DuesAssessment]] = defaultdict(dict)
+    for a in DuesAssessment.objects.filter(member_id__in=list(member_ids)):
+        found[a.member_id][a.year] = a
+    return found
+
+
+@dataclass
+class MemberLedger:
+    member: Member
+    assessment: DuesAssessment | None  # of the ledger's year
+    months: list[tuple[Month, str]]  # (month, "paid" | "unpaid" | "due" | "")
+    standing: Standing
+    paid_in_year: Decimal = Decimal(0)
+
+
+@dataclass
+class BranchLedger:
+    org: Org
+    year: int
+    until: Month
+    rows: list[MemberLedger] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for r in self.rows if r.standing.flagged)
+
+    @property
+    def unassessed(self) -> int:
+        return sum(1 for r in self.rows if r.assessment is None)
+
+    @property
+    def paid_total(self) -> Decimal:
+        return sum((r.paid_in_year for r in self.rows), Decimal(0))
+
+    @property
+    def owed_total(self) -> Decimal:
+        return sum((r.standing.unpaid_amount for r in self.rows), Decimal(0))
+
+
+def member_standing(member: Member, *, until: Month | None = None) -> tuple[
+    dict[int, DuesAssessment], list[DuesPayment], Standing
+]:  # fmt: skip
+    """One member's assessments by year, payments (newest first) and standing: 2 queries."""
+    until = until or due_until()
+    assessments = _amounts_by_member([member.pk]).get(member.pk, {})
+    payments = list(
+        DuesPayment.objects.filter(member=member).select_related("recorded_by").order_by("-month")
+    )
+    result = standing(
+        amounts={y: a.monthly_amount for y, a in assessments.items()},
+        paid=[Month.of(p.month) for p in payments],
+        joined_on=member.joined_on,
+        left_on=member.left_on,
+        until=until,
+    )
+    return assessments, payments, result
+
+
+def branch_ledger(org: Org, year: int, *, today: datetime.date | None = None) -> BranchLedger:
+    """The branch's members on the roll with their year of 党费, month by month, and their
+    arrears over every assessed year: three queries whatever the size of the branch."""
+    today = today or timezone.localdate()
+    until = due_until(today)
+    current = Month.of(today)
+    members = list(branch_roll(org).only("pk", "joined_on", "left_on", "user__name", "org_id"))
+    ids = [m.pk for m in members]
+    assessments = _amounts_by_member(ids)
+    paid: dict[int, dict[Month, Decimal]] = defaultdict(dict)
+    for member_id, day, amount in DuesPayment.objects.filter(member_id__in=ids).values_list(
+        "member_id", "month", "amount"
+    ):
+        paid[member_id][Month.of(day)] = amount
+    ledger = BranchLedger(org=org, year=year, until=until)
+    for m in members:
+        by_year = assessments.get(m.pk, {})
+        amounts = {y: a.monthly_amount for y, a in by_year.items()}
+        months: list[tuple[Month, str]] = []
+        for number in range(1, 13):
+            month = Month(year, number)
+            if month in paid[m.pk]:
+                state = "paid"
+            elif not owes_in(month, amounts=amounts, joined_on=m.joined_on, left_on=m.left_on):
+                state = ""
+            elif month <= until:
+                state = "unpaid"
+            elif month == current:
+                state = "due"
+            else:
+                state = ""
+            months.append((month, state))
+        ledger.rows.append(
+            MemberLedger(
+                member=m,
+                assessment=by_year.get(year),
+                months=months,
+                standing=standing(
+                    amounts=amounts,
+                    paid=paid[m.pk],
+                    joined_on=m.joined_on,
+                    left_on=m.left_on,
+                    until=until,
+                ),
+                paid_in_year=sum((v for k, v in paid[m.pk].items() if k.year == year), Decimal(0)),
+            )
+        )
+    return ledger
+
+
+@dataclass
+class RollupRow:
+    org: Org
+    members: int = 0
+    assessed: int = 0
+    owing: int = 0  # members who owe the month
+    paid: int = 0  # … and paid it
+    on_time: int = 0  # … by the end of the month
+    due_amount: Decimal = Decimal(0)
+    paid_amount: Decimal = Decimal(0)
+    behind: int = 0  # members with BEHIND_MONTHS unpaid months up to the month
+
+    @property
+    def unassessed(self) -> int:
+        return self.members - self.assessed
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(100 * self.on_time / self.owing, 1) if self.owing else None
+
+
+def rollup(org: Org, month: Month) -> list[RollupRow]:
+    """Per branch below `org` (a town): who owed `month`, who paid, on time, the sums, and
+    who is six months behind. Four queries whatever the number of branches."""
+    window = [month]
+    while len(window) < BEHIND_MONTHS:
+        window.insert(0, window[0].previous())
+    orgs = list(
+        Org.objects.filter(
+            path__gte=org.path, path__lt=org.upper_path, kind__in=MEMBER_ORG_KINDS
+        ).order_by("path")
+    )
+    rows = {o.pk: RollupRow(org=o) for o in orgs}
+    members = list(
+        Member.objects.filter(org_id__in=list(rows), left_on__isnull=True).values_list(
+            "pk", "org_id", "joined_on", "left_on"
+        )
+    )
+    ids = [m[0] for m in members]
+    years = {m.year for m in window}
+    amounts: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for member_id, year, amount in DuesAssessment.objects.filter(
+        member_id__in=ids, year__in=years
+    ).values_list("member_id", "year", "monthly_amount"):
+        amounts[member_id][year] = amount
+    paid: dict[int, dict[Month, tuple[datetime.date, Decimal]]] = defaultdict(dict)
+    for member_id, day, paid_on, amount in DuesPayment.objects.filter(
+        member_id__in=ids, month__gte=window[0].first, month__lte=month.first
+    ).values_list("member_id", "month", "paid_on", "amount"):
+        paid[member_id][Month.of(day)] = (paid_on, amount)
+    for pk, org_id, joined_on, left_on in members:
+        row = rows[org_id]
+        row.members += 1
+        mine = amounts.get(pk, {})
+        if month.year in mine:
+            row.assessed += 1
+        if owes_in(month, amounts=mine, joined_on=joined_on, left_on=left_on):
+            row.owing += 1
+            row.due_amount += mine[month.year]
+            got = paid[pk].get(month)
+            if got is not None:
+                row.paid += 1
+                row.paid_amount += got[1]
+                row.on_time += got[0] <= month.last
+        owed = [m for m in window if owes_in(m, amounts=mine, joined_on=joined_on, left_on=left_on)]
+        if len(owed) == len(window) and not any(m in paid[pk] for m in window):
+            row.behind += 1
+    return [r for r in rows.values() if r.members or r.org.pk == org.pk]
+
+
+def rollup_total(rows: list[RollupRow], org: Org) -> RollupRow:
+    total = RollupRow(org=org)
+    for r in rows:
+        for name in ("members", "assessed", "owing", "paid", "on_time", "behind"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+        total.due_amount += r.due_amount
+        total.paid_amount += r.paid_amount
+    return total
+
+
+def orgs_collected_by(user: Any) -> list[Org]:
+    """The outermost orgs where the person collects or oversees 党费: where /dues/ starts."""
+    from xianfeng.orgs.selectors import org_roots_for
+
+    return org_roots_for(user, ROSTER_MANAGE_ROLES)

@@ -1,0 +1,46 @@
+"""How 流动党员 plugs in: navigation, the member page's action, the quarterly reminder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xianfeng.common import demo, nav, periodic
+from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
+from xianfeng.orgs.rules import can_manage_roster, holds_any
+from xianfeng.people import member_actions
+from xianfeng.people.enums import ON_ROLL
+
+
+def _managers(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and holds_any(user, ROSTER_MANAGE_ROLES)
+
+
+def _may_register(user: Any, member: Any) -> bool:
+    return member.status in ON_ROLL and not member.is_mobile and can_manage_roster(user, member.org)
+
+
+def _away(user: Any, member: Any) -> bool:
+    return member.is_mobile and can_manage_roster(user, member.org)
+
+
+def connect() -> None:
+    from xianfeng.mobility import demo as mobility_demo
+    from xianfeng.mobility.enums import REMINDER_KIND
+    from xianfeng.mobility.tasks import remind_mobile_contacts
+    from xianfeng.notify import kinds
+    from xianfeng.notify.enums import Channel
+
+    nav.register(nav.Entry("mobility:index", "流动党员", order=61, visible=_managers))
+    member_actions.register(
+        member_actions.MemberAction("流动党员外出登记", "mobility:register", _may_register)
+    )
+    member_actions.register(
+        member_actions.MemberAction("流动党员登记", "mobility:for_member", _away)
+    )
+    periodic.register("mobility.remind", remind_mobile_contacts, hours=24)
+    kinds.register(
+        REMINDER_KIND, label="流动党员联系提醒", app="mobility",
+        default_channels={Channel.INAPP, Channel.EMAIL},
+        description="本支部的流动党员本季度尚未联系", group="党员",
+    )  # fmt: skip
+    demo.register("mobility", mobility_demo.seed, order=48)
