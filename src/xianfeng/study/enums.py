@@ -46,6 +46,7 @@ class QuizKind(models.TextChoices):
     EXAM = "exam", _("考试")
     DAILY = "daily", _("每日一练")
     CHECK = "check", _("知识检测")
+    LEVEL = "level", _("竞赛关卡")
 
 
 class AttemptState(models.TextChoices):

@@ -273,6 +273,25 @@ class Quiz(models.Model):
     pass_percent = models.PositiveSmallIntegerField(_("及格线（百分比）"), default=60)
     attempts_allowed = models.PositiveSmallIntegerField(_("可答次数"), default=1)
     is_published = models.BooleanField(_("已发布"), default=False)
+    # A lesson's 知识检测 (kind "check"): the lesson it follows.
+    lesson = models.ForeignKey(
+        "lessons.Lesson",
+        verbose_name=_("微党课"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # A level (关卡) of a 知识竞赛 (kind "level"): the competition and its number (1, 2 …).
+    competition = models.ForeignKey(
+        "study.Competition",
+        verbose_name=_("知识竞赛"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="levels",
+    )
+    level = models.PositiveSmallIntegerField(_("第几关"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -287,9 +306,95 @@ class Quiz(models.Model):
         verbose_name = _("测验")
         verbose_name_plural = _("测验")
         indexes = [models.Index(fields=["org", "kind", "closes_at"], name="quiz_org_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson"],
+                condition=models.Q(lesson__isnull=False),
+                name="quiz_one_check_per_lesson",
+            ),
+            models.UniqueConstraint(
+                fields=["competition", "level"],
+                condition=models.Q(competition__isnull=False),
+                name="quiz_level_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class Competition(models.Model):
+    """A 知识竞赛 of the 竞答 kind, for the members of its org's subtree (nobody else sees
+    it): levels (闯关, each a quiz of kind "level") passed one after another, with
+    individual and branch rankings."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("主办组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("竞赛名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    opens_at = models.DateTimeField(_("开始时间"))
+    closes_at = models.DateTimeField(_("结束时间"))
+    is_published = models.BooleanField(_("已发布"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("知识竞赛")
+        verbose_name_plural = _("知识竞赛")
+        indexes = [models.Index(fields=["org", "closes_at"], name="competition_org_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CompetitionEntry(models.Model):
+    """A player's standing in a competition, kept with each level they hand in: levels
+    passed, the score and seconds of each level's first pass (a retry after seeing the
+    key adds nothing). Rankings read these rows, one query each."""
+
+    competition = models.ForeignKey(
+        Competition, verbose_name=_("知识竞赛"), on_delete=models.CASCADE, related_name="entries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("选手"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The player's branch when they first played (the branch ranking counts them there).
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    levels_passed = models.PositiveSmallIntegerField(_("通过关数"), default=0)
+    score = models.PositiveIntegerField(_("得分"), default=0)
+    seconds = models.PositiveIntegerField(_("用时（秒）"), default=0)
+    reached_at = models.DateTimeField(_("达到时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("竞赛成绩")
+        verbose_name_plural = _("竞赛成绩")
+        constraints = [
+            models.UniqueConstraint(fields=["competition", "user"], name="competition_entry_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["competition", "-levels_passed", "-score", "seconds"],
+                name="competition_rank_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competition_id} · {self.user_id}"
 
 
 class Attempt(models.Model):
