@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
@@ -216,22 +215,23 @@ def entry_refresh(attempt: Attempt) -> CompetitionEntry | None:
     if quiz.competition_id is None:
         return None
     firsts: dict[int, Attempt] = {}
-    for a in (
+    passes = (
         Attempt.objects.filter(
             quiz__competition_id=quiz.competition_id,
             user_id=attempt.user_id,
             state=AttemptState.SUBMITTED,
             passed=True,
         )
-        .annotate(level_no=F("quiz__level"))
+        .select_related("quiz")
         .order_by("submitted_at", "pk")
-    ):
-        firsts.setdefault(a.level_no, a)  # type: ignore[attr-defined]
+    )
+    for passed in passes:
+        firsts.setdefault(passed.quiz.level or 0, passed)
     score = sum(a.score for a in firsts.values())
     seconds = 0
-    for a in firsts.values():
-        if a.submitted_at is not None:
-            seconds += max(0, int((a.submitted_at - a.started_at).total_seconds()))
+    for first in firsts.values():
+        if first.submitted_at is not None:
+            seconds += max(0, int((first.submitted_at - first.started_at).total_seconds()))
     reached = max((a.submitted_at for a in firsts.values() if a.submitted_at), default=None)
     entry, _ = CompetitionEntry.objects.update_or_create(
         competition_id=quiz.competition_id,
