@@ -19,6 +19,7 @@ from xianfeng.study.enums import (
     Period,
     QuestionKind,
     QuizKind,
+    RoomState,
 )
 
 
@@ -878,3 +879,73 @@ class CoReadingComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class QuizRoom(models.Model):
+    """现场竞答 in a room (a 主题党日, a site viewing): the host's screen shows one question
+    at a time, phones answer within the time limit, faster right answers score more, and
+    a live leaderboard shows the whole room. `paper` is frozen when it is made (items as
+    in grading.py); no key leaves the server before the host reveals a question."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("主持人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    title = models.CharField(_("名称"), max_length=100)
+    paper = models.JSONField(_("题目"), default=list)
+    seconds = models.PositiveSmallIntegerField(_("每题限时（秒）"), default=20)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=RoomState.choices, default=RoomState.WAITING
+    )
+    current = models.SmallIntegerField(_("当前题号"), default=-1)
+    asked_at = models.DateTimeField(_("出题时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("现场竞答")
+        verbose_name_plural = _("现场竞答")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoomAnswer(models.Model):
+    """One phone's answer to one question of a room: once per person and question."""
+
+    room = models.ForeignKey(
+        QuizRoom, verbose_name=_("现场竞答"), on_delete=models.CASCADE, related_name="answers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答题人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    position = models.PositiveSmallIntegerField(_("题号"))
+    response = models.JSONField(_("作答"), default=list)
+    correct = models.BooleanField(_("正确"), default=False)
+    points = models.PositiveIntegerField(_("得分"), default=0)
+    answered_at = models.DateTimeField(_("作答时间"))
+
+    class Meta:
+        verbose_name = _("现场作答")
+        verbose_name_plural = _("现场作答")
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user", "position"], name="room_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} · {self.user_id} · {self.position}"

@@ -9,6 +9,7 @@ from xianfeng.study.views import (
     plans,
     points,
     quizzes,
+    rooms,
 )
 
 app_name = "study"
@@ -87,6 +88,13 @@ urlpatterns = [
         checks.lesson_check_edit,
         name="lesson_check_edit",
     ),
+    path("rooms/", rooms.room_list, name="rooms"),
+    path("rooms/<int:pk>/", rooms.room_play, name="room_play"),
+    path("rooms/<int:pk>/state/", rooms.room_play_state, name="room_play_state"),
+    path("rooms/<int:pk>/answer/", rooms.room_answer, name="room_answer"),
+    path("rooms/<int:pk>/host/", rooms.room_host, name="room_host"),
+    path("rooms/<int:pk>/host/state/", rooms.room_host_state, name="room_host_state"),
+    path("rooms/<int:pk>/host/next/", rooms.room_advance, name="room_advance"),
     path("contests/", competitions.competition_list, name="competitions"),
     path("contests/new/", competitions.competition_new, name="competition_new"),
     path("contests/<int:pk>/", competitions.competition_detail, name="competition"),
