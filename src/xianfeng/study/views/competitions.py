@@ -47,6 +47,8 @@ def competition_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     unlocked = True
     for level in levels:
         level.unlocked = unlocked  # type: ignore[attr-defined]
+        # A level left unnamed is called 第 N 关 already.
+        level.own_title = "" if level.title == f"第 {level.level} 关" else level.title  # type: ignore[attr-defined]
         unlocked = unlocked and level.my_passed  # type: ignore[attr-defined]
     now = timezone.now()
     return render(
