@@ -24,12 +24,15 @@ def test_the_demo_fills_the_study_pages(client):
     assert Question.objects.count() == 210
     assert report.startswith("题库 210 道题，进行中的考试「学习贯彻党的二十大精神知识竞答」")
     member = User.objects.get(username="member")
-    assert Attempt.objects.filter(user=member, state="submitted").count() == 18
+    assert Attempt.objects.filter(user=member, state="submitted", quiz__kind="daily").count() == 18
+    # Level 1 of the running 知识竞赛 passed; level 2 open to play.
+    assert Attempt.objects.filter(user=member, quiz__kind="level", passed=True).count() == 1
     total = PointsEntry.objects.filter(user=member).aggregate(s=Sum("points"))["s"]
     # 18 days of 每日一练 and three articles read (one point each).
     assert total == 18 * 5 + 3
     assert report.endswith(
         "栏目 3 个，文章 8 篇（1 篇定时发布），演示党员读完 3 篇，学习计划连续打卡 5 天。"
+        "知识竞赛「党章党规知识闯关赛」3 关（演示党员已过 1 关），0 节微党课设了知识检测。"
     )
     days = set(PointsEntry.objects.filter(user=member).values_list("day", flat=True))
     assert len(days) == 18
@@ -54,6 +57,8 @@ def test_the_demo_fills_the_study_pages(client):
     attempt = Attempt.objects.get(user=member, quiz=quiz)
     assert response["Location"] == reverse("study:attempt", args=[attempt.pk])
     assert len(attempt.paper) == 15
+    contests = client.get(reverse("study:competitions")).content.decode()
+    assert "党章党规知识闯关赛" in contests and "已过 1 关" in contests
     ranking = client.get(reverse("study:ranking"), {"scope": "county", "period": "year"})
     assert ranking.content.decode().count('class="rank-row') == min(people, 50)
 

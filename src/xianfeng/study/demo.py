@@ -487,8 +487,75 @@ def seed() -> str:
     from xianfeng.study.demo_articles import seed_articles
 
     articles = seed_articles(county, admin, member)
+    contest = seed_competition_and_checks(county, admin, member)
     return (
         f"题库 {made} 道题，进行中的考试「{exam.title}」，"
         f"演示党员每日一练 {practised} 天，一个月的积分记录 {written} 条。"
-        f"{articles}"
+        f"{articles}{contest}"
+    )
+
+
+def seed_competition_and_checks(county: Org, admin: User, member: User | None) -> str:
+    """A running 知识竞赛 of three levels for the county (the demo member through level 1)
+    and a 知识检测 of three questions on a few published lessons."""
+    from django.apps import apps
+
+    from xianfeng.study.services import checks, competitions
+
+    now = timezone.now()
+    competition = competitions.competition_create(
+        actor=admin,
+        org=county,
+        title="党章党规知识闯关赛",
+        description="三关：基础题、进阶题、冲刺题。每关限时 5 分钟，正确率 80% 过关。",
+        opens_at=now - datetime.timedelta(days=2),
+        closes_at=now + datetime.timedelta(days=14),
+    )
+    for title, rules in (
+        ("基础题", [{"kind": QuestionKind.JUDGE, "count": 5}]),
+        ("进阶题", [{"kind": QuestionKind.SINGLE, "count": 5}]),
+        (
+            "冲刺题",
+            [{"kind": QuestionKind.MULTIPLE, "count": 3}, {"kind": QuestionKind.BLANK, "count": 2}],
+        ),
+    ):
+        competitions.level_add(
+            actor=admin,
+            competition=competition,
+            title=title,
+            rules=rules,
+            duration_minutes=5,
+            pass_percent=80,
+            attempts_allowed=3,
+        )
+    competitions.competition_publish(actor=admin, competition=competition, publish=True)
+    played = 0
+    if member is not None and hasattr(member, "member"):
+        level = competition.levels.get(level=1)
+        attempt = competitions.level_start(user=member, level=level)
+        for position, item in enumerate(attempt.paper):
+            quizzes.attempt_save(
+                user=member, attempt=attempt, position=position, response=item["key"]
+            )
+        quizzes.attempt_submit(user=member, attempt=attempt)
+        played = 1
+    lesson_model = apps.get_model("lessons", "Lesson")
+    pool = list(
+        Question.objects.filter(org=county, kind=QuestionKind.JUDGE)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:30]
+    )
+    checked = 0
+    for i, lesson in enumerate(
+        lesson_model.objects.filter(state="published").select_related("org").order_by("pk")[:5]
+    ):
+        if not checks.can_set_check(admin, lesson) or len(pool) < 3:
+            continue
+        chosen = pool[(i * 3) % len(pool) :][:3]
+        if len(chosen) == 3:
+            checks.check_set_questions(actor=admin, lesson=lesson, question_ids=chosen)
+            checked += 1
+    return (
+        f"知识竞赛「{competition.title}」3 关（演示党员已过 {played} 关），"
+        f"{checked} 节微党课设了知识检测。"
     )

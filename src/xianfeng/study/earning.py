@@ -26,6 +26,18 @@ def _exam(event: Event) -> points.Claim | None:
     )
 
 
+def _check(event: Event) -> points.Claim | None:
+    if event.data.get("quiz_kind") != QuizKind.CHECK or not event.data.get("passed"):
+        return None
+    # Once per lesson's check, whichever attempt passed it.
+    return points.Claim(
+        user_id=event.data["user_id"],
+        source_type="study.quiz",
+        source_id=event.data["quiz_id"],
+        title=str(event.data.get("title", ""))[:200],
+    )
+
+
 def _article(event: Event) -> points.Claim | None:
     return points.Claim(
         user_id=event.data["user_id"],
@@ -56,6 +68,17 @@ def connect() -> None:
             points=5,
             daily_cap=5,
             order=50,
+        )
+    )
+    points.register(
+        points.Rule(
+            code="study.check",
+            label="微党课知识检测",
+            events=("attempt.submitted",),
+            claim=_check,
+            points=2,
+            daily_cap=6,
+            order=55,
         )
     )
     points.register(

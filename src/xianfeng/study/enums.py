@@ -46,6 +46,7 @@ class QuizKind(models.TextChoices):
     EXAM = "exam", _("考试")
     DAILY = "daily", _("每日一练")
     CHECK = "check", _("知识检测")
+    LEVEL = "level", _("竞赛关卡")
 
 
 class AttemptState(models.TextChoices):
@@ -89,3 +90,17 @@ READING_CHARS_PER_MINUTE = 600
 READING_MIN_SECONDS = 15
 READING_SCROLL_SHARE = 0.9
 READING_REPORT_SLACK_SECONDS = 5.0
+
+
+class RoomState(models.TextChoices):
+    WAITING = "waiting", _("等待开始")
+    ASKING = "asking", _("答题中")
+    REVEALED = "revealed", _("公布答案")
+    FINISHED = "finished", _("已结束")
+
+
+# 现场竞答: a right answer earns ROOM_BASE_POINTS and up to as many again for speed
+# (all of it for an instant answer, none at the buzzer); a wrong one earns nothing.
+ROOM_BASE_POINTS = 500
+ROOM_SPEED_POINTS = 500
+ROOM_GRACE_SECONDS = 2

@@ -183,3 +183,67 @@ class CoReadingNoteForm(forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(label="参与讨论", max_length=500)
+
+
+_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CompetitionForm(forms.Form):
+    org = forms.ModelChoiceField(label="主办组织（面向其下全体党员）", queryset=Org.objects.none())
+    title = forms.CharField(label="竞赛名称", max_length=100)
+    description = forms.CharField(
+        label="说明", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    opens_at = forms.DateTimeField(label="开始时间", widget=_LOCAL)
+    closes_at = forms.DateTimeField(label="结束时间", widget=_LOCAL)
+
+    def __init__(self, *args: Any, orgs: Any, fixed_org: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _org_choices(self.fields["org"], orgs)
+        if fixed_org:
+            # The host of an existing competition does not change (its players are counted
+            # in its subtree).
+            del self.fields["org"]
+
+
+class LevelForm(forms.Form):
+    title = forms.CharField(label="关卡名称", max_length=100, required=False)
+    single = forms.IntegerField(label="单选题（道）", min_value=0, max_value=50, initial=3)
+    multiple = forms.IntegerField(label="多选题（道）", min_value=0, max_value=50, initial=1)
+    judge = forms.IntegerField(label="判断题（道）", min_value=0, max_value=50, initial=1)
+    blank = forms.IntegerField(label="填空题（道）", min_value=0, max_value=50, initial=0)
+    tag = forms.CharField(label="只抽这个标签的题（可不填）", max_length=20, required=False)
+    duration_minutes = forms.IntegerField(
+        label="限时（分钟）", min_value=1, max_value=120, initial=5
+    )
+    pass_percent = forms.IntegerField(
+        label="过关线（正确率 %）", min_value=0, max_value=100, initial=80
+    )
+    attempts_allowed = forms.IntegerField(
+        label="每人可闯次数", min_value=1, max_value=20, initial=3
+    )
+
+    def rules(self) -> list[dict[str, Any]]:
+        tag = self.cleaned_data.get("tag", "").strip()
+        return [
+            {"kind": kind, "tag": tag, "count": self.cleaned_data[kind]}
+            for kind in QuestionKind.values
+            if self.cleaned_data.get(kind)
+        ]
+
+
+class CheckQuestionForm(forms.Form):
+    kind = forms.ChoiceField(label="题型", choices=QuestionKind.choices)
+    stem = forms.CharField(label="题干", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    options = forms.CharField(
+        label="选项（选择题，每行一个，依次为 A、B、C…）",
+        required=False,
+        max_length=1200,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    answer = forms.CharField(
+        label="答案（如 A、ABD、对/错；填空题多个答案用 | 分开）", max_length=200
+    )
+    explanation = forms.CharField(
+        label="解析", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -19,6 +19,7 @@ from xianfeng.study.enums import (
     Period,
     QuestionKind,
     QuizKind,
+    RoomState,
 )
 
 
@@ -273,6 +274,25 @@ class Quiz(models.Model):
     pass_percent = models.PositiveSmallIntegerField(_("及格线（百分比）"), default=60)
     attempts_allowed = models.PositiveSmallIntegerField(_("可答次数"), default=1)
     is_published = models.BooleanField(_("已发布"), default=False)
+    # A lesson's 知识检测 (kind "check"): the lesson it follows.
+    lesson = models.ForeignKey(
+        "lessons.Lesson",
+        verbose_name=_("微党课"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # A level (关卡) of a 知识竞赛 (kind "level"): the competition and its number (1, 2 …).
+    competition = models.ForeignKey(
+        "study.Competition",
+        verbose_name=_("知识竞赛"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="levels",
+    )
+    level = models.PositiveSmallIntegerField(_("第几关"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -287,9 +307,95 @@ class Quiz(models.Model):
         verbose_name = _("测验")
         verbose_name_plural = _("测验")
         indexes = [models.Index(fields=["org", "kind", "closes_at"], name="quiz_org_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson"],
+                condition=models.Q(lesson__isnull=False),
+                name="quiz_one_check_per_lesson",
+            ),
+            models.UniqueConstraint(
+                fields=["competition", "level"],
+                condition=models.Q(competition__isnull=False),
+                name="quiz_level_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class Competition(models.Model):
+    """A 知识竞赛 of the 竞答 kind, for the members of its org's subtree (nobody else sees
+    it): levels (闯关, each a quiz of kind "level") passed one after another, with
+    individual and branch rankings."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("主办组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("竞赛名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    opens_at = models.DateTimeField(_("开始时间"))
+    closes_at = models.DateTimeField(_("结束时间"))
+    is_published = models.BooleanField(_("已发布"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("知识竞赛")
+        verbose_name_plural = _("知识竞赛")
+        indexes = [models.Index(fields=["org", "closes_at"], name="competition_org_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CompetitionEntry(models.Model):
+    """A player's standing in a competition, kept with each level they hand in: levels
+    passed, the score and seconds of each level's first pass (a retry after seeing the
+    key adds nothing). Rankings read these rows, one query each."""
+
+    competition = models.ForeignKey(
+        Competition, verbose_name=_("知识竞赛"), on_delete=models.CASCADE, related_name="entries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("选手"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The player's branch when they first played (the branch ranking counts them there).
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    levels_passed = models.PositiveSmallIntegerField(_("通过关数"), default=0)
+    score = models.PositiveIntegerField(_("得分"), default=0)
+    seconds = models.PositiveIntegerField(_("用时（秒）"), default=0)
+    reached_at = models.DateTimeField(_("达到时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("竞赛成绩")
+        verbose_name_plural = _("竞赛成绩")
+        constraints = [
+            models.UniqueConstraint(fields=["competition", "user"], name="competition_entry_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["competition", "-levels_passed", "-score", "seconds"],
+                name="competition_rank_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competition_id} · {self.user_id}"
 
 
 class Attempt(models.Model):
@@ -773,3 +879,73 @@ class CoReadingComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class QuizRoom(models.Model):
+    """现场竞答 in a room (a 主题党日, a site viewing): the host's screen shows one question
+    at a time, phones answer within the time limit, faster right answers score more, and
+    a live leaderboard shows the whole room. `paper` is frozen when it is made (items as
+    in grading.py); no key leaves the server before the host reveals a question."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("主持人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    title = models.CharField(_("名称"), max_length=100)
+    paper = models.JSONField(_("题目"), default=list)
+    seconds = models.PositiveSmallIntegerField(_("每题限时（秒）"), default=20)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=RoomState.choices, default=RoomState.WAITING
+    )
+    current = models.SmallIntegerField(_("当前题号"), default=-1)
+    asked_at = models.DateTimeField(_("出题时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("现场竞答")
+        verbose_name_plural = _("现场竞答")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoomAnswer(models.Model):
+    """One phone's answer to one question of a room: once per person and question."""
+
+    room = models.ForeignKey(
+        QuizRoom, verbose_name=_("现场竞答"), on_delete=models.CASCADE, related_name="answers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答题人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    position = models.PositiveSmallIntegerField(_("题号"))
+    response = models.JSONField(_("作答"), default=list)
+    correct = models.BooleanField(_("正确"), default=False)
+    points = models.PositiveIntegerField(_("得分"), default=0)
+    answered_at = models.DateTimeField(_("作答时间"))
+
+    class Meta:
+        verbose_name = _("现场作答")
+        verbose_name_plural = _("现场作答")
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user", "position"], name="room_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} · {self.user_id} · {self.position}"

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from xianfeng.study.views import articles, bank, coreading, plans, points, quizzes
+from xianfeng.study.views import (
+    articles,
+    bank,
+    checks,
+    competitions,
+    coreading,
+    plans,
+    points,
+    quizzes,
+    rooms,
+)
 
 app_name = "study"
 
@@ -62,4 +72,50 @@ urlpatterns = [
     path("attempts/<int:pk>/", quizzes.attempt_page, name="attempt"),
     path("attempts/<int:pk>/save/", quizzes.attempt_save, name="attempt_save"),
     path("attempts/<int:pk>/submit/", quizzes.attempt_submit, name="attempt_submit"),
+    path("lessons/<int:lesson_pk>/check/", checks.lesson_check, name="lesson_check"),
+    path(
+        "lessons/<int:lesson_pk>/check/start/",
+        checks.lesson_check_start,
+        name="lesson_check_start",
+    ),
+    path(
+        "lessons/<int:lesson_pk>/check/submit/",
+        checks.lesson_check_submit,
+        name="lesson_check_submit",
+    ),
+    path(
+        "lessons/<int:lesson_pk>/check/edit/",
+        checks.lesson_check_edit,
+        name="lesson_check_edit",
+    ),
+    path("rooms/", rooms.room_list, name="rooms"),
+    path("rooms/<int:pk>/", rooms.room_play, name="room_play"),
+    path("rooms/<int:pk>/state/", rooms.room_play_state, name="room_play_state"),
+    path("rooms/<int:pk>/answer/", rooms.room_answer, name="room_answer"),
+    path("rooms/<int:pk>/host/", rooms.room_host, name="room_host"),
+    path("rooms/<int:pk>/host/state/", rooms.room_host_state, name="room_host_state"),
+    path("rooms/<int:pk>/host/next/", rooms.room_advance, name="room_advance"),
+    path("contests/", competitions.competition_list, name="competitions"),
+    path("contests/new/", competitions.competition_new, name="competition_new"),
+    path("contests/<int:pk>/", competitions.competition_detail, name="competition"),
+    path("contests/<int:pk>/edit/", competitions.competition_edit, name="competition_edit"),
+    path(
+        "contests/<int:pk>/publish/",
+        competitions.competition_publish,
+        name="competition_publish",
+    ),
+    path(
+        "contests/<int:pk>/ranking/", competitions.competition_ranking, name="competition_ranking"
+    ),
+    path("contests/<int:pk>/levels/", competitions.level_add, name="competition_level_add"),
+    path(
+        "contests/<int:pk>/levels/<int:number>/play/",
+        competitions.level_play,
+        name="competition_level_play",
+    ),
+    path(
+        "contests/<int:pk>/levels/<int:number>/remove/",
+        competitions.level_remove,
+        name="competition_level_remove",
+    ),
 ]

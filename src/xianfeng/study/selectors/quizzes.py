@@ -49,7 +49,14 @@ def get_quiz_for_user(user: Any, pk: int) -> Quiz:
     """A quiz the person may take or manage; 404 otherwise."""
     quiz = quizzes_for(user).filter(pk=pk).first() if member_of(user) else None
     if quiz is None:
-        quiz = quizzes_managed_by(user).select_related("org").filter(pk=pk).first()
+        # Levels and lesson checks are reached through their competition or lesson.
+        quiz = (
+            quizzes_managed_by(user)
+            .filter(kind=QuizKind.EXAM)
+            .select_related("org")
+            .filter(pk=pk)
+            .first()
+        )
     if quiz is None:
         raise Http404("找不到这场考试")
     return quiz

@@ -61,10 +61,14 @@ def quiz_create(
     attempts_allowed: int = 1,
     shuffle: bool = True,
     publish: bool = True,
+    lesson: Any = None,
+    competition: Any = None,
+    level: int | None = None,
 ) -> Quiz:
     """An exam for `org`'s members: a window, a duration, a fixed paper or drawing rules
     (so many of each kind, per tag) from the banks that reach the org."""
-    if not can_manage_study(actor, org):
+    if lesson is None and not can_manage_study(actor, org):
+        # A lesson's 知识检测 is checked by its caller (the lesson's author may set it).
         raise PermissionDenied("您不能为该组织组织考试")
     title = " ".join(title.split())
     if is_blank(title):
@@ -118,6 +122,9 @@ def quiz_create(
             pass_percent=pass_percent,
             attempts_allowed=attempts_allowed,
             is_published=publish,
+            lesson=lesson,
+            competition=competition,
+            level=level,
             created_by=actor,
         )
         audit_log(actor=actor, action="quiz.create", obj=quiz, org=org, data={"title": title})
@@ -127,10 +134,20 @@ def quiz_create(
 # --- taking ------------------------------------------------------------------------------------
 
 
-def attempt_start(*, user: User, quiz: Quiz, now: datetime.datetime | None = None) -> Attempt:
+def attempt_start(
+    *,
+    user: User,
+    quiz: Quiz,
+    now: datetime.datetime | None = None,
+    unlocked: bool = False,
+) -> Attempt:
     """Start (or continue) the person's attempt: an unfinished one is returned as it is,
-    so a double tap or a reload never draws a second paper."""
+    so a double tap or a reload never draws a second paper. A competition's level starts
+    only through `level_start` (which checks the levels before it: `unlocked`), a lesson's
+    check only through `check_start`."""
     now = now or timezone.now()
+    if quiz.kind == QuizKind.CHECK or (quiz.kind == QuizKind.LEVEL and not unlocked):
+        raise PermissionDenied("请从课程或竞赛页面开始答题")
     org = _member_org(user)
     if not may_take(user, quiz, org):
         raise PermissionDenied("这场考试不面向您所在的组织")
@@ -336,8 +353,13 @@ def attempt_submit(
                 "score": score,
                 "max_score": attempt.max_score,
                 "passed": percent >= quiz.pass_percent,
+                "title": quiz.title,
             },
         )
+        if quiz.kind == QuizKind.LEVEL:
+            from xianfeng.study.services.competitions import entry_refresh
+
+            entry_refresh(attempt)
     if late and not auto:
         raise Refused("已超过交卷时间，系统已按截止时保存的答案自动交卷")
     return attempt

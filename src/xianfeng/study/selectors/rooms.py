@@ -1,0 +1,81 @@
+"""Reads of 现场竞答: who may reach a room (the members of its org's subtree play; the
+host and the org's officers host) and the live leaderboard, kept in the cache for a
+moment so a room full of polling screens costs one query every few seconds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.http import Http404
+
+from xianfeng.orgs import paths
+from xianfeng.orgs.selectors import scope_q
+from xianfeng.people.selectors import member_of
+from xianfeng.study.models import QuizRoom, RoomAnswer
+from xianfeng.study.rules import STUDY_MANAGE_ROLES
+
+BOARD_SECONDS = 2
+BOARD_SIZE = 20
+
+
+def rooms_for(user: Any) -> QuerySet[QuizRoom]:
+    member = member_of(user)
+    if member is None:
+        return QuizRoom.objects.none()
+    return QuizRoom.objects.filter(org_id__in=paths.ids_in(member.org.path)).select_related("org")
+
+
+def rooms_hosted_by(user: Any) -> QuerySet[QuizRoom]:
+    if not getattr(user, "is_authenticated", False):
+        return QuizRoom.objects.none()
+    return QuizRoom.objects.filter(
+        Q(host_id=user.pk) | scope_q(user, STUDY_MANAGE_ROLES, field="org__path")
+    ).select_related("org")
+
+
+def get_room_to_play(user: Any, pk: int) -> QuizRoom:
+    room = rooms_for(user).filter(pk=pk).first()
+    if room is None:
+        raise Http404("找不到这场现场竞答")
+    return room
+
+
+def get_room_to_host(user: Any, pk: int) -> QuizRoom:
+    room = rooms_hosted_by(user).filter(pk=pk).first()
+    if room is None:
+        raise Http404("找不到这场现场竞答")
+    return room
+
+
+def board(room: QuizRoom) -> list[dict[str, Any]]:
+    """The top of the room: total points, right answers (one query, then cached)."""
+    key = f"study:room:{room.pk}:board"
+    rows: list[dict[str, Any]] | None = cache.get(key)
+    if rows is None:
+        rows = [
+            dict(row)
+            for row in RoomAnswer.objects.filter(room=room)
+            .values("user_id", "user__name", "org__name")
+            .annotate(
+                total=Sum("points"),
+                right=Count("pk", filter=Q(correct=True)),
+                last=Max("answered_at"),
+            )
+            .order_by("-total", "last", "user_id")[:BOARD_SIZE]
+        ]
+        cache.set(key, rows, BOARD_SECONDS)
+    return rows
+
+
+def answered_count(room: QuizRoom) -> int:
+    if room.current < 0:
+        return 0
+    return RoomAnswer.objects.filter(room=room, position=room.current).count()
+
+
+def my_answer(user: Any, room: QuizRoom) -> RoomAnswer | None:
+    if room.current < 0:
+        return None
+    return RoomAnswer.objects.filter(room=room, user_id=user.pk, position=room.current).first()
