@@ -30,6 +30,7 @@ from xianfeng.lessons.models import (
     Comment,
     GroupViewing,
     Lesson,
+    LessonSpeaker,
     Like,
     Rating,
     Reflection,
@@ -101,6 +102,7 @@ def get_lesson_for_user(user: Any, pk: int) -> Lesson:
             ),
             reflection_text=True,
         )
+        .annotate(has_co_speakers=Exists(LessonSpeaker.objects.filter(lesson_id=OuterRef("pk"))))
         .prefetch_related("tags")
         .filter(pk=pk)
         .first()

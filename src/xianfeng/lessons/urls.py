@@ -1,7 +1,7 @@
 from django.urls import path
 
 from xianfeng.lessons import views
-from xianfeng.lessons.practice import channel_views, tour_views
+from xianfeng.lessons.practice import channel_views, speaker_views, tour_views
 from xianfeng.lessons.practice import views as practice
 
 app_name = "lessons"
@@ -27,6 +27,7 @@ urlpatterns = [
     path("tours/f/<str:key>/", tour_views.tour_feedback, name="tour_feedback"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/speakers/", speaker_views.lesson_speakers, name="speakers"),
     path("<int:pk>/status/", views.status, name="status"),
     path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/do/<str:action>/", views.transition, name="transition"),
