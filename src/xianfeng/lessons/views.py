@@ -674,7 +674,12 @@ def showcase(request: HttpRequest, pk: int) -> HttpResponse:
     """A 展播 playlist: its lessons in order, those the person may watch."""
 
     show, lessons = showcase_lessons(request.user, pk)
-    return render(request, "lessons/showcase.html", {"showcase": show, "lessons": lessons})
+    curate = request.user.is_authenticated and can_manage_lessons(request.user, show.org)
+    return render(
+        request,
+        "lessons/showcase.html",
+        {"showcase": show, "lessons": lessons, "can_curate": curate},
+    )
 
 
 @login_required
