@@ -158,8 +158,11 @@ def test_the_page_flow_adds_and_shows_on_the_lesson_page(client, county):
     html = client.get(url, {"q": "李"}).content.decode()
     assert "李西街" in html and "王柳湾" not in html
     assert "王柳湾" not in client.get(url, {"q": "王"}).content.decode()
-    client.post(url, {"action": "add", "member": county.member_a2.pk, "category": "model"})
-    client.post(url, {"action": "add", "member": county.member_a2.pk, "category": "model"})
+    client.post(url, {"action": "add", "member": county.member_a2.pk, "category": "member"})
+    again = client.post(
+        url, {"action": "add", "member": county.member_a2.pk, "category": "model"}, follow=True
+    )
+    assert "已添加联合主讲人李西街" in again.content.decode()
     client.post(url, {"action": "category", "category": "secretary"})
     assert LessonSpeaker.objects.filter(lesson=lesson).count() == 1
     page = client.get(reverse("lessons:detail", args=[lesson.pk])).content.decode()

@@ -492,7 +492,7 @@ def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
         showcase_released_q("showcase_items__"), showcase_items__showcase=show
     )
     item = ShowcaseItem.objects.filter(showcase=show, lesson_id=OuterRef("pk"))
-    lessons = list(
+    lessons: list[Lesson] = list(
         visible.annotate(issue_no=Subquery(item.values("issue_no")[:1]))
         .select_related("org", "video")
         .prefetch_related("tags")

@@ -92,7 +92,7 @@ def showcase_manage(request: AuthedRequest, pk: int) -> HttpResponse:
             elif action == "add":
                 form = ScheduleForm(request.POST)
                 if not form.is_valid():
-                    raise Refused(form.errors["publish_at"][0], field="publish_at")
+                    raise Refused(str(form.errors["publish_at"][0]), field="publish_at")
                 lesson = published_lessons_for(request.user).filter(pk=lesson_id).first()
                 if lesson is None:
                     raise Refused("只能加入已发布的微党课")

@@ -36,14 +36,17 @@ def lesson_speakers(request: AuthedRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, "已保存主讲人类别")
             elif action == "add":
-                member = speakers.co_speaker_candidates(lesson, scope, "").filter(pk=member_id)
-                found = member.first()
-                if found is None:
+                candidate = (
+                    speakers.co_speaker_candidates(lesson, scope, "", exclude_taken=False)
+                    .filter(pk=member_id)
+                    .first()
+                )
+                if candidate is None:
                     raise Refused(f"联合主讲人应为{scope.name}的党员")
                 speakers.lesson_speaker_add(
-                    actor=request.user, lesson=lesson, member=found, category=category
+                    actor=request.user, lesson=lesson, member=candidate, category=category
                 )
-                messages.success(request, f"已添加联合主讲人{found.user.name}")
+                messages.success(request, f"已添加联合主讲人{candidate.user.name}")
             elif action == "remove":
                 speakers.lesson_speaker_remove(
                     actor=request.user, lesson=lesson, member_id=member_id

@@ -49,21 +49,23 @@ def co_speaker_scope(lesson: Lesson) -> Org:
     return lesson.org
 
 
-def co_speaker_candidates(lesson: Lesson, scope: Org, q: str) -> QuerySet[Member]:
-    """Members on the roll in the scope whose name matches `q` (at most 20), not already
-    speaking in the lesson."""
-    taken = LessonSpeaker.objects.filter(lesson=lesson).values("member_id")
+def co_speaker_candidates(
+    lesson: Lesson, scope: Org, q: str, *, exclude_taken: bool = True
+) -> QuerySet[Member]:
+    """Members on the roll in the scope whose name matches `q`, by default without those
+    already speaking in the lesson."""
     qs = (
         Member.objects.filter(
             subtree_q([scope.path], field="org__path"), on_roll_q(timezone.localdate())
         )
         .filter(user__name__icontains=q)
-        .exclude(pk__in=taken)
         .select_related("user", "org")
         .order_by("user__name", "pk")
     )
-    if lesson.speaker_id is not None:
-        qs = qs.exclude(pk=lesson.speaker_id)
+    if exclude_taken:
+        qs = qs.exclude(pk__in=LessonSpeaker.objects.filter(lesson=lesson).values("member_id"))
+        if lesson.speaker_id is not None:
+            qs = qs.exclude(pk=lesson.speaker_id)
     return qs
 
 
