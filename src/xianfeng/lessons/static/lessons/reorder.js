@@ -14,13 +14,17 @@
   function entries() { return Array.prototype.slice.call(list.querySelectorAll("li[data-id]")); }
   function ids() { return entries().map(function (li) { return li.getAttribute("data-id"); }); }
   function say(text) { if (status) { status.textContent = text; } }
+  // Put the entries in `order` (the server's word), touching the page only when it
+  // differs; moving nodes blurs them, so the focus is given back.
   function restore(order) {
+    if (order.join(",") === ids().join(",")) return;
+    var focused = document.activeElement;
     var byId = {};
     entries().forEach(function (li) { byId[li.getAttribute("data-id")] = li; });
     order.forEach(function (id) { if (byId[id]) { list.appendChild(byId[id]); } });
+    if (focused && focused !== document.activeElement && list.contains(focused)) { focused.focus(); }
   }
 
-  var saving = null;
   function save(before) {
     var order = ids();
     if (order.join(",") === before.join(",")) return;
@@ -28,7 +32,7 @@
     body.set("action", "reorder");
     body.set("order", order.join(","));
     say("正在保存顺序…");
-    saving = fetch(url, {
+    fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
