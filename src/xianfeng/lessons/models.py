@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.lessons.enums import LessonState, TextStatus
+from xianfeng.lessons.practice.enums import SpeakerCategory
 from xianfeng.moderation.models import ModeratedText
 
 
@@ -73,6 +74,12 @@ class Lesson(models.Model):
         related_name="lessons",
     )
     speaker_name = models.CharField(_("主讲人姓名"), max_length=50)
+    speaker_category = models.CharField(
+        _("主讲人类别"),
+        max_length=16,
+        choices=SpeakerCategory.choices,
+        default=SpeakerCategory.MEMBER,
+    )
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="lessons"
     )
@@ -392,17 +399,29 @@ class ShowcaseItem(models.Model):
         Lesson, verbose_name=_("微党课"), on_delete=models.CASCADE, related_name="showcase_items"
     )
     position = models.PositiveIntegerField(_("顺序"))
+    # A scheduled issue: hidden from the audience until a periodic job releases it (then
+    # `released_at` is set and, in a numbered channel, `issue_no` is the next 第 N 期).
+    # No `publish_at` means shown at once.
+    publish_at = models.DateTimeField(_("定时发布"), null=True, blank=True)
+    released_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    issue_no = models.PositiveIntegerField(_("期号"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("展播课程")
         verbose_name_plural = _("展播课程")
         ordering = ["showcase", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["showcase", "lesson"], name="showcase_lesson_once")
+            models.UniqueConstraint(fields=["showcase", "lesson"], name="showcase_lesson_once"),
+            models.UniqueConstraint(fields=["showcase", "issue_no"], name="showcase_issue_no_once"),
         ]
+        indexes = [models.Index(fields=["released_at", "publish_at"], name="showcase_item_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.showcase} #{self.position}"
+
+    @property
+    def is_released(self) -> bool:
+        return self.publish_at is None or self.released_at is not None
 
 
 class Commentary(models.Model):
@@ -479,6 +498,9 @@ from xianfeng.lessons.practice.models import (  # noqa: E402
 )
 from xianfeng.lessons.practice.models import (  # noqa: E402
     LessonRequestVote as LessonRequestVote,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    LessonSpeaker as LessonSpeaker,
 )
 from xianfeng.lessons.practice.models import (  # noqa: E402
     RotaSlot as RotaSlot,

@@ -30,11 +30,13 @@ from xianfeng.lessons.models import (
     Comment,
     GroupViewing,
     Lesson,
+    LessonSpeaker,
     Like,
     Rating,
     Reflection,
     Series,
     Showcase,
+    ShowcaseItem,
     WatchProgress,
 )
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES
@@ -101,6 +103,7 @@ def get_lesson_for_user(user: Any, pk: int) -> Lesson:
             ),
             reflection_text=True,
         )
+        .annotate(has_co_speakers=Exists(LessonSpeaker.objects.filter(lesson_id=OuterRef("pk"))))
         .prefetch_related("tags")
         .filter(pk=pk)
         .first()
@@ -483,10 +486,21 @@ def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
     show = showcases.filter(pk=pk).first()
     if show is None:
         raise Http404("找不到该展播")
-    visible = published_lessons_for(user).filter(showcase_items__showcase=show)
-    lessons = list(
-        visible.select_related("org", "video")
+    # Released items only (a scheduled 第 N 期 is hidden until the job releases it); each
+    # lesson carries its item's issue number, read in the same query.
+    visible = published_lessons_for(user).filter(
+        showcase_released_q("showcase_items__"), showcase_items__showcase=show
+    )
+    item = ShowcaseItem.objects.filter(showcase=show, lesson_id=OuterRef("pk"))
+    lessons: list[Lesson] = list(
+        visible.annotate(issue_no=Subquery(item.values("issue_no")[:1]))
+        .select_related("org", "video")
         .prefetch_related("tags")
         .order_by("showcase_items__position")
     )
     return show, lessons
+
+
+def showcase_released_q(prefix: str = "") -> Q:
+    """Items shown to a channel's audience: not scheduled, or released."""
+    return Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}released_at__isnull": False})

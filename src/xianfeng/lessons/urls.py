@@ -1,7 +1,7 @@
 from django.urls import path
 
 from xianfeng.lessons import views
-from xianfeng.lessons.practice import channel_views, tour_views
+from xianfeng.lessons.practice import channel_views, speaker_views, tour_views
 from xianfeng.lessons.practice import views as practice
 
 app_name = "lessons"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("showcases/", channel_views.showcases, name="showcases"),
     path("showcases/<int:pk>/", views.showcase, name="showcase"),
     path("showcases/<int:pk>/manage/", channel_views.showcase_manage, name="showcase_manage"),
+    path("showcases/<int:pk>/play/", channel_views.showcase_play, name="showcase_play"),
     path("series/new/", views.series_new, name="series_new"),
     path("requests/", practice.requests, name="requests"),
     path("requests/<int:pk>/", practice.request_detail, name="request"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("tours/f/<str:key>/", tour_views.tour_feedback, name="tour_feedback"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/speakers/", speaker_views.lesson_speakers, name="speakers"),
     path("<int:pk>/status/", views.status, name="status"),
     path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/do/<str:action>/", views.transition, name="transition"),

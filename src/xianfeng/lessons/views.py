@@ -26,6 +26,7 @@ from xianfeng.lessons.exports import participation_workbook
 from xianfeng.lessons.forms import CommentForm, FeedForm, LessonForm, PublishForm, ReflectionForm
 from xianfeng.lessons.models import Comment, Lesson, Reflection, Tag
 from xianfeng.lessons.poster import lesson_poster_png
+from xianfeng.lessons.practice.speakers import lesson_co_speakers
 from xianfeng.lessons.rules import (
     LESSON_MANAGE_ROLES,
     can_edit_lesson,
@@ -307,6 +308,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         else "",
         "stars": range(1, 6),
         "commentaries": list(lesson.commentaries.select_related("author")) if published else [],
+        # Asked only when the lesson has co-speakers (flagged by the lesson's own query).
+        "co_speakers": lesson_co_speakers(lesson)
+        if getattr(lesson, "has_co_speakers", False)
+        else [],
         "can_comment_expert": authed and can_write_commentary(user, lesson),
         "report_every": settings.WATCH_REPORT_SECONDS,
     }
@@ -669,7 +674,12 @@ def showcase(request: HttpRequest, pk: int) -> HttpResponse:
     """A 展播 playlist: its lessons in order, those the person may watch."""
 
     show, lessons = showcase_lessons(request.user, pk)
-    return render(request, "lessons/showcase.html", {"showcase": show, "lessons": lessons})
+    curate = request.user.is_authenticated and can_manage_lessons(request.user, show.org)
+    return render(
+        request,
+        "lessons/showcase.html",
+        {"showcase": show, "lessons": lessons, "can_curate": curate},
+    )
 
 
 @login_required

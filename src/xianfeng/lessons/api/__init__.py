@@ -1,6 +1,7 @@
 """The lessons API, by concern, on one router: reading (feeds, search, a lesson, series,
 showcases), recording (creating, editing, the video, submitting and publishing) and taking
-part (watching, likes, ratings, reflections, comments, shares)."""
+part (watching, likes, ratings, reflections, comments, shares), and the year-round
+practice (点课, rotas, 展播 channels, tours, a lesson's speakers)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,18 @@ from xianfeng.lessons.api.engagement import (
     reflections,
     share,
     watch,
+)
+from xianfeng.lessons.api.practice import (
+    lesson_speakers,
+    request_detail,
+    request_second,
+    requests,
+    rota,
+    rotas,
+    showcase_order,
+    showcases,
+    tour,
+    tours,
 )
 from xianfeng.lessons.api.reading import (
     FeedPage,
@@ -95,6 +108,7 @@ __all__ = [
     "create",
     "detail",
     "feed",
+    "lesson_speakers",
     "like",
     "mine",
     "orgs",
@@ -102,13 +116,22 @@ __all__ = [
     "rate",
     "reflection_save",
     "reflections",
+    "request_detail",
+    "request_second",
+    "requests",
+    "rota",
+    "rotas",
     "router",
     "series",
     "series_add",
     "share",
     "showcase",
+    "showcase_order",
+    "showcases",
     "submit",
     "tags",
+    "tour",
+    "tours",
     "update",
     "video",
     "video_retry",

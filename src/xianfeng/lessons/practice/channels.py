@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
@@ -16,8 +18,13 @@ from xianfeng.common.text import clean_text, is_blank
 from xianfeng.lessons.models import Lesson, Showcase, ShowcaseItem
 from xianfeng.lessons.rules import can_manage_lessons
 from xianfeng.lessons.selectors import published_lessons_for
+from xianfeng.notify.services.sending import notify
 from xianfeng.orgs.models import Org
 from xianfeng.people.models import User
+from xianfeng.people.selectors import members_on
+
+# The notice a channel's audience gets when an issue comes out.
+SHOWCASE_NOTICE_KIND = "lessons.showcase"
 
 
 def _check(actor: Any, showcase: Showcase) -> None:
@@ -58,28 +65,165 @@ def showcase_settings(
     return showcase
 
 
-def showcase_add(*, actor: User, showcase: Showcase, lesson: Lesson) -> ShowcaseItem:
-    """Append a published lesson the curator may see (once: a second add changes nothing)."""
+def _check_schedule(publish_at: datetime.datetime | None, now: datetime.datetime) -> None:
+    if publish_at is None:
+        return
+    if publish_at <= now:
+        raise Refused("定时发布时间应晚于现在；要立即发布请留空", field="publish_at")
+    if publish_at > now + datetime.timedelta(days=366):
+        raise Refused("定时发布时间不能超过一年", field="publish_at")
+
+
+def showcase_add(
+    *,
+    actor: User,
+    showcase: Showcase,
+    lesson: Lesson,
+    publish_at: datetime.datetime | None = None,
+) -> ShowcaseItem:
+    """Append a published lesson the curator may see (once: a second add changes nothing).
+    Shown at once (in a numbered channel as the next 第 N 期), or at `publish_at` when the
+    periodic job releases it."""
     _check(actor, showcase)
     if not published_lessons_for(actor).filter(pk=lesson.pk).exists():
         raise Refused("只能加入已发布的微党课", field="lesson")
+    now = timezone.now()
+    _check_schedule(publish_at, now)
     with transaction.atomic():
-        Showcase.objects.select_for_update().filter(pk=showcase.pk).first()
-        existing = ShowcaseItem.objects.filter(showcase=showcase, lesson=lesson).first()
+        show = (
+            Showcase.objects.select_for_update(of=("self",))
+            .select_related("org", "audience")
+            .get(pk=showcase.pk)
+        )
+        existing = ShowcaseItem.objects.filter(showcase=show, lesson=lesson).first()
         if existing is not None:
             return existing
-        last = ShowcaseItem.objects.filter(showcase=showcase).aggregate(m=Max("position"))["m"]
+        last = ShowcaseItem.objects.filter(showcase=show).aggregate(m=Max("position"))["m"]
         item = ShowcaseItem.objects.create(
-            showcase=showcase, lesson=lesson, position=0 if last is None else last + 1
+            showcase=show,
+            lesson=lesson,
+            position=0 if last is None else last + 1,
+            publish_at=publish_at,
         )
         audit_log(
             actor=actor,
             action="showcase.item_added",
-            obj=showcase,
-            org=showcase.org,
-            data={"lesson_id": lesson.pk},
+            obj=show,
+            org=show.org,
+            data={"lesson_id": lesson.pk, "publish_at": publish_at},
         )
+        if publish_at is None:
+            _release(show, item, lesson, now, actor=actor, scheduled=False)
     return item
+
+
+def _next_issue(show: Showcase) -> int:
+    last = ShowcaseItem.objects.filter(showcase=show).aggregate(m=Max("issue_no"))["m"]
+    return (last or 0) + 1
+
+
+def _release(
+    show: Showcase,
+    item: ShowcaseItem,
+    lesson: Lesson,
+    now: datetime.datetime,
+    *,
+    actor: User | None,
+    scheduled: bool,
+) -> bool:
+    """Release one item under its channel's lock: claim it (a second run finds it taken),
+    number it in a numbered channel, and tell the audience when it is news to them (a
+    numbered issue, or a scheduled one coming out) and the channel is on now."""
+    if not ShowcaseItem.objects.filter(pk=item.pk, released_at__isnull=True).update(
+        released_at=now
+    ):
+        return False
+    item.released_at = now
+    if show.numbered:
+        item.issue_no = _next_issue(show)
+        ShowcaseItem.objects.filter(pk=item.pk).update(issue_no=item.issue_no)
+    audit_log(
+        actor=actor,
+        action="showcase.item_released",
+        obj=show,
+        org=show.org,
+        data={"lesson_id": lesson.pk, "issue_no": item.issue_no},
+    )
+    today = timezone.localdate(now)
+    current = (show.starts_on is None or show.starts_on <= today) and (
+        show.ends_on is None or show.ends_on >= today
+    )
+    if current and (show.numbered or scheduled):
+        issue = f"第 {item.issue_no} 期：" if item.issue_no else ""
+        notify(
+            users=audience_user_ids(show, today),
+            title=f"{show.title} {issue}《{lesson.title}》上线了",
+            url=reverse("lessons:showcase", args=[show.pk]),
+            kind=SHOWCASE_NOTICE_KIND,
+            actor=actor,
+            org=show.org,
+            about=show,
+        )
+    return True
+
+
+def audience_user_ids(show: Showcase, today: datetime.date) -> list[int]:
+    """The active members on the roll in the channel's audience (its org when none)."""
+    return list(
+        members_on(show.audience or show.org, today, subtree=True)
+        .filter(user__is_active=True)
+        .values_list("user_id", flat=True)
+    )
+
+
+def showcase_release_now(*, actor: User, showcase: Showcase, lesson_id: int) -> ShowcaseItem:
+    """Release a scheduled item before its time (the curator's 立即发布)."""
+    _check(actor, showcase)
+    with transaction.atomic():
+        show = (
+            Showcase.objects.select_for_update(of=("self",))
+            .select_related("org", "audience")
+            .get(pk=showcase.pk)
+        )
+        item = (
+            ShowcaseItem.objects.select_related("lesson")
+            .filter(showcase=show, lesson_id=lesson_id)
+            .first()
+        )
+        if item is None:
+            raise Refused("展播中没有这节课")
+        if item.released_at is None and item.publish_at is not None:
+            _release(show, item, item.lesson, timezone.now(), actor=actor, scheduled=True)
+    return item
+
+
+def showcase_release_due(*, now: datetime.datetime | None = None) -> int:
+    """Release every scheduled item whose time has come (the periodic job); idempotent:
+    each item is claimed once, so overlapping or repeated runs release and notify once."""
+    now = now or timezone.now()
+    due = list(
+        ShowcaseItem.objects.filter(released_at__isnull=True, publish_at__lte=now)
+        .order_by("publish_at", "position", "id")
+        .values_list("pk", "showcase_id")[:500]
+    )
+    released = 0
+    for item_id, showcase_id in due:
+        with transaction.atomic():
+            show = (
+                Showcase.objects.select_for_update(of=("self",))
+                .select_related("org", "audience")
+                .get(pk=showcase_id)
+            )
+            item = (
+                ShowcaseItem.objects.select_related("lesson")
+                .filter(pk=item_id, released_at__isnull=True)
+                .first()
+            )
+            if item is None:
+                continue
+            if _release(show, item, item.lesson, now, actor=None, scheduled=True):
+                released += 1
+    return released
 
 
 def showcase_remove(*, actor: User, showcase: Showcase, lesson_id: int) -> None:

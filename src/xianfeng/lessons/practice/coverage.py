@@ -7,6 +7,8 @@ Counting rules (README "每人讲一课"):
   of theirs published that year, a 党课 they spoke at (approved minutes, dated by the
   meeting), or a tour stop they gave.
 - 有课: a member with at least one lesson (微党课) of theirs published in the year.
+- A lesson given by several speakers (the "1+1" pairing) is a lesson of each of them: each
+  co-speaker has spoken and 有课, and it counts once per speaker in 人均课数.
 - 人均课数: lessons published that year by the subtree's members / members.
 - 无课支部: a 党支部 in the subtree none of whose members gave a lecture of any kind.
 - 书记未讲党课: a 书记 of a 党支部 in the subtree without a lecture of their own in the year.

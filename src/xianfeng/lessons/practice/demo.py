@@ -1,6 +1,7 @@
 """Demo content for `seed_demo`: the record of lectures from what the other seeders made,
 a year's 轮番主讲 rota in the secretary persona's branch (done, missed and coming turns) and
-a few 点课 with seconds, so the practice pages of `make run` are not empty."""
+a few 点课 with seconds, a 1+1 pair of speakers and a numbered 展播 channel (每周一课), so
+the practice pages of `make run` are not empty."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from django.utils import timezone
 
 from xianfeng.audit import events
 from xianfeng.lessons.models import Lesson
-from xianfeng.lessons.practice import services
+from xianfeng.lessons.practice import channels, services, speakers
 from xianfeng.lessons.practice.enums import RequestState, SpeakerCategory
 from xianfeng.lessons.practice.models import LessonRequest
+from xianfeng.lessons.selectors import published_lessons_for
+from xianfeng.lessons.services import showcase_for_org
+from xianfeng.orgs import paths
+from xianfeng.orgs.models import Org
 from xianfeng.people.models import Member, User
 
 REQUESTS = (
@@ -73,4 +78,56 @@ def seed() -> str:
     taken = LessonRequest.objects.filter(org=branch, state=RequestState.OPEN).order_by("pk").first()
     if taken is not None:
         services.lesson_request_take(actor=secretary, request=taken)
-    return f"已安排轮番主讲 {slots} 轮，点课 {asked} 个。"
+    paired = _seed_speakers(secretary, members)
+    issues = _seed_weekly_channel()
+    return (
+        f"已安排轮番主讲 {slots} 轮，点课 {asked} 个，联合主讲 {paired} 人，每周一课 {issues} 期。"
+    )
+
+
+def _seed_speakers(secretary: User, members: list[Member]) -> int:
+    """The secretary's first lesson: given as 书记, paired (1+1) with a 先进典型."""
+    lesson = (
+        Lesson.objects.filter(speaker=secretary.member, published_at__isnull=False)
+        .select_related("org", "author")
+        .order_by("pk")
+        .first()
+    )
+    partner = next((m for m in members if m.pk != secretary.member.pk), None)
+    if lesson is None or partner is None:
+        return 0
+    speakers.lesson_speaker_category(
+        actor=secretary, lesson=lesson, category=SpeakerCategory.SECRETARY
+    )
+    speakers.lesson_speaker_add(
+        actor=secretary, lesson=lesson, member=partner, category=SpeakerCategory.MODEL
+    )
+    return 1
+
+
+def _seed_weekly_channel() -> int:
+    """A numbered county channel 每周一课: the issues out so far and next week's, scheduled
+    (released by the periodic job when due)."""
+    admin = User.objects.select_related("member").get(username="county_admin")
+    lessons = list(published_lessons_for(admin).select_related("org").order_by("pk")[:3])
+    if not lessons:
+        return 0
+    county = Org.objects.get(path=lessons[0].org.path[: paths.SEGMENT])
+    show = showcase_for_org(actor=admin, org=county, title="每周一课")
+    channels.showcase_settings(
+        actor=admin,
+        showcase=show,
+        title="每周一课",
+        description="每周一节优秀微党课，按期上线，适合支部集体收看。",
+        numbered=True,
+    )
+    for lesson in lessons[:-1] if len(lessons) > 1 else lessons:
+        channels.showcase_add(actor=admin, showcase=show, lesson=lesson)
+    if len(lessons) > 1:
+        channels.showcase_add(
+            actor=admin,
+            showcase=show,
+            lesson=lessons[-1],
+            publish_at=timezone.now() + datetime.timedelta(days=7),
+        )
+    return len(lessons)

@@ -93,6 +93,45 @@ class LessonRequestVote(models.Model):
         return f"{self.user_id} · {self.request_id}"
 
 
+class LessonSpeaker(models.Model):
+    """A co-speaker of a lesson beside its main speaker (the "1+1" pairing: a staff member
+    and a student, a 书记 and a 先进典型). Each co-speaker's lecture is recorded when the
+    lesson is published, so they count in "每人至少讲过一次" too."""
+
+    lesson = models.ForeignKey(
+        "lessons.Lesson",
+        verbose_name=_("微党课"),
+        on_delete=models.CASCADE,
+        related_name="co_speakers",
+    )
+    member = models.ForeignKey(
+        "people.Member", verbose_name=_("联合主讲人"), on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.CharField(
+        _("主讲人类别"),
+        max_length=16,
+        choices=SpeakerCategory.choices,
+        default=SpeakerCategory.MEMBER,
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("添加人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("联合主讲")
+        verbose_name_plural = _("联合主讲")
+        ordering = ["lesson", "created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["lesson", "member"], name="co_speaker_once")]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id} · {self.member_id}"
+
+
 class Lecture(models.Model):
     """A time a member spoke (讲课记录): a published lesson they give, a 党课 meeting they
     spoke at (once approved), a tour stop. Filled from those sources, never typed in;

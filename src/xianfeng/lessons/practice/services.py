@@ -30,6 +30,7 @@ from xianfeng.lessons.practice.models import (
     Lecture,
     LessonRequest,
     LessonRequestVote,
+    LessonSpeaker,
     RotaSlot,
     SpeakerRota,
 )
@@ -462,7 +463,7 @@ def lecture_withdraw(*, kind: str, source_id: int) -> int:
 
 def lecture_from_lesson(lesson_id: int) -> Lecture | None:
     """A published lesson is a lecture of its speaker (or of its author when the author
-    is the speaker named)."""
+    is the speaker named) and of each of its co-speakers."""
     lesson = (
         Lesson.objects.select_related("speaker", "author__member")
         .filter(pk=lesson_id, published_at__isnull=False)
@@ -475,13 +476,28 @@ def lecture_from_lesson(lesson_id: int) -> Lecture | None:
         author_member = getattr(lesson.author, "member", None)
         if author_member is not None and lesson.speaker_name == lesson.author.name:
             member = author_member
-    if member is None or lesson.published_at is None:
+    if lesson.published_at is None:
+        return None
+    given_on = timezone.localdate(lesson.published_at)
+    # Each co-speaker (the "1+1" pairing) has spoken in the lesson too.
+    for co_speaker_id in LessonSpeaker.objects.filter(lesson=lesson).values_list(
+        "member_id", flat=True
+    ):
+        lecture_record(
+            member_id=co_speaker_id,
+            kind=LectureKind.LESSON,
+            source_id=lesson.pk,
+            title=lesson.title,
+            given_on=given_on,
+            org_id=lesson.org_id,
+        )
+    if member is None:
         return None
     return lecture_record(
         member_id=member.pk,
         kind=LectureKind.LESSON,
         source_id=lesson.pk,
         title=lesson.title,
-        given_on=timezone.localdate(lesson.published_at),
+        given_on=given_on,
         org_id=lesson.org_id,
     )

@@ -21,7 +21,7 @@ from xianfeng.lessons.practice.services import (
     lecture_record,
     lecture_withdraw,
 )
-from xianfeng.lessons.practice.tasks import send_rota_reminders
+from xianfeng.lessons.practice.tasks import release_showcase_issues, send_rota_reminders
 from xianfeng.moderation import handlers
 from xianfeng.notify import kinds
 from xianfeng.orgs.rules import holds_any
@@ -76,6 +76,8 @@ def connect() -> None:
     periodic.register("lessons.rota_remind", send_rota_reminders, hours=6)
     kinds.register("lessons.request", label="点课进展", app="lessons")
     kinds.register("lessons.rota", label="轮番主讲提醒", app="lessons")
+    periodic.register("lessons.showcase_release", release_showcase_issues, minutes=10)
+    kinds.register("lessons.showcase", label="展播上新", app="lessons")
     home.register(home_panels)
     handlers.register("lesson.tour_feedback", _feedback_decided, label="巡讲反馈")
     demo.register("lessons.practice", practice_demo.seed, order=50)

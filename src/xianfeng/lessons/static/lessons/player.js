@@ -63,7 +63,10 @@
     hls.attachMedia(video);
     video.play().catch(function () {});
   }
-  function start() {
+  // Named apart from `start` below (the watched stretch's start), which would otherwise
+  // replace this function once the page has a watch URL: the video's own play control
+  // then threw "start is not a function" and nothing played.
+  function begin() {
     if (started) return;
     started = true;
     if (startButton) { startButton.hidden = true; }
@@ -89,9 +92,9 @@
     }
   }
   var hlsLib = video.getAttribute("data-hls-lib");
-  if (startButton) { startButton.addEventListener("click", start); }
+  if (startButton) { startButton.addEventListener("click", begin); }
   // The browser's own play control on a video without a source: start the same way.
-  video.addEventListener("play", function () { if (!started) { start(); } });
+  video.addEventListener("play", function () { if (!started) { begin(); } });
 
   // A visitor's play is counted once as a view (never as study): data-view-url.
   var viewUrl = video.getAttribute("data-view-url");
