@@ -90,6 +90,17 @@ def test_take_an_exam_on_a_small_phone(county, new_page):
     assert AttemptAnswer.objects.filter(attempt=attempt).count() == 4
     # Nothing wider than the phone.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    # In a tunnel: a change that cannot be saved says so instead of claiming 已保存.
+    single = next(i for i, item in enumerate(attempt.paper) if item["kind"] == "single")
+    first = phone.locator("fieldset.quiz-q").nth(single)
+    key = attempt.paper[single]["key"][0]
+    other = next(v for v in "ABC" if v != key)
+    phone.context.set_offline(True)
+    first.locator(f"input[value='{other}']").check()
+    first.locator(".saved").filter(has_text="未保存").wait_for()
+    phone.context.set_offline(False)
+    first.locator(f"input[value='{key}']").check()
+    first.locator(".saved").filter(has_text="已保存").wait_for()
     # The connection drops and the page is opened again: every answer is still there.
     phone.reload()
     for position, item in enumerate(attempt.paper):

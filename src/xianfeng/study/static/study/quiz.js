@@ -25,6 +25,38 @@
     }
     tick();
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // Honest save marks: a change shows 保存中… at once, and 已保存 only once the save that
+  // carried the latest change has come back (htmx queues a change made while a save is on
+  // its way; the first reply must not claim the later change). A failed save says so.
+  function marks() {
+    var form = document.getElementById("quiz-form");
+    if (!form) return;
+    function box(el) { return el && el.closest ? el.closest("fieldset.quiz-q") : null; }
+    function mark(q, text) { var s = q.querySelector(".saved"); if (s) s.textContent = text; }
+    function changed(e) {
+      var q = box(e.target);
+      if (!q) return;
+      q.xfVersion = (q.xfVersion || 0) + 1;
+      mark(q, "保存中…");
+    }
+    // Capture: counted before htmx (listening on the fieldset) sends the save.
+    form.addEventListener("change", changed, true);
+    form.addEventListener("input", changed, true);
+    document.body.addEventListener("htmx:beforeRequest", function (e) {
+      var q = box(e.detail.elt);
+      if (q) q.xfSent = q.xfVersion || 0;
+    });
+    document.body.addEventListener("htmx:afterRequest", function (e) {
+      var q = box(e.detail.elt);
+      if (!q) return;
+      if (!e.detail.successful) {
+        var xhr = e.detail.xhr;
+        mark(q, xhr && xhr.status ? (xhr.responseText || "未保存，请刷新页面后重试") : "未保存：网络不通，请稍后再选一次");
+      }
+      else if ((q.xfVersion || 0) !== q.xfSent) mark(q, "保存中…");
+    });
+  }
+  function boot() { start(); marks(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
 })();
