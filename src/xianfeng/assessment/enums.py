@@ -67,6 +67,7 @@ class CheckState(models.TextChoices):
 
     DRAFT = "draft", _("填报中")
     SUBMITTED = "submitted", _("已提交")
+    RETURNED = "returned", _("已退回")  # the town sent it back with a reason: edit, resubmit
     CHECKED = "checked", _("已抽查")  # the town looked at it (and may have adjusted scores)
     LOCKED = "locked", _("已锁定")  # the quarter's 通报 fixed its score
 
@@ -78,8 +79,11 @@ SELFCHECK_MACHINE = StateMachine(
     transitions={
         # A draft never submitted is locked as it stands (未按时自查) when the quarter closes.
         CheckState.DRAFT: {CheckState.SUBMITTED, CheckState.LOCKED},
-        CheckState.SUBMITTED: {CheckState.CHECKED, CheckState.LOCKED},
-        CheckState.CHECKED: {CheckState.LOCKED},
+        CheckState.SUBMITTED: {CheckState.CHECKED, CheckState.RETURNED, CheckState.LOCKED},
+        # Returned (退回) before or after the spot check; a return not resubmitted by the
+        # time the quarter closes is locked like a draft (it counts as not submitted).
+        CheckState.RETURNED: {CheckState.SUBMITTED, CheckState.LOCKED},
+        CheckState.CHECKED: {CheckState.RETURNED, CheckState.LOCKED},
     },
 )
 
@@ -98,3 +102,4 @@ BULLETIN_MACHINE = StateMachine(
 
 SELFCHECK_DUE_KIND = "assessment.selfcheck_due"
 BULLETIN_KIND = "assessment.bulletin"
+SELFCHECK_RETURNED_KIND = "assessment.selfcheck_returned"

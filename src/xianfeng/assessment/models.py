@@ -364,7 +364,36 @@ class SelfCheck(models.Model):
 
     @property
     def editable(self) -> bool:
-        return self.state == CheckState.DRAFT
+        return self.state in (CheckState.DRAFT, CheckState.RETURNED)
+
+
+class CheckReturn(models.Model):
+    """退回: the town sent a submitted self-check back to the branch, with its reason; kept
+    (with when it came back) so the history of returns stays readable."""
+
+    selfcheck = models.ForeignKey(
+        SelfCheck, verbose_name=_("月度自查"), on_delete=models.CASCADE, related_name="returns"
+    )
+    reason = models.CharField(_("退回理由"), max_length=300)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("退回人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("退回时间"), auto_now_add=True)
+    score = models.DecimalField(
+        _("退回时得分"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    resubmitted_at = models.DateTimeField(_("重新提交"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("自查退回")
+        verbose_name_plural = _("自查退回")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.selfcheck_id} 退回：{self.reason[:20]}"
 
 
 class CheckLine(models.Model):
@@ -441,6 +470,10 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField(_("大小"), default=0)
     link = models.URLField(_("链接"), max_length=500, blank=True)
     name = models.CharField(_("名称"), max_length=100)
+    # SHA-256 of the file's bytes (or of the link): the same file twice on one item (a
+    # double click, a retry after a dropped connection) is stored once. Blank on rows
+    # from before it was kept.
+    digest = models.CharField(_("内容摘要"), max_length=64, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
@@ -453,6 +486,13 @@ class Evidence(models.Model):
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "digest"],
+                condition=~models.Q(digest=""),
+                name="evidence_once_per_line",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

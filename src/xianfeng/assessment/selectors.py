@@ -21,6 +21,7 @@ from xianfeng.assessment.models import (
     Bulletin,
     BulletinRow,
     CheckLine,
+    CheckReturn,
     Evidence,
     Fact,
     Scheme,
@@ -413,10 +414,13 @@ class CheckPage:
     can_fill: bool
     can_adjust: bool
     due: Any = None
+    returns: list[CheckReturn] = field(default_factory=list)
+    can_return: bool = False
 
 
 def check_page(user: Any, check: SelfCheck) -> CheckPage:
-    """The lines with their items, evidence and adjustment history: three queries."""
+    """The lines with their items, evidence and adjustment history, and the returns:
+    four queries."""
     lines = list(
         check.lines.select_related("item")
         .prefetch_related(
@@ -435,6 +439,11 @@ def check_page(user: Any, check: SelfCheck) -> CheckPage:
         can_adjust=(
             check.spot_check_id is not None
             and check.state in (CheckState.SUBMITTED, CheckState.CHECKED)
+            and may_spot_check(user, check.org)
+        ),
+        returns=list(check.returns.select_related("returned_by").order_by("id")),
+        can_return=(
+            check.state in (CheckState.SUBMITTED, CheckState.CHECKED)
             and may_spot_check(user, check.org)
         ),
     )

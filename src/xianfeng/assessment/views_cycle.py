@@ -128,15 +128,18 @@ def check_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             line = _line(check.pk, request)
             anchor = f"#line-{line.pk}"
             upload = request.FILES.get("file")
-            services.evidence_add(
-                actor=actor,
-                line=line,
-                name=request.POST.get("name", "") or (upload.name if upload else "") or "",
-                link=request.POST.get("link", ""),
-                handle=upload,
-                size=(upload.size or 0) if upload else 0,
-            )
-            messages.success(request, "材料已添加")
+            try:
+                services.evidence_add(
+                    actor=actor,
+                    line=line,
+                    name=request.POST.get("name", "") or (upload.name if upload else "") or "",
+                    link=request.POST.get("link", ""),
+                    handle=upload,
+                    size=(upload.size or 0) if upload else 0,
+                )
+                messages.success(request, "材料已添加")
+            except services.DuplicateEvidence as exc:  # kept once: not an error
+                messages.info(request, exc.message)
         elif action == "evidence_delete":
             evidence_id = int_param(request.POST.get("evidence"), label="材料")
             assert evidence_id is not None
@@ -160,6 +163,11 @@ def check_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )
             messages.success(request, f"已调整“{line.item.name}”的得分")
+        elif action == "return":
+            services.selfcheck_return(
+                actor=actor, check=check, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, "已退回支部，支部修改后可重新提交")
         elif action == "checked":
             services.spotcheck_finish(actor=actor, check=check)
             messages.success(request, "已完成抽查")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xianfeng.assessment import demo as assessment_demo
-from xianfeng.assessment.enums import BULLETIN_KIND, SELFCHECK_DUE_KIND
+from xianfeng.assessment.enums import BULLETIN_KIND, SELFCHECK_DUE_KIND, SELFCHECK_RETURNED_KIND
 from xianfeng.assessment.selectors import READ_ROLES
 from xianfeng.assessment.tasks import compute_indicators, remind_selfchecks
 from xianfeng.common import demo, nav, periodic
@@ -29,6 +29,13 @@ def connect() -> None:
         app="assessment",
         group="量化考评",
         description="本月自查临近截止或逾期未提交时提醒支部书记",
+    )
+    notify_kinds.register(
+        SELFCHECK_RETURNED_KIND,
+        label="自查被退回",
+        app="assessment",
+        group="量化考评",
+        description="上级党委退回本支部的月度自查时通知支部书记（附退回理由）",
     )
     notify_kinds.register(
         BULLETIN_KIND,

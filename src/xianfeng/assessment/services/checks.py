@@ -6,6 +6,7 @@ kept as an Adjustment beside the branch's own score."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import random
 import uuid
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from xianfeng.assessment import selectors
 from xianfeng.assessment.enums import (
     SELFCHECK_DUE_KIND,
     SELFCHECK_MACHINE,
+    SELFCHECK_RETURNED_KIND,
     CheckState,
     ItemRule,
     SchemeState,
@@ -30,6 +32,7 @@ from xianfeng.assessment.enums import (
 from xianfeng.assessment.models import (
     Adjustment,
     CheckLine,
+    CheckReturn,
     Evidence,
     Scheme,
     SelfCheck,
@@ -226,6 +229,21 @@ def _sniff(head: bytes, name: str) -> tuple[str, str]:
     raise Refused("只能上传 PDF、JPG、PNG 或 Word/Excel/PPT（docx、xlsx、pptx）文件", field="file")
 
 
+class DuplicateEvidence(Refused):
+    """The same file (or link) is already on the item: nothing stored a second time."""
+
+    def __init__(self, message: str, *, existing: Evidence | None = None) -> None:
+        super().__init__(message, field="file")
+        self.existing = existing
+
+
+def _duplicate(line: CheckLine, digest: str, is_file: bool) -> DuplicateEvidence:
+    return DuplicateEvidence(
+        "已上传过相同的文件" if is_file else "已添加过相同的链接",
+        existing=Evidence.objects.filter(line=line, digest=digest).first(),
+    )
+
+
 def evidence_add(
     *,
     actor: User,
@@ -262,33 +280,43 @@ def evidence_add(
     label = clean_text(name, multiline=False).strip()[:100] or (
         "佐证材料" if handle is not None else link[:100]
     )
+    digest = hashlib.sha256(content if content else f"link:{link}".encode()).hexdigest()
     storage: Any = Evidence._meta.get_field("file").storage
     written = ""
     try:
-        with transaction.atomic():
-            check = _draft(actor, line.selfcheck)
-            line = CheckLine.objects.get(pk=line.pk, selfcheck=check)
-            if line.evidence.count() >= EVIDENCE_PER_LINE:
-                raise Refused(f"每个项目最多 {EVIDENCE_PER_LINE} 份材料")
-            evidence = Evidence(
-                line=line,
-                link=link,
-                name=label,
-                content_type=content_type,
-                size=len(content),
-                uploaded_by=actor,
-            )
-            if content:
-                evidence.file.save(f"{uuid.uuid4().hex}{suffix}", ContentFile(content), save=False)
-                written = evidence.file.name or ""
-            evidence.save()
-            audit_log(
-                actor=actor,
-                action="selfcheck.evidence_add",
-                obj=check,
-                org=check.org,
-                data={"line": line.pk, "evidence": evidence.pk, "name": label},
-            )
+        try:
+            with transaction.atomic():
+                check = _draft(actor, line.selfcheck)
+                line = CheckLine.objects.get(pk=line.pk, selfcheck=check)
+                # Under the self-check's row lock: a second request waits for the first.
+                if Evidence.objects.filter(line=line, digest=digest).exists():
+                    raise _duplicate(line, digest, bool(content))
+                if line.evidence.count() >= EVIDENCE_PER_LINE:
+                    raise Refused(f"每个项目最多 {EVIDENCE_PER_LINE} 份材料")
+                evidence = Evidence(
+                    line=line,
+                    link=link,
+                    name=label,
+                    content_type=content_type,
+                    size=len(content),
+                    digest=digest,
+                    uploaded_by=actor,
+                )
+                if content:
+                    evidence.file.save(
+                        f"{uuid.uuid4().hex}{suffix}", ContentFile(content), save=False
+                    )
+                    written = evidence.file.name or ""
+                evidence.save()
+                audit_log(
+                    actor=actor,
+                    action="selfcheck.evidence_add",
+                    obj=check,
+                    org=check.org,
+                    data={"line": line.pk, "evidence": evidence.pk, "name": label},
+                )
+        except IntegrityError:  # the unique constraint caught what the lock did not
+            raise _duplicate(line, digest, bool(content)) from None
     except BaseException:
         if written:  # the file went in before the row; a failed row leaves nothing behind
             storage.delete(written)
@@ -332,15 +360,59 @@ def selfcheck_submit(*, actor: User, check: SelfCheck) -> SelfCheck:
         if problems:
             raise Refused("还不能提交：" + "；".join(problems))
         _rescore(check, lines)
+        now = timezone.now()
+        again = check.state == CheckState.RETURNED
+        if again:
+            CheckReturn.objects.filter(selfcheck=check, resubmitted_at__isnull=True).update(
+                resubmitted_at=now
+            )
         return transition(
             check,
             SELFCHECK_MACHINE,
             CheckState.SUBMITTED,
             actor=actor,
             org=check.org,
-            fields={"submitted_by": actor, "submitted_at": timezone.now()},
-            data={"month": f"{check.month:%Y-%m}", "score": str(check.score)},
+            fields={"submitted_by": actor, "submitted_at": now},
+            data={"month": f"{check.month:%Y-%m}", "score": str(check.score), "again": again},
         )
+
+
+def selfcheck_return(*, actor: User, check: SelfCheck, reason: str) -> CheckReturn:
+    """退回: the town (a manager above the branch) sends a submitted self-check back with
+    its reason. The branch may edit it again and resubmit; until then it counts as not
+    submitted. The branch's managers (and whoever submitted) are told."""
+    reason = clean_text(reason, multiline=False).strip()
+    if visible_length(reason) < 4:
+        raise Refused("退回须写明理由（至少 4 个字）", field="reason")
+    with transaction.atomic():
+        check = _locked(check)
+        if not may_spot_check(actor, check.org):
+            raise PermissionDenied("只有上级党委的书记、组织委员或管理员可以退回自查")
+        submitter = check.submitted_by_id
+        transition(
+            check,
+            SELFCHECK_MACHINE,
+            CheckState.RETURNED,
+            actor=actor,
+            org=check.org,
+            fields={"submitted_by": None, "submitted_at": None},
+            data={"month": f"{check.month:%Y-%m}", "reason": reason[:300]},
+        )
+        returned = CheckReturn.objects.create(
+            selfcheck=check, reason=reason[:300], returned_by=actor, score=check.score
+        )
+        month = Month.of(check.month)
+        notify(
+            users=[*_managers(check.org_id), *([submitter] if submitter else [])],
+            title=f"{check.org.name} {month.year}年{month.month}月自查被退回",
+            body=f"退回理由：{reason[:300]}。请修改后重新提交。",
+            url=reverse("assessment:check", kwargs={"pk": check.pk}),
+            kind=SELFCHECK_RETURNED_KIND,
+            actor=actor,
+            org=check.org,
+            about=check,
+        )
+    return returned
 
 
 def spotcheck_create(
