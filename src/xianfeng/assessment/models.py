@@ -15,6 +15,7 @@ from xianfeng.assessment.enums import (
     ItemRule,
     SchemeState,
 )
+from xianfeng.common import records
 from xianfeng.common.storage import private_storage
 
 
@@ -470,9 +471,13 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField(_("大小"), default=0)
     link = models.URLField(_("链接"), max_length=500, blank=True)
     name = models.CharField(_("名称"), max_length=100)
-    # SHA-256 of the file's bytes (or of the link): the same file twice on one item (a
-    # double click, a retry after a dropped connection) is stored once. Blank on rows
-    # from before it was kept.
+    # A record of the platform instead of a file (common/records: "meetings.meeting", 12),
+    # chosen from the branch's own; `name` keeps its title as it was when chosen.
+    record_kind = models.CharField(_("记录类型"), max_length=64, blank=True)
+    record_id = models.PositiveBigIntegerField(_("记录编号"), null=True, blank=True)
+    # SHA-256 of the file's bytes (of the link, of the record reference): the same file
+    # twice on one item (a double click, a retry after a dropped connection) is stored
+    # once. Blank on rows from before it was kept.
     digest = models.CharField(_("内容摘要"), max_length=64, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -496,6 +501,17 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def record_url(self) -> str:
+        """The referenced record's page (its own app checks who may open it)."""
+        kind = records.get(self.record_kind) if self.record_kind else None
+        return kind.url(self.record_id) if kind is not None and self.record_id else ""
+
+    @property
+    def record_label(self) -> str:
+        kind = records.get(self.record_kind) if self.record_kind else None
+        return kind.label if kind is not None else ""
 
 
 class Bulletin(models.Model):

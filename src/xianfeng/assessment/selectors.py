@@ -38,7 +38,7 @@ from xianfeng.assessment.rules import (
     may_spot_check,
 )
 from xianfeng.assessment.scoring import computed_score
-from xianfeng.common import indicators
+from xianfeng.common import indicators, records
 from xianfeng.common.indicators import Indicator, Month
 from xianfeng.orgs.enums import RECORD_ROLES, ROSTER_MANAGE_ROLES, OrgKind
 from xianfeng.orgs.models import Org
@@ -416,9 +416,11 @@ class CheckPage:
     due: Any = None
     returns: list[CheckReturn] = field(default_factory=list)
     can_return: bool = False
+    # The branch's own records the person may cite as evidence: (kind label, [refs]).
+    record_choices: list[tuple[str, list[records.RecordRef]]] = field(default_factory=list)
 
 
-def check_page(user: Any, check: SelfCheck) -> CheckPage:
+def check_page(user: Any, check: SelfCheck, *, with_choices: bool = True) -> CheckPage:
     """The lines with their items, evidence and adjustment history, and the returns:
     four queries."""
     lines = list(
@@ -432,10 +434,12 @@ def check_page(user: Any, check: SelfCheck) -> CheckPage:
         )
         .order_by("item__sort_order", "item_id")
     )
+    can_fill = check.editable and may_fill(user, check.org)
     return CheckPage(
         check=check,
         lines=lines,
-        can_fill=check.editable and may_fill(user, check.org),
+        can_fill=can_fill,
+        record_choices=record_choices(user, check.org) if can_fill and with_choices else [],
         can_adjust=(
             check.spot_check_id is not None
             and check.state in (CheckState.SUBMITTED, CheckState.CHECKED)
@@ -447,6 +451,20 @@ def check_page(user: Any, check: SelfCheck) -> CheckPage:
             and may_spot_check(user, check.org)
         ),
     )
+
+
+RECORD_CHOICES = 30  # the latest of each kind; older ones by id through the API
+
+
+def record_choices(user: Any, branch: Org) -> list[tuple[str, list[records.RecordRef]]]:
+    """Per registered kind, the branch's latest records the person may see (one query a
+    kind, through the owning app's selector)."""
+    found = []
+    for kind in records.kinds():
+        refs = kind.choices(user, branch, RECORD_CHOICES)
+        if refs:
+            found.append((kind.label, refs))
+    return found
 
 
 @dataclass(frozen=True)

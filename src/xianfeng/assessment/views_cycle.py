@@ -140,6 +140,24 @@ def check_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 messages.success(request, "材料已添加")
             except services.DuplicateEvidence as exc:  # kept once: not an error
                 messages.info(request, exc.message)
+        elif action == "record":
+            line = _line(check.pk, request)
+            anchor = f"#line-{line.pk}"
+            kind, _, raw = request.POST.get("record", "").partition(":")
+            record_id = int_param(raw, label="平台记录")
+            if not kind or record_id is None:
+                raise BadInput("请选择要引用的平台记录", field="record")
+            try:
+                services.evidence_add(
+                    actor=actor,
+                    line=line,
+                    name=request.POST.get("name", ""),
+                    record_kind=kind[:64],
+                    record_id=record_id,
+                )
+                messages.success(request, "已引用平台记录")
+            except services.DuplicateEvidence as exc:
+                messages.info(request, exc.message)
         elif action == "evidence_delete":
             evidence_id = int_param(request.POST.get("evidence"), label="材料")
             assert evidence_id is not None

@@ -12,6 +12,7 @@ from xianfeng.common.home import Panel
 from xianfeng.meetings import demo as meetings_demo
 from xianfeng.meetings import earning, selectors
 from xianfeng.meetings import indicators as meetings_indicators
+from xianfeng.meetings import records as meetings_records
 from xianfeng.meetings.selectors.compliance import meetings_to_hold
 from xianfeng.meetings.tasks import send_compliance_reminders, send_rectification_reminders
 
@@ -50,6 +51,7 @@ def home_panels(request: HttpRequest) -> list[Any]:
 def connect() -> None:
 
     meetings_indicators.register()
+    meetings_records.register()  # evidence for assessment's self-checks
     earning.connect()
     home.register(home_panels)
     from xianfeng.people.selectors import is_resident

@@ -9,10 +9,12 @@ from xianfeng.common import demo, nav, periodic
 def connect() -> None:
     from xianfeng.remote import demo as remote_demo
     from xianfeng.remote import indicators as remote_indicators
+    from xianfeng.remote import records as remote_records
     from xianfeng.remote import rules
     from xianfeng.remote.tasks import notify_silent_sites, prune_pairings
 
     remote_indicators.register()
+    remote_records.register()  # evidence for assessment's self-checks
     demo.register("remote", remote_demo.seed, order=60)
     periodic.register("remote.prune_pairings", prune_pairings, hours=6)
     periodic.register("remote.silent_sites", notify_silent_sites, hours=1)

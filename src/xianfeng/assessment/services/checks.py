@@ -42,6 +42,7 @@ from xianfeng.assessment.models import (
 from xianfeng.assessment.rules import may_fill, may_manage_scheme, may_spot_check
 from xianfeng.assessment.scoring import TENTH, deduction_score, month_score
 from xianfeng.audit.services import audit_log
+from xianfeng.common import records
 from xianfeng.common.errors import Refused
 from xianfeng.common.indicators import Month
 from xianfeng.common.text import clean_text, visible_length
@@ -237,9 +238,12 @@ class DuplicateEvidence(Refused):
         self.existing = existing
 
 
-def _duplicate(line: CheckLine, digest: str, is_file: bool) -> DuplicateEvidence:
+def _duplicate(
+    line: CheckLine, digest: str, is_file: bool, is_record: bool = False
+) -> DuplicateEvidence:
+    message = "已上传过相同的文件" if is_file else "已添加过相同的链接"
     return DuplicateEvidence(
-        "已上传过相同的文件" if is_file else "已添加过相同的链接",
+        "已引用过该记录" if is_record else message,
         existing=Evidence.objects.filter(line=line, digest=digest).first(),
     )
 
@@ -252,16 +256,26 @@ def evidence_add(
     link: str = "",
     handle: IO[bytes] | None = None,
     size: int = 0,
+    record_kind: str = "",
+    record_id: int | None = None,
 ) -> Evidence:
-    """A file (kept private, served only to those who may read the self-check) or a link."""
+    """A file (kept private, served only to those who may read the self-check), a link,
+    or a record of the platform (a meeting, a viewing) of the branch's own that the actor
+    may see, found through its owning app's selector (common/records)."""
     link = link.strip()
-    if handle is None and not link:
-        raise Refused("请选择文件或填写链接", field="file")
-    if handle is not None and link:
-        raise Refused("文件和链接请分开添加", field="link")
+    given = sum((handle is not None, bool(link), bool(record_kind)))
+    if not given:
+        raise Refused("请选择文件、填写链接或选择平台记录", field="file")
+    if given > 1:
+        raise Refused("文件、链接和平台记录请分开添加", field="link")
     content = b""
     content_type = suffix = ""
-    if handle is not None:
+    kind = None
+    if record_kind:
+        kind = records.get(record_kind)
+        if kind is None or record_id is None:
+            raise Refused("找不到该记录，只能引用本支部的记录", field="record")
+    elif handle is not None:
         if size > MAX_EVIDENCE_BYTES:
             raise Refused("文件不能超过 10 MB", field="file")
         content = handle.read(MAX_EVIDENCE_BYTES + 1)
@@ -280,7 +294,10 @@ def evidence_add(
     label = clean_text(name, multiline=False).strip()[:100] or (
         "佐证材料" if handle is not None else link[:100]
     )
-    digest = hashlib.sha256(content if content else f"link:{link}".encode()).hexdigest()
+    if kind is not None:
+        digest = hashlib.sha256(f"record:{kind.code}:{record_id}".encode()).hexdigest()
+    else:
+        digest = hashlib.sha256(content if content else f"link:{link}".encode()).hexdigest()
     storage: Any = Evidence._meta.get_field("file").storage
     written = ""
     try:
@@ -289,8 +306,15 @@ def evidence_add(
                 check = _draft(actor, line.selfcheck)
                 line = CheckLine.objects.get(pk=line.pk, selfcheck=check)
                 # Under the self-check's row lock: a second request waits for the first.
+                if kind is not None:
+                    assert record_id is not None
+                    # Another branch's record, or one the actor may not see: not found.
+                    ref = kind.find(actor, check.org, record_id)
+                    if ref is None:
+                        raise Refused("找不到该记录，只能引用本支部的记录", field="record")
+                    label = label or ref.title[:100]
                 if Evidence.objects.filter(line=line, digest=digest).exists():
-                    raise _duplicate(line, digest, bool(content))
+                    raise _duplicate(line, digest, bool(content), bool(kind))
                 if line.evidence.count() >= EVIDENCE_PER_LINE:
                     raise Refused(f"每个项目最多 {EVIDENCE_PER_LINE} 份材料")
                 evidence = Evidence(
@@ -299,6 +323,8 @@ def evidence_add(
                     name=label,
                     content_type=content_type,
                     size=len(content),
+                    record_kind=kind.code if kind is not None else "",
+                    record_id=record_id if kind is not None else None,
                     digest=digest,
                     uploaded_by=actor,
                 )
@@ -313,10 +339,15 @@ def evidence_add(
                     action="selfcheck.evidence_add",
                     obj=check,
                     org=check.org,
-                    data={"line": line.pk, "evidence": evidence.pk, "name": label},
+                    data={
+                        "line": line.pk,
+                        "evidence": evidence.pk,
+                        "name": label,
+                        "record": f"{record_kind}:{record_id}" if kind is not None else "",
+                    },
                 )
         except IntegrityError:  # the unique constraint caught what the lock did not
-            raise _duplicate(line, digest, bool(content)) from None
+            raise _duplicate(line, digest, bool(content), bool(kind)) from None
     except BaseException:
         if written:  # the file went in before the row; a failed row leaves nothing behind
             storage.delete(written)

@@ -1,0 +1,52 @@
+"""Organised viewings as evidence records (common/records): a branch's own 组织收看 (at
+the sites of its subtree) that the person may see, through the remote app's selector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from xianfeng.common import records
+from xianfeng.remote.models import Viewing
+from xianfeng.remote.selectors import viewings_visible_to
+
+
+def url(pk: int) -> str:
+    return reverse("remote:viewing", kwargs={"pk": pk})
+
+
+def _ref(viewing: Viewing) -> records.RecordRef:
+    return records.RecordRef(
+        kind="remote.viewing",
+        pk=viewing.pk,
+        title=f"{viewing.starts_at:%Y-%m-%d} 组织收看：{viewing.title}"[:100],
+        url=url(viewing.pk),
+        when=viewing.starts_at,
+    )
+
+
+def _own(user: Any, branch: Any) -> Any:
+    return viewings_visible_to(user).filter(site__org__path__startswith=branch.path)
+
+
+def find(user: Any, branch: Any, pk: int) -> records.RecordRef | None:
+    viewing = _own(user, branch).filter(pk=pk).first()
+    return _ref(viewing) if viewing is not None else None
+
+
+def choices(user: Any, branch: Any, limit: int) -> list[records.RecordRef]:
+    return [_ref(v) for v in _own(user, branch).order_by("-starts_at", "-pk")[:limit]]
+
+
+def register() -> None:
+    records.register(
+        records.RecordKind(
+            code="remote.viewing",
+            label="组织收看",
+            app="remote",
+            find=find,
+            choices=choices,
+            url=url,
+        )
+    )
