@@ -166,6 +166,9 @@ def _mount() -> None:
     from xianfeng.study.api import router as study_router
 
     api.add_router("/study", study_router)
+    from xianfeng.assessment.api import router as assessment_router
+
+    api.add_router("/assessment", assessment_router)
 
 
 _mount()
