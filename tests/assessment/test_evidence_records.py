@@ -93,3 +93,35 @@ def test_a_branch_cites_its_own_meeting_and_not_another_branchs(client, county, 
     assert selfcheck_submit(actor=sec, check=check).state == "submitted"
     client.force_login(county.secretary_b1)
     assert client.get(f"/indicators/checks/{check.pk}/").status_code == 404
+
+
+def test_a_branch_cites_a_viewing_at_its_own_site_only(county, check):
+    import datetime
+
+    from tests.factories import make_site
+    from xianfeng.remote.enums import ViewingState
+    from xianfeng.remote.models import Viewing
+
+    when = datetime.datetime(YEAR, 4, 8, 11, 0, tzinfo=datetime.UTC)
+
+    def viewing(org, code, title, state=ViewingState.HELD):
+        site = make_site(org, code=code)
+        return Viewing.objects.create(
+            site=site, title=title, starts_at=when, state=state, code_key="k"
+        )
+
+    own = viewing(county.branch_a1, "S-A1", "学习二十届四中全会精神")
+    cancelled = viewing(county.branch_a1, "S-A1B", "取消的收看", ViewingState.CANCELLED)
+    other = viewing(county.branch_b1, "S-B1", "柳湾村收看")
+    team = check.lines.get(item__name="班子建设与书记抓党建")
+    sec = county.secretary_a1
+    cited = evidence_add(actor=sec, line=team, record_kind="remote.viewing", record_id=own.pk)
+    assert "学习二十届四中全会精神" in cited.name
+    assert cited.record_url == f"/remote/viewings/{own.pk}/"
+    for pk in (cancelled.pk, other.pk):
+        with pytest.raises(Refused, match="只能引用本支部的记录"):
+            evidence_add(
+                actor=county.county_admin, line=team, record_kind="remote.viewing", record_id=pk
+            )
+    refs = records.get("remote.viewing").choices(sec, county.branch_a1, 10)
+    assert [r.pk for r in refs] == [own.pk]

@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 
 from xianfeng.common import records
+from xianfeng.remote.enums import ViewingState
 from xianfeng.remote.models import Viewing
 from xianfeng.remote.selectors import viewings_visible_to
 
@@ -27,7 +28,12 @@ def _ref(viewing: Viewing) -> records.RecordRef:
 
 
 def _own(user: Any, branch: Any) -> Any:
-    return viewings_visible_to(user).filter(site__org__path__startswith=branch.path)
+    # A cancelled viewing never happened: nothing to cite.
+    return (
+        viewings_visible_to(user)
+        .filter(site__org__path__startswith=branch.path)
+        .exclude(state=ViewingState.CANCELLED)
+    )
 
 
 def find(user: Any, branch: Any, pk: int) -> records.RecordRef | None:
