@@ -144,3 +144,82 @@ def test_outsiders_cannot_edit(client, county, who):
         assert "广东省深圳市宝安区" not in get.content.decode()
     record.refresh_from_db()
     assert record.place == "广东省深圳市宝安区" and not MobileRecordChange.objects.exists()
+
+
+# --- the org at the place --------------------------------------------------------------------
+
+
+def _hosted(user) -> list[str]:
+    from xianfeng.notify.models import Notification
+
+    return list(
+        Notification.objects.filter(user=user, kind="mobile.hosted")
+        .order_by("pk")
+        .values_list("title", flat=True)
+    )
+
+
+def test_the_host_org_is_told_of_a_registration_and_its_changes(county):
+    west = UserFactory(name="西街书记")
+    grant(west, county.branch_a2, RoleKind.SECRETARY)
+    record = register(county, host_org=county.branch_b1)
+    assert _hosted(county.secretary_b1) == [
+        "流动党员：东街社区党支部 张东街外出到你处，登记由你组织联系管理"
+    ]
+    services.mobile_update(
+        actor=county.secretary_a1, record=record, away=away(host_org=county.branch_b1,
+        workplace="物流公司"),
+    )  # fmt: skip
+    assert _hosted(county.secretary_b1)[1] == "流动党员：东街社区党支部 张东街的流动党员登记有变更"
+    services.mobile_update(
+        actor=county.secretary_a1, record=record, away=away(host_org=county.branch_a2,
+        workplace="物流公司"),
+    )  # fmt: skip
+    gone = "流动党员：东街社区党支部 张东街已不再由你组织联系管理"
+    assert _hosted(county.secretary_b1)[2] == gone
+    assert _hosted(west) == ["流动党员：东街社区党支部 张东街外出到你处，登记由你组织联系管理"]
+    # A registration to an org outside the system tells no one.
+    assert len(_hosted(county.secretary_a1)) == 0
+
+
+def test_no_notice_for_an_org_outside_the_system(county):
+    from xianfeng.notify.models import Notification
+
+    register(county)
+    assert not Notification.objects.filter(kind="mobile.hosted").exists()
+
+
+def test_incoming_list_is_the_host_orgs_only(client, county):
+    record = register(county, host_org=county.branch_b1)
+    client.force_login(county.secretary_b1)
+    page = client.get(reverse("mobility:incoming")).content.decode()
+    assert "张东街" in page and "东街社区党支部" in page
+    returned = reverse("mobility:incoming") + "?show=returned"
+    assert "张东街" not in client.get(returned).content.decode()
+    services.mobile_return(actor=county.secretary_a1, record=record, on=TODAY)
+    assert "张东街" in client.get(returned).content.decode()
+    west = UserFactory(name="西街书记")
+    grant(west, county.branch_a2, RoleKind.SECRETARY)
+    for user in (west, county.secretary_a1):  # another branch; the home branch (its own list)
+        client.force_login(user)
+        for show in ("", "?show=returned"):
+            assert "张东街" not in client.get(reverse("mobility:incoming") + show).content.decode()
+    client.force_login(county.member_b1.user)
+    assert client.get(reverse("mobility:incoming")).status_code == 403
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_incoming_list_query_count(client, county, django_assert_num_queries, count):
+    from tests.factories import MemberFactory
+
+    for i in range(count):
+        m = MemberFactory(org=county.branch_a1, user=UserFactory(name=f"外出{i}"))
+        services.mobile_register(
+            actor=county.secretary_a1, member=m,
+            away=away(card_number=f"LD{i}", host_org=county.branch_b1),
+        )  # fmt: skip
+    client.force_login(county.secretary_b1)
+    # session, user, roles, count, page (member, user, orgs, last activity), badge
+    with django_assert_num_queries(6):
+        page = client.get(reverse("mobility:incoming")).content.decode()
+    assert page.count('class="title"') == count

@@ -64,14 +64,16 @@ def home_list(user: Any, *, show: str, today: datetime.date) -> QuerySet[MobileR
     return qs.order_by("home_org__path", "member__user__name", "pk")
 
 
-def host_list(user: Any) -> QuerySet[MobileRecord]:
-    """Members of other branches living at the person's place, looked after here."""
+def host_list(user: Any, *, returned: bool = False) -> QuerySet[MobileRecord]:
+    """Members of other branches living at the person's place, looked after here (with
+    `returned`: those who have gone back), each with the date of their last activity here."""
     if not getattr(user, "is_authenticated", False):
         return MobileRecord.objects.none()
     return (
-        MobileRecord.objects.filter(_host_q(user), returned_on__isnull=True)
+        MobileRecord.objects.filter(_host_q(user), returned_on__isnull=not returned)
         .exclude(_home_q(user))
         .select_related("member__user", "home_org", "host_org")
+        .annotate(last_activity=Max("activities__on"))
         .order_by("host_org__path", "member__user__name", "pk")
     )
 

@@ -5,6 +5,7 @@ from xianfeng.mobility import views
 app_name = "mobility"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("incoming/", views.incoming, name="incoming"),
     path("new/<int:member_pk>/", views.register, name="register"),
     path("member/<int:member_pk>/", views.for_member, name="for_member"),
     path("<int:pk>/", views.detail, name="detail"),

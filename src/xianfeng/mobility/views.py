@@ -56,6 +56,27 @@ def index(request: AuthedRequest) -> HttpResponse:
     )
 
 
+INCOMING_SHOWS = [("", "在本地"), ("returned", "已离开")]
+
+
+@login_required
+def incoming(request: AuthedRequest) -> HttpResponse:
+    """流入党员: members of other branches registered to an org the person looks after."""
+    if not holds_any(request.user, ROSTER_MANAGE_ROLES):
+        raise PermissionDenied("只有支部书记、组织委员和组织管理员可以查看流动党员")
+    show = request.GET.get("show", "")
+    show = show if show in dict(INCOMING_SHOWS) else ""
+    return render(
+        request,
+        "mobility/incoming.html",
+        {
+            "page": paginate(request, host_list(request.user, returned=show == "returned")),
+            "show": show,
+            "shows": INCOMING_SHOWS,
+        },
+    )
+
+
 def _away(form: RegisterForm, host: Org | None) -> services.Away:
     d = form.cleaned_data
     return services.Away(
