@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month, Reading
 from xianfeng.dues.calc import owes_in
+from xianfeng.dues.enums import DuesCategory
 from xianfeng.dues.models import DuesAssessment, DuesPayment
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 
@@ -16,8 +17,12 @@ from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 def on_time(month: Month) -> Iterable[Reading]:
     """Per branch (the member's org now): members who owed `month` (assessed for its year,
     on the roll in it) and, of them, those whose payment for it was made by its last day."""
-    owing = DuesAssessment.objects.filter(year=month.year).values_list(
-        "member_id", "member__org_id", "monthly_amount", "member__joined_on", "member__left_on"
+    owing = (
+        DuesAssessment.objects.filter(year=month.year)
+        .exclude(category=DuesCategory.EXEMPT)
+        .values_list(
+            "member_id", "member__org_id", "monthly_amount", "member__joined_on", "member__left_on"
+        )
     )
     members: dict[int, int] = {}
     for member_id, org_id, amount, joined_on, left_on in owing:
@@ -52,7 +57,7 @@ def register() -> None:
             ratio=True,
             target=95,
             records=_records,
-            description="本月应交党费（已核定本年党费、当月在册）的党员中，当月月底前交纳的比例，"
-            "计在党员现所在支部",
+            description="本月应交党费（已核定本年党费、当月在册，经批准免交的不计）的党员中，"
+            "当月月底前交纳的比例，计在党员现所在支部",
         )
     )
