@@ -139,3 +139,68 @@ def test_exempt_through_the_member_page(client, county, rule, poor):
     assert "经批准免交" in page and "生活困难" in page and "镇党委批复" in page
     ledger = client.get(reverse("dues:ledger", args=["A1"]) + f"?year={Y}").content.decode()
     assert "免交" in ledger
+
+
+# --- dues.on_time counts each month at the branch of that month -------------------------------
+
+
+def test_on_time_counts_a_transferred_member_at_the_branch_of_each_month(county, rule):
+    from xianfeng.people.models import Member
+    from xianfeng.people.services.history import member_move
+
+    member = county.member_a1
+    Member.objects.filter(pk=member.pk).update(joined_on=D(2000, 1, 1), org_since=D(2010, 1, 1))
+    member.refresh_from_db()
+    services.dues_assess(
+        actor=county.secretary_a1, member=member, year=Y, category=DuesCategory.IN_WORK,
+        base_income=Decimal("4500"),
+    )  # fmt: skip
+    for n in (1, 2, 3):  # each on time, to the sending branch
+        services.dues_pay(
+            actor=county.secretary_a1, member=member, months=[Month(Y, n)], paid_on=D(Y, n, 10)
+        )
+    member_move(member=member, org=county.branch_b1, on=D(Y, 3, 15), reason="组织关系转接")
+    services.dues_pay(  # April is left unpaid; May on time, to the receiving branch
+        actor=county.secretary_b1, member=member, months=[Month(Y, 5)], paid_on=D(Y, 5, 6)
+    )
+
+    def readings(n: int) -> dict[int, tuple[float, float | None]]:
+        return {r.org_id: (r.numerator, r.denominator) for r in on_time(Month(Y, n))}
+
+    a1, b1 = county.branch_a1.pk, county.branch_b1.pk
+    assert readings(1) == {a1: (1, 1)}  # not at B1, their branch today
+    assert readings(3) == {a1: (1, 1)}  # the month of the transfer: the sending branch
+    assert readings(4) == {b1: (0, 1)}
+    assert readings(5) == {b1: (1, 1)}
+
+
+def test_on_time_leaves_out_a_gap_off_the_roll(county, rule):
+    """A member whose earlier stretch ended (停止党籍) and who is on the roll again later
+    owes nothing for the months in between."""
+    from xianfeng.people.models import Member, MemberPeriod
+
+    member = county.member_a1
+    Member.objects.filter(pk=member.pk).update(joined_on=D(2000, 1, 1), org_since=D(Y, 6, 1))
+    MemberPeriod.objects.create(
+        member=member, org=county.branch_a2, started_on=None, ended_on=D(Y, 2, 1), reason="停止党籍"
+    )
+    member.refresh_from_db()
+    services.dues_assess(
+        actor=county.secretary_a1, member=member, year=Y, category=DuesCategory.IN_WORK,
+        base_income=Decimal("4500"),
+    )  # fmt: skip
+    assert {r.org_id for r in on_time(Month(Y, 1))} == {county.branch_a2.pk}
+    assert list(on_time(Month(Y, 3))) == []
+    assert {r.org_id for r in on_time(Month(Y, 6))} == {county.branch_a1.pk}
+
+
+def test_on_time_query_count(county, rule, django_assert_num_queries):
+    for i in range(3):
+        m = MemberFactory(org=county.branch_a1, user=UserFactory(name=f"交费{i}"))
+        services.dues_assess(
+            actor=county.secretary_a1, member=m, year=Y, category=DuesCategory.IN_WORK,
+            base_income=Decimal("3000"),
+        )  # fmt: skip
+    # current stretches, past stretches, assessments, payments
+    with django_assert_num_queries(4):
+        assert [(r.numerator, r.denominator) for r in on_time(Month(Y, 3))] == [(0, 3)]
