@@ -128,7 +128,9 @@ def mobile_register(*, actor: User, member: Member, away: Away) -> MobileRecord:
     try:
         with transaction.atomic():
             member = (
-                Member.objects.select_for_update().select_related("org", "user").get(pk=member.pk)
+                Member.objects.select_for_update(of=("self",))
+                .select_related("org", "user")
+                .get(pk=member.pk)
             )
             if member.status not in ON_ROLL or member.left_on is not None:
                 raise Refused(f"该党员已{member.get_status_display()}，不能办理外出登记")
@@ -170,8 +172,9 @@ def mobile_update(*, actor: User, record: MobileRecord, away: Away) -> MobileRec
     fields = _cleaned(away, home_org_id=record.home_org_id)
     try:
         with transaction.atomic():
+            # of=self: PostgreSQL cannot lock the nullable side of the join (host_org).
             record = (
-                MobileRecord.objects.select_for_update()
+                MobileRecord.objects.select_for_update(of=("self",))
                 .select_related("host_org", "home_org", "member__user")
                 .get(pk=record.pk)
             )
