@@ -223,3 +223,28 @@ def test_incoming_list_query_count(client, county, django_assert_num_queries, co
     with django_assert_num_queries(6):
         page = client.get(reverse("mobility:incoming")).content.decode()
     assert page.count('class="title"') == count
+
+
+def test_home_list_shows_meetings_and_study_away_this_quarter(client, county):
+    from xianfeng.mobility.enums import ContactWay, quarter_start
+
+    record = register(county, host_org=county.branch_b1)
+    day = max(LEFT, quarter_start(TODAY))
+    for summary in ("第一次联系", "第二次联系"):  # two contacts must not double the counts
+        services.mobile_contact_add(
+            actor=county.secretary_a1, record=record, on=day, way=ContactWay.PHONE,
+            summary=summary,
+        )  # fmt: skip
+    for kind, title in [(ActivityKind.MEETING, "主题党日"), (ActivityKind.MEETING, "党课"),
+                        (ActivityKind.STUDY, "集中学习")]:  # fmt: skip
+        services.mobile_activity_add(
+            actor=county.secretary_b1, record=record, on=day, kind=kind, title=title
+        )
+    if day > LEFT:  # an earlier quarter's activity is not this quarter's
+        services.mobile_activity_add(
+            actor=county.secretary_b1, record=record, on=LEFT, kind=ActivityKind.MEETING,
+            title="去年的会",
+        )  # fmt: skip
+    client.force_login(county.secretary_a1)
+    page = client.get(reverse("mobility:index")).content.decode()
+    assert "本季度在流入地：组织生活 2 次，学习 1 次" in page
