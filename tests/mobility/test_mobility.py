@@ -255,8 +255,8 @@ def test_mobile_detail_query_count(client, county, django_assert_num_queries, co
             title=f"学习 {i}",
         )  # fmt: skip
     client.force_login(county.secretary_a1)
-    # session, user, roles, record, side (home), contacts, activities, badge
-    with django_assert_num_queries(8):
+    # session, user, roles, record, side (home), contacts, activities, changes, badge
+    with django_assert_num_queries(9):
         page = client.get(reverse("mobility:detail", args=[record.pk])).content.decode()
     assert page.count('class="title"') == 2 * count
 

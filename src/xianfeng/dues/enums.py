@@ -12,6 +12,8 @@ class DuesCategory(models.TextChoices):
     STUDENT = "student", _("学生")
     UNEMPLOYED = "unemployed", _("下岗失业")
     SUBSISTENCE = "subsistence", _("享受最低生活保障")
+    # 生活确有困难的党员，经支部党员大会讨论、报上一级党委批准，可以免交 (2008 规定第十条).
+    EXEMPT = "exempt", _("经批准免交")
 
 
 # Categories whose monthly amount is a share of the base income (brackets), and those that

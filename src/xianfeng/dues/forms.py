@@ -57,8 +57,18 @@ class AssessForm(forms.Form):
     base_income = forms.DecimalField(
         label="月计算基数（税后月收入，元）", required=False, min_value=0, max_digits=10,
         decimal_places=2, error_messages=MONEY_ERRORS,
-        help_text="学生、下岗失业、低保党员不用填写",
+        help_text="学生、下岗失业、低保、免交党员不用填写",
     )  # fmt: skip
+    exempt_reason = forms.CharField(
+        label="免交原因（类别为经批准免交时填写）", max_length=200, required=False,
+        help_text="如：生活困难，经支部党员大会讨论同意",
+    )  # fmt: skip
+    exempt_approved_on = forms.DateField(
+        label="上级党委批准日期（免交）", widget=DATE, required=False, error_messages=DATE_ERRORS
+    )
+    exempt_decision = forms.CharField(
+        label="批准文号或批准组织（免交）", max_length=100, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +61,11 @@ class DuesAssessment(models.Model):
         _("比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     monthly_amount = models.DecimalField(_("每月应交（元）"), max_digits=9, decimal_places=2)
+    # 免交: why (生活困难 …), when the higher committee approved, its decision; the member
+    # owes nothing in the year and is not counted as owing.
+    exempt_reason = models.CharField(_("免交原因"), max_length=200, blank=True)
+    exempt_approved_on = models.DateField(_("上级党委批准日期"), null=True, blank=True)
+    exempt_decision = models.CharField(_("批准文号或批准组织"), max_length=100, blank=True)
     rule = models.ForeignKey(
         DuesRule, verbose_name=_("依据标准"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -79,6 +87,15 @@ class DuesAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.year} {self.monthly_amount}"
+
+    @property
+    def exempt(self) -> bool:
+        return self.category == DuesCategory.EXEMPT
+
+
+def owed_amounts(assessments: Iterable[DuesAssessment]) -> dict[int, Decimal]:
+    """Year → monthly amount of the years the member owes dues (an exempt year owes none)."""
+    return {a.year: a.monthly_amount for a in assessments if a.category != DuesCategory.EXEMPT}
 
 
 class DuesPayment(models.Model):

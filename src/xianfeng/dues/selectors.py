@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from xianfeng.common.indicators import Month
 from xianfeng.dues.calc import Standing, owes_in, standing
-from xianfeng.dues.enums import BEHIND_MONTHS
-from xianfeng.dues.models import DuesAssessment, DuesPayment, DuesRule
+from xianfeng.dues.enums import BEHIND_MONTHS, DuesCategory
+from xianfeng.dues.models import DuesAssessment, DuesPayment, DuesRule, owed_amounts
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, ROSTER_MANAGE_ROLES
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import can_manage_roster
@@ -89,7 +89,7 @@ def _amounts_by_member(member_ids: Iterable[int]) -> dict[int, dict[int, DuesAss
 class MemberLedger:
     member: Member
     assessment: DuesAssessment | None  # of the ledger's year
-    months: list[tuple[Month, str]]  # (month, "paid" | "unpaid" | "due" | "")
+    months: list[tuple[Month, str]]  # (month, "paid" | "unpaid" | "due" | "exempt" | "")
     standing: Standing
     paid_in_year: Decimal = Decimal(0)
 
@@ -110,6 +110,10 @@ class BranchLedger:
         return sum(1 for r in self.rows if r.assessment is None)
 
     @property
+    def exempt(self) -> int:
+        return sum(1 for r in self.rows if r.assessment is not None and r.assessment.exempt)
+
+    @property
     def paid_total(self) -> Decimal:
         return sum((r.paid_in_year for r in self.rows), Decimal(0))
 
@@ -128,7 +132,7 @@ def member_standing(member: Member, *, until: Month | None = None) -> tuple[
         DuesPayment.objects.filter(member=member).select_related("recorded_by").order_by("-month")
     )
     result = standing(
-        amounts={y: a.monthly_amount for y, a in assessments.items()},
+        amounts=owed_amounts(assessments.values()),
         paid=[Month.of(p.month) for p in payments],
         joined_on=member.joined_on,
         left_on=member.left_on,
@@ -154,12 +158,17 @@ def branch_ledger(org: Org, year: int, *, today: datetime.date | None = None) ->
     ledger = BranchLedger(org=org, year=year, until=until)
     for m in members:
         by_year = assessments.get(m.pk, {})
-        amounts = {y: a.monthly_amount for y, a in by_year.items()}
+        amounts = owed_amounts(by_year.values())
+        exempt = year in by_year and by_year[year].exempt
         months: list[tuple[Month, str]] = []
         for number in range(1, 13):
             month = Month(year, number)
             if month in paid[m.pk]:
                 state = "paid"
+            elif exempt and owes_in(
+                month, amounts={year: Decimal(0)}, joined_on=m.joined_on, left_on=m.left_on
+            ):
+                state = "exempt"
             elif not owes_in(month, amounts=amounts, joined_on=m.joined_on, left_on=m.left_on):
                 state = ""
             elif month <= until:
@@ -195,6 +204,7 @@ class RollupRow:
     owing: int = 0  # members who owe the month
     paid: int = 0  # … and paid it
     on_time: int = 0  # … by the end of the month
+    exempt: int = 0  # members exempt (免交) for the month's year: they owe nothing
     due_amount: Decimal = Decimal(0)
     paid_amount: Decimal = Decimal(0)
     behind: int = 0  # members with BEHIND_MONTHS unpaid months up to the month
@@ -228,10 +238,14 @@ def rollup(org: Org, month: Month) -> list[RollupRow]:
     ids = [m[0] for m in members]
     years = {m.year for m in window}
     amounts: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for member_id, year, amount in DuesAssessment.objects.filter(
+    exempt: set[tuple[int, int]] = set()
+    for member_id, year, amount, category in DuesAssessment.objects.filter(
         member_id__in=ids, year__in=years
-    ).values_list("member_id", "year", "monthly_amount"):
-        amounts[member_id][year] = amount
+    ).values_list("member_id", "year", "monthly_amount", "category"):
+        if category == DuesCategory.EXEMPT:
+            exempt.add((member_id, year))
+        else:
+            amounts[member_id][year] = amount
     paid: dict[int, dict[Month, tuple[datetime.date, Decimal]]] = defaultdict(dict)
     for member_id, day, paid_on, amount in DuesPayment.objects.filter(
         member_id__in=ids, month__gte=window[0].first, month__lte=month.first
@@ -241,7 +255,10 @@ def rollup(org: Org, month: Month) -> list[RollupRow]:
         row = rows[org_id]
         row.members += 1
         mine = amounts.get(pk, {})
-        if month.year in mine:
+        if (pk, month.year) in exempt:
+            row.assessed += 1
+            row.exempt += 1
+        elif month.year in mine:
             row.assessed += 1
         if owes_in(month, amounts=mine, joined_on=joined_on, left_on=left_on):
             row.owing += 1
@@ -260,7 +277,7 @@ def rollup(org: Org, month: Month) -> list[RollupRow]:
 def rollup_total(rows: list[RollupRow], org: Org) -> RollupRow:
     total = RollupRow(org=org)
     for r in rows:
-        for name in ("members", "assessed", "owing", "paid", "on_time", "behind"):
+        for name in ("members", "assessed", "exempt", "owing", "paid", "on_time", "behind"):
             setattr(total, name, getattr(total, name) + getattr(r, name))
         total.due_amount += r.due_amount
         total.paid_amount += r.paid_amount

@@ -14,9 +14,9 @@ from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.indicators import Month
 from xianfeng.common.text import clean_text
-from xianfeng.dues.calc import monthly_amount, owes_in
+from xianfeng.dues.calc import Amount, monthly_amount, owes_in
 from xianfeng.dues.enums import BRACKET_CATEGORIES, FIXED_CATEGORIES, DuesCategory, PaymentMethod
-from xianfeng.dues.models import DuesAssessment, DuesPayment, DuesRule
+from xianfeng.dues.models import DuesAssessment, DuesPayment, DuesRule, owed_amounts
 from xianfeng.dues.selectors import rule_for
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
@@ -81,6 +81,31 @@ def _rule_day(year: int, today: datetime.date) -> datetime.date:
     return max(datetime.date(year, 1, 1), min(today, datetime.date(year, 12, 31)))
 
 
+def _exemption(
+    reason: str, approved_on: datetime.date | None, decision: str, today: datetime.date
+) -> dict[str, object]:
+    """The 免交 fields checked: a reason and the higher committee's approval date."""
+    reason = clean_text(reason, multiline=False).strip()
+    decision = clean_text(decision, multiline=False).strip()
+    if not reason:
+        raise Refused("请填写免交原因（如：生活困难）", field="exempt_reason")
+    if len(reason) > 200:
+        raise Refused("免交原因最多 200 个字", field="exempt_reason")
+    if len(decision) > 100:
+        raise Refused("批准文号最多 100 个字", field="exempt_decision")
+    if approved_on is None:
+        raise Refused(
+            "免交党费须经支部党员大会讨论、报上一级党委批准，请填写批准日期",
+            field="exempt_approved_on",
+        )
+    if approved_on > today:
+        raise Refused("批准日期不能晚于今天", field="exempt_approved_on")
+    return {
+        "exempt_reason": reason, "exempt_approved_on": approved_on,
+        "exempt_decision": decision,
+    }  # fmt: skip
+
+
 def dues_assess(
     *,
     actor: User,
@@ -88,10 +113,13 @@ def dues_assess(
     year: int,
     category: str,
     base_income: Decimal | None,
+    exempt_reason: str = "",
+    exempt_approved_on: datetime.date | None = None,
+    exempt_decision: str = "",
 ) -> DuesAssessment:
     """核定: the member's monthly 党费 for `year` from their category and income, by the
-    rule in force. Made again in the year (income changed) it replaces the figure; months
-    already paid keep what was paid."""
+    rule in force; or 免交 for the year, with its reason and approval. Made again in the
+    year (income changed) it replaces the figure; months already paid keep what was paid."""
     if not can_manage_roster(actor, member.org):
         raise PermissionDenied("您不能核定该党员的党费")
     today = timezone.localdate()
@@ -101,14 +129,22 @@ def dues_assess(
         raise Refused(f"该党员已{member.get_status_display()}，无需核定党费")
     if category not in DuesCategory.values:
         raise Refused("请选择党员类别", field="category")
-    if category in FIXED_CATEGORIES:
-        base_income = None
+    exemption: dict[str, object] = {
+        "exempt_reason": "", "exempt_approved_on": None, "exempt_decision": ""
+    }  # fmt: skip
     rule = rule_for(member.org, _rule_day(year, today))
-    if rule is None:
-        raise Refused("上级党委尚未制定党费标准，请联系县（乡镇）组织部门")
-    amount = monthly_amount(
-        brackets=rule.brackets, fixed=rule.fixed, category=category, base_income=base_income
-    )
+    if category == DuesCategory.EXEMPT:
+        exemption = _exemption(exempt_reason, exempt_approved_on, exempt_decision, today)
+        base_income = None
+        amount = Amount(None, Decimal("0.00"))
+    else:
+        if category in FIXED_CATEGORIES:
+            base_income = None
+        if rule is None:
+            raise Refused("上级党委尚未制定党费标准，请联系县（乡镇）组织部门")
+        amount = monthly_amount(
+            brackets=rule.brackets, fixed=rule.fixed, category=category, base_income=base_income
+        )
     with transaction.atomic():
         assessment, created = DuesAssessment.objects.update_or_create(
             member=member,
@@ -121,14 +157,17 @@ def dues_assess(
                 "rule": rule,
                 "assessed_by": actor,
                 "assessed_on": today,
+                **exemption,
             },
         )
         # The income itself stays out of the audit log (personal data): the outcome is enough.
-        audit_log(
-            actor=actor, action="dues.assessed", obj=assessment, org=member.org,
-            data={"member_id": member.pk, "year": year, "category": category,
-                  "monthly_amount": str(amount.monthly), "again": not created},
-        )  # fmt: skip
+        data: dict[str, object] = {
+            "member_id": member.pk, "year": year, "category": category,
+            "monthly_amount": str(amount.monthly), "again": not created,
+        }  # fmt: skip
+        if category == DuesCategory.EXEMPT:
+            data |= {k: str(v) for k, v in exemption.items()}
+        audit_log(actor=actor, action="dues.assessed", obj=assessment, org=member.org, data=data)
     return assessment
 
 
@@ -164,15 +203,18 @@ def dues_pay(
         raise Refused(f"最多预交到 {latest}", field="months")
     with transaction.atomic():
         member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
-        amounts = dict(
-            DuesAssessment.objects.filter(
-                member=member, year__in={m.year for m in months}
-            ).values_list("year", "monthly_amount")
+        assessments = list(
+            DuesAssessment.objects.filter(member=member, year__in={m.year for m in months})
         )
-        missing = sorted({m.year for m in months} - set(amounts))
+        missing = sorted({m.year for m in months} - {a.year for a in assessments})
         if missing:
             years = "、".join(str(y) for y in missing)
             raise Refused(f"请先核定该党员 {years} 年的党费", field="months")
+        exempt = sorted(a.year for a in assessments if a.exempt)
+        if exempt:
+            years = "、".join(str(y) for y in exempt)
+            raise Refused(f"该党员 {years} 年经批准免交党费，无需登记", field="months")
+        amounts = owed_amounts(assessments)
         not_owed = [
             m
             for m in months

@@ -104,7 +104,7 @@ def ledger(request: AuthedRequest, code: str) -> HttpResponseBase:
              "欠交金额（元）", "连续未交月数"],
             widths=[10, 14, 12, *[6] * 12, 12, 8, 12, 10],
         )  # fmt: skip
-        marks = {"paid": "已交", "unpaid": "未交", "due": "本月"}
+        marks = {"paid": "已交", "unpaid": "未交", "due": "本月", "exempt": "免交"}
         for row in book.rows:
             a = row.assessment
             sheet.append(
@@ -152,8 +152,8 @@ def town(request: AuthedRequest, code: str) -> HttpResponseBase:
             f"{month}党费",
             ["党组织", "组织代码", "在册党员", "已核定", "应交人数", "已交人数", "按时交纳",
              "按时交纳率（%）", "应交金额（元）", "实交金额（元）",
-             f"连续{BEHIND_MONTHS}个月未交"],
-            widths=[28, 12, 8, 8, 8, 8, 8, 12, 12, 12, 12],
+             f"连续{BEHIND_MONTHS}个月未交", "免交人数"],
+            widths=[28, 12, 8, 8, 8, 8, 8, 12, 12, 12, 12, 8],
         )  # fmt: skip
         for r in [*rows, total]:
             rate = r.on_time_rate
@@ -170,6 +170,7 @@ def town(request: AuthedRequest, code: str) -> HttpResponseBase:
                     _money(r.due_amount),
                     _money(r.paid_amount),
                     str(r.behind),
+                    str(r.exempt),
                 ]
             )
         return writer.streaming_response(
@@ -244,11 +245,18 @@ def assess(request: AuthedRequest, pk: int) -> HttpResponse:
             a = services.dues_assess(
                 actor=actor_of(request), member=member, year=d["year"],
                 category=d["category"], base_income=d["base_income"],
+                exempt_reason=d["exempt_reason"], exempt_approved_on=d["exempt_approved_on"],
+                exempt_decision=d["exempt_decision"],
             )  # fmt: skip
         except Refused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"已核定 {a.year} 年党费：每月 {a.monthly_amount} 元")
+            messages.success(
+                request,
+                f"已登记 {a.year} 年经批准免交党费"
+                if a.exempt
+                else f"已核定 {a.year} 年党费：每月 {a.monthly_amount} 元",
+            )
             return redirect("dues:member", pk=member.pk)
     return _member_page(request, pk, assess_form=form)
 

@@ -22,6 +22,8 @@ class ActivityKind(models.TextChoices):
 
 
 REMINDER_KIND = "mobile.contact_due"
+# The org at the place is told a member of another branch is registered to it.
+HOSTED_KIND = "mobile.hosted"
 
 
 def quarter_of(day: datetime.date) -> str:

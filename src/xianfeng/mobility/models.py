@@ -136,3 +136,50 @@ class MobileActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.on} {self.title}"
+
+
+# The fields an edit may change, with the labels the history shows.
+EDITABLE_FIELDS = {
+    "place": _("流入地"),
+    "workplace": _("工作单位"),
+    "phone": _("外出联系电话"),
+    "host_org": _("流入地党组织"),
+    "host_name": _("流入地党组织（系统外）"),
+    "host_contact": _("流入地联系人"),
+    "card_number": _("活动证编号"),
+    "left_on": _("外出日期"),
+    "expected_back": _("预计返回日期"),
+    "note": _("备注"),
+}
+
+
+class MobileRecordChange(models.Model):
+    """One edit of a registration by the home branch: who changed which fields, from what
+    to what (as shown then: an org by its name), and when."""
+
+    record = models.ForeignKey(
+        MobileRecord, verbose_name=_("流动党员"), on_delete=models.CASCADE, related_name="changes"
+    )
+    # {field: [before, after]} as text, keys from EDITABLE_FIELDS.
+    changes = models.JSONField(_("修改内容"), default=dict)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    changed_at = models.DateTimeField(_("修改时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("流动党员登记修改")
+        verbose_name_plural = _("流动党员登记修改")
+        ordering = ["record", "-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.changed_at:%Y-%m-%d}"
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """(label, before, after) in the form's order."""
+        return [
+            (str(label), *self.changes[name])
+            for name, label in EDITABLE_FIELDS.items()
+            if name in self.changes
+        ]

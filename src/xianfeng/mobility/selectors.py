@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from xianfeng.mobility.enums import quarter_start
+from xianfeng.mobility.enums import ActivityKind, quarter_start
 from xianfeng.mobility.models import MobileContact, MobileRecord
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
 from xianfeng.orgs.selectors import scope_q
@@ -33,9 +33,23 @@ def records_visible_to(user: Any) -> QuerySet[MobileRecord]:
 
 
 def _with_contact(qs: QuerySet[MobileRecord], today: datetime.date) -> QuerySet[MobileRecord]:
-    """Each record with its last contact and whether there was one this quarter."""
+    """Each record with its last contact, whether there was one this quarter, and what the
+    member took part in at the place this quarter (meetings, study: recorded there or by the
+    home branch), so the home branch sees their organisational life away at a glance."""
+    start = quarter_start(today)
     return qs.annotate(
         last_contact=Max("contacts__on"),
+        # distinct: the join with contacts repeats each activity once per contact.
+        meetings_away=Count(
+            "activities",
+            filter=Q(activities__on__gte=start, activities__kind=ActivityKind.MEETING),
+            distinct=True,
+        ),
+        studies_away=Count(
+            "activities",
+            filter=Q(activities__on__gte=start, activities__kind=ActivityKind.STUDY),
+            distinct=True,
+        ),
         contacted_this_quarter=Exists(
             MobileContact.objects.filter(record=OuterRef("pk"), on__gte=quarter_start(today))
         ),
@@ -64,14 +78,16 @@ def home_list(user: Any, *, show: str, today: datetime.date) -> QuerySet[MobileR
     return qs.order_by("home_org__path", "member__user__name", "pk")
 
 
-def host_list(user: Any) -> QuerySet[MobileRecord]:
-    """Members of other branches living at the person's place, looked after here."""
+def host_list(user: Any, *, returned: bool = False) -> QuerySet[MobileRecord]:
+    """Members of other branches living at the person's place, looked after here (with
+    `returned`: those who have gone back), each with the date of their last activity here."""
     if not getattr(user, "is_authenticated", False):
         return MobileRecord.objects.none()
     return (
-        MobileRecord.objects.filter(_host_q(user), returned_on__isnull=True)
+        MobileRecord.objects.filter(_host_q(user), returned_on__isnull=not returned)
         .exclude(_home_q(user))
         .select_related("member__user", "home_org", "host_org")
+        .annotate(last_activity=Max("activities__on"))
         .order_by("host_org__path", "member__user__name", "pk")
     )
 

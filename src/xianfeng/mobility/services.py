@@ -6,16 +6,19 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Min, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text
 from xianfeng.mobility.enums import (
+    HOSTED_KIND,
     REMINDER_KIND,
     ActivityKind,
     ContactWay,
@@ -23,7 +26,13 @@ from xianfeng.mobility.enums import (
     quarter_of,
     quarter_start,
 )
-from xianfeng.mobility.models import MobileActivity, MobileContact, MobileRecord
+from xianfeng.mobility.models import (
+    EDITABLE_FIELDS,
+    MobileActivity,
+    MobileContact,
+    MobileRecord,
+    MobileRecordChange,
+)
 from xianfeng.notify.services import notify
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS
 from xianfeng.orgs.models import Org
@@ -59,11 +68,8 @@ class Away:
     note: str = ""
 
 
-def mobile_register(*, actor: User, member: Member, away: Away) -> MobileRecord:
-    """外出登记: the home branch records where the member went and who looks after them
-    there; the roster shows them as 流动党员 until they come back."""
-    if not can_manage_roster(actor, member.org):
-        raise PermissionDenied("您不能为该党员办理外出登记")
+def _cleaned(away: Away, *, home_org_id: int) -> dict[str, Any]:
+    """The registration's fields checked and normalised (for a new one and an edit)."""
     place = _text(away.place, "流入地", 100, field="place")
     phone = _text(away.phone, "外出联系电话", 20, field="phone")
     workplace = _text(away.workplace, "工作单位", 100, required=False, field="workplace")
@@ -81,12 +87,51 @@ def mobile_register(*, actor: User, member: Member, away: Away) -> MobileRecord:
     if away.host_org is not None:
         if away.host_org.kind not in MEMBER_ORG_KINDS:
             raise Refused("流入地党组织应为党支部、党总支或党委", field="host_org")
-        if away.host_org.pk == member.org_id:
+        if away.host_org.pk == home_org_id:
             raise Refused("流入地党组织不能是本支部", field="host_org")
         host_name = ""
+    return {
+        "place": place, "workplace": workplace, "phone": phone, "host_org": away.host_org,
+        "host_name": host_name, "host_contact": host_contact, "card_number": card,
+        "left_on": away.left_on, "expected_back": away.expected_back, "note": note,
+    }  # fmt: skip
+
+
+def _tell_host(*, actor: User, record: MobileRecord, member: Member, changed: bool) -> None:
+    """The org at the place, when it is in the system, learns that a member of another
+    branch is registered to it (or that the registration changed)."""
+    host = record.host_org
+    if host is None:
+        return
+    name = member.user.name
+    what = "的流动党员登记有变更" if changed else "外出到你处，登记由你组织联系管理"
+    notify(
+        users=branch_managers(host.pk),
+        title=f"流动党员：{record.home_org.name} {name}{what}",
+        body=f"流入地：{record.place}；外出日期 {record.left_on:%Y-%m-%d}。"
+        "请在“流动党员 · 在本地的外来流动党员”中查看，并记录其参加的组织生活。",
+        url=reverse("mobility:detail", args=[record.pk]),
+        kind=HOSTED_KIND,
+        actor=actor,
+        org=host,
+        about=record,
+    )
+
+
+def mobile_register(*, actor: User, member: Member, away: Away) -> MobileRecord:
+    """外出登记: the home branch records where the member went and who looks after them
+    there; the roster shows them as 流动党员 until they come back."""
+    if not can_manage_roster(actor, member.org):
+        raise PermissionDenied("您不能为该党员办理外出登记")
+    fields = _cleaned(away, home_org_id=member.org_id)
+    card = fields["card_number"]
     try:
         with transaction.atomic():
-            member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+            member = (
+                Member.objects.select_for_update(of=("self",))
+                .select_related("org", "user")
+                .get(pk=member.pk)
+            )
             if member.status not in ON_ROLL or member.left_on is not None:
                 raise Refused(f"该党员已{member.get_status_display()}，不能办理外出登记")
             if MobileRecord.objects.filter(member=member, returned_on__isnull=True).exists():
@@ -94,20 +139,107 @@ def mobile_register(*, actor: User, member: Member, away: Away) -> MobileRecord:
             if card and MobileRecord.objects.filter(card_number=card).exists():
                 raise Refused(f"活动证编号 {card} 已被使用", field="card_number")
             record = MobileRecord.objects.create(
-                member=member, home_org=member.org, place=place, workplace=workplace,
-                phone=phone, host_org=away.host_org, host_name=host_name,
-                host_contact=host_contact, card_number=card, left_on=away.left_on,
-                expected_back=away.expected_back, note=note, created_by=actor,
-            )  # fmt: skip
-            member_set_mobile(member=member, place=place)
+                member=member, home_org=member.org, created_by=actor, **fields
+            )
+            member_set_mobile(member=member, place=fields["place"])
             audit_log(
                 actor=actor, action="mobile.registered", obj=record, org=member.org,
-                data={"member_id": member.pk, "place": place, "host_org_id": away.host_org and
-                      away.host_org.pk, "left_on": away.left_on.isoformat()},
+                data={"member_id": member.pk, "place": fields["place"],
+                      "host_org_id": away.host_org and away.host_org.pk,
+                      "left_on": away.left_on.isoformat()},
             )  # fmt: skip
+            _tell_host(actor=actor, record=record, member=member, changed=False)
     except IntegrityError as exc:  # the same form twice at once
         raise Refused("该党员已有外出登记，请先登记返回") from exc
     return record
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Org):
+        return f"{value.name}（{value.code}）" if value.code else value.name
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def mobile_update(*, actor: User, record: MobileRecord, away: Away) -> MobileRecordChange | None:
+    """The home branch corrects or updates a registration (the member changed jobs or phone,
+    the dates moved, another org there looks after them). Each edit keeps what changed,
+    from what to what, by whom; an edit that changes nothing records nothing."""
+    _home_manager(actor, record)
+    fields = _cleaned(away, home_org_id=record.home_org_id)
+    try:
+        with transaction.atomic():
+            # of=self: PostgreSQL cannot lock the nullable side of the join (host_org).
+            record = (
+                MobileRecord.objects.select_for_update(of=("self",))
+                .select_related("host_org", "home_org", "member__user")
+                .get(pk=record.pk)
+            )
+            left_on = fields["left_on"]
+            if record.returned_on is not None and left_on > record.returned_on:
+                raise Refused("外出日期不能晚于返回日期", field="left_on")
+            earliest = [
+                day
+                for day in (
+                    MobileContact.objects.filter(record=record).aggregate(m=Min("on"))["m"],
+                    MobileActivity.objects.filter(record=record).aggregate(m=Min("on"))["m"],
+                )
+                if day is not None
+            ]
+            if earliest and left_on > min(earliest):
+                raise Refused(
+                    f"已有 {min(earliest):%Y-%m-%d} 的联系或活动记录，外出日期不能晚于该日",
+                    field="left_on",
+                )
+            card = fields["card_number"]
+            if (
+                card
+                and card != record.card_number
+                and MobileRecord.objects.filter(card_number=card).exclude(pk=record.pk).exists()
+            ):
+                raise Refused(f"活动证编号 {card} 已被使用", field="card_number")
+            old_host = record.host_org
+            changes: dict[str, list[str]] = {}
+            for name in EDITABLE_FIELDS:
+                before, after = getattr(record, name), fields[name]
+                if before != after:
+                    changes[name] = [_shown(before), _shown(after)]
+                    setattr(record, name, after)
+            if not changes:
+                return None
+            record.save(update_fields=list(changes))
+            change = MobileRecordChange.objects.create(
+                record=record, changes=changes, changed_by=actor
+            )
+            if "place" in changes and record.returned_on is None:
+                member = Member.objects.select_for_update().get(pk=record.member_id)
+                member_set_mobile(member=member, place=record.place)
+            # The values stay in the record's history (the phone is personal data).
+            audit_log(
+                actor=actor, action="mobile.updated", obj=record, org=record.home_org,
+                data={"member_id": record.member_id, "fields": sorted(changes)},
+            )  # fmt: skip
+            if record.returned_on is None:
+                _tell_host(
+                    actor=actor, record=record, member=record.member,
+                    changed="host_org" not in changes,
+                )  # fmt: skip
+                if "host_org" in changes and old_host is not None:
+                    notify(
+                        users=branch_managers(old_host.pk),
+                        title=f"流动党员：{record.home_org.name} {record.member.user.name}"
+                        "已不再由你组织联系管理",
+                        url=reverse("mobility:index"),
+                        kind=HOSTED_KIND,
+                        actor=actor,
+                        org=old_host,
+                    )
+    except IntegrityError as exc:  # the card number taken at the same moment
+        raise Refused(f"活动证编号 {fields['card_number']} 已被使用", field="card_number") from exc
+    return change
 
 
 def _home_manager(actor: User, record: MobileRecord) -> None:

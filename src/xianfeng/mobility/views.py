@@ -20,7 +20,12 @@ from xianfeng.common.types import AuthedRequest, actor_of
 from xianfeng.mobility import services
 from xianfeng.mobility.enums import quarter_label, quarter_of
 from xianfeng.mobility.forms import ActivityForm, ContactForm, RegisterForm, ReturnForm
-from xianfeng.mobility.models import MobileActivity, MobileContact, MobileRecord
+from xianfeng.mobility.models import (
+    MobileActivity,
+    MobileContact,
+    MobileRecord,
+    MobileRecordChange,
+)
 from xianfeng.mobility.selectors import get_record_for_user, home_list, host_list
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, ROSTER_MANAGE_ROLES
 from xianfeng.orgs.models import Org
@@ -51,6 +56,27 @@ def index(request: AuthedRequest) -> HttpResponse:
     )
 
 
+INCOMING_SHOWS = [("", "在本地"), ("returned", "已离开")]
+
+
+@login_required
+def incoming(request: AuthedRequest) -> HttpResponse:
+    """流入党员: members of other branches registered to an org the person looks after."""
+    if not holds_any(request.user, ROSTER_MANAGE_ROLES):
+        raise PermissionDenied("只有支部书记、组织委员和组织管理员可以查看流动党员")
+    show = request.GET.get("show", "")
+    show = show if show in dict(INCOMING_SHOWS) else ""
+    return render(
+        request,
+        "mobility/incoming.html",
+        {
+            "page": paginate(request, host_list(request.user, returned=show == "returned")),
+            "show": show,
+            "shows": INCOMING_SHOWS,
+        },
+    )
+
+
 def _away(form: RegisterForm, host: Org | None) -> services.Away:
     d = form.cleaned_data
     return services.Away(
@@ -58,6 +84,50 @@ def _away(form: RegisterForm, host: Org | None) -> services.Away:
         host_org=host, host_name=d["host_name"], host_contact=d["host_contact"],
         card_number=d["card_number"], expected_back=d["expected_back"], note=d["note"],
     )  # fmt: skip
+
+
+def _host_of(form: RegisterForm) -> tuple[bool, Org | None]:
+    """The org named by its code in the form (in the system): (found or no code, org)."""
+    code = form.cleaned_data["host_code"].strip()
+    host = Org.objects.filter(code=code, kind__in=MEMBER_ORG_KINDS).first() if code else None
+    if code and host is None:
+        form.add_error("host_code", f"系统中没有代码为“{code}”的党组织，系统外的请填写名称")
+        return False, None
+    return True, host
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The home branch edits a registration; each change is kept in its history."""
+    record, side = get_record_for_user(request.user, pk)
+    if side != "home":
+        raise PermissionDenied("只有流出支部可以修改外出登记")
+    initial = {
+        name: getattr(record, name)
+        for name in ("place", "workplace", "phone", "host_name", "host_contact", "card_number",
+                     "left_on", "expected_back", "note")
+    }  # fmt: skip
+    initial["host_code"] = record.host_org.code if record.host_org else ""
+    form = RegisterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        ok, host = _host_of(form)
+        if ok:
+            try:
+                change = services.mobile_update(
+                    actor=actor_of(request), record=record, away=_away(form, host)
+                )
+            except Refused as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "已保存修改" if change else "没有修改")
+                return redirect("mobility:detail", pk=record.pk)
+    return render(
+        request,
+        "mobility/edit.html",
+        {"record": record, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -68,11 +138,8 @@ def register(request: AuthedRequest, member_pk: int) -> HttpResponse:
         raise PermissionDenied("您不能为该党员办理外出登记")
     form = RegisterForm(request.POST or None, initial={"phone": member.user.phone or ""})
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["host_code"].strip()
-        host = Org.objects.filter(code=code, kind__in=MEMBER_ORG_KINDS).first() if code else None
-        if code and host is None:
-            form.add_error("host_code", f"系统中没有代码为“{code}”的党组织，系统外的请填写名称")
-        else:
+        ok, host = _host_of(form)
+        if ok:
             try:
                 record = services.mobile_register(
                     actor=actor_of(request), member=member, away=_away(form, host)
@@ -121,6 +188,12 @@ def _detail(request: AuthedRequest, pk: int, **forms: Any) -> HttpResponse:
             "activities": list(
                 MobileActivity.objects.filter(record=record).select_related("org", "recorded_by")
             ),
+            # The edits show old phones and notes: the home branch's too.
+            "changes": list(
+                MobileRecordChange.objects.filter(record=record).select_related("changed_by")
+            )
+            if home
+            else [],
             "contact_form": forms.get("contact_form") or ContactForm() if home and open_ else None,
             "activity_form": forms.get("activity_form") or ActivityForm()
             if side != "self" and (open_ or home)

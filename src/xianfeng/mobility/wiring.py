@@ -25,7 +25,7 @@ def _away(user: Any, member: Any) -> bool:
 
 def connect() -> None:
     from xianfeng.mobility import demo as mobility_demo
-    from xianfeng.mobility.enums import REMINDER_KIND
+    from xianfeng.mobility.enums import HOSTED_KIND, REMINDER_KIND
     from xianfeng.mobility.tasks import remind_mobile_contacts
     from xianfeng.notify import kinds
     from xianfeng.notify.enums import Channel
@@ -42,5 +42,10 @@ def connect() -> None:
         REMINDER_KIND, label="流动党员联系提醒", app="mobility",
         default_channels={Channel.INAPP, Channel.EMAIL},
         description="本支部的流动党员本季度尚未联系", group="党员",
+    )  # fmt: skip
+    kinds.register(
+        HOSTED_KIND, label="外来流动党员登记", app="mobility",
+        default_channels={Channel.INAPP, Channel.EMAIL},
+        description="其他支部的党员外出到本组织，或其流动党员登记有变更", group="党员",
     )  # fmt: skip
     demo.register("mobility", mobility_demo.seed, order=48)

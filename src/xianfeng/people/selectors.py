@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,33 @@ def full_members_on(
     org: Org | int, day: datetime.date, *, subtree: bool = False
 ) -> QuerySet[Member]:
     return members_on(org, day, subtree=subtree).filter(full_on_q(day))
+
+
+def orgs_of_members_in(
+    members: QuerySet[Any] | Iterable[int], start: datetime.date, end: datetime.date
+) -> dict[int, int]:
+    """Member id → the org they belonged to when [start, end] began, or, arriving within
+    it, the first org they belonged to in it: a member transferred mid-month counts for the
+    sending branch that month (it collects up to the month of the transfer), for the new
+    one from the next. Members who belonged nowhere in it (a gap after 停止党籍) are absent.
+    `members` is ids or a query of ids. Two queries."""
+    found: dict[int, tuple[datetime.date, int]] = {}
+
+    def keep(member_id: int, org_id: int, since: datetime.date | None) -> None:
+        key = since or datetime.date.min
+        if member_id not in found or key < found[member_id][0]:
+            found[member_id] = (key, org_id)
+
+    for member_id, org_id, since in Member.objects.filter(
+        Q(org_since__isnull=True) | Q(org_since__lte=end), pk__in=members
+    ).values_list("pk", "org_id", "org_since"):
+        keep(member_id, org_id, since)
+    for member_id, org_id, since in MemberPeriod.objects.filter(
+        Q(started_on__isnull=True) | Q(started_on__lte=end), member_id__in=members,
+        ended_on__gt=start,
+    ).values_list("member_id", "org_id", "started_on"):  # fmt: skip
+        keep(member_id, org_id, since)
+    return {member_id: org_id for member_id, (_, org_id) in found.items()}
 
 
 @dataclass(frozen=True)
