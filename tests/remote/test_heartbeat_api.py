@@ -146,3 +146,29 @@ def test_only_the_hash_of_a_device_token_is_kept(device):
     assert key.startswith("xfd_")
     assert DeviceToken.objects.get(pk=token.pk).key_hash == services.device_key_digest(key)
     assert not DeviceToken.objects.filter(key_hash=key).exists()
+
+
+def test_a_beat_is_one_statement_after_the_device(client, site, device):
+    """The device's lookup, then the beat: on PostgreSQL one statement (the day row, the
+    site's last beat and the device's last-seen time; its own transaction), on SQLite the
+    same writes in one transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, key = device
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, key).status_code == 200
+    sqls = [
+        q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert sqls[0].startswith('SELECT "remote_devicetoken"')
+    if connection.vendor == "postgresql":
+        assert len(sqls) == 2 and sqls[1].startswith("WITH moved AS (UPDATE")
+    else:  # the first beat: last seen, the day row, the site
+        assert len(sqls) == 4
+    site.refresh_from_db()
+    seen = DeviceToken.objects.get(site=site).last_seen_at
+    assert site.last_beat_at is not None and seen is not None
+    # Within the minute its last-seen time is not written again.
+    assert post(client, key).status_code == 200
+    assert DeviceToken.objects.get(site=site).last_seen_at == seen  # within the minute

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.memo import MISSING, VersionedMemo
 from xianfeng.common.text import clean_text, is_blank, visible_length
 from xianfeng.common.transitions import transition
 from xianfeng.lessons import search, watch
@@ -275,14 +278,7 @@ def watch_report(
     if duration <= 0:
         raise Refused("这节微党课还不能观看")
     new = watch.clean(sections, duration)
-    for _attempt in range(20):
-        progress = WatchProgress.objects.filter(user_id=user.pk, lesson_id=lesson.pk).first()
-        if progress is None:
-            progress = _first_progress(user, lesson)
-        saved = _apply_report(user, progress, lesson, new, duration, position)
-        if saved is not None:
-            return saved
-    raise Refused("观看记录繁忙，请稍后再试")
+    return _record_watch(user, user.pk, lesson.pk, new, duration, position, None)
 
 
 def watch_credit(
@@ -301,16 +297,7 @@ def watch_credit(
     if duration <= 0:
         raise Refused("这节微党课还不能观看")
     new = watch.clean(sections, duration)
-    user = User.objects.get(pk=user_id)
-    for _attempt in range(20):
-        progress = WatchProgress.objects.filter(user_id=user_id, lesson_id=lesson.pk).first()
-        if progress is None:
-            progress = _first_progress(user, lesson)
-        merged = watch.merge(progress.sections, new, duration)
-        saved = _save_progress(user, progress, lesson, merged, duration, None, watched_at)
-        if saved is not None:
-            return saved
-    raise Refused("观看记录繁忙，请稍后再试")
+    return _record_watch(None, user_id, lesson.pk, new, duration, None, watched_at)
 
 
 def lesson_view_anonymous(*, lesson: Lesson) -> None:
@@ -321,83 +308,134 @@ def lesson_view_anonymous(*, lesson: Lesson) -> None:
     Lesson.objects.filter(pk=lesson.pk).update(view_count=F("view_count") + 1)
 
 
-def _first_progress(user: Any, lesson: Lesson) -> WatchProgress:
-    """The person's progress row, made on their first report (counted as a view once)."""
-    try:
-        with transaction.atomic():
-            progress = WatchProgress.objects.create(user_id=user.pk, lesson_id=lesson.pk)
-            Lesson.objects.filter(pk=lesson.pk).update(view_count=F("view_count") + 1)
-            return progress
-    except IntegrityError:  # a concurrent first report made it
-        return WatchProgress.objects.get(user_id=user.pk, lesson_id=lesson.pk)
+# The last progress this process wrote per (user, lesson), so the next report of the same
+# viewer writes without reading first: the UPDATE is conditional on `reports` (the row's
+# version) being what was written, and a miss (another process or a credit wrote since)
+# reads the row and tries again.
+_progress_memo = VersionedMemo(size=50_000)
+
+_PROGRESS_FIELDS = (
+    "id",
+    "sections",
+    "covered",
+    "position",
+    "reports",
+    "completed_at",
+    "started_at",
+    "last_report_at",
+)
 
 
-def _apply_report(
-    user: Any,
-    progress: WatchProgress,
-    lesson: Lesson,
+def _record_watch(
+    actor: Any,
+    user_id: int,
+    lesson_id: int,
     new: list[watch.Section],
     duration: float,
     position: float | None,
-) -> WatchProgress | None:
-    """Merge outside any lock, then write only if nobody wrote in between (`reports` is the
-    version): the write is one short UPDATE, so reports from many viewers do not queue
-    behind each other's Python work. None means "someone else won, read again"."""
-    now = timezone.now()
-    merged = watch.merge(progress.sections, new, duration)
-    gained = watch.covered(merged) - progress.covered
-    since = (now - progress.last_report_at).total_seconds() if progress.last_report_at else 0.0
-    allowed = since * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS
-    if gained > allowed:
-        # Keep only as much of the new coverage as real time allows, earliest first.
-        merged = watch.merge(
-            progress.sections, _trim(new, progress.sections, allowed, duration), duration
-        )
-    return _save_progress(user, progress, lesson, merged, duration, position, now)
-
-
-def _save_progress(
-    user: Any,
-    progress: WatchProgress,
-    lesson: Lesson,
-    merged: list[watch.Section],
-    duration: float,
-    position: float | None,
-    now: datetime.datetime,
-) -> WatchProgress | None:
-    """Write the merged sections if nobody wrote in between; complete once, publishing
-    `lesson.completed` (dated `now`). None when another report won."""
-    covered = watch.covered(merged)
-    completes = progress.completed_at is None and covered >= COMPLETION_SHARE * duration
-    changes: dict[str, Any] = {
-        "sections": [list(s) for s in merged],
-        "covered": covered,
-        "reports": progress.reports + 1,
-        "last_report_at": now,
-    }
-    if position is not None and 0 <= position <= duration:
-        changes["position"] = round(float(position), 2)
-    if completes:
-        changes["completed_at"] = now
-    with transaction.atomic():
-        won = WatchProgress.objects.filter(pk=progress.pk, reports=progress.reports).update(
-            **changes
-        )
-        if not won:
-            return None
-        if completes:
-            Lesson.objects.filter(pk=lesson.pk).update(completion_count=F("completion_count") + 1)
-            # Once per person and lesson (completed_at is set once): points, 参学率 and the
-            # dashboards learn of it from this event.
-            events.publish(
-                "lesson.completed",
-                actor=user,
-                obj=progress,
-                data={"lesson_id": lesson.pk, "user_id": user.pk, "duration": duration},
+    watched_at: datetime.datetime | None,
+) -> WatchProgress:
+    """One report in one statement where it can be: an INSERT for the first (with the
+    view it counts), else an UPDATE of the row conditional on its version, with the union
+    capped by real time (player reports; a credit is vouched for) and `completed_at` set
+    once. Only a report that completes the lesson takes a transaction of more than one
+    statement (the lesson's count and `lesson.completed`)."""
+    key = (user_id, lesson_id)
+    state: dict[str, Any] | None = _progress_memo.get(key, 0)
+    for _attempt in range(20):
+        if state is MISSING or state is None:
+            state = (
+                WatchProgress.objects.filter(user_id=user_id, lesson_id=lesson_id)
+                .values(*_PROGRESS_FIELDS)
+                .first()
             )
-    for name, value in changes.items():
-        setattr(progress, name, value)
-    return progress
+        now = watched_at or timezone.now()
+        old: list[Any] = state["sections"] if state else []
+        merged = watch.merge(old, new, duration)
+        if watched_at is None:
+            # A player's report: at most what real playback could cover since the last.
+            last = state["last_report_at"] if state else None
+            since = (now - last).total_seconds() if last else 0.0
+            allowed = since * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS
+            if watch.covered(merged) - (state["covered"] if state else 0.0) > allowed:
+                # Keep only as much of the new coverage as real time allows, earliest first.
+                merged = watch.merge(old, _trim(new, old, allowed, duration), duration)
+        covered = watch.covered(merged)
+        completes = (state is None or state["completed_at"] is None) and (
+            covered >= COMPLETION_SHARE * duration
+        )
+        values: dict[str, Any] = {
+            "sections": [list(s) for s in merged],
+            "covered": covered,
+            "last_report_at": now,
+        }
+        if position is not None and 0 <= position <= duration:
+            values["position"] = round(float(position), 2)
+        if completes:
+            values["completed_at"] = now
+        with transaction.atomic() if completes or state is None else nullcontext():
+            if state is None:
+                written = _insert_progress(user_id, lesson_id, values)
+            else:
+                written = _update_progress(user_id, lesson_id, state, values)
+            if written is None:
+                state = None  # another report won: read again
+                continue
+            if completes:
+                _completed(actor, user_id, lesson_id, written, duration)
+        _progress_memo.put(key, 0, written)
+        return WatchProgress(user_id=user_id, lesson_id=lesson_id, **written)
+    raise Refused("观看记录繁忙，请稍后再试")
+
+
+def _insert_progress(user_id: int, lesson_id: int, values: dict[str, Any]) -> dict[str, Any] | None:
+    """The person's first report makes their row and counts one view of the lesson; None
+    when a concurrent first report made the row."""
+    try:
+        with transaction.atomic():
+            row = WatchProgress.objects.create(
+                user_id=user_id, lesson_id=lesson_id, reports=1, **values
+            )
+    except IntegrityError:
+        return None
+    Lesson.objects.filter(pk=lesson_id).update(view_count=F("view_count") + 1)
+    return {name: getattr(row, name) for name in _PROGRESS_FIELDS}
+
+
+def _update_progress(
+    user_id: int, lesson_id: int, state: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """One UPDATE, only if the row is still as the merge read it (None otherwise);
+    `completed_at` is never replaced once set."""
+    changes: dict[str, Any] = {**values, "reports": F("reports") + 1}
+    if "completed_at" in values:
+        changes["completed_at"] = Coalesce(F("completed_at"), Value(values["completed_at"]))
+    # The version is the report count with the time of the last report (what the cap on
+    # real time reads): a row changed in any way that matters is read again.
+    won = WatchProgress.objects.filter(
+        user_id=user_id,
+        lesson_id=lesson_id,
+        reports=state["reports"],
+        last_report_at=state["last_report_at"],
+    ).update(**changes)
+    if not won:
+        return None
+    return {**state, **values, "reports": state["reports"] + 1}
+
+
+def _completed(
+    actor: Any, user_id: int, lesson_id: int, row: dict[str, Any], duration: float
+) -> None:
+    Lesson.objects.filter(pk=lesson_id).update(completion_count=F("completion_count") + 1)
+    # Once per person and lesson (completed_at is set once): points, 参学率 and the
+    # dashboards learn of it from this event.
+    progress = WatchProgress(user_id=user_id, lesson_id=lesson_id, **row)
+    events.publish(
+        "lesson.completed",
+        actor=actor if actor is not None else User.objects.get(pk=user_id),
+        obj=progress,
+        data={"lesson_id": lesson_id, "user_id": user_id, "duration": duration},
+    )
 
 
 def _trim(

@@ -30,10 +30,14 @@ class DeviceAuth(HttpBearer):
 
     openapi_scheme = "bearer"
 
+    def __init__(self, *, touch: bool = True) -> None:
+        super().__init__()
+        self.touch = touch
+
     def __call__(self, request: HttpRequest) -> Any:
         key = bearer_key(request)
         try:
-            device = services.device_for_key(key or "")
+            device = services.device_for_key(key or "", touch=self.touch)
         except services.DeviceRefused as exc:
             raise AuthenticationError(401, exc.message) from exc
         request.device = device  # type: ignore[attr-defined]
@@ -44,6 +48,8 @@ class DeviceAuth(HttpBearer):
 
 
 DEVICE_AUTH = DeviceAuth()
+# The heartbeat writes the device's last-seen time in its own statement.
+BEAT_AUTH = DeviceAuth(touch=False)
 
 
 def _with_offset(value: datetime.datetime | None) -> datetime.datetime | None:
@@ -69,7 +75,7 @@ class BeatOut(Schema):
 @router.post(
     "/heartbeat",
     response={200: BeatOut, **errors(400)},
-    auth=DEVICE_AUTH,
+    auth=BEAT_AUTH,
     summary="终端心跳（设备令牌）",
     url_name="remote_heartbeat",
 )

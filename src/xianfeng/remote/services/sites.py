@@ -6,7 +6,7 @@ import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -196,8 +196,24 @@ class DeviceRefused(Refused):
     """A device token that is unknown or revoked (the API answers 401 with the reason)."""
 
 
-def device_for_key(key: str, *, now: datetime.datetime | None = None) -> DeviceToken:
-    """The device holding this token, or DeviceRefused with the reason."""
+# A device's last-seen time is written at most this often.
+SEEN_EVERY = datetime.timedelta(minutes=1)
+
+
+def _stale_seen(device: DeviceToken, now: datetime.datetime) -> bool:
+    return device.last_seen_at is None or now - device.last_seen_at > SEEN_EVERY
+
+
+def _touch(device: DeviceToken, now: datetime.datetime) -> None:
+    DeviceToken.objects.filter(pk=device.pk).update(last_seen_at=now)
+    device.last_seen_at = now
+
+
+def device_for_key(
+    key: str, *, now: datetime.datetime | None = None, touch: bool = True
+) -> DeviceToken:
+    """The device holding this token, or DeviceRefused with the reason. `touch=False`
+    leaves its last-seen time to the caller (a heartbeat writes it with the beat)."""
     if not key:
         raise DeviceRefused("缺少设备令牌")
     device = (
@@ -208,9 +224,8 @@ def device_for_key(key: str, *, now: datetime.datetime | None = None) -> DeviceT
     if device.revoked_at is not None:
         raise DeviceRefused("设备令牌已撤销，请重新配对")
     now = now or timezone.now()
-    if device.last_seen_at is None or now - device.last_seen_at > datetime.timedelta(minutes=1):
-        DeviceToken.objects.filter(pk=device.pk).update(last_seen_at=now)
-        device.last_seen_at = now
+    if touch and _stale_seen(device, now):
+        _touch(device, now)
     return device
 
 
@@ -224,15 +239,27 @@ class BeatResult:
     slots_today: int
 
 
-def _fold_sql(word: int) -> str:
-    # Built from the model's table name and a word index 0–4, never from input; the
-    # values go as parameters. The same statement runs on SQLite (≥ 3.35) and PostgreSQL.
+def _fold_sql(word: int, *, site_too: bool = False) -> str:
+    # Built from the models' table names and a word index 0–4, never from input; the
+    # values go as parameters. The same statement runs on SQLite (≥ 3.35) and PostgreSQL;
+    # with `site_too` (PostgreSQL only: data-modifying WITHs) it also moves the site's
+    # last beat and the device's last-seen time forward, so a beat is one statement, one
+    # round trip, one transaction.
     if word not in range(counting.WORDS):
         raise ValueError(word)
     table = SiteDay._meta.db_table
     w = f"w{word}"
+    site = ""
+    if site_too:
+        sites, devices = Site._meta.db_table, DeviceToken._meta.db_table
+        site = (
+            f"WITH moved AS (UPDATE {sites} SET last_beat_at = %s "  # noqa: S608
+            f"WHERE id = %s AND (last_beat_at IS NULL OR last_beat_at < %s)), "
+            f"seen AS (UPDATE {devices} SET last_seen_at = %s "
+            f"WHERE id = %s AND (last_seen_at IS NULL OR last_seen_at < %s)) "
+        )
     return (
-        f"INSERT INTO {table} (site_id, day, w0, w1, w2, w3, w4, slots, beats) "  # noqa: S608
+        f"{site}INSERT INTO {table} (site_id, day, w0, w1, w2, w3, w4, slots, beats) "  # noqa: S608
         f"VALUES (%s, %s, %s, %s, %s, %s, %s, 1, 1) "
         f"ON CONFLICT (site_id, day) DO UPDATE SET "
         f"{w} = {table}.{w} | excluded.{w}, "
@@ -255,18 +282,42 @@ def heartbeat_record(
     nothing is stored."""
     now = now or timezone.now()
     at = at or now
+    refusal = None
     if at.tzinfo is None:
-        raise Refused("心跳时间须带时区，例如 2026-12-01T19:05:00+08:00", field="at")
-    if at > now + counting.MAX_AHEAD:
-        raise Refused("心跳时间比服务器时间晚 5 分钟以上，请校准设备时钟", field="at")
-    if at < now - counting.MAX_LATE:
-        raise Refused("心跳时间早于 7 天前，不再计入", field="at")
+        refusal = Refused("心跳时间须带时区，例如 2026-12-01T19:05:00+08:00", field="at")
+    elif at > now + counting.MAX_AHEAD:
+        refusal = Refused("心跳时间比服务器时间晚 5 分钟以上，请校准设备时钟", field="at")
+    elif at < now - counting.MAX_LATE:
+        refusal = Refused("心跳时间早于 7 天前，不再计入", field="at")
+    touch = _stale_seen(device, now)
+    if refusal is not None:
+        if touch:  # a refused beat still shows the device alive
+            _touch(device, now)
+        raise refusal
     slot = counting.slot_of(at)
     words = [0] * counting.WORDS
     words[slot.word] = slot.bit
-    with transaction.atomic():
+    params: list[Any] = [device.site_id, slot.day, *words]
+    if connection.vendor == "postgresql":
+        # One statement: its own transaction, one round trip (no BEGIN and COMMIT). The
+        # newest beat's own time (a queued older beat does not move it back); the
+        # device's last-seen time, written at most once a minute as before.
+        never = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+        seen_before = now - SEEN_EVERY if touch else never
         with connection.cursor() as cursor:
-            cursor.execute(_fold_sql(slot.word), [device.site_id, slot.day, *words])
+            cursor.execute(
+                _fold_sql(slot.word, site_too=True),
+                [at, device.site_id, at, now, device.pk, seen_before, *params],
+            )
+            (slots_today,) = cursor.fetchone()
+        if touch:
+            device.last_seen_at = now
+        return BeatResult(day=slot.day, slot=slot.index, slots_today=int(slots_today))
+    with transaction.atomic():
+        if touch:
+            _touch(device, now)
+        with connection.cursor() as cursor:
+            cursor.execute(_fold_sql(slot.word), params)
             (slots_today,) = cursor.fetchone()
         # The newest beat's own time; a queued older beat does not move it back.
         Site.objects.filter(pk=device.site_id).filter(
