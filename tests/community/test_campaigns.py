@@ -7,13 +7,15 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.community.conftest import open_wish, png, post
 from xianfeng.common.errors import Refused
 from xianfeng.community import selectors, services
-from xianfeng.community.models import Wish, WishCampaign
+from xianfeng.community.models import Wish, WishCampaign, WishTally
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +156,92 @@ def test_campaign_list_query_count(client, county, django_assert_num_queries, n)
     with django_assert_num_queries(2):  # count, page with orgs
         html = client.get(reverse("community:campaigns")).content.decode()
     assert html.count("campaign-card") == n
+
+
+# --- the tally the campaign page counts from -----------------------------------------------------
+
+
+def _tally(campaign):
+    return {
+        (t.state, t.category): t.n
+        for t in WishTally.objects.filter(campaign=campaign, n__gt=0).order_by()
+    }
+
+
+def _counted(campaign):
+    rows = (
+        Wish.objects.filter(campaign=campaign)
+        .values_list("state", "category")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    return {(state, category): n for state, category, n in rows}
+
+
+def test_the_tally_follows_every_kind_of_write(county, resident_a1):
+    early = post(resident_a1, county.branch_a1, title="活动前提交的心愿")  # pending, no campaign
+    campaign = launch(county)  # a bulk UPDATE hands the pending wish to the campaign
+    assert _tally(campaign) == {("pending", "study"): 1}
+    wishes = [open_wish(county, resident_a1, title=f"第{i}个温暖的心愿") for i in range(4)]
+    services.wish_review(actor=county.secretary_a1, wish=early, approve=True)
+    done(county, wishes[0], county.secretary_b1, org=county.branch_b1)
+    services.wish_claim(actor=county.member_a1.user, wish=wishes[1])
+    services.wish_release(actor=county.member_a1.user, wish=wishes[1], reason="临时出差")
+    services.wish_withdraw(actor=resident_a1, wish=wishes[2], reason="已经解决了")
+    Wish.objects.filter(pk=wishes[3].pk).update(category="elderly")
+    Wish.objects.filter(pk=early.pk).delete()
+    assert _tally(campaign) == _counted(campaign)
+    assert _tally(campaign) == {
+        ("fulfilled", "study"): 1,
+        ("open", "study"): 1,
+        ("withdrawn", "study"): 1,
+        ("open", "elderly"): 1,
+    }
+    stats = selectors.campaign_stats(campaign)
+    assert (stats.total, stats.by_state) == (3, {"fulfilled": 1, "open": 2})
+    # A deleted campaign lets its wishes go and takes its tally with it.
+    campaign.delete()
+    assert WishTally.objects.count() == 0
+    assert Wish.objects.filter(campaign__isnull=True).count() == 4
+
+
+def test_the_tally_triggers_survive_the_migrations():
+    """A later migration that rebuilds community_wish on SQLite (an AlterField does) drops
+    its triggers: it must create them again (see migration 0006)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'community_wish'::regclass "
+                "AND NOT tgisinternal"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'community_wish'"
+            )
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {
+        "community_wish_tally_insert",
+        "community_wish_tally_update",
+        "community_wish_tally_delete",
+    }
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_campaign_page_filtered_by_state_and_category_counts_nothing(
+    client, county, resident_a1, django_assert_num_queries, n
+):
+    campaign = launch(county, target=10)
+    for i in range(n):
+        wish = open_wish(county, resident_a1, title=f"第{i}个温暖的心愿")
+        done(county, wish, county.secretary_b1, org=county.branch_b1)
+        open_wish(county, resident_a1, title=f"第{i}个等待的心愿")
+        open_wish(county, resident_a1, title=f"第{i}个助老的心愿", category="elderly")
+    # The same 7 as unfiltered: the page's count comes from the tally, no COUNT query.
+    with django_assert_num_queries(7):
+        html = client.get(
+            reverse("community:campaign", args=[campaign.pk]),
+            {"state": "open", "category": "study"},
+        ).content.decode()
+    assert html.count('class="wish-card"') == n
+    assert f"共 {n} 条" in html

@@ -51,7 +51,9 @@ def wall(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         org = community_orgs().filter(code=data["org"]).first() if data["org"] else None
         filters = selectors.WishFilters(org=org, category=data["category"], state=data["state"])
-    page = paginate(request, selectors.wish_wall(filters))
+    # The county's wall counts at most COUNT_LIMIT wishes, like the lesson feed: a filter
+    # narrows it to the rest.
+    page = paginate(request, selectors.wish_wall(filters), bounded=True)
     towns = list(community_orgs().filter(region=Region.TOWN).only("code", "name"))
     return render(
         request,
@@ -290,11 +292,9 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             org=org, category=data["category"], state=data["state"], campaign=item
         )
     stats = selectors.campaign_stats(item)
-    unfiltered = filters == selectors.WishFilters(campaign=item)
-    # The unfiltered wall is exactly the public wishes the stats counted: no second COUNT.
-    page = paginate(
-        request, selectors.wish_wall(filters), count=stats.total if unfiltered else None
-    )
+    # The stats count the campaign's wall by state and category: filtered by those, the
+    # page needs no second COUNT over the campaign (only a place filter does).
+    page = paginate(request, selectors.wish_wall(filters), count=stats.count_for(filters))
     area = [o for o in item.covers.all()] or [item.org]
     villages = list(
         community_orgs()
