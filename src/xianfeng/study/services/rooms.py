@@ -84,9 +84,18 @@ def room_create(
             title=title[:100],
             paper=paper,
             seconds=seconds,
+            code=_free_code(),
         )
         audit_log(actor=actor, action="room.create", obj=room, org=org, data={"title": title})
     return room
+
+
+def _free_code() -> str:
+    """Six digits no unfinished room holds (a finished room's code may come back)."""
+    while True:
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        if not QuizRoom.objects.filter(code=code).exclude(state=RoomState.FINISHED).exists():
+            return code
 
 
 def can_host(user: Any, room: QuizRoom) -> bool:
