@@ -380,3 +380,62 @@ def test_list_and_detail_query_count(client, county, bank, django_assert_num_que
     with django_assert_num_queries(7):
         html = client.get(reverse("study:competition", args=[competition.pk])).content.decode()
     assert html.count('class="level-row') == n
+
+
+def test_the_organiser_exports_both_rankings_to_excel(client, county, bank):
+    from tests.xlsx_support import HYPERLINK, opened
+
+    competition = _competition(county, org=county.town_a, actor=county.town_a_admin)
+    a1 = county.member_a1.user
+    a1.name = HYPERLINK
+    a1.save(update_fields=["name"])
+    a2 = county.member_a2.user
+    _play(a1, competition, 1)
+    _play(a1, competition, 2)
+    _play(a2, competition, 1)
+    _play(MemberFactory(org=county.branch_a1).user, competition, 1, right=False)
+    url = reverse("study:competition_export", args=[competition.pk])
+    client.force_login(county.town_a_admin)
+    detail = client.get(reverse("study:competition", args=[competition.pk])).content.decode()
+    assert url in detail
+    response = client.get(url)
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheets = opened(response.content)
+    people, branches = sheets["个人排行"], sheets["支部排行"]
+    assert people[1] == [
+        "名次",
+        "姓名",
+        "所在组织",
+        "通过关数",
+        "总关数",
+        "得分",
+        "用时（秒）",
+        "过关时间",
+    ]
+    e1 = CompetitionEntry.objects.get(user=a1)
+    e2 = CompetitionEntry.objects.get(user=a2)
+    assert [row[:7] for row in people[2:]] == [
+        [1, HYPERLINK, "东街社区党支部", 2, 2, e1.score, e1.seconds],
+        [2, "李西街", "西街社区党支部", 1, 2, e2.score, e2.seconds],
+    ]
+    ranked = sel.ranking_branches(competition, 2)
+    assert [row[:5] for row in branches[2:]] == [
+        [i + 1, b.name, b.players, b.finished, b.average] for i, b in enumerate(ranked)
+    ]
+    assert {row[1] for row in branches[2:]} == {"东街社区党支部", "西街社区党支部"}
+
+
+def test_only_the_organiser_exports_a_ranking(client, county, bank):
+    competition = _competition(county, org=county.town_a, actor=county.town_a_admin)
+    _play(county.member_a1.user, competition, 1)
+    url = reverse("study:competition_export", args=[competition.pk])
+    client.force_login(county.member_a1.user)  # a player sees the ranking, not the file
+    assert client.get(url).status_code == 403
+    detail = client.get(reverse("study:competition", args=[competition.pk])).content.decode()
+    assert url not in detail
+    for outsider in (county.secretary_b1, county.secretary_a1):  # another town; below it
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response["Location"]

@@ -357,3 +357,40 @@ def test_the_quiz_page_offers_to_start_then_to_continue(client, county, exam):
     client.post(reverse("study:quiz_start", args=[exam.pk]))
     html = client.get(reverse("study:quiz", args=[exam.pk])).content.decode()
     assert "继续答题" in html and "第 1 次" in html
+
+
+def test_results_excel_rows_in_the_organisers_reach(client, county, exam):
+    from tests.xlsx_support import HYPERLINK, opened
+
+    county.member_a1.user.name = HYPERLINK
+    county.member_a1.user.save(update_fields=["name"])
+    a1 = _submitted(exam, county.member_a1)
+    _submitted(exam, county.member_b1, score_all=False)
+    url = reverse("study:quiz_results", args=[exam.pk])
+    client.force_login(county.county_admin)
+    response = client.get(url, {"format": "xlsx"})
+    assert response["Content-Disposition"].startswith("attachment")
+    sheets = opened(response.content)
+    assert list(sheets) == ["个人成绩", "各支部", "易错题"]
+    people = sheets["个人成绩"]
+    assert people[0][0] == f"{exam.title} 成绩"
+    assert people[1][:7] == ["姓名", "所在组织", "第几次", "得分", "满分", "答对题数", "是否及格"]
+    assert [row[:7] for row in people[2:]] == [
+        [HYPERLINK, "东街社区党支部", 1, a1.score, a1.max_score, 5, "及格"],
+        ["王柳湾", "柳湾村党支部", 1, 0, a1.max_score, 0, "不及格"],
+    ]
+    assert sheets["各支部"][1:] == [
+        ["东街社区党支部", 1, float(a1.score), 1],
+        ["柳湾村党支部", 1, 0.0, 0],
+    ]
+    assert len(sheets["易错题"]) == 1 + 5
+    # A branch secretary's file holds their branch only; a member and another town's
+    # officer get no file.
+    client.force_login(county.secretary_a1)
+    mine = opened(client.get(url, {"format": "xlsx"}).content)
+    assert [row[0] for row in mine["个人成绩"][2:]] == [HYPERLINK]
+    assert "王柳湾" not in {v for rows in mine.values() for row in rows for v in row}
+    client.force_login(county.member_b1.user)
+    assert client.get(url, {"format": "xlsx"}).status_code == 403
+    client.logout()
+    assert client.get(url, {"format": "xlsx"}).status_code == 302

@@ -36,7 +36,8 @@ def room(county):
     for stem, kind, options, answer in (
         ("党的一大在哪里召开？", "single", ["上海", "北京", "广州"], ["A"]),
         ("遵义会议在1935年召开。", "judge", [], ["T"]),
-        ("多选不进现场。", "multiple", ["甲", "乙", "丙"], ["A", "B"]),
+        ("“三会一课”中的“一课”指哪些？", "multiple", ["党课", "团课", "理论课"], ["A", "C"]),
+        ("党的根本宗旨是全心全意为____服务。", "blank", [], ["人民", "人民群众"]),
     ):
         Question.objects.create(
             org=county.county,
@@ -48,16 +49,180 @@ def room(county):
             fingerprint=fingerprint(kind, stem),
         )
     return services.room_create(
-        actor=county.town_a_admin, org=county.town_a, title="主题党日竞答", count=2, seconds=20
+        actor=county.town_a_admin,
+        org=county.town_a,
+        title="主题党日竞答",
+        count=2,
+        seconds=20,
+        kinds=["single", "judge"],
     )
 
 
 def test_too_many_questions_are_refused(county, room):
     with pytest.raises(Refused, match="只有 2 道"):
         services.room_create(
-            actor=county.town_a_admin, org=county.town_a, title="再来", count=3, seconds=20
+            actor=county.town_a_admin,
+            org=county.town_a,
+            title="再来",
+            count=3,
+            seconds=20,
+            kinds=["single", "judge"],
         )
     assert {i["kind"] for i in room.paper} == {"single", "judge"}
+    with pytest.raises(Refused, match="只有 4 道"):
+        services.room_create(
+            actor=county.town_a_admin, org=county.town_a, title="再来", count=5, seconds=20
+        )
+    with pytest.raises(Refused, match="题型不对"):
+        services.room_create(
+            actor=county.town_a_admin,
+            org=county.town_a,
+            title="再来",
+            count=1,
+            seconds=20,
+            kinds=["essay"],
+        )
+
+
+def test_a_room_asks_every_kind_the_bank_has(county, room):
+    every = services.room_create(
+        actor=county.town_a_admin, org=county.town_a, title="四种题", count=4, seconds=20
+    )
+    assert sorted(i["kind"] for i in every.paper) == ["blank", "judge", "multiple", "single"]
+
+
+def _asking(county, kind):
+    """A one-question room of `kind`, asked (the longest limit: a loaded machine must not
+    run out the clock between two requests)."""
+    made = services.room_create(
+        actor=county.town_a_admin,
+        org=county.town_a,
+        title=f"{kind}现场",
+        count=1,
+        seconds=120,
+        kinds=[kind],
+    )
+    return services.room_advance(actor=county.town_a_admin, room=made)
+
+
+def test_multiple_choice_scores_all_or_nothing(county, room):
+    asked = _asking(county, "multiple")
+    item = asked.paper[0]
+    key = item["key"]
+    assert len(key) == 2
+    at = asked.asked_at + datetime.timedelta(seconds=4)
+    with pytest.raises(Refused, match="请至少选择一个答案"):
+        services.room_answer(
+            user=county.member_a1.user, org=None, room=asked, position=0, response=[], now=at
+        )
+    half = services.room_answer(
+        user=county.member_a1.user, org=None, room=asked, position=0, response=key[:1], now=at
+    )
+    extra = [letter for letter in "ABC" if letter not in key]
+    too_many = services.room_answer(
+        user=county.member_a2.user,
+        org=None,
+        room=asked,
+        position=0,
+        response=key + extra,
+        now=at,
+    )
+    # Ticked in any order, lower case: the same answer.
+    whole = services.room_answer(
+        user=county.secretary_a1,
+        org=None,
+        room=asked,
+        position=0,
+        response=[k.lower() for k in reversed(key)],
+        now=at,
+    )
+    assert (half.correct, half.points) == (False, 0)
+    assert (too_many.correct, too_many.points) == (False, 0)
+    assert (whole.correct, whole.points, whole.response) == (True, 500 + 483, key)
+    with pytest.raises(Refused, match="请从 A–C 中选择"):
+        services.room_answer(
+            user=county.member_b1.user, org=None, room=asked, position=0, response=["D"], now=at
+        )
+
+
+def test_blank_answers_compare_like_quizzes(county, room):
+    asked = _asking(county, "blank")
+    at = asked.asked_at + datetime.timedelta(seconds=10)
+    with pytest.raises(Refused, match="请填写答案"):
+        services.room_answer(
+            user=county.member_a1.user, org=None, room=asked, position=0, response=["  "], now=at
+        )
+    full_width = services.room_answer(
+        user=county.member_a1.user,
+        org=None,
+        room=asked,
+        position=0,
+        response=[" 人民 群众 "],
+        now=at,
+    )
+    other = services.room_answer(
+        user=county.member_a2.user, org=None, room=asked, position=0, response=["人民"], now=at
+    )
+    wrong = services.room_answer(
+        user=county.secretary_a1, org=None, room=asked, position=0, response=["党员"], now=at
+    )
+    assert (full_width.correct, full_width.points) == (True, 500 + 458)
+    assert (other.correct, wrong.correct, wrong.points) == (True, False, 0)
+    with pytest.raises(Refused, match="最多 100 个字"):
+        services.room_answer(
+            user=county.member_b1.user,
+            org=None,
+            room=asked,
+            position=0,
+            response=["字" * 101],
+            now=at,
+        )
+
+
+def test_phones_tick_and_type_and_the_poll_leaves_a_form_alone(client, county, room):
+    multiple = _asking(county, "multiple")
+    blank = _asking(county, "blank")
+    client.force_login(county.member_a1.user)
+    html = client.get(reverse("study:room_play", args=[multiple.pk])).content.decode()
+    assert html.count('type="checkbox" name="answer"') == 3 and "多选题" in html
+    assert "正确答案" not in html and EXPLAIN not in html
+    html = client.get(reverse("study:room_play", args=[blank.pk])).content.decode()
+    assert 'type="text" name="answer"' in html and "填空题" in html
+    assert "人民群众" not in html and "正确答案" not in html
+    version = "asking.0.0.1"
+    state = reverse("study:room_play_state", args=[blank.pk])
+    assert client.get(state, {"v": version}).status_code == 204
+    assert client.get(state, {"v": "waiting.-1.0.0"}).status_code == 200
+    empty = client.post(
+        reverse("study:room_answer", args=[blank.pk]),
+        {"position": 0, "answer": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "请填写答案" in empty.content.decode()
+    sent = client.post(
+        reverse("study:room_answer", args=[blank.pk]),
+        {"position": 0, "answer": "人民"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "我的答案：人民" in sent and "已提交，等待公布答案" in sent
+    # Answered: the poll shows the phone again (no form to keep).
+    assert client.get(state, {"v": "asking.0.1.1"}).status_code == 200
+    ticked = client.post(
+        reverse("study:room_answer", args=[multiple.pk]),
+        {"position": 0, "answer": multiple.paper[0]["key"]},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert f"我的答案：{''.join(multiple.paper[0]['key'])}" in ticked
+    assert RoomAnswer.objects.get(room=multiple).correct is True
+    host = client.__class__()
+    host.force_login(county.town_a_admin)
+    screen = host.get(reverse("study:room_host_state", args=[blank.pk])).content.decode()
+    assert "请在手机上填写答案" in screen and "人民群众" not in screen
+    services.room_advance(actor=county.town_a_admin, room=blank)
+    screen = host.get(reverse("study:room_host_state", args=[blank.pk])).content.decode()
+    assert "正确答案" in screen and "人民 或 人民群众" in screen
+    phone = client.get(state, {"v": "asking.0.1.1"}).content.decode()
+    assert "答对 +" in phone
 
 
 def test_host_and_two_phones_play_a_room(client, county, room):

@@ -904,6 +904,8 @@ class QuizRoom(models.Model):
     )
     current = models.SmallIntegerField(_("当前题号"), default=-1)
     asked_at = models.DateTimeField(_("出题时间"), null=True, blank=True)
+    # Shown on the big screen; a phone app joins with it (only rooms the person may play).
+    code = models.CharField(_("房间号"), max_length=6, blank=True, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

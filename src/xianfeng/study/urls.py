@@ -107,6 +107,11 @@ urlpatterns = [
     path(
         "contests/<int:pk>/ranking/", competitions.competition_ranking, name="competition_ranking"
     ),
+    path(
+        "contests/<int:pk>/ranking.xlsx",
+        competitions.competition_export,
+        name="competition_export",
+    ),
     path("contests/<int:pk>/levels/", competitions.level_add, name="competition_level_add"),
     path(
         "contests/<int:pk>/levels/<int:number>/play/",

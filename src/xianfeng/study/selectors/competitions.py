@@ -142,14 +142,19 @@ def get_level(competition: Competition, number: int) -> Quiz:
     return level
 
 
-def ranking_people(competition: Competition, limit: int = 100) -> list[CompetitionEntry]:
-    """The top players: most levels passed, then the highest score, then the least time,
-    then who got there first (one query)."""
-    return list(
+def ranked_entries(competition: Competition) -> QuerySet[CompetitionEntry]:
+    """Every player who passed a level, in ranking order: most levels passed, then the
+    highest score, then the least time, then who got there first."""
+    return (
         CompetitionEntry.objects.filter(competition=competition, levels_passed__gt=0)
         .select_related("user", "org")
-        .order_by("-levels_passed", "-score", "seconds", "reached_at", "pk")[:limit]
+        .order_by("-levels_passed", "-score", "seconds", "reached_at", "pk")
     )
+
+
+def ranking_people(competition: Competition, limit: int = 100) -> list[CompetitionEntry]:
+    """The top players (one query)."""
+    return list(ranked_entries(competition)[:limit])
 
 
 @dataclass(frozen=True)

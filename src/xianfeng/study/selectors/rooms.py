@@ -13,6 +13,7 @@ from django.http import Http404
 from xianfeng.orgs import paths
 from xianfeng.orgs.selectors import scope_q
 from xianfeng.people.selectors import member_of
+from xianfeng.study.enums import RoomState
 from xianfeng.study.models import QuizRoom, RoomAnswer
 from xianfeng.study.rules import STUDY_MANAGE_ROLES
 
@@ -39,6 +40,20 @@ def get_room_to_play(user: Any, pk: int) -> QuizRoom:
     room = rooms_for(user).filter(pk=pk).first()
     if room is None:
         raise Http404("找不到这场现场竞答")
+    return room
+
+
+def get_room_by_code(user: Any, code: str) -> QuizRoom:
+    """The unfinished room with this code that the person may play; 404 otherwise."""
+    room = (
+        rooms_for(user)
+        .filter(code=code.strip())
+        .exclude(state=RoomState.FINISHED)
+        .order_by("-id")
+        .first()
+    )
+    if room is None:
+        raise Http404("没有这个房间号的现场竞答")
     return room
 
 
@@ -79,3 +94,12 @@ def my_answer(user: Any, room: QuizRoom) -> RoomAnswer | None:
     if room.current < 0:
         return None
     return RoomAnswer.objects.filter(room=room, user_id=user.pk, position=room.current).first()
+
+
+def my_total(user: Any, room: QuizRoom) -> int:
+    """The person's points in the room so far (answers to questions not yet revealed
+    included only once revealed, so the total never tells right from wrong early)."""
+    answers = RoomAnswer.objects.filter(room=room, user_id=user.pk)
+    if room.state == RoomState.ASKING:
+        answers = answers.exclude(position=room.current)
+    return int(answers.aggregate(total=Sum("points"))["total"] or 0)

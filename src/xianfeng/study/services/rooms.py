@@ -1,12 +1,15 @@
-"""现场竞答: the host makes a room from the bank (单选 and 判断, answered with one tap),
-asks one question at a time, reveals it and moves on; phones of the members of the
-room's org answer within the limit; a right answer scores more the sooner it came."""
+"""现场竞答: the host makes a room from the bank (every kind: 单选 and 判断 answered with one
+tap, 多选 ticked then sent, 填空 typed), asks one question at a time, reveals it and moves
+on; phones of the members of the room's org answer within the limit; a right answer
+scores more the sooner it came. Right or wrong is the quizzes' rule (grading.py): 多选
+all or nothing, 填空 compared width-, space- and case-insensitively."""
 
 from __future__ import annotations
 
 import datetime
 import random
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -30,14 +33,26 @@ from xianfeng.study.models import QuizRoom, RoomAnswer
 from xianfeng.study.rules import can_manage_study
 from xianfeng.study.selectors.bank import questions_usable_at
 
-ROOM_KINDS = (QuestionKind.SINGLE, QuestionKind.JUDGE)
 MAX_ROOM_QUESTIONS = 30
+EMPTY_ANSWER = {
+    QuestionKind.SINGLE: "请选择一个答案",
+    QuestionKind.JUDGE: "请选择“对”或“错”",
+    QuestionKind.MULTIPLE: "请至少选择一个答案",
+    QuestionKind.BLANK: "请填写答案",
+}
 
 
 def room_create(
-    *, actor: User, org: Org, title: str, count: int, seconds: int, tag: str = ""
+    *,
+    actor: User,
+    org: Org,
+    title: str,
+    count: int,
+    seconds: int,
+    tag: str = "",
+    kinds: Sequence[str] = (),
 ) -> QuizRoom:
-    """Draw `count` one-tap questions (单选、判断) from the banks that reach `org`."""
+    """Draw `count` questions from the banks that reach `org` (of `kinds`, or any kind)."""
     if not can_manage_study(actor, org):
         raise PermissionDenied("您不能为该组织主持现场竞答")
     title = " ".join(title.split())
@@ -47,12 +62,16 @@ def room_create(
         raise Refused(f"题数应在 1 到 {MAX_ROOM_QUESTIONS} 之间", field="count")
     if not 5 <= seconds <= 120:
         raise Refused("每题限时应在 5 到 120 秒之间", field="seconds")
-    pool = questions_usable_at(org).filter(kind__in=ROOM_KINDS)
+    if any(kind not in QuestionKind.values for kind in kinds):
+        raise Refused("题型不对", field="kinds")
+    pool = questions_usable_at(org)
+    if kinds:
+        pool = pool.filter(kind__in=kinds)
     if tag:
         pool = pool.filter(tags__icontains=f'"{tag}"')
     questions = list(pool.order_by("pk"))
     if len(questions) < count:
-        raise Refused(f"题库中可用的单选、判断题只有 {len(questions)} 道", field="count")
+        raise Refused(f"题库中可用的题只有 {len(questions)} 道", field="count")
     rng = random.Random(secrets.randbits(64))
     paper = [
         grading.make_item(q, rng=rng, shuffle=True, points=ROOM_BASE_POINTS)
@@ -60,10 +79,23 @@ def room_create(
     ]
     with transaction.atomic():
         room = QuizRoom.objects.create(
-            org=org, host=actor, title=title[:100], paper=paper, seconds=seconds
+            org=org,
+            host=actor,
+            title=title[:100],
+            paper=paper,
+            seconds=seconds,
+            code=_free_code(),
         )
         audit_log(actor=actor, action="room.create", obj=room, org=org, data={"title": title})
     return room
+
+
+def _free_code() -> str:
+    """Six digits no unfinished room holds (a finished room's code may come back)."""
+    while True:
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        if not QuizRoom.objects.filter(code=code).exclude(state=RoomState.FINISHED).exists():
+            return code
 
 
 def can_host(user: Any, room: QuizRoom) -> bool:
@@ -121,7 +153,7 @@ def room_answer(
     item = room.paper[position]
     stored = grading.clean_response(item, response)
     if not stored:
-        raise Refused("请选择一个答案")
+        raise Refused(EMPTY_ANSWER[item["kind"]], field="response")
     right = grading.is_correct(item, stored)
     left = max(0.0, room.seconds - max(0.0, elapsed))
     points = ROOM_BASE_POINTS + round(ROOM_SPEED_POINTS * left / room.seconds) if right else 0

@@ -1,6 +1,8 @@
 """现场竞答 pages: the host makes a room and runs it on the big screen (the question, the
 time left, how many have answered, the leaderboard: a fragment polled every two seconds);
-each phone polls its own fragment and answers with one tap."""
+each phone polls its own fragment and answers: one tap for 单选 and 判断, ticks then 提交
+for 多选, typing then 提交 for 填空. While a phone has an answer in hand the poll answers
+204 (nothing changes), so half-ticked boxes and half-typed words are never swapped away."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people.selectors import member_of
 from xianfeng.study import grading
 from xianfeng.study.bank import LETTERS
-from xianfeng.study.enums import RoomState
+from xianfeng.study.enums import QuestionKind, RoomState
 from xianfeng.study.models import QuizRoom
 from xianfeng.study.rules import STUDY_MANAGE_ROLES, manages_study_anywhere
 from xianfeng.study.selectors import rooms as sel
@@ -36,6 +38,12 @@ class RoomForm(forms.Form):
     count = forms.IntegerField(label="题数", min_value=1, max_value=30, initial=10)
     seconds = forms.IntegerField(label="每题限时（秒）", min_value=5, max_value=120, initial=20)
     tag = forms.CharField(label="只抽这个标签的题（可不填）", max_length=20, required=False)
+    kinds = forms.MultipleChoiceField(
+        label="题型（不选则各种题型都抽）",
+        choices=QuestionKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,11 +64,15 @@ def _question(room: QuizRoom) -> dict[str, Any] | None:
         return None
     item = room.paper[room.current]
     shown = grading.public_item(item, room.current)
-    shown["choices"] = (
-        list(zip(LETTERS, shown["options"], strict=False))
-        if shown["options"]
-        else [("T", "对"), ("F", "错")]
-    )
+    kind = item["kind"]
+    shown["kind_label"] = QuestionKind(kind).label
+    if kind == QuestionKind.JUDGE:
+        shown["choices"] = [("T", "对"), ("F", "错")]
+    elif kind == QuestionKind.BLANK:
+        shown["choices"] = []
+    else:
+        shown["choices"] = list(zip(LETTERS, shown["options"], strict=False))
+    shown["one_tap"] = kind in (QuestionKind.SINGLE, QuestionKind.JUDGE)
     if room.state in (RoomState.REVEALED, RoomState.FINISHED):
         shown["key_text"] = grading.key_text(item)
         shown["explanation"] = item["explanation"]
@@ -84,6 +96,7 @@ def room_list(request: AuthedRequest) -> HttpResponse:
                     count=d["count"],
                     seconds=d["seconds"],
                     tag=d["tag"].strip(),
+                    kinds=d["kinds"],
                 )
             except Refused as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -140,12 +153,20 @@ def room_advance(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("study:room_host", pk=pk)
 
 
+def _phone_version(room: QuizRoom, mine: Any, left: int) -> str:
+    """What the phone shows, in a word: the poll carries it back, and while it is the same
+    the poll answers 204 so a form in progress is left alone."""
+    return f"{room.state}.{room.current}.{int(mine is not None)}.{int(left > 0)}"
+
+
 def _play_context(request: AuthedRequest, room: QuizRoom, error: str = "") -> dict[str, Any]:
     mine = sel.my_answer(request.user, room)
+    left = _left(room)
     return {
         "room": room,
         "question": _question(room),
-        "left": _left(room),
+        "left": left,
+        "version": _phone_version(room, mine, left),
         "mine": mine,
         "mine_text": grading.response_text(room.paper[room.current], mine.response)
         if mine is not None
@@ -164,7 +185,11 @@ def room_play(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def room_play_state(request: AuthedRequest, pk: int) -> HttpResponse:
     room = sel.get_room_to_play(request.user, pk)
-    return render(request, "study/room_play.html#phone", _play_context(request, room))
+    context = _play_context(request, room)
+    answering = room.state == RoomState.ASKING and context["mine"] is None
+    if answering and request.GET.get("v") == context["version"]:
+        return HttpResponse(status=204)
+    return render(request, "study/room_play.html#phone", context)
 
 
 @login_required
