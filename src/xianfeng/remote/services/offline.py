@@ -347,7 +347,8 @@ def offline_slot_record(
         raise Refused("所选党员不在本站点所属组织的名单中", field="members")
     with transaction.atomic():
         slot = (
-            OfflineSlot.objects.select_for_update()
+            # Lock the slot row only: PostgreSQL refuses FOR UPDATE on an outer join's side.
+            OfflineSlot.objects.select_for_update(of=("self",))
             .select_related("pack__site__org", "pack__plan", "lesson", "menu_slot")
             .get(pk=slot.pk)
         )
