@@ -83,3 +83,25 @@ VIEWING_MACHINE = StateMachine(
     states=ViewingState,
     transitions={ViewingState.OPEN: {ViewingState.HELD, ViewingState.CANCELLED}},
 )
+
+
+class PackState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    BUILDING = "building", _("生成中")
+    READY = "ready", _("可下载")
+    FAILED = "failed", _("生成失败")
+
+
+PACK_MACHINE = StateMachine(
+    name="offline_pack",
+    label="离线包",
+    states=PackState,
+    transitions={
+        PackState.QUEUED: {PackState.BUILDING, PackState.FAILED},
+        PackState.BUILDING: {PackState.READY, PackState.FAILED, PackState.QUEUED},
+        PackState.FAILED: {PackState.QUEUED},
+        PackState.READY: {PackState.QUEUED},
+    },
+    allow_same=True,
+    quiet=frozenset({PackState.QUEUED, PackState.BUILDING}),
+)

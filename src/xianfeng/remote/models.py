@@ -13,6 +13,7 @@ from xianfeng.common.storage import private_storage
 from xianfeng.remote.enums import (
     AudienceGroup,
     ImportState,
+    PackState,
     PlanState,
     SignInHow,
     SiteKind,
@@ -516,3 +517,83 @@ class Festival(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month}-{self.day} {self.name}"
+
+
+class OfflinePack(models.Model):
+    """An offline pack (离线包) of a published plan, or of a site's fixed menu of a week, for
+    one site without a usable network: a zip with the lessons' MP4s, a player page that
+    works from file://, the plan as text and a roll-call sheet (PDF), built by a task."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("站点"), on_delete=models.CASCADE, related_name="offline_packs"
+    )
+    plan = models.ForeignKey(
+        ViewingPlan,
+        verbose_name=_("收看计划"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="offline_packs",
+    )
+    week = models.DateField(_("菜单周（周一）"), null=True, blank=True)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=PackState.choices, default=PackState.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    failure_reason = models.CharField(_("失败原因"), max_length=300, blank=True)
+    file = models.FileField(
+        _("压缩包"), upload_to="remote/offline/%Y/%m/", storage=private_storage, blank=True
+    )
+    size = models.BigIntegerField(_("大小（字节）"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("离线包")
+        verbose_name_plural = _("离线包")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plan__isnull=False, week__isnull=True)
+                | Q(plan__isnull=True, week__isnull=False),
+                name="offline_pack_plan_or_week",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.plan_id or self.week}"
+
+
+class OfflineSlot(models.Model):
+    """One viewing of an offline pack (a page of its roll-call sheet): the lesson, and the
+    code its QR carries; the viewing its figures became once entered (at most one, so the
+    same sheet entered twice counts once)."""
+
+    pack = models.ForeignKey(OfflinePack, on_delete=models.CASCADE, related_name="slots")
+    number = models.PositiveSmallIntegerField(_("序号"))
+    lesson = models.ForeignKey(
+        "lessons.Lesson", verbose_name=_("课件"), on_delete=models.CASCADE, related_name="+"
+    )
+    menu_slot = models.ForeignKey(
+        MenuSlot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    starts_at = models.DateTimeField(_("安排时间"), null=True, blank=True)
+    code = models.CharField(_("录入码"), max_length=16, unique=True)
+    viewing = models.OneToOneField(
+        Viewing, null=True, blank=True, on_delete=models.SET_NULL, related_name="offline_slot"
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("离线收看场次")
+        verbose_name_plural = _("离线收看场次")
+        ordering = ["pack", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pack", "number"], name="offline_slot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pack_id}#{self.number}"

@@ -19,6 +19,8 @@ from xianfeng.remote.models import (
     MenuOffer,
     MenuOrder,
     MenuSlot,
+    OfflinePack,
+    OfflineSlot,
     RemoteTarget,
     Site,
     SiteImportBatch,
@@ -304,3 +306,48 @@ def get_managed_slot(user: Any, pk: int) -> MenuSlot:
 
 def festivals_of(org: Org) -> QuerySet[Festival]:
     return Festival.objects.filter(org=org).order_by("month", "day", "pk")
+
+
+# --- offline packs ---------------------------------------------------------------------------
+
+
+def offline_packs_visible_to(user: Any) -> QuerySet[OfflinePack]:
+    """Packs of sites the person runs, and packs of plans the person publishes (org admins
+    of the plan's org or above); nobody else may read or download them."""
+    if not getattr(user, "is_authenticated", False):
+        return OfflinePack.objects.none()
+    return OfflinePack.objects.filter(
+        Q(site__in=sites_managed_by(user).values("pk"))
+        | Q(
+            plan__isnull=False,
+            plan__in=ViewingPlan.objects.filter(
+                scope_q(user, PLAN_ROLES, field="org__path")
+            ).values("pk"),
+        )
+    )
+
+
+def get_offline_pack_for_user(user: Any, pk: int) -> OfflinePack:
+    pack = (
+        offline_packs_visible_to(user)
+        .select_related("site", "site__org", "plan", "plan__org", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if pack is None:
+        raise Http404("找不到该离线包")
+    return pack
+
+
+def get_offline_slot_for_entry(user: Any, code: str) -> OfflineSlot:
+    """A pack slot whose sheet the person may enter: of a site they run."""
+    slot = (
+        OfflineSlot.objects.filter(pack__site__in=sites_managed_by(user).values("pk"), code=code)
+        .select_related("pack", "pack__site", "pack__site__org", "pack__plan", "lesson", "viewing")
+        .first()
+        if code and getattr(user, "is_authenticated", False)
+        else None
+    )
+    if slot is None:
+        raise Http404("找不到该签到表")
+    return slot

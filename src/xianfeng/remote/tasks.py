@@ -17,3 +17,10 @@ def prune_pairings() -> int:
 def notify_silent_sites() -> int:
     """Tell the admins of sites silent for 3 days (once per silence)."""
     return services.silent_sites_notify()
+
+
+@task(queue_name="media")
+def build_offline_pack(*, pack_id: int) -> str:
+    """Make an offline pack's zip (remuxing its lessons' renditions); a failure is recorded
+    on the pack, not raised."""
+    return services.offline_pack_build(pack_id=pack_id)

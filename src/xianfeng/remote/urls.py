@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.remote import views, views_admin, views_loop, views_menu
+from xianfeng.remote import views, views_admin, views_loop, views_menu, views_offline
 
 app_name = "remote"
 urlpatterns = [
@@ -31,6 +31,13 @@ urlpatterns = [
     path("plans/<int:pk>/", views_loop.plan_detail, name="plan"),
     path("plans/<int:pk>/publish/", views_loop.plan_publish, name="plan_publish"),
     path("plans/<int:pk>/next/", views_loop.plan_next, name="plan_next"),
+    path("plans/<int:pk>/offline/", views_offline.plan_offline, name="plan_offline"),
+    path("sites/<str:code>/menu/offline/", views_offline.menu_offline, name="menu_offline"),
+    path("offline/<int:pk>/", views_offline.pack_detail, name="offline_pack"),
+    path("offline/<int:pk>/download/", views_offline.pack_download, name="offline_download"),
+    path("offline/<int:pk>/retry/", views_offline.pack_retry, name="offline_retry"),
+    path("offline/enter/", views_offline.entry_find, name="offline_find"),
+    path("offline/s/<str:code>/", views_offline.entry, name="offline_entry"),
     path("viewings/new/", views_loop.viewing_new, name="viewing_new"),
     path("viewings/<int:pk>/", views_loop.viewing_detail, name="viewing"),
     path("viewings/<int:pk>/do/<str:action>/", views_loop.viewing_action, name="viewing_action"),

@@ -27,7 +27,7 @@ from xianfeng.orgs.selectors import org_roots_for
 from xianfeng.people.models import Member
 from xianfeng.remote import rules, selectors, services
 from xianfeng.remote.enums import AudienceGroup, PlanState, Topic, ViewingState
-from xianfeng.remote.models import Feedback, ViewingAttendance
+from xianfeng.remote.models import Feedback, OfflinePack, ViewingAttendance
 
 LESSON_CHOICES = 60
 
@@ -131,6 +131,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         "remote/plan.html",
         {
+            "pack_sites": _pack_sites(request, plan, can_plan=can_plan, my_sites=my_sites),
             "plan": plan,
             "lessons": list(plan.lessons.order_by("pk")),
             "summary": services.plan_summary(plan) if can_plan else None,
@@ -139,6 +140,24 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "next_plans": list(plan.next_plans.order_by("pk")) if can_plan else [],
         },
     )
+
+
+def _pack_sites(
+    request: AuthedRequest, plan: Any, *, can_plan: bool, my_sites: list[Any]
+) -> list[tuple[Any, Any]]:
+    """The sites of a published plan the person may pack for (all of them for its
+    publisher, their own for a site admin), each with its newest offline pack."""
+    if plan.state != PlanState.PUBLISHED:
+        return []
+    sites = list(plan.sites.order_by("code")) if can_plan else my_sites
+    if not sites:
+        return []
+    newest: dict[int, Any] = {}
+    for pack in OfflinePack.objects.filter(plan=plan, site__in=[s.pk for s in sites]).order_by(
+        "-created_at", "-pk"
+    ):
+        newest.setdefault(pack.site_id, pack)
+    return [(site, newest.get(site.pk)) for site in sites]
 
 
 @login_required

@@ -306,15 +306,21 @@ def viewing_end(*, actor: User, viewing: Viewing) -> Viewing:
             org=viewing.site.org,
             fields={"ended_at": now},
         )
-        group_viewing_credit(
-            actor=actor,
-            lesson_ids=list(viewing.lessons.values_list("pk", flat=True)),
-            user_ids=list(viewing.attendance.values_list("user_id", flat=True)),
-            source="remote.viewing",
-            source_id=viewing.pk,
-            viewed_on=timezone.localtime(viewing.starts_at).date(),
-        )
+        viewing_credit(actor=actor, viewing=viewing)
     return viewing
+
+
+def viewing_credit(*, actor: User, viewing: Viewing) -> int:
+    """Credit every attendee of a held viewing with its lessons as 集体收看 (idempotent:
+    those already credited are not counted again). Returns how many credits are new."""
+    return group_viewing_credit(
+        actor=actor,
+        lesson_ids=list(viewing.lessons.values_list("pk", flat=True)),
+        user_ids=list(viewing.attendance.values_list("user_id", flat=True)),
+        source="remote.viewing",
+        source_id=viewing.pk,
+        viewed_on=timezone.localtime(viewing.starts_at).date(),
+    )
 
 
 def viewing_cancel(*, actor: User, viewing: Viewing) -> Viewing:

@@ -241,7 +241,9 @@ def menu_fix(
     return slots
 
 
-def menu_slot_start(*, actor: User, slot: MenuSlot) -> Viewing:
+def menu_slot_start(
+    *, actor: User, slot: MenuSlot, starts_at: datetime.datetime | None = None
+) -> Viewing:
     """Carry out a menu item: it becomes an organised viewing (roll call, feedback …)."""
     with transaction.atomic():
         slot = (
@@ -258,6 +260,7 @@ def menu_slot_start(*, actor: User, slot: MenuSlot) -> Viewing:
             title=offer.pitch or offer.lesson.title,
             lessons=[offer.lesson],
             audience=slot.audience,
+            starts_at=starts_at,
         )
         slot.viewing = viewing
         slot.save(update_fields=["viewing"])
