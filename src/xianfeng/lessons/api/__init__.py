@@ -1,10 +1,12 @@
 """The lessons API, by concern, on one router: reading (feeds, search, a lesson, series,
 showcases), recording (creating, editing, the video, submitting and publishing) and taking
 part (watching, likes, ratings, reflections, comments, shares), and the year-round
-practice (点课, rotas, 展播 channels, tours, a lesson's speakers)."""
+practice (点课, rotas, 展播 channels, tours, a lesson's speakers; their writes in
+practice_write)."""
 
 from __future__ import annotations
 
+from xianfeng.lessons.api import practice_write
 from xianfeng.lessons.api._shared import (
     LessonCard,
     LessonCreateIn,
@@ -112,6 +114,7 @@ __all__ = [
     "like",
     "mine",
     "orgs",
+    "practice_write",
     "publish",
     "rate",
     "reflection_save",

@@ -123,6 +123,19 @@ class RotaDetailOut(RotaOut):
     slots: list[SlotOut]
 
 
+def _slot(s: Any, today: datetime.date) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "speaker": s.speaker.user.name,
+        "category": s.category,
+        "starts_on": s.starts_on,
+        "ends_on": s.ends_on,
+        "topic": s.topic,
+        "status": s.status_on(today),
+        "lecture_title": s.lecture.title if s.lecture else None,
+    }
+
+
 def _rota(rota: Any) -> dict[str, Any]:
     return {"id": rota.pk, "org": rota.org.name, "year": rota.year, "title": rota.title}
 
@@ -140,19 +153,7 @@ def rota(request: HttpRequest, rota_id: Id) -> dict[str, Any]:
     today = timezone.localdate()
     return {
         **_rota(found),
-        "slots": [
-            {
-                "id": s.pk,
-                "speaker": s.speaker.user.name,
-                "category": s.category,
-                "starts_on": s.starts_on,
-                "ends_on": s.ends_on,
-                "topic": s.topic,
-                "status": s.status_on(today),
-                "lecture_title": s.lecture.title if s.lecture else None,
-            }
-            for s in rota_slots(found)
-        ],
+        "slots": [_slot(s, today) for s in rota_slots(found)],
     }
 
 
@@ -242,6 +243,19 @@ class TourDetailOut(TourOut):
     stops: list[StopOut]
 
 
+def _stop(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "held_on": s.held_on,
+        "venue": s.venue,
+        "host_org": s.host_org.name,
+        "audience_size": s.audience_size,
+        "held": s.held_at is not None,
+        "rating_count": s.rating_count,
+        "rating_average": s.rating_average,
+    }
+
+
 def _tour(t: Any) -> dict[str, Any]:
     return {
         "id": t.pk,
@@ -265,19 +279,7 @@ def tour(request: HttpRequest, tour_id: Id) -> dict[str, Any]:
     found = get_tour_for_user(request.user, tour_id)
     return {
         **_tour(found),
-        "stops": [
-            {
-                "id": s.pk,
-                "held_on": s.held_on,
-                "venue": s.venue,
-                "host_org": s.host_org.name,
-                "audience_size": s.audience_size,
-                "held": s.held_at is not None,
-                "rating_count": s.rating_count,
-                "rating_average": s.rating_average,
-            }
-            for s in tour_stops(found)
-        ],
+        "stops": [_stop(s) for s in tour_stops(found)],
     }
 
 
@@ -303,7 +305,10 @@ class SpeakersOut(Schema):
     summary="微党课的主讲人与联合主讲人（1+1）",
 )
 def lesson_speakers(request: HttpRequest, lesson_id: Id) -> dict[str, Any]:
-    lesson = get_lesson_for_user(request.user, lesson_id)
+    return _speakers(get_lesson_for_user(request.user, lesson_id))
+
+
+def _speakers(lesson: Any) -> dict[str, Any]:
     return {
         "speaker": lesson.speaker_name,
         "category": lesson.speaker_category,

@@ -121,11 +121,13 @@ class LessonSpeaker(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+    # The order the co-speakers are named in (the author or an officer sets it).
+    position = models.PositiveIntegerField(_("顺序"), default=0)
 
     class Meta:
         verbose_name = _("联合主讲")
         verbose_name_plural = _("联合主讲")
-        ordering = ["lesson", "created_at", "id"]
+        ordering = ["lesson", "position", "created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["lesson", "member"], name="co_speaker_once")]
 
     def __str__(self) -> str:

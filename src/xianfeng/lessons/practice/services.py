@@ -76,6 +76,8 @@ def lesson_request_create(*, actor: User, org: Org, topic: str, reason: str = ""
     if len(reason) > REASON_MAX_CHARS:
         raise Refused(f"理由最多 {REASON_MAX_CHARS} 个字", field="reason")
     with transaction.atomic():
+        # One person's asks in a row: two clicks sent at once find the first one's row.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
         existing = LessonRequest.objects.filter(
             org=org, requested_by=actor, topic=topic, state=RequestState.OPEN
         ).first()
@@ -265,6 +267,8 @@ def rota_slot_add(
         raise Refused(f"日期应在 {rota.year} 年内", field="starts_on")
     topic = " ".join(clean_text(topic, multiline=False).split())[:TOPIC_MAX_CHARS]
     with transaction.atomic():
+        # The rota's turns are added one at a time: a double click finds the first turn.
+        SpeakerRota.objects.select_for_update().filter(pk=rota.pk).first()
         slot, created = RotaSlot.objects.get_or_create(
             rota=rota,
             speaker=speaker,
@@ -292,6 +296,79 @@ def rota_slot_add(
             if lecture is not None:
                 RotaSlot.objects.filter(pk=slot.pk, lecture__isnull=True).update(lecture=lecture)
                 slot.refresh_from_db()
+    return slot
+
+
+def rota_rename(*, actor: User, rota: SpeakerRota, title: str) -> SpeakerRota:
+    """A rota's new name (unique in its branch and year)."""
+    if not can_edit_rota(actor, rota):
+        raise PermissionDenied("只有本支部的书记、委员或上级管理员可以调整轮番主讲")
+    title = " ".join(clean_text(title, multiline=False).split())[:60]
+    if is_blank(title):
+        raise Refused("请填写名称", field="title")
+    if title == rota.title:
+        return rota
+    with transaction.atomic():
+        if SpeakerRota.objects.filter(org=rota.org_id, year=rota.year, title=title).exists():
+            raise Refused("本支部这一年已有同名的安排", field="title")
+        try:
+            with transaction.atomic():
+                SpeakerRota.objects.filter(pk=rota.pk).update(title=title)
+        except IntegrityError:
+            raise Refused("本支部这一年已有同名的安排", field="title") from None
+        audit_log(actor=actor, action="rota.renamed", obj=rota, org=rota.org, data={"title": title})
+        rota.title = title
+    return rota
+
+
+def rota_slot_update(
+    *,
+    actor: User,
+    slot: RotaSlot,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+    category: str | None = None,
+    topic: str | None = None,
+) -> RotaSlot:
+    """Change a turn's period, category or topic; a turn already given keeps its dates."""
+    rota = slot.rota
+    if not can_edit_rota(actor, rota):
+        raise PermissionDenied("只有本支部的书记、委员或上级管理员可以调整轮番主讲")
+    new_start = starts_on or slot.starts_on
+    new_end = ends_on or slot.ends_on
+    if (new_start, new_end) != (slot.starts_on, slot.ends_on) and slot.lecture_id is not None:
+        raise Refused("已讲过的轮次不能改日期", field="starts_on")
+    if new_end < new_start:
+        raise Refused("截止日期不能早于开始日期", field="ends_on")
+    if new_start.year != rota.year or new_end.year != rota.year:
+        raise Refused(f"日期应在 {rota.year} 年内", field="starts_on")
+    if category is not None and category not in SpeakerCategory.values:
+        raise Refused("请选择主讲人类别", field="category")
+    fields: dict[str, Any] = {"starts_on": new_start, "ends_on": new_end}
+    if category is not None:
+        fields["category"] = category
+    if topic is not None:
+        fields["topic"] = " ".join(clean_text(topic, multiline=False).split())[:TOPIC_MAX_CHARS]
+    with transaction.atomic():
+        SpeakerRota.objects.select_for_update().filter(pk=rota.pk).first()
+        clash = (
+            RotaSlot.objects.filter(rota=rota, speaker_id=slot.speaker_id, starts_on=new_start)
+            .exclude(pk=slot.pk)
+            .exists()
+        )
+        if clash:
+            raise Refused("这位主讲人在这一天已有轮次", field="starts_on")
+        if new_start != slot.starts_on:
+            fields["reminded_at"] = None  # a new date deserves a new reminder
+        RotaSlot.objects.filter(pk=slot.pk).update(**fields)
+        audit_log(
+            actor=actor,
+            action="rota.slot_changed",
+            obj=slot,
+            org=rota.org,
+            data={k: v for k, v in fields.items() if k != "reminded_at"},
+        )
+        slot.refresh_from_db()
     return slot
 
 

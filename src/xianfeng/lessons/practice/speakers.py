@@ -73,7 +73,7 @@ def lesson_co_speakers(lesson: Lesson) -> list[LessonSpeaker]:
     return list(
         LessonSpeaker.objects.filter(lesson=lesson)
         .select_related("member__user", "member__org")
-        .order_by("created_at", "id")
+        .order_by("position", "created_at", "id")
     )
 
 
@@ -134,12 +134,17 @@ def lesson_speaker_add(
                 LessonSpeaker.objects.filter(pk=existing.pk).update(category=category)
                 existing.category = category
             return existing
-        if LessonSpeaker.objects.filter(lesson=lesson).count() >= MAX_CO_SPEAKERS:
+        taken = list(LessonSpeaker.objects.filter(lesson=lesson).values_list("position", flat=True))
+        if len(taken) >= MAX_CO_SPEAKERS:
             raise Refused(f"联合主讲人最多 {MAX_CO_SPEAKERS} 位", field="member")
         try:
             with transaction.atomic():
                 row = LessonSpeaker.objects.create(
-                    lesson=lesson, member=member, category=category, added_by=actor
+                    lesson=lesson,
+                    member=member,
+                    category=category,
+                    added_by=actor,
+                    position=max(taken, default=0) + 1,
                 )
         except IntegrityError:  # a double click that raced past the lock's read
             return LessonSpeaker.objects.get(lesson=lesson, member=member)
@@ -183,3 +188,29 @@ def lesson_speaker_remove(*, actor: User, lesson: Lesson, member_id: int) -> boo
             data={"member_id": member_id},
         )
     return True
+
+
+def lesson_speakers_reorder(*, actor: User, lesson: Lesson, member_ids: list[int]) -> list[int]:
+    """Name the co-speakers in this order: the whole list, each co-speaker once. Returns
+    the order kept (member ids)."""
+    _check(actor, lesson)
+    with transaction.atomic():
+        Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+        rows = {s.member_id: s for s in LessonSpeaker.objects.filter(lesson=lesson)}
+        if len(member_ids) != len(set(member_ids)) or set(member_ids) != set(rows):
+            raise Refused("顺序应包含每位联合主讲人各一次", field="member_ids")
+        changed = [
+            LessonSpeaker(pk=rows[m].pk, position=i)
+            for i, m in enumerate(member_ids, start=1)
+            if rows[m].position != i
+        ]
+        if changed:
+            LessonSpeaker.objects.bulk_update(changed, ["position"])
+            audit_log(
+                actor=actor,
+                action="lesson.co_speakers_reordered",
+                obj=lesson,
+                org=lesson.org,
+                data={"member_ids": member_ids},
+            )
+    return list(member_ids)

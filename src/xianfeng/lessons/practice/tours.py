@@ -101,9 +101,15 @@ def tour_create(
     title = " ".join(clean_text(title, multiline=False).split())
     if is_blank(title):
         raise Refused("请填写巡讲名称", field="title")
+    title = title[:80]
     with transaction.atomic():
+        # A double click: the speaker's row is the lock, the first click's tour the answer.
+        Member.objects.select_for_update().filter(pk=speaker.pk).first()
+        same = Tour.objects.filter(org=org, title=title, speaker=speaker, lesson=lesson).first()
+        if same is not None:
+            return same
         tour = Tour.objects.create(
-            org=org, title=title[:80], speaker=speaker, lesson=lesson, created_by=actor
+            org=org, title=title, speaker=speaker, lesson=lesson, created_by=actor
         )
         audit_log(actor=actor, action="tour.created", obj=tour, org=org)
     return tour
@@ -118,6 +124,7 @@ def tour_stop_add(
     if is_blank(venue):
         raise Refused("请填写地点", field="venue")
     with transaction.atomic():
+        Tour.objects.select_for_update().filter(pk=tour.pk).first()  # one stop per double click
         stop, created = TourStop.objects.get_or_create(
             tour=tour, held_on=held_on, venue=venue[:100], defaults={"host_org": host_org}
         )
