@@ -8,6 +8,17 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Known defect (2026-12-03): with the assessment API (/api/v1/assessment/…) in the "
+        "schema, Swagger UI stops rendering after the third tag (10 of 173 operations shown, "
+        "no console error). Bisected by serving edited schemas to the page: any one of the six "
+        "assessment operations alone breaks it; without them every other operation renders. "
+        "Cause not found yet; no $ref is missing, no operationId repeats, and "
+        "the fuzz stage passes. strict: this fails as soon as the page renders again."
+    ),
+)
 def test_api_docs_render_the_operations_without_csp_violations(new_page, live_server):
     from xianfeng.api import api
 
