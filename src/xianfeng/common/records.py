@@ -59,6 +59,28 @@ def register(kind: RecordKind) -> RecordKind:
     return kind
 
 
+def from_queryset(
+    *,
+    code: str,
+    label: str,
+    app: str,
+    own: Callable[[Any, Any], Any],  # (user, branch org) -> the branch's records the user sees
+    ref: Callable[[Any], RecordRef],
+    url: Callable[[int], str],
+    newest: tuple[str, ...] = ("-starts_at", "-pk"),
+) -> RecordKind:
+    """A kind whose find and choices both read one scoped queryset, newest first."""
+
+    def find(user: Any, branch: Any, pk: int) -> RecordRef | None:
+        row = own(user, branch).filter(pk=pk).first()
+        return ref(row) if row is not None else None
+
+    def choices(user: Any, branch: Any, limit: int) -> list[RecordRef]:
+        return [ref(row) for row in own(user, branch).order_by(*newest)[:limit]]
+
+    return RecordKind(code=code, label=label, app=app, find=find, choices=choices, url=url)
+
+
 def get(code: str) -> RecordKind | None:
     return _KINDS.get(code)
 

@@ -30,23 +30,9 @@ def _own(user: Any, branch: Any) -> Any:
     return meetings_visible_to(user).filter(branch=branch)
 
 
-def find(user: Any, branch: Any, pk: int) -> records.RecordRef | None:
-    meeting = _own(user, branch).filter(pk=pk).first()
-    return _ref(meeting) if meeting is not None else None
-
-
-def choices(user: Any, branch: Any, limit: int) -> list[records.RecordRef]:
-    return [_ref(m) for m in _own(user, branch).order_by("-starts_at", "-pk")[:limit]]
-
-
 def register() -> None:
     records.register(
-        records.RecordKind(
-            code="meetings.meeting",
-            label="三会一课",
-            app="meetings",
-            find=find,
-            choices=choices,
-            url=url,
+        records.from_queryset(
+            code="meetings.meeting", label="三会一课", app="meetings", own=_own, ref=_ref, url=url
         )
     )

@@ -36,23 +36,9 @@ def _own(user: Any, branch: Any) -> Any:
     )
 
 
-def find(user: Any, branch: Any, pk: int) -> records.RecordRef | None:
-    viewing = _own(user, branch).filter(pk=pk).first()
-    return _ref(viewing) if viewing is not None else None
-
-
-def choices(user: Any, branch: Any, limit: int) -> list[records.RecordRef]:
-    return [_ref(v) for v in _own(user, branch).order_by("-starts_at", "-pk")[:limit]]
-
-
 def register() -> None:
     records.register(
-        records.RecordKind(
-            code="remote.viewing",
-            label="组织收看",
-            app="remote",
-            find=find,
-            choices=choices,
-            url=url,
+        records.from_queryset(
+            code="remote.viewing", label="组织收看", app="remote", own=_own, ref=_ref, url=url
         )
     )
