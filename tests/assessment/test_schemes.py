@@ -157,12 +157,24 @@ def test_a_branch_sheet_scores_from_the_fact_table_with_evidence_links(client, c
 def test_who_sees_a_scheme_and_whose_sheet(client, county, active):
     client.force_login(county.secretary_a1)
     assert client.get("/indicators/schemes/").content.decode().count(active.name) == 1
-    assert client.get(f"/indicators/schemes/{active.pk}/").status_code == 200
+    page = client.get(f"/indicators/schemes/{active.pk}/").content.decode()
+    # The page offers the secretary's own sheet, never a link to the county's (a 404 for them).
+    assert f"/indicators/schemes/{active.pk}/org/A1/" in page
+    assert f"/indicators/schemes/{active.pk}/org/C/" not in page
+    assert client.get(f"/indicators/schemes/{active.pk}/org/A1/").status_code == 200
     assert client.get(f"/indicators/schemes/{active.pk}/org/B1/").status_code == 404
     assert client.get(f"/indicators/schemes/{active.pk}/org/TA/").status_code == 404
     # A secretary reads the scheme but does not edit it.
     assert client.post(f"/indicators/schemes/{active.pk}/do/revise/").status_code == 302
     assert Scheme.objects.count() == 1
+    client.force_login(county.town_a_admin)
+    page = client.get(f"/indicators/schemes/{active.pk}/").content.decode()
+    assert "/org/TA/" in page and f"/indicators/schemes/{active.pk}/org/C/" not in page
+    client.force_login(county.county_admin)
+    assert (
+        f"/indicators/schemes/{active.pk}/org/C/"
+        in client.get(f"/indicators/schemes/{active.pk}/").content.decode()
+    )
     client.force_login(county.member_a1.user)
     assert client.get(f"/indicators/schemes/{active.pk}/").status_code == 404
     other = OrgFactory(code="X", name="外县县委", kind="committee", parent=None)

@@ -257,6 +257,47 @@ def test_no_sideways_scroll_at_200_percent_and_no_serious_axe_violations(
     assert {k: v for k, v in violations.items() if v} == {}
 
 
+def test_office_pages_reflow_at_200_percent_in_large_text(county, new_page):
+    """The worst case of the phone: 200 % zoom (180 CSS px) and 大字 together, on the pages a
+    secretary or site admin fills in. A crawl of every page each persona reaches found these
+    pushed sideways: date-time and time pickers and inputs without a type (not in the shared
+    input rule), stat grids, month pickers and action rows whose items kept their min-content
+    width, and long button labels. Each must fit now."""
+    from tests.factories import grant, make_site
+    from xianfeng.orgs.enums import RoleKind
+
+    secretary = county.secretary_a1
+    grant(secretary, county.branch_a1, RoleKind.SITE_ADMIN)
+    make_site(county.branch_a1, code="A1S1", name="东街社区远教站点")
+    meeting = _member_meeting(county)
+    wide = new_page(360, 740)
+    login(wide, "secretary_a1", PASSWORD)
+    wide.click("#text-size-switch")
+    wide.wait_for_selector("html.large-text")
+    page = new_page(180, 370)
+    page.context.add_cookies(wide.context.cookies())
+    urls = [
+        "/notifications/settings/",  # two time inputs side by side
+        "/community/activities/new/",  # three date-time pickers
+        "/study/contests/new/",
+        "/remote/pair/",  # inputs without a type
+        "/remote/sites/A1S1/",  # figures grid
+        f"/meetings/{meeting.pk}/",  # the leave form
+        "/meetings/compliance/",  # a long button label
+        "/dues/org/A1/",  # stat grid
+        "/dashboards/org/A1/",  # month picker
+    ]
+    overflow = {}
+    for url in urls:
+        response = page.goto(url, wait_until="domcontentloaded")
+        assert response is not None and response.status == 200, url
+        assert page.evaluate("() => document.documentElement.classList.contains('large-text')")
+        overflow[url] = _overflow(page)
+    print("overflow px:", overflow)
+    assert {url: px for url, px in overflow.items() if px > 0} == {}
+    assert page.errors == []
+
+
 def test_scan_while_logged_out_logs_in_and_lands_signed_in(county, new_page):
     import datetime
 

@@ -104,3 +104,28 @@ def test_lesson_and_contest_pages_have_no_inline_code(client, county):
         assert not INLINE_SCRIPT.search(html), url
         assert not INLINE_HANDLER.search(html), url
         assert not INLINE_STYLE.search(html), url
+
+
+def test_a_photo_or_video_opened_on_its_own_gets_a_viewer_csp_and_pages_keep_the_strict_one(rf):
+    """Chromium wraps a photo opened on its own in a viewer page with inline styles; the page
+    CSP refused them (a console error, the photo in a corner). Media get a sandboxed policy
+    with no script source at all; HTML, JSON and SVG keep the strict one."""
+    from django.http import HttpResponse
+
+    from xianfeng.common.middleware import CSP, MEDIA_CSP, SecurityHeadersMiddleware
+
+    cases = {
+        "image/jpeg": MEDIA_CSP,
+        "image/webp": MEDIA_CSP,
+        "video/mp4": MEDIA_CSP,
+        "image/svg+xml": CSP,  # an SVG can carry script: never the relaxed policy
+        "text/html; charset=utf-8": CSP,
+        "application/json": CSP,
+    }
+    for kind, expected in cases.items():
+        middleware = SecurityHeadersMiddleware(lambda r, k=kind: HttpResponse(b"x", content_type=k))
+        assert middleware(rf.get("/community/wishes/1/photos/1/"))["Content-Security-Policy"] == (
+            expected
+        ), kind
+    assert "default-src 'none'" in MEDIA_CSP and "sandbox" in MEDIA_CSP
+    assert "script-src" not in MEDIA_CSP and "unsafe-inline" not in CSP

@@ -75,3 +75,21 @@ def test_town_admin_reaches_exactly_the_town(county):
 
 def test_outermost_drops_nested_paths():
     assert paths.outermost(["0001", "00010002", "0003", "00030004000"]) == ["0001", "0003"]
+
+
+def test_the_breadcrumb_links_only_the_orgs_the_person_may_open(client, county):
+    """A branch secretary sees the town and county by name; a link would answer 404."""
+    client.force_login(county.secretary_a1)
+    html = client.get("/orgs/A1/").content.decode()
+    crumb = html[html.index('class="breadcrumb"') :][:600]
+    assert "青山县委" in crumb and "城关镇党委" in crumb
+    assert 'href="/orgs/C/"' not in crumb and 'href="/orgs/TA/"' not in crumb
+    assert client.get("/orgs/C/").status_code == 404
+    client.force_login(county.town_a_admin)
+    crumb = client.get("/orgs/A1/").content.decode()
+    crumb = crumb[crumb.index('class="breadcrumb"') :][:600]
+    assert 'href="/orgs/TA/"' in crumb and 'href="/orgs/C/"' not in crumb
+    client.force_login(county.county_admin)
+    crumb = client.get("/orgs/A1/").content.decode()
+    crumb = crumb[crumb.index('class="breadcrumb"') :][:600]
+    assert 'href="/orgs/TA/"' in crumb and 'href="/orgs/C/"' in crumb

@@ -370,6 +370,18 @@ def scheme_applies_to(scheme: Scheme, org: Org) -> bool:
     return scheme.org.contains(org)
 
 
+def sheet_orgs_for_user(user: Any, scheme: Scheme) -> list[Org]:
+    """The orgs whose score sheet under this scheme the person may open: the scheme's own org
+    when it is in their reach, else each of their own orgs the scheme covers (a branch reading
+    the county's scheme sees its own sheet, never a link to the county's)."""
+    found: list[Org] = []
+    for root in indicator_roots(user):
+        org = scheme.org if root.contains(scheme.org) else root
+        if scheme_applies_to(scheme, org) and org not in found:
+            found.append(org)
+    return found
+
+
 def orgs_for_scheme_manage(user: Any) -> list[Org]:
     """Committees where the person may make a scheme."""
     return list(

@@ -106,6 +106,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "manage": manage,
             "form": ItemForm() if manage and scheme.editable else None,
             "month": month_param(request),
+            "sheet_orgs": selectors.sheet_orgs_for_user(request.user, scheme),
         },
     )
 

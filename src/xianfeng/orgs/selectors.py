@@ -90,6 +90,15 @@ def org_ancestors(org: Org) -> list[Org]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def org_ancestors_for(
+    user: Any, org: Org, kinds: Iterable[str] = ROSTER_VIEW_ROLES
+) -> list[tuple[Org, bool]]:
+    """The breadcrumb above an org: each ancestor, and whether this person may open it (a
+    branch secretary sees the county's name, not a link that answers 404)."""
+    roots = org_roots_for(user, kinds)
+    return [(a, any(root.contains(a) for root in roots)) for a in org_ancestors(org)]
+
+
 @dataclass(frozen=True)
 class SubtreeCounter:
     """Rows of another app counted per org subtree (people registers "members")."""

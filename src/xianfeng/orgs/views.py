@@ -26,7 +26,7 @@ from xianfeng.orgs.selectors import (
     holders_of,
     merge_targets,
     move_targets,
-    org_ancestors,
+    org_ancestors_for,
     org_children,
     org_groups,
     org_history,
@@ -90,7 +90,7 @@ def _render_detail(
     context = {
         "org": org,
         "stats": stats,
-        "ancestors": org_ancestors(org),
+        "ancestors": org_ancestors_for(user, org),
         "children": kids,
         "groups": list(org_groups(org)) if is_branch else [],
         "roles": holders_of(org),
