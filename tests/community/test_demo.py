@@ -60,3 +60,28 @@ def test_demo_five_gives_the_resident_an_open_vote_activities_and_an_honor_roll(
     assert "冬季民生微实事投票" in home and "背街小巷环境整治" in home
     html = client.get(reverse("community:org_page", args=[resident.home_org.code])).content
     assert "党员先锋队".encode() in html
+
+
+def test_demo_five_holds_when_the_towns_first_members_live_in_other_villages():
+    """In the county-sized demo (`make run`, 5,000 members) the town's first twenty members by
+    id all lived elsewhere: only the resident voted, the second project was not selected, and
+    the whole seeder failed, leaving the demo without 微实事, 微行动 and 微星光."""
+    from xianfeng.community import demo_five
+    from xianfeng.community.models import CivicProject
+    from xianfeng.orgs.models import Org
+    from xianfeng.people.models import Member
+
+    people_demo.seed_county(members=300)
+    home = User.objects.get(username="resident").home_org
+    town = Member.objects.filter(org__path__startswith=home.parent.path).order_by("pk")
+    sibling = Org.objects.filter(parent=home.parent, kind="branch").exclude(pk=home.pk).first()
+    first = list(town.values_list("pk", flat=True)[:20])
+    Member.objects.filter(pk__in=first, org=home).update(org=sibling)
+    later = list(town.exclude(pk__in=first).exclude(org=home).values_list("pk", flat=True)[:6])
+    Member.objects.filter(pk__in=later).update(org=home)
+    assert not town.filter(pk__in=first, org=home).exists()
+
+    report = demo_five.seed()
+    assert report.startswith("微实事：投票 2 场"), report
+    states = sorted(CivicProject.objects.values_list("state", flat=True))
+    assert states == ["candidate"] * 4 + ["done", "in_progress"]

@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Case, When
 from django.utils import timezone
 
 from xianfeng.community.models import Activity, CivicProject, Honor
@@ -60,10 +61,12 @@ def seed() -> str:
     now = timezone.now()
     day = datetime.timedelta(days=1)
     neighbours = list(User.objects.filter(home_org=home).exclude(pk=resident.pk)[:12])
+    # The village's own members first: in a county-sized demo the town's first twenty by id
+    # may all live elsewhere, and then nobody but the resident voted and the seeder failed.
     members = list(
         Member.objects.filter(org__path__startswith=home.parent.path if home.parent else home.path)
         .select_related("user", "org")
-        .order_by("pk")[:20]
+        .order_by(Case(When(org=home, then=0), default=1), "pk")[:20]
     )
     voters = [resident, *neighbours, *[m.user for m in members if m.org_id == home.pk]]
 
