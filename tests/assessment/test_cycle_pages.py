@@ -177,3 +177,27 @@ def test_the_grade_bands_are_set_on_a_draft_from_the_scheme_page(client, county)
     client.post(url, {"bands": "好:80,差:0", "standard_min": "60", "benchmark_min": "90"})
     scheme.refresh_from_db()
     assert scheme.grade_bands == "好:90,较好:75,一般:60,差:0"  # a scheme in use is not edited
+
+
+def test_a_dissolved_branch_is_reminded_only_for_the_months_it_lived(county, active):
+    from xianfeng.orgs.services import org_create, org_dissolve
+
+    gone = org_create(
+        actor=None, parent=county.town_a, code="A9", name="旧村党支部", kind="branch",
+        founded_on=datetime.date(YEAR - 5, 1, 1),
+    )  # fmt: skip
+    grant(UserFactory(username="secretary_a9"), gone, "secretary")
+    org_dissolve(
+        actor=county.county_admin, org=gone, on=datetime.date(YEAR, 5, 10), reason="村社合并"
+    )
+    zone = timezone.get_default_timezone()
+
+    def told(month: int, day: int) -> list[str]:
+        selfchecks_remind(now=datetime.datetime(YEAR, month, day, 9, tzinfo=zone))
+        return sorted(f"{r.month:%m}{r.stage}" for r in SelfCheckReminder.objects.filter(org=gone))
+
+    assert told(5, 6) == ["04overdue"]  # April: it lived all of it
+    assert told(5, 25) == ["04overdue"]  # May: dissolved on the 10th, before half of it
+    assert told(6, 6) == ["04overdue"]
+    assert told(6, 25) == ["04overdue"]
+    assert SelfCheckReminder.objects.filter(org=county.branch_a1).count() == 4

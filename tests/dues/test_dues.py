@@ -23,6 +23,7 @@ from xianfeng.dues.indicators import on_time
 from xianfeng.dues.models import DuesAssessment, DuesPayment
 from xianfeng.dues.selectors import branch_ledger, member_standing, rollup, rule_for
 from xianfeng.orgs.enums import RoleKind
+from xianfeng.people.services.history import member_move
 
 pytestmark = pytest.mark.django_db
 
@@ -326,11 +327,17 @@ def test_ledger_query_count(client, county, rule, django_assert_num_queries, cou
         m = MemberFactory(org=county.branch_a1, user=UserFactory(name=f"交费{i}"))
         assess(county, member=m)
         pay(county, [1, 2], member=m)
+    for i in range(count):  # members who moved out during the year stay in its ledger
+        m = MemberFactory(org=county.branch_a1, user=UserFactory(name=f"转出{i}"))
+        assess(county, member=m)
+        member_move(member=m, org=county.branch_b1, on=D(Y, 6, 15), reason="组织关系转接")
     client.force_login(county.secretary_a1)
-    # session, user, roles, org, members, assessments, payments, unread badge
-    with django_assert_num_queries(8):
+    # session, user, roles, org, current stretches, past stretches, members, assessments,
+    # payments, unread badge
+    with django_assert_num_queries(10):
         page = client.get(reverse("dues:ledger", args=["A1"]) + f"?year={Y}").content.decode()
-    assert page.count('class="title"') == count + 1
+    assert page.count('class="title"') == 2 * count + 1
+    assert page.count("已转出") == count + 1  # each row and the count above
 
 
 @pytest.mark.parametrize("count", [1, 3])
@@ -341,9 +348,12 @@ def test_rollup_query_count(client, county, rule, django_assert_num_queries, cou
             actor=county.town_a_admin, member=m, year=Y, category=DuesCategory.IN_WORK,
             base_income=Decimal("3000"),
         )  # fmt: skip
+        moved = MemberFactory(org=county.branch_b1, user=UserFactory(name=f"转入{i}"))
+        member_move(member=moved, org=county.branch_a2, on=D(Y, 4, 1), reason="组织关系转接")
     client.force_login(county.town_a_admin)
-    # session, user, roles, org, orgs, members, assessments, payments, unread badge
-    with django_assert_num_queries(9):
+    # session, user, roles, org, orgs, current stretches, past stretches, members,
+    # assessments, payments, unread badge
+    with django_assert_num_queries(11):
         page = client.get(reverse("dues:town", args=["TA"]) + f"?month={Y}-05").content.decode()
     assert page.count('class="title"') == 3  # the town itself and its two branches
 

@@ -16,7 +16,13 @@ from xianfeng.lessons.selectors import branch_participation
 from xianfeng.meetings.selectors import expected_user_ids, quorum_of
 from xianfeng.people.enums import MemberStatus, StatusChangeKind
 from xianfeng.people.models import Member, MemberPeriod, StatusChange
-from xianfeng.people.selectors import full_members_on, member_history, members_on
+from xianfeng.people.selectors import (
+    full_members_on,
+    member_history,
+    member_orgs_in,
+    members_on,
+    orgs_of_members_in,
+)
 from xianfeng.people.services.history import (
     member_confirm,
     member_extend_probation,
@@ -294,6 +300,30 @@ def test_participation_counts_the_mover_in_the_branch_of_the_day(county, moved):
     assert names(county.branch_a1, D(2026, 6, 10)) == ["张东街"]
     assert names(county.branch_b1, D(2026, 4, 20)) == ["王柳湾"]
     assert names(county.branch_b1, D(2026, 6, 10)) == ["王柳湾", "调动乙"]
+
+
+def test_member_orgs_in_follows_the_rule_of_orgs_of_members_in(county, moved):
+    """The one-pass map of a period's members (member_orgs_in, for indicators) and the
+    general rule (orgs_of_members_in) agree: a transfer month is the sender's, a gap off the
+    roll counts nowhere, a stretch from before the records wins over a later one."""
+    gap = MemberFactory(org=county.branch_a1, org_since=D(2026, 6, 1), user=UserFactory())
+    MemberPeriod.objects.create(
+        member=gap, org=county.branch_a2, started_on=None, ended_on=D(2026, 2, 1)
+    )
+    undated = MemberFactory(org=county.branch_b1, user=UserFactory())
+    MemberPeriod.objects.create(
+        member=undated, org=county.branch_a2, started_on=None, ended_on=D(2026, 5, 1)
+    )
+    for month in range(1, 8):
+        first = D(2026, month, 1)
+        last = D(2026, month + 1, 1) - datetime.timedelta(days=1)
+        everyone = Member.objects.filter(user__is_active=True).values("pk")
+        assert member_orgs_in(first, last) == orgs_of_members_in(everyone, first, last)
+    may = member_orgs_in(D(2026, 5, 1), D(2026, 5, 31))
+    june = member_orgs_in(D(2026, 6, 1), D(2026, 6, 30))
+    assert (may[moved.pk], june[moved.pk]) == (county.branch_a1.pk, county.branch_b1.pk)
+    assert gap.pk not in member_orgs_in(D(2026, 3, 1), D(2026, 3, 31))
+    assert may[undated.pk] == county.branch_b1.pk
 
 
 def test_deceased_member_drops_out_of_everything_owed_from_that_date(county):

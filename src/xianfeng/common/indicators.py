@@ -156,6 +156,46 @@ def unregister(code: str) -> None:
     _REGISTRY.pop(code, None)
 
 
+# --- Participation credited from elsewhere ----------------------------------------------
+# A member can take part where no app's own tables see it: a 流动党员 attends the meetings
+# and study of the org at the place they work, which records it (the mobility app). An app
+# that records such taking part registers who took part in a month, by kind; the indicators
+# that count members taking part (参学率, 组织生活参加率) add those members to their own, once
+# each, at the branch the member belonged to in the month (their home branch).
+
+CREDIT_KINDS = frozenset({"study", "meeting"})
+
+
+@dataclass(frozen=True)
+class Credit:
+    kind: str  # "study" or "meeting"
+    app: str
+    members: Callable[[Month], Iterable[int]]  # Member ids who took part in the month
+
+
+_CREDITS: dict[tuple[str, str], Credit] = {}
+
+
+def register_credit(credit: Credit) -> Credit:
+    if credit.kind not in CREDIT_KINDS:
+        raise ValueError(f"credit kind {credit.kind!r}: one of {sorted(CREDIT_KINDS)}")
+    _CREDITS[(credit.kind, credit.app)] = credit
+    return credit
+
+
+def credited_members(kind: str, month: Month) -> set[int]:
+    """Member ids who took part (`kind`) in the month where only another app recorded it."""
+    found: set[int] = set()
+    for (k, _app), credit in _CREDITS.items():
+        if k == kind:
+            found.update(credit.members(month))
+    return found
+
+
+def unregister_credit(kind: str, app: str) -> None:
+    _CREDITS.pop((kind, app), None)
+
+
 # --- Live counters ---------------------------------------------------------------------
 # What is happening now, for a county hall's big screen: people watching, sites on air.
 # Unlike indicators they are counted on request (cheaply: one indexed query each) for an

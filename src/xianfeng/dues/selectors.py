@@ -24,7 +24,12 @@ from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.orgs.selectors import get_org_for_user, roles_of
 from xianfeng.people.models import Member
-from xianfeng.people.selectors import branch_roll, get_member_for_user
+from xianfeng.people.selectors import (
+    get_member_for_user,
+    members_of_orgs_in,
+    org_in,
+    stretches_at,
+)
 
 
 def due_until(today: datetime.date | None = None) -> Month:
@@ -89,9 +94,16 @@ def _amounts_by_member(member_ids: Iterable[int]) -> dict[int, dict[int, DuesAss
 class MemberLedger:
     member: Member
     assessment: DuesAssessment | None  # of the ledger's year
-    months: list[tuple[Month, str]]  # (month, "paid" | "unpaid" | "due" | "exempt" | "")
+    # (month, "paid" | "unpaid" | "due" | "exempt" | "away" | ""): "away" is a month the
+    # member belonged to another branch (before a transfer in, after one out).
+    months: list[tuple[Month, str]]
     standing: Standing
     paid_in_year: Decimal = Decimal(0)
+    moved_out: bool = False  # no longer a member of this branch
+
+    @property
+    def months_here(self) -> int:
+        return sum(1 for _, state in self.months if state != "away")
 
 
 @dataclass
@@ -112,6 +124,10 @@ class BranchLedger:
     @property
     def exempt(self) -> int:
         return sum(1 for r in self.rows if r.assessment is not None and r.assessment.exempt)
+
+    @property
+    def moved_out(self) -> int:
+        return sum(1 for r in self.rows if r.moved_out)
 
     @property
     def paid_total(self) -> Decimal:
@@ -142,12 +158,27 @@ def member_standing(member: Member, *, until: Month | None = None) -> tuple[
 
 
 def branch_ledger(org: Org, year: int, *, today: datetime.date | None = None) -> BranchLedger:
-    """The branch's members on the roll with their year of 党费, month by month, and their
-    arrears over every assessed year: three queries whatever the size of the branch."""
+    """The members who belonged to the branch in the year (on the roll then), each month by
+    month — a month they belonged to another branch (people.selectors.org_in: the month of
+    a transfer is the sending branch's) is marked "away" and owes this branch nothing — and
+    their arrears: up to today for those still here, up to their last month here for those
+    who moved out. Five queries whatever the size of the branch."""
     today = today or timezone.localdate()
     until = due_until(today)
     current = Month.of(today)
-    members = list(branch_roll(org).only("pk", "joined_on", "left_on", "user__name", "org_id"))
+    months_of_year = [Month(year, n) for n in range(1, 13)]
+    here: dict[int, set[Month]] = {}
+    found = stretches_at([org.pk], months_of_year[0].first, months_of_year[-1].last)
+    for member_id, stretches in found.items():
+        mine = {m for m in months_of_year if org_in(stretches, m.first, m.last) == org.pk}
+        if mine:
+            here[member_id] = mine
+    members = list(
+        Member.objects.filter(pk__in=list(here))
+        .select_related("user")
+        .only("pk", "joined_on", "left_on", "user__name", "org_id")
+        .order_by("user__name", "pk")
+    )
     ids = [m.pk for m in members]
     assessments = _amounts_by_member(ids)
     paid: dict[int, dict[Month, Decimal]] = defaultdict(dict)
@@ -160,10 +191,13 @@ def branch_ledger(org: Org, year: int, *, today: datetime.date | None = None) ->
         by_year = assessments.get(m.pk, {})
         amounts = owed_amounts(by_year.values())
         exempt = year in by_year and by_year[year].exempt
+        at_branch = here[m.pk]
+        moved_out = m.org_id != org.pk
         months: list[tuple[Month, str]] = []
-        for number in range(1, 13):
-            month = Month(year, number)
-            if month in paid[m.pk]:
+        for month in months_of_year:
+            if month not in at_branch:
+                state = "away"
+            elif month in paid[m.pk]:
                 state = "paid"
             elif exempt and owes_in(
                 month, amounts={year: Decimal(0)}, joined_on=m.joined_on, left_on=m.left_on
@@ -188,9 +222,10 @@ def branch_ledger(org: Org, year: int, *, today: datetime.date | None = None) ->
                     paid=paid[m.pk],
                     joined_on=m.joined_on,
                     left_on=m.left_on,
-                    until=until,
+                    until=min(until, max(at_branch)) if moved_out else until,
                 ),
-                paid_in_year=sum((v for k, v in paid[m.pk].items() if k.year == year), Decimal(0)),
+                paid_in_year=sum((v for k, v in paid[m.pk].items() if k in at_branch), Decimal(0)),
+                moved_out=moved_out,
             )
         )
     return ledger
@@ -219,8 +254,9 @@ class RollupRow:
 
 
 def rollup(org: Org, month: Month) -> list[RollupRow]:
-    """Per branch below `org` (a town): who owed `month`, who paid, on time, the sums, and
-    who is six months behind. Four queries whatever the number of branches."""
+    """Per branch below `org` (a town): its members in `month` (on the roll then, at the
+    branch they belonged to in it), who owed the month, who paid, on time, the sums, and
+    who is six months behind. Six queries whatever the number of branches."""
     window = [month]
     while len(window) < BEHIND_MONTHS:
         window.insert(0, window[0].previous())
@@ -230,11 +266,15 @@ def rollup(org: Org, month: Month) -> list[RollupRow]:
         ).order_by("path")
     )
     rows = {o.pk: RollupRow(org=o) for o in orgs}
-    members = list(
-        Member.objects.filter(org_id__in=list(rows), left_on__isnull=True).values_list(
-            "pk", "org_id", "joined_on", "left_on"
+    # Who belonged to each branch in the month, not today's roster: a member who moved
+    # since still counts where they were then.
+    where = members_of_orgs_in(list(rows), month.first, month.last)
+    members = [
+        (pk, where[pk], joined_on, left_on)
+        for pk, joined_on, left_on in Member.objects.filter(pk__in=list(where)).values_list(
+            "pk", "joined_on", "left_on"
         )
-    )
+    ]
     ids = [m[0] for m in members]
     years = {m.year for m in window}
     amounts: dict[int, dict[int, Decimal]] = defaultdict(dict)

@@ -104,12 +104,12 @@ def ledger(request: AuthedRequest, code: str) -> HttpResponseBase:
              "欠交金额（元）", "连续未交月数"],
             widths=[10, 14, 12, *[6] * 12, 12, 8, 12, 10],
         )  # fmt: skip
-        marks = {"paid": "已交", "unpaid": "未交", "due": "本月", "exempt": "免交"}
+        marks = {"paid": "已交", "unpaid": "未交", "due": "本月", "exempt": "免交", "away": "—"}
         for row in book.rows:
             a = row.assessment
             sheet.append(
                 [
-                    row.member.user.name,
+                    f"{row.member.user.name}（已转出）" if row.moved_out else row.member.user.name,
                     a.get_category_display() if a else "未核定",
                     _money(a.monthly_amount) if a else "",
                     *[marks.get(state, "") for _, state in row.months],

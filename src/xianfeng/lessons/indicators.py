@@ -14,48 +14,41 @@ from xianfeng.common import indicators
 from xianfeng.common.indicators import Counter, Indicator, Month, Reading
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson, WatchProgress
-from xianfeng.people.selectors import member_counts_by_org
+from xianfeng.people.selectors import member_counts_in, member_orgs_in
 
 
-def _shares(done: dict[int, int]) -> list[Reading]:
-    """A reading for every org with members: `done` of them over all of them."""
-    members = member_counts_by_org()
-    return [Reading(org, done.get(org, 0), n) for org, n in members.items()]
+def _shares(month: Month, done: Iterable[int]) -> list[Reading]:
+    """A reading for every org with members in the month: of the members who counted there
+    (people.selectors.member_orgs_in: the branch they belonged to in that month, so a later
+    transfer does not rewrite it), those among `done` (member ids, each once)."""
+    orgs = member_orgs_in(month.first, month.last)
+    took_part = member_counts_in({m: orgs[m] for m in set(done) if m in orgs})
+    return [Reading(org, took_part.get(org, 0), n) for org, n in member_counts_in(orgs).items()]
 
 
 def participation(month: Month) -> Iterable[Reading]:
-    """Members who finished at least one lesson in the month, over the org's members."""
+    """Members who finished at least one lesson in the month, or whose study elsewhere was
+    recorded for it (a 流动党员's study at the place they work: credited to their home
+    branch), over the members; a member who did both counts once."""
     start, end = month.bounds()
-    rows = (
-        WatchProgress.objects.filter(
-            completed_at__gte=start,
-            completed_at__lt=end,
-            user__member__isnull=False,
-            user__is_active=True,
-        )
-        .values("user__member__org_id")
-        .annotate(n=Count("user_id", distinct=True))
-        .values_list("user__member__org_id", "n")
-    )
-    return _shares(dict(rows))
+    watched = WatchProgress.objects.filter(
+        completed_at__gte=start, completed_at__lt=end, user__member__isnull=False
+    ).values_list("user__member__id", flat=True)
+    return _shares(month, [*watched, *indicators.credited_members("study", month)])
 
 
 def speakers(month: Month) -> Iterable[Reading]:
-    """Members who gave a published lesson this year up to the month's end (每人讲一课)."""
+    """Members who gave a published lesson this year up to the month's end (每人讲一课),
+    counted at the branch they belonged to in the month."""
     start = Month(month.year, 1).bounds()[0]
     end = month.bounds()[1]
-    rows = (
-        Lesson.objects.filter(
-            state=LessonState.PUBLISHED,
-            published_at__gte=start,
-            published_at__lt=end,
-            speaker__user__is_active=True,
-        )
-        .values("speaker__org_id")
-        .annotate(n=Count("speaker_id", distinct=True))
-        .values_list("speaker__org_id", "n")
-    )
-    return _shares(dict(rows))
+    gave = Lesson.objects.filter(
+        state=LessonState.PUBLISHED,
+        published_at__gte=start,
+        published_at__lt=end,
+        speaker__isnull=False,
+    ).values_list("speaker_id", flat=True)
+    return _shares(month, gave)
 
 
 def published(month: Month) -> Iterable[Reading]:
@@ -119,7 +112,8 @@ def register() -> None:
             compute=participation,
             ratio=True,
             target=90,
-            description="本月看完至少一部微党课的党员 ÷ 党员人数（账号停用的不计）",
+            description="本月看完至少一部微党课、或在流入地参加学习（流动党员，计入所在支部）"
+            "的党员 ÷ 当月在册党员人数（按当月所在支部，账号停用的不计；同一人只计一次）",
         )
     )
     indicators.register(

@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month, Reading
-from xianfeng.meetings.enums import MeetingKind, MeetingState, RectificationState
-from xianfeng.meetings.models import Rectification
+from xianfeng.meetings.enums import ATTENDED, MeetingKind, MeetingState, RectificationState
+from xianfeng.meetings.models import Attendance, Rectification
 from xianfeng.meetings.selectors.compliance import compliance_table
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
+from xianfeng.people.selectors import member_counts_in, member_orgs_in
 
 
 def completion(kinds: tuple[str, ...] | None) -> Callable[[Month], Iterable[Reading]]:
@@ -73,6 +74,28 @@ def rectification_overdue(month: Month) -> Iterable[Reading]:
     return [Reading(org_id, n) for org_id, n in counts.items()]
 
 
+def attendance(month: Month) -> Iterable[Reading]:
+    """组织生活参加率: members who attended (signed in, on time or late) at least one meeting
+    held in the month — at their own branch or at another one (a 流动党员 at the place they
+    work), or recorded by another app (indicators.credited_members) — over the members; each
+    member counts once, at the branch they belonged to in the month (their home branch)."""
+    start, end = month.bounds()
+    came = (
+        Attendance.objects.filter(
+            meeting__starts_at__gte=start,
+            meeting__starts_at__lt=end,
+            status__in=ATTENDED,
+            user__member__isnull=False,
+        )
+        .exclude(meeting__state__in=(MeetingState.PLANNED, MeetingState.CANCELLED))
+        .values_list("user__member__id", flat=True)
+    )
+    done = {*came, *indicators.credited_members("meeting", month)}
+    orgs = member_orgs_in(month.first, month.last)
+    took_part = member_counts_in({m: orgs[m] for m in done if m in orgs})
+    return [Reading(org, took_part.get(org, 0), n) for org, n in member_counts_in(orgs).items()]
+
+
 def rectification_records(org: Any, month: Month) -> str:
     return f"{reverse('meetings:rectifications')}?org={org.code}"
 
@@ -114,6 +137,20 @@ def register() -> None:
                 description=f"本年到本月底为止已到期的{kind.label}要求中，有已审核会议完成的比例",
             )
         )
+    indicators.register(
+        Indicator(
+            code="meetings.attendance",
+            name="组织生活参加率",
+            unit="%",
+            app="meetings",
+            group="三会一课",
+            compute=attendance,
+            ratio=True,
+            records=records,
+            description="本月至少参加（签到或迟到）一次已召开会议的党员 ÷ 当月在册党员人数；"
+            "在流入地参加组织生活的流动党员计入所在支部，同一人只计一次",
+        )
+    )
     indicators.register(
         Indicator(
             code="meetings.rectification_on_time",

@@ -1,4 +1,5 @@
-"""How 流动党员 plugs in: navigation, the member page's action, the quarterly reminder."""
+"""How 流动党员 plugs in: navigation, the member page's action, the quarterly reminder, the
+meetings and study away credited to the home branch's figures."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def _away(user: Any, member: Any) -> bool:
 
 def connect() -> None:
     from xianfeng.mobility import demo as mobility_demo
+    from xianfeng.mobility import indicators
     from xianfeng.mobility.enums import HOSTED_KIND, REMINDER_KIND
     from xianfeng.mobility.tasks import remind_mobile_contacts
     from xianfeng.notify import kinds
@@ -37,6 +39,7 @@ def connect() -> None:
     member_actions.register(
         member_actions.MemberAction("流动党员登记", "mobility:for_member", _away)
     )
+    indicators.register()
     periodic.register("mobility.remind", remind_mobile_contacts, hours=24)
     kinds.register(
         REMINDER_KIND, label="流动党员联系提醒", app="mobility",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
 from xianfeng.common.memo import MISSING, VersionedMemo, identity_version
@@ -49,18 +50,6 @@ def member_of(user: Any) -> Member | None:
         user._xf_member = found
     member: Member | None = user._xf_member
     return member
-
-
-def member_counts_by_org() -> dict[int, int]:
-    """Members with an active account per org (the org of their record): the denominator
-    of every per-member share (参学率, lessons given, points)."""
-    rows = (
-        Member.objects.filter(user__is_active=True)
-        .values("org_id")
-        .annotate(n=Count("id"))
-        .values_list("org_id", "n")
-    )
-    return dict(rows)
 
 
 def is_resident(user: Any) -> bool:
@@ -118,6 +107,53 @@ def full_members_on(
     return members_on(org, day, subtree=subtree).filter(full_on_q(day))
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of a member at an org: [since, until); None for since: before the
+    records, None for until: still there."""
+
+    org_id: int
+    since: datetime.date | None
+    until: datetime.date | None
+
+
+def stretches_of(
+    members: QuerySet[Any] | Iterable[int], start: datetime.date, end: datetime.date
+) -> dict[int, list[Stretch]]:
+    """Member id → their stretches that overlap [start, end] (the current one and closed
+    ones), oldest first. `members` is ids or a query of ids. Two queries."""
+    found: dict[int, list[Stretch]] = defaultdict(list)
+    for member_id, org_id, since in Member.objects.filter(
+        Q(org_since__isnull=True) | Q(org_since__lte=end), pk__in=members
+    ).values_list("pk", "org_id", "org_since"):
+        found[member_id].append(Stretch(org_id, since, None))
+    for member_id, org_id, since, until in MemberPeriod.objects.filter(
+        Q(started_on__isnull=True) | Q(started_on__lte=end), member_id__in=members,
+        ended_on__gt=start,
+    ).values_list("member_id", "org_id", "started_on", "ended_on"):  # fmt: skip
+        found[member_id].append(Stretch(org_id, since, until))
+    for stretches in found.values():
+        stretches.sort(key=lambda s: s.since or datetime.date.min)
+    return dict(found)
+
+
+def org_in(stretches: Iterable[Stretch], start: datetime.date, end: datetime.date) -> int | None:
+    """The org a member counts at for [start, end]: the one they belonged to when it began,
+    or, arriving within it, the first they belonged to in it (so a member transferred
+    mid-month counts for the sending branch that month, for the new one from the next).
+    None when no stretch overlaps it."""
+    best: tuple[datetime.date, int] | None = None
+    for s in stretches:
+        if s.since is not None and s.since > end:
+            continue
+        if s.until is not None and s.until <= start:
+            continue
+        key = s.since or datetime.date.min
+        if best is None or key < best[0]:
+            best = (key, s.org_id)
+    return None if best is None else best[1]
+
+
 def orgs_of_members_in(
     members: QuerySet[Any] | Iterable[int], start: datetime.date, end: datetime.date
 ) -> dict[int, int]:
@@ -126,23 +162,81 @@ def orgs_of_members_in(
     sending branch that month (it collects up to the month of the transfer), for the new
     one from the next. Members who belonged nowhere in it (a gap after 停止党籍) are absent.
     `members` is ids or a query of ids. Two queries."""
-    found: dict[int, tuple[datetime.date, int]] = {}
+    found: dict[int, int] = {}
+    for member_id, stretches in stretches_of(members, start, end).items():
+        org_id = org_in(stretches, start, end)
+        if org_id is not None:
+            found[member_id] = org_id
+    return found
 
-    def keep(member_id: int, org_id: int, since: datetime.date | None) -> None:
+
+def on_roll_between_q(start: datetime.date, end: datetime.date, prefix: str = "") -> Q:
+    """Members on the roll on some day of [start, end]: joined by its end (when known) and
+    not gone before its start. `prefix` ("member__") reaches them from a related row."""
+    return (Q(**{f"{prefix}joined_on__isnull": True}) | Q(**{f"{prefix}joined_on__lte": end})) & (
+        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": start})
+    )
+
+
+def member_orgs_in(start: datetime.date, end: datetime.date) -> dict[int, int]:
+    """Every member with an active account on the roll in [start, end] → the org they count
+    at for it (the rule of org_in): whom a period's per-member figures (参学率, 阅读率, 人均积分)
+    count and where, so a later transfer does not move last month's figures. Two queries,
+    each a plain scan (no list of ids sent back): a county's 50,000 members in one pass."""
+    found: dict[int, tuple[datetime.date, int]] = {}
+    for pk, org_id, since in Member.objects.filter(
+        Q(org_since__isnull=True) | Q(org_since__lte=end),
+        on_roll_between_q(start, end),
+        user__is_active=True,
+    ).values_list("pk", "org_id", "org_since"):
+        found[pk] = (since or datetime.date.min, org_id)
+    for member_id, org_id, since in MemberPeriod.objects.filter(
+        Q(started_on__isnull=True) | Q(started_on__lte=end),
+        on_roll_between_q(start, end, prefix="member__"),
+        ended_on__gt=start,
+        member__user__is_active=True,
+    ).values_list("member_id", "org_id", "started_on"):
         key = since or datetime.date.min
         if member_id not in found or key < found[member_id][0]:
             found[member_id] = (key, org_id)
-
-    for member_id, org_id, since in Member.objects.filter(
-        Q(org_since__isnull=True) | Q(org_since__lte=end), pk__in=members
-    ).values_list("pk", "org_id", "org_since"):
-        keep(member_id, org_id, since)
-    for member_id, org_id, since in MemberPeriod.objects.filter(
-        Q(started_on__isnull=True) | Q(started_on__lte=end), member_id__in=members,
-        ended_on__gt=start,
-    ).values_list("member_id", "org_id", "started_on"):  # fmt: skip
-        keep(member_id, org_id, since)
     return {member_id: org_id for member_id, (_, org_id) in found.items()}
+
+
+def member_counts_in(orgs: dict[int, int]) -> dict[int, int]:
+    """Org id → how many members count there, from member_orgs_in's answer."""
+    return dict(Counter(orgs.values()))
+
+
+def stretches_at(
+    org_ids: Iterable[int], start: datetime.date, end: datetime.date
+) -> dict[int, list[Stretch]]:
+    """The members on the roll in [start, end] who belonged to one of `org_ids` at some
+    time in it → all their stretches in it (those at other orgs too, so that org_in can
+    say where each part of it counts). Two queries."""
+    ids = list(org_ids)
+    past = MemberPeriod.objects.filter(
+        Q(started_on__isnull=True) | Q(started_on__lte=end), org_id__in=ids, ended_on__gt=start
+    ).values("member_id")
+    candidates = Member.objects.filter(
+        Q(org_id__in=ids) & (Q(org_since__isnull=True) | Q(org_since__lte=end)) | Q(pk__in=past),
+        on_roll_between_q(start, end),
+    ).values("pk")
+    return stretches_of(candidates, start, end)
+
+
+def members_of_orgs_in(
+    org_ids: Iterable[int], start: datetime.date, end: datetime.date
+) -> dict[int, int]:
+    """Member id → org, for the members on the roll in [start, end] who count at one of
+    `org_ids` for it (orgs_of_members_in): a branch's ledger for a month lists those who
+    belonged to it then, not today's roster. Two queries."""
+    wanted = set(org_ids)
+    found: dict[int, int] = {}
+    for member_id, stretches in stretches_at(wanted, start, end).items():
+        org_id = org_in(stretches, start, end)
+        if org_id in wanted:
+            found[member_id] = org_id
+    return found
 
 
 @dataclass(frozen=True)

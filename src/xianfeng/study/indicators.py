@@ -1,7 +1,8 @@
 """What study measures for assessment and dashboards (common/indicators.py), group 学习.
 
 - 阅读率: members who finished reading at least one article in the month ÷ members (the
-  same denominator as 参学率: members with an active account, at their org).
+  same denominator as 参学率: members with an active account on the roll in the month, each
+  at the branch they belonged to then, so a later transfer leaves the month alone).
 - 考试及格率: of the people who handed in an exam in the month, those who passed one; counted
   at the org they were in when they took it.
 - 人均学习积分: net learning points earned in the month (earnings less reversals, dated on
@@ -16,35 +17,33 @@ from django.db.models import Count, Q, Sum
 
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month, Reading
-from xianfeng.people.selectors import member_counts_by_org
+from xianfeng.people.selectors import member_counts_in, member_orgs_in
 from xianfeng.study.enums import AttemptState, QuizKind
 from xianfeng.study.models import ArticleRead, Attempt, PointsEntry
 
 
-def _per_member(done: dict[int, float]) -> list[Reading]:
-    """A reading for every org with members: `done` over its members. An org where the
-    records are but no member is (points counted at a party group) still gets its
+def _per_member(month: Month, done: dict[int, float]) -> list[Reading]:
+    """A reading for every org with members in the month (people.selectors.member_orgs_in:
+    each member at the branch they belonged to then): `done` over its members. An org where
+    the records are but no member is (points counted at a party group) still gets its
     numerator, so a subtree's sum stays whole."""
-    members = member_counts_by_org()
+    members = member_counts_in(member_orgs_in(month.first, month.last))
     readings = [Reading(org, done.get(org, 0), n) for org, n in members.items()]
     readings += [Reading(org, n, 0) for org, n in done.items() if org not in members and org]
     return readings
 
 
 def reading_rate(month: Month) -> Iterable[Reading]:
+    """Members who finished an article in the month, at the branch they belonged to then."""
     start, end = month.bounds()
-    rows = (
+    orgs = member_orgs_in(month.first, month.last)
+    readers = set(
         ArticleRead.objects.filter(
-            completed_at__gte=start,
-            completed_at__lt=end,
-            user__member__isnull=False,
-            user__is_active=True,
-        )
-        .values("user__member__org_id")
-        .annotate(n=Count("user_id", distinct=True))
-        .values_list("user__member__org_id", "n")
+            completed_at__gte=start, completed_at__lt=end, user__member__isnull=False
+        ).values_list("user__member__id", flat=True)
     )
-    return _per_member(dict(rows))
+    done = member_counts_in({m: orgs[m] for m in readers if m in orgs})
+    return [Reading(org, done.get(org, 0), n) for org, n in member_counts_in(orgs).items()]
 
 
 def exam_pass_rate(month: Month) -> Iterable[Reading]:
@@ -74,7 +73,7 @@ def average_points(month: Month) -> Iterable[Reading]:
         .annotate(n=Sum("points"))
         .values_list("org_id", "n")
     )
-    return _per_member({org: float(n or 0) for org, n in rows})
+    return _per_member(month, {org: float(n or 0) for org, n in rows})
 
 
 def register() -> None:
@@ -88,7 +87,8 @@ def register() -> None:
             compute=reading_rate,
             ratio=True,
             target=80,
-            description="本月读完至少一篇学习文章的党员 ÷ 党员人数（账号停用的不计）",
+            description="本月读完至少一篇学习文章的党员 ÷ 当月在册党员人数"
+            "（按当月所在支部，账号停用的不计）",
         )
     )
     indicators.register(

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -602,7 +603,14 @@ def selfchecks_remind(*, now: datetime.datetime | None = None) -> int:
                 "org_id", flat=True
             )
         )
-        branches = Org.objects.filter(subtree_q(roots, field="path"), kind=OrgKind.BRANCH)
+        # A branch dissolved (撤销) before it had lived half the month owes no 自查 for it
+        # (the mirror of the 三会一课 compliance rule); one dissolved earlier owes nothing.
+        cutoff = month.first + datetime.timedelta(days=(month.days + 1) // 2)
+        branches = Org.objects.filter(
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=cutoff),
+            subtree_q(roots, field="path"),
+            kind=OrgKind.BRANCH,
+        )
         for branch in branches.exclude(pk__in=done | reminded).order_by("path"):
             with transaction.atomic():
                 try:
