@@ -4,13 +4,16 @@ that nothing answers 5xx, every answer has a documented status and matches its s
 
 Marked `fuzz`: scripts/test.sh runs it once, on SQLite, in a step of its own. Derandomized
 (hypothesis draws the same examples every run) so CI is not flaky; XF_FUZZ_EXAMPLES sets
-the examples per operation and client.
+the examples per operation and client. XF_FUZZ_ONLY (a regular expression, searched in each
+operation's path and in its operationId) limits a local run to the operations it matches;
+unset or empty, every operation is fuzzed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -72,8 +75,24 @@ def _app():
     return app
 
 
-schema = schemathesis.openapi.from_dict(
-    json.loads(json.dumps(api.get_openapi_schema(path_params={}), ensure_ascii=False))
+def only(schema, pattern: str):
+    """The schema limited to the operations whose path or operationId the regular
+    expression matches (re.search); an empty pattern leaves every operation in. Filters
+    given to one schema's include() are alternatives, so the two make an OR."""
+    if not pattern:
+        return schema
+    try:
+        regex = re.compile(pattern)
+    except re.error as exc:
+        raise pytest.UsageError(f"XF_FUZZ_ONLY is not a regular expression: {exc}") from None
+    return schema.include(path_regex=regex).include(operation_id_regex=regex)
+
+
+schema = only(
+    schemathesis.openapi.from_dict(
+        json.loads(json.dumps(api.get_openapi_schema(path_params={}), ensure_ascii=False))
+    ),
+    os.environ.get("XF_FUZZ_ONLY", ""),
 )
 schema.app = _app()
 

@@ -15,6 +15,8 @@ from tests.factories import UserFactory, grant, published_lesson
 from xianfeng.common.errors import Refused
 from xianfeng.contests import services
 from xianfeng.contests.models import Award, Review, Standing, Vote
+from xianfeng.lessons.practice.channels import showcase_settings
+from xianfeng.lessons.services import showcase_for_org
 from xianfeng.notify.models import Notification
 from xianfeng.orgs.enums import OrgKind, RoleKind
 
@@ -271,6 +273,30 @@ def test_winners_go_into_the_organisers_showcase(client, county, world):
     client.force_login(county.member_b1.user)
     html = client.get(f"/lessons/showcases/{showcase.pk}/").content.decode()
     assert "东街的安全课" in html and "柳湾的修路课" in html
+
+
+def test_winners_put_into_a_numbered_channel_get_issue_numbers(county, world):
+    entries = advance_to_final(county, world)
+    for judge in world.judges:
+        for key, mark in (("a1", 90), ("b1", 80)):
+            services.review_save(
+                judge=judge, round_=world.r3, entry=entries[key], scores=scores(world, *[mark] * 3)
+            )
+    services.awards_assign(
+        actor=county.county_admin,
+        contest=world.contest,
+        counts={"first": 1, "second": 1, "third": 0, "excellent": 0},
+    )
+    # The organiser made the winners' channel a numbered series (第 N 期) beforehand.
+    title = f"{world.contest.title}获奖作品展播"
+    show = showcase_for_org(actor=county.county_admin, org=world.contest.org, title=title)
+    showcase_settings(actor=county.county_admin, showcase=show, title=title, numbered=True)
+    showcase = services.awards_to_showcase(actor=county.county_admin, contest=world.contest)
+    assert showcase.pk == show.pk
+    assert list(showcase.items.order_by("position").values_list("lesson__title", "issue_no")) == [
+        ("东街的安全课", 1),
+        ("柳湾的修路课", 2),
+    ]
 
 
 def test_org_award_from_the_contest_page(client, county, world):

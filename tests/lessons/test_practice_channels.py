@@ -176,3 +176,9 @@ def test_channel_list_query_count(client, county, django_assert_num_queries, n):
     with django_assert_num_queries(6):
         html = client.get(reverse("lessons:showcases")).content.decode()
     assert html.count('class="showcase-item"') == n
+
+
+def test_the_feed_leads_to_the_channels(client, county):
+    client.force_login(county.member_a1.user)
+    html = client.get(reverse("lessons:feed")).content.decode()
+    assert f'href="{reverse("lessons:showcases")}"' in html

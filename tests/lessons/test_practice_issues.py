@@ -385,3 +385,49 @@ def test_scheduling_through_the_page(client, county):
     client.force_login(county.member_a1.user)
     listing = client.get(reverse("lessons:showcases")).content.decode()
     assert "0 节课" in listing
+
+
+# --- lessons put in by a contest's result are numbered like hand-added ones -----------------
+
+
+def issues_of(show):
+    return list(
+        ShowcaseItem.objects.filter(showcase=show)
+        .order_by("position")
+        .values_list("lesson__title", "issue_no")
+    )
+
+
+def test_lessons_set_from_a_contest_result_are_numbered_like_hand_added_ones(county):
+    show = channel(county, audience=county.town_a)
+    a, b, c = county_lessons(county, 3)
+    channels.showcase_add(actor=county.county_admin, showcase=show, lesson=a)
+    lesson_services.showcase_set_items(actor=county.county_admin, showcase=show, lessons=[b, a, c])
+    # 第 1 期 stays with the lesson it was released with; the newcomers take the next
+    # numbers in the order given, and the list's order is the playing order.
+    assert issues_of(show) == [("一期课1", 2), ("一期课0", 1), ("一期课2", 3)]
+    assert all(ShowcaseItem.objects.filter(showcase=show).values_list("released_at", flat=True))
+    # One notice for the lot, not one per lesson.
+    assert notices() == [
+        ("张东街", "每周一课 第 1 期：《一期课0》上线了"),
+        ("张东街", "每周一课 第 2–3 期：《一期课1》、《一期课2》上线了"),
+        ("李西街", "每周一课 第 1 期：《一期课0》上线了"),
+        ("李西街", "每周一课 第 2–3 期：《一期课1》、《一期课2》上线了"),
+    ]
+    # The same result put again changes nothing and tells nobody again.
+    lesson_services.showcase_set_items(actor=county.county_admin, showcase=show, lessons=[b, a, c])
+    assert issues_of(show) == [("一期课1", 2), ("一期课0", 1), ("一期课2", 3)]
+    assert len(notices()) == 4
+    _, shown = showcase_lessons(county.member_a1.user, show.pk)
+    assert [(x.title, x.issue_no) for x in shown] == issues_of(show)
+
+
+def test_a_plain_channel_set_from_a_result_stays_unnumbered_and_quiet(county):
+    show = channel(county, numbered=False, audience=county.town_a)
+    a, b = county_lessons(county, 2)
+    lesson_services.showcase_set_items(actor=county.county_admin, showcase=show, lessons=[b, a])
+    assert issues_of(show) == [("一期课1", None), ("一期课0", None)]
+    assert notices() == []
+    # A lesson left out of a new result leaves the channel.
+    lesson_services.showcase_set_items(actor=county.county_admin, showcase=show, lessons=[a])
+    assert issues_of(show) == [("一期课0", None)]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Count,
     DateTimeField,
     Exists,
     FloatField,
@@ -497,6 +498,58 @@ def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
         .select_related("org", "video")
         .prefetch_related("tags")
         .order_by("showcase_items__position")
+    )
+    return show, lessons
+
+
+def _org_audience_q(org: Org, prefix: str = "") -> Q:
+    """Published lessons a member of the org may watch (public, or published to the org or
+    one above it): what a screen shown to the org's room may play."""
+    return Q(
+        **{
+            f"{prefix}state": LessonState.PUBLISHED,
+            f"{prefix}text_status": TextStatus.VISIBLE,
+        }
+    ) & (
+        Q(**{f"{prefix}is_public": True})
+        | Q(**{f"{prefix}audience__path__in": paths.ancestor_paths(org.path)})
+    )
+
+
+def showcases_for_org(org: Org, today: datetime.date | None = None) -> QuerySet[Showcase]:
+    """展播 on now whose audience (its org when none) reaches the org, each annotated with
+    `n`, the released lessons in it that the org's members may watch; empty ones left out.
+    For a shared screen of the org (a remote-education site's TV), not for a person."""
+    today = today or timezone.localdate()
+    reach = paths.ancestor_paths(org.path)
+    current = (Q(starts_on__isnull=True) | Q(starts_on__lte=today)) & (
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
+    reaches = Q(audience__isnull=True, org__path__in=reach) | Q(audience__path__in=reach)
+    shown = showcase_released_q("items__") & _org_audience_q(org, "items__lesson__")
+    return (
+        Showcase.objects.filter(reaches & current)
+        .annotate(n=Count("items", filter=shown))
+        .filter(n__gt=0)
+    )
+
+
+def showcase_lessons_for_org(org: Org, pk: int) -> tuple[Showcase, list[Lesson]]:
+    """A channel the org's screen may show (404 otherwise) with its released lessons that
+    the org's members may watch, in the channel's order, each with its `issue_no`."""
+    show = showcases_for_org(org).filter(pk=pk).first()
+    if show is None:
+        raise Http404("找不到该展播")
+    item = ShowcaseItem.objects.filter(showcase=show, lesson_id=OuterRef("pk"))
+    lessons: list[Lesson] = list(
+        Lesson.objects.filter(
+            _org_audience_q(org),
+            showcase_released_q("showcase_items__"),
+            showcase_items__showcase=show,
+        )
+        .annotate(issue_no=Subquery(item.values("issue_no")[:1]))
+        .select_related("video")
+        .order_by("showcase_items__position", "showcase_items__id")
     )
     return show, lessons
 

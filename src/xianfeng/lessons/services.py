@@ -38,10 +38,10 @@ from xianfeng.lessons.models import (
     Series,
     Share,
     Showcase,
-    ShowcaseItem,
     Tag,
     WatchProgress,
 )
+from xianfeng.lessons.practice.channels import showcase_put
 from xianfeng.lessons.rules import (
     PUBLIC_ROLES,
     can_edit_lesson,
@@ -757,17 +757,15 @@ def showcase_for_org(*, actor: User, org: Org, title: str) -> Showcase:
 
 
 def showcase_set_items(*, actor: User, showcase: Showcase, lessons: Sequence[Lesson]) -> None:
-    """Set the showcase's lessons in order. A lesson published to a narrower audience inside
-    the showcase's org is widened to the whole org, so everyone the showcase reaches can
-    watch it (audited)."""
+    """Set the showcase's lessons in order (one already there keeps its issue number). A
+    lesson published to a narrower audience inside the showcase's org is widened to the
+    whole org, so everyone the showcase reaches can watch it (audited)."""
     if not can_manage_lessons(actor, showcase.org):
         raise PermissionDenied("您不能管理该组织的展播")
+    # The channel's own module places the items, so a lesson that arrives this way is
+    # released and numbered (第 N 期) exactly as one added by hand.
     with transaction.atomic():
-        ShowcaseItem.objects.filter(showcase=showcase).delete()
-        ShowcaseItem.objects.bulk_create(
-            ShowcaseItem(showcase=showcase, lesson=lesson, position=i)
-            for i, lesson in enumerate(lessons, start=1)
-        )
+        showcase_put(actor=actor, showcase=showcase, lessons=list(lessons))
         for lesson in lessons:
             audience = lesson.audience
             if (

@@ -138,10 +138,31 @@ class TvMenuOut(Schema):
     qr: str | None = Field(..., description="未确定菜单时：手机扫码点单的二维码（data: URI）")
 
 
+class TvChannelCard(Schema):
+    id: int
+    title: str
+    description: str
+    count: int = Field(..., description="本站点可播放的已上线课程数")
+
+
+class TvChannelLessonOut(TvLessonOut):
+    issue_no: int | None = Field(..., description="按期编号的展播：第 N 期")
+
+
+class TvChannelOut(Schema):
+    id: int
+    title: str
+    description: str
+    lessons: list[TvChannelLessonOut] = Field(..., description="可播放的课程，按展播顺序")
+
+
 class TvHomeOut(Schema):
     site: TvSiteOut
     now: datetime.datetime
     menu: TvMenuOut = Field(..., description="本周点菜式学习菜单")
+    channels: list[TvChannelCard] = Field(
+        ..., description="在期、范围包含本站点所属组织的展播（最多 20 个）"
+    )
     plans: list[TvPlanOut] = Field(..., description="本站点今天在期的收看计划")
     viewings: list[TvViewingOut] = Field(..., description="今天和进行中的组织收看")
 
@@ -384,3 +405,14 @@ def order_cancel(request: HttpRequest, offer_id: Id) -> Any:
 def tv_plan(request: HttpRequest, plan_id: Id) -> Any:
     device = request.device  # type: ignore[attr-defined]
     return tv_selectors.tv_plan(device.site, plan_id)
+
+
+@router.get(
+    "/tv/channels/{int:showcase_id}",
+    response={200: TvChannelOut, **errors(404)},
+    auth=DEVICE_AUTH,
+    summary="一个展播的课程，供终端连续播放（设备令牌；范围不含本站点的展播 404）",
+)
+def tv_channel(request: HttpRequest, showcase_id: Id) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    return tv_selectors.tv_channel(device.site, showcase_id)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.lessons.models import Lesson
+from xianfeng.lessons.selectors import showcase_lessons_for_org, showcases_for_org
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
 from xianfeng.remote.bulletin import local_day_start
 from xianfeng.remote.enums import ViewingState
@@ -78,6 +79,7 @@ def tv_home(
     return {
         "site": {"code": site.code, "name": site.name, "kind": site.kind},
         "menu": tv_menu(site, week, now=now, absolute=absolute),
+        "channels": tv_channels(site, today),
         "now": now,
         "plans": [
             {
@@ -169,4 +171,43 @@ def tv_plan(site: Site, plan_id: int) -> dict[str, Any]:
         "title": plan.title,
         "ends_on": plan.ends_on,
         "lessons": [_lesson(lesson) for lesson in plan.lessons.all()],
+    }
+
+
+# --- 展播 channels on the site's screen ---------------------------------------------------------
+
+# More channels than this do not fit a row a remote scrolls through.
+TV_MAX_CHANNELS = 20
+
+
+def tv_channels(site: Site, today: datetime.date) -> list[dict[str, Any]]:
+    """The 展播 channels on now that reach the site's org, newest first, with how many
+    lessons the room may watch in each (the lessons come with `tv_channel`, signed when
+    asked)."""
+    shows = showcases_for_org(site.org, today).order_by("-created_at", "-id")[:TV_MAX_CHANNELS]
+    return [
+        {
+            "id": show.pk,
+            "title": show.title,
+            "description": show.description,
+            "count": getattr(show, "n", 0),
+        }
+        for show in shows
+    ]
+
+
+def tv_channel(site: Site, showcase_id: int) -> dict[str, Any]:
+    """A channel that reaches the site's org (404 for any other), its playable lessons in
+    the channel's order with their 第 N 期 and fresh signed URLs (the TV asks again before
+    each lesson, so a screen left on for hours never holds an expired URL)."""
+    show, lessons = showcase_lessons_for_org(site.org, showcase_id)
+    return {
+        "id": show.pk,
+        "title": show.title,
+        "description": show.description,
+        "lessons": [
+            {**_lesson(lesson), "issue_no": getattr(lesson, "issue_no", None)}
+            for lesson in lessons
+            if lesson.video is not None and lesson.video.is_playable
+        ],
     }

@@ -10,7 +10,8 @@ one's row."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -59,6 +60,23 @@ __all__ = ["CoSpeakerOut"]
 ROTA_DENIED = "只有本支部的书记、委员或上级管理员可以安排轮番主讲"
 TOUR_DENIED = "只有组织的书记、委员或管理员可以安排巡讲"
 SPEAKERS_DENIED = "只有创建人（发布前）或本组织的书记、宣传委员、管理员可以设置主讲人"
+
+Done = TypeVar("Done")
+Answer = TypeVar("Answer")
+
+
+def _write(
+    http: HttpRequest,
+    service: Callable[..., Done],
+    answer: Callable[[Done], Answer],
+    /,
+    **arguments: Any,
+) -> Answer:
+    """The block every write shares: the page's service run as the request's person on the
+    object the endpoint loaded through the page's selector (the service validates, takes
+    its own lock, so a double tap answers the first row, and audits), then the answer
+    built from what the service returns, read again after the write."""
+    return answer(service(actor=actor_of(http), **arguments))
 
 
 def _org_in_reach(user: Any, code: str) -> Org:
@@ -111,10 +129,17 @@ def request_create(request: HttpRequest, body: RequestIn) -> Status[dict[str, An
         if found is None:
             raise Refused("只能向本人所在组织或上级组织点课", field="org")
         org = found
-    created = services.lesson_request_create(
-        actor=actor_of(request), org=org, topic=body.topic, reason=body.reason
+    return Status(
+        201,
+        _write(
+            request,
+            services.lesson_request_create,
+            lambda created: _request_now(request, created.pk),
+            org=org,
+            topic=body.topic,
+            reason=body.reason,
+        ),
     )
-    return Status(201, _request_now(request, created.pk))
 
 
 @router.delete(
@@ -124,9 +149,12 @@ def request_create(request: HttpRequest, body: RequestIn) -> Status[dict[str, An
 )
 def request_unsecond(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     found = get_request_for_user(request.user, request_id)
-    counted = services.lesson_request_unsecond(actor=actor_of(request), request=found)
-    found.refresh_from_db(fields=["vote_count"])
-    return {"counted": counted, "vote_count": found.vote_count}
+
+    def answer(counted: bool) -> dict[str, Any]:
+        found.refresh_from_db(fields=["vote_count"])
+        return {"counted": counted, "vote_count": found.vote_count}
+
+    return _write(request, services.lesson_request_unsecond, answer, request=found)
 
 
 @router.post(
@@ -136,8 +164,12 @@ def request_unsecond(request: HttpRequest, request_id: Id) -> dict[str, Any]:
 )
 def request_take(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     found = get_request_for_user(request.user, request_id)
-    services.lesson_request_take(actor=actor_of(request), request=found)
-    return _request_now(request, request_id)
+    return _write(
+        request,
+        services.lesson_request_take,
+        lambda _: _request_now(request, request_id),
+        request=found,
+    )
 
 
 @router.post(
@@ -147,8 +179,12 @@ def request_take(request: HttpRequest, request_id: Id) -> dict[str, Any]:
 )
 def request_release(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     found = get_request_for_user(request.user, request_id)
-    services.lesson_request_release(actor=actor_of(request), request=found)
-    return _request_now(request, request_id)
+    return _write(
+        request,
+        services.lesson_request_release,
+        lambda _: _request_now(request, request_id),
+        request=found,
+    )
 
 
 @router.post(
@@ -161,8 +197,13 @@ def request_give(request: HttpRequest, request_id: Id, body: GiveIn) -> dict[str
     lesson = published_lessons_for(request.user).filter(pk=body.lesson_id).first()
     if lesson is None:
         raise Refused("请选择一节已发布的微党课", field="lesson_id")
-    services.lesson_request_give(actor=actor_of(request), request=found, lesson=lesson)
-    return _request_now(request, request_id)
+    return _write(
+        request,
+        services.lesson_request_give,
+        lambda _: _request_now(request, request_id),
+        request=found,
+        lesson=lesson,
+    )
 
 
 @router.post(
@@ -172,8 +213,12 @@ def request_give(request: HttpRequest, request_id: Id, body: GiveIn) -> dict[str
 )
 def request_close(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     found = get_request_for_user(request.user, request_id)
-    services.lesson_request_close(actor=actor_of(request), request=found)
-    return _request_now(request, request_id)
+    return _write(
+        request,
+        services.lesson_request_close,
+        lambda _: _request_now(request, request_id),
+        request=found,
+    )
 
 
 # --- 轮番主讲 ---------------------------------------------------------------------------------
@@ -215,10 +260,17 @@ class SwapIn(Schema):
 )
 def rota_create(request: HttpRequest, body: RotaIn) -> Status[dict[str, Any]]:
     org = _org_in_reach(request.user, body.org)
-    created = services.rota_create(
-        actor=actor_of(request), org=org, year=body.year, title=body.title
+    return Status(
+        201,
+        _write(
+            request,
+            services.rota_create,
+            lambda created: rota(request, created.pk),
+            org=org,
+            year=body.year,
+            title=body.title,
+        ),
     )
-    return Status(201, rota(request, created.pk))
 
 
 @router.patch(
@@ -228,8 +280,13 @@ def rota_create(request: HttpRequest, body: RotaIn) -> Status[dict[str, Any]]:
 )
 def rota_update(request: HttpRequest, rota_id: Id, body: RotaPatch) -> dict[str, Any]:
     found = get_rota_for_user(request.user, rota_id)
-    services.rota_rename(actor=actor_of(request), rota=found, title=body.title)
-    return rota(request, rota_id)
+    return _write(
+        request,
+        services.rota_rename,
+        lambda _: rota(request, rota_id),
+        rota=found,
+        title=body.title,
+    )
 
 
 def _editable_rota(request: HttpRequest, rota_id: int) -> Any:
@@ -261,16 +318,20 @@ def rota_slot_add(request: HttpRequest, rota_id: Id, body: SlotIn) -> Status[dic
     speaker = Member.objects.filter(org=found.org, pk=body.speaker_id).first()
     if speaker is None:
         raise Refused("主讲人应为本支部党员", field="speaker_id")
-    slot = services.rota_slot_add(
-        actor=actor_of(request),
-        rota=found,
-        speaker=speaker,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        category=body.category,
-        topic=body.topic,
+    return Status(
+        201,
+        _write(
+            request,
+            services.rota_slot_add,
+            lambda slot: _slot_now(slot.pk),
+            rota=found,
+            speaker=speaker,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            category=body.category,
+            topic=body.topic,
+        ),
     )
-    return Status(201, _slot_now(slot.pk))
 
 
 @router.patch(
@@ -282,15 +343,16 @@ def rota_slot_update(
     request: HttpRequest, rota_id: Id, slot_id: Id, body: SlotPatch
 ) -> dict[str, Any]:
     slot = _slot_of(request, rota_id, slot_id)
-    services.rota_slot_update(
-        actor=actor_of(request),
+    return _write(
+        request,
+        services.rota_slot_update,
+        lambda _: _slot_now(slot.pk),
         slot=slot,
         starts_on=body.starts_on,
         ends_on=body.ends_on,
         category=body.category,
         topic=body.topic,
     )
-    return _slot_now(slot.pk)
 
 
 @router.delete(
@@ -300,8 +362,7 @@ def rota_slot_update(
 )
 def rota_slot_remove(request: HttpRequest, rota_id: Id, slot_id: Id) -> Status[None]:
     slot = _slot_of(request, rota_id, slot_id)
-    services.rota_slot_remove(actor=actor_of(request), slot=slot)
-    return Status(204, None)
+    return _write(request, services.rota_slot_remove, lambda _: Status(204, None), slot=slot)
 
 
 @router.post(
@@ -312,8 +373,9 @@ def rota_slot_remove(request: HttpRequest, rota_id: Id, slot_id: Id) -> Status[N
 def rota_slot_swap(request: HttpRequest, rota_id: Id, slot_id: Id, body: SwapIn) -> dict[str, Any]:
     slot = _slot_of(request, rota_id, slot_id)
     other = _slot_of(request, rota_id, body.other_id)
-    services.rota_swap_propose(actor=actor_of(request), slot=slot, other=other)
-    return _slot_now(slot.pk)
+    return _write(
+        request, services.rota_swap_propose, lambda _: _slot_now(slot.pk), slot=slot, other=other
+    )
 
 
 @router.post(
@@ -323,8 +385,7 @@ def rota_slot_swap(request: HttpRequest, rota_id: Id, slot_id: Id, body: SwapIn)
 )
 def rota_slot_swap_accept(request: HttpRequest, rota_id: Id, slot_id: Id) -> dict[str, Any]:
     slot = _slot_of(request, rota_id, slot_id)
-    services.rota_swap_accept(actor=actor_of(request), slot=slot)
-    return _slot_now(slot.pk)
+    return _write(request, services.rota_swap_accept, lambda _: _slot_now(slot.pk), slot=slot)
 
 
 # --- 主讲人 ----------------------------------------------------------------------------------
@@ -365,10 +426,14 @@ def lesson_speaker_add(request: HttpRequest, lesson_id: Id, body: CoSpeakerIn) -
     )
     if member is None:
         raise Refused(f"联合主讲人应为{scope.name}的党员", field="member_id")
-    speakers.lesson_speaker_add(
-        actor=actor_of(request), lesson=lesson, member=member, category=body.category
+    return _write(
+        request,
+        speakers.lesson_speaker_add,
+        lambda _: _speakers(lesson),
+        lesson=lesson,
+        member=member,
+        category=body.category,
     )
-    return _speakers(lesson)
 
 
 @router.delete(
@@ -378,11 +443,15 @@ def lesson_speaker_add(request: HttpRequest, lesson_id: Id, body: CoSpeakerIn) -
 )
 def lesson_speaker_remove(request: HttpRequest, lesson_id: Id, member_id: Id) -> dict[str, Any]:
     lesson = _speakers_editable(request, lesson_id)
-    if not speakers.lesson_speaker_remove(
-        actor=actor_of(request), lesson=lesson, member_id=member_id
-    ):
-        raise Http404("这位党员不是本课的联合主讲人")
-    return _speakers(lesson)
+
+    def answer(removed: bool) -> dict[str, Any]:
+        if not removed:
+            raise Http404("这位党员不是本课的联合主讲人")
+        return _speakers(lesson)
+
+    return _write(
+        request, speakers.lesson_speaker_remove, answer, lesson=lesson, member_id=member_id
+    )
 
 
 @router.put(
@@ -394,10 +463,13 @@ def lesson_speakers_order(
     request: HttpRequest, lesson_id: Id, body: SpeakerOrderIn
 ) -> dict[str, Any]:
     lesson = _speakers_editable(request, lesson_id)
-    speakers.lesson_speakers_reorder(
-        actor=actor_of(request), lesson=lesson, member_ids=body.member_ids
+    return _write(
+        request,
+        speakers.lesson_speakers_reorder,
+        lambda _: _speakers(lesson),
+        lesson=lesson,
+        member_ids=body.member_ids,
     )
-    return _speakers(lesson)
 
 
 @router.put(
@@ -409,8 +481,13 @@ def lesson_speaker_category(
     request: HttpRequest, lesson_id: Id, body: CategoryIn
 ) -> dict[str, Any]:
     lesson = _speakers_editable(request, lesson_id)
-    speakers.lesson_speaker_category(actor=actor_of(request), lesson=lesson, category=body.category)
-    return _speakers(lesson)
+    return _write(
+        request,
+        speakers.lesson_speaker_category,
+        lambda _: _speakers(lesson),
+        lesson=lesson,
+        category=body.category,
+    )
 
 
 # --- 巡讲 ------------------------------------------------------------------------------------
@@ -468,10 +545,18 @@ def tour_create(request: HttpRequest, body: TourIn) -> Status[dict[str, Any]]:
         lesson = published_lessons_for(request.user).filter(pk=body.lesson_id).first()
         if lesson is None:
             raise Refused("找不到该微党课", field="lesson_id")
-    created = tour_services.tour_create(
-        actor=actor_of(request), org=org, title=body.title, speaker=speaker, lesson=lesson
+    return Status(
+        201,
+        _write(
+            request,
+            tour_services.tour_create,
+            lambda created: tour(request, created.pk),
+            org=org,
+            title=body.title,
+            speaker=speaker,
+            lesson=lesson,
+        ),
     )
-    return Status(201, tour(request, created.pk))
 
 
 def _stop_of(request: HttpRequest, tour_id: int, stop_id: int) -> TourStop:
@@ -495,10 +580,18 @@ def tour_stop_add(request: HttpRequest, tour_id: Id, body: StopIn) -> Status[dic
     host = orgs_managed_by(request.user, PRACTICE_ROLES).filter(code=body.host_org).first()
     if host is None:
         raise Refused("找不到该承办组织", field="host_org")
-    stop = tour_services.tour_stop_add(
-        actor=actor_of(request), tour=found, held_on=body.held_on, venue=body.venue, host_org=host
+    return Status(
+        201,
+        _write(
+            request,
+            tour_services.tour_stop_add,
+            lambda stop: _stop(TourStop.objects.select_related("host_org").get(pk=stop.pk)),
+            tour=found,
+            held_on=body.held_on,
+            venue=body.venue,
+            host_org=host,
+        ),
     )
-    return Status(201, _stop(TourStop.objects.select_related("host_org").get(pk=stop.pk)))
 
 
 @router.post(
@@ -508,10 +601,9 @@ def tour_stop_add(request: HttpRequest, tour_id: Id, body: StopIn) -> Status[dic
 )
 def tour_stop_held(request: HttpRequest, tour_id: Id, stop_id: Id, body: HeldIn) -> dict[str, Any]:
     stop = _stop_of(request, tour_id, stop_id)
-    held = tour_services.tour_stop_held(
-        actor=actor_of(request), stop=stop, audience_size=body.audience_size
+    return _write(
+        request, tour_services.tour_stop_held, _stop, stop=stop, audience_size=body.audience_size
     )
-    return _stop(held)
 
 
 @router.get(

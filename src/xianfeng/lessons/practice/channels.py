@@ -117,6 +117,61 @@ def showcase_add(
     return item
 
 
+def showcase_put(*, actor: User | None, showcase: Showcase, lessons: list[Lesson]) -> None:
+    """Make the channel hold exactly these lessons, in this order (a contest's winners, in
+    award order). A lesson already there keeps its item (its 第 N 期, release and schedule);
+    one not yet there is added and released now through the same step as a hand-added
+    lesson, so a numbered channel gives the new ones the next issue numbers in the order
+    given. The audience is told once for the lot (a numbered channel on now), not once per
+    lesson. Visibility and permission are the caller's."""
+    now = timezone.now()
+    with transaction.atomic():
+        show = (
+            Showcase.objects.select_for_update(of=("self",))
+            .select_related("org", "audience")
+            .get(pk=showcase.pk)
+        )
+        wanted = list({lesson.pk: lesson for lesson in lessons}.values())
+        keep = {lesson.pk for lesson in wanted}
+        ShowcaseItem.objects.filter(showcase=show).exclude(lesson_id__in=keep).delete()
+        items = {i.lesson_id: i for i in ShowcaseItem.objects.filter(showcase=show)}
+        fresh: list[tuple[ShowcaseItem, Lesson]] = []
+        for position, lesson in enumerate(wanted):
+            item = items.get(lesson.pk)
+            if item is None:
+                item = ShowcaseItem.objects.create(showcase=show, lesson=lesson, position=position)
+                fresh.append((item, lesson))
+            elif item.position != position:
+                item.position = position
+                ShowcaseItem.objects.filter(pk=item.pk).update(position=position)
+        released = [
+            (item, lesson)
+            for item, lesson in fresh
+            if _release(show, item, lesson, now, actor=actor, scheduled=False, tell=False)
+        ]
+        if released and show.numbered and _is_on(show, now):
+            first, last = released[0][0].issue_no, released[-1][0].issue_no
+            issues = f"第 {first} 期" if first == last else f"第 {first}–{last} 期"
+            titles = "、".join(f"《{lesson.title}》" for _, lesson in released[:3])
+            more = f"等 {len(released)} 节课" if len(released) > 3 else ""
+            notify(
+                users=audience_user_ids(show, timezone.localdate(now)),
+                title=f"{show.title} {issues}：{titles}{more}上线了",
+                url=reverse("lessons:showcase", args=[show.pk]),
+                kind=SHOWCASE_NOTICE_KIND,
+                actor=actor,
+                org=show.org,
+                about=show,
+            )
+
+
+def _is_on(show: Showcase, now: datetime.datetime) -> bool:
+    today = timezone.localdate(now)
+    return (show.starts_on is None or show.starts_on <= today) and (
+        show.ends_on is None or show.ends_on >= today
+    )
+
+
 def _next_issue(show: Showcase) -> int:
     last = ShowcaseItem.objects.filter(showcase=show).aggregate(m=Max("issue_no"))["m"]
     return (last or 0) + 1
@@ -130,10 +185,12 @@ def _release(
     *,
     actor: User | None,
     scheduled: bool,
+    tell: bool = True,
 ) -> bool:
     """Release one item under its channel's lock: claim it (a second run finds it taken),
     number it in a numbered channel, and tell the audience when it is news to them (a
-    numbered issue, or a scheduled one coming out) and the channel is on now."""
+    numbered issue, or a scheduled one coming out) and the channel is on now (unless the
+    caller tells them itself: `tell=False`)."""
     if not ShowcaseItem.objects.filter(pk=item.pk, released_at__isnull=True).update(
         released_at=now
     ):
@@ -149,14 +206,10 @@ def _release(
         org=show.org,
         data={"lesson_id": lesson.pk, "issue_no": item.issue_no},
     )
-    today = timezone.localdate(now)
-    current = (show.starts_on is None or show.starts_on <= today) and (
-        show.ends_on is None or show.ends_on >= today
-    )
-    if current and (show.numbered or scheduled):
+    if tell and _is_on(show, now) and (show.numbered or scheduled):
         issue = f"第 {item.issue_no} 期：" if item.issue_no else ""
         notify(
-            users=audience_user_ids(show, today),
+            users=audience_user_ids(show, timezone.localdate(now)),
             title=f"{show.title} {issue}《{lesson.title}》上线了",
             url=reverse("lessons:showcase", args=[show.pk]),
             kind=SHOWCASE_NOTICE_KIND,

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from xianfeng.common.errors import Refused
@@ -47,6 +48,15 @@ def lesson_speakers(request: AuthedRequest, pk: int) -> HttpResponse:
                     actor=request.user, lesson=lesson, member=candidate, category=category
                 )
                 messages.success(request, f"已添加联合主讲人{candidate.user.name}")
+            elif action in ("up", "down"):
+                speakers.lesson_speaker_move(
+                    actor=request.user, lesson=lesson, member_id=member_id, up=action == "up"
+                )
+                messages.success(request, "已调整联合主讲人的顺序")
+                # Back to the row just moved, so a keyboard or screen-reader user keeps
+                # their place after the page reloads.
+                url = reverse("lessons:speakers", args=[lesson.pk])
+                return redirect(f"{url}#co-speaker-{member_id}")
             elif action == "remove":
                 speakers.lesson_speaker_remove(
                     actor=request.user, lesson=lesson, member_id=member_id

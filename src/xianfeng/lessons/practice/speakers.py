@@ -214,3 +214,24 @@ def lesson_speakers_reorder(*, actor: User, lesson: Lesson, member_ids: list[int
                 data={"member_ids": member_ids},
             )
     return list(member_ids)
+
+
+def lesson_speaker_move(*, actor: User, lesson: Lesson, member_id: int, up: bool) -> list[int]:
+    """Move one co-speaker a place up or down (the page's buttons); at an end it stays.
+    The order is read under the lesson's lock, so a move never races an add or remove.
+    Returns the order kept (member ids)."""
+    _check(actor, lesson)
+    with transaction.atomic():
+        Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+        order = list(
+            LessonSpeaker.objects.filter(lesson=lesson)
+            .order_by("position", "created_at", "id")
+            .values_list("member_id", flat=True)
+        )
+        if member_id not in order:
+            raise Refused("这位党员不是本课的联合主讲人", field="member_id")
+        i = order.index(member_id)
+        j = i - 1 if up else i + 1
+        if 0 <= j < len(order):
+            order[i], order[j] = order[j], order[i]
+        return lesson_speakers_reorder(actor=actor, lesson=lesson, member_ids=order)

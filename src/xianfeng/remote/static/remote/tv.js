@@ -108,6 +108,7 @@
   var hls = null;
   function closeStage() {
     shownViewing = null;
+    stopChannel();
     var video = document.getElementById("video");
     video.pause();
     if (hls) { hls.destroy(); hls = null; }
@@ -127,23 +128,123 @@
     document.getElementById("qr-box").hidden = false;
     document.getElementById("back").focus();
   }
-  function play(lesson) {
+  function showVideo() {
     document.getElementById("video").hidden = false;
     document.getElementById("qr-box").hidden = true;
     document.getElementById("tiles").hidden = true;
     document.getElementById("stage").hidden = false;
+  }
+  function attach(lesson, onFatal) {
     var video = document.getElementById("video");
+    if (hls) { hls.destroy(); hls = null; }
     if (lesson.hls && window.Hls && window.Hls.isSupported()) {
       // 360p first: start at the lowest level and let hls.js climb.
       hls = new window.Hls({ startLevel: 0 });
+      if (onFatal) {
+        hls.on(window.Hls.Events.ERROR, function (_e, data) { if (data && data.fatal) { onFatal(); } });
+      }
       hls.loadSource(lesson.hls);
       hls.attachMedia(video);
     } else {
       video.src = lesson.hls || lesson.mp4;
     }
-    video.play().catch(function () { /* the OK key starts it */ });
+  }
+  function play(lesson) {
+    stopChannel();
+    showVideo();
+    attach(lesson, null);
+    document.getElementById("video").play().catch(function () { /* the OK key starts it */ });
     document.getElementById("back").focus();
   }
+
+  // --- 展播: a channel plays through in its order, round and round --------------------
+  // Each lesson's signed URLs are asked for just before it plays (a screen left on all day
+  // never holds an expired one), and the channel is read again then, so a lesson the
+  // curator moved or removed meanwhile is followed. A lesson that cannot play is skipped
+  // after a few seconds: the room is never left on a black screen.
+  var channel = null; // {id, title, at, lessonId, failures, timer}
+  function channelSay(text) { document.getElementById("channel-now").textContent = text; }
+  function stopChannel() {
+    if (channel && channel.timer) { window.clearTimeout(channel.timer); }
+    channel = null;
+    document.getElementById("stage").className = "tv-stage";
+    document.getElementById("channel-now").hidden = true;
+    document.getElementById("channel-keys").hidden = true;
+  }
+  function openChannel(card) {
+    stopChannel();
+    channel = { id: card.id, title: card.title, at: -1, lessonId: null, failures: 0, timer: null, count: card.count };
+    showVideo();
+    document.getElementById("stage").className = "tv-stage channel";
+    document.getElementById("channel-now").hidden = false;
+    document.getElementById("channel-keys").hidden = false;
+    document.getElementById("ch-pause").textContent = "暂停";
+    channelSay("展播 · " + card.title + "：正在加载……");
+    document.getElementById("ch-next").focus();
+    channelStep(0);
+  }
+  function skipSoon(ch) {
+    if (channel !== ch) { return; }
+    ch.failures += 1;
+    if (ch.failures >= Math.max(ch.count, 1) * 2) { channelSay("展播 · " + ch.title + "：课程暂时都无法播放，请稍后再试"); return; }
+    channelSay("展播 · " + ch.title + "：这节课暂时无法播放，即将播放下一节……");
+    window.clearTimeout(ch.timer);
+    ch.timer = window.setTimeout(function () { channelStep(1); }, 3000);
+  }
+  function channelStep(step) {
+    var ch = channel;
+    if (!ch) { return; }
+    window.clearTimeout(ch.timer);
+    var url = body.getAttribute("data-api") + "/channels/" + ch.id;
+    request("GET", url, null, function (status, text) {
+      if (channel !== ch) { return; } // closed or another channel opened meanwhile
+      if (status === 401) { unpaired(); return; }
+      if (status !== 200) {
+        setNet(status !== 0);
+        channelSay("展播 · " + ch.title + "：暂时无法读取，稍后重试……");
+        ch.timer = window.setTimeout(function () { channelStep(step); }, 10000);
+        return;
+      }
+      var data = JSON.parse(text);
+      var lessons = data.lessons;
+      ch.count = lessons.length;
+      if (!lessons.length) { channelSay("展播 · " + data.title + "：还没有可以播放的课程"); return; }
+      var from = -1;
+      for (var i = 0; i < lessons.length; i++) { if (lessons[i].id === ch.lessonId) { from = i; } }
+      var at;
+      if (step === 0 || ch.at < 0) { at = 0; }
+      else if (from >= 0) { at = from + step; }
+      else { at = step > 0 ? ch.at : ch.at - 1; } // the one playing left: its place is next
+      at = ((at % lessons.length) + lessons.length) % lessons.length;
+      var lesson = lessons[at];
+      ch.at = at;
+      ch.lessonId = lesson.id;
+      channelSay("展播 · " + data.title + "（" + (at + 1) + "/" + lessons.length + "）" +
+        (lesson.issue_no ? "第 " + lesson.issue_no + " 期 " : "") + lesson.title);
+      document.getElementById("ch-pause").textContent = "暂停";
+      var video = document.getElementById("video");
+      if (lesson.poster) { video.poster = lesson.poster; }
+      attach(lesson, function () { skipSoon(ch); });
+      video.play().catch(function () {
+        // Sound refused before any key was pressed: play muted rather than stand still.
+        video.muted = true;
+        return video.play();
+      }).catch(function () { /* the OK key on 暂停/继续 starts it */ });
+    });
+  }
+  (function () {
+    var video = document.getElementById("video");
+    video.addEventListener("ended", function () { if (channel) { channelStep(1); } });
+    video.addEventListener("playing", function () { if (channel) { channel.failures = 0; } });
+    video.addEventListener("error", function () { if (channel && !hls) { skipSoon(channel); } });
+    document.getElementById("ch-prev").addEventListener("click", function () { channelStep(-1); });
+    document.getElementById("ch-next").addEventListener("click", function () { channelStep(1); });
+    document.getElementById("ch-pause").addEventListener("click", function () {
+      var button = document.getElementById("ch-pause");
+      if (video.paused) { video.play().catch(function () {}); button.textContent = "暂停"; }
+      else { video.pause(); button.textContent = "继续"; }
+    });
+  })();
   function tile(text, sub, onOk) {
     var button = document.createElement("button");
     button.type = "button";
@@ -193,6 +294,10 @@
         box.appendChild(tile(lesson.title, viewing.title, function () { play(lesson); }));
         count++;
       });
+    });
+    (home.channels || []).forEach(function (card) {
+      box.appendChild(tile("展播：" + card.title, card.count + " 节课 · 按确定连续播放", function () { openChannel(card); }));
+      count++;
     });
     var menu = home.menu;
     if (menu && menu.qr) {
@@ -245,5 +350,5 @@
   }, 20000);
   beat();
   window.setInterval(beat, BEAT_MS);
-  window.xfTv = { beat: beat, flush: flush, queue: readQueue };
+  window.xfTv = { beat: beat, flush: flush, queue: readQueue, channel: function () { return channel; } };
 })();
