@@ -74,8 +74,8 @@ def tv_home(
             url = absolute(reverse("remote:feedback", args=[v.pk]))
         return qr_data_uri(url, box_size=6)
 
-    viewings = list(viewings)
-    open_ids = [v.pk for v in viewings if v.state == ViewingState.OPEN]
+    shown = list(viewings)
+    open_ids = [v.pk for v in shown if v.state == ViewingState.OPEN]
     roster: list[dict[str, Any]] = []
     signed: dict[int, set[int]] = {}
     if open_ids:
@@ -124,7 +124,7 @@ def tv_home(
                 "lessons": [_lesson(lesson) for lesson in v.lessons.all()],
                 "roster": roster_of(v),
             }
-            for v in viewings
+            for v in shown
         ],
     }
 
