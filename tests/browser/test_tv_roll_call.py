@@ -26,7 +26,9 @@ def test_roll_call_on_the_tv_offline_then_replayed(county, new_page):
     _, key = services.device_token_issue(actor=admin, site=site)
 
     tv = new_page(width=1280, height=720)
-    tv.goto("/remote/tv/pair/")
+    tv.set_default_timeout(60_000)  # a shared, busy machine
+    tv.set_default_navigation_timeout(60_000)
+    tv.goto("/healthz")  # any page of the origin: the token goes into its localStorage
     tv.evaluate(f"window.localStorage.setItem('xf_device_token', '{key}')")
     tv.goto("/remote/tv/")
     tv.wait_for_selector("text=扫码签到")

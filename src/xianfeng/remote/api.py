@@ -516,7 +516,7 @@ def _pack_detail(request: HttpRequest, pack: Any) -> dict[str, Any]:
 
 @router.get(
     "/sites/{code}/offline-packs",
-    response=list[PackOut],
+    response={200: list[PackOut], **errors(404)},
     summary="一个站点的离线包（最近 50 个；站点管理员和计划发布者可见）",
 )
 def site_packs(request: HttpRequest, code: str) -> Any:
