@@ -29,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from watch import PY, REPO, free_port, load, manage, shell, wait_for
 
-DB = "xf_bench_remote"
+# XF_BENCH_DB: another name when several people share the machine (and its PostgreSQL).
+DB = os.environ.get("XF_BENCH_DB", "xf_bench_remote")
 PG = f"postgres://postgres@127.0.0.1:5432/{DB}"
 
 SETUP = r"""
@@ -139,7 +140,7 @@ def main() -> None:
         )
         clients = [{} for _ in range(args.clients)]
         try:
-            wait_for(port)
+            wait_for(port, timeout=180)  # a busy machine starts granian slowly
             base = load(
                 port, min(args.seconds, 10), clients, lambda i, n: ("GET", "/healthz", None, {})
             )

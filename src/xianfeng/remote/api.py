@@ -7,19 +7,23 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Query, Schema
+from ninja import Field, Query, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 from pydantic import AfterValidator
 
 from xianfeng.common.apitools import ApiRouter, Id, errors
+from xianfeng.common.errors import Refused
 from xianfeng.common.types import actor_of
 from xianfeng.people.apiauth import bearer_key
 from xianfeng.remote import selectors, services
 from xianfeng.remote import tv as tv_selectors
-from xianfeng.remote.models import MenuOrder
+from xianfeng.remote.enums import PackState
+from xianfeng.remote.models import MenuOrder, ViewingAttendance
 
 router = ApiRouter(tags=["远程教育"])
 
@@ -100,6 +104,12 @@ class TvLessonOut(Schema):
     poster: str
 
 
+class TvRosterOut(Schema):
+    id: int = Field(..., description="党员 id（点名时上传）")
+    name: str
+    signed: bool = Field(..., description="是否已签到（扫码或代签）")
+
+
 class TvViewingOut(Schema):
     id: int
     title: str
@@ -109,6 +119,9 @@ class TvViewingOut(Schema):
     qr: str = Field(..., description="进行中：签到二维码；已结束：反馈二维码（data: URI）")
     qr_label: str
     lessons: list[TvLessonOut]
+    roster: list[TvRosterOut] = Field(
+        ..., description="进行中：可在电视上点名（代签）的本站点党员；已结束为空"
+    )
 
 
 class TvPlanOut(Schema):
@@ -177,6 +190,42 @@ class TvHomeOut(Schema):
 def tv_home(request: HttpRequest) -> Any:
     device = request.device  # type: ignore[attr-defined]
     return tv_selectors.tv_home(device.site, absolute=request.build_absolute_uri)
+
+
+class RollCallIn(Schema):
+    viewing: Id
+    member: Id = Field(..., description="党员 id（见终端首页 viewings[].roster）")
+    at: Annotated[datetime.datetime | None, AfterValidator(_with_offset)] = Field(
+        None, description="点名时间（ISO 8601，带时区偏移）；离线暂存后补报时为当时的时间"
+    )
+
+
+class RollCallOut(Schema):
+    viewing: int
+    member: int
+    created: bool = Field(..., description="本次是否新增签到（重复上传为 false，只计一次）")
+    attendance: int = Field(..., description="本次收看的签到人数")
+
+
+@router.post(
+    "/tv/roll-calls",
+    response={200: RollCallOut, **errors(400, 404)},
+    auth=DEVICE_AUTH,
+    summary="终端点名（代签；设备令牌；离线暂存的点名恢复网络后补报，重复上传只计一次）",
+    url_name="remote_tv_roll_call",
+)
+def tv_roll_call(request: HttpRequest, body: RollCallIn) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    viewing = tv_selectors.tv_viewing(device.site, body.viewing)
+    done = services.viewing_tv_roll_call(
+        device=device, viewing=viewing, member_id=body.member, at=body.at
+    )
+    return {
+        "viewing": viewing.pk,
+        "member": body.member,
+        "created": done.created,
+        "attendance": done.count,
+    }
 
 
 # --- the loop and the menu for people (session or personal token) ---------------------------
@@ -416,3 +465,206 @@ def tv_plan(request: HttpRequest, plan_id: Id) -> Any:
 def tv_channel(request: HttpRequest, showcase_id: Id) -> Any:
     device = request.device  # type: ignore[attr-defined]
     return tv_selectors.tv_channel(device.site, showcase_id)
+
+
+# --- offline packs (离线包): the same services and selectors as the pack pages ---------------
+
+BINARY = {"type": "string", "format": "binary"}
+
+
+class PackOut(Schema):
+    id: int
+    site: str = Field(..., description="站点编码")
+    plan: int | None = Field(..., description="收看计划（按计划生成时）")
+    week: datetime.date | None = Field(..., description="菜单周的周一（按菜单生成时）")
+    state: str = Field(..., description="queued 排队中 / building 生成中 / ready 可下载 / failed")
+    progress: int = Field(..., description="进度（%）")
+    failure_reason: str
+    size: int = Field(..., description="压缩包大小（字节），生成前为 0")
+    created_at: datetime.datetime
+    ready_at: datetime.datetime | None
+    download: str | None = Field(..., description="可下载时：下载地址（本接口，需登录或令牌）")
+
+
+class PackSlotOut(Schema):
+    number: int
+    lesson: str = Field(..., description="课件标题")
+    starts_at: datetime.datetime | None = Field(..., description="菜单安排的收看时间")
+    code: str = Field(..., description="签到表上的录入码")
+    viewing: int | None = Field(..., description="录入后成为的组织收看")
+    recorded_at: datetime.datetime | None
+    attendance: int = Field(..., description="已录入的签到人数")
+    residents: int = Field(..., description="已录入的群众人数")
+
+
+class PackDetailOut(PackOut):
+    slots: list[PackSlotOut]
+
+
+def _pack(request: HttpRequest, pack: Any) -> dict[str, Any]:
+    ready = pack.state == PackState.READY and bool(pack.file.name)
+    return {
+        "id": pack.pk,
+        "site": pack.site.code,
+        "plan": pack.plan_id,
+        "week": pack.week,
+        "state": pack.state,
+        "progress": pack.progress,
+        "failure_reason": pack.failure_reason,
+        "size": pack.size,
+        "created_at": pack.created_at,
+        "ready_at": pack.ready_at,
+        "download": reverse("api:remote_offline_download", args=[pack.pk]) if ready else None,
+    }
+
+
+def _pack_detail(request: HttpRequest, pack: Any) -> dict[str, Any]:
+    slots = list(pack.slots.select_related("lesson", "viewing").order_by("number"))
+    counted: dict[int, int] = dict(
+        ViewingAttendance.objects.filter(
+            viewing_id__in=[s.viewing_id for s in slots if s.viewing_id]
+        )
+        .values_list("viewing_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        **_pack(request, pack),
+        "slots": [
+            {
+                "number": s.number,
+                "lesson": s.lesson.title,
+                "starts_at": s.starts_at,
+                "code": s.code,
+                "viewing": s.viewing_id,
+                "recorded_at": s.recorded_at,
+                "attendance": counted.get(s.viewing_id or 0, 0),
+                "residents": s.viewing.residents if s.viewing is not None else 0,
+            }
+            for s in slots
+        ],
+    }
+
+
+@router.get(
+    "/sites/{code}/offline-packs",
+    response={200: list[PackOut], **errors(404)},
+    summary="一个站点的离线包（最近 50 个；站点管理员和计划发布者可见）",
+)
+def site_packs(request: HttpRequest, code: str) -> Any:
+    rows = (
+        selectors.offline_packs_visible_to(actor_of(request))
+        .filter(site__code=code)
+        .select_related("site")
+        .order_by("-created_at", "-pk")[:50]
+    )
+    return [_pack(request, p) for p in rows]
+
+
+class PackIn(Schema):
+    site: str = Field(..., max_length=32, description="站点编码")
+    plan: Id | None = Field(None, description="按已发布的收看计划生成（与 week 二选一）")
+    week: datetime.date | None = Field(
+        None, description="按该站点某周已确定的菜单生成：该周的周一（与 plan 二选一）"
+    )
+
+
+@router.post(
+    "/offline-packs",
+    response={201: PackOut, **errors(400, 403, 404)},
+    summary="申请生成离线包（后台生成，轮询状态）",
+)
+def pack_request(request: HttpRequest, body: PackIn) -> Any:
+    user = actor_of(request)
+    if (body.plan is None) == (body.week is None):
+        raise Refused("请指定收看计划（plan）或菜单周（week），二者选一", field="plan")
+    if body.plan is not None:
+        plan = selectors.get_plan_for_user(user, body.plan)
+        site = plan.sites.select_related("org").filter(code=body.site).first()
+        if site is None:
+            raise Http404("该收看计划不包括此站点")
+        pack = services.offline_pack_for_plan(actor=user, plan=plan, site=site)
+    else:
+        assert body.week is not None
+        site = selectors.get_managed_site(user, body.site)
+        pack = services.offline_pack_for_menu(actor=user, site=site, week=body.week)
+    pack = selectors.get_offline_pack_for_user(user, pack.pk)
+    return Status(201, _pack(request, pack))
+
+
+@router.get(
+    "/offline-packs/{int:pack_id}",
+    response={200: PackDetailOut, **errors(404)},
+    summary="离线包的生成状态、下载地址和各场签到表的录入情况",
+)
+def pack_status(request: HttpRequest, pack_id: Id) -> Any:
+    pack = selectors.get_offline_pack_for_user(actor_of(request), pack_id)
+    return _pack_detail(request, pack)
+
+
+@router.post(
+    "/offline-packs/{int:pack_id}/retry",
+    response={200: PackOut, **errors(400, 403, 404)},
+    summary="重新生成（失败后，或课件视频已更换）",
+)
+def pack_retry(request: HttpRequest, pack_id: Id) -> Any:
+    user = actor_of(request)
+    pack = selectors.get_offline_pack_for_user(user, pack_id)
+    services.offline_pack_retry(actor=user, pack=pack)
+    return _pack(request, selectors.get_offline_pack_for_user(user, pack_id))
+
+
+@router.get(
+    "/offline-packs/{int:pack_id}/download",
+    url_name="remote_offline_download",
+    response={200: None, **errors(404)},
+    summary="下载离线包（zip；生成完成前 404）",
+    openapi_extra={
+        "responses": {
+            200: {"description": "zip", "content": {"application/zip": {"schema": BINARY}}}
+        }
+    },
+)
+def pack_download(request: HttpRequest, pack_id: Id) -> Any:
+    pack = selectors.get_offline_pack_for_user(actor_of(request), pack_id)
+    if pack.state != PackState.READY or not pack.file.name:
+        raise Http404("离线包尚未生成")
+    try:
+        handle = pack.file.storage.open(pack.file.name, "rb")
+    except OSError as exc:
+        raise Http404("文件不存在") from exc
+    stamp = timezone.localtime(pack.ready_at or pack.created_at)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"离线包-{pack.site.name}-{stamp:%Y%m%d}.zip",
+        content_type="application/zip",
+    )
+
+
+class SheetIn(Schema):
+    members: list[Id] = Field(
+        default_factory=list, max_length=2000, description="打勾的党员（党员 id，见签到表名单）"
+    )
+    residents: int = Field(0, ge=0, le=10_000, description="群众人数")
+    starts_at: Annotated[datetime.datetime, AfterValidator(_with_offset)] = Field(
+        ..., description="实际收看时间（ISO 8601，带时区偏移）"
+    )
+
+
+@router.post(
+    "/offline-sheets/{code}",
+    response={200: ViewingOut, **errors(400, 403, 404)},
+    summary="录入一张已填好的签到表（录入码；重复录入只计一次，可补录姓名、更正群众人数）",
+)
+def sheet_record(request: HttpRequest, code: str, body: SheetIn) -> Any:
+    user = actor_of(request)
+    slot = selectors.get_offline_slot_for_entry(user, services.normalize_entry_code(code))
+    viewing = services.offline_slot_record(
+        actor=user,
+        slot=slot,
+        member_ids=body.members,
+        residents=body.residents,
+        starts_at=body.starts_at,
+    )
+    return _viewing(selectors.get_viewing_for_user(user, viewing.pk))

@@ -14,7 +14,7 @@ from xianfeng.lessons.selectors import showcase_lessons_for_org, showcases_for_o
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
 from xianfeng.remote.bulletin import local_day_start
 from xianfeng.remote.enums import ViewingState
-from xianfeng.remote.models import Site, Viewing
+from xianfeng.remote.models import Site, Viewing, ViewingAttendance
 
 
 def _lesson(lesson: Lesson) -> dict[str, Any]:
@@ -75,6 +75,30 @@ def tv_home(
             url = absolute(reverse("remote:feedback", args=[v.pk]))
         return qr_data_uri(url, box_size=6)
 
+    shown = list(viewings)
+    open_ids = [v.pk for v in shown if v.state == ViewingState.OPEN]
+    roster: list[dict[str, Any]] = []
+    signed: dict[int, set[int]] = {}
+    if open_ids:
+        # The names the TV's 点名 screen offers (those on the printed roll-call sheet), and
+        # who of them is signed in already, in two queries whatever the number of viewings.
+        from xianfeng.remote.services.offline import site_members
+
+        roster = [
+            {"id": m.pk, "name": m.user.name or m.user.username, "user": m.user_id}
+            for m in site_members(site)
+        ]
+        for viewing_id, user_id in ViewingAttendance.objects.filter(
+            viewing_id__in=open_ids
+        ).values_list("viewing_id", "user_id"):
+            signed.setdefault(viewing_id, set()).add(user_id)
+
+    def roster_of(v: Viewing) -> list[dict[str, Any]]:
+        if v.state != ViewingState.OPEN:
+            return []
+        done = signed.get(v.pk, set())
+        return [{"id": r["id"], "name": r["name"], "signed": r["user"] in done} for r in roster]
+
     week = today - datetime.timedelta(days=today.weekday())
     return {
         "site": {"code": site.code, "name": site.name, "kind": site.kind},
@@ -100,8 +124,9 @@ def tv_home(
                 "qr": qr_of(v),
                 "qr_label": "扫码签到" if v.state == ViewingState.OPEN else "扫码反馈意见",
                 "lessons": [_lesson(lesson) for lesson in v.lessons.all()],
+                "roster": roster_of(v),
             }
-            for v in viewings
+            for v in shown
         ],
     }
 
@@ -211,3 +236,13 @@ def tv_channel(site: Site, showcase_id: int) -> dict[str, Any]:
             if lesson.video is not None and lesson.video.is_playable
         ],
     }
+
+
+def tv_viewing(site: Site, viewing_id: int) -> Viewing:
+    """A viewing of the device's own site (404 for any other, as for plans)."""
+    from django.http import Http404
+
+    viewing = Viewing.objects.select_related("site__org").filter(pk=viewing_id, site=site).first()
+    if viewing is None:
+        raise Http404("找不到该次收看")
+    return viewing

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
-from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.pagination import keyset_page, paginate, query_without, query_without_page
 from xianfeng.common.types import AuthedRequest
 from xianfeng.community import rules, selectors, services
 from xianfeng.community.enums import PhotoKind, WishCategory, WishState
@@ -44,26 +45,33 @@ def _uploads(request: HttpRequest, name: str = "photo") -> list[Upload]:
 
 @require_GET
 def wall(request: HttpRequest) -> HttpResponse:
-    """Every reviewed wish, for everyone (no login): the public name, the village, the wish."""
+    """Every reviewed wish, for everyone (no login): the public name, the village, the wish.
+    Walked page by page from the newest (a cursor, no OFFSET and no COUNT): as quick on the
+    500th page of a county's 100,000 wishes as on the first."""
     form = WallFilterForm(request.GET or None)
-    filters = selectors.WishFilters()
-    if form.is_valid():
-        data = form.cleaned_data
-        org = community_orgs().filter(code=data["org"]).first() if data["org"] else None
-        filters = selectors.WishFilters(org=org, category=data["category"], state=data["state"])
-    # The county's wall counts at most COUNT_LIMIT wishes, like the lesson feed: a filter
-    # narrows it to the rest.
-    page = paginate(request, selectors.wish_wall(filters), bounded=True)
-    towns = list(community_orgs().filter(region=Region.TOWN).only("code", "name"))
+    data = form.cleaned_data if form.is_valid() else {}
+    code = data.get("org", "")
+    # The towns of the filter's list and the org filtered by, in one query (it may be a
+    # village: then it is added to the list as the chosen option).
+    places = list(
+        community_orgs()
+        .filter(Q(region=Region.TOWN) | Q(code=code) if code else Q(region=Region.TOWN))
+        .only("code", "name", "path", "region")
+    )
+    org = next((o for o in places if o.code == code), None) if code else None
+    filters = selectors.WishFilters(
+        org=org, category=data.get("category", ""), state=data.get("state", "")
+    )
+    page = keyset_page(request, selectors.wish_wall(filters), field="published_at")
     return render(
         request,
         "community/wall.html",
         {
             "page": page,
-            "query": query_without_page(request),
+            "query": query_without(request, "after", "page"),
             "form": form,
             "filters": filters,
-            "towns": towns,
+            "towns": [o for o in places if o.region == Region.TOWN],
             "categories": WishCategory.choices,
         },
     )

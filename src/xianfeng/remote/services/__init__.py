@@ -30,6 +30,7 @@ from xianfeng.remote.services.loop import (
     viewing_proxy_sign,
     viewing_record,
     viewing_start,
+    viewing_tv_roll_call,
 )
 from xianfeng.remote.services.menu import (
     DEFAULT_FESTIVALS,
@@ -154,5 +155,6 @@ __all__ = [
     "viewing_proxy_sign",
     "viewing_record",
     "viewing_start",
+    "viewing_tv_roll_call",
     "week_of",
 ]

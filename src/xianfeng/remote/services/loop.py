@@ -27,6 +27,7 @@ from xianfeng.lessons.services import group_viewing_credit
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Org, Role
 from xianfeng.orgs.rules import has_role_over
+from xianfeng.people.enums import ON_ROLL
 from xianfeng.people.models import Member
 from xianfeng.remote.enums import (
     PLAN_MACHINE,
@@ -38,7 +39,14 @@ from xianfeng.remote.enums import (
     Topic,
     ViewingState,
 )
-from xianfeng.remote.models import Feedback, Site, Viewing, ViewingAttendance, ViewingPlan
+from xianfeng.remote.models import (
+    DeviceToken,
+    Feedback,
+    Site,
+    Viewing,
+    ViewingAttendance,
+    ViewingPlan,
+)
 
 if TYPE_CHECKING:
     from xianfeng.people.models import User
@@ -46,6 +54,8 @@ if TYPE_CHECKING:
 PLAN_ROLES = frozenset({RoleKind.ADMIN})
 # The roll call of a viewing: the meetings QR mechanism (common/tokens.py), its own salt.
 VIEWING_CODE = RotatingCode(salt="remote.viewing", step_seconds=30, grace=1)
+# A TV roll call this much older than its upload was queued offline (noted in the audit).
+SEEN_LATE = datetime.timedelta(minutes=2)
 
 
 def can_plan(user: User, org: Org) -> bool:
@@ -258,6 +268,79 @@ def viewing_proxy_sign(*, actor: User, viewing: Viewing, member: Member) -> View
     return attendance
 
 
+@dataclass(frozen=True)
+class RollCall:
+    """What the TV learns of a roll call it sent (possibly again, from its queue)."""
+
+    attendance: ViewingAttendance
+    created: bool
+    count: int
+
+
+def viewing_tv_roll_call(
+    *,
+    device: DeviceToken,
+    viewing: Viewing,
+    member_id: int,
+    at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> RollCall:
+    """点名 on the site's TV: the remote ticks a member of the site's org who has no phone
+    (代签 by the device). The TV queues ticks made offline and sends them later with their
+    own time, like its heartbeats, so the same limits apply (at most 5 minutes ahead, at
+    most 7 days late). Sending the same tick again changes nothing (one attendance per
+    person and viewing); a tick arriving after the viewing ended is still credited as
+    集体收看, as an entered roll-call sheet is."""
+    from xianfeng.remote import counting
+
+    now = now or timezone.now()
+    at = at or now
+    if viewing.site_id != device.site_id:  # the caller's selector already ensures it
+        raise PermissionDenied("设备只能为本站点的收看点名")
+    if at.tzinfo is None:
+        raise Refused("点名时间须带时区，例如 2026-12-01T19:05:00+08:00", field="at")
+    if at > now + counting.MAX_AHEAD:
+        raise Refused("点名时间比服务器时间晚 5 分钟以上，请校准设备时钟", field="at")
+    if at < now - counting.MAX_LATE:
+        raise Refused("点名时间早于 7 天前，不再计入", field="at")
+    site = viewing.site
+    member = (
+        Member.objects.filter(pk=member_id, org__path__startswith=site.org.path, status__in=ON_ROLL)
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        raise Refused("只能为本站点所属组织的党员点名", field="member")
+    with transaction.atomic():
+        viewing = Viewing.objects.select_for_update().get(pk=viewing.pk)
+        if viewing.state == ViewingState.CANCELLED:
+            raise Refused("本次收看已取消")
+        attendance, created = ViewingAttendance.objects.get_or_create(
+            viewing=viewing,
+            user_id=member.user_id,
+            defaults={
+                "how": SignInHow.PROXY,
+                "is_member": True,
+                "recorded_by_id": device.created_by_id,
+            },
+        )
+        if created:
+            # The tick's own time, not the upload's (auto_now_add sets the latter).
+            ViewingAttendance.objects.filter(pk=attendance.pk).update(at=at)
+            attendance.at = at
+            audit_log(
+                actor=None,
+                action="viewing.tv_roll_call",
+                obj=attendance,
+                org=site.org,
+                data={"device": device.pk, "at": at.isoformat(), "late": (now - at) > SEEN_LATE},
+            )
+            if viewing.state == ViewingState.HELD:
+                viewing_credit(actor=None, viewing=viewing)
+        count = viewing.attendance.count()
+    return RollCall(attendance=attendance, created=created, count=count)
+
+
 def viewing_record(
     *,
     actor: User,
@@ -310,7 +393,7 @@ def viewing_end(*, actor: User, viewing: Viewing) -> Viewing:
     return viewing
 
 
-def viewing_credit(*, actor: User, viewing: Viewing) -> int:
+def viewing_credit(*, actor: User | None, viewing: Viewing) -> int:
     """Credit every attendee of a held viewing with its lessons as 集体收看 (idempotent:
     those already credited are not counted again). Returns how many credits are new."""
     return group_viewing_credit(

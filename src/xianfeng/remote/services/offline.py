@@ -341,6 +341,8 @@ def offline_slot_record(
         raise Refused("群众人数应在 0 到 10000 之间", field="residents")
     if starts_at > timezone.now() + datetime.timedelta(hours=1):
         raise Refused("收看时间不能晚于现在", field="starts_at")
+    if starts_at < timezone.now() - datetime.timedelta(days=366):
+        raise Refused("收看时间不能早于一年前", field="starts_at")
     allowed = {m.pk: m for m in site_members(site)}
     unknown = [pk for pk in member_ids if pk not in allowed]
     if unknown:

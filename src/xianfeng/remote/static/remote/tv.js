@@ -1,5 +1,7 @@
 /* The site's TV player: arrow keys + OK, a heartbeat every 5 minutes with an offline
-   queue (each beat keeps its own time; the server accepts them up to 7 days late).
+   queue (each beat keeps its own time; the server accepts them up to 7 days late), and
+   点名 (roll call) on the screen for members without a phone, queued the same way while
+   offline (each tick keeps its own time; sending one twice counts once).
    No framework, ES5-compatible for old Android TV WebViews; user text only via
    textContent (never innerHTML). */
 (function () {
@@ -8,18 +10,23 @@
   var QUEUE = "xf_beats";
   var BEAT_MS = 5 * 60 * 1000;
   var MAX_QUEUE = 7 * 288; // a week of beats
+  var CALLS = "xf_roll_calls";
+  var HOME = "xf_tv_home"; // the last day loaded, shown again if the page opens offline
   var body = document.body;
   var token = null;
   try { token = window.localStorage.getItem(TOKEN); } catch (e) { token = null; }
   if (!token) { window.location.replace(body.getAttribute("data-pair")); return; }
 
-  function readQueue() {
-    try { return JSON.parse(window.localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
+  function readList(name) {
+    try { return JSON.parse(window.localStorage.getItem(name) || "[]"); } catch (e) { return []; }
   }
-  function writeQueue(q) {
+  function writeList(name, q) {
     if (q.length > MAX_QUEUE) { q = q.slice(q.length - MAX_QUEUE); }
-    try { window.localStorage.setItem(QUEUE, JSON.stringify(q)); } catch (e) { /* full */ }
+    try { window.localStorage.setItem(name, JSON.stringify(q)); } catch (e) { /* full */ }
   }
+  function readQueue() { return readList(QUEUE); }
+  function writeQueue(q) { writeList(QUEUE, q); }
+  function readCalls() { return readList(CALLS); }
   function unpaired() {
     try { window.localStorage.removeItem(TOKEN); } catch (e) { /* ignore */ }
     window.location.replace(body.getAttribute("data-pair"));
@@ -58,6 +65,42 @@
       if (rest.length) { window.setTimeout(flush, 50); }
     });
   }
+  // Roll calls: the same queue discipline as the beats. The server keeps one attendance
+  // per member and viewing, so a tick sent twice (a lost answer, a replay) counts once.
+  var calling = false;
+  function flushCalls() {
+    if (calling) { return; }
+    var q = readCalls();
+    if (!q.length) { return; }
+    calling = true;
+    request("POST", body.getAttribute("data-roll-call"), q[0], function (status) {
+      calling = false;
+      if (status === 401) { unpaired(); return; }
+      if (status === 0 || status >= 500 || status === 429) { setNet(false); return; }
+      // 200 counted (or counted before), 4xx refused for good: never resend.
+      var rest = readCalls();
+      rest.shift();
+      writeList(CALLS, rest);
+      setNet(true);
+      if (rest.length) { window.setTimeout(flushCalls, 50); }
+    });
+  }
+  function queued(viewing, member) {
+    var q = readCalls();
+    for (var i = 0; i < q.length; i++) {
+      if (q[i].viewing === viewing && q[i].member === member) { return true; }
+    }
+    return false;
+  }
+  function rollCall(viewing, member) {
+    if (queued(viewing, member)) { return; }
+    var q = readCalls();
+    q.push({ viewing: viewing, member: member, at: new Date().toISOString() });
+    writeList(CALLS, q);
+    flushCalls();
+  }
+  function flushAll() { flush(); flushCalls(); }
+
   function beat() {
     var q = readQueue();
     q.push({ at: new Date().toISOString() });
@@ -126,11 +169,55 @@
     document.getElementById("qr").src = viewing.qr;
     document.getElementById("qr-text").textContent = viewing.qr_label + "：" + viewing.title;
     document.getElementById("qr-box").hidden = false;
+    showRoster(viewing);
     document.getElementById("back").focus();
+  }
+  function refreshRoster(viewing) {
+    // Those who signed in on their phones meanwhile, marked in place (focus stays put).
+    var buttons = document.getElementById("roster-names").childNodes;
+    (viewing.roster || []).forEach(function (person) {
+      for (var i = 0; i < buttons.length; i++) {
+        var b = buttons[i];
+        if (person.signed && b.getAttribute("data-member") === String(person.id) &&
+            b.className.indexOf("signed") < 0) {
+          b.textContent = person.name + " · 已签到";
+          b.setAttribute("aria-pressed", "true");
+          b.className = "tv-tile tv-name signed";
+        }
+      }
+    });
+  }
+  function showRoster(viewing) {
+    var panel = document.getElementById("roster");
+    var names = document.getElementById("roster-names");
+    while (names.firstChild) { names.removeChild(names.firstChild); }
+    var roster = viewing.roster || [];
+    panel.hidden = !roster.length;
+    roster.forEach(function (person) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "tv-tile tv-name";
+      button.setAttribute("data-member", String(person.id));
+      function mark(text) {
+        button.textContent = person.name + " · " + text;
+        button.setAttribute("aria-pressed", "true");
+        button.className = "tv-tile tv-name signed";
+      }
+      if (person.signed) { mark("已签到"); }
+      else if (queued(viewing.id, person.id)) { mark("已点名，待上传"); }
+      else { button.textContent = person.name; }
+      button.addEventListener("click", function () {
+        if (button.getAttribute("aria-pressed") === "true") { return; }
+        rollCall(viewing.id, person.id);
+        mark(navigator.onLine === false ? "已点名，待上传" : "已点名");
+      });
+      names.appendChild(button);
+    });
   }
   function showVideo() {
     document.getElementById("video").hidden = false;
     document.getElementById("qr-box").hidden = true;
+    document.getElementById("roster").hidden = true;
     document.getElementById("tiles").hidden = true;
     document.getElementById("stage").hidden = false;
   }
@@ -272,7 +359,10 @@
     if (shownViewing !== null) {
       // Only refresh the code on screen; the tiles stay as they are behind the stage.
       home.viewings.forEach(function (viewing) {
-        if (viewing.id === shownViewing) { document.getElementById("qr").src = viewing.qr; }
+        if (viewing.id === shownViewing) {
+          document.getElementById("qr").src = viewing.qr;
+          refreshRoster(viewing);
+        }
       });
       return;
     }
@@ -322,12 +412,25 @@
     var first = tiles()[0];
     if (first) { first.focus(); }
   }
+  var rendered = false;
   function load() {
     request("GET", body.getAttribute("data-api"), null, function (status, text) {
       if (status === 401) { unpaired(); return; }
-      if (status !== 200) { setNet(false); return; }
+      if (status !== 200) {
+        setNet(false);
+        if (!rendered) {
+          // Opened without a network: the last day loaded, so the roll call still works.
+          var last = null;
+          try { last = JSON.parse(window.localStorage.getItem(HOME) || "null"); } catch (e) { last = null; }
+          if (last) { rendered = true; render(last); }
+        }
+        return;
+      }
       setNet(true);
+      try { window.localStorage.setItem(HOME, text); } catch (e) { /* full */ }
+      rendered = true;
       render(JSON.parse(text));
+      flushCalls();
     });
   }
   function tick() {
@@ -338,7 +441,7 @@
       two(now.getHours()) + ":" + two(now.getMinutes());
   }
   document.getElementById("back").addEventListener("click", closeStage);
-  window.addEventListener("online", flush);
+  window.addEventListener("online", flushAll);
   tick();
   window.setInterval(tick, 15000);
   load();
@@ -350,5 +453,9 @@
   }, 20000);
   beat();
   window.setInterval(beat, BEAT_MS);
-  window.xfTv = { beat: beat, flush: flush, queue: readQueue, channel: function () { return channel; } };
+  window.xfTv = {
+    beat: beat, flush: flush, queue: readQueue,
+    rollCall: rollCall, flushCalls: flushCalls, calls: readCalls,
+    channel: function () { return channel; }
+  };
 })();
