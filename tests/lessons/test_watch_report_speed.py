@@ -92,3 +92,54 @@ def test_completion_is_written_once_with_its_count(county, lesson_a1):
     row = WatchProgress.objects.get(user=user, lesson=lesson_a1)
     assert row.completed_at == done.completed_at
     assert Lesson.objects.get(pk=lesson_a1.pk).completion_count == 1
+
+
+def api_post(client, lesson, start, end, position=None):
+    body = {"sections": [[start, end]], "position": position}
+    return client.post(
+        f"/api/v1/lessons/{lesson.pk}/watch", json.dumps(body), content_type="application/json"
+    )
+
+
+def test_an_api_report_after_the_first_is_one_update_too(client, county, lesson_a1, file_sessions):
+    """The API's watch endpoint takes the person from the session as the page's does
+    (people.auth.reporting_user): no query of the user row."""
+    client.force_login(county.member_a1.user)
+    assert api_post(client, lesson_a1, 0, 10).json()["covered"] == 10
+    with CaptureQueriesContext(connection) as ctx:
+        response = api_post(client, lesson_a1, 10, 20, position=20)
+    assert response.status_code == 200
+    assert response.json() == {"covered": 20, "share": 0.0667, "completed": False, "position": 20}
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert len(sqls) == 1 and sqls[0].startswith('UPDATE "lessons_watchprogress"')
+    row = WatchProgress.objects.get(user=county.member_a1.user, lesson=lesson_a1)
+    assert (row.sections, row.covered, row.reports) == ([[0, 20]], 20, 2)
+
+
+def test_an_api_report_after_logout_is_refused_and_writes_nothing(
+    client, county, lesson_a1, file_sessions
+):
+    client.force_login(county.member_a1.user)
+    key = client.cookies["sessionid"].value
+    api_post(client, lesson_a1, 0, 10)
+    api_post(client, lesson_a1, 10, 20)  # remembered for this session
+    client.post(reverse("people:logout"))
+    client.cookies["sessionid"] = key
+    assert api_post(client, lesson_a1, 20, 30).status_code == 401
+    row = WatchProgress.objects.get(user=county.member_a1.user, lesson=lesson_a1)
+    assert (row.covered, row.reports) == (20, 2)
+
+
+def test_an_api_report_by_token_still_counts_for_the_tokens_person(client, county, lesson_a1):
+    from xianfeng.people.services.accounts import api_token_issue
+
+    user = county.member_a1.user
+    key = api_token_issue(user=user, label="手机")[1]
+    response = client.post(
+        f"/api/v1/lessons/{lesson_a1.pk}/watch",
+        json.dumps({"sections": [[0, 12]]}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 200 and response.json()["covered"] == 12
+    assert WatchProgress.objects.get(user=user, lesson=lesson_a1).covered == 12

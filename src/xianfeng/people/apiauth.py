@@ -86,6 +86,21 @@ class SessionAuth(APIKeyCookie):
         return user if user.is_authenticated and user.is_active else None
 
 
+class ReportingSessionAuth(SessionAuth):
+    """The session, for a frequent small report of the person's own (the player's watch
+    report): the person as `people.auth.reporting_user` gives them, without a query of the
+    user row when this process checked the same session within the last minute, exactly
+    as the page's watch endpoint does. The CSRF check is the session's, unchanged."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        from xianfeng.people.auth import reporting_user
+
+        if key is None:
+            return None
+        user = reporting_user(request)
+        return user if user.is_authenticated and user.is_active else None
+
+
 class Anonymous:
     """The last resort of an operation open to everyone: no credentials, an anonymous
     user (left out of the OpenAPI security schemes; ApiRouter marks login optional)."""
@@ -99,6 +114,8 @@ class Anonymous:
 
 
 API_AUTH: list[Any] = [TokenAuth(), SessionAuth()]
+# Watch reports: a token as everywhere, a session without loading the user row each time.
+REPORT_AUTH: list[Any] = [TokenAuth(), ReportingSessionAuth()]
 # Lesson feeds and details: everyone may read what is public, and a token or a session
 # still identifies the person, who then sees their branch's lessons too.
 PUBLIC_AUTH: list[Any] = [*API_AUTH, Anonymous()]
