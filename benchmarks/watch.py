@@ -359,7 +359,7 @@ def main() -> int:
         stderr=subprocess.PIPE,
     )
     try:
-        wait_for(port)
+        wait_for(port, timeout=120)  # a loaded machine starts granian slowly
         base = load(
             port, min(args.seconds, 10), viewers, lambda i, n: ("GET", "/healthz", None, {})
         )
