@@ -64,14 +64,26 @@ def get_room_to_host(user: Any, pk: int) -> QuizRoom:
     return room
 
 
+def _scored(room: QuizRoom) -> QuerySet[RoomAnswer]:
+    """The answers whose points may be shown: while a question is being asked its answers
+    are left out, or the board would rise for the right ones and give the answer away
+    before the reveal."""
+    answers = RoomAnswer.objects.filter(room=room)
+    if room.state == RoomState.ASKING:
+        answers = answers.exclude(position=room.current)
+    return answers
+
+
 def board(room: QuizRoom) -> list[dict[str, Any]]:
-    """The top of the room: total points, right answers (one query, then cached)."""
-    key = f"study:room:{room.pk}:board"
+    """The top of the room: total points, right answers (one query, then cached). The key
+    names the step, so a board cached while a question was asked is not served after its
+    reveal: the new points show the moment the answer does."""
+    key = f"study:room:{room.pk}:board:{room.state}:{room.current}"
     rows: list[dict[str, Any]] | None = cache.get(key)
     if rows is None:
         rows = [
             dict(row)
-            for row in RoomAnswer.objects.filter(room=room)
+            for row in _scored(room)
             .values("user_id", "user__name", "org__name")
             .annotate(
                 total=Sum("points"),
@@ -99,7 +111,5 @@ def my_answer(user: Any, room: QuizRoom) -> RoomAnswer | None:
 def my_total(user: Any, room: QuizRoom) -> int:
     """The person's points in the room so far (answers to questions not yet revealed
     included only once revealed, so the total never tells right from wrong early)."""
-    answers = RoomAnswer.objects.filter(room=room, user_id=user.pk)
-    if room.state == RoomState.ASKING:
-        answers = answers.exclude(position=room.current)
+    answers = _scored(room).filter(user_id=user.pk)
     return int(answers.aggregate(total=Sum("points"))["total"] or 0)
