@@ -176,11 +176,12 @@
     show.end = state.state === "asking" ? Date.now() + state.seconds_left * 1000 : null;
     setText("show-title", state.title);
     setText("show-join", "党员用手机打开“答题 → 现场竞答”参加 · 房间号 " + state.code);
-    var q = state.question;
+    var finished = state.state === "finished";
+    var q = finished ? null : state.question;
     setText("show-progress", q ? "第 " + (q.position + 1) + " / " + state.total + " 题" : "共 " + state.total + " 题");
     setText("show-answered", state.state === "asking" ? "· 已有 " + state.answered + " 人作答" : "");
     setText("show-stem", q ? "【" + q.kind_label + "】" + q.stem
-      : (state.state === "waiting" ? "准备好后按“确定”出题" : "竞答结束"));
+      : (finished ? "竞答结束，请看排行榜" : "准备好后按“确定”出题"));
     fill("show-choices", q ? q.choices : [], function (c) {
       return [c.letter.length === 1 && q.kind !== "judge" ? c.letter + ". " + c.text : c.text];
     });
@@ -195,9 +196,13 @@
     });
     if (!state.board.length) { fill("show-board", [1], function () { return ["还没有得分"]; }); }
     var next = document.getElementById("show-next");
+    var focused = document.activeElement;
     next.hidden = !state.next_step;
     next.textContent = state.next_step ? state.next_step + "（按确定）" : "";
-    if (!state.next_step && document.activeElement === next) { document.getElementById("show-back").focus(); }
+    // Focus never falls off the screen: the remote always has a button to press.
+    if (focused === next && next.hidden || focused === body || focused === null) {
+      document.getElementById(next.hidden ? "show-back" : "show-next").focus();
+    }
     countdown();
   }
   function pollShow() {
