@@ -152,7 +152,9 @@ def shown_question(room: QuizRoom) -> dict[str, Any] | None:
 def rooms_on_screen(org: Any) -> QuerySet[QuizRoom]:
     """The rooms a site's big screen may show and run: its own org's (a village's TV runs
     the village's room, never the town's that every village plays)."""
-    return QuizRoom.objects.filter(org_id=getattr(org, "pk", None)).select_related("org")
+    if getattr(org, "pk", None) is None:
+        return QuizRoom.objects.none()
+    return QuizRoom.objects.filter(org_id=org.pk).select_related("org")
 
 
 def get_room_on_screen(org: Any, pk: int) -> QuizRoom:
