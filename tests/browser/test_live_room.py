@@ -61,6 +61,8 @@ def test_a_host_and_two_phones_play_a_room(new_page, county):
     assert RoomAnswer.objects.count() == 2
     host.wait_for_selector("text=已有 2 人作答", timeout=10_000)
     assert "正确答案" not in host.content() and EXPLAIN not in host.content()
+    # Nor does the leaderboard: nobody has points until the reveal.
+    assert host.locator("#room-screen tr.rank-row").count() == 0
 
     host.get_by_role("button", name="公布答案").click()
     host.wait_for_selector("text=正确答案")

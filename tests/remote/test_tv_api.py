@@ -93,7 +93,8 @@ def test_tv_home_query_count(client, county, sites2, django_assert_num_queries, 
     # the device (with its site), its last-seen update, plans (none today, so no lessons of
     # theirs), the viewings, their lessons, the week's fixed menu (none), the site's org (the
     # towns above it may offer too), the week's offers, the 展播 channels reaching the site; for
-    # the open viewings' 点名 roster: the site's members, who of them signed in
-    with django_assert_num_queries(11):
+    # the open viewings' 点名 roster: the site's members, who of them signed in; the shows for
+    # the big screen (the org's unfinished 现场竞答 rooms)
+    with django_assert_num_queries(12):
         data = client.get("/api/v1/remote/tv", HTTP_AUTHORIZATION=f"Bearer {key}").json()
     assert len(data["viewings"]) == n

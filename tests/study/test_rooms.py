@@ -312,6 +312,7 @@ def test_the_board_is_one_query_then_cached(county, room):
         position=0,
         response=room.paper[0]["key"],
     )
+    room = services.room_advance(actor=county.town_a_admin, room=room)  # reveal
     # The embedded setup's cache is the database cache (Redis in production): whatever
     # the cache costs, the answers are read once and then served from it.
     with CaptureQueriesContext(connection) as first_run:
@@ -365,3 +366,51 @@ def test_room_list_query_count(client, county, room, django_assert_num_queries, 
     with django_assert_num_queries(4):
         html = client.get(reverse("study:rooms")).content.decode()
     assert html.count('class="quiz-row"') == n
+
+
+def test_the_board_adds_points_only_at_the_reveal(client, county, room):
+    """While a question is asked the big screen's leaderboard must not move: a name rising
+    tells the room who answered right before the host reveals the answer."""
+    host, fast, slow = county.town_a_admin, county.member_a1.user, county.member_a2.user
+    room = services.room_advance(actor=host, room=room)
+    item = room.paper[0]
+    key = item["key"]
+    if item["kind"] == "judge":
+        wrong = ["F"] if key == ["T"] else ["T"]
+    else:
+        wrong = ["B"] if key == ["A"] else ["A"]
+    at = room.asked_at + datetime.timedelta(seconds=2)
+    services.room_answer(
+        user=fast, org=county.branch_a1, room=room, position=0, response=key, now=at
+    )
+    services.room_answer(
+        user=slow, org=county.branch_a2, room=room, position=0, response=wrong, now=at
+    )
+    client.force_login(host)
+    state = reverse("study:room_host_state", args=[room.pk])
+    asking = client.get(state).content.decode()
+    assert "已有 2 人作答" in asking
+    assert "还没有人作答" in asking and "950" not in asking
+    assert fast.name not in asking and slow.name not in asking
+    assert sel.board(room) == []
+    room = services.room_advance(actor=host, room=room)  # reveal; the cache is not cleared
+    revealed = client.get(state).content.decode()
+    assert "950" in revealed and fast.name in revealed
+    assert [(r["user_id"], r["total"], r["right"]) for r in sel.board(room)] == [
+        (fast.pk, 950, 1),
+        (slow.pk, 0, 0),
+    ]
+    # The next question: the first one's points stay, the second's wait for its reveal.
+    room = services.room_advance(actor=host, room=room)
+    services.room_answer(
+        user=slow,
+        org=county.branch_a2,
+        room=room,
+        position=1,
+        response=room.paper[1]["key"],
+        now=room.asked_at + datetime.timedelta(seconds=1),
+    )
+    assert [(r["user_id"], r["total"]) for r in sel.board(room)] == [(fast.pk, 950), (slow.pk, 0)]
+    assert sel.my_total(slow, room) == 0
+    room = services.room_advance(actor=host, room=room)
+    assert [(r["user_id"], r["total"]) for r in sel.board(room)] == [(slow.pk, 975), (fast.pk, 950)]

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 from pydantic import AfterValidator
 
+from xianfeng.common import screens
 from xianfeng.common.apitools import ApiRouter, Id, errors
 from xianfeng.common.errors import Refused
 from xianfeng.common.types import actor_of
@@ -169,6 +170,13 @@ class TvChannelOut(Schema):
     lessons: list[TvChannelLessonOut] = Field(..., description="可播放的课程，按展播顺序")
 
 
+class TvScreenItemOut(Schema):
+    kind: str = Field(..., description="大屏内容的种类，例如 study.room（现场竞答）")
+    id: int
+    title: str
+    subtitle: str
+
+
 class TvHomeOut(Schema):
     site: TvSiteOut
     now: datetime.datetime
@@ -178,6 +186,9 @@ class TvHomeOut(Schema):
     )
     plans: list[TvPlanOut] = Field(..., description="本站点今天在期的收看计划")
     viewings: list[TvViewingOut] = Field(..., description="今天和进行中的组织收看")
+    screens: list[TvScreenItemOut] = Field(
+        ..., description="本站点所属组织可在大屏上主持的内容（如进行中的现场竞答）"
+    )
 
 
 @router.get(
@@ -668,3 +679,41 @@ def sheet_record(request: HttpRequest, code: str, body: SheetIn) -> Any:
         starts_at=body.starts_at,
     )
     return _viewing(selectors.get_viewing_for_user(user, viewing.pk))
+
+
+# --- shows on the big screen (common/screens.py: a 现场竞答 run with the remote) -----------
+
+ScreenKind = Annotated[str, Field(pattern=r"^[a-z]+\.[a-z]+$", max_length=40)]
+
+
+class TvScreenStepIn(Schema):
+    step: str = Field(
+        ..., max_length=40, description="按确定键时屏幕上显示的步骤（状态.题号，如 asking.2）"
+    )
+
+
+@router.get(
+    "/tv/screens/{kind}/{int:item_id}",
+    response={200: dict[str, Any], **errors(404)},
+    auth=DEVICE_AUTH,
+    summary="大屏内容的当前画面（现场竞答：题目、倒计时、作答人数、公布后的答案、排行榜；设备令牌，仅本站点所属组织的）",
+    url_name="remote_tv_screen",
+)
+def tv_screen(request: HttpRequest, kind: ScreenKind, item_id: Id) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    return screens.show(kind).state(device.site.org, item_id)
+
+
+@router.post(
+    "/tv/screens/{kind}/{int:item_id}/advance",
+    response={200: dict[str, Any], **errors(400, 404)},
+    auth=DEVICE_AUTH,
+    summary="遥控器确定键：出题、公布答案、下一题或结束（同一步按两次只走一步）",
+    url_name="remote_tv_screen_advance",
+)
+def tv_screen_advance(
+    request: HttpRequest, kind: ScreenKind, item_id: Id, body: TvScreenStepIn
+) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    label = f"{device.site.name}（{device.label}）"
+    return screens.show(kind).advance(device.site.org, item_id, body.step, label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from xianfeng.common import screens
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.selectors import showcase_lessons_for_org, showcases_for_org
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
@@ -101,6 +103,7 @@ def tv_home(
 
     week = today - datetime.timedelta(days=today.weekday())
     return {
+        "screens": [dataclasses.asdict(item) for item in screens.items_for(site.org)],
         "site": {"code": site.code, "name": site.name, "kind": site.kind},
         "menu": tv_menu(site, week, now=now, absolute=absolute),
         "channels": tv_channels(site, today),

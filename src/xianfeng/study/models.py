@@ -118,8 +118,15 @@ class PointsTotal(models.Model):
             models.UniqueConstraint(fields=["user", "period", "start"], name="points_total_once")
         ]
         indexes = [
-            models.Index(fields=["period", "start", "points"], name="points_total_rank_idx"),
-            models.Index(fields=["period", "start", "org"], name="points_total_org_idx"),
+            # In the ranking's order (points down, then user), so the top 50 of a county
+            # are the index's first rows, however many tie on points.
+            models.Index(
+                fields=["period", "start", "-points", "user"], name="points_total_top_idx"
+            ),
+            # With the points: a scope's rank and its branches' sums count the index alone.
+            models.Index(
+                fields=["period", "start", "org", "points"], name="points_total_org_pts_idx"
+            ),
         ]
 
     def __str__(self) -> str:

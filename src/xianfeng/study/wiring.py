@@ -38,6 +38,9 @@ def connect() -> None:
     )
 
     registry.install_sink(_sink)
+    from xianfeng.study import screen
+
+    screen.register()  # 现场竞答 on a village site's TV
     earning.connect()
     indicators.register()
     periodic.register("study.submit_due", submit_due_attempts, minutes=1)

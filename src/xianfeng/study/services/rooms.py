@@ -107,7 +107,27 @@ def room_advance(*, actor: User, room: QuizRoom, now: datetime.datetime | None =
     Two taps at once move it one step (the row is locked and the step it was on sent)."""
     if not can_host(actor, room):
         raise PermissionDenied("只有主持人可以操作")
-    now = now or timezone.now()
+    return _step(room, actor=actor, now=now or timezone.now())
+
+
+def room_advance_on_screen(
+    *,
+    org: Org,
+    room: QuizRoom,
+    label: str,
+    now: datetime.datetime | None = None,
+) -> QuizRoom:
+    """The same step pressed with the OK key of the remote at a site of the room's own org
+    (a village's TV runs the village's room); `room` carries the step the TV showed. The
+    audit row names the screen, there being no person behind it."""
+    if room.org_id != org.pk:
+        raise PermissionDenied("该站点不能主持这场现场竞答")
+    return _step(room, actor=None, now=now or timezone.now(), screen=label)
+
+
+def _step(
+    room: QuizRoom, *, actor: User | None, now: datetime.datetime, screen: str = ""
+) -> QuizRoom:
     with transaction.atomic():
         locked = QuizRoom.objects.select_for_update().get(pk=room.pk)
         if (locked.state, locked.current) != (room.state, room.current):
@@ -129,7 +149,7 @@ def room_advance(*, actor: User, room: QuizRoom, now: datetime.datetime | None =
             action=f"room.{locked.state}",
             obj=locked,
             org=locked.org,
-            data={"current": locked.current},
+            data={"current": locked.current, **({"screen": screen} if screen else {})},
         )
     return locked
 

@@ -15,7 +15,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xianfeng.common.errors import Refused
@@ -24,7 +23,6 @@ from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people.selectors import member_of
 from xianfeng.study import grading
-from xianfeng.study.bank import LETTERS
 from xianfeng.study.enums import QuestionKind, RoomState
 from xianfeng.study.models import QuizRoom
 from xianfeng.study.rules import STUDY_MANAGE_ROLES, manages_study_anywhere
@@ -50,33 +48,6 @@ class RoomForm(forms.Form):
         from xianfeng.study.forms import _org_choices
 
         _org_choices(self.fields["org"], orgs)
-
-
-def _left(room: QuizRoom) -> int:
-    if room.state != RoomState.ASKING or room.asked_at is None:
-        return 0
-    return max(0, room.seconds - int((timezone.now() - room.asked_at).total_seconds()))
-
-
-def _question(room: QuizRoom) -> dict[str, Any] | None:
-    """The question on screen; the key only once the host revealed it."""
-    if room.current < 0 or room.state == RoomState.WAITING:
-        return None
-    item = room.paper[room.current]
-    shown = grading.public_item(item, room.current)
-    kind = item["kind"]
-    shown["kind_label"] = QuestionKind(kind).label
-    if kind == QuestionKind.JUDGE:
-        shown["choices"] = [("T", "对"), ("F", "错")]
-    elif kind == QuestionKind.BLANK:
-        shown["choices"] = []
-    else:
-        shown["choices"] = list(zip(LETTERS, shown["options"], strict=False))
-    shown["one_tap"] = kind in (QuestionKind.SINGLE, QuestionKind.JUDGE)
-    if room.state in (RoomState.REVEALED, RoomState.FINISHED):
-        shown["key_text"] = grading.key_text(item)
-        shown["explanation"] = item["explanation"]
-    return shown
 
 
 @login_required
@@ -124,8 +95,8 @@ def room_host(request: AuthedRequest, pk: int) -> HttpResponse:
 def _host_context(room: QuizRoom) -> dict[str, Any]:
     return {
         "room": room,
-        "question": _question(room),
-        "left": _left(room),
+        "question": sel.shown_question(room),
+        "left": sel.seconds_left(room),
         "answered": sel.answered_count(room),
         "board": sel.board(room),
         "total": len(room.paper),
@@ -161,10 +132,10 @@ def _phone_version(room: QuizRoom, mine: Any, left: int) -> str:
 
 def _play_context(request: AuthedRequest, room: QuizRoom, error: str = "") -> dict[str, Any]:
     mine = sel.my_answer(request.user, room)
-    left = _left(room)
+    left = sel.seconds_left(room)
     return {
         "room": room,
-        "question": _question(room),
+        "question": sel.shown_question(room),
         "left": left,
         "version": _phone_version(room, mine, left),
         "mine": mine,

@@ -144,6 +144,7 @@
     else if (key === "ArrowUp" || key === 38) { move(0, -1); event.preventDefault(); }
     else if (key === "Backspace" || key === "Escape" || key === "GoBack" || key === 8 || key === 27) {
       if (!document.getElementById("stage").hidden) { closeStage(); event.preventDefault(); }
+      else if (!document.getElementById("show").hidden) { closeShow(); event.preventDefault(); }
     }
   });
 
@@ -332,6 +333,116 @@
       else { video.pause(); button.textContent = "继续"; }
     });
   })();
+
+  // --- a show on the big screen (现场竞答): polled every 2 s, OK moves it one step -------
+  var show = null; // {kind, id, step, end, timer}
+  function showUrl(item) {
+    return body.getAttribute("data-api") + "/screens/" + encodeURIComponent(item.kind) + "/" + item.id;
+  }
+  function setText(id, text) { document.getElementById(id).textContent = text; }
+  function fill(list, rows, line) {
+    var box = document.getElementById(list);
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    rows.forEach(function (row) {
+      var li = document.createElement("li");
+      line(row).forEach(function (text) {
+        var span = document.createElement("span");
+        span.textContent = text;
+        li.appendChild(span);
+      });
+      box.appendChild(li);
+    });
+  }
+  function countdown() {
+    if (!show) { return; }
+    if (show.end === null) { setText("show-left", ""); return; }
+    var s = Math.max(0, Math.ceil((show.end - Date.now()) / 1000));
+    setText("show-left", s > 0 ? "剩余 " + s + " 秒" : "时间到");
+  }
+  function paint(state) {
+    if (!show) { return; }
+    show.step = state.state + "." + state.current;
+    show.end = state.state === "asking" ? Date.now() + state.seconds_left * 1000 : null;
+    setText("show-title", state.title);
+    setText("show-join", "党员用手机打开“答题 → 现场竞答”参加 · 房间号 " + state.code);
+    var finished = state.state === "finished";
+    var q = finished ? null : state.question;
+    setText("show-progress", q ? "第 " + (q.position + 1) + " / " + state.total + " 题" : "共 " + state.total + " 题");
+    setText("show-answered", state.state === "asking" ? "· 已有 " + state.answered + " 人作答" : "");
+    setText("show-stem", q ? "【" + q.kind_label + "】" + q.stem
+      : (finished ? "竞答结束，请看排行榜" : "准备好后按“确定”出题"));
+    fill("show-choices", q ? q.choices : [], function (c) {
+      return [c.letter.length === 1 && q.kind !== "judge" ? c.letter + ". " + c.text : c.text];
+    });
+    if (q && !q.choices.length) { fill("show-choices", [1], function () { return ["请在手机上填写答案"]; }); }
+    var key = document.getElementById("show-key"), explain = document.getElementById("show-explain");
+    key.hidden = !(q && q.key_text);
+    key.textContent = q && q.key_text ? "正确答案：" + q.key_text : "";
+    explain.hidden = !(q && q.explanation);
+    explain.textContent = q && q.explanation ? "解析：" + q.explanation : "";
+    fill("show-board", state.board, function (row) {
+      return [row.rank + ". " + row.name, row.points + " 分"];
+    });
+    if (!state.board.length) { fill("show-board", [1], function () { return ["还没有得分"]; }); }
+    var next = document.getElementById("show-next");
+    var focused = document.activeElement;
+    next.hidden = !state.next_step;
+    next.textContent = state.next_step ? state.next_step + "（按确定）" : "";
+    // Focus never falls off the screen: the remote always has a button to press.
+    if (focused === next && next.hidden || focused === body || focused === null) {
+      document.getElementById(next.hidden ? "show-back" : "show-next").focus();
+    }
+    countdown();
+  }
+  function pollShow() {
+    if (!show) { return; }
+    var opened = show;
+    request("GET", showUrl(opened), null, function (status, text) {
+      if (show !== opened) { return; }
+      if (status === 401) { unpaired(); return; }
+      if (status === 404) { closeShow(); load(); return; }
+      if (status !== 200) { setNet(false); return; }
+      setNet(true);
+      paint(JSON.parse(text));
+    });
+  }
+  function openShow(item) {
+    show = { kind: item.kind, id: item.id, step: "", end: null };
+    setText("show-error", "");
+    document.getElementById("tiles").hidden = true;
+    document.getElementById("show").hidden = false;
+    document.getElementById("show-next").hidden = true;
+    document.getElementById("show-back").focus();
+    show.timer = window.setInterval(pollShow, 2000);
+    show.tick = window.setInterval(countdown, 1000);
+    request("GET", showUrl(item), null, function (status, text) {
+      if (status !== 200) { setText("show-error", "打不开这场竞答，请按返回键"); return; }
+      paint(JSON.parse(text));
+      document.getElementById("show-next").focus();
+    });
+  }
+  function closeShow() {
+    if (show) { window.clearInterval(show.timer); window.clearInterval(show.tick); }
+    show = null;
+    document.getElementById("show").hidden = true;
+    document.getElementById("tiles").hidden = false;
+    load();
+  }
+  function nextStep() {
+    if (!show || !show.step) { return; }
+    var opened = show;
+    request("POST", showUrl(opened) + "/advance", { step: opened.step }, function (status, text) {
+      if (show !== opened) { return; }
+      if (status === 401) { unpaired(); return; }
+      if (status === 200) { setText("show-error", ""); paint(JSON.parse(text)); return; }
+      var message = "操作没有成功，请再按一次确定";
+      try { message = JSON.parse(text).detail || message; } catch (e) { /* keep */ }
+      setText("show-error", status === 0 ? "网络断开，请稍后再按确定" : message);
+    });
+  }
+  document.getElementById("show-next").addEventListener("click", nextStep);
+  document.getElementById("show-back").addEventListener("click", closeShow);
+
   function tile(text, sub, onOk) {
     var button = document.createElement("button");
     button.type = "button";
@@ -366,9 +477,14 @@
       });
       return;
     }
+    if (show !== null) { return; } // the show polls for itself
     var box = document.getElementById("tiles");
     while (box.firstChild) { box.removeChild(box.firstChild); }
     var count = 0;
+    (home.screens || []).forEach(function (item) {
+      box.appendChild(tile(item.title, item.subtitle, function () { openShow(item); }));
+      count++;
+    });
     home.viewings.forEach(function (viewing) {
       box.appendChild(tile(viewing.qr_label, viewing.title, function () { showQr(viewing); }));
       count++;

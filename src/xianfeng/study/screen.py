@@ -1,0 +1,56 @@
+"""现场竞答 on a village site's TV (common/screens.py): the TV of a site lists its org's
+unfinished rooms, shows the one opened as the host's screen does (question, time left,
+answers in, the answer once revealed, the leaderboard) and moves it on with the remote's
+OK key, the same step as the host's button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xianfeng.common import screens
+from xianfeng.common.errors import Refused
+from xianfeng.study.enums import RoomState
+from xianfeng.study.selectors import rooms as sel
+from xianfeng.study.services import rooms as services
+
+KIND = "study.room"
+
+
+def listing(org: Any) -> list[screens.Item]:
+    rooms = sel.rooms_on_screen(org).exclude(state=RoomState.FINISHED).order_by("-id")[:10]
+    return [
+        screens.Item(
+            kind=KIND,
+            id=room.pk,
+            title=room.title,
+            subtitle=f"现场竞答 · 共 {len(room.paper)} 题 · 房间号 {room.code}",
+        )
+        for room in rooms
+    ]
+
+
+def state(org: Any, pk: int) -> dict[str, Any]:
+    return sel.screen_state(sel.get_room_on_screen(org, pk))
+
+
+def advance(org: Any, pk: int, step: str, label: str) -> dict[str, Any]:
+    """`step` is "state.current" as the screen showed it ("asking.2")."""
+    room = sel.get_room_on_screen(org, pk)
+    shown_state, _, shown_current = step.partition(".")
+    if shown_state not in RoomState.values:
+        raise Refused("操作已过期，请再按一次确定", field="step")
+    try:
+        room.current = int(shown_current)
+    except ValueError:
+        raise Refused("操作已过期，请再按一次确定", field="step") from None
+    room.state = shown_state
+    if room.state == RoomState.FINISHED:
+        raise Refused("竞答已经结束")
+    moved = services.room_advance_on_screen(org=org, room=room, label=label)
+    return sel.screen_state(moved)
+
+
+def register() -> None:
+    screens.register(
+        screens.Show(kind=KIND, label="现场竞答", listing=listing, state=state, advance=advance)
+    )
