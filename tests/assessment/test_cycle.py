@@ -351,3 +351,18 @@ def test_the_pages_walk_a_secretary_through_a_month(client, county, scheme):
     client.logout()
     assert client.get(f"/indicators/checks/{check.pk}/").status_code == 302
     assert CheckLine.objects.filter(selfcheck=check, adjusted__isnull=False).count() == 0
+
+
+def test_a_bulletin_leaves_out_a_branch_dissolved_before_half_its_quarter(county, scheme):
+    """A branch 撤销 on 10 May lived less than half of Q2: Q1 still ranks it, Q2 does not (it
+    owed no 自查 then); one dissolved on 20 May lived half of it and is still ranked."""
+    from xianfeng.orgs.models import Org
+
+    admin = county.county_admin
+    Org.objects.filter(pk=county.branch_a2.pk).update(dissolved_on=datetime.date(YEAR, 5, 10))
+    Org.objects.filter(pk=county.branch_b1.pk).update(dissolved_on=datetime.date(YEAR, 5, 20))
+    q1 = bulletin_draft(actor=admin, org=county.county, year=YEAR, quarter=1)
+    q2 = bulletin_draft(actor=admin, org=county.county, year=YEAR, quarter=2)
+    ranked = {q: set(b.rows.values_list("org__code", flat=True)) for q, b in ((1, q1), (2, q2))}
+    assert ranked[1] == {"A1", "A2", "B1"}
+    assert ranked[2] == {"A1", "B1"}

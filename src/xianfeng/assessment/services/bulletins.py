@@ -3,11 +3,13 @@ quarter's self-checks are locked), and the year's grades from the four quarters.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,11 +35,24 @@ from xianfeng.orgs.models import Org, Role, subtree_q
 from xianfeng.people.models import User
 
 
-def _branches(org: Org) -> list[Org]:
+def _branches(org: Org, year: int, quarter: int) -> list[Org]:
+    """The branches a 通报 ranks: those of the subtree that lived at least half the quarter
+    (or year). A branch dissolved (撤销) before then has no row, as it owes no 自查 and no
+    三会一课 for that time; its earlier 通报 keep it."""
+    first_month = 1 if quarter == 0 else 3 * (quarter - 1) + 1
+    start = datetime.date(year, first_month, 1)
+    end = (
+        datetime.date(year + 1, 1, 1)
+        if quarter in (0, 4)
+        else datetime.date(year, first_month + 3, 1)
+    )
+    cutoff = start + datetime.timedelta(days=((end - start).days + 1) // 2)
     return list(
-        Org.objects.filter(subtree_q([org.path], field="path"), kind=OrgKind.BRANCH).order_by(
-            "path"
-        )
+        Org.objects.filter(
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=cutoff),
+            subtree_q([org.path], field="path"),
+            kind=OrgKind.BRANCH,
+        ).order_by("path")
     )
 
 
@@ -70,7 +85,7 @@ def _ranked(scores: dict[int, Decimal], order: list[Org]) -> list[tuple[Org, int
 def _compute(bulletin: Bulletin) -> None:
     """(Re)build the rows, keeping any comments already written."""
     comments = dict(bulletin.rows.values_list("org_id", "comment"))
-    branches = _branches(bulletin.org)
+    branches = _branches(bulletin.org, bulletin.year, bulletin.quarter)
     rows: list[BulletinRow] = []
     if not bulletin.annual:
         firsts = bulletin.firsts
