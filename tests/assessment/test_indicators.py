@@ -82,6 +82,32 @@ def test_participation_per_branch_and_rolled_up(watched):
     assert figures("lessons.participation", Month(2026, 6))["B1"] == (1, 1, 100.0)
 
 
+def test_watching_together_counts_in_participation_and_in_its_own_rate(watched):
+    """集体收看 counts in 参学率 as the lesson's 参学率 page counts it (the indicator used to
+    miss it): A2's member only watched together, on 31 May; B1's on 1 June."""
+    from xianfeng.lessons.services import group_viewing_credit
+
+    lesson = LessonFactory(published=True)
+    a1, a2, b1 = (watched.member_a1.user, watched.member_a2.user, watched.member_b1.user)
+    for user, day in ((a2, datetime.date(2026, 5, 31)), (a1, datetime.date(2026, 5, 3))):
+        group_viewing_credit(
+            actor=None, lesson_ids=[lesson.pk], user_ids=[user.pk], source="remote.viewing",
+            source_id=user.pk, viewed_on=day,
+        )  # fmt: skip
+    group_viewing_credit(
+        actor=None, lesson_ids=[lesson.pk], user_ids=[b1.pk], source="remote.viewing",
+        source_id=99, viewed_on=datetime.date(2026, 6, 1),
+    )  # fmt: skip
+    facts_compute(month=MAY, codes=["lessons.participation", "lessons.together"])
+    # 张东街 watched alone and together: once. A2's member counts now.
+    assert figures("lessons.participation")["A1"] == (2, 3, 66.7)
+    assert figures("lessons.participation")["A2"] == (1, 1, 100.0)
+    assert figures("lessons.participation")["B1"] == (0, 1, 0.0)
+    together = figures("lessons.together")
+    assert together["A1"] == (1, 3, 33.3) and together["A2"] == (1, 1, 100.0)
+    assert together["C"] == (2, 5, 40.0)
+
+
 def test_every_roll_up_is_its_own_records_plus_its_childrens(watched):
     facts_compute(month=MAY)
     facts = {(f.indicator, f.org_id): f for f in Fact.objects.filter(month=MAY.first)}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Counter, Indicator, Month, Reading
 from xianfeng.lessons.enums import LessonState
-from xianfeng.lessons.models import Lesson, WatchProgress
+from xianfeng.lessons.models import GroupViewing, Lesson, WatchProgress
 from xianfeng.people.selectors import member_counts_in, member_orgs_in
 
 
@@ -26,15 +26,31 @@ def _shares(month: Month, done: Iterable[int]) -> list[Reading]:
     return [Reading(org, took_part.get(org, 0), n) for org, n in member_counts_in(orgs).items()]
 
 
+def _together(month: Month) -> Iterable[int]:
+    """Members who watched a lesson together (集体收看: a remote-education viewing or a
+    meeting that showed it) on a day of the month."""
+    return GroupViewing.objects.filter(
+        viewed_on__gte=month.first, viewed_on__lte=month.last, user__member__isnull=False
+    ).values_list("user__member__id", flat=True)
+
+
 def participation(month: Month) -> Iterable[Reading]:
-    """Members who finished at least one lesson in the month, or whose study elsewhere was
+    """Members who finished at least one lesson in the month, watched one together with
+    others (集体收看, as the lesson's 参学率 page counts it), or whose study elsewhere was
     recorded for it (a 流动党员's study at the place they work: credited to their home
-    branch), over the members; a member who did both counts once."""
+    branch), over the members; a member who did more than one counts once."""
     start, end = month.bounds()
     watched = WatchProgress.objects.filter(
         completed_at__gte=start, completed_at__lt=end, user__member__isnull=False
     ).values_list("user__member__id", flat=True)
-    return _shares(month, [*watched, *indicators.credited_members("study", month)])
+    return _shares(
+        month, [*watched, *_together(month), *indicators.credited_members("study", month)]
+    )
+
+
+def together(month: Month) -> Iterable[Reading]:
+    """Members who took part in at least one 集体收看 in the month, over the members."""
+    return _shares(month, _together(month))
 
 
 def speakers(month: Month) -> Iterable[Reading]:
@@ -112,8 +128,22 @@ def register() -> None:
             compute=participation,
             ratio=True,
             target=90,
-            description="本月看完至少一部微党课、或在流入地参加学习（流动党员，计入所在支部）"
-            "的党员 ÷ 当月在册党员人数（按当月所在支部，账号停用的不计；同一人只计一次）",
+            description="本月看完至少一部微党课、参加过集体收看、或在流入地参加学习（流动党员，"
+            "计入所在支部）的党员 ÷ 当月在册党员人数（按当月所在支部，账号停用的不计；"
+            "同一人只计一次）",
+        )
+    )
+    indicators.register(
+        Indicator(
+            code="lessons.together",
+            name="集体收看参与率",
+            unit="%",
+            app="lessons",
+            group="学习",
+            compute=together,
+            ratio=True,
+            description="本月参加过至少一次集体收看（远程教育站点组织收看，或三会一课上观看微党课）"
+            "的党员 ÷ 当月在册党员人数（按当月所在支部）",
         )
     )
     indicators.register(
