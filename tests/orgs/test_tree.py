@@ -93,3 +93,18 @@ def test_the_breadcrumb_links_only_the_orgs_the_person_may_open(client, county):
     crumb = client.get("/orgs/A1/").content.decode()
     crumb = crumb[crumb.index('class="breadcrumb"') :][:600]
     assert 'href="/orgs/TA/"' in crumb and 'href="/orgs/C/"' in crumb
+
+
+def test_a_party_group_counts_the_members_in_it_and_the_branch_still_counts_them(county):
+    """Members of a group belong to the branch (org) and the group (group): the group showed
+    "0 名党员" while the roster listed its members."""
+    from tests.factories import MemberFactory
+    from xianfeng.orgs.selectors import subtree_stats
+
+    MemberFactory(org=county.branch_a1, group=county.group_a1)
+    MemberFactory(org=county.branch_a1)  # in the branch, in no group
+    assert subtree_stats([county.group_a1])[county.group_a1.pk]["members"] == 2
+    branches = subtree_stats([county.branch_a1, county.branch_a2])
+    assert branches[county.branch_a1.pk]["members"] == 3
+    assert branches[county.branch_a2.pk]["members"] == 1
+    assert subtree_stats([county.town_a])[county.town_a.pk]["members"] == 4

@@ -38,13 +38,22 @@ class PeopleConfig(AppConfig):
 
         contacts.register_email_setter(user_set_email)
 
+        from django.db.models.functions import Coalesce
+
         from xianfeng.orgs.selectors import SubtreeCounter, register_subtree_counter
         from xianfeng.people.models import Member
 
         register_subtree_counter(
             # On the roll: those who left (停止党籍, 出党, 去世) are history, not members.
+            # A member in a party group belongs to the branch (org) and the group (group):
+            # counted at the group's path, which lies inside the branch's subtree, so the
+            # group shows its members and the branch and everything above still count them.
             SubtreeCounter(
-                "members", lambda: Member.objects.filter(left_on__isnull=True), "org__path"
+                "members",
+                lambda: Member.objects.filter(left_on__isnull=True).annotate(
+                    place=Coalesce("group__path", "org__path")
+                ),
+                "place",
             )
         )
 
