@@ -581,6 +581,7 @@ def org_dissolve(*, actor: User | None, org: Org, on: datetime.date, reason: str
         members = subtree_counter("members")
         if (
             members is not None
+            and org.kind != OrgKind.GROUP  # a group's members stay in the branch (below)
             and members.rows()
             .filter(
                 **{
