@@ -17,7 +17,8 @@ def used_variables() -> set[str]:
         *ROOT.glob("scripts/*"),
         ROOT / "tests/browser/conftest.py",
     ]
-    sources += [ROOT / "tests/common/test_tasks.py", ROOT / "Makefile"]
+    sources += [ROOT / "tests/common/test_tasks.py", ROOT / "tests/api/test_fuzz.py"]
+    sources += [ROOT / "Makefile"]
     for path in sources:
         if path.is_file():
             found |= set(VAR.findall(path.read_text(encoding="utf-8")))
