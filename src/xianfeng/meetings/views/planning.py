@@ -269,7 +269,7 @@ def _detail_context(request: AuthedRequest, meeting: Meeting) -> dict[str, Any]:
     ongoing = meeting.state in (MeetingState.PLANNED, MeetingState.HELD) and (
         meeting.starts_at - CHECKIN_OPENS_BEFORE <= now <= meeting.ends_at
     )
-    return {
+    context: dict[str, Any] = {
         "life": life_summary(meeting) if may_read_life(user, meeting) else None,
         "meeting": meeting,
         "rows": rows if sees_list else [],
@@ -312,6 +312,19 @@ def _detail_context(request: AuthedRequest, meeting: Meeting) -> dict[str, Any]:
         "leave_form": LeaveForm(),
         "record_form": AttendanceRecordForm(),
     }
+    # The actions card only when it holds something: a member on a planned meeting saw an
+    # empty white card.
+    state = meeting.state
+    context["has_actions"] = bool(
+        context["can_show_qr"]
+        or context["can_mark_held"]
+        or context["can_write"]
+        or (reads_minutes and state not in (MeetingState.PLANNED, MeetingState.CANCELLED))
+        or (manage and state in (MeetingState.PLANNED, MeetingState.HELD))
+        or context["can_archive"]
+        or context["can_amend"]
+    )
+    return context
 
 
 @login_required
