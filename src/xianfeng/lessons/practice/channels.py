@@ -154,15 +154,20 @@ def showcase_put(*, actor: User | None, showcase: Showcase, lessons: list[Lesson
             issues = f"第 {first} 期" if first == last else f"第 {first}–{last} 期"
             titles = "、".join(f"《{lesson.title}》" for _, lesson in released[:3])
             more = f"等 {len(released)} 节课" if len(released) > 3 else ""
-            notify(
-                users=audience_user_ids(show, timezone.localdate(now)),
-                title=f"{show.title} {issues}：{titles}{more}上线了",
-                url=reverse("lessons:showcase", args=[show.pk]),
-                kind=SHOWCASE_NOTICE_KIND,
-                actor=actor,
-                org=show.org,
-                about=show,
-            )
+            _announce(show, f"{show.title} {issues}：{titles}{more}上线了", now, actor)
+
+
+def _announce(show: Showcase, title: str, now: datetime.datetime, actor: User | None) -> None:
+    """Tell the channel's audience (as of `now`) that something came out on it."""
+    notify(
+        users=audience_user_ids(show, timezone.localdate(now)),
+        title=title,
+        url=reverse("lessons:showcase", args=[show.pk]),
+        kind=SHOWCASE_NOTICE_KIND,
+        actor=actor,
+        org=show.org,
+        about=show,
+    )
 
 
 def _is_on(show: Showcase, now: datetime.datetime) -> bool:
@@ -208,15 +213,7 @@ def _release(
     )
     if tell and _is_on(show, now) and (show.numbered or scheduled):
         issue = f"第 {item.issue_no} 期：" if item.issue_no else ""
-        notify(
-            users=audience_user_ids(show, timezone.localdate(now)),
-            title=f"{show.title} {issue}《{lesson.title}》上线了",
-            url=reverse("lessons:showcase", args=[show.pk]),
-            kind=SHOWCASE_NOTICE_KIND,
-            actor=actor,
-            org=show.org,
-            about=show,
-        )
+        _announce(show, f"{show.title} {issue}《{lesson.title}》上线了", now, actor)
     return True
 
 
