@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "xianfeng.common.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After sessions: a person's POST changes the version of the pages kept for them.
+    "xianfeng.common.middleware.PersonPageVersionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xianfeng.common.middleware.HtmxLoginRedirectMiddleware",
     # After CSRF and auth: every view sees cleaned GET and POST (common/text.py).
@@ -192,6 +194,11 @@ if not REDIS_URL:
     # The suite's query counts still include the session read (one query): the tests of
     # page speed switch the alias on (tests/people/test_identity_memo.py).
     SESSION_CACHE_ALIAS = "default" if TESTING else "sessions"
+# Whole pages (home, lesson) kept per person for this long, thrown away by any write
+# (common/pagecache.py); 0 turns it off. Off in the tests, whose query counts measure the
+# work a page does; the tests of the page cache switch it on.
+PAGE_CACHE_SECONDS = env_int("XF_PAGE_CACHE_SECONDS", 0 if TESTING else 60, minimum=0)
+PAGE_CACHE_ENTRIES = env_int("XF_PAGE_CACHE_ENTRIES", 2000, minimum=1)
 SESSION_COOKIE_AGE = env_int("XF_SESSION_DAYS", 14, minimum=1) * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -20,6 +20,7 @@ from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_cache_control
 
+from xianfeng.common.pagecache import bump_person
 from xianfeng.common.text import clean_text, is_clean
 
 API_PREFIX = "/api/"
@@ -198,3 +199,21 @@ class CompressTextMiddleware(GZipMiddleware):
         if kind not in COMPRESSIBLE or response.status_code == 206:
             return response
         return super().process_response(request, response)
+
+
+class PersonPageVersionMiddleware:
+    """A signed-in person's POST (or PUT, PATCH, DELETE) changes the version of the pages
+    kept for them (common/pagecache.py), whatever it wrote: their watch progress, which
+    the version every write changes leaves out, shows on their own lesson page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and settings.PAGE_CACHE_SECONDS:
+            session = getattr(request, "session", None)
+            user_id = session.get("_auth_user_id") if session is not None else None
+            if user_id:
+                bump_person(int(user_id))
+        return response

@@ -12,10 +12,12 @@ from django.views.decorators.http import require_GET
 
 from xianfeng.common.errors import BadInput
 from xianfeng.common.home import panels_for
+from xianfeng.common.pagecache import per_person
 from xianfeng.common.workers import workers_alive
 
 
 @login_required
+@per_person
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "common/home.html", {"panels": panels_for(request)})
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xianfeng.common.errors import BadInput, Refused
 from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.pagecache import per_person
 from xianfeng.common.parse import int_param, json_object
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons import services
@@ -265,6 +266,7 @@ def _do_intent(request: AuthedRequest, lesson: Lesson) -> bool:
     return True
 
 
+@per_person
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A lesson page; a visitor may watch what is published to everyone, and is sent to
     log in (and back here) for anything else, whether or not it exists."""
