@@ -75,8 +75,9 @@ def media_worker(settings, tmp_path):
 
 
 def test_record_upload_watch_resume_discuss_rate(
-    county, new_page, phone_clip, media_worker, live_server
+    county, new_page, phone_clip, media_worker, live_server, settings
 ):
+    settings.PAGE_CACHE_SECONDS = 60  # pages kept per person, as `make run` has them
     page = new_page()
     login(page, "member_a1", PASSWORD)
 

@@ -163,8 +163,9 @@ def test_byte_budgets_on_a_cold_cache_and_nothing_of_the_video_before_play(
 
 
 def test_visitor_opens_a_shared_lesson_watches_and_likes_after_login(
-    county, new_page, public_lesson
+    county, new_page, public_lesson, settings
 ):
+    settings.PAGE_CACHE_SECONDS = 60  # pages kept per person, as `make run` has them
     page = new_page(360, 740)
     page.goto(f"/lessons/{public_lesson.pk}/")
     assert page.locator("meta[property='og:title']").get_attribute("content") == "矿灯下的初心"
