@@ -87,7 +87,8 @@ def test_title_from_file_name_drops_resolution_codec_and_date_tokens(stem, title
 def test_messy_workbook_reads_header_under_title_rows_and_stops_at_footer(tmp_path):
     sheet = read_sidecar(messy_workbook(tmp_path / "目录.xlsx"))
     assert sheet.problems == []
-    assert [(r.where, r.file_text, r.title, r.speaker, r.summary, r.categories) for r in sheet.rows] == [
+    read = [(r.where, r.file_text, r.title, r.speaker, r.summary, r.categories) for r in sheet.rows]
+    assert read == [
         ("第 5 行", "UHD_4K.MP4", "红船精神 永放光芒", "张三", "讲述南湖红船的故事", ["党史"]),
         ("第 6 行", "VID_20230701_093000", "入党誓词的由来", "", "", ["党章党规", "不存在的分类"]),
     ]  # fmt: skip
