@@ -39,9 +39,11 @@ def test_import_a_folder_reports_each_file_and_fails_if_one_failed(county, tmp_p
     lines = out.getvalue().splitlines()
     assert lines[0] == "没有运行中的任务进程，本命令将逐个处理文件。"
     assert lines[1] == "导入 2 个文件到 东街社区党支部（A1）"
-    assert lines[2].startswith("成功  01 党史故事.mp4  时长 11 秒")
-    assert lines[3].startswith("失败  02 损坏的光盘.mp4  ")
-    assert lines[4] == "共 2 个文件：成功 1 个，失败 1 个"
+    assert lines[2] == "标题  01 党史故事.mp4 → 《01 党史故事》  主讲 老党员（文件名）"
+    assert lines[3] == "标题  02 损坏的光盘.mp4 → 《02 损坏的光盘》  主讲 老党员（文件名）"
+    assert lines[4].startswith("成功  01 党史故事.mp4  时长 11 秒")
+    assert lines[5].startswith("失败  02 损坏的光盘.mp4  ")
+    assert lines[6] == "共 2 个文件：成功 1 个，失败 1 个"
     assert sorted(Lesson.objects.values_list("title", "speaker_name", "org__code")) == [
         ("01 党史故事", "老党员", "A1"),
         ("02 损坏的光盘", "老党员", "A1"),

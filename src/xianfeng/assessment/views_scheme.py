@@ -20,13 +20,14 @@ from xianfeng.assessment.services import schemes as services
 from xianfeng.assessment.views import month_param
 from xianfeng.common import indicators
 from xianfeng.common.errors import BadInput, Refused
+from xianfeng.common.forms import Form
 from xianfeng.common.parse import int_param, year_param
 from xianfeng.common.types import actor_of
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
 from xianfeng.orgs.selectors import get_org_for_user
 
 
-class ItemForm(forms.Form):
+class ItemForm(Form):
     heading = forms.CharField(label="分组", max_length=40)
     name = forms.CharField(label="考评内容", max_length=100)
     points = forms.DecimalField(

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 
+from xianfeng.common.forms import FilterForm, Form
 from xianfeng.community.enums import ActivityKind, Audience, HonorKind, WishCategory
 from xianfeng.orgs.enums import OrgKind, Region
 from xianfeng.orgs.models import Org
@@ -19,7 +20,7 @@ def community_orgs() -> QuerySet[Org]:
     )
 
 
-class WishForm(forms.Form):
+class WishForm(Form):
     org = forms.ModelChoiceField(
         label="所在村或社区", queryset=Org.objects.none(), empty_label="请选择"
     )
@@ -64,7 +65,7 @@ class WishForm(forms.Form):
                 del self.fields[name]
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     title = forms.CharField(label="心愿", max_length=60)
     detail = forms.CharField(
         label="详细说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -73,7 +74,7 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label="审核意见（不通过时必填）", max_length=200, required=False)
 
 
-class WallFilterForm(forms.Form):
+class WallFilterForm(FilterForm):
     org = forms.CharField(required=False)
     category = forms.ChoiceField(required=False, choices=[("", "全部类别"), *WishCategory.choices])
     state = forms.ChoiceField(
@@ -88,7 +89,7 @@ class WallFilterForm(forms.Form):
     )
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(Form):
     org = forms.ModelChoiceField(label="发起组织", queryset=Org.objects.none(), empty_label=None)
     title = forms.CharField(label="活动名称", max_length=60, initial="点亮微心愿")
     theme = forms.CharField(
@@ -110,7 +111,7 @@ class CampaignForm(forms.Form):
 # --- 微实事 -----------------------------------------------------------------------------------
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(Form):
     org = forms.ModelChoiceField(label="村社区", queryset=Org.objects.none(), empty_label="请选择")
     title = forms.CharField(
         label="项目名称",
@@ -132,7 +133,7 @@ class ProjectForm(forms.Form):
         org_field.queryset = community_orgs()
 
 
-class RoundForm(forms.Form):
+class RoundForm(Form):
     org = forms.ModelChoiceField(label="村社区", queryset=Org.objects.none(), empty_label=None)
     title = forms.CharField(label="投票名称", max_length=60, initial="民生微实事投票")
     opens_at = forms.DateTimeField(
@@ -154,7 +155,7 @@ class RoundForm(forms.Form):
         org_field.queryset = orgs if orgs is not None else Org.objects.none()
 
 
-class ProjectFilterForm(forms.Form):
+class ProjectFilterForm(FilterForm):
     org = forms.CharField(required=False)
     state = forms.ChoiceField(
         required=False,
@@ -172,7 +173,7 @@ class ProjectFilterForm(forms.Form):
 # --- 微行动 -----------------------------------------------------------------------------------
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(Form):
     org = forms.ModelChoiceField(label="发布组织", queryset=Org.objects.none(), empty_label=None)
     kind = forms.ChoiceField(label="类别", choices=ActivityKind.choices)
     title = forms.CharField(
@@ -212,7 +213,7 @@ class ActivityForm(forms.Form):
 # --- 微星光 and 微平台 --------------------------------------------------------------------------
 
 
-class HonorForm(forms.Form):
+class HonorForm(Form):
     org = forms.ModelChoiceField(label="推荐组织", queryset=Org.objects.none(), empty_label=None)
     kind = forms.ChoiceField(label="类别", choices=HonorKind.choices)
     person = forms.ModelChoiceField(
@@ -235,7 +236,7 @@ class HonorForm(forms.Form):
         person_field.label_from_instance = lambda user: user.name
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(Form):
     text = forms.CharField(
         label="公告内容", max_length=500, widget=forms.Textarea(attrs={"rows": 3}), min_length=4
     )

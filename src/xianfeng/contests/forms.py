@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from xianfeng.common.forms import Form
 from xianfeng.contests.enums import AWARD_LEVELS, Aggregation, Level, Recurrence
 from xianfeng.contests.services import CriterionData
 from xianfeng.orgs.models import Org
@@ -13,7 +14,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 CRITERIA_ROWS = 5
 
 
-class ContestForm(forms.Form):
+class ContestForm(Form):
     org = forms.ModelChoiceField(label="主办组织", queryset=Org.objects.none())
     title = forms.CharField(label="竞赛名称", max_length=100)
     theme = forms.CharField(label="主题", max_length=100, required=False)
@@ -30,7 +31,7 @@ class ContestForm(forms.Form):
         field.queryset = orgs
 
 
-class RoundForm(forms.Form):
+class RoundForm(Form):
     name = forms.CharField(label="名称", max_length=50, initial="支部推荐")
     level = forms.ChoiceField(label="评选层级", choices=Level.choices)
     starts_on = forms.DateField(label="开始日期", widget=DATE)
@@ -104,16 +105,16 @@ class RoundForm(forms.Form):
         ]
 
 
-class StageEntryForm(forms.Form):
+class StageEntryForm(Form):
     who = forms.CharField(label="选手的手机号或用户名", max_length=64)
     topic = forms.CharField(label="演讲题目", max_length=80)
 
 
-class JudgeForm(forms.Form):
+class JudgeForm(Form):
     who = forms.CharField(label="评委的手机号或用户名", max_length=64)
 
 
-class AwardsForm(forms.Form):
+class AwardsForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         defaults = {"first": 1, "second": 2, "third": 3, "excellent": 4}

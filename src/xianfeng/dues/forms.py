@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from xianfeng.common.forms import Form
 from xianfeng.common.indicators import Month
 from xianfeng.dues.calc import DEFAULT_BRACKETS, DEFAULT_FIXED, brackets_text
 from xianfeng.dues.enums import DuesCategory, PaymentMethod
@@ -15,7 +16,7 @@ DATE_ERRORS = {"invalid": "日期格式不对，请写成 2026-05-15 这样", "r
 MONEY_ERRORS = {"invalid": "请填写金额，如 4500 或 4500.50", "required": "请填写金额"}
 
 
-class RuleForm(forms.Form):
+class RuleForm(Form):
     org = forms.ModelChoiceField(
         label="制定组织", queryset=Org.objects.none(), empty_label=None,
         error_messages={"invalid_choice": "请选择您管理的党委"},
@@ -51,7 +52,7 @@ class RuleForm(forms.Form):
         self.fields["org"].queryset = orgs  # type: ignore[attr-defined]
 
 
-class AssessForm(forms.Form):
+class AssessForm(Form):
     year = forms.IntegerField(label="年度", error_messages={"invalid": "请填写年份"})
     category = forms.ChoiceField(label="类别", choices=DuesCategory.choices)
     base_income = forms.DecimalField(
@@ -76,7 +77,7 @@ class AssessForm(forms.Form):
         self.fields["base_income"].widget.attrs["inputmode"] = "decimal"
 
 
-class PayForm(forms.Form):
+class PayForm(Form):
     month_from = forms.CharField(label="从（月份）", max_length=7, help_text="如 2026-05")
     month_to = forms.CharField(
         label="到（月份）", max_length=7, required=False, help_text="只交一个月可不填"

@@ -4,13 +4,14 @@ from typing import Any
 
 from django import forms
 
+from xianfeng.common.forms import Form
 from xianfeng.common.parse import MAX_ID
 from xianfeng.lessons.models import Series, Tag
 from xianfeng.lessons.services import LessonData
 from xianfeng.orgs.models import Org
 
 
-class LessonForm(forms.Form):
+class LessonForm(Form):
     title = forms.CharField(label="标题", max_length=80)
     speaker_name = forms.CharField(
         label="主讲人",
@@ -59,7 +60,7 @@ class LessonForm(forms.Form):
         )
 
 
-class PublishForm(forms.Form):
+class PublishForm(Form):
     audience = forms.ModelChoiceField(
         label="发布范围", queryset=Org.objects.none(), empty_label="请选择发布范围"
     )
@@ -71,7 +72,7 @@ class PublishForm(forms.Form):
         field.queryset = audiences
 
 
-class ReflectionForm(forms.Form):
+class ReflectionForm(Form):
     text = forms.CharField(
         label="心得体会",
         min_length=1,
@@ -80,7 +81,7 @@ class ReflectionForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(Form):
     text = forms.CharField(
         label="评论",
         max_length=500,
@@ -91,7 +92,7 @@ class CommentForm(forms.Form):
     )
 
 
-class FeedForm(forms.Form):
+class FeedForm(Form):
     feed = forms.ChoiceField(required=False, choices=[])
     q = forms.CharField(required=False, max_length=50)
     tag = forms.SlugField(required=False)

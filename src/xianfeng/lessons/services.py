@@ -79,7 +79,7 @@ class LessonData:
     series: Series | None = None
 
 
-def _clean(data: LessonData) -> LessonData:
+def _clean(data: LessonData, *, speaker_required: bool = True) -> LessonData:
     data.title = " ".join(data.title.split())
     if is_blank(data.title):
         raise Refused("请填写标题", field="title")
@@ -94,7 +94,7 @@ def _clean(data: LessonData) -> LessonData:
     data.speaker_name = " ".join((data.speaker_name or "").split())
     if data.speaker is not None:
         data.speaker_name = data.speaker.user.name
-    if is_blank(data.speaker_name):
+    if speaker_required and is_blank(data.speaker_name):
         raise Refused("请填写主讲人", field="speaker_name")
     return data
 
@@ -109,9 +109,11 @@ def _apply(lesson: Lesson, data: LessonData) -> None:
     )
 
 
-def lesson_create(*, actor: User, org: Org, data: LessonData) -> Lesson:
+def lesson_create(
+    *, actor: User, org: Org, data: LessonData, speaker_required: bool = True
+) -> Lesson:
     """Start a lesson as a draft: a member for their own branch, a manager for any org
-    they manage."""
+    they manage. Imported courseware may have no known speaker (`speaker_required`)."""
     member = member_of(actor)
     own_branch = member is not None and member.org_id == org.pk
     if not (own_branch or can_manage_lessons(actor, org)):
@@ -120,7 +122,7 @@ def lesson_create(*, actor: User, org: Org, data: LessonData) -> Lesson:
         raise Refused("微党课应属于党支部或党委等组织", field="org")
     if data.speaker is None and own_branch and not data.speaker_name:
         data.speaker = member
-    data = _clean(data)
+    data = _clean(data, speaker_required=speaker_required)
     with transaction.atomic():
         lesson = Lesson(author=actor, org=org)
         _apply(lesson, data)

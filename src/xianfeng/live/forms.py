@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from xianfeng.common.forms import Form
 from xianfeng.people.models import Member
 
 
@@ -12,7 +13,7 @@ class SpeakerField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.user.name}（{obj.org.name}）"
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(Form):
     """Announce a live: title, time, who watches (an org's subtree), speaker, reminder."""
 
     title = forms.CharField(label="直播标题", max_length=80)

@@ -253,3 +253,17 @@ def check_duration(probe: Probe, *, min_seconds: int, max_seconds: int) -> None:
             f"{kind}长 {duration_text(probe.duration)}，超过了 {duration_text(max_seconds)}"
             "的上限，请剪辑后再上传"
         )
+
+
+def container_tags(path: Path) -> dict[str, str]:
+    """The container's own tags (title, artist, comment …), lower-cased keys; empty when the
+    file is not a recording we would open, or cannot be read."""
+    try:
+        if path.stat().st_size == 0 or not _looks_like_media(path):
+            return {}
+        with av.open(str(path), timeout=30.0) as container:
+            if container.format.name in _NOT_RECORDINGS:
+                return {}
+            return {str(k).lower(): str(v) for k, v in container.metadata.items()}
+    except (OSError, av.error.FFmpegError, UnicodeDecodeError):
+        return {}

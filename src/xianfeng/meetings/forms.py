@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from xianfeng.common.forms import FilterForm, Form
 from xianfeng.common.parse import MAX_ID
 from xianfeng.meetings.enums import (
     AttachmentKind,
@@ -38,7 +39,7 @@ class PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return str(obj.name or obj.username)
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(Form):
     kind = forms.ChoiceField(label="会议类型", choices=MeetingKind.choices)
     topic = forms.CharField(label="会议主题", max_length=100)
     starts_at = forms.DateTimeField(
@@ -110,11 +111,11 @@ def initial_times(now: datetime.datetime | None = None) -> dict[str, datetime.da
     return {"starts_at": start, "ends_at": start + datetime.timedelta(minutes=90)}
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(label="原因", max_length=200)
 
 
-class LeaveForm(forms.Form):
+class LeaveForm(Form):
     reason = forms.CharField(
         label="请假事由",
         max_length=200,
@@ -122,12 +123,12 @@ class LeaveForm(forms.Form):
     )
 
 
-class LeaveDecisionForm(forms.Form):
+class LeaveDecisionForm(Form):
     decision = forms.ChoiceField(choices=[("approve", "批准"), ("reject", "不批准")])
     note = forms.CharField(label="审批意见", max_length=200, required=False)
 
 
-class AttendanceRecordForm(forms.Form):
+class AttendanceRecordForm(Form):
     user = forms.IntegerField(label="人员", min_value=1, max_value=MAX_ID)
     status = forms.ChoiceField(
         label="出勤",
@@ -141,7 +142,7 @@ class AttendanceRecordForm(forms.Form):
     reason = forms.CharField(label="补录原因", max_length=200)
 
 
-class MinutesForm(forms.Form):
+class MinutesForm(Form):
     agenda = forms.CharField(
         label="会议议程", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -167,11 +168,11 @@ class MinutesForm(forms.Form):
         )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     note = forms.CharField(label="退回意见", max_length=500)
 
 
-class AmendForm(forms.Form):
+class AmendForm(Form):
     topic = forms.CharField(label="会议主题", max_length=100)
     place = forms.CharField(label="会议地点", max_length=100)
     agenda = forms.CharField(
@@ -194,7 +195,7 @@ class AmendForm(forms.Form):
     )
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(Form):
     kind = forms.ChoiceField(label="类别", choices=AttachmentKind.choices)
     image = forms.FileField(
         label="图片",
@@ -205,14 +206,14 @@ class AttachmentForm(forms.Form):
 RULE_CHOICES = [("", "沿用上级 / 默认"), *Period.choices]
 
 
-class RuleForm(forms.Form):
+class RuleForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for kind, label in MeetingKind.choices:
             self.fields[kind] = forms.ChoiceField(label=label, choices=RULE_CHOICES, required=False)
 
 
-class MeetingFilterForm(forms.Form):
+class MeetingFilterForm(FilterForm):
     org = forms.CharField(required=False, max_length=32)
     kind = forms.ChoiceField(
         label="会议类型", required=False, choices=[("", "全部类型"), *MeetingKind.choices]
@@ -223,7 +224,7 @@ class MeetingFilterForm(forms.Form):
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
 
 
-class OverviewForm(forms.Form):
+class OverviewForm(Form):
     org = forms.CharField(required=False, max_length=32)
     year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
     kind = forms.ChoiceField(required=False, choices=[("", "全部要求"), *MeetingKind.choices])
@@ -235,7 +236,7 @@ class OverviewForm(forms.Form):
 LIFE_ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"
 
 
-class MaterialForm(forms.Form):
+class MaterialForm(Form):
     text = forms.CharField(
         label="对照检查材料",
         required=False,
@@ -251,7 +252,7 @@ class MaterialForm(forms.Form):
     remove_file = forms.BooleanField(label="删除已上传的文件", required=False)
 
 
-class CriticismForm(forms.Form):
+class CriticismForm(Form):
     speaker = PersonChoice(label="发言人", queryset=User.objects.none())
     target = PersonChoice(
         label="被批评人",
@@ -271,7 +272,7 @@ class CriticismForm(forms.Form):
                 self.fields[name].queryset = people  # type: ignore[attr-defined]
 
 
-class RectificationForm(forms.Form):
+class RectificationForm(Form):
     problem = forms.CharField(
         label="存在问题", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -289,7 +290,7 @@ class RectificationForm(forms.Form):
             self.fields["owner"].queryset = people  # type: ignore[attr-defined]
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(Form):
     note = forms.CharField(
         label="进展情况", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -300,7 +301,7 @@ class ProgressForm(forms.Form):
     )
 
 
-class RectificationFilterForm(forms.Form):
+class RectificationFilterForm(FilterForm):
     org = forms.CharField(required=False, max_length=32)
     status = forms.ChoiceField(
         label="状态",

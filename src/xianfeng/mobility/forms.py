@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from xianfeng.common.forms import Form
 from xianfeng.mobility.enums import ActivityKind, ContactWay
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERRORS = {"invalid": "日期格式不对，请写成 2026-05-15 这样", "required": "请填写日期"}
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     place = forms.CharField(label="流入地", max_length=100, help_text="如：广东省深圳市宝安区")
     workplace = forms.CharField(label="工作单位或从业情况", max_length=100, required=False)
     phone = forms.CharField(label="外出联系电话", max_length=20)
@@ -35,7 +36,7 @@ class RegisterForm(forms.Form):
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
     on = forms.DateField(
         label="联系日期", widget=DATE, initial=timezone.localdate, error_messages=DATE_ERRORS
     )
@@ -46,7 +47,7 @@ class ContactForm(forms.Form):
     )  # fmt: skip
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(Form):
     on = forms.DateField(
         label="日期", widget=DATE, initial=timezone.localdate, error_messages=DATE_ERRORS
     )
@@ -54,7 +55,7 @@ class ActivityForm(forms.Form):
     title = forms.CharField(label="内容", max_length=200, help_text="如：参加 5 月主题党日")
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     returned_on = forms.DateField(
         label="返回日期", widget=DATE, initial=timezone.localdate, error_messages=DATE_ERRORS
     )

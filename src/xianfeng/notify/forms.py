@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from xianfeng.common.forms import Form
 from xianfeng.notify.enums import EXTERNAL, Allow
 from xianfeng.notify.selectors import SettingsView
 
@@ -18,7 +19,7 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(Form):
     """The person's settings: e-mail, channels per kind, quiet hours, the digest."""
 
     email = forms.EmailField(label="邮箱", required=False, max_length=254)
@@ -72,7 +73,7 @@ class SettingsForm(forms.Form):
         }
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(Form):
     """An org's word on each channel and its work groups' robots."""
 
     wecom_key = forms.CharField(

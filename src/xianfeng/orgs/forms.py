@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from xianfeng.common.forms import Form
 from xianfeng.orgs.enums import OrgKind, Region, RoleKind
 from xianfeng.orgs.models import Org
 
@@ -30,7 +31,7 @@ class OrgChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.name}（{obj.code}）"
 
 
-class OrgForm(forms.Form):
+class OrgForm(Form):
     name = forms.CharField(label="名称", max_length=100)
     code = forms.CharField(
         label="组织代码", max_length=32, help_text="建立后不再更改，导出和上报都按代码核对"
@@ -46,13 +47,13 @@ class OrgForm(forms.Form):
     )
 
 
-class RenameForm(forms.Form):
+class RenameForm(Form):
     name = forms.CharField(label="新名称", max_length=100)
     on = _on("更名日期")
     reason = _reason()
 
 
-class MoveForm(forms.Form):
+class MoveForm(Form):
     parent = OrgChoice(
         label="新的上级组织",
         queryset=Org.objects.none(),
@@ -69,7 +70,7 @@ class MoveForm(forms.Form):
         self.fields["parent"].queryset = targets  # type: ignore[attr-defined]
 
 
-class MergeForm(forms.Form):
+class MergeForm(Form):
     target = OrgChoice(
         label="并入",
         queryset=Org.objects.none(),
@@ -86,13 +87,13 @@ class MergeForm(forms.Form):
         self.fields["target"].queryset = targets  # type: ignore[attr-defined]
 
 
-class GroupForm(forms.Form):
+class GroupForm(Form):
     name = forms.CharField(label="党小组名称", max_length=100)
     founded_on = forms.DateField(
         label="成立日期", widget=DATE, required=False, error_messages=DATE_ERRORS
     )
 
 
-class RoleGrantForm(forms.Form):
+class RoleGrantForm(Form):
     who = forms.CharField(label="手机号或用户名", max_length=64)
     kind = forms.ChoiceField(label="角色", choices=RoleKind.choices)

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 
+from xianfeng.common.forms import FilterForm, Form
 from xianfeng.orgs.enums import MEMBER_ORG_KINDS, OrgKind, Region
 from xianfeng.orgs.models import Org
 from xianfeng.people.auth import INVALID_LOGIN, locked_message, login_was_locked
@@ -35,7 +36,7 @@ def _passwords_match(form: forms.Form, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     username = forms.CharField(
         label="手机号或用户名",
         max_length=64,
@@ -67,7 +68,7 @@ class LoginForm(forms.Form):
         return data
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     """The 6-digit code of an authenticator app (two-step sign-in)."""
 
     code = forms.CharField(
@@ -85,7 +86,7 @@ class CodeForm(forms.Form):
     )
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(
         label="手机号",
@@ -107,7 +108,7 @@ class RegisterForm(forms.Form):
         return _passwords_match(self, super().clean() or {})
 
 
-class PasswordForm(forms.Form):
+class PasswordForm(Form):
     password = _new_password("新密码")
     password2 = _new_password("再次输入新密码")
 
@@ -126,7 +127,7 @@ class OwnPasswordForm(PasswordForm):
     field_order = ["old_password", "password", "password2"]
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(FilterForm):
     q = forms.CharField(
         label="姓名 / 手机号 / 身份证号",
         required=False,
@@ -152,7 +153,7 @@ class MemberFilterForm(forms.Form):
     )
 
 
-class MemberForm(forms.Form):
+class MemberForm(Form):
     name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(
         label="手机号", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
@@ -256,7 +257,7 @@ class MemberForm(forms.Form):
         )
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(Form):
     org = forms.ModelChoiceField(
         label="导入到",
         queryset=Org.objects.none(),
@@ -287,7 +288,7 @@ class RosterUploadForm(forms.Form):
         field.widget.choices = choices
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(Form):
     """党籍变动: one form for 转正, 延长预备期, 停止党籍, 出党, 去世 and 恢复党籍."""
 
     kind = forms.ChoiceField(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.forms import Form
 from xianfeng.common.types import AuthedRequest, actor_of
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES, OrgKind
 from xianfeng.orgs.rules import can_manage_roster, holds_any
@@ -32,7 +33,7 @@ def _date(label: str, required: bool = True) -> forms.DateField:
     return forms.DateField(label=label, widget=DATE, required=required, error_messages=ERR)
 
 
-class ApplicantForm(forms.Form):
+class ApplicantForm(Form):
     org = forms.ModelChoiceField(label="党支部", queryset=Applicant.objects.none())
     name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(label="手机号", max_length=11, required=False)
@@ -46,40 +47,40 @@ class ApplicantForm(forms.Form):
         ).order_by("path")
 
 
-class TalkForm(forms.Form):
+class TalkForm(Form):
     on = _date("谈话日期")
 
 
-class ActivistForm(forms.Form):
+class ActivistForm(Form):
     on = _date("确定为积极分子日期")
     contacts = forms.CharField(label="培养联系人", max_length=100)
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     on = _date("考察日期")
     text = forms.CharField(
         label="考察情况", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class CandidateForm(forms.Form):
+class CandidateForm(Form):
     on = _date("确定为发展对象日期")
 
 
-class PrepareForm(forms.Form):
+class PrepareForm(Form):
     reviewed_on = _date("政治审查日期", False)
     training_on = _date("集中培训结业日期", False)
     publicity_from = _date("公示开始", False)
     publicity_to = _date("公示结束", False)
 
 
-class AdmitForm(forms.Form):
+class AdmitForm(Form):
     meeting_on = _date("支部大会讨论日期")
     approved_on = _date("上级党委审批日期")
     oath_on = _date("入党宣誓日期", False)
 
 
-class DropForm(forms.Form):
+class DropForm(Form):
     reason = forms.CharField(label="终止培养的原因", max_length=200)
 
 

@@ -6,13 +6,14 @@ from typing import Any
 
 from django import forms
 
+from xianfeng.common.forms import Form
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
 
 XLSX_ACCEPT = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class SitesUploadForm(forms.Form):
+class SitesUploadForm(Form):
     org = forms.ModelChoiceField(
         label="导入到",
         queryset=Org.objects.none(),
@@ -33,7 +34,7 @@ class SitesUploadForm(forms.Form):
         field.choices = choices if len(choices) == 1 else [("", "请选择"), *choices]
 
 
-class SuspensionForm(forms.Form):
+class SuspensionForm(Form):
     starts_on = forms.DateField(label="停用开始", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(
         label="停用结束（含当天）", widget=forms.DateInput(attrs={"type": "date"})
@@ -41,13 +42,13 @@ class SuspensionForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=200, help_text="如：设备维修、站点搬迁")
 
 
-class TargetForm(forms.Form):
+class TargetForm(Form):
     min_viewings = forms.IntegerField(label="每月组织收看（次）", min_value=0, max_value=31)
     min_hours = forms.IntegerField(label="每月运行（小时）", min_value=0, max_value=744)
     boot_rate_pct = forms.IntegerField(label="开机率目标（%）", min_value=0, max_value=100)
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(Form):
     image = forms.FileField(
         label="讨论照片", widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
     )

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from xianfeng.common.forms import FilterForm, Form
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
 from xianfeng.study.enums import QuestionKind
@@ -21,7 +22,7 @@ def _org_choices(field: Any, orgs: Any) -> None:
     field.widget.choices = choices
 
 
-class BankUploadForm(forms.Form):
+class BankUploadForm(Form):
     org = forms.ModelChoiceField(label="导入到哪个组织的题库", queryset=Org.objects.none())
     file = forms.FileField(
         label="题库文件（.xlsx）",
@@ -37,7 +38,7 @@ class BankUploadForm(forms.Form):
         _org_choices(self.fields["org"], orgs)
 
 
-class BankFilterForm(forms.Form):
+class BankFilterForm(FilterForm):
     kind = forms.ChoiceField(
         label="题型", required=False, choices=[("", "全部题型"), *QuestionKind.choices]
     )
@@ -50,7 +51,7 @@ class _LabelledChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.org.name} · {obj}"
 
 
-class ArticleForm(forms.Form):
+class ArticleForm(Form):
     org = forms.ModelChoiceField(label="发布组织（面向其下全体党员）", queryset=Org.objects.none())
     column = _LabelledChoice(label="栏目", queryset=Org.objects.none())
     series = _LabelledChoice(label="专题", queryset=Org.objects.none(), required=False)
@@ -78,7 +79,7 @@ class ArticleForm(forms.Form):
         return [t for t in re.split(r"[,，、;；\s]+", self.cleaned_data.get("tags") or "") if t]
 
 
-class PublishForm(forms.Form):
+class PublishForm(Form):
     publish_at = forms.DateTimeField(
         label="定时发布（留空为立即发布）",
         required=False,
@@ -87,7 +88,7 @@ class PublishForm(forms.Form):
     )
 
 
-class ColumnForm(forms.Form):
+class ColumnForm(Form):
     org = forms.ModelChoiceField(label="所属组织（其下各级都能看到）", queryset=Org.objects.none())
     name = forms.CharField(label="栏目名称", max_length=40)
     description = forms.CharField(label="简介", max_length=200, required=False)
@@ -98,7 +99,7 @@ class ColumnForm(forms.Form):
         _org_choices(self.fields["org"], orgs)
 
 
-class SeriesForm(forms.Form):
+class SeriesForm(Form):
     org = forms.ModelChoiceField(label="所属组织", queryset=Org.objects.none())
     title = forms.CharField(label="专题名称", max_length=60)
     description = forms.CharField(label="简介", max_length=300, required=False)
@@ -108,11 +109,11 @@ class SeriesForm(forms.Form):
         _org_choices(self.fields["org"], orgs)
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(label="文件")
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     org = forms.ModelChoiceField(label="党组织（支部或党小组）", queryset=Org.objects.none())
     title = forms.CharField(label="计划名称", max_length=60, initial="每天学习 15 分钟")
     minutes = forms.IntegerField(label="每天学习（分钟）", min_value=1, max_value=180, initial=15)
@@ -134,7 +135,7 @@ class PlanForm(forms.Form):
         self.fields["series"].queryset = series  # type: ignore[attr-defined]
 
 
-class PlanDayForm(forms.Form):
+class PlanDayForm(Form):
     day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
     article = _LabelledChoice(label="学习文章", queryset=Org.objects.none())
 
@@ -143,20 +144,20 @@ class PlanDayForm(forms.Form):
         self.fields["article"].queryset = articles  # type: ignore[attr-defined]
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     text = forms.CharField(
         label="本周小结", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
-class ReminderForm(forms.Form):
+class ReminderForm(Form):
     remind_at = forms.TimeField(
         label="每天提醒我的时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     enabled = forms.BooleanField(label="提醒我", required=False, initial=True)
 
 
-class CoReadingForm(forms.Form):
+class CoReadingForm(Form):
     org = forms.ModelChoiceField(label="党组织（支部或党小组）", queryset=Org.objects.none())
     article = _LabelledChoice(label="共读文章", queryset=Org.objects.none())
     deadline = forms.DateTimeField(
@@ -175,20 +176,20 @@ class CoReadingForm(forms.Form):
         self.fields["article"].queryset = articles  # type: ignore[attr-defined]
 
 
-class CoReadingNoteForm(forms.Form):
+class CoReadingNoteForm(Form):
     text = forms.CharField(
         label="我的心得（至少 50 字）", max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(Form):
     text = forms.CharField(label="参与讨论", max_length=500)
 
 
 _LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class CompetitionForm(forms.Form):
+class CompetitionForm(Form):
     org = forms.ModelChoiceField(label="主办组织（面向其下全体党员）", queryset=Org.objects.none())
     title = forms.CharField(label="竞赛名称", max_length=100)
     description = forms.CharField(
@@ -206,7 +207,7 @@ class CompetitionForm(forms.Form):
             del self.fields["org"]
 
 
-class LevelForm(forms.Form):
+class LevelForm(Form):
     title = forms.CharField(label="关卡名称", max_length=100, required=False)
     single = forms.IntegerField(label="单选题（道）", min_value=0, max_value=50, initial=3)
     multiple = forms.IntegerField(label="多选题（道）", min_value=0, max_value=50, initial=1)
@@ -232,7 +233,7 @@ class LevelForm(forms.Form):
         ]
 
 
-class CheckQuestionForm(forms.Form):
+class CheckQuestionForm(Form):
     kind = forms.ChoiceField(label="题型", choices=QuestionKind.choices)
     stem = forms.CharField(label="题干", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     options = forms.CharField(

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from xianfeng.common.forms import Form
 from xianfeng.people.forms import MemberForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -28,7 +29,7 @@ class TransferInForm(MemberForm):
         self.fields["org"].label = "转入的党支部"
 
 
-class CompleteOutForm(forms.Form):
+class CompleteOutForm(Form):
     effective_on = forms.DateField(
         label="转出日期（回执上的接收日期）", widget=DATE, error_messages=DATE_ERRORS
     )

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xianfeng.common.errors import BadInput, Refused
+from xianfeng.common.forms import Form
 from xianfeng.common.parse import int_param
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons import search
@@ -30,7 +31,7 @@ from xianfeng.lessons.selectors import (
 MAX_REORDER = 500
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(Form):
     publish_at = forms.DateTimeField(
         label="定时发布（留空为立即上线）",
         required=False,

@@ -4,11 +4,12 @@ from typing import Any
 
 from django import forms
 
+from xianfeng.common.forms import Form
 from xianfeng.lessons.practice.enums import REASON_MAX_CHARS, TOPIC_MAX_CHARS, SpeakerCategory
 from xianfeng.people.models import Member
 
 
-class RequestForm(forms.Form):
+class RequestForm(Form):
     topic = forms.CharField(label="想听的课", max_length=TOPIC_MAX_CHARS)
     reason = forms.CharField(
         label="为什么想听",
@@ -26,7 +27,7 @@ class RequestForm(forms.Form):
         field.choices = [(o.code, o.name) for o in orgs]
 
 
-class RotaForm(forms.Form):
+class RotaForm(Form):
     org = forms.ChoiceField(label="党支部")
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     title = forms.CharField(label="名称", max_length=60, initial="轮番主讲")
@@ -44,7 +45,7 @@ class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return str(obj.user.name)
 
 
-class SlotForm(forms.Form):
+class SlotForm(Form):
     speaker = MemberChoiceField(label="主讲人", queryset=Member.objects.none())
     category = forms.ChoiceField(label="类别", choices=SpeakerCategory.choices)
     starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))

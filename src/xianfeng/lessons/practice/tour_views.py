@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.forms import Form
 from xianfeng.common.qr import qr_data_uri
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons.practice import tours as svc
@@ -27,7 +28,7 @@ from xianfeng.people.selectors import members_visible_to
 VOTER_COOKIE = "xf_voter"
 
 
-class TourForm(forms.Form):
+class TourForm(Form):
     org = forms.ChoiceField(label="主办组织")
     title = forms.CharField(label="巡讲名称", max_length=80)
     speaker = forms.IntegerField(label="主讲人（党员编号）", min_value=1)
@@ -41,7 +42,7 @@ class TourForm(forms.Form):
         field.choices = [(o.code, o.name) for o in orgs]
 
 
-class StopForm(forms.Form):
+class StopForm(Form):
     held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
     venue = forms.CharField(label="地点（如某镇党校）", max_length=100)
     host_org = forms.CharField(label="承办组织代码", max_length=32)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xianfeng.common.errors import Refused
+from xianfeng.common.forms import Form
 from xianfeng.common.types import AuthedRequest
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import orgs_managed_by
@@ -30,7 +31,7 @@ from xianfeng.study.selectors import rooms as sel
 from xianfeng.study.services import rooms as services
 
 
-class RoomForm(forms.Form):
+class RoomForm(Form):
     org = forms.ModelChoiceField(label="组织（面向其下全体党员）", queryset=Org.objects.none())
     title = forms.CharField(label="名称", max_length=100, initial="主题党日现场竞答")
     count = forms.IntegerField(label="题数", min_value=1, max_value=30, initial=10)
