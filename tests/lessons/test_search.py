@@ -62,3 +62,30 @@ def test_search_follows_edits(county, three):
     )
     assert titles(county.member_a1.user, "种茶") == ["乡村振兴中的党员"]
     assert titles(county.member_a1.user, "修路") == []
+
+
+def test_search_answers_the_best_match_first_not_the_newest(county):
+    """The lesson about 矿工 through and through comes before a newer one that names 矿工
+    once in a long story; without a query the newest still comes first."""
+    author = county.member_a1.user
+    about = published_lesson(
+        org=county.branch_a1,
+        author=author,
+        title="矿工的初心：矿工党员的一天",
+        summary="矿工",
+        story="矿工下井，矿工升井，矿工守护矿工。",
+    )
+    once = published_lesson(
+        org=county.branch_a1,
+        author=author,
+        title="乡村振兴中的党员",
+        story="修路、种茶、办合作社、建养老院、办夜校，" * 20 + "也请来一位老矿工讲安全。",
+    )
+    assert once.published_at >= about.published_at
+    user = county.member_a1.user
+    found = [lesson.pk for lesson in lesson_feed(user, FeedFilters(q="矿工"))]
+    assert found == [about.pk, once.pk]
+    latest = [lesson.pk for lesson in lesson_feed(user, FeedFilters())]
+    assert latest.index(once.pk) < latest.index(about.pk)
+    popular = lesson_feed(user, FeedFilters(q="矿工", feed="popular"))
+    assert {lesson.pk for lesson in popular} == {about.pk, once.pk}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import rjieba
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from xianfeng.lessons.models import Lesson as LessonModel
@@ -26,6 +26,12 @@ FTS_TABLE = "lessons_lesson_fts"
 _FTS_DELETE = "DELETE FROM lessons_lesson_fts WHERE rowid = %s"
 _FTS_INSERT = "INSERT INTO lessons_lesson_fts (rowid, body) VALUES (%s, %s)"
 _FTS_MATCH = "SELECT rowid FROM lessons_lesson_fts WHERE lessons_lesson_fts MATCH %s"
+# FTS5's rank is bm25 (lower is better), read for the one row by its rowid.
+_FTS_RANK = (
+    "(SELECT rank FROM lessons_lesson_fts WHERE lessons_lesson_fts MATCH %s"
+    " AND lessons_lesson_fts.rowid = lessons_lesson.id)"
+)
+_PG_VECTOR = "to_tsvector('simple', lessons_lesson.search_text)"
 
 
 def tokens_for_index(*texts: str) -> str:
@@ -75,20 +81,40 @@ def unindex_lesson(lesson_id: int) -> None:
             cursor.execute(_FTS_DELETE, [lesson_id])
 
 
-def filter_lessons(qs: QuerySet[Lesson], query: str) -> QuerySet[Lesson]:
-    """Lessons in `qs` matching every token of `query` (none when it has no words)."""
+def _sqlite_match(terms: list[str]) -> str:
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _pg_tsquery(terms: list[str]) -> str:
+    return " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
+
+
+def filter_lessons(qs: QuerySet[Lesson], query: str, *, ranked: bool = False) -> QuerySet[Lesson]:
+    """Lessons in `qs` matching every token of `query` (none when it has no words).
+    `ranked` annotates `search_rank`, best match lowest (bm25 on SQLite, minus ts_rank on
+    PostgreSQL), for the feed to sort by before the date."""
     terms = tokens_for_query(query)
     if not terms:
-        return qs.none()
+        return qs.none().annotate(search_rank=Value(0.0)) if ranked else qs.none()
     if connection.vendor == "sqlite":
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        return qs.filter(pk__in=RawSQL(_FTS_MATCH, [match]))  # noqa: S611
+        match = _sqlite_match(terms)
+        qs = qs.filter(pk__in=RawSQL(_FTS_MATCH, [match]))  # noqa: S611
+        if ranked:
+            qs = qs.annotate(search_rank=RawSQL(_FTS_RANK, [match]))  # noqa: S611
+        return qs
     if connection.vendor == "postgresql":
-        tsquery = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
-        return qs.extra(
+        tsquery = _pg_tsquery(terms)
+        qs = qs.extra(
             where=["to_tsvector('simple', lessons_lesson.search_text) @@ to_tsquery('simple', %s)"],
             params=[tsquery],
         )
+        if ranked:
+            qs = qs.annotate(
+                search_rank=RawSQL(f"-ts_rank({_PG_VECTOR}, to_tsquery('simple', %s))", [tsquery])  # noqa: S611
+            )
+        return qs
     for term in terms:  # other databases: a plain scan
         qs = qs.filter(search_text__contains=term)
+    if ranked:
+        qs = qs.annotate(search_rank=Value(0.0))
     return qs

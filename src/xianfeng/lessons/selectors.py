@@ -321,13 +321,16 @@ def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson]:
         # cards do not show it (every lesson here has the same one), so it is not joined
         # and the page is read off lesson_series_feed_idx.
         related.remove("series")
+    popular = filters.feed == "popular"
     if filters.q:
-        qs = search.filter_lessons(qs, filters.q)
-    order = (
-        ["-view_count", "-published_at", "-id"]
-        if filters.feed == "popular"
-        else ["-published_at", "-id"]
-    )
+        # Search answers the best matches first (the 热门 feed keeps its own order).
+        qs = search.filter_lessons(qs, filters.q, ranked=not popular)
+    if popular:
+        order = ["-view_count", "-published_at", "-id"]
+    elif filters.q:
+        order = ["search_rank", "-published_at", "-id"]
+    else:
+        order = ["-published_at", "-id"]
     return qs.select_related(*related).prefetch_related("tags").order_by(*order)
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import BadInput, Refused
-from xianfeng.common.pagination import paginate, query_without_page
 from xianfeng.common.pagecache import per_person
+from xianfeng.common.pagination import paginate, query_without_page
 from xianfeng.common.parse import int_param, json_object
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons import services
