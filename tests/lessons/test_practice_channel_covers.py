@@ -211,3 +211,20 @@ def test_feed_with_channels_query_count(client, county, django_assert_num_querie
     with django_assert_num_queries(7 + 3 + 1):
         html = client.get(reverse("lessons:feed")).content.decode()
     assert html.count('class="channel-tile"') == n
+
+
+def test_the_api_names_the_cover_and_serves_it_to_the_audience_only(client, county):
+    show = town_channel(county)
+    client.force_login(county.member_a1.user)
+    listed = client.get("/api/v1/lessons/showcases").json()
+    assert (listed[0]["cover_url"], listed[0]["cover_thumb_url"]) == (None, None)
+    channels.showcase_cover_set(
+        actor=county.town_a_admin, showcase=show, handle=_jpeg(1600, 900), size=10_000
+    )
+    listed = client.get("/api/v1/lessons/showcases").json()
+    url = f"/api/v1/lessons/showcases/{show.pk}/cover"
+    assert (listed[0]["cover_url"], listed[0]["cover_thumb_url"]) == (url, f"{url}?size=thumb")
+    assert _size(client.get(url)) == ("JPEG", (720, 405))
+    assert _size(client.get(f"{url}?size=thumb")) == ("JPEG", (360, 203))
+    client.force_login(county.member_b1.user)
+    assert client.get(url).status_code == 404
