@@ -200,12 +200,13 @@ def awards_to_channel(*, actor: User, contest: Contest, showcase: Showcase) -> t
         raise Refused("这次竞赛还没有已发布的获奖作品")
     visible = published_lessons_for(actor).in_bulk(won)
     lessons = [visible[i] for i in dict.fromkeys(won) if i in visible]
-    added = showcase_append(actor=actor, showcase=showcase, lessons=lessons)
-    audit_log(
-        actor=actor,
-        action="contest.to_channel",
-        obj=contest,
-        org=contest.org,
-        data={"showcase": showcase.pk, "added": [lesson.pk for lesson in added]},
-    )
+    with transaction.atomic():
+        added = showcase_append(actor=actor, showcase=showcase, lessons=lessons)
+        audit_log(
+            actor=actor,
+            action="contest.to_channel",
+            obj=contest,
+            org=contest.org,
+            data={"showcase": showcase.pk, "added": [lesson.pk for lesson in added]},
+        )
     return len(added), len(dict.fromkeys(won)) - len(lessons)
