@@ -169,6 +169,9 @@ def _mount() -> None:
     from xianfeng.assessment.api import router as assessment_router
 
     api.add_router("/assessment", assessment_router)
+    from xianfeng.live.api import router as live_router
+
+    api.add_router("/live", live_router)
 
 
 _mount()

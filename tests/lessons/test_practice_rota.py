@@ -324,8 +324,9 @@ def test_rota_page_query_count(client, county, django_assert_num_queries, n):
         m = MemberFactory(org=county.branch_a1)
         slot(county, rota, m, D(YEAR, 12, 1 + i), D(YEAR, 12, 20))
     client.force_login(county.secretary_a1)
-    # session, user, member, roles, rota, slots, the form's speakers, unread badge
-    with django_assert_num_queries(8):
+    # session, user, member, roles, rota, slots, 书记 without a turn, the form's speakers,
+    # unread badge
+    with django_assert_num_queries(9):
         html = client.get(reverse("lessons:rota", args=[rota.pk])).content.decode()
     assert html.count('class="slot slot-') == n
 
@@ -340,3 +341,30 @@ def test_rotas_page_query_count(client, county, django_assert_num_queries, n):
     with django_assert_num_queries(7):
         html = client.get(reverse("lessons:rotas")).content.decode()
     assert html.count("年 安排") == n
+
+
+def test_the_organiser_is_warned_until_the_secretary_has_a_turn_this_year(client, county):
+    secretary = MemberFactory(org=county.branch_a1, user=county.secretary_a1)
+    rota = rota_for(county)
+    slot(county, rota, county.member_a1, D(YEAR, 3, 1), D(YEAR, 3, 31))
+    # Last year's turn is not this year's; another branch's 书记 is not this branch's.
+    last_year = services.rota_create(
+        actor=county.secretary_a1, org=county.branch_a1, year=YEAR - 1, title="去年的安排"
+    )
+    slot(county, last_year, secretary, D(YEAR - 1, 6, 1), D(YEAR - 1, 6, 30))
+    warning = "rota-secretary-warning"
+    client.force_login(county.secretary_a1)
+    html = client.get(reverse("lessons:rota", args=[rota.pk])).content.decode()
+    assert warning in html
+    assert f"{YEAR}年的轮番主讲还没有给书记安排轮次：东街书记</p>" in html
+    assert "柳湾书记" not in html
+    # A member reading the rota is not the one to arrange it: no warning for them.
+    client.force_login(county.member_a1.user)
+    assert warning not in client.get(reverse("lessons:rota", args=[rota.pk])).content.decode()
+    # A turn in another of this year's rotas of the branch counts too.
+    other = services.rota_create(
+        actor=county.secretary_a1, org=county.branch_a1, year=YEAR, title="七一党课"
+    )
+    slot(county, other, secretary, D(YEAR, 7, 1), D(YEAR, 7, 1), category="secretary")
+    client.force_login(county.secretary_a1)
+    assert warning not in client.get(reverse("lessons:rota", args=[rota.pk])).content.decode()

@@ -176,8 +176,9 @@ def test_tour_page_query_count(client, county, tour, django_assert_num_queries, 
         stop = stop_of(county, tour, days_ago=i + 1, venue=f"党校{i}")
         tours.tour_feedback_give(stop=stop, voter_key=f"{i}" * 32, rating=5, opinion="好")
     client.force_login(county.town_a_admin)
-    # session, user, roles, tour, stops, feedback, unread badge (the admin has no member record)
-    with django_assert_num_queries(7):
+    # session, user, roles, tour, stops, feedback, the lesson's 打磨 versions, unread badge
+    # (the admin has no member record)
+    with django_assert_num_queries(8):
         html = client.get(reverse("lessons:tour", args=[tour.pk])).content.decode()
     assert html.count('class="card tour-stop"') == n
     assert html.count('class="opinion"') == n

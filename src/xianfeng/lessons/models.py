@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common.storage import private_storage
 from xianfeng.lessons.enums import LessonState, TextStatus
 from xianfeng.lessons.practice.enums import SpeakerCategory
 from xianfeng.moderation.models import ModeratedText
@@ -373,6 +374,15 @@ class Showcase(models.Model):
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
     # A series published in numbered issues (第 N 期): items are numbered by position.
     numbered = models.BooleanField(_("按期编号"), default=False)
+    # A cover picture, re-encoded (no EXIF) and private like other photos: served only
+    # through the channel's page to those the channel reaches. 720 px for a 360 px phone
+    # at 2x, a 360 px thumbnail for the feed's tiles.
+    cover = models.FileField(
+        _("封面"), upload_to="showcases/%Y/%m/", storage=private_storage, blank=True
+    )
+    cover_thumb = models.FileField(
+        _("封面缩略图"), upload_to="showcases/%Y/%m/", storage=private_storage, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -501,6 +511,9 @@ from xianfeng.lessons.practice.models import (  # noqa: E402
 )
 from xianfeng.lessons.practice.models import (  # noqa: E402
     LessonSpeaker as LessonSpeaker,
+)
+from xianfeng.lessons.practice.models import (  # noqa: E402
+    LessonVersion as LessonVersion,
 )
 from xianfeng.lessons.practice.models import (  # noqa: E402
     RotaSlot as RotaSlot,

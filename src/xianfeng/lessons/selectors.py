@@ -484,6 +484,33 @@ def showcases_visible_to(user: Any) -> QuerySet[Showcase]:
     return Showcase.objects.filter((reaches & current) | subtree_q(roots, field="org__path"))
 
 
+def showcases_curated_by(user: Any) -> QuerySet[Showcase]:
+    """The channels the person may arrange: those of the orgs under their 书记, 宣传委员 or
+    管理员 role (can_manage_lessons, as a query)."""
+    if getattr(user, "is_superuser", False):
+        return Showcase.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Showcase.objects.none()
+    return Showcase.objects.filter(scope_q(user, LESSON_MANAGE_ROLES, field="org__path"))
+
+
+def showcases_on_now_for(user: Any) -> QuerySet[Showcase]:
+    """The channels a person finds in the lesson feed: reaching them and in their period
+    (a curator's channels out of their period are not news to anyone), with `n` released
+    lessons; empty ones left out. Newest first."""
+    today = timezone.localdate()
+    current = (Q(starts_on__isnull=True) | Q(starts_on__lte=today)) & (
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
+    return (
+        showcases_visible_to(user)
+        .filter(current)
+        .annotate(n=Count("items", filter=showcase_released_q("items__")))
+        .filter(n__gt=0)
+        .order_by("-created_at", "-id")
+    )
+
+
 def showcase_lessons(user: Any, pk: int) -> tuple[Any, list[Lesson]]:
     """A showcase the person may see, with the lessons they may watch, in order."""
     showcases = showcases_visible_to(user).select_related("org")

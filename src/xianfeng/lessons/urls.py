@@ -13,6 +13,7 @@ urlpatterns = [
     path("showcases/", channel_views.showcases, name="showcases"),
     path("showcases/<int:pk>/", views.showcase, name="showcase"),
     path("showcases/<int:pk>/manage/", channel_views.showcase_manage, name="showcase_manage"),
+    path("showcases/<int:pk>/cover.jpg", channel_views.showcase_cover, name="showcase_cover"),
     path("showcases/<int:pk>/play/", channel_views.showcase_play, name="showcase_play"),
     path("series/new/", views.series_new, name="series_new"),
     path("requests/", practice.requests, name="requests"),

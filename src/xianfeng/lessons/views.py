@@ -52,6 +52,7 @@ from xianfeng.lessons.selectors import (
     series_for_org,
     series_for_user,
     showcase_lessons,
+    showcases_on_now_for,
     viewer_state_of,
     watch_history,
     watchable_lesson,
@@ -69,6 +70,9 @@ from xianfeng.people.selectors import member_of
 
 def _htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
+
+
+FEED_CHANNELS = 6
 
 
 def feed(request: HttpRequest) -> HttpResponse:
@@ -90,6 +94,11 @@ def feed(request: HttpRequest) -> HttpResponse:
         )
     # A bounded count: the feed costs the same at 100,000 lessons as at 1,000.
     page = paginate(request, lesson_feed(request.user, filters), per_page=12, bounded=True)
+    # The channels on now, as tiles above the lessons (the first page of the plain feed;
+    # a search or a filter is looking for lessons).
+    plain = not filters.q and not filters.tag and filters.series is None
+    front = plain and page.number == 1 and not _htmx(request)
+    channels = list(showcases_on_now_for(request.user)[:FEED_CHANNELS]) if front else []
 
     context = {
         "page": page,
@@ -100,6 +109,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         "can_manage": holds_any(request.user, LESSON_MANAGE_ROLES),
         "can_record": can_record_lessons(request.user),
         "query": query_without_page(request),
+        "channels": channels,
     }
     template = "lessons/feed.html#results" if _htmx(request) else "lessons/feed.html"
     return render(request, template, context)

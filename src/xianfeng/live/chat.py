@@ -155,3 +155,24 @@ def feed(*, live: LiveLesson, viewer: Any, after: int, now: float | None = None)
         "likes": live.like_count,
         "viewers": viewers,
     }
+
+
+def viewer_poll(*, live: LiveLesson, viewer: Any, after: int) -> dict[str, Any]:
+    """The page's poll and the API's feed alike: `feed` plus whether the player can start
+    (`ready`) and the viewer's own comments still held for review (`held`)."""
+    from xianfeng.live import ingest
+
+    data = feed(live=live, viewer=viewer, after=after)
+    data["ready"] = bool(live.public_from_run) and ingest.has_segments(
+        live.storage_key, live.public_from_run
+    )
+    viewer_id = getattr(viewer, "pk", None)
+    mine = (
+        LiveComment.objects.filter(
+            live=live, user_id=viewer_id, status=TextStatus.HELD, pk__gt=after
+        ).values("pk", "text")
+        if viewer_id is not None
+        else []
+    )
+    data["held"] = [{"id": c["pk"], "text": c["text"]} for c in mine]
+    return data

@@ -12,11 +12,13 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
 from xianfeng.common.parse import int_param
+from xianfeng.common.qr import qr_data_uri
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES
 from xianfeng.lessons.selectors import lessons_visible_to
@@ -90,6 +92,13 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The viewers' page: countdown, the player a few seconds behind, comments, likes."""
     live = get_live_for_user(request.user, pk)
     context = _page_context(request, live)
+    if live.state != LiveState.ENDED:
+        # 转发: the page's own address. The audience opens it; anyone not signed in goes
+        # to the login page and comes back here (login_required's next); outside the
+        # audience it stays a 404, so a forwarded link shows nothing to the wrong people.
+        share_url = request.build_absolute_uri(reverse("live:detail", args=[live.pk]))
+        context["share_url"] = share_url
+        context["share_qr"] = qr_data_uri(share_url)
     if context["is_host"] and live.stream_key and live.state == LiveState.LIVE:
         host = settings.LIVE_RTMP_HOST or request.get_host().split(":")[0]
         context["rtmp_server"] = f"rtmp://{host}:{live.rtmp_port}/live"
@@ -228,15 +237,7 @@ def feed(request: AuthedRequest, pk: int) -> JsonResponse:
     """A viewer's poll (every few seconds): new comments, the pinned one, likes, viewers."""
     live = get_live_for_user(request.user, pk)
     after = int_param(request.GET.get("after"), default=0, minimum=0, label="评论编号") or 0
-    data = chat.feed(live=live, viewer=request.user, after=after)
-    data["ready"] = bool(live.public_from_run) and ingest.has_segments(
-        live.storage_key, live.public_from_run
-    )
-    mine = LiveComment.objects.filter(
-        live=live, user_id=request.user.pk, status=TextStatus.HELD, pk__gt=after
-    ).values("pk", "text")
-    data["held"] = [{"id": c["pk"], "text": c["text"]} for c in mine]
-    response = JsonResponse(data)
+    response = JsonResponse(chat.viewer_poll(live=live, viewer=request.user, after=after))
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from xianfeng.contests.services.awards import (
     awards_assign,
+    awards_to_channel,
     awards_to_showcase,
     org_award_give,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "CriterionData",
     "StageRefused",
     "awards_assign",
+    "awards_to_channel",
     "awards_to_showcase",
     "contest_create",
     "contest_open",

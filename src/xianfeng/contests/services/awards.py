@@ -37,6 +37,10 @@ from xianfeng.contests.services._shared import (
 from xianfeng.contests.services.entries import (
     _entrants,
 )
+from xianfeng.lessons.enums import LessonState
+from xianfeng.lessons.models import Showcase
+from xianfeng.lessons.practice.channels import showcase_append
+from xianfeng.lessons.selectors import published_lessons_for
 from xianfeng.lessons.services import showcase_for_org, showcase_set_items
 from xianfeng.notify.services import batch_start, notify
 from xianfeng.orgs.models import Org
@@ -177,3 +181,32 @@ def awards_to_showcase(*, actor: User, contest: Contest) -> Any:
     showcase = showcase_for_org(actor=actor, org=contest.org, title=f"{contest.title}获奖作品展播")
     showcase_set_items(actor=actor, showcase=showcase, lessons=lessons)
     return showcase
+
+
+def awards_to_channel(*, actor: User, contest: Contest, showcase: Showcase) -> tuple[int, int]:
+    """Any curator's way in: add a contest's winning lessons (a contest the curator may see,
+    chosen through its selector by the caller), in award order, after the lessons already
+    in one of the curator's channels. Only lessons published and visible to the curator go
+    in (their audience is not widened: that is the organiser's own showcase's business);
+    returns how many were added and how many were left out as not visible to them."""
+    won = list(
+        Award.objects.filter(
+            contest=contest, entry__isnull=False, entry__lesson__state=LessonState.PUBLISHED
+        )
+        .order_by("rank", "id")
+        .values_list("entry__lesson_id", flat=True)
+    )
+    if not won:
+        raise Refused("这次竞赛还没有已发布的获奖作品")
+    visible = published_lessons_for(actor).in_bulk(won)
+    lessons = [visible[i] for i in dict.fromkeys(won) if i in visible]
+    with transaction.atomic():
+        added = showcase_append(actor=actor, showcase=showcase, lessons=lessons)
+        audit_log(
+            actor=actor,
+            action="contest.to_channel",
+            obj=contest,
+            org=contest.org,
+            data={"showcase": showcase.pk, "added": [lesson.pk for lesson in added]},
+        )
+    return len(added), len(dict.fromkeys(won)) - len(lessons)

@@ -38,6 +38,7 @@ from xianfeng.contests.services._shared import (
 from xianfeng.contests.services.stage import stage_slots_fill
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson
+from xianfeng.lessons.practice.tours import lesson_version_record
 from xianfeng.lessons.rules import can_manage_lessons, is_lesson_owner
 from xianfeng.lessons.services import lesson_recording_attach
 from xianfeng.media.enums import VideoStatus
@@ -101,6 +102,8 @@ def entry_submit(*, actor: User, contest: Contest, lesson: Lesson) -> Entry:
                 code=_entry_code(contest),
             )
             EntryVersion.objects.create(entry=entry, number=1, video=lesson.video)
+            # The lesson keeps its own record of versions (a tour names the one it showed).
+            lesson_version_record(lesson=lesson, video=lesson.video)
             Standing.objects.create(
                 entry=entry, round=first, decider=decider_for(first.level, lesson.org, contest)
             )
@@ -135,6 +138,7 @@ def entry_add_version(*, actor: User, entry: Entry, video: Video, note: str = ""
         version = EntryVersion.objects.create(
             entry=entry, number=number, video=video, note=note[:200]
         )
+        lesson_version_record(lesson=lesson, video=video, note=note)
         audit_log(
             actor=actor, action="entry.version", obj=version, org=entry.org, data={"number": number}
         )

@@ -37,6 +37,7 @@ from xianfeng.contests.selectors import (
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, is_lesson_owner
+from xianfeng.lessons.selectors import showcases_curated_by
 from xianfeng.notify.selectors import latest_reach_about
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.rules import holds_any
@@ -129,6 +130,16 @@ def contest_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     mine = my_entries(request.user, contest)
     my_award_ids = {a.pk for a in awards if a.entry and any(v.entry.pk == a.entry_id for v in mine)}
+    # The channels this person curates, for 加入我的展播 (only when there is something to add).
+    curated = (
+        list(
+            showcases_curated_by(request.user)
+            .select_related("org")
+            .order_by("org__path", "title")[:100]
+        )
+        if any(a.entry_id for a in awards)
+        else []
+    )
     return render(
         request,
         "contests/detail.html",
@@ -147,6 +158,7 @@ def contest_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "deciding": deciding,
             "awards": awards,
             "my_award_ids": my_award_ids,
+            "curated_channels": curated,
             "round_form": RoundForm()
             if organiser and contest.state != ContestState.FINISHED
             else None,
@@ -236,6 +248,24 @@ def contest_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse
             showcase = services.awards_to_showcase(actor=request.user, contest=contest)
             messages.success(request, f"获奖作品已加入“{showcase.title}”")
             return redirect("lessons:showcase", pk=showcase.pk)
+        elif action == "to_channel":
+            # Any curator, any contest they may see (get_contest_for_user above), any
+            # channel they curate; another's channel is a 404 like a missing one.
+            showcase_id = _post_int(request, "showcase")
+            showcase = (
+                showcases_curated_by(request.user)
+                .select_related("org")
+                .filter(pk=showcase_id or 0)
+                .first()
+            )
+            if showcase is None:
+                raise Http404("找不到该展播")
+            added, hidden = services.awards_to_channel(
+                actor=request.user, contest=contest, showcase=showcase
+            )
+            note = f"，{hidden} 节您看不到的作品未加入" if hidden else ""
+            messages.success(request, f"已把 {added} 节获奖作品加入“{showcase.title}”{note}")
+            return redirect("lessons:showcase_manage", pk=showcase.pk)
         else:
             raise Http404("未知操作")
     except (Refused, PermissionDenied) as exc:

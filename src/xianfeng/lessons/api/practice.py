@@ -9,11 +9,13 @@ import datetime
 from typing import Any
 
 from django.db.models import Count
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Schema
 
 from xianfeng.common.apitools import Id, errors
+from xianfeng.common.images import private_image_response
 from xianfeng.common.types import actor_of
 from xianfeng.lessons.api._shared import router
 from xianfeng.lessons.practice import channels, services, speakers
@@ -169,6 +171,8 @@ class ChannelOut(Schema):
     lesson_count: int
     starts_on: datetime.date | None
     ends_on: datetime.date | None
+    cover_url: str | None
+    cover_thumb_url: str | None
 
 
 class OrderIn(Schema):
@@ -197,9 +201,41 @@ def showcases(request: HttpRequest) -> list[dict[str, Any]]:
             "lesson_count": s.n,
             "starts_on": s.starts_on,
             "ends_on": s.ends_on,
+            **_cover_urls(s),
         }
         for s in found
     ]
+
+
+def _cover_urls(show: Any) -> dict[str, str | None]:
+    if not show.cover:
+        return {"cover_url": None, "cover_thumb_url": None}
+    url = reverse("api:showcase_cover", args=[show.pk])
+    return {"cover_url": url, "cover_thumb_url": f"{url}?size=thumb"}
+
+
+@router.get(
+    "/showcases/{int:showcase_id}/cover",
+    url_name="showcase_cover",
+    response={200: None, **errors(404)},
+    summary="展播封面（size=thumb 为 360 像素缩略图；与展播同样的可见范围）",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "JPEG",
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def showcase_cover(request: HttpRequest, showcase_id: Id, size: str = "") -> FileResponse:
+    show = showcases_visible_to(request.user).filter(pk=showcase_id).first()
+    if show is None:
+        raise Http404("找不到该展播")
+    field = show.cover_thumb if size == "thumb" else show.cover
+    if not field:
+        raise Http404("没有封面")
+    return private_image_response(field)
 
 
 @router.put(

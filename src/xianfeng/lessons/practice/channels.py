@@ -4,9 +4,11 @@ period; members find the current ones. (The Showcase model predates this module.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+import uuid
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.images import process_image
 from xianfeng.common.text import clean_text, is_blank
 from xianfeng.lessons.models import Lesson, Showcase, ShowcaseItem
 from xianfeng.lessons.rules import can_manage_lessons
@@ -25,6 +28,11 @@ from xianfeng.people.selectors import members_on
 
 # The notice a channel's audience gets when an issue comes out.
 SHOWCASE_NOTICE_KIND = "lessons.showcase"
+COVER_MAX_BYTES = 10 * 1024 * 1024
+# Sized for a 360 px wide phone: the channel page's cover is 360 CSS px wide at 2x; the
+# feed's tile (half the width) at 2x too.
+COVER_SIDE = 720
+COVER_THUMB_SIDE = 360
 
 
 def _check(actor: Any, showcase: Showcase) -> None:
@@ -63,6 +71,72 @@ def showcase_settings(
             raise Refused("本组织已有同名展播", field="title") from None
         audit_log(actor=actor, action="showcase.settings", obj=showcase, org=showcase.org)
     return showcase
+
+
+def showcase_cover_set(
+    *, actor: User, showcase: Showcase, handle: IO[bytes], size: int
+) -> Showcase:
+    """A channel's cover picture: checked, turned upright, shrunk and re-encoded as JPEG
+    (the photo handling of the rest of the project, which drops EXIF and GPS), kept in the
+    private storage; the old files go once the new ones are committed."""
+    _check(actor, showcase)
+    processed = process_image(
+        handle,
+        size=size,
+        max_side=COVER_SIDE,
+        max_bytes=COVER_MAX_BYTES,
+        thumb_side=COVER_THUMB_SIDE,
+    )
+    stem = uuid.uuid4().hex
+    with transaction.atomic():
+        show = Showcase.objects.select_for_update().get(pk=showcase.pk)
+        old = [name for name in (show.cover.name, show.cover_thumb.name) if name]
+        show.cover.save(f"{stem}.jpg", ContentFile(processed.image), save=False)
+        show.cover_thumb.save(f"{stem}-s.jpg", ContentFile(processed.thumb), save=False)
+        show.save(update_fields=["cover", "cover_thumb"])
+        audit_log(actor=actor, action="showcase.cover", obj=show, org=show.org)
+        storage = show.cover.storage
+
+        def drop_old() -> None:
+            for name in old:
+                storage.delete(name)
+
+        transaction.on_commit(drop_old)
+    showcase.cover, showcase.cover_thumb = show.cover, show.cover_thumb
+    return showcase
+
+
+def showcase_append(*, actor: User, showcase: Showcase, lessons: list[Lesson]) -> list[Lesson]:
+    """Add these lessons after the channel's own, in the order given (a contest's
+    results, in award order); those already in it stay where they are. Released through
+    the same step as the rest (a numbered channel numbers them in turn, its audience told
+    once). Returns the lessons that were new. Visibility of the lessons is the caller's."""
+    _check(actor, showcase)
+    with transaction.atomic():
+        show = Showcase.objects.select_for_update(of=("self",)).get(pk=showcase.pk)
+        have = list(
+            ShowcaseItem.objects.filter(showcase=show)
+            .order_by("position", "id")
+            .values_list("lesson_id", flat=True)
+        )
+        had = set(have)
+        new = [lesson for lesson in dict.fromkeys(lessons) if lesson.pk not in had]
+        if not new:
+            return []
+        by_id = Lesson.objects.in_bulk(have)
+        # Under the lock taken above (showcase_put takes it again in the same transaction),
+        # so an item added meanwhile cannot be dropped by the rewrite.
+        showcase_put(
+            actor=actor, showcase=show, lessons=[by_id[i] for i in have if i in by_id] + new
+        )
+        audit_log(
+            actor=actor,
+            action="showcase.items_appended",
+            obj=show,
+            org=show.org,
+            data={"lessons": [lesson.pk for lesson in new]},
+        )
+    return new
 
 
 def _check_schedule(publish_at: datetime.datetime | None, now: datetime.datetime) -> None:

@@ -6,6 +6,7 @@ the practice pages of `make run` are not empty."""
 from __future__ import annotations
 
 import datetime
+import io
 import random
 
 from django.utils import timezone
@@ -105,6 +106,21 @@ def _seed_speakers(secretary: User, members: list[Member]) -> int:
     return 1
 
 
+def _cover(title: str, subtitle: str) -> io.BytesIO:
+    """A plain 16:9 cover with the channel's name, standing in for a designed one."""
+    from PIL import Image
+
+    from xianfeng.common.drawtext import TextStyle
+
+    image = Image.new("RGB", (1280, 720), (183, 28, 28))
+    TextStyle(120, fill=(255, 236, 179)).draw(image, (96, 240), title)
+    TextStyle(48, fill=(255, 255, 255)).draw(image, (100, 420), subtitle)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    out.seek(0)
+    return out
+
+
 def _seed_weekly_channel() -> int:
     """A numbered county channel 每周一课: the issues out so far and next week's, scheduled
     (released by the periodic job when due)."""
@@ -120,6 +136,10 @@ def _seed_weekly_channel() -> int:
         title="每周一课",
         description="每周一节优秀微党课，按期上线，适合支部集体收看。",
         numbered=True,
+    )
+    cover = _cover("每周一课", "每周一节优秀微党课")
+    channels.showcase_cover_set(
+        actor=admin, showcase=show, handle=cover, size=len(cover.getvalue())
     )
     for lesson in lessons[:-1] if len(lessons) > 1 else lessons:
         channels.showcase_add(actor=admin, showcase=show, lesson=lesson)

@@ -258,6 +258,38 @@ class RotaSlot(models.Model):
         return SlotStatus.MISSED if today > self.ends_on else SlotStatus.UPCOMING
 
 
+class LessonVersion(models.Model):
+    """A version of a lesson's video (打磨): the one it was first given with, then each
+    improved one (a contest's new version, recorded here by the contest through the lessons
+    service). A tour stop names the version its audience saw, so the speaker reads each
+    audience's opinions against the version they are about."""
+
+    lesson = models.ForeignKey(
+        "lessons.Lesson",
+        verbose_name=_("微党课"),
+        on_delete=models.CASCADE,
+        related_name="versions",
+    )
+    number = models.PositiveSmallIntegerField(_("版本"))
+    video = models.ForeignKey(
+        "media.Video", verbose_name=_("视频"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("修改说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("打磨版本")
+        verbose_name_plural = _("打磨版本")
+        ordering = ["lesson", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "number"], name="lesson_version_number"),
+            models.UniqueConstraint(fields=["lesson", "video"], name="lesson_version_video"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id} 第{self.number}版"
+
+
 def _feedback_key() -> str:
     import secrets
 
@@ -313,6 +345,15 @@ class TourStop(models.Model):
     )
     audience_size = models.PositiveIntegerField(_("听众人数"), null=True, blank=True)
     held_at = models.DateTimeField(_("确认举办"), null=True, blank=True)
+    # The 打磨 version of the tour's lesson this stop's audience saw (set when it is held).
+    version = models.ForeignKey(
+        LessonVersion,
+        verbose_name=_("所讲版本"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tour_stops",
+    )
     # The QR code's address: random, so stops cannot be guessed from their ids.
     feedback_key = models.CharField(
         _("反馈码"), max_length=24, unique=True, default=_feedback_key, editable=False

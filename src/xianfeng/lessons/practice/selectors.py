@@ -16,7 +16,8 @@ from xianfeng.lessons.practice.models import (
 )
 from xianfeng.lessons.practice.rules import PRACTICE_ROLES
 from xianfeng.orgs import paths
-from xianfeng.orgs.models import subtree_q
+from xianfeng.orgs.enums import RoleKind
+from xianfeng.orgs.models import Role, subtree_q
 from xianfeng.orgs.selectors import role_root_paths
 from xianfeng.people.selectors import member_of
 
@@ -110,3 +111,20 @@ def my_slots(user: Any) -> QuerySet[RotaSlot]:
         .select_related("rota__org", "lecture")
         .order_by("starts_on", "id")
     )
+
+
+def secretaries_without_a_turn(rota: SpeakerRota) -> list[Any]:
+    """领导班子讲党课: the branch's 书记 (a role at the rota's own org) who have no turn in
+    any of the branch's rotas for the rota's year; the organiser is warned of them. One
+    query."""
+    turn = RotaSlot.objects.filter(
+        rota__org_id=rota.org_id, rota__year=rota.year, speaker__user_id=OuterRef("user_id")
+    )
+    return [
+        role.user
+        for role in Role.objects.filter(org_id=rota.org_id, kind=RoleKind.SECRETARY)
+        .annotate(has_turn=Exists(turn))
+        .filter(has_turn=False, user__is_active=True)
+        .select_related("user")
+        .order_by("user__name", "user_id")
+    ]

@@ -123,6 +123,7 @@ def tour(request: AuthedRequest, pk: int) -> HttpResponse:
     stops = svc.tour_stops(item)
     readable = svc.may_read_feedback(request.user, item)
     feedback = svc.stop_feedback(item) if readable else {}
+    versions = svc.lesson_versions(item.lesson)
     rows = [
         {
             "stop": s,
@@ -146,6 +147,9 @@ def tour(request: AuthedRequest, pk: int) -> HttpResponse:
             "organiser": organiser,
             "readable": readable,
             "today": timezone.localdate(),
+            "versions": versions,
+            # The speaker reads the audience's opinions against the version they saw.
+            "by_version": svc.feedback_by_version(item) if readable and versions else [],
         },
     )
 
@@ -161,9 +165,21 @@ def stop_held(request: AuthedRequest, pk: int, stop_id: int) -> HttpResponse:
         size = int(request.POST.get("audience_size", "0") or 0)
     except ValueError:
         size = 0
+    version = None
+    if request.POST.get("version"):
+        version = next(
+            (v for v in svc.lesson_versions(item.lesson) if str(v.pk) == request.POST["version"]),
+            None,
+        )
+        if version is None:
+            raise Http404("找不到该版本")
     try:
-        svc.tour_stop_held(actor=request.user, stop=stop, audience_size=size)
-        messages.success(request, "已确认举办，计入主讲人的讲课记录")
+        if stop.held_at is not None and version is not None:
+            svc.tour_stop_version(actor=request.user, stop=stop, version=version)
+            messages.success(request, f"已改为第 {version.number} 版")
+        else:
+            svc.tour_stop_held(actor=request.user, stop=stop, audience_size=size, version=version)
+            messages.success(request, "已确认举办，计入主讲人的讲课记录")
     except Refused as exc:
         messages.error(request, exc.message)
     return redirect("lessons:tour", pk=item.pk)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,9 +16,10 @@ from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text, is_blank
 from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.practice.enums import LectureKind
-from xianfeng.lessons.practice.models import Tour, TourFeedback, TourStop
+from xianfeng.lessons.practice.models import LessonVersion, Tour, TourFeedback, TourStop
 from xianfeng.lessons.practice.rules import PRACTICE_ROLES, can_run_practice
 from xianfeng.lessons.practice.services import lecture_record, lecture_withdraw
+from xianfeng.media.models import Video
 from xianfeng.moderation.enums import TextStatus
 from xianfeng.moderation.services import text_status_for
 from xianfeng.orgs.models import Org
@@ -64,8 +65,45 @@ def may_read_feedback(user: Any, tour: Tour) -> bool:
 
 def tour_stops(tour: Tour) -> list[TourStop]:
     return list(
-        TourStop.objects.filter(tour=tour).select_related("host_org").order_by("held_on", "id")
+        TourStop.objects.filter(tour=tour)
+        .select_related("host_org", "version")
+        .order_by("held_on", "id")
     )
+
+
+def lesson_versions(lesson: Lesson | None) -> list[LessonVersion]:
+    """The lesson's 打磨 versions, first to last."""
+    if lesson is None:
+        return []
+    return list(LessonVersion.objects.filter(lesson=lesson).order_by("number"))
+
+
+def feedback_by_version(tour: Tour) -> list[dict[str, Any]]:
+    """For the speaker: per version of the lesson, the held stops that saw it, their
+    audience, ratings and average (one query). Stops held before versions were recorded
+    are under no version."""
+    rows = (
+        TourStop.objects.filter(tour=tour, held_at__isnull=False)
+        .values("version_id", "version__number", "version__note")
+        .annotate(
+            stops=Count("id"),
+            audience=Sum("audience_size"),
+            ratings=Sum("rating_count"),
+            total=Sum("rating_sum"),
+        )
+        .order_by(F("version__number").asc(nulls_first=True))
+    )
+    return [
+        {
+            "number": r["version__number"],
+            "note": r["version__note"] or "",
+            "stops": r["stops"],
+            "audience": r["audience"] or 0,
+            "ratings": r["ratings"] or 0,
+            "average": round(r["total"] / r["ratings"], 1) if r["ratings"] else None,
+        }
+        for r in rows
+    ]
 
 
 def stop_feedback(tour: Tour) -> dict[int, list[TourFeedback]]:
@@ -133,8 +171,76 @@ def tour_stop_add(
     return stop
 
 
-def tour_stop_held(*, actor: User, stop: TourStop, audience_size: int) -> TourStop:
-    """The stop took place: its audience is recorded and it counts as the speaker's lecture."""
+def lesson_version_record(*, lesson: Lesson, video: Video, note: str = "") -> LessonVersion:
+    """Record a version (打磨) of a lesson's video: the next number, once per video (a second
+    call with the same video answers the version it already is). The contests app calls it
+    for each entry version; a tour records the lesson's own video as its first."""
+    with transaction.atomic():
+        # The lesson's row is the lock: two versions at once are numbered in turn.
+        Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+        same = LessonVersion.objects.filter(lesson=lesson, video=video).first()
+        if same is not None:
+            return same
+        last = LessonVersion.objects.filter(lesson=lesson).aggregate(n=Max("number"))["n"]
+        version = LessonVersion.objects.create(
+            lesson=lesson, number=(last or 0) + 1, video=video, note=clean_text(note)[:200]
+        )
+        audit_log(
+            actor=None,
+            action="lesson.version",
+            obj=lesson,
+            org=lesson.org,
+            data={"number": version.number, "video": video.pk},
+        )
+    return version
+
+
+def _version_for(tour: Tour, version: LessonVersion | None) -> LessonVersion | None:
+    """The version a stop's audience saw: the one named (of the tour's lesson), else the
+    lesson's latest, else its own video as the first."""
+    lesson = tour.lesson
+    if lesson is None:
+        if version is not None:
+            raise Refused("这次巡讲没有关联微党课，不能选择版本", field="version")
+        return None
+    if version is not None:
+        if version.lesson_id != lesson.pk:
+            raise Refused("所选版本不属于本次巡讲的微党课", field="version")
+        return version
+    latest = LessonVersion.objects.filter(lesson=lesson).order_by("-number").first()
+    if latest is None and lesson.video is not None:
+        latest = lesson_version_record(lesson=lesson, video=lesson.video)
+    return latest
+
+
+def tour_stop_version(*, actor: User, stop: TourStop, version: LessonVersion) -> TourStop:
+    """Correct which version a held stop's audience saw."""
+    tour = stop.tour
+    if not (can_run_practice(actor, tour.org) or can_run_practice(actor, stop.host_org)):
+        raise PermissionDenied("只有主办或承办组织可以修改所讲版本")
+    chosen = _version_for(tour, version)
+    with transaction.atomic():
+        TourStop.objects.filter(pk=stop.pk).update(version=chosen)
+        stop.version = chosen
+        audit_log(
+            actor=actor,
+            action="tour.stop_version",
+            obj=stop,
+            org=tour.org,
+            data={"version": chosen.number if chosen else None},
+        )
+    return stop
+
+
+def tour_stop_held(
+    *,
+    actor: User,
+    stop: TourStop,
+    audience_size: int,
+    version: LessonVersion | None = None,
+) -> TourStop:
+    """The stop took place: its audience is recorded, the 打磨 version they saw (the one
+    named, else the lesson's latest), and it counts as the speaker's lecture."""
     tour = stop.tour
     if not (can_run_practice(actor, tour.org) or can_run_practice(actor, stop.host_org)):
         raise PermissionDenied("只有主办或承办组织可以确认举办")
@@ -143,8 +249,11 @@ def tour_stop_held(*, actor: User, stop: TourStop, audience_size: int) -> TourSt
     if not 0 < audience_size <= 100000:
         raise Refused("请填写听众人数", field="audience_size")
     with transaction.atomic():
+        chosen = _version_for(tour, version)
         TourStop.objects.filter(pk=stop.pk).update(
-            audience_size=audience_size, held_at=stop.held_at or timezone.now()
+            audience_size=audience_size,
+            held_at=stop.held_at or timezone.now(),
+            version=chosen,
         )
         stop.refresh_from_db()
         audit_log(
@@ -152,7 +261,10 @@ def tour_stop_held(*, actor: User, stop: TourStop, audience_size: int) -> TourSt
             action="tour.stop_held",
             obj=stop,
             org=tour.org,
-            data={"audience_size": audience_size},
+            data={
+                "audience_size": audience_size,
+                "version": chosen.number if chosen else None,
+            },
         )
         lecture_record(
             member_id=tour.speaker_id,

@@ -34,6 +34,7 @@ from xianfeng.lessons.practice.selectors import (
     request_list,
     rota_slots,
     rotas_visible_to,
+    secretaries_without_a_turn,
 )
 from xianfeng.lessons.selectors import published_lessons_for
 from xianfeng.orgs.enums import OrgKind
@@ -225,6 +226,8 @@ def rota(request: AuthedRequest, pk: int) -> HttpResponse:
             "form": form,
             "upcoming": upcoming,
             "me": request.user.pk,
+            # Shown to those who arrange the rota (the rules: 书记 at least once a year).
+            "secretaries_missing": secretaries_without_a_turn(item) if editable else [],
         },
     )
 

@@ -207,3 +207,29 @@
   window.setInterval(function () { report(false); }, 10000);
   window.addEventListener("pagehide", function () { report(true); });
 })();
+
+// 转发: the system share sheet where the phone has one (WeChat's browser, Android, iOS),
+// else the link is copied, else selected for the person to copy.
+(function () {
+  "use strict";
+  var button = document.getElementById("live-share-button");
+  if (!button) { return; }
+  var field = document.getElementById("live-share-url");
+  var status = document.getElementById("live-share-status");
+  function say(text) { if (status) { status.textContent = text; } }
+  button.addEventListener("click", function () {
+    var url = button.getAttribute("data-url");
+    var title = button.getAttribute("data-title") || document.title;
+    if (navigator.share) {
+      navigator.share({ title: title, url: url }).catch(function () {});
+      return;
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(function () { say("链接已复制，可以粘贴给同志们"); },
+        function () { field.select(); say("请长按或按 Ctrl+C 复制链接"); });
+      return;
+    }
+    field.select();
+    say("请长按或按 Ctrl+C 复制链接");
+  });
+}());
