@@ -12,7 +12,7 @@ import pytest
 from tests.factories import make_site
 from xianfeng.common.errors import Refused
 from xianfeng.remote import services
-from xianfeng.remote.bulletin import bulletin_rows, month_bulletin
+from xianfeng.remote.bulletin import bulletin_rows, month_bulletin, month_rates
 from xianfeng.remote.counting import slot_of
 from xianfeng.remote.models import SiteDay
 from xianfeng.remote.services import DeviceRefused, device_for_key
@@ -149,6 +149,16 @@ def test_a_month_of_beats_counts_exactly(county, sites):
     total = bulletin.total
     assert (total.boot_days, total.service_days, total.rate) == (68, 72, Decimal("94.4"))
     assert total.hours == Decimal("32.3")
+    # The month-on-month change reads the same rates without the per-site figures.
+    now = at(30, 23, 0, month=12)
+    assert month_rates(county.county, 2026, 11, now=now) == {
+        county.town_a.path: Decimal("92.9"),
+        county.town_b.path: Decimal("96.7"),
+        county.county.path: Decimal("94.4"),
+    }
+    assert month_rates(county.town_a, 2026, 11, now=now) == {
+        g.org.path: g.rate for g in month_bulletin(county.town_a, 2026, 11, now=now).groups
+    } | {county.town_a.path: Decimal("92.9")}
     assert bulletin_rows(bulletin) == [
         ["S1", s1.name, "东街社区党支部", "28", "30", "93.3%", "28.1", "0", "否"],
         ["S2", s2.name, "西街社区党支部", "11", "12", "91.7%", "1.8", "0", "否"],
@@ -172,3 +182,6 @@ def test_the_current_month_counts_up_to_today(county, sites):
     assert [f.site.code for f in bulletin.sites] == ["S1", "S2"]  # town B is not in town A
     before = month_bulletin(county.town_a, 2026, 12, now=at(4, 21, 0))
     assert [f.service_days for f in before.sites] == [0, 0]
+    rates = month_rates(county.town_a, 2026, 11, now=at(4, 21, 0))
+    assert rates[county.town_a.path] == Decimal("75.0")
+    assert month_rates(county.town_a, 2026, 12, now=at(4, 21, 0))[county.town_a.path] is None

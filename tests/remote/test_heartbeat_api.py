@@ -148,10 +148,11 @@ def test_only_the_hash_of_a_device_token_is_kept(device):
     assert not DeviceToken.objects.filter(key_hash=key).exists()
 
 
-def test_a_beat_is_one_statement_after_the_device(client, site, device):
-    """The device's lookup, then the beat: on PostgreSQL one statement (the day row, the
-    site's last beat and the device's last-seen time; its own transaction), on SQLite the
-    same writes in one transaction."""
+def test_a_beat_is_one_statement_on_postgresql(client, site, device):
+    """On PostgreSQL the token's lookup and the beat are one statement (the day row, the
+    site's last beat and the device's last-seen time; its own transaction, committed
+    without waiting for the WAL flush); on SQLite the device, then the same writes in
+    one transaction."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -161,10 +162,11 @@ def test_a_beat_is_one_statement_after_the_device(client, site, device):
     sqls = [
         q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
-    assert sqls[0].startswith('SELECT "remote_devicetoken"')
     if connection.vendor == "postgresql":
-        assert len(sqls) == 2 and sqls[1].startswith("WITH moved AS (UPDATE")
-    else:  # the first beat: last seen, the day row, the site
+        assert len(sqls) == 1 and sqls[0].startswith("WITH dev AS (SELECT")
+        assert "set_config('synchronous_commit', 'off', true)" in sqls[0]
+    else:  # the device, then the first beat: last seen, the day row, the site
+        assert sqls[0].startswith('SELECT "remote_devicetoken"')
         assert len(sqls) == 4
     site.refresh_from_db()
     seen = DeviceToken.objects.get(site=site).last_seen_at
@@ -172,3 +174,26 @@ def test_a_beat_is_one_statement_after_the_device(client, site, device):
     # Within the minute its last-seen time is not written again.
     assert post(client, key).status_code == 200
     assert DeviceToken.objects.get(site=site).last_seen_at == seen  # within the minute
+    assert SiteDay.objects.get(site=site).beats == 2
+
+
+def test_a_revoked_token_with_a_beat_out_of_time_is_refused_as_revoked(
+    client, county, site, device
+):
+    token, key = device
+    services.device_token_revoke(actor=county.county_admin, device=token)
+    late = (timezone.now() - datetime.timedelta(days=8)).isoformat()
+    response = post(client, key, {"at": late})
+    assert response.status_code == 401
+    assert response.json()["detail"] == "设备令牌已撤销，请重新配对"
+    assert not SiteDay.objects.exists()
+
+
+def test_a_beat_after_a_new_token_is_issued_counts_for_its_site(client, site, device):
+    """The old token and a new one both beat for the site, each answered with its code."""
+    _, first = device
+    _, second = services.device_token_issue(actor=None, site=site, label="新电视盒")
+    one, two = post(client, first), post(client, second)
+    assert one.status_code == two.status_code == 200
+    assert one.json()["site"] == two.json()["site"] == "LW01"
+    assert SiteDay.objects.get(site=site).beats == 2

@@ -273,3 +273,71 @@ def test_festival_calendar_per_county(client, county):
         client.force_login(user)
         assert client.get("/remote/festivals/").status_code == 403
     assert Festival.objects.count() == 6
+
+
+def test_next_week_s_offers_are_drafted_from_this_week_s_orders_and_feedback(
+    client, county, sites2, lessons
+):
+    """Ordered but not shown carries over (most ordered first), shown or never ordered
+    rolls off, then the most wanted topic's lessons; the admin still confirms: only they
+    may draft, and the drafts are ordinary offers they can take down."""
+    from xianfeng.lessons.models import Tag
+
+    this_week = services.week_of(timezone.localdate())
+    nxt = this_week + datetime.timedelta(days=7)
+    ordered_most, ordered, shown, _unordered = (
+        offer(sites2, this_week, lesson) for lesson in lessons[:4]
+    )
+    member = county.member_a1
+    for who in (member.user, UserFactory(home_org=county.branch_a1)):
+        services.menu_order_set(user=who, offer=ordered_most, audience="all")
+    services.menu_order_set(user=member.user, offer=ordered, audience="all")
+    services.menu_order_set(user=member.user, offer=shown, audience="all")
+    monday = datetime.datetime.combine(this_week, datetime.time(19, 0), tzinfo=CST)
+    services.menu_fix(
+        actor=sites2.admin_a,
+        site=sites2.a,
+        week=this_week,
+        choices=[services.MenuChoice(offer=shown, starts_at=monday, audience="all")],
+    )
+    farming = Tag.objects.create(slug="nongye", name="农业技术", sort_order=99)
+    law = Tag.objects.create(slug="falv", name="法律", sort_order=98)
+    farm = [LessonFactory(public=True, org=county.county, title=f"种植{i}") for i in (1, 2)]
+    for lesson in farm:
+        lesson.tags.add(farming)
+    statute = LessonFactory(public=True, org=county.county, title="民法典")
+    statute.tags.add(law)
+    viewing = services.viewing_start(
+        actor=sites2.admin_a, site=sites2.a, title="周一", lessons=[lessons[2]], starts_at=monday
+    )
+    services.viewing_proxy_sign(actor=sites2.admin_a, viewing=viewing, member=member)
+    services.viewing_end(actor=sites2.admin_a, viewing=viewing)
+    services.feedback_give(user=member.user, viewing=viewing, rating=5, wanted="farming")
+    # Another site's feedback asks for law: not this site's.
+    other = services.viewing_start(
+        actor=sites2.admin_b, site=sites2.b, title="周一", lessons=[statute], starts_at=monday
+    )
+    services.viewing_proxy_sign(actor=sites2.admin_b, viewing=other, member=county.member_b1)
+    services.viewing_end(actor=sites2.admin_b, viewing=other)
+    services.feedback_give(user=county.member_b1.user, viewing=other, rating=3, wanted="law")
+
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.menu_prefill(actor=sites2.admin_b, site=sites2.a, week=nxt)
+    assert not MenuOffer.objects.filter(week=nxt).exists()
+    client.force_login(sites2.admin_a)
+    url = f"/remote/sites/{sites2.a.code}/menu/?week={nxt.isoformat()}"
+    page = client.post(url, {"action": "prefill", "week": nxt.isoformat()}, follow=True)
+    drafted = list(MenuOffer.objects.filter(site=sites2.a, week=nxt).order_by("pk"))
+    assert [(o.lesson.title, o.pitch) for o in drafted] == [
+        ("课件0", "上周 2 人点单，未能安排"),
+        ("课件1", "上周 1 人点单，未能安排"),
+        ("种植2", "群众想看：农业技术"),
+        ("种植1", "群众想看：农业技术"),
+    ]
+    assert "已根据上周的点单和反馈拟定 4 个点单课件" in page.content.decode()
+    # Again: nothing twice; the admin takes one down like any offer.
+    assert services.menu_prefill(actor=sites2.admin_a, site=sites2.a, week=nxt) == []
+    services.menu_offer_remove(actor=sites2.admin_a, offer=drafted[3])
+    assert MenuOffer.objects.filter(site=sites2.a, week=nxt).count() == 3

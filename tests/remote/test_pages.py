@@ -19,7 +19,7 @@ CST = ZoneInfo("Asia/Shanghai")
 # session, user, roles, count, page of sites, the person's member record (the 党费 nav entry;
 # kept between requests under the access version), the unread badge
 SITE_LIST_QUERIES = 7
-BULLETIN_QUERIES = 20  # session, user, roles, org; 7–8 per month (this and the one before); badge
+BULLETIN_QUERIES = 16  # session, user, roles, org; 7–8 for the month, 3–4 for the one before; badge
 
 
 def test_the_site_list_shows_only_the_admin_s_own_sites(client, county, sites2):
@@ -154,3 +154,40 @@ def test_bulletin_query_count(client, county, django_assert_num_queries, n):
     with django_assert_num_queries(BULLETIN_QUERIES):
         html = client.get("/remote/bulletin/", {"org": "C", "month": "2026-11"}).content.decode()
     assert html.count("?org=TX") == n
+
+
+def test_bulletin_pdf_has_the_towns_and_sites_with_the_month_on_month_change(client, county):
+    """The 开机通报 PDF: the total and each town and site with its change since October."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    s1 = make_site(county.branch_a1, code="S1", name="东街站点")
+    s2 = make_site(county.branch_b1, code="S2", name="柳湾站点")
+    for site in (s1, s2):
+        site.service_start = datetime.date(2026, 10, 1)
+        site.save(update_fields=["service_start"])
+    device, _ = services.device_token_issue(actor=None, site=s2)
+    for month, days in ((10, range(1, 16)), (11, range(1, 31))):  # 15/31 days, then 30/30
+        for day in days:
+            when = datetime.datetime(2026, month, day, 19, 0, tzinfo=CST)
+            services.heartbeat_record(device=device, at=when, now=when)
+    client.force_login(county.county_admin)
+    response = client.get("/remote/bulletin/", {"org": "C", "month": "2026-11", "format": "pdf"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = re.sub(r"\s", "", text)
+    assert "青山县委2026年11月远程教育站点开机通报" in text
+    # Total: 30 of 60 site-days (50.0 %), October 15 of 62 (24.2 %): +25.8 points.
+    assert "总开机率为50.0%（上月24.2%，环比+25.8个百分点）" in text
+    # Town B (柳湾) 100.0 % after 48.4 %: +51.6; town A 0.0 % both months: 0.0.
+    assert "1河口镇党委130/30100.0%+51.6" in text
+    assert "2城关镇党委10/300.0%0.0" in text
+    assert "柳湾村党支部30/30100.0%+51.6" in text  # S2
+    assert "S1东街站点（3天以上未开机）东街社区党支部0/300.0%0.0" in text
+    assert text.index("河口镇党委") < text.index("城关镇党委")  # ranked by 开机率
+    # Outside the reach: the same 404 as the page.
+    client.force_login(county.town_a_admin)
+    assert client.get("/remote/bulletin/", {"org": "TB", "format": "pdf"}).status_code == 404

@@ -27,6 +27,7 @@ from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import has_role_over
 from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
 from xianfeng.remote import bulletin as bulletins
+from xianfeng.remote import pdf as remote_pdf
 from xianfeng.remote import rules, selectors, services
 from xianfeng.remote.enums import BULLETIN_ROLES
 from xianfeng.remote.report import report_card
@@ -199,6 +200,17 @@ def bulletin(request: AuthedRequest) -> HttpResponse:
         )
         return response
     first = datetime.date(year, month, 1)
+    if fmt == "pdf":
+        # Site by site, so the month before in full (the page only needs its rates).
+        before_day = first - datetime.timedelta(days=1)
+        before = bulletins.month_bulletin(org, before_day.year, before_day.month, now=now)
+        response = HttpResponse(
+            remote_pdf.bulletin_pdf(figures, before), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = (
+            f'inline; filename="bulletin-{org.code}-{year}-{month:02d}.pdf"'
+        )
+        return response
     prev_month = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
     next_month = (first + datetime.timedelta(days=32)).strftime("%Y-%m")
     single_group = len(groups) == 1 and groups[0].org == org

@@ -127,6 +127,14 @@ def site_menu(request: AuthedRequest, code: str) -> HttpResponse:
             if request.POST.get("action") == "add":
                 _add_offer(request, site=site, week=week, town=town if can_town else None)
                 messages.success(request, "已加入本周点单")
+            elif request.POST.get("action") == "prefill":
+                added = services.menu_prefill(actor=request.user, site=site, week=week)
+                messages.success(
+                    request,
+                    f"已根据上周的点单和反馈拟定 {len(added)} 个点单课件，请核对后再通知群众"
+                    if added
+                    else "上周没有可沿用的点单或反馈",
+                )
             elif request.POST.get("action") == "fix":
                 slots = _fix(request, site=site, week=week)
                 messages.success(request, f"本周菜单已确定：{len(slots)} 项")

@@ -325,3 +325,71 @@ def festival_remove(*, actor: User, festival: Festival) -> None:
             data={"name": festival.name},
         )
         festival.delete()
+
+
+def menu_prefill(*, actor: User, site: Site, week: datetime.date) -> list[MenuOffer]:
+    """Draft a week's offers of a site from the week before, for its admin to confirm
+    (remove or add before people order): first the offers people ordered that were not
+    put on the menu, most ordered first ("上周 N 人点单"); then published lessons of the
+    topics the week's feedback asked for most ("群众想看：…"), newest first; offers
+    nobody ordered roll off. Lessons already offered this week are skipped; at most 10."""
+    if not has_role_over(actor, site.org, SITE_RUNNERS):
+        raise PermissionDenied("只有本站点的管理员可以发布点单课件")
+    if week.weekday() != 0:
+        raise Refused("周的第一天应为周一", field="week")
+    from collections import Counter
+
+    from django.db.models import Count
+
+    from xianfeng.remote.enums import Topic, ViewingState
+    from xianfeng.remote.models import Feedback
+
+    before = week - datetime.timedelta(days=7)
+    taken = set(MenuOffer.objects.filter(site=site, week=week).values_list("lesson_id", flat=True))
+    room = MENU_SIZE - len(taken)
+    drafts: list[tuple[Lesson, str]] = []
+    carried = (
+        MenuOffer.objects.filter(site=site, week=before, slots__isnull=True)
+        .annotate(n=Count("orders"))
+        .filter(n__gt=0)
+        .select_related("lesson")
+        .order_by("-n", "pk")
+    )
+    for offer in carried:
+        drafts.append((offer.lesson, f"上周 {offer.n} 人点单，未能安排"))
+    wanted = Counter(
+        Feedback.objects.filter(
+            viewing__site=site,
+            viewing__state=ViewingState.HELD,
+            viewing__starts_at__gte=local_day_start(before),
+            viewing__starts_at__lt=local_day_start(week),
+        )
+        .exclude(wanted="")
+        .values_list("wanted", flat=True)
+    )
+    offered_before = set(
+        MenuOffer.objects.filter(site=site, week=before).values_list("lesson_id", flat=True)
+    )
+    for topic, _n in sorted(wanted.items(), key=lambda item: (-item[1], item[0])):
+        label = str(Topic(topic).label)
+        for lesson in (
+            published_lessons_for(actor)
+            .filter(tags__name=label)
+            .exclude(pk__in=offered_before)
+            .order_by("-published_at", "-pk")[:MENU_SIZE]
+        ):
+            drafts.append((lesson, f"群众想看：{label}"))
+    added: list[MenuOffer] = []
+    for lesson, pitch in drafts:
+        if len(added) >= room:
+            break
+        if lesson.pk in taken:
+            continue
+        taken.add(lesson.pk)
+        try:
+            added.append(
+                menu_offer_add(actor=actor, week=week, lesson=lesson, pitch=pitch, site=site)
+            )
+        except Refused:  # no longer published to the admin, or the week filled meanwhile
+            continue
+    return added
