@@ -201,6 +201,13 @@ def test_writes_to_the_tables_pages_do_not_show_leave_the_version_alone(county):
     assert pagecache._changes_pages(
         'UPDATE "lessons_lesson" SET "view_count" = 0, "title" = %s WHERE "lessons_lesson"."id" = 1'
     )
+    assert not pagecache._changes_pages(
+        pagecache.QUIET + "WITH moved AS (UPDATE remote_site SET last_beat_at = %s) SELECT 1"
+    )
+    assert not pagecache._changes_pages(
+        'UPDATE "remote_site" SET "last_beat_at" = %s WHERE ("remote_site"."id" = %s)'
+    )
+    assert pagecache._changes_pages('UPDATE "remote_site" SET "name" = %s WHERE "id" = %s')
     assert pagecache._changes_pages('INSERT INTO "lessons_comment" ("text") VALUES (%s)')
     assert pagecache._changes_pages("delete from lessons_like where id = 1")
     assert pagecache._changes_pages("WITH x AS (SELECT 1) UPDATE lessons_lesson SET title = 'a'")
@@ -232,3 +239,11 @@ def test_a_kept_page_goes_out_compressed_once_to_a_browser_that_takes_gzip(
     assert "Accept-Encoding" in packed["Vary"]
     assert int(packed["Content-Length"]) == len(packed.content) < len(plain.encode())
     assert gzip.decompress(packed.content).decode() == plain
+
+
+def test_a_terminal_heartbeat_leaves_everyones_pages_alone(county):
+    from xianfeng.remote.services import sites
+
+    assert sites._fold_sql(0).startswith(pagecache.QUIET)
+    assert sites._keyed_fold_sql(0).startswith(pagecache.QUIET)
+    assert not pagecache._changes_pages(sites._fold_sql(2, site_too=True))

@@ -62,12 +62,19 @@ IGNORED_TABLES = frozenset(
         "audit_eventdelivery",
         "notify_delivery",
         "remote_devicetoken",
+        "remote_siteday",
         str(settings.CACHES["default"].get("LOCATION", "")),
     }
 )
 # Counters that every first start of a lesson bumps: a page may show them up to its
 # lifetime late rather than thousands of starts throwing every kept page away.
-IGNORED_UPDATES = ('UPDATE "lessons_lesson" SET "view_count" = ',)
+IGNORED_UPDATES = (
+    'UPDATE "lessons_lesson" SET "view_count" = ',
+    'UPDATE "remote_site" SET "last_beat_at" = ',
+)
+# A statement that starts with this comment says it changes nothing a page shows (a
+# terminal's heartbeat: thousands of boxes beat every five minutes).
+QUIET = "/* pages unchanged */ "
 # Session keys that do not change what a page shows: the login itself, and the visitor's
 # list of lessons already counted as viewed.
 PLAIN_SESSION_KEYS = frozenset(
@@ -79,6 +86,8 @@ _TABLE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)
 
 
 def _changes_pages(sql: str) -> bool:
+    if sql.startswith(QUIET):
+        return False
     head = sql.lstrip()[:8].upper()
     if head.startswith(_READS):
         return False

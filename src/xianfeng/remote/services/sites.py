@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
+from xianfeng.common import pagecache
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text
 from xianfeng.orgs.enums import RoleKind
@@ -258,7 +259,7 @@ def _fold_sql(word: int, *, site_too: bool = False) -> str:
             f"seen AS (UPDATE {devices} SET last_seen_at = %s "
             f"WHERE id = %s AND (last_seen_at IS NULL OR last_seen_at < %s)) "
         )
-    return (
+    return pagecache.QUIET + (
         f"{site}INSERT INTO {table} (site_id, day, w0, w1, w2, w3, w4, slots, beats) "  # noqa: S608
         f"VALUES (%s, %s, %s, %s, %s, %s, %s, 1, 1) "
         f"ON CONFLICT (site_id, day) DO UPDATE SET "
@@ -344,7 +345,7 @@ def _keyed_fold_sql(word: int) -> str:
         DeviceToken._meta.db_table,
     )
     w = f"w{word}"
-    return (
+    return pagecache.QUIET + (  # noqa: S608
         f"WITH dev AS (SELECT d.id, d.site_id, s.code FROM {devices} d "  # noqa: S608
         f"JOIN {sites} s ON s.id = d.site_id "
         f"WHERE d.key_hash = %s AND d.revoked_at IS NULL), "
