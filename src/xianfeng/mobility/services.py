@@ -17,6 +17,7 @@ from django.utils import timezone
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text
+from xianfeng.meetings.services import meeting_guests_refresh
 from xianfeng.mobility.enums import (
     HOSTED_KIND,
     REMINDER_KIND,
@@ -149,6 +150,7 @@ def mobile_register(*, actor: User, member: Member, away: Away) -> MobileRecord:
                       "left_on": away.left_on.isoformat()},
             )  # fmt: skip
             _tell_host(actor=actor, record=record, member=member, changed=False)
+            _refresh_meetings(record.host_org_id)
     except IntegrityError as exc:  # the same form twice at once
         raise Refused("该党员已有外出登记，请先登记返回") from exc
     return record
@@ -227,16 +229,20 @@ def mobile_update(*, actor: User, record: MobileRecord, away: Away) -> MobileRec
                     actor=actor, record=record, member=record.member,
                     changed="host_org" not in changes,
                 )  # fmt: skip
-                if "host_org" in changes and old_host is not None:
-                    notify(
-                        users=branch_managers(old_host.pk),
-                        title=f"流动党员：{record.home_org.name} {record.member.user.name}"
-                        "已不再由你组织联系管理",
-                        url=reverse("mobility:index"),
-                        kind=HOSTED_KIND,
-                        actor=actor,
-                        org=old_host,
-                    )
+            hosts = {record.host_org_id, old_host.pk if old_host else None}
+            if {"host_org", "left_on", "returned_on"} & set(changes):
+                for host_id in hosts:
+                    _refresh_meetings(host_id)
+            if record.returned_on is None and "host_org" in changes and old_host is not None:
+                notify(
+                    users=branch_managers(old_host.pk),
+                    title=f"流动党员：{record.home_org.name} {record.member.user.name}"
+                    "已不再由你组织联系管理",
+                    url=reverse("mobility:index"),
+                    kind=HOSTED_KIND,
+                    actor=actor,
+                    org=old_host,
+                )
     except IntegrityError as exc:  # the card number taken at the same moment
         raise Refused(f"活动证编号 {fields['card_number']} 已被使用", field="card_number") from exc
     return change
@@ -266,7 +272,16 @@ def mobile_return(*, actor: User, record: MobileRecord, on: datetime.date) -> Mo
             actor=actor, action="mobile.returned", obj=record, org=record.home_org,
             data={"member_id": member.pk, "on": on.isoformat()},
         )  # fmt: skip
+        _refresh_meetings(record.host_org_id)
     return record
+
+
+def _refresh_meetings(host_org_id: int | None) -> None:
+    """The host branch's meetings still to come expect the member for the days of their
+    stay, and no longer after it (meetings.services.meeting_guests_refresh, which reads
+    the stays back through meetings.guests)."""
+    if host_org_id is not None:
+        meeting_guests_refresh(branch_id=host_org_id)
 
 
 def _on(day: datetime.date, record: MobileRecord, label: str) -> None:

@@ -25,9 +25,11 @@ def _away(user: Any, member: Any) -> bool:
 
 
 def connect() -> None:
+    from xianfeng.meetings import guests as meeting_guests
     from xianfeng.mobility import demo as mobility_demo
     from xianfeng.mobility import indicators
     from xianfeng.mobility.enums import HOSTED_KIND, REMINDER_KIND
+    from xianfeng.mobility.selectors import hosted_user_ids
     from xianfeng.mobility.tasks import remind_mobile_contacts
     from xianfeng.notify import kinds
     from xianfeng.notify.enums import Channel
@@ -40,6 +42,8 @@ def connect() -> None:
         member_actions.MemberAction("流动党员登记", "mobility:for_member", _away)
     )
     indicators.register()
+    # The 流动党员 a branch hosts are expected at its meetings while they are with it.
+    meeting_guests.register("mobility.hosted", hosted_user_ids)
     periodic.register("mobility.remind", remind_mobile_contacts, hours=24)
     kinds.register(
         REMINDER_KIND, label="流动党员联系提醒", app="mobility",
