@@ -107,3 +107,25 @@ def test_the_host_may_take_a_guest_off_and_put_them_back(county, b1):
     assert mover.pk not in expected(meeting)
     meetings.attendees_change(actor=secretary, meeting=meeting, add=[mover.pk])
     assert mover.pk in expected(meeting)
+
+
+def test_signing_in_at_the_host_is_a_meeting_attended_there_once(
+    county, b1, django_capture_on_commit_callbacks
+):
+    from tests.meetings.conftest import sign_in
+    from xianfeng.audit import events
+    from xianfeng.audit.models import AuditLog
+    from xianfeng.mobility.enums import ActivityKind
+    from xianfeng.mobility.models import MobileActivity
+
+    record = away(county, county.branch_b1)
+    meeting = plan(county, b1)
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_in(meeting, county.member_a1.user)
+        sign_in(meeting, county.member_b1.user)  # B1's own member: no stay, nothing
+    rows = list(MobileActivity.objects.values_list("record_id", "kind", "org__code", "title"))
+    assert rows == [(record.pk, ActivityKind.MEETING, "B1", "支部党员大会：主题党日：学习新党章")]
+    assert MobileActivity.objects.get().on == timezone.localdate(meeting.starts_at)
+    row = AuditLog.objects.filter(event="meeting.checked_in").order_by("pk").first()
+    events.replay(first_id=row.pk, last_id=row.pk)  # delivered again: still one
+    assert MobileActivity.objects.count() == 1

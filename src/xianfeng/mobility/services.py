@@ -6,17 +6,18 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text
+from xianfeng.meetings.enums import MeetingKind
 from xianfeng.meetings.services import meeting_guests_refresh
 from xianfeng.mobility.enums import (
     HOSTED_KIND,
@@ -42,6 +43,9 @@ from xianfeng.people.enums import ON_ROLL
 from xianfeng.people.models import Member, User
 from xianfeng.people.selectors import branch_managers
 from xianfeng.people.services.history import member_set_mobile
+
+if TYPE_CHECKING:
+    from xianfeng.audit.events import Event
 
 
 def _text(value: str, label: str, limit: int, *, required: bool = True, field: str = "") -> str:
@@ -392,3 +396,44 @@ def mobile_remind_contacts(*, today: datetime.date | None = None) -> int:
             )
             MobileRecord.objects.filter(pk__in=[r.pk for r in records]).update(reminded_for=quarter)
     return len(due)
+
+
+def mobile_meeting_attended(event: Event) -> MobileActivity | None:
+    """meeting.checked_in: a 流动党员 who signed in at a meeting of the branch hosting them
+    that day has it on their record as a meeting attended at the place (credited to the
+    home branch's figures, mobility.indicators), as if the host had entered it. Once per
+    meeting whatever the deliveries (the activity's unique constraint)."""
+    user_id = event.data.get("user_id")
+    if event.org_id is None or user_id is None:
+        return None
+    on = event.data.get("on")  # the meeting's day (older events: the sign-in's)
+    day = datetime.date.fromisoformat(on) if on else timezone.localdate(event.created_at)
+    record = (
+        MobileRecord.objects.filter(
+            Q(returned_on__isnull=True) | Q(returned_on__gt=day),
+            member__user_id=user_id,
+            host_org_id=event.org_id,
+            left_on__lte=day,
+        )
+        .order_by("-left_on")
+        .first()
+    )
+    if record is None:
+        return None
+    label = MeetingKind(event.data["kind"]).label if event.data.get("kind") else "会议"
+    title = f"{label}：{event.data.get('topic', '')}".rstrip("：")[:200]
+    try:
+        with transaction.atomic():
+            activity, created = MobileActivity.objects.get_or_create(
+                record=record, on=day, kind=ActivityKind.MEETING, title=title,
+                defaults={"org_id": event.org_id, "recorded_by": None},
+            )  # fmt: skip
+            if created:
+                audit_log(
+                    actor=None, action="mobile.activity", obj=record, org=activity.org,
+                    data={"on": day.isoformat(), "kind": ActivityKind.MEETING,
+                          "meeting_id": event.object_id},
+                )  # fmt: skip
+    except IntegrityError:  # another delivery wrote it first
+        return None
+    return activity
