@@ -105,8 +105,8 @@ with connection.cursor() as c:
     ):
         c.execute(f'''
             INSERT INTO study_pointstotal (user_id, org_id, period, start, points)
-            SELECT user_id, max(org_id), %s, {expr}, sum(points)
-            FROM study_pointsentry GROUP BY user_id, {expr}
+            SELECT user_id, org_id, %s, {expr}, sum(points)
+            FROM study_pointsentry GROUP BY user_id, org_id, {expr}
         ''', [period])
 print(json.dumps({"rows": rows, "seconds": round(time.perf_counter() - t0, 1)}))
 """
@@ -142,7 +142,7 @@ for scope, root in scopes.items():
     for i in range(15):
         t = time.perf_counter()
         rows = sel.ranking(root, "year", today)
-        mine = sel.my_period_points(member.user, "year", today)
+        mine = sel.points_within(root, sel.my_period_rows(member.user, "year", today))
         rank = sel.rank_in(root, scope, "year", today, mine)
         runs.append(time.perf_counter() - t)
     for i in range(3):

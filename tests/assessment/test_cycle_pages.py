@@ -201,3 +201,61 @@ def test_a_dissolved_branch_is_reminded_only_for_the_months_it_lived(county, act
     assert told(6, 6) == ["04overdue"]
     assert told(6, 25) == ["04overdue"]
     assert SelfCheckReminder.objects.filter(org=county.branch_a1).count() == 4
+
+
+def test_a_branch_founded_mid_year_is_reminded_only_from_the_month_it_lived_half_of(county, active):
+    from xianfeng.orgs.services import org_create
+
+    new = org_create(
+        actor=None, parent=county.town_a, code="A8", name="新建村党支部", kind="branch",
+        founded_on=datetime.date(YEAR, 6, 17),
+    )  # fmt: skip
+    grant(UserFactory(username="secretary_a8"), new, "secretary")
+    zone = timezone.get_default_timezone()
+
+    def told(month: int, day: int) -> list[str]:
+        selfchecks_remind(now=datetime.datetime(YEAR, month, day, 9, tzinfo=zone))
+        return sorted(f"{r.month:%m}{r.stage}" for r in SelfCheckReminder.objects.filter(org=new))
+
+    # June has 30 days: founded on the 17th it lived 14 of them, less than half: nothing
+    # is owed for June, nor for May, before it existed.
+    assert told(6, 25) == []
+    assert told(7, 6) == []
+    assert told(7, 25) == ["07due"]
+    assert told(8, 6) == ["07due", "07overdue"]
+    # An old branch was told of May, June and July all along.
+    assert sorted(
+        f"{r.month:%m}{r.stage}" for r in SelfCheckReminder.objects.filter(org=county.branch_a1)
+    ) == ["05overdue", "06due", "06overdue", "07due", "07overdue"]
+
+
+def test_a_branch_founded_on_the_middle_day_owes_that_month(county, active):
+    from xianfeng.orgs.services import org_create
+
+    new = org_create(
+        actor=None, parent=county.town_a, code="A8", name="新建村党支部", kind="branch",
+        founded_on=datetime.date(YEAR, 6, 16),
+    )  # fmt: skip
+    zone = timezone.get_default_timezone()
+    selfchecks_remind(now=datetime.datetime(YEAR, 6, 25, 9, tzinfo=zone))
+    assert list(SelfCheckReminder.objects.filter(org=new).values_list("stage", flat=True)) == [
+        "due"
+    ]
+
+
+def test_a_bulletin_leaves_out_a_branch_founded_after_half_the_quarter(county, active):
+    from xianfeng.orgs.services import org_create
+
+    late = org_create(
+        actor=None, parent=county.town_a, code="A8", name="新建村党支部", kind="branch",
+        founded_on=datetime.date(YEAR, 5, 17),
+    )  # fmt: skip
+    early = org_create(
+        actor=None, parent=county.town_a, code="A7", name="早建村党支部", kind="branch",
+        founded_on=datetime.date(YEAR, 5, 16),
+    )  # fmt: skip
+    q2 = bulletin_draft(actor=county.county_admin, org=county.county, year=YEAR, quarter=2)
+    ranked = set(q2.rows.values_list("org__code", flat=True))
+    assert early.code in ranked and late.code not in ranked and "A1" in ranked
+    q3 = bulletin_draft(actor=county.county_admin, org=county.county, year=YEAR, quarter=3)
+    assert late.code in set(q3.rows.values_list("org__code", flat=True))

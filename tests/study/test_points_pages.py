@@ -175,8 +175,9 @@ def test_points_page_query_count(client, county, django_assert_num_queries, n):
 def test_ranking_query_count(client, county, django_assert_num_queries, n):
     _members(county, n)
     client.force_login(county.member_a1.user)
-    # session, user, member, ancestors, ranking (+names, orgs), rank, the unread badge
-    with django_assert_num_queries(8):
+    # session, user, member, ancestors, ranking (the top, then their rows with names and
+    # orgs), rank, the unread badge
+    with django_assert_num_queries(9):
         html = client.get(reverse("study:ranking"), {"scope": "county"}).content.decode()
     assert html.count('class="rank-row') == n
 
@@ -188,8 +189,9 @@ def test_branch_averages_query_count(client, county, django_assert_num_queries, 
     for i in range(n - 1):
         MemberFactory(org=OrgFactory(code=f"A9{i}", name=f"新支部{i}", parent=county.town_a))
     client.force_login(county.town_a_admin)
-    # session, user, roles, members by org, sums, orgs, the unread badge
-    with django_assert_num_queries(7):
+    # session, user, roles, members in the period (now, and closed stretches), sums, orgs,
+    # the unread badge
+    with django_assert_num_queries(8):
         html = client.get(reverse("study:branch_averages")).content.decode()
     assert html.count('class="branch-row"') == n + 1  # A1 and A2 have members already
 

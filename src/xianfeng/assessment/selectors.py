@@ -473,6 +473,8 @@ def record_choices(user: Any, branch: Org) -> list[tuple[str, list[records.Recor
     kind, through the owning app's selector)."""
     found = []
     for kind in records.kinds():
+        if not kind.evidence:
+            continue
         refs = kind.choices(user, branch, RECORD_CHOICES)
         if refs:
             found.append((kind.label, refs))

@@ -44,6 +44,9 @@ class RecordKind:
     find: Callable[[Any, Any, int], RecordRef | None]  # (user, branch org, pk)
     choices: Callable[[Any, Any, int], list[RecordRef]]  # (user, branch org, limit)
     url: Callable[[int], str]  # the record's page (which checks who may see it)
+    # Offered as evidence for assessment's self-checks; False for a kind another app
+    # links to for its own step (the 支部党员大会 that voted on a 发展对象).
+    evidence: bool = True
 
 
 _KINDS: dict[str, RecordKind] = {}
@@ -68,6 +71,7 @@ def from_queryset(
     ref: Callable[[Any], RecordRef],
     url: Callable[[int], str],
     newest: tuple[str, ...] = ("-starts_at", "-pk"),
+    evidence: bool = True,
 ) -> RecordKind:
     """A kind whose find and choices both read one scoped queryset, newest first."""
 
@@ -78,7 +82,9 @@ def from_queryset(
     def choices(user: Any, branch: Any, limit: int) -> list[RecordRef]:
         return [ref(row) for row in own(user, branch).order_by(*newest)[:limit]]
 
-    return RecordKind(code=code, label=label, app=app, find=find, choices=choices, url=url)
+    return RecordKind(
+        code=code, label=label, app=app, find=find, choices=choices, url=url, evidence=evidence
+    )
 
 
 def get(code: str) -> RecordKind | None:

@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 
 from xianfeng.common import records
+from xianfeng.meetings.enums import MeetingKind, MeetingState
 from xianfeng.meetings.models import Meeting
 from xianfeng.meetings.selectors import meetings_visible_to
 
@@ -30,9 +31,36 @@ def _own(user: Any, branch: Any) -> Any:
     return meetings_visible_to(user).filter(branch=branch)
 
 
+# A 支部党员大会 that took place (not planned or cancelled): the one that voted on a 发展对象
+# (people's 发展党员 pipeline links its 支部大会讨论 step to it).
+ASSEMBLY = "meetings.assembly"
+_TOOK_PLACE = [MeetingState.HELD, MeetingState.SUBMITTED, MeetingState.APPROVED,
+               MeetingState.ARCHIVED]  # fmt: skip
+
+
+def _assemblies(user: Any, branch: Any) -> Any:
+    return _own(user, branch).filter(kind=MeetingKind.ASSEMBLY, state__in=_TOOK_PLACE)
+
+
+def _assembly_ref(meeting: Meeting) -> records.RecordRef:
+    ref = _ref(meeting)
+    return records.RecordRef(kind=ASSEMBLY, pk=ref.pk, title=ref.title, url=ref.url, when=ref.when)
+
+
 def register() -> None:
     records.register(
         records.from_queryset(
             code="meetings.meeting", label="三会一课", app="meetings", own=_own, ref=_ref, url=url
+        )
+    )
+    records.register(
+        records.from_queryset(
+            code=ASSEMBLY,
+            label="支部党员大会",
+            app="meetings",
+            own=_assemblies,
+            ref=_assembly_ref,
+            url=url,
+            evidence=False,
         )
     )

@@ -107,3 +107,17 @@ def get_record_for_user(user: Any, pk: int) -> tuple[MobileRecord, Side]:
     if MobileRecord.objects.filter(_host_q(user), pk=pk).exists():
         return record, "host"
     return record, "self"
+
+
+def hosted_user_ids(branch_id: int, day: datetime.date) -> set[int]:
+    """The 流动党员 the branch looks after on `day` (registered to it, gone by then and not
+    yet back): meetings.guests adds them to its meetings' expected lists. One query."""
+    return set(
+        MobileRecord.objects.filter(
+            Q(returned_on__isnull=True) | Q(returned_on__gt=day),
+            host_org_id=branch_id,
+            left_on__lte=day,
+            member__user__is_active=True,
+            member__left_on__isnull=True,
+        ).values_list("member__user_id", flat=True)
+    )

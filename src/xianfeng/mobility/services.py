@@ -6,17 +6,19 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text
+from xianfeng.meetings.enums import MeetingKind
+from xianfeng.meetings.services import meeting_guests_refresh
 from xianfeng.mobility.enums import (
     HOSTED_KIND,
     REMINDER_KIND,
@@ -41,6 +43,9 @@ from xianfeng.people.enums import ON_ROLL
 from xianfeng.people.models import Member, User
 from xianfeng.people.selectors import branch_managers
 from xianfeng.people.services.history import member_set_mobile
+
+if TYPE_CHECKING:
+    from xianfeng.audit.events import Event
 
 
 def _text(value: str, label: str, limit: int, *, required: bool = True, field: str = "") -> str:
@@ -149,6 +154,7 @@ def mobile_register(*, actor: User, member: Member, away: Away) -> MobileRecord:
                       "left_on": away.left_on.isoformat()},
             )  # fmt: skip
             _tell_host(actor=actor, record=record, member=member, changed=False)
+            _refresh_meetings(record.host_org_id)
     except IntegrityError as exc:  # the same form twice at once
         raise Refused("该党员已有外出登记，请先登记返回") from exc
     return record
@@ -227,16 +233,20 @@ def mobile_update(*, actor: User, record: MobileRecord, away: Away) -> MobileRec
                     actor=actor, record=record, member=record.member,
                     changed="host_org" not in changes,
                 )  # fmt: skip
-                if "host_org" in changes and old_host is not None:
-                    notify(
-                        users=branch_managers(old_host.pk),
-                        title=f"流动党员：{record.home_org.name} {record.member.user.name}"
-                        "已不再由你组织联系管理",
-                        url=reverse("mobility:index"),
-                        kind=HOSTED_KIND,
-                        actor=actor,
-                        org=old_host,
-                    )
+            hosts = {record.host_org_id, old_host.pk if old_host else None}
+            if {"host_org", "left_on", "returned_on"} & set(changes):
+                for host_id in hosts:
+                    _refresh_meetings(host_id)
+            if record.returned_on is None and "host_org" in changes and old_host is not None:
+                notify(
+                    users=branch_managers(old_host.pk),
+                    title=f"流动党员：{record.home_org.name} {record.member.user.name}"
+                    "已不再由你组织联系管理",
+                    url=reverse("mobility:index"),
+                    kind=HOSTED_KIND,
+                    actor=actor,
+                    org=old_host,
+                )
     except IntegrityError as exc:  # the card number taken at the same moment
         raise Refused(f"活动证编号 {fields['card_number']} 已被使用", field="card_number") from exc
     return change
@@ -266,7 +276,16 @@ def mobile_return(*, actor: User, record: MobileRecord, on: datetime.date) -> Mo
             actor=actor, action="mobile.returned", obj=record, org=record.home_org,
             data={"member_id": member.pk, "on": on.isoformat()},
         )  # fmt: skip
+        _refresh_meetings(record.host_org_id)
     return record
+
+
+def _refresh_meetings(host_org_id: int | None) -> None:
+    """The host branch's meetings still to come expect the member for the days of their
+    stay, and no longer after it (meetings.services.meeting_guests_refresh, which reads
+    the stays back through meetings.guests)."""
+    if host_org_id is not None:
+        meeting_guests_refresh(branch_id=host_org_id)
 
 
 def _on(day: datetime.date, record: MobileRecord, label: str) -> None:
@@ -377,3 +396,44 @@ def mobile_remind_contacts(*, today: datetime.date | None = None) -> int:
             )
             MobileRecord.objects.filter(pk__in=[r.pk for r in records]).update(reminded_for=quarter)
     return len(due)
+
+
+def mobile_meeting_attended(event: Event) -> MobileActivity | None:
+    """meeting.checked_in: a 流动党员 who signed in at a meeting of the branch hosting them
+    that day has it on their record as a meeting attended at the place (credited to the
+    home branch's figures, mobility.indicators), as if the host had entered it. Once per
+    meeting whatever the deliveries (the activity's unique constraint)."""
+    user_id = event.data.get("user_id")
+    if event.org_id is None or user_id is None:
+        return None
+    on = event.data.get("on")  # the meeting's day (older events: the sign-in's)
+    day = datetime.date.fromisoformat(on) if on else timezone.localdate(event.created_at)
+    record = (
+        MobileRecord.objects.filter(
+            Q(returned_on__isnull=True) | Q(returned_on__gt=day),
+            member__user_id=user_id,
+            host_org_id=event.org_id,
+            left_on__lte=day,
+        )
+        .order_by("-left_on")
+        .first()
+    )
+    if record is None:
+        return None
+    label = MeetingKind(event.data["kind"]).label if event.data.get("kind") else "会议"
+    title = f"{label}：{event.data.get('topic', '')}".rstrip("：")[:200]
+    try:
+        with transaction.atomic():
+            activity, created = MobileActivity.objects.get_or_create(
+                record=record, on=day, kind=ActivityKind.MEETING, title=title,
+                defaults={"org_id": event.org_id, "recorded_by": None},
+            )  # fmt: skip
+            if created:
+                audit_log(
+                    actor=None, action="mobile.activity", obj=record, org=activity.org,
+                    data={"on": day.isoformat(), "kind": ActivityKind.MEETING,
+                          "meeting_id": event.object_id},
+                )  # fmt: skip
+    except IntegrityError:  # another delivery wrote it first
+        return None
+    return activity

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from xianfeng.audit import events
 from xianfeng.common import demo, nav, periodic
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES
 from xianfeng.orgs.rules import can_manage_roster, holds_any
@@ -24,10 +25,18 @@ def _away(user: Any, member: Any) -> bool:
     return member.is_mobile and can_manage_roster(user, member.org)
 
 
+def _meeting_attended(event: Any) -> None:
+    from xianfeng.mobility.services import mobile_meeting_attended
+
+    mobile_meeting_attended(event)
+
+
 def connect() -> None:
+    from xianfeng.meetings import guests as meeting_guests
     from xianfeng.mobility import demo as mobility_demo
     from xianfeng.mobility import indicators
     from xianfeng.mobility.enums import HOSTED_KIND, REMINDER_KIND
+    from xianfeng.mobility.selectors import hosted_user_ids
     from xianfeng.mobility.tasks import remind_mobile_contacts
     from xianfeng.notify import kinds
     from xianfeng.notify.enums import Channel
@@ -40,6 +49,12 @@ def connect() -> None:
         member_actions.MemberAction("流动党员登记", "mobility:for_member", _away)
     )
     indicators.register()
+    # The 流动党员 a branch hosts are expected at its meetings while they are with it.
+    meeting_guests.register("mobility.hosted", hosted_user_ids)
+    # Signing in there is a meeting attended at the place, credited to the home branch.
+    events.subscribe(
+        "meeting.checked_in", name="mobility.meeting_attended", handler=_meeting_attended
+    )
     periodic.register("mobility.remind", remind_mobile_contacts, hours=24)
     kinds.register(
         REMINDER_KIND, label="流动党员联系提醒", app="mobility",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.common import records
 from xianfeng.common.storage import private_storage
 from xianfeng.people.enums import (
     ApplicantStage,
@@ -21,6 +22,9 @@ from xianfeng.people.enums import (
     StatusChangeKind,
 )
 from xianfeng.people.idcard import mask_id, mask_phone
+
+# The record kind of the 支部党员大会 that voted on a 发展对象 (registered by meetings).
+ASSEMBLY_RECORD = "meetings.assembly"
 
 phone_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入 11 位手机号"))
 username_validator = RegexValidator(
@@ -431,12 +435,17 @@ class Applicant(models.Model):
     activist_on = models.DateField(_("确定为积极分子日期"), null=True, blank=True)
     # 培养联系人 (two full members, by name as the branch writes them).
     contacts = models.CharField(_("培养联系人"), max_length=100, blank=True)
+    activist_training_on = models.DateField(_("入党积极分子培训结业日期"), null=True, blank=True)
     candidate_on = models.DateField(_("确定为发展对象日期"), null=True, blank=True)
     reviewed_on = models.DateField(_("政治审查日期"), null=True, blank=True)
-    training_on = models.DateField(_("集中培训结业日期"), null=True, blank=True)
+    training_on = models.DateField(_("发展对象集中培训结业日期"), null=True, blank=True)
     publicity_from = models.DateField(_("公示开始"), null=True, blank=True)
     publicity_to = models.DateField(_("公示结束"), null=True, blank=True)
     meeting_on = models.DateField(_("支部大会讨论日期"), null=True, blank=True)
+    # The 支部党员大会 that voted, in the meetings ledger (common/records kind
+    # "meetings.assembly"; people stands below meetings, so an id, not a foreign key).
+    # None for a vote before the ledger was kept here: then only its date is known.
+    meeting_record = models.PositiveBigIntegerField(_("支部大会记录"), null=True, blank=True)
     approved_on = models.DateField(_("上级党委审批日期"), null=True, blank=True)
     oath_on = models.DateField(_("入党宣誓日期"), null=True, blank=True)
     dropped_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
@@ -465,6 +474,12 @@ class Applicant(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def meeting_url(self) -> str:
+        """The page of the 支部党员大会 that voted (meetings checks who may open it)."""
+        kind = records.get(ASSEMBLY_RECORD)
+        return kind.url(self.meeting_record) if kind is not None and self.meeting_record else ""
 
 
 class ApplicantNote(models.Model):

@@ -170,6 +170,22 @@ def orgs_of_members_in(
     return found
 
 
+def org_of_member_on(member: Member, day: datetime.date) -> int | None:
+    """The org `member` belonged to on `day`: their current org from org_since on, else the
+    closed stretch that covers it (one query, only for a day before org_since); None before
+    the records (or in a gap) show them anywhere. Points earned on a day count there."""
+    if member.org_since is None or member.org_since <= day:
+        return member.org_id
+    return (
+        MemberPeriod.objects.filter(
+            Q(started_on__isnull=True) | Q(started_on__lte=day), member=member, ended_on__gt=day
+        )
+        .order_by("-ended_on")
+        .values_list("org_id", flat=True)
+        .first()
+    )
+
+
 def on_roll_between_q(start: datetime.date, end: datetime.date, prefix: str = "") -> Q:
     """Members on the roll on some day of [start, end]: joined by its end (when known) and
     not gone before its start. `prefix` ("member__") reaches them from a related row."""
@@ -208,12 +224,12 @@ def member_counts_in(orgs: dict[int, int]) -> dict[int, int]:
 
 
 def stretches_at(
-    org_ids: Iterable[int], start: datetime.date, end: datetime.date
+    org_ids: QuerySet[Any, Any] | Iterable[int], start: datetime.date, end: datetime.date
 ) -> dict[int, list[Stretch]]:
     """The members on the roll in [start, end] who belonged to one of `org_ids` at some
     time in it → all their stretches in it (those at other orgs too, so that org_in can
-    say where each part of it counts). Two queries."""
-    ids = list(org_ids)
+    say where each part of it counts). `org_ids` may be a query of ids. Two queries."""
+    ids: Any = org_ids if isinstance(org_ids, QuerySet) else list(org_ids)
     past = MemberPeriod.objects.filter(
         Q(started_on__isnull=True) | Q(started_on__lte=end), org_id__in=ids, ended_on__gt=start
     ).values("member_id")

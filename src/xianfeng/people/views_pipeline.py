@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xianfeng.common import records
 from xianfeng.common.errors import Refused
 from xianfeng.common.forms import Form
 from xianfeng.common.types import AuthedRequest, actor_of
@@ -21,7 +22,7 @@ from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES, OrgKind
 from xianfeng.orgs.rules import can_manage_roster, holds_any
 from xianfeng.orgs.selectors import get_org_for_user, orgs_managed_by
 from xianfeng.people.enums import ApplicantStage
-from xianfeng.people.models import Applicant
+from xianfeng.people.models import ASSEMBLY_RECORD, Applicant
 from xianfeng.people.selectors import get_applicant_for_user, pipeline_list
 from xianfeng.people.services import pipeline
 
@@ -63,21 +64,45 @@ class NoteForm(Form):
     )
 
 
+class ActivistTrainingForm(Form):
+    on = _date("积极分子培训结业日期")
+
+
 class CandidateForm(Form):
     on = _date("确定为发展对象日期")
 
 
 class PrepareForm(Form):
     reviewed_on = _date("政治审查日期", False)
-    training_on = _date("集中培训结业日期", False)
+    training_on = _date("发展对象集中培训结业日期", False)
     publicity_from = _date("公示开始", False)
     publicity_to = _date("公示结束", False)
 
 
 class AdmitForm(Form):
-    meeting_on = _date("支部大会讨论日期")
+    meeting = forms.TypedChoiceField(
+        label="讨论的支部党员大会",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="本支部已召开的支部党员大会；系统启用前召开的，请只填写日期",
+    )
+    meeting_on = _date("支部大会讨论日期（未在系统中记录时填写）", False)
     approved_on = _date("上级党委审批日期")
     oath_on = _date("入党宣誓日期", False)
+
+    def __init__(self, *args: Any, meetings: list[records.RecordRef] | None = None,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        field = self.fields["meeting"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "—")] + [(r.pk, r.title) for r in meetings or []]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("meeting") is None and data.get("meeting_on") is None:
+            self.add_error("meeting", "请选择讨论的支部党员大会，或填写其日期")
+        return data
 
 
 class DropForm(Form):
@@ -89,6 +114,8 @@ STEPS: dict[str, tuple[type[forms.Form], str, frozenset[str]]] = {
     "activist": (ActivistForm, "确定为入党积极分子", frozenset({ApplicantStage.APPLIED})),
     "note": (NoteForm, "记录培养考察", frozenset({ApplicantStage.ACTIVIST,
                                                    ApplicantStage.CANDIDATE})),
+    "activist_training": (ActivistTrainingForm, "积极分子培训", frozenset({
+        ApplicantStage.ACTIVIST, ApplicantStage.CANDIDATE})),
     "candidate": (CandidateForm, "列为发展对象", frozenset({ApplicantStage.ACTIVIST})),
     "prepare": (PrepareForm, "政审、培训与公示", frozenset({ApplicantStage.CANDIDATE})),
     "admit": (AdmitForm, "支部大会讨论与上级审批", frozenset({ApplicantStage.CANDIDATE})),
@@ -102,6 +129,8 @@ ACTIONS: dict[str, Callable[..., Any]] = {
         actor=actor, applicant=a, on=d["on"], contacts=d["contacts"]),
     "note": lambda a, actor, d: pipeline.applicant_note(
         actor=actor, applicant=a, on=d["on"], text=d["text"]),
+    "activist_training": lambda a, actor, d: pipeline.applicant_activist_training(
+        actor=actor, applicant=a, on=d["on"]),
     "candidate": lambda a, actor, d: pipeline.applicant_to_candidate(
         actor=actor, applicant=a, on=d["on"]),
     "prepare": lambda a, actor, d: pipeline.applicant_prepare(actor=actor, applicant=a, **d),
@@ -160,15 +189,29 @@ def applicant_new(request: AuthedRequest) -> HttpResponse:
     )
 
 
+MEETING_CHOICES = 30  # the branch's latest 支部党员大会
+
+
+def _form(request: AuthedRequest, applicant: Applicant, key: str, data: Any = None) -> forms.Form:
+    """The step's form; the admit step offers the branch's 支部党员大会 (meetings' own
+    selector, through common/records: one query)."""
+    form_class = STEPS[key][0]
+    if form_class is AdmitForm:
+        kind = records.get(ASSEMBLY_RECORD)
+        found = kind.choices(request.user, applicant.org, MEETING_CHOICES) if kind else []
+        return AdmitForm(data, prefix=key, meetings=found)
+    return form_class(data, prefix=key)
+
+
 def _detail(
     request: AuthedRequest, applicant: Applicant, bound: tuple[str, forms.Form] | None = None
 ) -> HttpResponse:
     manage = can_manage_roster(request.user, applicant.org)
     steps = []
     if manage:
-        for key, (form_class, title, stages) in STEPS.items():
+        for key, (_form_class, title, stages) in STEPS.items():
             if applicant.stage in stages:
-                form = bound[1] if bound and bound[0] == key else form_class(prefix=key)
+                form = bound[1] if bound and bound[0] == key else _form(request, applicant, key)
                 steps.append({"key": key, "title": title, "form": form})
     return render(
         request,
@@ -194,7 +237,7 @@ def applicant_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     applicant = get_applicant_for_user(request.user, pk)
     if step not in STEPS or not can_manage_roster(request.user, applicant.org):
         raise Http404("找不到该步骤")
-    form = STEPS[step][0](request.POST, prefix=step)
+    form = _form(request, applicant, step, request.POST)
     if form.is_valid():
         try:
             ACTIONS[step](applicant, actor_of(request), form.cleaned_data)

@@ -331,7 +331,7 @@ def ranking(request: HttpRequest, query: Query[RankingQuery]) -> dict[str, Any]:
     today = timezone.localdate()
     root = points_sel.scope_orgs(member.org)[query.scope]
     rows = points_sel.ranking(root, query.period, today)
-    mine = points_sel.my_period_points(user, query.period, today)
+    mine = points_sel.points_within(root, points_sel.my_period_rows(user, query.period, today))
     rank = points_sel.rank_in(root, query.scope, query.period, today, mine)
     return {
         "scope": query.scope,

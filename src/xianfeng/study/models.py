@@ -93,8 +93,10 @@ class PointsDay(models.Model):
 
 
 class PointsTotal(models.Model):
-    """A person's net points in one week, month or year, kept with each ledger row (F()
-    updates): rankings read these, never the millions of ledger rows."""
+    """A person's net points in one week, month or year at one org, kept with each ledger
+    row (F() updates): rankings read these, never the millions of ledger rows. A member
+    transferred within the period has a row at each branch, so a branch's ranking counts
+    only what was earned while they belonged to it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="+"
@@ -115,7 +117,17 @@ class PointsTotal(models.Model):
         verbose_name = _("积分汇总")
         verbose_name_plural = _("积分汇总")
         constraints = [
-            models.UniqueConstraint(fields=["user", "period", "start"], name="points_total_once")
+            models.UniqueConstraint(
+                fields=["user", "period", "start", "org"],
+                condition=models.Q(org__isnull=False),
+                name="points_total_once_per_org",
+            ),
+            # Points of someone with no member record (NULL org): one row all the same.
+            models.UniqueConstraint(
+                fields=["user", "period", "start"],
+                condition=models.Q(org__isnull=True),
+                name="points_total_once_no_org",
+            ),
         ]
         indexes = [
             # In the ranking's order (points down, then user), so the top 50 of a county

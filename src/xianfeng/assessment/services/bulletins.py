@@ -37,8 +37,8 @@ from xianfeng.people.models import User
 
 def _branches(org: Org, year: int, quarter: int) -> list[Org]:
     """The branches a 通报 ranks: those of the subtree that lived at least half the quarter
-    (or year). A branch dissolved (撤销) before then has no row, as it owes no 自查 and no
-    三会一课 for that time; its earlier 通报 keep it."""
+    (or year). A branch dissolved (撤销) before then, or founded (成立) after it, has no
+    row, as it owes no 自查 and no 三会一课 for that time; its other 通报 keep it."""
     first_month = 1 if quarter == 0 else 3 * (quarter - 1) + 1
     start = datetime.date(year, first_month, 1)
     end = (
@@ -46,11 +46,14 @@ def _branches(org: Org, year: int, quarter: int) -> list[Org]:
         if quarter in (0, 4)
         else datetime.date(year, first_month + 3, 1)
     )
-    cutoff = start + datetime.timedelta(days=((end - start).days + 1) // 2)
+    half = ((end - start).days + 1) // 2
+    cutoff = start + datetime.timedelta(days=half)
+    founded_by = end - datetime.timedelta(days=half)  # the mirror: half of it lived from then
     return list(
         Org.objects.filter(
             Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=cutoff),
             subtree_q([org.path], field="path"),
+            founded_on__lte=founded_by,
             kind=OrgKind.BRANCH,
         ).order_by("path")
     )

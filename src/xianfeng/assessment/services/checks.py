@@ -274,7 +274,7 @@ def evidence_add(
     kind = None
     if record_kind:
         kind = records.get(record_kind)
-        if kind is None or record_id is None:
+        if kind is None or not kind.evidence or record_id is None:
             raise Refused("找不到该记录，只能引用本支部的记录", field="record")
     elif handle is not None:
         if size > MAX_EVIDENCE_BYTES:
@@ -575,7 +575,8 @@ def _managers(org_id: int) -> list[int]:
 def selfchecks_remind(*, now: datetime.datetime | None = None) -> int:
     """From the 25th: remind branches whose month's 自查 is not submitted (due); after the
     5th of the next month: remind those still missing last month's (overdue). Once per
-    branch, month and stage (SelfCheckReminder's unique constraint)."""
+    branch, month and stage (SelfCheckReminder's unique constraint). Only branches that
+    existed for at least half of the month (成立日期 and 撤销日期) owe it."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     this = Month.of(today)
@@ -603,12 +604,17 @@ def selfchecks_remind(*, now: datetime.datetime | None = None) -> int:
                 "org_id", flat=True
             )
         )
-        # A branch dissolved (撤销) before it had lived half the month owes no 自查 for it
-        # (the mirror of the 三会一课 compliance rule); one dissolved earlier owes nothing.
-        cutoff = month.first + datetime.timedelta(days=(month.days + 1) // 2)
+        # A branch owes a month's 自查 only if it lived at least half of it, as 三会一课
+        # compliance counts (meetings.periods.Span): founded (成立) by the month's middle,
+        # not dissolved (撤销) before it. One founded later owes nothing for the time before
+        # it existed; one dissolved earlier owes nothing after.
+        half = (month.days + 1) // 2
+        cutoff = month.first + datetime.timedelta(days=half)
+        founded_by = month.last - datetime.timedelta(days=half - 1)
         branches = Org.objects.filter(
             Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=cutoff),
             subtree_q(roots, field="path"),
+            founded_on__lte=founded_by,
             kind=OrgKind.BRANCH,
         )
         for branch in branches.exclude(pk__in=done | reminded).order_by("path"):

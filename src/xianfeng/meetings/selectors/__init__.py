@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from xianfeng.meetings.enums import (
     MeetingState,
     Quorum,
 )
+from xianfeng.meetings.guests import guest_user_ids
 from xianfeng.meetings.models import (
     Amendment,
     Attachment,
@@ -137,6 +139,11 @@ def attendance_of(meeting: Meeting, user_id: int | None) -> Attendance | None:
     if user_id is None:
         return None
     return Attendance.objects.filter(meeting=meeting, user_id=user_id).first()
+
+
+def meeting_guests(meeting: Meeting) -> set[int]:
+    """The guests the meeting's branch has on its day (meetings.guests)."""
+    return guest_user_ids(meeting.branch_id, timezone.localdate(meeting.starts_at))
 
 
 def committee_user_ids(branch_id: int) -> set[int]:
@@ -302,14 +309,18 @@ def branches_for_ledger(user: Any) -> QuerySet[Org]:
     return Org.objects.filter(scope_q(user, LEDGER_ROLES, field="path"))
 
 
-def candidates_for(branch: Org) -> QuerySet[User]:
+def candidates_for(branch: Org, guests: Iterable[int] = ()) -> QuerySet[User]:
     """People a meeting of the branch may name as host, recorder or speaker: its members
-    and the holders of a role at the branch or above it."""
+    and the holders of a role at the branch or above it; with `guests` (guest_user_ids
+    for the meeting's day), those may be invited too."""
     role_holders = Role.objects.filter(org__path__in=paths.ancestor_paths(branch.path)).values(
         "user_id"
     )
     return (
-        User.objects.filter(Q(member__org=branch) | Q(pk__in=role_holders), is_active=True)
+        User.objects.filter(
+            Q(member__org=branch) | Q(pk__in=role_holders) | Q(pk__in=list(guests)),
+            is_active=True,
+        )
         .distinct()
         .order_by("name", "pk")
     )
@@ -332,9 +343,12 @@ def orgs_for_rules(user: Any) -> QuerySet[Org]:
     return Org.objects.filter(scope_q(user, RULE_ROLES, field="path")).exclude(kind=OrgKind.GROUP)
 
 
-def expected_user_ids(meeting_kind: str, org: Org, branch: Org) -> list[int]:
+def expected_user_ids(
+    meeting_kind: str, org: Org, branch: Org, day: datetime.date | None = None
+) -> list[int]:
     """Who is expected by default: the party group's members for a 党小组会, the committee
-    for a 支委会, every member of the branch otherwise."""
+    for a 支委会, every member of the branch otherwise, with the guests the branch has on
+    the meeting's `day` (meetings.guests: the 流动党员 it hosts then)."""
 
     on_roll = on_roll_q(timezone.localdate())
     if meeting_kind == MeetingKind.GROUP:
@@ -343,6 +357,7 @@ def expected_user_ids(meeting_kind: str, org: Org, branch: Org) -> list[int]:
         return sorted(committee_user_ids(branch.pk))
     else:
         ids = Member.objects.filter(on_roll, org=branch).values_list("user_id", flat=True)
+        return sorted(set(ids) | guest_user_ids(branch.pk, day or timezone.localdate()))
     return sorted(set(ids))
 
 

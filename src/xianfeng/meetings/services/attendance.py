@@ -25,6 +25,7 @@ from xianfeng.meetings.enums import (
     NoticeKind,
 )
 from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
+from xianfeng.meetings.periods import local_date
 from xianfeng.meetings.rules import can_decide_leave, can_record_attendance
 from xianfeng.meetings.selectors import candidates_for
 from xianfeng.meetings.services.notices import meeting_notify
@@ -130,7 +131,13 @@ def checkin(*, user: Any, token: str, now: datetime.datetime | None = None) -> A
             actor=user,
             obj=meeting,
             org=meeting.branch,
-            data={"user_id": user.pk, "status": status, "kind": meeting.kind},
+            data={
+                "user_id": user.pk,
+                "status": status,
+                "kind": meeting.kind,
+                "topic": meeting.topic,
+                "on": local_date(meeting.starts_at).isoformat(),
+            },
         )
     return row
 

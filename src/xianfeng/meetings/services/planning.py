@@ -26,10 +26,11 @@ from xianfeng.meetings.enums import (
     MeetingState,
     NoticeKind,
 )
+from xianfeng.meetings.guests import guest_user_ids
 from xianfeng.meetings.models import Attendance, LeaveRequest, Meeting
 from xianfeng.meetings.periods import local_date
 from xianfeng.meetings.rules import can_manage, can_plan, is_officer
-from xianfeng.meetings.selectors import candidates_for, expected_user_ids
+from xianfeng.meetings.selectors import candidates_for, expected_user_ids, meeting_guests
 from xianfeng.meetings.services.notices import meeting_notify
 from xianfeng.meetings.tokens import new_checkin_key
 from xianfeng.orgs.enums import OrgKind
@@ -165,7 +166,10 @@ def describe(meeting: Meeting) -> str:
 
 def _check_people(meeting: Meeting, user_ids: Iterable[int], branch: Org) -> set[int]:
     wanted = set(user_ids)
-    allowed = set(candidates_for(branch).filter(pk__in=wanted).values_list("pk", flat=True))
+    if not wanted:
+        return wanted
+    guests = guest_user_ids(branch.pk, timezone.localdate(meeting.starts_at))
+    allowed = set(candidates_for(branch, guests).filter(pk__in=wanted).values_list("pk", flat=True))
     if wanted - allowed:
         raise Refused("应到人员应为本支部党员或上级党组织的同志", field="attendees")
     return wanted
@@ -196,7 +200,8 @@ def meeting_plan(
         _apply(meeting, data)
         meeting.save()
         if attendee_ids is None:
-            ids = set(expected_user_ids(data.kind, org, branch))
+            day = timezone.localdate(meeting.starts_at)
+            ids = set(expected_user_ids(data.kind, org, branch, day))
         else:
             ids = _check_people(meeting, attendee_ids, branch)
         ids |= {meeting.host_id, meeting.recorder_a_id, meeting.recorder_b_id}
@@ -357,3 +362,59 @@ def attendees_change(
                 actor=actor,
             )
         return len(have) + len(new)
+
+
+def meeting_guests_refresh(*, branch_id: int, now: datetime.datetime | None = None) -> int:
+    """Bring the expected lists of the branch's meetings still to come (planned, not yet
+    started) in line with its guests (meetings.guests) on each meeting's day: a 流动党员
+    registered to the branch is added (and told, as the list's others were), one whose
+    stay ended or moved elsewhere is taken off unless they asked for leave. Called by the
+    app that keeps the guests (mobility) when a stay begins, changes or ends. Returns how
+    many rows changed."""
+    now = now or timezone.now()
+    changed = 0
+    upcoming = Meeting.objects.filter(
+        branch_id=branch_id, state=MeetingState.PLANNED, starts_at__gt=now
+    ).exclude(kind__in=[MeetingKind.GROUP, MeetingKind.COMMITTEE])
+    for meeting in upcoming.select_related("host", "branch"):
+        with transaction.atomic():
+            guests = meeting_guests(meeting)
+            have = set(Attendance.objects.filter(meeting=meeting).values_list("user_id", flat=True))
+            own = set(
+                candidates_for(meeting.branch).filter(pk__in=have).values_list("pk", flat=True)
+            )
+            officers = {meeting.host_id, meeting.recorder_a_id, meeting.recorder_b_id}
+            gone = have - own - guests - officers
+            gone = set(
+                Attendance.objects.filter(
+                    meeting=meeting, user_id__in=gone, status=AttendanceStatus.EXPECTED
+                ).values_list("user_id", flat=True)
+            )
+            LeaveRequest.objects.filter(
+                meeting=meeting, user_id__in=gone, status=LeaveStatus.PENDING
+            ).delete()
+            removed, _ = Attendance.objects.filter(meeting=meeting, user_id__in=gone).delete()
+            new = guests - have
+            Attendance.objects.bulk_create(
+                [Attendance(meeting=meeting, user_id=uid) for uid in sorted(new)]
+            )
+            if not (new or removed):
+                continue
+            changed += len(new) + removed
+            audit_log(
+                actor=None,
+                action="meeting.guests",
+                obj=meeting,
+                org=meeting.branch,
+                data={"added": sorted(new), "removed": removed},
+            )
+            if new:
+                meeting_notify(
+                    user_ids=new,
+                    meeting=meeting,
+                    kind=NoticeKind.PLANNED,
+                    title=f"会议通知：{meeting.get_kind_display()}「{meeting.topic}」",
+                    body=describe(meeting),
+                    actor=None,
+                )
+    return changed

@@ -210,7 +210,7 @@ def attendees(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk)
     if not rules.can_manage(request.user, meeting):
         raise Http404("找不到该会议")
-    people = list(selectors.candidates_for(meeting.branch))
+    people = list(selectors.candidates_for(meeting.branch, selectors.meeting_guests(meeting)))
     rows = selectors.attendance_rows(meeting)
     invited = {r.user_id for r in rows}
     if request.method == "POST":

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xianfeng.audit import events
+from xianfeng.common import records
 from xianfeng.common.errors import Refused
 from xianfeng.common.text import clean_text, is_blank
 from xianfeng.common.transitions import transition
@@ -26,7 +27,7 @@ from xianfeng.orgs.rules import can_manage_roster
 from xianfeng.people.checks import MemberData
 from xianfeng.people.enums import APPLICANT_MACHINE, ApplicantStage, MemberStatus
 from xianfeng.people.idcard import id_problem
-from xianfeng.people.models import Applicant, ApplicantNote, User
+from xianfeng.people.models import ASSEMBLY_RECORD, Applicant, ApplicantNote, User
 from xianfeng.people.services.history import plus_years
 
 S = ApplicantStage
@@ -173,6 +174,22 @@ def applicant_note(
         )
 
 
+def applicant_activist_training(
+    *, actor: User | None, applicant: Applicant, on: datetime.date
+) -> Applicant:
+    """入党积极分子培训 (第十二条: activists are trained, apart from the 发展对象's
+    集中培训 before the branch meeting): the day they finished it."""
+    on = _day(on, "积极分子培训结业日期", "on")
+    with transaction.atomic():
+        applicant = _locked(actor, applicant)
+        if applicant.stage not in (S.ACTIVIST, S.CANDIDATE):
+            raise Refused("积极分子培训在确定为入党积极分子之后进行")
+        _not_before(on, applicant.activist_on, "确定为积极分子日期", "on")
+        applicant.activist_training_on = on
+        applicant.save(update_fields=["activist_training_on", "updated_at"])
+    return applicant
+
+
 def candidate_earliest(applicant: Applicant) -> datetime.date | None:
     return plus_years(applicant.activist_on, ACTIVIST_YEARS) if applicant.activist_on else None
 
@@ -250,15 +267,20 @@ def applicant_admit(
     *,
     actor: User | None,
     applicant: Applicant,
-    meeting_on: datetime.date,
+    meeting_on: datetime.date | None = None,
     approved_on: datetime.date,
     oath_on: datetime.date | None = None,
+    meeting: int | None = None,
 ) -> Applicant:
     """支部大会讨论 and 上级党委审批: the candidate becomes a 预备党员 of the branch, the
-    probation year counting from the branch meeting. Their member record is made here."""
+    probation year counting from the branch meeting. `meeting` is the 支部党员大会 in the
+    branch's ledger that voted (its date is the meeting's); `meeting_on` alone records a
+    vote held before the ledger was kept here. Their member record is made here."""
     from xianfeng.people.services.members import member_create
 
-    meeting_on = _day(meeting_on, "支部大会讨论日期", "meeting_on")
+    if meeting is not None:
+        meeting_on = _assembly_day(actor, applicant, meeting)
+    meeting_on = _day(meeting_on, "支部大会讨论日期（或选择支部党员大会）", "meeting_on")
     approved_on = _day(approved_on, "上级党委审批日期", "approved_on")
     with transaction.atomic():
         applicant = _locked(actor, applicant)
@@ -305,6 +327,7 @@ def applicant_admit(
             org=applicant.org,
             fields={
                 "meeting_on": meeting_on,
+                "meeting_record": meeting,
                 "approved_on": approved_on,
                 "oath_on": oath_on,
                 "member": member,
@@ -313,9 +336,24 @@ def applicant_admit(
                 "applicant_id": applicant.pk,
                 "member_id": member.pk,
                 "on": meeting_on.isoformat(),
+                "meeting_id": meeting,
             },
         )
     return applicant
+
+
+def _assembly_day(actor: User | None, applicant: Applicant, meeting: int) -> datetime.date:
+    """The day of the branch's 支部党员大会 `meeting`, found through the meetings ledger's
+    own selector (a meeting of another branch, one not yet held, or one the person may
+    not see is refused alike)."""
+    kind = records.get(ASSEMBLY_RECORD)
+    ref = kind.find(actor, applicant.org, meeting) if kind is not None else None
+    if ref is None or ref.when is None:
+        raise Refused("请选择本支部已召开的支部党员大会", field="meeting")
+    when = ref.when
+    if isinstance(when, datetime.datetime):
+        return timezone.localdate(when)
+    return when
 
 
 def applicant_drop(*, actor: User | None, applicant: Applicant, reason: str) -> Applicant:

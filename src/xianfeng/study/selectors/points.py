@@ -4,6 +4,7 @@ they can still earn today, rankings and branch averages."""
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from xianfeng.common import points as registry
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind, Region
 from xianfeng.orgs.models import Org, subtree_q
-from xianfeng.people.models import Member
+from xianfeng.people.selectors import org_in, stretches_at
 from xianfeng.study.enums import EntryKind, Period, RankScope
 from xianfeng.study.models import (
     PointsDay,
@@ -95,6 +96,9 @@ class MyPoints:
     day_cap: int
     today_left: int | None  # None: no day cap
     lines: list[TodayLine]
+    # Period → (org path, points) for each org the person earned at in it (rank_in's
+    # `mine` in a scope is what was earned inside it: points_within).
+    at_orgs: dict[str, list[tuple[str | None, int]]]
 
 
 def my_points(user: Any, org: Org | None, today: datetime.date) -> MyPoints:
@@ -103,11 +107,13 @@ def my_points(user: Any, org: Org | None, today: datetime.date) -> MyPoints:
     total = PointsEntry.objects.filter(user_id=user.pk).aggregate(s=Sum("points"))["s"] or 0
     starts = {p: period_start(p, today) for p in Period.values}
     by_period = {p: 0 for p in Period.values}
-    for period, start, pts in PointsTotal.objects.filter(
+    at_orgs: dict[str, list[tuple[str | None, int]]] = {p: [] for p in Period.values}
+    for period, start, path, pts in PointsTotal.objects.filter(
         user_id=user.pk, period__in=Period.values, start__in=set(starts.values())
-    ).values_list("period", "start", "points"):
+    ).values_list("period", "start", "org__path", "points"):
         if starts[period] == start:
-            by_period[period] = pts
+            by_period[period] += pts
+            at_orgs[period].append((path, pts))
     earned_by_rule = dict(
         PointsEntry.objects.filter(user_id=user.pk, day=today, kind=EntryKind.EARN)
         .values_list("rule")
@@ -134,6 +140,7 @@ def my_points(user: Any, org: Org | None, today: datetime.date) -> MyPoints:
         day_cap=policy.day_cap,
         today_left=day_left,
         lines=lines,
+        at_orgs=at_orgs,
     )
 
 
@@ -179,26 +186,81 @@ class Rank:
     of: int  # people with points in the scope
 
 
+def _per_person(root: Org, period: str, start: datetime.date) -> QuerySet[Any]:
+    """Each person's points in `root`'s subtree for the period: the sum of their rows at
+    the orgs in it (a member transferred within the period has one at each)."""
+    return totals_in(root, period, start).values("user_id").annotate(total=Sum("points"))
+
+
 def rank_in(root: Org, scope: str, period: str, today: datetime.date, mine: int) -> Rank:
-    """The person's place in `root` for the period: one query. It counts `points` (never
-    null), not the key, so PostgreSQL answers from the (period, start, org, points) index
-    without reading the table: a county's 50,000 totals in a few tens of milliseconds."""
+    """The person's place in `root` for the period, `mine` being what they earned inside
+    it (points_within): one query. Most people have one row in a scope, so the grouping
+    is over about as many rows as the scope has people with points, read from the
+    (period, start, org, points) index."""
     start = period_start(period, today)
-    counts = totals_in(root, period, start).aggregate(
-        above=Count("points", filter=Q(points__gt=mine)),
-        of=Count("points", filter=Q(points__gt=0)),
+    counts = _per_person(root, period, start).aggregate(
+        above=Count("user_id", filter=Q(total__gt=mine)),
+        of=Count("user_id", filter=Q(total__gt=0)),
     )
     return Rank(scope=scope, org=root, points=mine, rank=counts["above"] + 1, of=counts["of"])
 
 
-def ranking(root: Org, period: str, today: datetime.date, limit: int = 50) -> list[PointsTotal]:
-    """The top of `root`'s subtree for the period, with names and branches (one query)."""
+@dataclass(frozen=True)
+class RankRow:
+    """A line of a ranking: the person, the org shown beside them, their points in scope."""
+
+    user: Any
+    org: Org | None
+    points: int
+
+    @property
+    def user_id(self) -> int:
+        return int(self.user.pk)
+
+
+def ranking(root: Org, period: str, today: datetime.date, limit: int = 50) -> list[RankRow]:
+    """The top of `root`'s subtree for the period, each person with the points they earned
+    while at an org in it (two queries: the top, then their rows with names and orgs).
+    Beside each: their branch now when they earned there in the period, else the org in
+    the scope where they earned most."""
     start = period_start(period, today)
-    return list(
+    top = list(
+        _per_person(root, period, start)
+        .filter(total__gt=0)
+        .order_by("-total", "user_id")
+        .values_list("user_id", "total")[:limit]
+    )
+    if not top:
+        return []
+    rows: dict[int, list[PointsTotal]] = {}
+    for row in (
         totals_in(root, period, start)
-        .filter(points__gt=0)
-        .select_related("user", "org")
-        .order_by("-points", "user_id")[:limit]
+        .filter(user_id__in=[user_id for user_id, _ in top])
+        .select_related("user", "user__member", "org")
+        .order_by("-points", "pk")
+    ):
+        rows.setdefault(row.user_id, []).append(row)
+    out = []
+    for user_id, total in top:
+        mine = rows[user_id]
+        member = getattr(mine[0].user, "member", None)
+        here = next((r for r in mine if member is not None and r.org_id == member.org_id), None)
+        shown = (here or mine[0]).org
+        out.append(RankRow(user=mine[0].user, org=shown, points=int(total)))
+    return out
+
+
+def points_within(root: Org, at_orgs: list[tuple[str | None, int]]) -> int:
+    """Of a person's (org path, points) rows for a period, what they earned inside `root`."""
+    return sum(pts for path, pts in at_orgs if path and paths.is_within(path, root.path))
+
+
+def my_period_rows(user: Any, period: str, today: datetime.date) -> list[tuple[str | None, int]]:
+    """The person's (org path, points) rows for the period: one per org they earned at."""
+    return list(
+        PointsTotal.objects.filter(
+            user_id=user.pk, period=period, start=period_start(period, today)
+        ).values_list("org__path", "points")
     )
 
 
@@ -211,14 +273,17 @@ class BranchAverage:
 
 
 def branch_averages(root: Org, period: str, today: datetime.date) -> list[BranchAverage]:
-    """Each branch (or other org holding members) in `root`'s subtree: its members' points
-    for the period and the average per member, best first (three queries)."""
+    """Each branch (or other org holding members) in `root`'s subtree: the points earned
+    there in the period and the average per member, best first. The members are those on
+    the roll in the period, each at the org they belonged to when it began (or, arriving
+    within it, the first they joined: people.selectors.org_in), so a transfer since does
+    not move them; the points are those earned while at the org. Four queries."""
     start = period_start(period, today)
-    members = dict(
-        Member.objects.filter(subtree_q([root.path], field="org__path"))
-        .values_list("org_id")
-        .annotate(n=Count("pk"))
-        .values_list("org_id", "n")
+    org_ids = Org.objects.filter(subtree_q([root.path], field="path")).values("pk")
+    members = Counter(
+        org_id
+        for stretches in stretches_at(org_ids, start, today).values()
+        if (org_id := org_in(stretches, start, today)) is not None
     )
     sums = dict(
         totals_in(root, period, start)
@@ -226,7 +291,7 @@ def branch_averages(root: Org, period: str, today: datetime.date) -> list[Branch
         .annotate(s=Sum("points"))
         .values_list("org_id", "s")
     )
-    orgs = Org.objects.in_bulk(list(members))
+    orgs = Org.objects.filter(subtree_q([root.path], field="path")).in_bulk(list(members))
     rows = [
         BranchAverage(
             org=orgs[org_id],
@@ -241,11 +306,5 @@ def branch_averages(root: Org, period: str, today: datetime.date) -> list[Branch
 
 
 def my_period_points(user: Any, period: str, today: datetime.date) -> int:
-    row = (
-        PointsTotal.objects.filter(
-            user_id=user.pk, period=period, start=period_start(period, today)
-        )
-        .values_list("points", flat=True)
-        .first()
-    )
-    return row or 0
+    """The person's points for the period, wherever they earned them."""
+    return sum(pts for _, pts in my_period_rows(user, period, today))

@@ -4,7 +4,7 @@ county's settings of rules and caps."""
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from xianfeng.orgs.enums import ORG_ADMIN_ROLES
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.rules import has_role_over
 from xianfeng.people.models import Member, User
+from xianfeng.people.selectors import org_of_member_on
 from xianfeng.study.enums import EntryKind, Period
 from xianfeng.study.models import (
     PointsDay,
@@ -45,6 +46,12 @@ def points_award(*, rule: registry.Rule, event: Event, claim: registry.Claim) ->
     day = timezone.localdate(event.created_at)
     member = Member.objects.select_related("org").filter(user_id=claim.user_id).first()
     org = member.org if member is not None else None
+    # Counted at the org the member belonged to on the day (the registry's history), so a
+    # transfer registered after its date, or an event delivered late, leaves the points
+    # where they were earned; the rules in force are still those of today's org.
+    org_id = org.pk if org is not None else None
+    if member is not None:
+        org_id = org_of_member_on(member, day) or org_id
     source = {"source_type": claim.source_type, "source_id": str(claim.source_id)}
     with transaction.atomic():
         if claim.reverse:
@@ -71,7 +78,7 @@ def points_award(*, rule: registry.Rule, event: Event, claim: registry.Claim) ->
             with transaction.atomic():
                 entry = PointsEntry.objects.create(
                     user_id=claim.user_id,
-                    org=org,
+                    org_id=org_id,
                     rule=rule.code,
                     kind=EntryKind.EARN,
                     points=amount,
@@ -85,7 +92,7 @@ def points_award(*, rule: registry.Rule, event: Event, claim: registry.Claim) ->
             return None  # another delivery wrote it first
         if amount:
             PointsDay.objects.filter(pk=day_row.pk).update(earned=F("earned") + amount)
-            _add_to_totals(claim.user_id, org.pk if org else None, day, amount)
+            _add_to_totals(claim.user_id, org_id, day, amount)
         return entry
 
 
@@ -139,17 +146,21 @@ def _locked_day(user_id: int, day: datetime.date) -> PointsDay:
 
 
 def _add_to_totals(user_id: int, org_id: int | None, day: datetime.date, amount: int) -> None:
+    """Add to the person's week, month and year at `org_id` (a row per org they earned at
+    in the period: a branch's ranking counts only what was earned there)."""
     for period in Period.values:
         start = period_start(period, day)
-        key = {"user_id": user_id, "period": period, "start": start}
-        changes: dict[str, Any] = {"points": F("points") + amount}
-        if org_id is not None:
-            changes["org_id"] = org_id
+        key = {"user_id": user_id, "period": period, "start": start, "org_id": org_id}
+        if org_id is None:
+            key = {"user_id": user_id, "period": period, "start": start, "org__isnull": True}
+        changes = {"points": F("points") + amount}
         if PointsTotal.objects.filter(**key).update(**changes):
             continue
         try:
             with transaction.atomic():
-                PointsTotal.objects.create(**key, org_id=org_id, points=amount)
+                PointsTotal.objects.create(
+                    user_id=user_id, period=period, start=start, org_id=org_id, points=amount
+                )
         except IntegrityError:
             PointsTotal.objects.filter(**key).update(**changes)
 

@@ -36,10 +36,10 @@ def my_points(request: AuthedRequest) -> HttpResponse:
     org = member.org if member is not None else None
     mine = sel.my_points(request.user, org, today)
     period = _choice(request.GET.get("period"), Period, Period.WEEK)
-    own = {"week": mine.week, "month": mine.month, "year": mine.year}[period]
     ranks = []
     if org is not None:
         for scope, root in sel.scope_orgs(org).items():
+            own = sel.points_within(root, mine.at_orgs[period])
             ranks.append(sel.rank_in(root, scope, period, today, own))
     page = paginate(request, sel.ledger_of(request.user))
     return render(
@@ -70,7 +70,7 @@ def ranking(request: AuthedRequest) -> HttpResponse:
     rows = sel.ranking(root, period, today)
     mine = next((r.points for r in rows if r.user_id == request.user.pk), None)
     if mine is None:
-        mine = sel.my_period_points(request.user, period, today)
+        mine = sel.points_within(root, sel.my_period_rows(request.user, period, today))
     rank = sel.rank_in(root, scope, period, today, mine)
     return render(
         request,
