@@ -60,7 +60,7 @@ def _tv(client, site):
 
 def test_the_tv_lists_and_runs_its_own_org_s_room(client, county, sites2, bank):
     mine = _room(county.secretary_a1, county.branch_a1)
-    _room(county.town_a_admin, county.town_a, title="全镇竞答")  # every village plays it
+    town = _room(county.town_a_admin, county.town_a, title="全镇竞答")  # every village plays it
     _room(county.secretary_b1, county.branch_b1, title="柳湾竞答")
     tv = _tv(client, sites2.a)
     home = tv("get", "").json()
@@ -70,7 +70,13 @@ def test_the_tv_lists_and_runs_its_own_org_s_room(client, county, sites2, bank):
             "id": mine.pk,
             "title": "村里的主题党日竞答",
             "subtitle": f"现场竞答 · 共 2 题 · 房间号 {mine.code}",
-        }
+        },
+        {
+            "kind": "study.room",
+            "id": town.pk,
+            "title": "全镇竞答",
+            "subtitle": f"现场竞答 · 城关镇党委主持，本屏只看 · 共 2 题 · 房间号 {town.code}",
+        },
     ]
     path = f"/screens/study.room/{mine.pk}"
     waiting = tv("get", path).json()
@@ -122,7 +128,7 @@ def test_the_tv_lists_and_runs_its_own_org_s_room(client, county, sites2, bank):
     done = tv("post", f"{path}/advance", {"step": "revealed.1"}).json()
     assert (done["state"], done["next_step"]) == ("finished", "")
     # The finished room leaves the TV's tiles; its final board can still be shown.
-    assert tv("get", "").json()["screens"] == []
+    assert [t["id"] for t in tv("get", "").json()["screens"]] == [town.pk]
     assert tv("get", path).json()["board"][0]["points"] == 950
     refused = tv("post", f"{path}/advance", {"step": "finished.1"})
     assert refused.status_code == 400 and refused.json()["detail"] == "竞答已经结束"
@@ -151,3 +157,52 @@ def test_another_site_s_tv_never_reaches_the_room(client, county, sites2, bank):
     assert bad.status_code == 400 and bad.json()["detail"] == "操作已过期，请再按一次确定"
     room.refresh_from_db()
     assert room.state == "waiting"
+
+
+def test_the_village_tv_shows_a_room_of_an_org_above_read_only(client, county, sites2, bank):
+    """The town's room, which the village's members play on their phones, shows on the
+    village's TV as the town's host runs it; OK moves nothing (each village would move it
+    for all). A sibling town's room, or another village's, stays a 404."""
+    town = _room(county.town_a_admin, county.town_a, title="全镇竞答")
+    whole = _room(county.county_admin, county.county, title="全县竞答")
+    sibling = _room(county.county_admin, county.town_b, title="河口镇竞答")
+    village_b = _room(county.secretary_b1, county.branch_b1, title="柳湾竞答")
+    tv = _tv(client, sites2.a)
+    assert [t["id"] for t in tv("get", "").json()["screens"]] == [whole.pk, town.pk]
+    path = f"/screens/study.room/{town.pk}"
+    waiting = tv("get", path).json()
+    assert (waiting["state"], waiting["next_step"], waiting["read_only"]) == ("waiting", "", True)
+    assert waiting["org"] == "城关镇党委"
+    town = room_services.room_advance(actor=county.town_a_admin, room=town)  # the town's host
+    room_services.room_answer(
+        user=county.member_a1.user,
+        org=county.branch_a1,
+        room=town,
+        position=0,
+        response=town.paper[0]["key"],
+        now=town.asked_at + datetime.timedelta(seconds=12),
+    )
+    asked = tv("get", path)
+    data = asked.json()
+    assert (data["state"], data["answered"], data["next_step"]) == ("asking", 1, "")
+    assert data["question"]["stem"] == town.paper[0]["stem"]
+    assert data["question"]["key_text"] is None and EXPLAIN not in asked.content.decode()
+    assert tv("post", f"{path}/advance", {"step": "asking.0"}).status_code == 404
+    town.refresh_from_db()
+    assert (town.state, town.current) == ("asking", 0)
+    room_services.room_advance(actor=county.town_a_admin, room=town)
+    revealed = tv("get", path).json()
+    assert revealed["state"] == "revealed" and revealed["board"][0]["name"] == "张东街"
+    assert tv("get", f"/screens/study.room/{whole.pk}").json()["read_only"] is True
+    # Leaks: a sibling town's room and another village's never reach this TV.
+    for other in (sibling, village_b):
+        other_path = f"/screens/study.room/{other.pk}"
+        assert tv("get", other_path).status_code == 404
+        assert tv("post", f"{other_path}/advance", {"step": "waiting.-1"}).status_code == 404
+    sibling.refresh_from_db()
+    village_b.refresh_from_db()
+    assert (sibling.state, village_b.state) == ("waiting", "waiting")
+    # Own room: still run with OK, and not read-only.
+    mine = _room(county.secretary_a1, county.branch_a1)
+    own = tv("get", f"/screens/study.room/{mine.pk}").json()
+    assert (own["read_only"], own["next_step"]) == (False, "出题")

@@ -409,3 +409,20 @@ def test_readers_page_query_count(client, county, county_column, django_assert_n
     with django_assert_num_queries(6):
         html = client.get(reverse("study:article_readers", args=[a.pk])).content.decode()
     assert f"{n} / {n + 3} 名党员读完" in html
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_columns_page_query_count_and_scope(client, county, django_assert_num_queries, n):
+    """The organiser's columns page: the columns and series of the orgs one manages, at any
+    number of them in the same queries; another town's never listed."""
+    for i in range(n):
+        services.column_create(actor=county.town_a_admin, org=county.town_a, name=f"城关栏目{i}")
+        services.series_create(actor=county.town_a_admin, org=county.town_a, title=f"城关专题{i}")
+    services.column_create(actor=county.county_admin, org=county.town_b, name="河口镇栏目")
+    services.series_create(actor=county.county_admin, org=county.town_b, title="河口镇专题")
+    client.force_login(county.town_a_admin)
+    client.get(reverse("study:columns_manage"))
+    with django_assert_num_queries(7):
+        html = client.get(reverse("study:columns_manage")).content.decode()
+    assert all(f"城关栏目{i}" in html and f"城关专题{i}" in html for i in range(n))
+    assert "河口镇栏目" not in html and "河口镇专题" not in html

@@ -3,6 +3,8 @@ member can take, a month of daily practice and points with a ranking."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db.models import Sum
 from django.urls import reverse
@@ -12,7 +14,16 @@ from xianfeng.people import demo as people_demo
 from xianfeng.people.models import User
 from xianfeng.study import demo
 from xianfeng.study.bank import read_bank
-from xianfeng.study.models import Attempt, PointsEntry, PointsTotal, Question, Quiz
+from xianfeng.study.models import (
+    Attempt,
+    PointsEntry,
+    PointsTotal,
+    Question,
+    Quiz,
+    QuizRoom,
+    RoomAnswer,
+)
+from xianfeng.study.selectors import rooms as room_sel
 from xianfeng.study.selectors.points import period_start
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +41,11 @@ def test_the_demo_fills_the_study_pages(client):
     total = PointsEntry.objects.filter(user=member).aggregate(s=Sum("points"))["s"]
     # 18 days of 每日一练 and three articles read (one point each).
     assert total == 18 * 5 + 3
-    assert report.endswith(
+    assert (
         "栏目 3 个，文章 8 篇（1 篇定时发布），演示党员读完 3 篇，学习计划连续打卡 5 天。"
         "知识竞赛「党章党规知识闯关赛」3 关（演示党员已过 1 关），0 节微党课设了知识检测。"
-    )
+        "现场竞答 2 场（"
+    ) in report
     days = set(PointsEntry.objects.filter(user=member).values_list("day", flat=True))
     assert len(days) == 18
     this_year = period_start("year", timezone.localdate())
@@ -61,6 +73,23 @@ def test_the_demo_fills_the_study_pages(client):
     assert "党章党规知识闯关赛" in contests and "已过 1 关" in contests
     ranking = client.get(reverse("study:ranking"), {"scope": "county", "period": "year"})
     assert ranking.content.decode().count('class="rank-row') == min(people, 50)
+    # 现场竞答 at her branch: the last 主题党日's, over, with its leaderboard; the next waiting.
+    done, waiting = QuizRoom.objects.order_by("pk")
+    assert (done.state, waiting.state) == ("finished", "waiting")
+    assert done.org_id == waiting.org_id == member.member.org_id
+    assert done.created_at < timezone.now() - datetime.timedelta(days=5)
+    board = room_sel.board(done)
+    players = RoomAnswer.objects.filter(room=done).values("user_id").distinct().count()
+    assert len(board) == players >= 3  # a small branch at 300 members; a dozen at 5,000
+    assert [r["total"] for r in board] == sorted((r["total"] for r in board), reverse=True)
+    assert len({r["total"] for r in board}) > 1  # a real spread, not a tie
+    assert RoomAnswer.objects.filter(room=done, correct=False).exists()
+    rooms_page = client.get(reverse("study:rooms")).content.decode()
+    assert waiting.title in rooms_page and done.title in rooms_page
+    played = client.get(reverse("study:room_play", args=[done.pk])).content.decode()
+    assert played.count('class="rank-row"') == players
+    mine = room_sel.my_total(member, done)
+    assert f"我的得分：{mine}" in played
 
 
 def test_the_demo_bank_exports_and_reads_back_without_errors():

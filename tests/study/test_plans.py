@@ -61,7 +61,7 @@ def test_finishing_today_item_checks_in_once_and_keeps_the_streak(
     county, plan, _items, _start = setup
     user = county.member_a1.user
     today = timezone.localdate()
-    item = sel.item_for(plan, today)
+    item = sel.item_for(plan, today).article
     for back in (1, 2):  # the two days before
         CheckIn.objects.create(plan=plan, user=user, day=today - datetime.timedelta(days=back))
     CheckIn.objects.create(plan=plan, user=user, day=today - datetime.timedelta(days=4))
@@ -101,7 +101,7 @@ def test_week_summary_and_notes_shared_with_the_plan(client, setup):
         plan=plan, user=user, day=week - datetime.timedelta(days=1), article=items[1], minutes=20
     )
     summary = sel.week_summary(user, plan, week)
-    assert (summary.days, summary.minutes, summary.items) == (1, 12, [(week, "第1篇")])
+    assert (summary.days, summary.minutes, summary.items) == (1, 12, [(week, "文章", "第1篇")])
     client.force_login(user)
     url = reverse("study:plan_note", args=[plan.pk])
     html = client.post(url, {"text": "太短"}, follow=True).content.decode()
@@ -138,7 +138,7 @@ def test_reminders_at_the_member_chosen_time_once_a_day(setup):
     assert plans.reminders_send_due(at(7, 45)) == 0  # once a day
     note = Notification.objects.get(user=user)
     assert note.title == "学习提醒：每天学习 15 分钟"
-    assert note.body == f"今天的学习内容：《{sel.item_for(plan, day).title}》"
+    assert note.body == f"今天的学习内容：文章《{sel.item_for(plan, day).title}》"
     plans.reminder_set(user=user, plan=plan, remind_at=datetime.time(7, 30), enabled=False)
     PlanReminder.objects.update(last_sent_on=None)
     assert plans.reminders_send_due(at(8, 0)) == 0

@@ -546,6 +546,13 @@ def _org_audience_q(org: Org, prefix: str = "") -> Q:
     )
 
 
+def lessons_reaching_org(org: Org) -> QuerySet[Lesson]:
+    """Published lessons every member of the org may watch (public, or published to the org
+    or one above it): what an organiser may put before the org as a whole (a study plan's
+    day). A person's own view still goes through `published_lessons_for`."""
+    return Lesson.objects.filter(_org_audience_q(org))
+
+
 def showcases_for_org(org: Org, today: datetime.date | None = None) -> QuerySet[Showcase]:
     """展播 on now whose audience (its org when none) reaches the org, each annotated with
     `n`, the released lessons in it that the org's members may watch; empty ones left out.

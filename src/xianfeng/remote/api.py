@@ -718,7 +718,7 @@ class TvScreenStepIn(Schema):
     "/tv/screens/{kind}/{int:item_id}",
     response={200: dict[str, Any], **errors(404)},
     auth=DEVICE_AUTH,
-    summary="大屏内容的当前画面（现场竞答：题目、倒计时、作答人数、公布后的答案、排行榜；设备令牌，仅本站点所属组织的）",
+    summary="大屏内容的当前画面（现场竞答：题目、倒计时、作答人数、公布后的答案、排行榜；设备令牌，本站点所属组织的，及其上级组织的只看）",
     url_name="remote_tv_screen",
 )
 def tv_screen(request: HttpRequest, kind: ScreenKind, item_id: Id) -> Any:

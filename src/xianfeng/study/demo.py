@@ -1,12 +1,14 @@
 """Demo content for `seed_demo`: the county's question bank (about 200 questions from the
 党章 and the basics of party life), an exam running now, a month of 每日一练 for the member
-persona and a month of learning points across her town, so the points page, the rankings,
-the exam and its results are alive after `make run`."""
+persona and a month of learning points across her town, and 现场竞答 at her branch (the
+last 主题党日's, finished with its leaderboard, and the next one waiting), so the points
+page, the rankings, the exam and its results and the rooms are alive after `make run`."""
 
 from __future__ import annotations
 
 import datetime
 import random
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +21,7 @@ from xianfeng.orgs.models import Org, Role, subtree_q
 from xianfeng.people.models import Member, User
 from xianfeng.study import bank
 from xianfeng.study.enums import QuestionKind
-from xianfeng.study.models import Question
+from xianfeng.study.models import Question, QuizRoom
 from xianfeng.study.services import quizzes
 from xianfeng.study.services.points import points_award
 
@@ -488,10 +490,89 @@ def seed() -> str:
 
     articles = seed_articles(county, admin, member)
     contest = seed_competition_and_checks(county, admin, member)
+    rooms = seed_rooms(admin, member)
     return (
         f"题库 {made} 道题，进行中的考试「{exam.title}」，"
         f"演示党员每日一练 {practised} 天，一个月的积分记录 {written} 条。"
-        f"{articles}{contest}"
+        f"{articles}{contest}{rooms}"
+    )
+
+
+def _wrong(item: dict[str, Any]) -> list[str]:
+    """A plausible wrong answer to a drawn item."""
+    if item["kind"] == QuestionKind.JUDGE:
+        return ["F"] if item["key"] == ["T"] else ["T"]
+    if item["kind"] == QuestionKind.BLANK:
+        return ["不记得了"]
+    return ["B"] if item["key"] == ["A"] else ["A"]
+
+
+def seed_rooms(admin: User, member: User | None) -> str:
+    """现场竞答 at the demo member's branch: last month's 主题党日 room, played by a dozen of
+    its members on their phones (finished, with its leaderboard), and the next one waiting
+    for its day (on the branch's village TV and in everyone's list)."""
+    from xianfeng.study.rules import STUDY_MANAGE_ROLES
+    from xianfeng.study.services import rooms
+
+    if member is None or not hasattr(member, "member"):
+        return ""
+    branch = member.member.org
+    role = (
+        Role.objects.filter(org=branch, kind__in=STUDY_MANAGE_ROLES)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    host = role.user if role is not None else admin
+    players = list(
+        Member.objects.filter(org=branch, user__is_active=True)
+        .select_related("user", "org")
+        .order_by("pk")[:12]
+    )
+    rng = random.Random(29)
+    day = timezone.localdate() - datetime.timedelta(days=rng.randint(6, 12))
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(15, 0)))
+    room = rooms.room_create(
+        actor=host,
+        org=branch,
+        title=f"{day.month}月{day.day}日主题党日 · 党章党规现场竞答",
+        count=8,
+        seconds=20,
+    )
+    skill = {p.user_id: rng.uniform(0.45, 0.95) for p in players}
+    at = start
+    answers = 0
+    for position in range(len(room.paper)):
+        room = rooms.room_advance(actor=host, room=room, now=at)  # asks the question
+        item = room.paper[position]
+        for player in players:
+            if rng.random() < 0.08:
+                continue  # too slow this time
+            right = rng.random() < skill[player.user_id]
+            rooms.room_answer(
+                user=player.user,
+                org=player.org,
+                room=room,
+                position=position,
+                response=item["key"] if right else _wrong(item),
+                now=at + datetime.timedelta(seconds=rng.uniform(2.0, 18.0)),
+            )
+            answers += 1
+        room = rooms.room_advance(actor=host, room=room, now=at + datetime.timedelta(seconds=25))
+        at += datetime.timedelta(seconds=70)
+    room = rooms.room_advance(actor=host, room=room, now=at)  # 结束竞答
+    QuizRoom.objects.filter(pk=room.pk).update(created_at=start - datetime.timedelta(minutes=20))
+    nxt = timezone.localdate() + datetime.timedelta(days=rng.randint(2, 6))
+    rooms.room_create(
+        actor=host,
+        org=branch,
+        title=f"{nxt.month}月{nxt.day}日主题党日 · 学习贯彻二十大精神现场竞答",
+        count=10,
+        seconds=20,
+    )
+    return (
+        f"现场竞答 2 场（{branch.name}：上次主题党日 {len(players)} 人作答 {answers} 次，"
+        f"下次的等待开始）。"
     )
 
 

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from xianfeng.audit.events import Event
 from xianfeng.common import points as registry
+from xianfeng.lessons.selectors import lessons_reaching_org
 from xianfeng.orgs.models import Org
 from xianfeng.people.models import User
 from xianfeng.study.models import ArticleRead, CheckIn
+from xianfeng.study.selectors import plans as plan_sel
 from xianfeng.study.services import articles as services
 from xianfeng.study.services import coreading, plans
 from xianfeng.study.services.points import points_award
@@ -155,7 +157,8 @@ def seed_articles(county: Org, admin: User, member: User | None) -> str:
 
 def _plan_and_coreading(admin: User, member: User | None, series: Any, made: list[Any]) -> int:
     """The member's branch gets a daily plan rotating through the series (she has checked in
-    the last five days, so a streak shows) and a co-reading of the pinned article."""
+    the last five days, so a streak shows; today's item is a micro lesson the organiser
+    chose) and a co-reading of the pinned article."""
     if member is None or not hasattr(member, "member"):
         return 0
     branch = member.member.org
@@ -169,9 +172,19 @@ def _plan_and_coreading(admin: User, member: User | None, series: Any, made: lis
     )
     days = 5
     for back in range(1, days + 1):
+        day = today - datetime.timedelta(days=back)
+        item = plan_sel.item_for(plan, day)
         CheckIn.objects.create(
-            plan=plan, user=member, day=today - datetime.timedelta(days=back), minutes=15
+            plan=plan,
+            user=member,
+            day=day,
+            article=item.article if item else None,
+            minutes=12 + back % 4,
         )
+    # Today the secretary put a micro lesson before the branch instead of the series' turn.
+    lesson = lessons_reaching_org(branch).order_by("-published_at", "-id").first()
+    if lesson is not None:
+        plans.plan_set_day(actor=admin, plan=plan, day=today, lesson=lesson)
     coreading.coreading_create(
         actor=admin,
         org=branch,

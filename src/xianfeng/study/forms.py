@@ -122,9 +122,16 @@ class PlanForm(Form):
         initial="20:00",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    series = _LabelledChoice(label="轮流学习的专题", queryset=Org.objects.none(), required=False)
+    series = _LabelledChoice(
+        label="轮流学习的文章专题", queryset=Org.objects.none(), required=False
+    )
+    lesson_series = _LabelledChoice(
+        label="或轮流学习的微党课专题（视频、音频）", queryset=Org.objects.none(), required=False
+    )
 
-    def __init__(self, *args: Any, orgs: Any, series: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, orgs: Any, series: Any, lesson_series: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         # A plan may be for a party group too.
         field = self.fields["org"]
@@ -133,15 +140,42 @@ class PlanForm(Form):
         choices += [(o.pk, f"{o.name}（{o.code}）") for o in field.queryset]  # type: ignore[attr-defined]
         field.widget.choices = choices
         self.fields["series"].queryset = series  # type: ignore[attr-defined]
+        self.fields["lesson_series"].queryset = (  # type: ignore[attr-defined]
+            lesson_series if lesson_series is not None else Org.objects.none()
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("series") and data.get("lesson_series"):
+            self.add_error("lesson_series", "只能选择一个轮流学习的专题（文章或微党课）")
+        return data
+
+
+class _LessonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        audio = obj.video_id is not None and obj.video.is_audio_only
+        return f"{'音频' if audio else '微党课'} · {obj.title}"
 
 
 class PlanDayForm(Form):
     day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
-    article = _LabelledChoice(label="学习文章", queryset=Org.objects.none())
+    article = _LabelledChoice(label="学习文章", queryset=Org.objects.none(), required=False)
+    lesson = _LessonChoice(
+        label="或微党课（视频、音频）", queryset=Org.objects.none(), required=False
+    )
 
-    def __init__(self, *args: Any, articles: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, articles: Any, lessons: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["article"].queryset = articles  # type: ignore[attr-defined]
+        self.fields["lesson"].queryset = (  # type: ignore[attr-defined]
+            lessons if lessons is not None else Org.objects.none()
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("article")) == bool(data.get("lesson")):
+            raise forms.ValidationError("请选择一篇文章或一节微党课（二选一）")
+        return data
 
 
 class NoteForm(Form):

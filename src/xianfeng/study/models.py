@@ -681,8 +681,9 @@ class ArticleRead(models.Model):
 
 
 class StudyPlan(models.Model):
-    """一日学习计划 of a branch or party group: every day one article to read, chosen by
-    the organiser for the day or rotating through a series; members check in by finishing
+    """一日学习计划 of a branch or party group: every day one article to read, one micro
+    lesson to watch or one audio lesson to listen to, chosen by the organiser for the day
+    or rotating through a series (of articles or of lessons); members check in by finishing
     it, keep streaks, sum up the week and are reminded at the time they choose."""
 
     org = models.ForeignKey(
@@ -694,6 +695,14 @@ class StudyPlan(models.Model):
     series = models.ForeignKey(
         ArticleSeries,
         verbose_name=_("轮流学习的专题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lesson_series = models.ForeignKey(
+        "lessons.Series",
+        verbose_name=_("轮流学习的微党课专题"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -719,21 +728,42 @@ class StudyPlan(models.Model):
 
 
 class PlanDay(models.Model):
-    """The organiser's choice of article for one day of a plan (otherwise the series
-    rotates)."""
+    """The organiser's choice for one day of a plan, an article or a lesson (video or
+    audio); otherwise the series rotates."""
 
     plan = models.ForeignKey(
         StudyPlan, verbose_name=_("学习计划"), on_delete=models.CASCADE, related_name="days"
     )
     day = models.DateField(_("日期"))
     article = models.ForeignKey(
-        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="+"
+        Article,
+        verbose_name=_("文章"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    lesson = models.ForeignKey(
+        "lessons.Lesson",
+        verbose_name=_("微党课（视频或音频）"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
 
     class Meta:
         verbose_name = _("计划安排")
         verbose_name_plural = _("计划安排")
-        constraints = [models.UniqueConstraint(fields=["plan", "day"], name="plan_day_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "day"], name="plan_day_once"),
+            # One item a day: an article or a lesson, never both, never neither.
+            models.CheckConstraint(
+                condition=models.Q(article__isnull=False, lesson__isnull=True)
+                | models.Q(article__isnull=True, lesson__isnull=False),
+                name="plan_day_one_item",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.day}"
@@ -753,6 +783,14 @@ class CheckIn(models.Model):
         Article,
         verbose_name=_("学习内容"),
         null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lesson = models.ForeignKey(
+        "lessons.Lesson",
+        verbose_name=_("学习的微党课"),
+        null=True,
+        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )

@@ -1,7 +1,8 @@
-"""现场竞答 on a village site's TV (common/screens.py): the TV of a site lists its org's
-unfinished rooms, shows the one opened as the host's screen does (question, time left,
-answers in, the answer once revealed, the leaderboard) and moves it on with the remote's
-OK key, the same step as the host's button."""
+"""现场竞答 on a village site's TV (common/screens.py): the TV of a site lists the unfinished
+rooms of its org and of the orgs above it, shows the one opened as the host's screen does
+(question, time left, answers in, the answer once revealed, the leaderboard) and moves its
+own org's room on with the remote's OK key, the same step as the host's button; a room of
+an org above (the town's, which its members play too) it only shows."""
 
 from __future__ import annotations
 
@@ -17,20 +18,29 @@ KIND = "study.room"
 
 
 def listing(org: Any) -> list[screens.Item]:
-    rooms = sel.rooms_on_screen(org).exclude(state=RoomState.FINISHED).order_by("-id")[:10]
+    rooms = list(
+        sel.rooms_viewable_on_screen(org).exclude(state=RoomState.FINISHED).order_by("-id")[:10]
+    )
+    rooms.sort(key=lambda room: room.org_id != org.pk)  # its own first, newest first
     return [
         screens.Item(
             kind=KIND,
             id=room.pk,
             title=room.title,
-            subtitle=f"现场竞答 · 共 {len(room.paper)} 题 · 房间号 {room.code}",
+            subtitle=(
+                f"现场竞答 · 共 {len(room.paper)} 题 · 房间号 {room.code}"
+                if room.org_id == org.pk
+                else f"现场竞答 · {room.org.name}主持，本屏只看 · 共 {len(room.paper)} 题 · "
+                f"房间号 {room.code}"
+            ),
         )
         for room in rooms
     ]
 
 
 def state(org: Any, pk: int) -> dict[str, Any]:
-    return sel.screen_state(sel.get_room_on_screen(org, pk))
+    room = sel.get_room_on_screen(org, pk, drive=False)
+    return sel.screen_state(room, read_only=room.org_id != org.pk)
 
 
 def advance(org: Any, pk: int, step: str, label: str) -> dict[str, Any]:

@@ -30,7 +30,11 @@ def connect() -> None:
     from xianfeng.study.models import CoReadingComment, CoReadingNote
     from xianfeng.study.services.articles import article_moderated
     from xianfeng.study.services.coreading import moderated
-    from xianfeng.study.services.plans import checkins_on_read, weekly_note_moderated
+    from xianfeng.study.services.plans import (
+        checkins_on_lesson,
+        checkins_on_read,
+        weekly_note_moderated,
+    )
     from xianfeng.study.tasks import (
         publish_due_articles,
         send_study_reminders,
@@ -51,6 +55,9 @@ def connect() -> None:
     handlers.register("study.coreading_note", moderated(CoReadingNote), label="共读心得")
     handlers.register("study.coreading_comment", moderated(CoReadingComment), label="共读讨论")
     events.subscribe("article.read", name="study.plan_checkin", handler=checkins_on_read)
+    events.subscribe(
+        "lesson.completed", name="study.plan_checkin_lesson", handler=checkins_on_lesson
+    )
     kinds.register("study.reminder", label="学习计划提醒", app="study")
     demo.register("study", study_demo.seed, order=50)
     nav.register(nav.Entry("study:articles", "文章", order=17, visible=_not_resident))

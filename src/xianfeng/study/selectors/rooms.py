@@ -150,15 +150,27 @@ def shown_question(room: QuizRoom) -> dict[str, Any] | None:
 
 
 def rooms_on_screen(org: Any) -> QuerySet[QuizRoom]:
-    """The rooms a site's big screen may show and run: its own org's (a village's TV runs
-    the village's room, never the town's that every village plays)."""
+    """The rooms a site's big screen may run with its remote: its own org's (a village's
+    TV runs the village's room, never the town's that every village plays: each village
+    pressing OK would move it for all)."""
     if getattr(org, "pk", None) is None:
         return QuizRoom.objects.none()
     return QuizRoom.objects.filter(org_id=org.pk).select_related("org")
 
 
-def get_room_on_screen(org: Any, pk: int) -> QuizRoom:
-    room = rooms_on_screen(org).filter(pk=pk).first()
+def rooms_viewable_on_screen(org: Any) -> QuerySet[QuizRoom]:
+    """The rooms a site's big screen may show: its own org's and those of the orgs above it
+    (the town's room, which the village's members play on their phones: `rooms_for`), the
+    latter read-only. Never a sibling's."""
+    if getattr(org, "pk", None) is None:
+        return QuizRoom.objects.none()
+    return QuizRoom.objects.filter(org_id__in=paths.ids_in(org.path)).select_related("org")
+
+
+def get_room_on_screen(org: Any, pk: int, *, drive: bool = True) -> QuizRoom:
+    """A room the screen may run (`drive`), or only show; 404 otherwise."""
+    rooms = rooms_on_screen(org) if drive else rooms_viewable_on_screen(org)
+    room = rooms.filter(pk=pk).first()
     if room is None:
         raise Http404("找不到这场现场竞答")
     return room
@@ -171,14 +183,17 @@ NEXT_STEP = {
 }
 
 
-def screen_state(room: QuizRoom) -> dict[str, Any]:
+def screen_state(room: QuizRoom, *, read_only: bool = False) -> dict[str, Any]:
     """What the wall shows (the host's screen in JSON): no key and no points for the
-    question being asked until its reveal."""
+    question being asked until its reveal. `read_only`: a screen that only shows the room
+    (another org's host runs it) is offered no step."""
     question = shown_question(room)
     total = len(room.paper)
     step = NEXT_STEP.get(RoomState(room.state), "")
     if room.state == RoomState.REVEALED and room.current + 1 >= total:
         step = "结束竞答"
+    if read_only:
+        step = ""
     shown = None
     if question is not None:
         shown = {
@@ -203,6 +218,7 @@ def screen_state(room: QuizRoom) -> dict[str, Any]:
         "answered": answered_count(room),
         "question": shown,
         "next_step": step,
+        "read_only": read_only,
         "board": [
             {
                 "rank": i,

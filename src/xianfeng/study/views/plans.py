@@ -8,6 +8,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,10 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
 from xianfeng.common.types import AuthedRequest
+from xianfeng.lessons.models import Lesson
+from xianfeng.lessons.selectors import lessons_reaching_org, series_for_user
 from xianfeng.orgs import paths
 from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.study.forms import NoteForm, PlanDayForm, PlanForm, ReminderForm
-from xianfeng.study.models import ArticleRead, PlanReminder, StudyPlan
+from xianfeng.study.models import PlanReminder, StudyPlan
 from xianfeng.study.rules import STUDY_MANAGE_ROLES, can_manage_study, manages_study_anywhere
 from xianfeng.study.selectors import articles as article_sel
 from xianfeng.study.selectors import plans as sel
@@ -34,6 +37,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
             request.POST or None,
             orgs=orgs_managed_by(request.user, STUDY_MANAGE_ROLES),
             series=article_sel.series_usable_by(request.user),
+            lesson_series=series_for_user(request.user).select_related("org"),
         )
         if manages
         else None
@@ -51,6 +55,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
                     minutes=d["minutes"],
                     remind_at=d["remind_at"],
                     series=d.get("series"),
+                    lesson_series=d.get("lesson_series"),
                 )
             except Refused as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -78,7 +83,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     week = sel.week_of(today)
     member = sel.is_in_plan(request.user, plan)
-    item = sel.item_for(plan, today)
+    item = sel.item_for(plan, today, request.user)
     days = sel.checkin_days(request.user, plan, today - datetime.timedelta(days=366))
     reminder = PlanReminder.objects.filter(plan=plan, user_id=request.user.pk).first()
     manages = can_manage_study(request.user, plan.org)
@@ -87,10 +92,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "today": today,
         "item": item,
         "is_member": member,
-        "read_today": item is not None
-        and ArticleRead.objects.filter(
-            user_id=request.user.pk, article=item, completed_at__isnull=False
-        ).exists(),
+        "done_today": item is not None and sel.finished_seconds(request.user, item) is not None,
         "checked_in": today in days,
         "streak": sel.streak(days, today),
         "summary": sel.week_summary(request.user, plan, week),
@@ -110,6 +112,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         context["day_form"] = PlanDayForm(
             initial={"day": today + datetime.timedelta(days=1)},
             articles=article_sel.articles_for(request.user).filter(org_id__in=_ids(plan))[:200],
+            lessons=_lessons(plan)[:200],
         )
     return render(request, "study/plan_detail.html", context)
 
@@ -117,6 +120,12 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def _ids(plan: StudyPlan) -> list[int]:
     """The plan's org and those above it: their articles reach its members."""
     return paths.ids_in(plan.org.path)
+
+
+def _lessons(plan: StudyPlan) -> QuerySet[Lesson]:
+    """Lessons (video or audio) published to the plan's org or above: all its members may
+    watch them."""
+    return lessons_reaching_org(plan.org).select_related("video").order_by("-published_at", "-id")
 
 
 @login_required
@@ -182,17 +191,20 @@ def plan_day(request: AuthedRequest, pk: int) -> HttpResponse:
     if not can_manage_study(request.user, plan.org):
         raise PermissionDenied("只有书记、委员或组织管理员可以安排学习内容")
     form = PlanDayForm(
-        request.POST, articles=article_sel.articles_for(request.user).filter(org_id__in=_ids(plan))
+        request.POST,
+        articles=article_sel.articles_for(request.user).filter(org_id__in=_ids(plan)),
+        lessons=_lessons(plan),
     )
     if not form.is_valid():
-        messages.error(request, "请选择日期和文章")
+        messages.error(request, "请选择日期，以及一篇文章或一节微党课（二选一）")
         return redirect("study:plan", pk=plan.pk)
     try:
         services.plan_set_day(
             actor=request.user,
             plan=plan,
             day=form.cleaned_data["day"],
-            article=form.cleaned_data["article"],
+            article=form.cleaned_data.get("article"),
+            lesson=form.cleaned_data.get("lesson"),
         )
         messages.success(request, "已安排")
     except Refused as exc:

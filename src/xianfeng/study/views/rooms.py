@@ -81,6 +81,10 @@ def room_list(request: AuthedRequest) -> HttpResponse:
             "rooms": list(
                 sel.rooms_for(request.user).exclude(state=RoomState.FINISHED).order_by("-id")[:20]
             ),
+            # The last few that ended, with their final leaderboard one tap away.
+            "finished": list(
+                sel.rooms_for(request.user).filter(state=RoomState.FINISHED).order_by("-id")[:5]
+            ),
             "hosted": list(sel.rooms_hosted_by(request.user).order_by("-id")[:20]) if hosts else [],
             "form": form if hosts else None,
         },
@@ -145,6 +149,9 @@ def _play_context(request: AuthedRequest, room: QuizRoom, error: str = "") -> di
         else "",
         "error": error,
         "total": len(room.paper),
+        # Once it is over the phone shows the final leaderboard and the person's points.
+        "board": sel.board(room) if room.state == RoomState.FINISHED else [],
+        "my_total": sel.my_total(request.user, room) if room.state == RoomState.FINISHED else 0,
     }
 
 

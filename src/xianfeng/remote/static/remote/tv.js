@@ -370,7 +370,8 @@
     setText("show-progress", q ? "第 " + (q.position + 1) + " / " + state.total + " 题" : "共 " + state.total + " 题");
     setText("show-answered", state.state === "asking" ? "· 已有 " + state.answered + " 人作答" : "");
     setText("show-stem", q ? "【" + q.kind_label + "】" + q.stem
-      : (finished ? "竞答结束，请看排行榜" : "准备好后按“确定”出题"));
+      : (finished ? "竞答结束，请看排行榜"
+        : (state.read_only ? "请等待" + state.org + "主持人出题（本屏只看）" : "准备好后按“确定”出题")));
     fill("show-choices", q ? q.choices : [], function (c) {
       return [c.letter.length === 1 && q.kind !== "judge" ? c.letter + ". " + c.text : c.text];
     });
