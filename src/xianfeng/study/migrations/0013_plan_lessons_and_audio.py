@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('lessons', '0012_co_speaker_order'),
-        ('study', '0010_points_total_ranking_indexes'),
+        ('study', '0012_points_totals_split_by_org'),
     ]
 
     operations = [
