@@ -300,9 +300,10 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             org=org, category=data["category"], state=data["state"], campaign=item
         )
     stats = selectors.campaign_stats(item)
-    # The stats count the campaign's wall by state and category: filtered by those, the
-    # page needs no second COUNT over the campaign (only a place filter does).
-    page = paginate(request, selectors.wish_wall(filters), count=stats.count_for(filters))
+    # Walked by a cursor as the wall is (no OFFSET, no COUNT): the 500th page of a county's
+    # campaign costs what the first does. The stats count the wall by state and category,
+    # so a page filtered by those still says how many wishes it holds (a place filter not).
+    page = keyset_page(request, selectors.wish_wall(filters), field="published_at")
     area = [o for o in item.covers.all()] or [item.org]
     villages = list(
         community_orgs()
@@ -317,7 +318,8 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "stats": stats,
             "leaders": selectors.campaign_leaderboard(item),
             "page": page,
-            "query": query_without_page(request),
+            "total": stats.count_for(filters),
+            "query": query_without(request, "after", "page"),
             "form": form,
             "filters": filters,
             "villages": villages,
