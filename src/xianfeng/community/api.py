@@ -145,9 +145,7 @@ class WallQuery(Schema):
     category: str = Field("", max_length=16)
     state: str = Field("", max_length=12, description="open、claimed、confirming、fulfilled")
     campaign: Id | None = None
-    after: str = Field(
-        "", max_length=40, description="上一页返回的 next_cursor；不填为最新的一页"
-    )
+    after: str = Field("", max_length=40, description="上一页返回的 next_cursor；不填为最新的一页")
     page_size: PageNumber = 20
 
 
