@@ -22,6 +22,25 @@ def connect() -> None:
     register_notice_kinds()
     community_indicators.register()
     related.register("meetings.meeting", campaigns_of_meeting)
+    related.register("people.member", honors_of_member)
+
+
+def honors_of_member(user: Any, member_id: int) -> list[related.Link]:
+    """A member's approved 微星光 honors on their roster page (approved honors are public;
+    the page has already checked who may see the member)."""
+    from django.urls import reverse
+
+    from xianfeng.community.selectors.honors import honors_of_member as approved
+
+    return [
+        related.Link(
+            label="微星光",
+            title=h.name or h.get_kind_display(),
+            url=reverse("community:honor", args=[h.pk]),
+            note=f"{h.year} 年 · {h.org.name}",
+        )
+        for h in approved(member_id)
+    ]
 
 
 def campaigns_of_meeting(user: Any, meeting_id: int) -> list[related.Link]:

@@ -359,6 +359,13 @@ def wish_claim(
     if org is not None and not rules.can_claim_for(actor, org):
         raise PermissionDenied("只有该组织的书记、组织委员或管理员可以以组织名义认领")
     limit = settings.WISH_MAX_CLAIMS
+    if wish.state in (WishState.CLAIMED, WishState.CONFIRMING) and not (
+        wish.claimer_id == actor.pk and wish.claimer_org_id == getattr(org, "pk", None)
+    ):
+        # Already someone else's when the caller's selector read it (this request): refused
+        # without queueing for the wish's lock behind the others racing for it. A release
+        # in the milliseconds since is answered as if the claim had come a moment earlier.
+        raise Refused("这个心愿刚刚已被认领，请看看其他心愿")
     try:
         with transaction.atomic():
             # Lock order: the claimer first, then the wish, in every claim.
