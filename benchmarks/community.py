@@ -1,8 +1,8 @@
-"""微心愿 at county scale, on PostgreSQL.
+"""微心愿 at county scale, on PostgreSQL (or SQLite with --sqlite).
 
-    .venv/bin/python benchmarks/community.py [--wishes 100000] [--claimers 32] [--claim-wishes 300]
+    .venv/bin/python benchmarks/community.py [--wishes 100000] [--claimers 32] [--claim-wishes 300] [--sqlite]
 
-A fresh database (xf_bench_community) gets the demo county (`seed_demo --members 5000
+A fresh database (xf_bench_community, or a SQLite file in a temporary directory) gets the demo county (`seed_demo --members 5000
 --no-content`) and a campaign in its first town with `--wishes` wishes spread over the
 county's villages, categories and states (bulk-inserted, consistent with the constraints).
 
@@ -88,7 +88,7 @@ from django.db import connection
 with connection.cursor() as c:
     # As autovacuum leaves a table that grew over months: statistics and the visibility map
     # (index-only scans), not a just-loaded table no production database serves from.
-    c.execute("VACUUM ANALYZE community_wish")
+    c.execute("VACUUM ANALYZE community_wish" if connection.vendor == "postgresql" else "ANALYZE")
 print(json.dumps({"campaign": campaign.pk}))
 """
 
@@ -200,7 +200,9 @@ def main() -> int:
     parser.add_argument("--wishes", type=int, default=100_000)
     parser.add_argument("--claimers", type=int, default=32)
     parser.add_argument("--claim-wishes", type=int, default=300)
+    parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     args = parser.parse_args()
+    engine = "SQLite" if args.sqlite else "PostgreSQL"
 
     var = tempfile.mkdtemp(prefix="xf-bench-community-")
     env = {
@@ -208,12 +210,17 @@ def main() -> int:
         "XF_VAR_DIR": var,
         "XF_TASKS": "immediate",
         "PYTHONPATH": str(REPO / "src"),
-        "XF_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+        "XF_DATABASE_URL": f"sqlite:///{var}/bench.sqlite3"
+        if args.sqlite
+        else f"postgres://postgres@127.0.0.1:5432/{DB}",
         # Every claimer races for every wish: the per-claimer limit is not what is measured.
         "XF_WISH_MAX_CLAIMS": str(args.claim_wishes + 1),
     }
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB], check=False)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
+    if not args.sqlite:
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB], check=False
+        )
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
     missed: list[str] = []
     try:
         manage(env, "migrate", "--no-input", "-v", "0")
@@ -249,12 +256,13 @@ def main() -> int:
         check = json.loads(shell(env, CLAIM_CHECK, str(ids_file)))
     finally:
         shutil.rmtree(var, ignore_errors=True)
-        subprocess.run(
-            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB], check=False
-        )
+        if not args.sqlite:
+            subprocess.run(
+                ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB], check=False
+            )
 
     print(
-        f"微心愿, PostgreSQL, {args.wishes:,} wishes in one campaign (inserted in {seeded_s:.0f} s)"
+        f"微心愿, {engine}, {args.wishes:,} wishes in one campaign (inserted in {seeded_s:.0f} s)"
     )
     print(f"{'page':<20}{'median ms':>10}{'× healthz':>11}{'goal ms':>9}")
     for name, ms in pages.items():

@@ -160,9 +160,11 @@ def _mount() -> None:
     from xianfeng.remote.api import router as remote_router
 
     api.add_router("/remote", remote_router)
+    from xianfeng.community.api import five_router
     from xianfeng.community.api import router as wishes_router
 
     api.add_router("/wishes", wishes_router)
+    api.add_router("/community", five_router)
     from xianfeng.study.api import router as study_router
 
     api.add_router("/study", study_router)

@@ -225,8 +225,8 @@ def test_my_hours_query_count(client, county, django_assert_num_queries, n):
         activity = post(county)
         services.signup_join(actor=county.member_b1.user, activity=activity)
     client.force_login(county.member_b1.user)
-    # session, user, upcoming, this year's, member (nav), unread notices, roles
-    with django_assert_num_queries(7):
+    # session, user, upcoming, this year's, my honors, member (nav), unread notices, roles
+    with django_assert_num_queries(8):
         response = client.get(reverse("community:my_hours"))
     assert response.content.decode().count("东街背街小巷环境整治") == 2 * n
 

@@ -120,3 +120,30 @@ def test_honor_roll_query_count(client, county, django_assert_num_queries, n):
     with django_assert_num_queries(3):
         response = client.get(reverse("community:honors"))
     assert response.content.decode().count("优秀党员</span>") == n
+
+
+def test_approved_honors_show_on_the_members_page_and_their_own_hours_page(client, county):
+    """微星光 appear on the member's pages: the roster's member page (through
+    common/related, people knowing nothing of community) and the person's own page."""
+    from xianfeng.people.models import Member
+
+    approved = nominate(county, year=2026)
+    honors.honor_decide(actor=county.town_a_admin, honor=approved, approve=True)
+    pending = nominate(county, year=2025)
+    assert approved.name == pending.name == "张东街"
+    mine = reverse("community:honor", args=[approved.pk])
+    not_yet = reverse("community:honor", args=[pending.pk])
+    member = Member.objects.get(user=county.member_a1.user)
+    client.force_login(county.town_a_admin)
+    html = client.get(reverse("people:member_detail", args=[member.pk])).content.decode()
+    assert (
+        'id="related"' in html and f'href="{mine}"' in html and "2026 年 · 东街社区党支部" in html
+    )
+    assert f'href="{not_yet}"' not in html
+    other = Member.objects.get(user=county.member_a2.user)
+    html = client.get(reverse("people:member_detail", args=[other.pk])).content.decode()
+    assert 'id="related"' not in html and f'href="{mine}"' not in html
+    client.force_login(county.member_a1.user)
+    html = client.get(reverse("community:my_hours")).content.decode()
+    assert 'id="my-honors"' in html and f'href="{mine}"' in html
+    assert f'href="{not_yet}"' not in html

@@ -213,6 +213,24 @@ def test_claim_a_claimed_wish_is_refused_clearly(county, resident_a1):
     assert WishClaim.objects.filter(wish=wish).count() == 1
 
 
+def test_a_claim_of_a_wish_read_as_claimed_is_refused_without_taking_a_lock(county, resident_a1):
+    """Under a race the losers that read the wish after the winner committed are refused
+    at once, not queued for the wish's lock (what made 32 claimers crawl)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    wish = open_wish(county, resident_a1)
+    services.wish_claim(actor=county.member_a2.user, wish=wish)
+    fresh = Wish.objects.get(pk=wish.pk)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Refused, match="刚刚已被认领"):
+        services.wish_claim(actor=county.member_b1.user, wish=fresh)
+    sql = " ".join(q["sql"].upper() for q in queries.captured_queries)
+    assert "FOR UPDATE" not in sql and "SAVEPOINT" not in sql
+    assert WishClaim.objects.filter(wish=wish).count() == 1
+    # The same claimer asking again still gets their claim back.
+    assert services.wish_claim(actor=county.member_a2.user, wish=fresh).state == "claimed"
+
+
 def test_claim_a_pending_wish_is_refused(county, resident_a1):
     wish = post(resident_a1, county.branch_a1)
     with pytest.raises(Refused, match="待审核"):

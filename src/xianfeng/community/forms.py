@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from xianfeng.common.forms import FilterForm, Form
 from xianfeng.community.enums import ActivityKind, Audience, HonorKind, WishCategory
@@ -101,11 +103,25 @@ class CampaignForm(Form):
     starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
     target = forms.IntegerField(label="目标心愿数", min_value=0, max_value=1_000_000, initial=100)
+    meeting = forms.TypedChoiceField(
+        label="结合主题党日（可选）",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="选择本组织下支部近期的主题党日，会议页面会显示本活动",
+    )
 
-    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, orgs: Any = None, meetings: Sequence[Any] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         org_field: Any = self.fields["org"]
         org_field.queryset = orgs if orgs is not None else Org.objects.none()
+        meeting_field: Any = self.fields["meeting"]
+        meeting_field.choices = [("", "不结合")] + [
+            (m.pk, f"{timezone.localtime(m.starts_at):%Y-%m-%d} {m.org.name} · {m.topic}")
+            for m in meetings
+        ]
 
 
 # --- 微实事 -----------------------------------------------------------------------------------

@@ -42,6 +42,16 @@ class WishCampaign(models.Model):
     covers = models.ManyToManyField(
         "orgs.Org", verbose_name=_("覆盖组织"), blank=True, related_name="+"
     )
+    # A 主题党日 of a branch in the campaign's area that it is held together with (the
+    # meeting's page lists the campaign through common/related).
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name=_("结合的主题党日"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         User, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
     )

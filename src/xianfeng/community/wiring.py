@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from xianfeng.common import demo, home, nav, periodic
+from typing import Any
+
+from xianfeng.common import demo, home, nav, periodic, related
 from xianfeng.community import demo as community_demo
 from xianfeng.community import demo_five
 from xianfeng.community import home as community_home
@@ -19,6 +21,44 @@ def connect() -> None:
     demo.register("community_five", demo_five.seed, order=51)
     register_notice_kinds()
     community_indicators.register()
+    related.register("meetings.meeting", campaigns_of_meeting)
+    related.register("people.member", honors_of_member)
+
+
+def honors_of_member(user: Any, member_id: int) -> list[related.Link]:
+    """A member's approved 微星光 honors on their roster page (approved honors are public;
+    the page has already checked who may see the member)."""
+    from django.urls import reverse
+
+    from xianfeng.community.selectors.honors import honors_of_member as approved
+
+    return [
+        related.Link(
+            label="微星光",
+            title=h.name or h.get_kind_display(),
+            url=reverse("community:honor", args=[h.pk]),
+            note=f"{h.year} 年 · {h.org.name}",
+        )
+        for h in approved(member_id)
+    ]
+
+
+def campaigns_of_meeting(user: Any, meeting_id: int) -> list[related.Link]:
+    """The 点亮微心愿 campaigns held together with a meeting (its page lists them; the
+    meeting's page has already checked who may see it, the campaigns' pages are public)."""
+    from django.urls import reverse
+
+    from xianfeng.community.selectors import campaigns_with_meeting
+
+    return [
+        related.Link(
+            label="点亮微心愿",
+            title=c.title,
+            url=reverse("community:campaign", args=[c.pk]),
+            note=f"{c.starts_on:%Y-%m-%d} — {c.ends_on:%Y-%m-%d}",
+        )
+        for c in campaigns_with_meeting(meeting_id)
+    ]
 
 
 def register_notice_kinds() -> None:

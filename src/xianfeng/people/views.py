@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from xianfeng.common import related
 from xianfeng.common.errors import Refused
 from xianfeng.common.home import Panel
 from xianfeng.common.pagination import paginate, query_without_page
@@ -334,6 +335,8 @@ def member_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "login_refusal": login_refusal(request.user, member.user) if manage else None,
             "link_hours": settings.PASSWORD_LINK_HOURS,
             "member_actions": member_actions.actions_for(request.user, member) if manage else [],
+            # What the apps above show of the person (their 微星光 honors), unknown here.
+            "related": related.links_to("people.member", request.user, member.pk),
         },
     )
 

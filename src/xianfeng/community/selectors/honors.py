@@ -83,6 +83,15 @@ def honors_to_decide(user: Any) -> QuerySet[Honor]:
     return rows.order_by("created_at", "id")
 
 
+def honors_of_member(member_id: int) -> list[Honor]:
+    """A member's approved honors, by the member record (for the roster's member page)."""
+    return list(
+        Honor.objects.filter(person__member__pk=member_id, state=HonorState.APPROVED)
+        .select_related("org")
+        .order_by("-year", "-id")[:20]
+    )
+
+
 def honors_of_person(user_id: int) -> list[Honor]:
     return list(
         Honor.objects.filter(person_id=user_id, state=HonorState.APPROVED)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from xianfeng.community.enums import (
     ORG_CLAIM_ROLES,
@@ -15,8 +18,13 @@ from xianfeng.community.enums import (
     WishState,
 )
 from xianfeng.community.models import Wish, WishCampaign, WishPhoto, WishTally
+from xianfeng.meetings.enums import MeetingKind, MeetingState
+from xianfeng.meetings.selectors import meetings_visible_to
 from xianfeng.orgs.models import Org, subtree_q
 from xianfeng.orgs.selectors import orgs_managed_by, scope_q
+
+if TYPE_CHECKING:
+    from xianfeng.meetings.models import Meeting
 
 # What a wish list needs besides the wish: no contact (the public never gets it).
 _LIST_RELATED = ("org", "claimer_org", "claimer", "campaign")
@@ -147,7 +155,7 @@ def open_claims_count(*, claimer: Any, org: Org | None) -> int:
 
 def get_campaign(pk: int) -> WishCampaign:
     """A campaign: its page and wall are public, like the wishes on it."""
-    campaign = WishCampaign.objects.select_related("org").filter(pk=pk).first()
+    campaign = WishCampaign.objects.select_related("org", "meeting").filter(pk=pk).first()
     if campaign is None:
         raise Http404("找不到该活动")
     return campaign
@@ -224,3 +232,32 @@ def campaign_leaderboard(campaign: WishCampaign, *, limit: int = 10) -> list[dic
     board = [{"name": names.get(r["credit_org_id"], "爱心群众"), "fulfilled": r["n"]} for r in rows]
     board.sort(key=lambda row: (-row["fulfilled"], row["name"]))
     return board[:limit]
+
+
+# --- 主题党日 a campaign is held together with --------------------------------------------------
+
+
+def theme_days_for(user: Any, orgs: Sequence[Org], *, on: datetime.date) -> QuerySet[Meeting]:
+    """The 主题党日 of the branches under `orgs` that the person may see (the ledger's own
+    selector), from 60 days before `on`, soonest first: what a campaign may be tied to."""
+    if not orgs:
+        return meetings_visible_to(user).none()
+    since = datetime.datetime.combine(on - datetime.timedelta(days=60), datetime.time.min)
+    return (
+        meetings_visible_to(user)
+        .filter(subtree_q([o.path for o in orgs], field="org__path"))
+        .filter(kind=MeetingKind.THEME_DAY, starts_at__gte=timezone.make_aware(since))
+        .exclude(state=MeetingState.CANCELLED)
+        .select_related("org")
+        .order_by("starts_at", "id")
+    )
+
+
+def may_see_meeting(user: Any, meeting_id: int) -> bool:
+    """Whether the person may open the meeting (its topic and page are the ledger's)."""
+    return meetings_visible_to(user).filter(pk=meeting_id).exists()
+
+
+def campaigns_with_meeting(meeting_id: int) -> list[WishCampaign]:
+    """The campaigns tied to a meeting (their pages are public)."""
+    return list(WishCampaign.objects.filter(meeting_id=meeting_id).order_by("-starts_on", "-id"))

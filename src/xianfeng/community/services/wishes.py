@@ -359,6 +359,13 @@ def wish_claim(
     if org is not None and not rules.can_claim_for(actor, org):
         raise PermissionDenied("只有该组织的书记、组织委员或管理员可以以组织名义认领")
     limit = settings.WISH_MAX_CLAIMS
+    if wish.state in (WishState.CLAIMED, WishState.CONFIRMING) and not (
+        wish.claimer_id == actor.pk and wish.claimer_org_id == getattr(org, "pk", None)
+    ):
+        # Already someone else's when the caller's selector read it (this request): refused
+        # without queueing for the wish's lock behind the others racing for it. A release
+        # in the milliseconds since is answered as if the claim had come a moment earlier.
+        raise Refused("这个心愿刚刚已被认领，请看看其他心愿")
     try:
         with transaction.atomic():
             # Lock order: the claimer first, then the wish, in every claim.
@@ -698,9 +705,11 @@ def campaign_create(
     target: int = 0,
     theme: str = "",
     covers: Sequence[Org] = (),
+    meeting_id: int | None = None,
 ) -> WishCampaign:
     """A county or town launches a 点亮微心愿 campaign: wishes posted in the orgs it covers
-    during its period are collected into it (and open wishes there without one join it)."""
+    during its period are collected into it (and open wishes there without one join it).
+    It may be held together with a 主题党日 of a branch it covers (`meeting_id`)."""
     if not rules.can_run_campaign(actor, org):
         raise PermissionDenied("只有县、镇（街道）党组织的书记、组织委员或管理员可以发起活动")
     title = _text(title, field="title", label="活动名称", minimum=4, maximum=60)
@@ -714,6 +723,15 @@ def campaign_create(
     outside = [o.name for o in covers if not o.path.startswith(org.path)]
     if outside:
         raise Refused(f"只能覆盖本组织的下级组织：{'、'.join(outside[:3])}", field="covers")
+    meeting = None
+    if meeting_id is not None:
+        meeting = (
+            selectors.theme_days_for(actor, list(covers) or [org], on=timezone.localdate())
+            .filter(pk=meeting_id)
+            .first()
+        )
+        if meeting is None:
+            raise Refused("只能结合本活动范围内、近期的主题党日", field="meeting")
     with transaction.atomic():
         campaign = WishCampaign.objects.create(
             org=org,
@@ -722,6 +740,7 @@ def campaign_create(
             starts_on=starts_on,
             ends_on=ends_on,
             target=target,
+            meeting=meeting,
             created_by=actor,
         )
         if covers:
@@ -737,6 +756,12 @@ def campaign_create(
             action="campaign.create",
             obj=campaign,
             org=org,
-            data={"title": title, "starts_on": starts_on, "ends_on": ends_on, "joined": joined},
+            data={
+                "title": title,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "joined": joined,
+                "meeting": meeting.pk if meeting else None,
+            },
         )
     return campaign

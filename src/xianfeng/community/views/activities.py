@@ -34,6 +34,7 @@ from xianfeng.community.enums import (
 from xianfeng.community.forms import ActivityForm
 from xianfeng.community.models import Signup
 from xianfeng.community.selectors import activities as selectors
+from xianfeng.community.selectors.honors import honors_of_person
 from xianfeng.community.services import activities as services
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import get_org_for_user, org_roots_for, orgs_managed_by
@@ -236,6 +237,7 @@ def my_hours(request: AuthedRequest) -> HttpResponse:
         {
             "year": year,
             "record": selectors.hours_of(request.user, year),
+            "honors": honors_of_person(request.user.pk),
             "upcoming": list(selectors.my_signups(request.user, upcoming_only=True)[:20]),
         },
     )

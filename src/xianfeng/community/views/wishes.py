@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
@@ -300,9 +301,17 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             org=org, category=data["category"], state=data["state"], campaign=item
         )
     stats = selectors.campaign_stats(item)
-    # The stats count the campaign's wall by state and category: filtered by those, the
-    # page needs no second COUNT over the campaign (only a place filter does).
-    page = paginate(request, selectors.wish_wall(filters), count=stats.count_for(filters))
+    # The 主题党日 it is held with: its date for everyone, its topic and page only for those
+    # who may open the meeting (the ledger is not public).
+    meeting_open = bool(
+        item.meeting_id
+        and getattr(request.user, "is_authenticated", False)
+        and selectors.may_see_meeting(request.user, item.meeting_id)
+    )
+    # Walked by a cursor as the wall is (no OFFSET, no COUNT): the 500th page of a county's
+    # campaign costs what the first does. The stats count the wall by state and category,
+    # so a page filtered by those still says how many wishes it holds (a place filter not).
+    page = keyset_page(request, selectors.wish_wall(filters), field="published_at")
     area = [o for o in item.covers.all()] or [item.org]
     villages = list(
         community_orgs()
@@ -314,10 +323,12 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "community/campaign.html",
         {
             "campaign": item,
+            "meeting_open": meeting_open,
             "stats": stats,
             "leaders": selectors.campaign_leaderboard(item),
             "page": page,
-            "query": query_without_page(request),
+            "total": stats.count_for(filters),
+            "query": query_without(request, "after", "page"),
             "form": form,
             "filters": filters,
             "villages": villages,
@@ -347,7 +358,8 @@ def campaign_new(request: AuthedRequest) -> HttpResponse:
     from xianfeng.orgs.models import Org
 
     queryset = Org.objects.filter(pk__in=[o.pk for o in orgs]).order_by("path")
-    form = CampaignForm(request.POST or None, orgs=queryset)
+    meetings = list(selectors.theme_days_for(request.user, orgs, on=timezone.localdate())[:50])
+    form = CampaignForm(request.POST or None, orgs=queryset, meetings=meetings)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -359,6 +371,7 @@ def campaign_new(request: AuthedRequest) -> HttpResponse:
                 starts_on=d["starts_on"],
                 ends_on=d["ends_on"],
                 target=d["target"],
+                meeting_id=d["meeting"],
             )
         except Refused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

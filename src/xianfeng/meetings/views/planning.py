@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xianfeng.common import related
 from xianfeng.common.errors import Refused
 from xianfeng.common.pagination import paginate, query_without_page
 from xianfeng.common.parse import int_param
@@ -331,6 +332,8 @@ def _detail_context(request: AuthedRequest, meeting: Meeting) -> dict[str, Any]:
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk)
     context = _detail_context(request, meeting)
+    # What the apps above tie to this meeting (a 点亮微心愿 campaign), without knowing them.
+    context["related"] = related.links_to("meetings.meeting", request.user, meeting.pk)
     if request.htmx and request.GET.get("part") == "attendance":
         return render(request, "meetings/detail.html#attendance", context)
     return render(request, "meetings/detail.html", context)

@@ -10,12 +10,12 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest
 from ninja import Field, File, Form, Query, Schema
 from ninja.files import UploadedFile
 
 from xianfeng.common.apitools import ApiRouter, Id, PageNumber, errors
+from xianfeng.common.pagination import keyset_page
 from xianfeng.common.types import actor_of
 from xianfeng.community import rules, selectors, services
 from xianfeng.community.forms import community_orgs
@@ -71,10 +71,10 @@ class WishDetail(WishCard):
 
 
 class WishPage(Schema):
-    count: int
-    page: int
-    pages: int
     results: list[WishCard]
+    next_cursor: str | None = Field(
+        ..., description="下一页：把它作为 after 再请求一次；null 表示已经到底了"
+    )
 
 
 def _card(wish: Wish) -> dict[str, Any]:
@@ -145,7 +145,7 @@ class WallQuery(Schema):
     category: str = Field("", max_length=16)
     state: str = Field("", max_length=12, description="open、claimed、confirming、fulfilled")
     campaign: Id | None = None
-    page: PageNumber = 1
+    after: str = Field("", max_length=40, description="上一页返回的 next_cursor；不填为最新的一页")
     page_size: PageNumber = 20
 
 
@@ -153,7 +153,7 @@ class WallQuery(Schema):
     "/",
     response={200: WishPage, **errors(404)},
     auth=PUBLIC_AUTH,
-    summary="心愿墙（公开的心愿，不含心愿人全名和联系方式）",
+    summary="心愿墙（公开的心愿，不含心愿人全名和联系方式；按 next_cursor 翻页）",
 )
 def wall(request: HttpRequest, params: Query[WallQuery]) -> dict[str, Any]:
     org = None
@@ -169,14 +169,12 @@ def wall(request: HttpRequest, params: Query[WallQuery]) -> dict[str, Any]:
             org=org, category=params.category, state=params.state, campaign=campaign
         )
     )
-    paginator = Paginator(qs, max(1, min(params.page_size, 50)))
-    page = paginator.get_page(params.page)
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "results": [_card(w) for w in page.object_list],
-    }
+    # Walked by a cursor as the page is (no OFFSET, no COUNT): a deep page of a county's
+    # 100,000 wishes costs what the first does, and wishes published meanwhile shift nothing.
+    page = keyset_page(
+        request, qs, field="published_at", per_page=max(1, min(params.page_size, 50))
+    )
+    return {"results": [_card(w) for w in page.object_list], "next_cursor": page.next_cursor}
 
 
 class MineQuery(Schema):
