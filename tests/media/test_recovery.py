@@ -188,7 +188,7 @@ def test_worker_killed_mid_transcode_job_is_picked_up_and_finishes(clips, tmp_pa
     files = sorted(str(p.relative_to(outputs)) for p in outputs.rglob("*") if p.is_file())
     assert files == [
         "2/360p/index.m3u8",
-        *(f"2/360p/seg_0000{i}.ts" for i in range(7)),  # 2 + 2 + 2 + 4 × 6 s
+        *(f"2/360p/seg_0000{i}.ts" for i in range(10)),  # 6 × 1 s + 4 × 6 s
         "2/master.m3u8",
         "2/poster.jpg",
         "2/video.mp4",

@@ -4,7 +4,7 @@ makes all of it, and running that command with progress and time limits.
 One process decodes the source once and `split`s it into the renditions; the top
 rendition's encode goes through the `tee` muxer to both its HLS playlist and the
 progressive MP4, so nothing is encoded twice. Keyframes are forced every
-HLS_SEGMENT_SECONDS (and every 2 s before the first of those, for short first segments)
+HLS_SEGMENT_SECONDS (and every second before the first of those, for short first segments)
 with scene-cut keyframes off, so every rendition cuts its segments at the same instants
 and a player can switch between them. The playlists are written as EVENT
 playlists, so segments can be published (and played) while ffmpeg is still running.
@@ -35,8 +35,10 @@ AUDIO_CODECS = "mp4a.40.2"  # AAC-LC
 # time; slower presets save ~10 % of the bits for twice the time.
 PRESET = "veryfast"
 # The first HLS_SEGMENT_SECONDS are cut into segments this long: a member can start
-# watching once the first one exists, whatever the length of the clip.
-FIRST_SEGMENT_SECONDS = 2
+# watching once the first one exists, whatever the length of the clip, and on a weak link
+# (400 kbit/s, 400 ms) the first frame comes after ~65 KB instead of ~125 KB: 2.6 s after
+# pressing play instead of 3.8 (benchmarks/weak_network.py).
+FIRST_SEGMENT_SECONDS = 1
 # Time limits: a run may take BASE + FACTOR × the clip's duration (4K HEVC on two cores is
 # about 1× real time; 1080p H.264 about 0.6×), and must make progress every STALL seconds.
 TIMEOUT_BASE_SECONDS = 120.0
@@ -156,8 +158,8 @@ def _first_seconds(segment_seconds: int) -> int:
 
 
 def keyframe_expression(segment_seconds: int) -> str:
-    """Keyframes every `segment_seconds`, and every 2 s within the first segment length:
-    0, 2, 4, 6, 12, 18 … for 6 s segments. The same instants in every rendition."""
+    """Keyframes every `segment_seconds`, and every FIRST_SEGMENT_SECONDS within the first
+    segment length: 0, 1, 2, 3, 4, 5, 6, 12, 18 … for 6 s segments. The same instants in every rendition."""
     first = _first_seconds(segment_seconds)
     if not first:
         return f"expr:gte(t,n_forced*{segment_seconds})"
