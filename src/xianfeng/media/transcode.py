@@ -159,7 +159,8 @@ def _first_seconds(segment_seconds: int) -> int:
 
 def keyframe_expression(segment_seconds: int) -> str:
     """Keyframes every `segment_seconds`, and every FIRST_SEGMENT_SECONDS within the first
-    segment length: 0, 1, 2, 3, 4, 5, 6, 12, 18 … for 6 s segments. The same instants in every rendition."""
+    segment length: 0, 1, 2, 3, 4, 5, 6, 12, 18 … for 6 s segments. The same instants in
+    every rendition."""
     first = _first_seconds(segment_seconds)
     if not first:
         return f"expr:gte(t,n_forced*{segment_seconds})"
