@@ -26,11 +26,6 @@ FTS_TABLE = "lessons_lesson_fts"
 _FTS_DELETE = "DELETE FROM lessons_lesson_fts WHERE rowid = %s"
 _FTS_INSERT = "INSERT INTO lessons_lesson_fts (rowid, body) VALUES (%s, %s)"
 _FTS_MATCH = "SELECT rowid FROM lessons_lesson_fts WHERE lessons_lesson_fts MATCH %s"
-# FTS5's rank is bm25 (lower is better), read for the one row by its rowid.
-_FTS_RANK = (
-    "(SELECT rank FROM lessons_lesson_fts WHERE lessons_lesson_fts MATCH %s"
-    " AND lessons_lesson_fts.rowid = lessons_lesson.id)"
-)
 _PG_VECTOR = "to_tsvector('simple', lessons_lesson.search_text)"
 
 
@@ -98,10 +93,19 @@ def filter_lessons(qs: QuerySet[Lesson], query: str, *, ranked: bool = False) ->
         return qs.none().annotate(search_rank=Value(0.0)) if ranked else qs.none()
     if connection.vendor == "sqlite":
         match = _sqlite_match(terms)
-        qs = qs.filter(pk__in=RawSQL(_FTS_MATCH, [match]))  # noqa: S611
         if ranked:
-            qs = qs.annotate(search_rank=RawSQL(_FTS_RANK, [match]))  # noqa: S611
-        return qs
+            # Joined, not a subquery per row: the FTS5 MATCH runs once and hands its rank
+            # (bm25) with each rowid.
+            return qs.extra(
+                tables=["lessons_lesson_fts"],
+                where=[
+                    "lessons_lesson_fts.rowid = lessons_lesson.id",
+                    "lessons_lesson_fts MATCH %s",
+                ],
+                params=[match],
+                select={"search_rank": "lessons_lesson_fts.rank"},
+            )
+        return qs.filter(pk__in=RawSQL(_FTS_MATCH, [match]))  # noqa: S611
     if connection.vendor == "postgresql":
         tsquery = _pg_tsquery(terms)
         qs = qs.extra(
