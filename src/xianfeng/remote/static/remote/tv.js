@@ -395,16 +395,25 @@
     }
     countdown();
   }
+  // Answers can overtake each other (a poll sent before 确定 answering after it): only
+  // the answer to the newest request painted so far is painted, never an older state.
+  function sent(opened) { opened.sent = (opened.sent || 0) + 1; return opened.sent; }
+  function paintNewest(opened, n, text) {
+    if (n < (opened.painted || 0)) { return; }
+    opened.painted = n;
+    paint(JSON.parse(text));
+  }
   function pollShow() {
     if (!show) { return; }
     var opened = show;
+    var n = sent(opened);
     request("GET", showUrl(opened), null, function (status, text) {
       if (show !== opened) { return; }
       if (status === 401) { unpaired(); return; }
       if (status === 404) { closeShow(); load(); return; }
       if (status !== 200) { setNet(false); return; }
       setNet(true);
-      paint(JSON.parse(text));
+      paintNewest(opened, n, text);
     });
   }
   function openShow(item) {
@@ -416,9 +425,12 @@
     document.getElementById("show-back").focus();
     show.timer = window.setInterval(pollShow, 2000);
     show.tick = window.setInterval(countdown, 1000);
+    var opened = show;
+    var n = sent(opened);
     request("GET", showUrl(item), null, function (status, text) {
+      if (show !== opened) { return; }
       if (status !== 200) { setText("show-error", "打不开这场竞答，请按返回键"); return; }
-      paint(JSON.parse(text));
+      paintNewest(opened, n, text);
       document.getElementById("show-next").focus();
     });
   }
@@ -432,10 +444,11 @@
   function nextStep() {
     if (!show || !show.step) { return; }
     var opened = show;
+    var n = sent(opened);
     request("POST", showUrl(opened) + "/advance", { step: opened.step }, function (status, text) {
       if (show !== opened) { return; }
       if (status === 401) { unpaired(); return; }
-      if (status === 200) { setText("show-error", ""); paint(JSON.parse(text)); return; }
+      if (status === 200) { setText("show-error", ""); paintNewest(opened, n, text); return; }
       var message = "操作没有成功，请再按一次确定";
       try { message = JSON.parse(text).detail || message; } catch (e) { /* keep */ }
       setText("show-error", status === 0 ? "网络断开，请稍后再按确定" : message);
