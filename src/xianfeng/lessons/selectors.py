@@ -484,6 +484,18 @@ def showcases_visible_to(user: Any) -> QuerySet[Showcase]:
     return Showcase.objects.filter((reaches & current) | subtree_q(roots, field="org__path"))
 
 
+def showcase_cover_for(user: Any, pk: int, *, thumb: bool = False) -> Any:
+    """A channel's cover file (or its 360 px thumbnail) for someone the channel reaches;
+    404 otherwise and when it has none. The page and the API serve it the same way."""
+    show = showcases_visible_to(user).filter(pk=pk).first()
+    if show is None:
+        raise Http404("找不到该展播")
+    field = show.cover_thumb if thumb else show.cover
+    if not field:
+        raise Http404("没有封面")
+    return field
+
+
 def showcases_curated_by(user: Any) -> QuerySet[Showcase]:
     """The channels the person may arrange: those of the orgs under their 书记, 宣传委员 or
     管理员 role (can_manage_lessons, as a query)."""

@@ -30,6 +30,7 @@ from xianfeng.lessons.practice.selectors import (
 from xianfeng.lessons.practice.tours import get_tour_for_user, tour_stops, tours_visible_to
 from xianfeng.lessons.selectors import (
     get_lesson_for_user,
+    showcase_cover_for,
     showcase_released_q,
     showcases_visible_to,
 )
@@ -229,12 +230,7 @@ def _cover_urls(show: Any) -> dict[str, str | None]:
     },
 )
 def showcase_cover(request: HttpRequest, showcase_id: Id, size: str = "") -> FileResponse:
-    show = showcases_visible_to(request.user).filter(pk=showcase_id).first()
-    if show is None:
-        raise Http404("找不到该展播")
-    field = show.cover_thumb if size == "thumb" else show.cover
-    if not field:
-        raise Http404("没有封面")
+    field = showcase_cover_for(request.user, showcase_id, thumb=size == "thumb")
     return private_image_response(field)
 
 

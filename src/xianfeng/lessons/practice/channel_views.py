@@ -25,6 +25,7 @@ from xianfeng.lessons.practice import channels
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES, can_manage_lessons
 from xianfeng.lessons.selectors import (
     published_lessons_for,
+    showcase_cover_for,
     showcase_lessons,
     showcase_released_q,
     showcases_visible_to,
@@ -95,13 +96,8 @@ def showcases(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def showcase_cover(request: AuthedRequest, pk: int) -> FileResponse:
     """A channel's cover, to those the channel reaches (never a public URL)."""
-    show = showcases_visible_to(request.user).filter(pk=pk).first()
-    if show is None:
-        raise Http404("找不到该展播")
-    field = show.cover_thumb if request.GET.get("size") == "thumb" else show.cover
-    if not field:
-        raise Http404("没有封面")
-    return private_image_response(field)
+    thumb = request.GET.get("size") == "thumb"
+    return private_image_response(showcase_cover_for(request.user, pk, thumb=thumb))
 
 
 def _order_param(raw: str) -> list[int]:
