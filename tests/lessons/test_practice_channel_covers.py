@@ -228,3 +228,16 @@ def test_the_api_names_the_cover_and_serves_it_to_the_audience_only(client, coun
     assert _size(client.get(f"{url}?size=thumb")) == ("JPEG", (360, 203))
     client.force_login(county.member_b1.user)
     assert client.get(url).status_code == 404
+
+
+def test_manage_page_has_the_cover_and_settings_forms_once_inside_the_page(client, county):
+    """They were pasted into the <title> and <head> blocks too: shown twice, the first
+    time above the site's header, and as markup in the browser tab."""
+    show = town_channel(county)
+    client.force_login(county.town_a_admin)
+    html = client.get(reverse("lessons:showcase_manage", args=[show.pk])).content.decode()
+    head, body = html.split("</head>", 1)
+    assert "<title>编排展播" in head and "<section" not in head
+    assert body.count('name="cover"') == 1
+    assert body.count('value="settings"') == 1
+    assert body.index('class="page-title"') < body.index('value="cover"')
