@@ -241,3 +241,12 @@ def test_manage_page_has_the_cover_and_settings_forms_once_inside_the_page(clien
     assert body.count('name="cover"') == 1
     assert body.count('value="settings"') == 1
     assert body.index('class="page-title"') < body.index('value="cover"')
+
+
+def test_channel_list_has_the_open_form_once_inside_the_page(client, county):
+    town_channel(county)
+    client.force_login(county.town_a_admin)
+    html = client.get(reverse("lessons:showcases")).content.decode()
+    head, body = html.split("</head>", 1)
+    assert "<title>展播" in head and "<section" not in head
+    assert body.count('id="sc-title"') == 1
