@@ -89,3 +89,50 @@ def test_search_answers_the_best_match_first_not_the_newest(county):
     assert latest.index(once.pk) < latest.index(about.pk)
     popular = lesson_feed(user, FeedFilters(q="矿工", feed="popular"))
     assert {lesson.pk for lesson in popular} == {about.pk, once.pk}
+
+
+def test_search_ranks_a_window_of_the_newest_matches_the_person_may_see(county):
+    """Search stops at a window: the newest `window` matches the person may see are ranked,
+    older ones are left to a narrower search; lessons they may not see take no place."""
+    from xianfeng.lessons import search
+    from xianfeng.lessons.selectors import published_lessons_for
+
+    author = county.member_a1.user
+    strong_old = published_lesson(
+        org=county.branch_a1, author=author, title="矿工党员：矿工的一天", summary="矿工"
+    )
+    weak = published_lesson(
+        org=county.branch_a1, author=author, title="乡村振兴", story="修路种茶，" * 30 + "矿工"
+    )
+    strong_new = published_lesson(
+        org=county.branch_a1, author=author, title="矿工的初心", summary="矿工 矿工"
+    )
+    elsewhere = published_lesson(org=county.branch_b1, author=author, title="矿工在柳湾")
+    user = county.member_a1.user
+    visible = published_lessons_for(user)
+    assert not visible.filter(pk=elsewhere.pk).exists()
+
+    assert search.ranked_window(visible, "矿工", window=2) == [strong_new.pk, weak.pk]
+    assert search.ranked_window(visible, "矿工", window=3)[-1] == weak.pk
+    assert set(search.ranked_window(visible, "矿工", window=3)) == {
+        strong_old.pk,
+        weak.pk,
+        strong_new.pk,
+    }
+    assert search.ranked_window(visible, "！？", window=3) == []
+
+
+def test_search_page_counts_and_slices_the_ranked_window(county, client):
+    author = county.member_a1.user
+    made = [
+        published_lesson(org=county.branch_a1, author=author, title=f"矿工故事第{i}讲")
+        for i in range(14)
+    ]
+    client.force_login(county.member_a1.user)
+    first = client.get("/lessons/", {"q": "矿工"})
+    second = client.get("/lessons/", {"q": "矿工", "page": 2})
+    shown = [*first.context["page"].object_list, *second.context["page"].object_list]
+    assert first.context["page"].paginator.count == 14
+    assert sorted(lesson.pk for lesson in shown) == sorted(lesson.pk for lesson in made)
+    # Equal matches: newest first.
+    assert [lesson.pk for lesson in shown] == [lesson.pk for lesson in reversed(made)]

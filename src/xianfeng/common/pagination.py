@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ class BoundedPaginator(_PaginatorBase):
 
 def paginate(
     request: HttpRequest,
-    queryset: QuerySet[Any],
+    queryset: QuerySet[Any] | Sequence[Any],
     per_page: int = PAGE_SIZE,
     *,
     bounded: bool = False,

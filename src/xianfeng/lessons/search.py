@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import rjieba
 from django.db import connection
-from django.db.models import QuerySet, Value
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from xianfeng.lessons.models import Lesson as LessonModel
@@ -26,7 +26,6 @@ FTS_TABLE = "lessons_lesson_fts"
 _FTS_DELETE = "DELETE FROM lessons_lesson_fts WHERE rowid = %s"
 _FTS_INSERT = "INSERT INTO lessons_lesson_fts (rowid, body) VALUES (%s, %s)"
 _FTS_MATCH = "SELECT rowid FROM lessons_lesson_fts WHERE lessons_lesson_fts MATCH %s"
-_PG_VECTOR = "to_tsvector('simple', lessons_lesson.search_text)"
 
 
 def tokens_for_index(*texts: str) -> str:
@@ -84,41 +83,61 @@ def _pg_tsquery(terms: list[str]) -> str:
     return " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
 
 
-def filter_lessons(qs: QuerySet[Lesson], query: str, *, ranked: bool = False) -> QuerySet[Lesson]:
-    """Lessons in `qs` matching every token of `query` (none when it has no words).
-    `ranked` annotates `search_rank`, best match lowest (bm25 on SQLite, minus ts_rank on
-    PostgreSQL), for the feed to sort by before the date."""
+def ranked_window(qs: QuerySet[Lesson], query: str, *, window: int) -> list[int]:
+    """Ids of the lessons in `qs` matching every token of `query`, best match first: the
+    newest `window` matches are taken (walked newest first in the index, so the database
+    stops there) and ranked (bm25 on SQLite, ts_rank on PostgreSQL; ties by publication,
+    newest first). One query; its cost follows `window`, not the table. A list that offers
+    at most `window` results anyway (the bounded feed) loses nothing it would have shown
+    but the oldest matches, which a narrower search reaches."""
     terms = tokens_for_query(query)
     if not terms:
-        return qs.none().annotate(search_rank=Value(0.0)) if ranked else qs.none()
+        return []
     if connection.vendor == "sqlite":
-        match = _sqlite_match(terms)
-        if ranked:
-            # Joined, not a subquery per row: the FTS5 MATCH runs once and hands its rank
-            # (bm25) with each rowid.
-            return qs.extra(
-                tables=["lessons_lesson_fts"],
-                where=[
-                    "lessons_lesson_fts.rowid = lessons_lesson.id",
-                    "lessons_lesson_fts MATCH %s",
-                ],
-                params=[match],
-                select={"search_rank": "lessons_lesson_fts.rank"},
-            )
-        return qs.filter(pk__in=RawSQL(_FTS_MATCH, [match]))  # noqa: S611
-    if connection.vendor == "postgresql":
+        # FTS5 hands its rowids newest first and consumes the ORDER BY, so the scan stops
+        # after `window` visible matches; `rank` (bm25) is computed for those rows only.
+        rows = qs.extra(
+            tables=["lessons_lesson_fts"],
+            where=["lessons_lesson_fts.rowid = lessons_lesson.id", "lessons_lesson_fts MATCH %s"],
+            params=[_sqlite_match(terms)],
+            select={
+                "search_rank": "lessons_lesson_fts.rank",
+                "fts_rowid": "lessons_lesson_fts.rowid",
+            },
+            order_by=["-fts_rowid"],
+        )
+    elif connection.vendor == "postgresql":
         tsquery = _pg_tsquery(terms)
-        qs = qs.extra(
+        rows = qs.extra(
             where=["to_tsvector('simple', lessons_lesson.search_text) @@ to_tsquery('simple', %s)"],
             params=[tsquery],
+            select={
+                "search_rank": "-ts_rank(to_tsvector('simple', lessons_lesson.search_text),"
+                " to_tsquery('simple', %s))"
+            },
+            select_params=[tsquery],
+        ).order_by("-id")
+    else:
+        newest = filter_lessons(qs, query).order_by("-published_at", "-id")
+        return list(newest.values_list("id", flat=True)[:window])
+    found = list(rows.values_list("id", "search_rank", "published_at")[:window])
+    found.sort(key=lambda row: (row[1], -(row[2].timestamp() if row[2] else 0), -row[0]))
+    return [row[0] for row in found]
+
+
+def filter_lessons(qs: QuerySet[Lesson], query: str) -> QuerySet[Lesson]:
+    """Lessons in `qs` matching every token of `query` (none when it has no words), in
+    the queryset's own order (`ranked_window` gives the best matches first)."""
+    terms = tokens_for_query(query)
+    if not terms:
+        return qs.none()
+    if connection.vendor == "sqlite":
+        return qs.filter(pk__in=RawSQL(_FTS_MATCH, [_sqlite_match(terms)]))  # noqa: S611
+    if connection.vendor == "postgresql":
+        return qs.extra(
+            where=["to_tsvector('simple', lessons_lesson.search_text) @@ to_tsquery('simple', %s)"],
+            params=[_pg_tsquery(terms)],
         )
-        if ranked:
-            qs = qs.annotate(
-                search_rank=RawSQL(f"-ts_rank({_PG_VECTOR}, to_tsquery('simple', %s))", [tsquery])  # noqa: S611
-            )
-        return qs
     for term in terms:  # other databases: a plain scan
         qs = qs.filter(search_text__contains=term)
-    if ranked:
-        qs = qs.annotate(search_rank=Value(0.0))
     return qs

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import (
     BooleanField,
@@ -25,6 +26,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from xianfeng.common.pagination import COUNT_LIMIT
 from xianfeng.lessons import search
 from xianfeng.lessons.enums import LessonState, TextStatus
 from xianfeng.lessons.models import (
@@ -299,7 +301,39 @@ def _county_root_path(user: Any) -> str | None:
     return roles[0].org.path[: paths.SEGMENT] if roles else None
 
 
-def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson]:
+class RankedLessons(Sequence[Lesson]):
+    """Search results in rank order, as a sequence a paginator can count and slice: the
+    ranked ids come from one bounded query (`search.ranked_window`), and a page's lessons
+    (with what each card shows) from one query by id."""
+
+    def __init__(self, ids: list[int], cards: QuerySet[Lesson]) -> None:
+        self.ids = ids
+        self.cards = cards
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def count(self, value: Any = None) -> int:  # Paginator counts with count()
+        return len(self.ids) if value is None else int(value.pk in self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Lesson: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Lesson]: ...
+
+    def __getitem__(self, index: int | slice) -> Lesson | list[Lesson]:
+        if isinstance(index, int):
+            return self[index : index + 1 or None][0]
+        wanted = self.ids[index]
+        found = {lesson.pk: lesson for lesson in self.cards.filter(pk__in=wanted)}
+        return [found[pk] for pk in wanted if pk in found]
+
+    def __iter__(self) -> Iterator[Lesson]:
+        return iter(self[:])
+
+
+def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson] | RankedLessons:
     """A feed of published lessons with what each card shows, in a fixed number of queries."""
     qs = published_lessons_for(user)
     member = member_of(user)
@@ -322,15 +356,14 @@ def lesson_feed(user: Any, filters: FeedFilters) -> QuerySet[Lesson]:
         # and the page is read off lesson_series_feed_idx.
         related.remove("series")
     popular = filters.feed == "popular"
+    if filters.q and not popular:
+        # Search answers the best matches first and stops at a window as large as the
+        # bounded feed offers (COUNT_LIMIT + 1, so the page still says "more than 1000").
+        ids = search.ranked_window(qs, filters.q, window=COUNT_LIMIT + 1)
+        return RankedLessons(ids, qs.select_related(*related).prefetch_related("tags"))
     if filters.q:
-        # Search answers the best matches first (the 热门 feed keeps its own order).
-        qs = search.filter_lessons(qs, filters.q, ranked=not popular)
-    if popular:
-        order = ["-view_count", "-published_at", "-id"]
-    elif filters.q:
-        order = ["search_rank", "-published_at", "-id"]
-    else:
-        order = ["-published_at", "-id"]
+        qs = search.filter_lessons(qs, filters.q)  # the 热门 feed keeps its own order
+    order = ["-view_count", "-published_at", "-id"] if popular else ["-published_at", "-id"]
     return qs.select_related(*related).prefetch_related("tags").order_by(*order)
 
 
