@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tests.factories import MemberFactory, published_lesson
@@ -37,7 +38,9 @@ def test_feed_query_count(client, county, django_assert_num_queries, n, feed):
 def test_search_query_count(client, county, django_assert_num_queries, n):
     lessons(county, n)
     client.force_login(county.member_a1.user)
-    with django_assert_num_queries(FEED_QUERIES + 3):
+    # PostgreSQL reads the newest lesson id first, to probe the newest matches (search.py).
+    probe = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(FEED_QUERIES + 3 + probe):
         html = client.get(reverse("lessons:feed"), {"q": "微党课"}).content.decode()
     assert html.count('class="lesson-card"') == n
 

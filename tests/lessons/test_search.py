@@ -136,3 +136,19 @@ def test_search_page_counts_and_slices_the_ranked_window(county, client):
     assert sorted(lesson.pk for lesson in shown) == sorted(lesson.pk for lesson in made)
     # Equal matches: newest first.
     assert [lesson.pk for lesson in shown] == [lesson.pk for lesson in reversed(made)]
+
+
+def test_the_window_reaches_past_newer_lessons_that_do_not_match(county):
+    """PostgreSQL probes the newest ids first: a probe that finds too few matches widens
+    until the window is full or every lesson is searched (SQLite walks its index)."""
+    from xianfeng.lessons import search
+    from xianfeng.lessons.selectors import published_lessons_for
+
+    author = county.member_a1.user
+    earlier = published_lesson(org=county.branch_a1, author=author, title="矿工的一天")
+    later = published_lesson(org=county.branch_a1, author=author, title="老矿工")
+    for i in range(20):
+        published_lesson(org=county.branch_a1, author=author, title=f"乡村振兴第{i}讲")
+    visible = published_lessons_for(county.member_a1.user)
+    assert search.ranked_window(visible, "矿工", window=1) == [later.pk]
+    assert set(search.ranked_window(visible, "矿工", window=5)) == {earlier.pk, later.pk}

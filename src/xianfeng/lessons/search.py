@@ -1,5 +1,6 @@
-"""Chinese search over lessons: rjieba tokens, an FTS5 table on SQLite, a GIN-indexed
-tsvector expression on PostgreSQL (neither has a Chinese parser; both index our tokens).
+"""Chinese search over lessons: rjieba tokens, an FTS5 table on SQLite, a stored, GIN-indexed
+tsvector column on PostgreSQL (`search_vector`, generated from `search_text` by the
+database: migration 0015; neither has a Chinese parser, both index our tokens).
 
 Indexing uses the search-engine cut (more, overlapping tokens, for recall); a query is cut
 precisely and every token must match (AND), so "党史 学习" finds lessons with both.
@@ -8,7 +9,7 @@ precisely and every token must match (AND), so "党史 学习" finds lessons wit
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import rjieba
 from django.db import connection
@@ -109,18 +110,37 @@ def ranked_window(qs: QuerySet[Lesson], query: str, *, window: int) -> list[int]
     elif connection.vendor == "postgresql":
         tsquery = _pg_tsquery(terms)
         rows = qs.extra(
-            where=["to_tsvector('simple', lessons_lesson.search_text) @@ to_tsquery('simple', %s)"],
+            where=["lessons_lesson.search_vector @@ to_tsquery('simple', %s)"],
             params=[tsquery],
             select={
-                "search_rank": "-ts_rank(to_tsvector('simple', lessons_lesson.search_text),"
-                " to_tsquery('simple', %s))"
+                "search_rank": "-ts_rank(lessons_lesson.search_vector, to_tsquery('simple', %s))"
             },
             select_params=[tsquery],
         ).order_by("-id")
+        return _ranked(_pg_newest(rows, window))
     else:
         newest = filter_lessons(qs, query).order_by("-published_at", "-id")
         return list(newest.values_list("id", flat=True)[:window])
-    found = list(rows.values_list("id", "search_rank", "published_at")[:window])
+    return _ranked(list(rows.values_list("id", "search_rank", "published_at")[:window]))
+
+
+def _pg_newest(rows: QuerySet[Lesson], window: int) -> list[tuple[Any, ...]]:
+    """PostgreSQL's GIN index hands matches in no order, so every match's row would be
+    read to find the newest. Probing the newest ids first (a literal id bound the planner
+    ANDs with the GIN bitmap) reads only their pages; a probe short of the window widens
+    eightfold, and the last one has no bound."""
+    top = LessonModel.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    span = window * 16
+    while True:
+        probe = rows.filter(id__gt=top - span) if span < top else rows
+        found = list(probe.values_list("id", "search_rank", "published_at")[:window])
+        if len(found) >= window or span >= top:
+            return found
+        span *= 8
+
+
+def _ranked(found: list[tuple[Any, ...]]) -> list[int]:
+    """Ids best match first (lowest rank), then newest published, then newest."""
     found.sort(key=lambda row: (row[1], -(row[2].timestamp() if row[2] else 0), -row[0]))
     return [row[0] for row in found]
 
@@ -135,7 +155,7 @@ def filter_lessons(qs: QuerySet[Lesson], query: str) -> QuerySet[Lesson]:
         return qs.filter(pk__in=RawSQL(_FTS_MATCH, [_sqlite_match(terms)]))  # noqa: S611
     if connection.vendor == "postgresql":
         return qs.extra(
-            where=["to_tsvector('simple', lessons_lesson.search_text) @@ to_tsquery('simple', %s)"],
+            where=["lessons_lesson.search_vector @@ to_tsquery('simple', %s)"],
             params=[_pg_tsquery(terms)],
         )
     for term in terms:  # other databases: a plain scan
