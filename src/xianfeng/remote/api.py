@@ -143,7 +143,13 @@ class TvViewingOut(Schema):
     qr_label: str
     lessons: list[TvLessonOut]
     roster: list[TvRosterOut] = Field(
-        ..., description="进行中：可在电视上点名（代签）的本站点党员；已结束为空"
+        ...,
+        description="进行中：可在电视上点名（代签）的本站点党员；已结束、入户终端为空",
+    )
+    household: list[TvRosterOut] = Field(
+        ...,
+        description="入户终端、进行中：登记的家庭成员及是否已在本人手机上确认（不能代签）；"
+        "其他站点为空",
     )
 
 
@@ -739,3 +745,143 @@ def tv_screen_advance(
     device = request.device  # type: ignore[attr-defined]
     label = f"{device.site.name}（{device.label}）"
     return screens.show(kind).advance(device.site.org, item_id, body.step, label)
+
+
+# --- 入户终端 (household TVs): the TV opens and ends, each member confirms on their phone ------
+
+
+class HouseholdStartIn(Schema):
+    lessons: list[Id] = Field(
+        ..., min_length=1, max_length=10, description="要播放的课件（本终端所属组织可看的）"
+    )
+
+
+class HouseholdViewingOut(Schema):
+    id: int
+    title: str
+    state: str = Field(..., description="open 播放中 / held 有人确认 / cancelled 无人确认")
+    starts_at: datetime.datetime
+    confirmed: int = Field(..., description="已在手机上确认收看的家庭成员数")
+    qr: str | None = Field(..., description="播放中：家庭成员扫码确认的二维码（data: URI）")
+
+
+def _household_viewing(request: HttpRequest, viewing: Any) -> dict[str, Any]:
+    from xianfeng.common.qr import qr_data_uri
+    from xianfeng.remote.enums import ViewingState
+
+    is_open = viewing.state == ViewingState.OPEN
+    url = request.build_absolute_uri(
+        reverse("remote:checkin", args=[services.viewing_code(viewing)])
+    )
+    return {
+        "id": viewing.pk,
+        "title": viewing.title,
+        "state": viewing.state,
+        "starts_at": viewing.starts_at,
+        "confirmed": viewing.attendance.count(),
+        "qr": qr_data_uri(url, box_size=6) if is_open else None,
+    }
+
+
+@router.post(
+    "/tv/household/viewings",
+    response={201: HouseholdViewingOut, **errors(400)},
+    auth=DEVICE_AUTH,
+    summary="入户终端开始播放（设备令牌）：家庭成员收到通知，各自在手机上确认后才计入",
+    url_name="remote_tv_household_start",
+)
+def tv_household_start(request: HttpRequest, body: HouseholdStartIn) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    viewing = services.household_viewing_start(device=device, lesson_ids=body.lessons)
+    return Status(201, _household_viewing(request, viewing))
+
+
+@router.post(
+    "/tv/household/viewings/{int:viewing_id}/end",
+    response={200: HouseholdViewingOut, **errors(400, 404)},
+    auth=DEVICE_AUTH,
+    summary="入户终端播放结束（设备令牌；有人确认为已结束，无人确认为已取消；重复调用无变化）",
+    url_name="remote_tv_household_end",
+)
+def tv_household_end(request: HttpRequest, viewing_id: Id) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    viewing = tv_selectors.tv_viewing(device.site, viewing_id)
+    viewing = services.household_viewing_end(device=device, viewing=viewing)
+    return _household_viewing(request, viewing)
+
+
+class HouseholdSiteOut(Schema):
+    code: str
+    name: str
+
+
+class MyHouseholdViewingOut(Schema):
+    id: int
+    title: str
+    starts_at: datetime.datetime
+    state: str
+    confirmed: bool = Field(..., description="我是否已确认收看")
+    lessons: list[str]
+
+
+class MyHouseholdOut(Schema):
+    site: HouseholdSiteOut | None = Field(..., description="我家的入户终端（未登记为 null）")
+    playing: list[MyHouseholdViewingOut] = Field(..., description="我家电视上正在播放的")
+    confirmed: list[MyHouseholdViewingOut] = Field(
+        ..., description="我确认过的入户收看（最近 50 次）"
+    )
+
+
+def _mine(viewing: Any, confirmed: bool) -> dict[str, Any]:
+    return {
+        "id": viewing.pk,
+        "title": viewing.title,
+        "starts_at": viewing.starts_at,
+        "state": viewing.state,
+        "confirmed": confirmed,
+        "lessons": [lesson.title for lesson in viewing.lessons.all()],
+    }
+
+
+@router.get(
+    "/household", response=MyHouseholdOut, summary="我家的入户终端：正在播放的和我的确认记录"
+)
+def my_household(request: HttpRequest) -> Any:
+    user = actor_of(request)
+    mine = selectors.my_household(user)
+    playing = (
+        list(
+            selectors.household_open_viewings(user)
+            .prefetch_related("lessons")
+            .order_by("-starts_at")
+        )
+        if mine is not None
+        else []
+    )
+    history = list(
+        selectors.household_confirmed_viewings(user)
+        .prefetch_related("lessons")
+        .order_by("-starts_at")[:50]
+    )
+    done = {v.pk for v in history} | set(
+        selectors.household_confirmed_viewings(user)
+        .filter(pk__in=[v.pk for v in playing])
+        .values_list("pk", flat=True)
+    )
+    return {
+        "site": {"code": mine.site.code, "name": mine.site.name} if mine is not None else None,
+        "playing": [_mine(v, v.pk in done) for v in playing],
+        "confirmed": [_mine(v, True) for v in history],
+    }
+
+
+@router.post(
+    "/household/viewings/{int:viewing_id}/confirm",
+    response={200: MyHouseholdViewingOut, **errors(400, 404)},
+    summary="确认我在收看家里电视上播放的课件（只计入本人；别户的 404）",
+)
+def household_confirm(request: HttpRequest, viewing_id: Id) -> Any:
+    user = actor_of(request)
+    viewing = selectors.get_household_viewing_for_member(user, viewing_id)
+    services.household_confirm(user=user, viewing=viewing)
+    return _mine(viewing, True)
