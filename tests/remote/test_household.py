@@ -276,3 +276,21 @@ def test_household_page_query_count(client, county, homes, django_assert_num_que
         page = client.get("/remote/home/")
     # the open one once, each confirmed one with its lesson
     assert page.content.decode().count("乡村振兴政策解读") == 1 + 2 * n
+
+
+def test_demo_household_is_alive_and_credits_the_confirmer_only(county, sites2):
+    from xianfeng.remote.demo import _household
+
+    lesson = published_lesson(
+        org=county.county, author=county.member_a1.user, title="党史一课", public=True
+    )
+    spouse = MemberFactory(org=county.branch_a1, user=UserFactory(name="王秀英"))
+    _household(sites2.a, sites2.admin_a, [county.member_a1, spouse], [lesson])
+    site = Site.objects.get(kind="household")
+    assert (site.org_id, site.code) == (county.branch_a1.pk, "DJ01H1")
+    assert HouseholdMember.objects.filter(site=site).count() == 2
+    (viewing,) = Viewing.objects.filter(site=site)
+    assert viewing.state == ViewingState.HELD
+    assert list(GroupViewing.objects.values_list("user_id", flat=True)) == [
+        county.member_a1.user_id
+    ]
