@@ -234,6 +234,17 @@ def test_only_household_tvs_start_household_viewings(client, county, homes, site
         HTTP_AUTHORIZATION=f"Bearer {key}",
     )
     assert response.status_code == 400
+    # Nor can a village TV end its site's viewing (its admin does).
+    village = services.viewing_start(
+        actor=sites2.admin_a, site=sites2.a, title="集中收看", lessons=[homes.lesson]
+    )
+    refused = client.post(
+        f"/api/v1/remote/tv/household/viewings/{village.pk}/end",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert refused.status_code == 400
+    village.refresh_from_db()
+    assert village.state == ViewingState.OPEN
     hidden = published_lesson(org=county.branch_b1, author=county.member_b1.user, title="柳湾内部")
     other = client.post(
         "/api/v1/remote/tv/household/viewings",
@@ -242,7 +253,7 @@ def test_only_household_tvs_start_household_viewings(client, county, homes, site
         HTTP_AUTHORIZATION=f"Bearer {homes.key_a}",
     )
     assert other.status_code == 400
-    assert not Viewing.objects.exists()
+    assert list(Viewing.objects.all()) == [village]
 
 
 def test_site_admin_registers_the_household_on_the_page(client, county, homes):

@@ -1361,7 +1361,11 @@ def viewing_cancel(request: HttpRequest, viewing_id: Id) -> Any:
 
 class BulletinQuery(Schema):
     org: str | None = Field(None, max_length=64, description="组织代码；缺省为我管理的第一个组织")
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{1,2}$", description="YYYY-MM；缺省为本月")
+    month: str | None = Field(
+        None,
+        pattern=r"^(20\d\d|2100)-(0?[1-9]|1[0-2])$",
+        description="YYYY-MM（2000-01 至 2100-12）；缺省为本月",
+    )
 
 
 class BulletinRowOut(Schema):
@@ -1443,11 +1447,8 @@ def bulletin(request: HttpRequest, params: Query[BulletinQuery]) -> Any:
         org = roots[0]
     today = timezone.localdate()
     year, month = today.year, today.month
-    if params.month:
-        y, m = (int(x) for x in params.month.split("-"))
-        if not (2000 <= y <= 2100 and 1 <= m <= 12):
-            raise Refused("月份不正确", field="month")
-        year, month = y, m
+    if params.month:  # the pattern keeps it within 2000-01 … 2100-12
+        year, month = (int(x) for x in params.month.split("-"))
     now = timezone.now()
     figures = bulletins.month_bulletin(org, year, month, now=now)
     previous = bulletins.previous_rates(org, year, month, now=now)

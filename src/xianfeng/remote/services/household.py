@@ -197,6 +197,9 @@ def household_viewing_end(*, device: DeviceToken, viewing: Viewing) -> Viewing:
     Ending an ended viewing changes nothing."""
     if viewing.site_id != device.site_id:  # the caller's selector already ensures it
         raise PermissionDenied("设备只能结束本终端的收看")
+    if not is_household(device.site):
+        # A village TV's viewings are ended by its admin (viewing_end), never by the box.
+        raise Refused("只有入户终端可以结束家庭收看")
     with transaction.atomic():
         viewing = Viewing.objects.select_for_update().select_related("site__org").get(pk=viewing.pk)
         if viewing.state == ViewingState.OPEN:
