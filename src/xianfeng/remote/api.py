@@ -143,7 +143,13 @@ class TvViewingOut(Schema):
     qr_label: str
     lessons: list[TvLessonOut]
     roster: list[TvRosterOut] = Field(
-        ..., description="进行中：可在电视上点名（代签）的本站点党员；已结束为空"
+        ...,
+        description="进行中：可在电视上点名（代签）的本站点党员；已结束、入户终端为空",
+    )
+    household: list[TvRosterOut] = Field(
+        ...,
+        description="入户终端、进行中：登记的家庭成员及是否已在本人手机上确认（不能代签）；"
+        "其他站点为空",
     )
 
 
@@ -316,7 +322,7 @@ class ViewingOut(Schema):
     residents: int = Field(..., description="另计的群众人数")
 
 
-def _viewing(viewing: Any) -> dict[str, Any]:
+def _viewing(viewing: Any, *, attendance: int | None = None) -> dict[str, Any]:
     return {
         "id": viewing.pk,
         "site": viewing.site.code,
@@ -326,7 +332,7 @@ def _viewing(viewing: Any) -> dict[str, Any]:
         "starts_at": viewing.starts_at,
         "state": viewing.state,
         "plan": viewing.plan_id,
-        "attendance": viewing.attendance.count(),
+        "attendance": viewing.attendance.count() if attendance is None else attendance,
         "residents": viewing.residents,
     }
 
@@ -739,3 +745,737 @@ def tv_screen_advance(
     device = request.device  # type: ignore[attr-defined]
     label = f"{device.site.name}（{device.label}）"
     return screens.show(kind).advance(device.site.org, item_id, body.step, label)
+
+
+# --- 入户终端 (household TVs): the TV opens and ends, each member confirms on their phone ------
+
+
+class HouseholdStartIn(Schema):
+    lessons: list[Id] = Field(
+        ..., min_length=1, max_length=10, description="要播放的课件（本终端所属组织可看的）"
+    )
+
+
+class HouseholdViewingOut(Schema):
+    id: int
+    title: str
+    state: str = Field(..., description="open 播放中 / held 有人确认 / cancelled 无人确认")
+    starts_at: datetime.datetime
+    confirmed: int = Field(..., description="已在手机上确认收看的家庭成员数")
+    qr: str | None = Field(..., description="播放中：家庭成员扫码确认的二维码（data: URI）")
+
+
+def _household_viewing(request: HttpRequest, viewing: Any) -> dict[str, Any]:
+    from xianfeng.common.qr import qr_data_uri
+    from xianfeng.remote.enums import ViewingState
+
+    is_open = viewing.state == ViewingState.OPEN
+    url = request.build_absolute_uri(
+        reverse("remote:checkin", args=[services.viewing_code(viewing)])
+    )
+    return {
+        "id": viewing.pk,
+        "title": viewing.title,
+        "state": viewing.state,
+        "starts_at": viewing.starts_at,
+        "confirmed": viewing.attendance.count(),
+        "qr": qr_data_uri(url, box_size=6) if is_open else None,
+    }
+
+
+@router.post(
+    "/tv/household/viewings",
+    response={201: HouseholdViewingOut, **errors(400)},
+    auth=DEVICE_AUTH,
+    summary="入户终端开始播放（设备令牌）：家庭成员收到通知，各自在手机上确认后才计入",
+    url_name="remote_tv_household_start",
+)
+def tv_household_start(request: HttpRequest, body: HouseholdStartIn) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    viewing = services.household_viewing_start(device=device, lesson_ids=body.lessons)
+    return Status(201, _household_viewing(request, viewing))
+
+
+@router.post(
+    "/tv/household/viewings/{int:viewing_id}/end",
+    response={200: HouseholdViewingOut, **errors(400, 404)},
+    auth=DEVICE_AUTH,
+    summary="入户终端播放结束（设备令牌；有人确认为已结束，无人确认为已取消；重复调用无变化）",
+    url_name="remote_tv_household_end",
+)
+def tv_household_end(request: HttpRequest, viewing_id: Id) -> Any:
+    device = request.device  # type: ignore[attr-defined]
+    viewing = tv_selectors.tv_viewing(device.site, viewing_id)
+    viewing = services.household_viewing_end(device=device, viewing=viewing)
+    return _household_viewing(request, viewing)
+
+
+class HouseholdSiteOut(Schema):
+    code: str
+    name: str
+
+
+class MyHouseholdViewingOut(Schema):
+    id: int
+    title: str
+    starts_at: datetime.datetime
+    state: str
+    confirmed: bool = Field(..., description="我是否已确认收看")
+    lessons: list[str]
+
+
+class MyHouseholdOut(Schema):
+    site: HouseholdSiteOut | None = Field(..., description="我家的入户终端（未登记为 null）")
+    playing: list[MyHouseholdViewingOut] = Field(..., description="我家电视上正在播放的")
+    confirmed: list[MyHouseholdViewingOut] = Field(
+        ..., description="我确认过的入户收看（最近 50 次）"
+    )
+
+
+def _mine(viewing: Any, confirmed: bool) -> dict[str, Any]:
+    return {
+        "id": viewing.pk,
+        "title": viewing.title,
+        "starts_at": viewing.starts_at,
+        "state": viewing.state,
+        "confirmed": confirmed,
+        "lessons": [lesson.title for lesson in viewing.lessons.all()],
+    }
+
+
+@router.get(
+    "/household", response=MyHouseholdOut, summary="我家的入户终端：正在播放的和我的确认记录"
+)
+def my_household(request: HttpRequest) -> Any:
+    user = actor_of(request)
+    mine = selectors.my_household(user)
+    playing = (
+        list(
+            selectors.household_open_viewings(user)
+            .prefetch_related("lessons")
+            .order_by("-starts_at")
+        )
+        if mine is not None
+        else []
+    )
+    history = list(
+        selectors.household_confirmed_viewings(user)
+        .prefetch_related("lessons")
+        .order_by("-starts_at")[:50]
+    )
+    done = {v.pk for v in history} | set(
+        selectors.household_confirmed_viewings(user)
+        .filter(pk__in=[v.pk for v in playing])
+        .values_list("pk", flat=True)
+    )
+    return {
+        "site": {"code": mine.site.code, "name": mine.site.name} if mine is not None else None,
+        "playing": [_mine(v, v.pk in done) for v in playing],
+        "confirmed": [_mine(v, True) for v in history],
+    }
+
+
+@router.post(
+    "/household/viewings/{int:viewing_id}/confirm",
+    response={200: MyHouseholdViewingOut, **errors(400, 404)},
+    summary="确认我在收看家里电视上播放的课件（只计入本人；别户的 404）",
+)
+def household_confirm(request: HttpRequest, viewing_id: Id) -> Any:
+    user = actor_of(request)
+    viewing = selectors.get_household_viewing_for_member(user, viewing_id)
+    services.household_confirm(user=user, viewing=viewing)
+    return _mine(viewing, True)
+
+
+# --- sites and devices for people (the site pages' selectors, services and refusals) ---------
+
+ONLINE_MINUTES = 11  # as the site pages: two missed five-minute beats and a bit
+
+
+class SiteListQuery(Schema):
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(50, ge=1, le=100)
+
+
+class SiteOut(Schema):
+    code: str = Field(..., description="站点编码")
+    name: str
+    kind: str = Field(..., description="village / community / household 入户终端 / outdoor …")
+    org: str = Field(..., description="所属党组织")
+    org_code: str
+    address: str
+    service_start: datetime.date
+    online: bool = Field(..., description="最近 11 分钟内有心跳")
+    last_beat_at: datetime.datetime | None = Field(..., description="最近心跳（设备报告的时间）")
+
+
+class SitePageOut(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[SiteOut]
+
+
+def _site(site: Any, now: datetime.datetime) -> dict[str, Any]:
+    return {
+        "code": site.code,
+        "name": site.name,
+        "kind": site.kind,
+        "org": site.org.name,
+        "org_code": site.org.code,
+        "address": site.address,
+        "service_start": site.service_start,
+        "online": site.last_beat_at is not None
+        and now - site.last_beat_at <= datetime.timedelta(minutes=ONLINE_MINUTES),
+        "last_beat_at": site.last_beat_at,
+    }
+
+
+@router.get(
+    "/sites",
+    response={200: SitePageOut, **errors(403)},
+    summary="我能看到的站点（在线状态、最近心跳；站点管理员、组织管理员和支部委员）",
+)
+def site_list(request: HttpRequest, params: Query[SiteListQuery]) -> Any:
+    from django.core.exceptions import PermissionDenied
+    from django.core.paginator import Paginator
+
+    from xianfeng.remote import rules
+
+    user = actor_of(request)
+    if not rules.sees_sites_anywhere(user):
+        raise PermissionDenied("您没有管理远程教育站点的权限")
+    qs = selectors.sites_visible_to(user).select_related("org").order_by("code")
+    paginator = Paginator(qs, params.page_size)
+    page = paginator.get_page(params.page)
+    now = timezone.now()
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "results": [_site(s, now) for s in page.object_list],
+    }
+
+
+class DeviceOut(Schema):
+    id: int
+    label: str
+    created_at: datetime.datetime = Field(..., description="配对时间")
+    last_seen_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None = Field(..., description="撤销时间（未撤销为 null）")
+
+
+def _device(device: Any) -> dict[str, Any]:
+    return {
+        "id": device.pk,
+        "label": device.label,
+        "created_at": device.created_at,
+        "last_seen_at": device.last_seen_at,
+        "revoked_at": device.revoked_at,
+    }
+
+
+class MonthFiguresOut(Schema):
+    month: str = Field(..., description="YYYY-MM（本月）")
+    boot_days: int = Field(..., description="开机天数")
+    service_days: int = Field(..., description="在役天数")
+    rate: float | None = Field(..., description="开机率（%），无在役天数为 null")
+    hours: float = Field(..., description="运行小时")
+    viewings: int = Field(..., description="组织收看次数")
+    min_viewings: int
+    min_hours: int
+    boot_rate_pct: int
+
+
+class SuspensionOut(Schema):
+    starts_on: datetime.date
+    ends_on: datetime.date
+    reason: str
+
+
+class HouseholdEntryOut(Schema):
+    id: int
+    member: int = Field(..., description="党员 id")
+    name: str
+
+
+class SiteDetailOut(SiteOut):
+    equipment: str
+    can_manage: bool = Field(..., description="我能否配对、撤销设备，组织收看")
+    devices: list[DeviceOut]
+    suspensions: list[SuspensionOut]
+    household: list[HouseholdEntryOut] | None = Field(
+        ..., description="入户终端：登记的家庭成员；其他站点为 null"
+    )
+    month: MonthFiguresOut
+
+
+@router.get(
+    "/sites/{code}",
+    response={200: SiteDetailOut, **errors(404)},
+    summary="一个站点：设备（含最近使用、撤销）、停用期、本月开机率和运行小时",
+)
+def site_detail(request: HttpRequest, code: str) -> Any:
+    from xianfeng.remote import bulletin as bulletins
+    from xianfeng.remote import rules
+    from xianfeng.remote.enums import SiteKind
+
+    user = actor_of(request)
+    site = selectors.get_site_for_user(user, code[:32])
+    now = timezone.now()
+    local = timezone.localtime(now)
+    month = bulletins.site_month(site, local.year, local.month, now=now)
+    return {
+        **_site(site, now),
+        "equipment": site.equipment,
+        "can_manage": rules.can_manage_site(user, site),
+        "devices": [_device(d) for d in selectors.devices_of(site)],
+        "suspensions": [
+            {"starts_on": s.starts_on, "ends_on": s.ends_on, "reason": s.reason}
+            for s in site.suspensions.order_by("starts_on")
+        ],
+        "household": [
+            {"id": h.pk, "member": h.member_id, "name": h.member.user.name}
+            for h in selectors.household_of(site)
+        ]
+        if site.kind == SiteKind.HOUSEHOLD
+        else None,
+        "month": {
+            "month": f"{local.year}-{local.month:02d}",
+            "boot_days": month.boot_days,
+            "service_days": month.service_days,
+            "rate": float(month.rate) if month.rate is not None else None,
+            "hours": float(month.hours),
+            "viewings": month.viewings,
+            "min_viewings": month.target.min_viewings,
+            "min_hours": month.target.min_hours,
+            "boot_rate_pct": month.target.boot_rate_pct,
+        },
+    }
+
+
+@router.post(
+    "/devices/{int:device_id}/revoke",
+    response={200: DeviceOut, **errors(404)},
+    summary="撤销设备令牌（站点管理员；撤销后心跳和终端接口都拒绝它；再次撤销无变化）",
+)
+def device_revoke(request: HttpRequest, device_id: Id) -> Any:
+    user = actor_of(request)
+    device = selectors.get_device_for_user(user, device_id)
+    services.device_token_revoke(actor=user, device=device)
+    device.refresh_from_db()
+    return _device(device)
+
+
+# --- plans: create and publish ---------------------------------------------------------------
+
+
+class PlanIn(Schema):
+    org: str | None = Field(
+        None, max_length=64, description="发布组织的组织代码；缺省为我管理的第一个组织"
+    )
+    title: str = Field(..., max_length=200)
+    starts_on: datetime.date
+    ends_on: datetime.date
+    audience: str = Field("all", max_length=16, description="受众（all、elderly、women …）")
+    note: str = Field("", max_length=5000)
+    lessons: list[Id] = Field(..., max_length=100, description="课件（微党课 id）")
+    sites: list[str] = Field(..., max_length=5000, description="站点编码")
+
+
+class PlanDetailOut(PlanOut):
+    note: str
+    lessons: list[int]
+    sites: list[str] = Field(..., description="站点编码")
+    published_at: datetime.datetime | None
+
+
+def _plan_detail(plan: Any) -> dict[str, Any]:
+    return {
+        **_plan(plan),
+        "note": plan.note,
+        "lessons": sorted(plan.lessons.values_list("pk", flat=True)),
+        "sites": sorted(plan.sites.values_list("code", flat=True)),
+        "published_at": plan.published_at,
+    }
+
+
+@router.post(
+    "/plans",
+    response={201: PlanDetailOut, **errors(400, 403, 404)},
+    summary="新建收看计划（草稿；县、乡镇组织管理员，本组织之下的站点）",
+)
+def plan_create(request: HttpRequest, body: PlanIn) -> Any:
+    from django.core.exceptions import PermissionDenied
+
+    from xianfeng.lessons.models import Lesson
+    from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
+
+    user = actor_of(request)
+    if body.org:
+        org = get_org_for_user(user, body.org, services.PLAN_ROLES)
+    else:
+        roots = org_roots_for(user, services.PLAN_ROLES)
+        if not roots:
+            raise PermissionDenied("只有组织管理员可以发布收看计划")
+        org = roots[0]
+    codes = sorted(set(body.sites))
+    sites = list(
+        selectors.sites_visible_to(user)
+        .filter(code__in=codes, org__path__startswith=org.path)
+        .select_related("org")
+    )
+    if len(sites) != len(codes):
+        raise Refused("所选站点中有不存在或不在本组织之下的", field="sites")
+    wanted = sorted(set(body.lessons))
+    lessons = list(Lesson.objects.filter(pk__in=wanted))
+    if len(lessons) != len(wanted):
+        raise Refused("所选课件中有您看不到的或未发布的", field="lessons")
+    plan = services.plan_create(
+        actor=user,
+        org=org,
+        title=body.title,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        lessons=lessons,
+        sites=sites,
+        audience=body.audience,
+        note=body.note,
+    )
+    return Status(201, _plan_detail(selectors.get_plan_for_user(user, plan.pk)))
+
+
+@router.post(
+    "/plans/{int:plan_id}/publish",
+    response={200: PlanDetailOut, **errors(400, 403, 404)},
+    summary="发布收看计划（通知各站点管理员；已发布的再发布为 400）",
+)
+def plan_publish(request: HttpRequest, plan_id: Id) -> Any:
+    user = actor_of(request)
+    plan = selectors.get_plan_for_user(user, plan_id)
+    services.plan_publish(actor=user, plan=plan)
+    return _plan_detail(selectors.get_plan_for_user(user, plan_id))
+
+
+# --- viewings: start, 代签, 群众 and discussion, end -------------------------------------------
+
+
+class ViewingListQuery(Schema):
+    site: str | None = Field(None, max_length=32, description="站点编码（缺省为全部可见站点）")
+
+
+@router.get(
+    "/viewings",
+    response=list[ViewingOut],
+    summary="我能看到的组织收看（最近 100 次；站点管理员、组织管理员和本支部委员）",
+)
+def viewing_list(request: HttpRequest, params: Query[ViewingListQuery]) -> Any:
+    qs = selectors.viewings_visible_to(actor_of(request))
+    if params.site:
+        qs = qs.filter(site__code=params.site)
+    rows = list(
+        qs.select_related("site")
+        .annotate(n_attendance=Count("attendance"))
+        .order_by("-starts_at", "-pk")[:100]
+    )
+    return [_viewing(v, attendance=v.n_attendance) for v in rows]
+
+
+class ViewingIn(Schema):
+    site: str = Field(..., max_length=32, description="站点编码（我管理的）")
+    plan: Id | None = Field(None, description="按已发布的收看计划收看（课件缺省为计划的课件）")
+    title: str = Field("", max_length=200, description="收看主题（按计划时缺省为计划名称）")
+    lessons: list[Id] = Field(default_factory=list, max_length=50, description="课件")
+    place: str = Field("", max_length=200)
+    audience: str = Field("all", max_length=16)
+
+
+@router.post(
+    "/viewings",
+    response={201: ViewingOut, **errors(400, 403, 404)},
+    summary="开始组织收看（站点管理员；签到二维码见 /viewings/{id}/qr）",
+)
+def viewing_start(request: HttpRequest, body: ViewingIn) -> Any:
+    from xianfeng.lessons.selectors import published_lessons_for
+
+    user = actor_of(request)
+    site = selectors.get_managed_site(user, body.site)
+    plan = selectors.get_plan_for_user(user, body.plan) if body.plan is not None else None
+    wanted = sorted(set(body.lessons))
+    pool = plan.lessons.all() if plan is not None else published_lessons_for(user)
+    lessons = list(pool.filter(pk__in=wanted))
+    if len(lessons) != len(wanted):
+        raise Refused("所选课件中有您看不到的或不在计划中的", field="lessons")
+    viewing = services.viewing_start(
+        actor=user,
+        site=site,
+        plan=plan,
+        title=body.title,
+        lessons=lessons,
+        place=body.place,
+        audience=body.audience,
+    )
+    return Status(201, _viewing(selectors.get_viewing_for_user(user, viewing.pk)))
+
+
+class ViewingQrOut(Schema):
+    url: str = Field(..., description="签到地址（每 30 秒更新）")
+    qr: str = Field(..., description="签到二维码（data: URI）")
+
+
+@router.get(
+    "/viewings/{int:viewing_id}/qr",
+    response={200: ViewingQrOut, **errors(400, 403, 404)},
+    summary="进行中的收看的签到二维码（站点管理员；每 30 秒更新）",
+)
+def viewing_qr(request: HttpRequest, viewing_id: Id) -> Any:
+    from django.core.exceptions import PermissionDenied
+
+    from xianfeng.common.qr import qr_data_uri
+    from xianfeng.remote import rules
+    from xianfeng.remote.enums import ViewingState
+
+    user = actor_of(request)
+    viewing = selectors.get_viewing_for_user(user, viewing_id)
+    if not rules.can_manage_site(user, viewing.site):
+        raise PermissionDenied("只有本站点的管理员可以组织收看")
+    if viewing.state != ViewingState.OPEN:
+        raise Refused("本次收看已结束，不能再签到")
+    url = request.build_absolute_uri(
+        reverse("remote:checkin", args=[services.viewing_code(viewing)])
+    )
+    return {"url": url, "qr": qr_data_uri(url)}
+
+
+class AttendanceOut(Schema):
+    user: int
+    name: str
+    how: str = Field(..., description="qr 扫码 / proxy 代签 / confirm 本人确认（入户终端）")
+    is_member: bool
+    at: datetime.datetime
+
+
+@router.get(
+    "/viewings/{int:viewing_id}/attendance",
+    response={200: list[AttendanceOut], **errors(404)},
+    summary="一次收看的签到名单",
+)
+def viewing_attendance(request: HttpRequest, viewing_id: Id) -> Any:
+    viewing = selectors.get_viewing_for_user(actor_of(request), viewing_id)
+    rows = ViewingAttendance.objects.filter(viewing=viewing).select_related("user").order_by("at")
+    return [
+        {
+            "user": a.user_id,
+            "name": a.user.name or a.user.username,
+            "how": a.how,
+            "is_member": a.is_member,
+            "at": a.at,
+        }
+        for a in rows
+    ]
+
+
+class ProxySignIn(Schema):
+    member: Id = Field(..., description="党员 id（本站点所属组织的）")
+
+
+@router.post(
+    "/viewings/{int:viewing_id}/proxy-sign",
+    response={200: AttendanceOut, **errors(400, 403, 404)},
+    summary="代签：为没有手机的党员签到（站点管理员；记为代签；入户终端不能代签）",
+)
+def viewing_proxy_sign(request: HttpRequest, viewing_id: Id, body: ProxySignIn) -> Any:
+    from django.core.exceptions import PermissionDenied
+
+    from xianfeng.people.models import Member
+    from xianfeng.remote import rules
+
+    user = actor_of(request)
+    viewing = selectors.get_viewing_for_user(user, viewing_id)
+    if not rules.can_manage_site(user, viewing.site):
+        raise PermissionDenied("只有本站点的管理员可以代签")
+    member = (
+        Member.objects.select_related("org", "user")
+        .filter(pk=body.member, org__path__startswith=viewing.site.org.path)
+        .first()
+    )
+    if member is None:
+        raise Refused("只能为本站点所属组织的党员代签", field="member")
+    a = services.viewing_proxy_sign(actor=user, viewing=viewing, member=member)
+    return {
+        "user": a.user_id,
+        "name": member.user.name or member.user.username,
+        "how": a.how,
+        "is_member": a.is_member,
+        "at": a.at,
+    }
+
+
+class RecordIn(Schema):
+    residents: int | None = Field(
+        None, ge=0, le=10_000, description="群众人数（未注册、未扫码的非党员居民）"
+    )
+    discussion: str | None = Field(None, max_length=5000, description="讨论交流摘要")
+
+
+@router.post(
+    "/viewings/{int:viewing_id}/record",
+    response={200: ViewingOut, **errors(400, 403, 404)},
+    summary="记录群众人数和讨论交流（站点管理员；只改给出的项）",
+)
+def viewing_record(request: HttpRequest, viewing_id: Id, body: RecordIn) -> Any:
+    user = actor_of(request)
+    viewing = selectors.get_viewing_for_user(user, viewing_id)
+    services.viewing_record(
+        actor=user, viewing=viewing, residents=body.residents, discussion=body.discussion
+    )
+    return _viewing(selectors.get_viewing_for_user(user, viewing_id))
+
+
+@router.post(
+    "/viewings/{int:viewing_id}/end",
+    response={200: ViewingOut, **errors(400, 403, 404)},
+    summary="结束收看：签到的人计入集体收看（站点管理员）",
+)
+def viewing_end(request: HttpRequest, viewing_id: Id) -> Any:
+    user = actor_of(request)
+    viewing = selectors.get_viewing_for_user(user, viewing_id)
+    services.viewing_end(actor=user, viewing=viewing)
+    return _viewing(selectors.get_viewing_for_user(user, viewing_id))
+
+
+@router.post(
+    "/viewings/{int:viewing_id}/cancel",
+    response={200: ViewingOut, **errors(400, 403, 404)},
+    summary="取消收看（站点管理员）",
+)
+def viewing_cancel(request: HttpRequest, viewing_id: Id) -> Any:
+    user = actor_of(request)
+    viewing = selectors.get_viewing_for_user(user, viewing_id)
+    services.viewing_cancel(actor=user, viewing=viewing)
+    return _viewing(selectors.get_viewing_for_user(user, viewing_id))
+
+
+# --- 开机通报 (read): the bulletin page's figures -------------------------------------------------
+
+
+class BulletinQuery(Schema):
+    org: str | None = Field(None, max_length=64, description="组织代码；缺省为我管理的第一个组织")
+    month: str | None = Field(
+        None,
+        pattern=r"^(20\d\d|2100)-(0?[1-9]|1[0-2])$",
+        description="YYYY-MM（2000-01 至 2100-12）；缺省为本月",
+    )
+
+
+class BulletinRowOut(Schema):
+    boot_days: int = Field(..., description="开机天数")
+    service_days: int = Field(..., description="在役天数")
+    rate: float | None = Field(..., description="开机率（%）")
+    hours: float = Field(..., description="运行小时")
+    viewings: int = Field(..., description="组织收看次数")
+
+
+class BulletinGroupOut(BulletinRowOut):
+    org: str = Field(..., description="组织名称")
+    org_code: str
+    sites: int = Field(..., description="站点数")
+    met: int = Field(..., description="达标站点数")
+    silent: int = Field(..., description="连续 3 天以上未开机的站点数")
+
+
+class BulletinSiteOut(BulletinRowOut):
+    code: str
+    name: str
+    org: str
+    met: bool = Field(..., description="达标")
+    silent: bool = Field(..., description="连续 3 天以上未开机")
+
+
+class BulletinOut(Schema):
+    org: str
+    org_code: str
+    month: str
+    total: BulletinGroupOut
+    change: float | None = Field(..., description="开机率比上月（百分点）")
+    groups: list[BulletinGroupOut] = Field(..., description="下级组织（乡镇），按开机率排名")
+    sites: list[BulletinSiteOut] = Field(
+        ..., description="站点（只有一个下级或没有下级时列出，与通报页相同），按开机率排名"
+    )
+
+
+def _figures(f: Any) -> dict[str, Any]:
+    return {
+        "boot_days": f.boot_days,
+        "service_days": f.service_days,
+        "rate": float(f.rate) if f.rate is not None else None,
+        "hours": float(f.hours),
+        "viewings": f.viewings,
+    }
+
+
+def _group(g: Any) -> dict[str, Any]:
+    return {
+        **_figures(g),
+        "org": g.org.name,
+        "org_code": g.org.code,
+        "sites": len(g.sites),
+        "met": g.met_count,
+        "silent": g.silent_count,
+    }
+
+
+@router.get(
+    "/bulletin",
+    response={200: BulletinOut, **errors(403, 404)},
+    summary="开机通报：本组织的下级组织和站点的开机率、运行小时、组织收看（组织管理员）",
+)
+def bulletin(request: HttpRequest, params: Query[BulletinQuery]) -> Any:
+    from django.core.exceptions import PermissionDenied
+
+    from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
+    from xianfeng.remote import bulletin as bulletins
+    from xianfeng.remote.enums import BULLETIN_ROLES
+
+    user = actor_of(request)
+    if params.org:
+        org = get_org_for_user(user, params.org, BULLETIN_ROLES)
+    else:
+        roots = org_roots_for(user, BULLETIN_ROLES)
+        if not roots:
+            raise PermissionDenied("只有组织管理员可以查看开机通报")
+        org = roots[0]
+    today = timezone.localdate()
+    year, month = today.year, today.month
+    if params.month:  # the pattern keeps it within 2000-01 … 2100-12
+        year, month = (int(x) for x in params.month.split("-"))
+    now = timezone.now()
+    figures = bulletins.month_bulletin(org, year, month, now=now)
+    previous = bulletins.previous_rates(org, year, month, now=now)
+    groups = sorted(figures.groups, key=lambda g: (g.rate is None, -(g.rate or 0), g.org.path))
+    single_group = len(groups) == 1 and groups[0].org == org
+    sites = (
+        sorted(figures.sites, key=lambda s: (s.rate is None, -(s.rate or 0), s.site.code))
+        if single_group or not groups
+        else []
+    )
+    change = bulletins.change(figures.total.rate, previous.get(org.path))
+    return {
+        "org": org.name,
+        "org_code": org.code,
+        "month": f"{year}-{month:02d}",
+        "total": _group(figures.total),
+        "change": float(change) if change is not None else None,
+        "groups": [_group(g) for g in groups],
+        "sites": [
+            {
+                **_figures(s),
+                "code": s.site.code,
+                "name": s.site.name,
+                "org": s.site.org.name,
+                "met": s.met,
+                "silent": s.silent,
+            }
+            for s in sites
+        ],
+    }

@@ -11,6 +11,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.selectors import published_lessons_for
 from xianfeng.orgs.enums import OrgKind, Region, RoleKind
 from xianfeng.orgs.models import Org, Role
@@ -200,7 +201,41 @@ def _loop(sites: list[Site], rng: random.Random, today: datetime.date) -> int:
     )
     services.plan_publish(actor=county_admin, plan=this_week)
     _menu(home, site_admin, county.org, members, rng, today)
+    _household(home, site_admin, members, lessons)
     return 1
+
+
+def _household(home: Site, site_admin: User, members: list[Member], lessons: list[Lesson]) -> None:
+    """An 入户终端 at the home of two members of the persona's village: a lesson watched two
+    evenings ago, confirmed by one of them on their phone (the other was out)."""
+    from xianfeng.common.errors import Refused
+
+    if len(members) < 2:
+        return
+    family = members[:2]
+    surname = (family[0].user.name or "张")[:1]
+    site = services.site_create(
+        actor=None,
+        org=home.org,
+        code=f"{home.code}H1"[:32],
+        name=f"{surname}家入户终端",
+        kind=SiteKind.HOUSEHOLD,
+        address=home.address,
+        equipment="家用智能电视",
+        service_start=home.service_start,
+    )
+    for member in family:
+        services.household_member_add(actor=site_admin, site=site, member=member)
+    device, _ = services.device_token_issue(actor=site_admin, site=site, label="客厅电视")
+    at = timezone.now() - datetime.timedelta(days=2)
+    try:
+        viewing = services.household_viewing_start(
+            device=device, lesson_ids=[lessons[0].pk], now=at
+        )
+    except Refused:  # the demo's lessons do not reach this village
+        return
+    services.household_confirm(user=family[0].user, viewing=viewing, now=at)
+    services.household_viewing_end(device=device, viewing=viewing)
 
 
 def _menu(

@@ -64,11 +64,14 @@ class ImportState(models.TextChoices):
 class SignInHow(models.TextChoices):
     QR = "qr", _("扫码签到")
     PROXY = "proxy", _("代签")
+    # 入户终端: a member of the household confirmed on their own phone that they watched.
+    CONFIRM = "confirm", _("本人确认")
 
 
 class PlanNotice(models.TextChoices):
     PUBLISHED = "remote.plan", _("收看计划")
     SILENT = "remote.silent", _("站点未开机提醒")
+    HOUSEHOLD = "remote.household", _("入户收看确认")
 
 
 PLAN_MACHINE = StateMachine(

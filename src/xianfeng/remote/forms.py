@@ -52,3 +52,15 @@ class PhotoForm(Form):
     image = forms.FileField(
         label="讨论照片", widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
     )
+
+
+class HouseholdMemberForm(Form):
+    member = forms.TypedChoiceField(label="家庭成员（党员）", coerce=int)
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["member"]
+        # Only members of the site's org not yet in a household are offered.
+        field.choices = [("", "请选择")] + [
+            (m.pk, f"{m.user.name or m.user.username}（{m.org.name}）") for m in members
+        ]

@@ -597,3 +597,31 @@ class OfflineSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pack_id}#{self.number}"
+
+
+class HouseholdMember(models.Model):
+    """A member living in the household an 入户终端 (a site of kind household) is paired
+    to. Watching on that TV credits only the household's members who confirm it on their
+    own phone; a person lives in one household."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("入户终端"), on_delete=models.CASCADE, related_name="household"
+    )
+    member = models.OneToOneField(
+        "people.Member",
+        verbose_name=_("党员"),
+        on_delete=models.CASCADE,
+        related_name="household",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("入户终端家庭成员")
+        verbose_name_plural = _("入户终端家庭成员")
+        ordering = ["site", "added_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.member_id}"

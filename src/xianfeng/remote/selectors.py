@@ -12,10 +12,11 @@ from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import scope_q
-from xianfeng.remote.enums import SITE_MANAGE_ROLES, SITE_VIEW_ROLES, PlanState
+from xianfeng.remote.enums import SITE_MANAGE_ROLES, SITE_VIEW_ROLES, PlanState, SiteKind
 from xianfeng.remote.models import (
     DeviceToken,
     Festival,
+    HouseholdMember,
     MenuOffer,
     MenuOrder,
     MenuSlot,
@@ -351,3 +352,79 @@ def get_offline_slot_for_entry(user: Any, code: str) -> OfflineSlot:
     if slot is None:
         raise Http404("找不到该签到表")
     return slot
+
+
+# --- 入户终端 (household TVs) ------------------------------------------------------------------
+
+
+def household_of(site: Site) -> QuerySet[HouseholdMember]:
+    """The members registered as living in an 入户终端's household."""
+    return (
+        HouseholdMember.objects.filter(site=site)
+        .select_related("member__user", "member__org")
+        .order_by("added_at", "pk")
+    )
+
+
+def my_household(user: Any) -> HouseholdMember | None:
+    """The person's own household TV (a member lives in at most one household)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        HouseholdMember.objects.filter(member__user=user)
+        .select_related("site", "site__org", "member")
+        .first()
+    )
+
+
+def household_open_viewings(user: Any, *, now: Any = None) -> QuerySet[Viewing]:
+    """What is playing now on the person's own household TV (nothing for anyone else)."""
+    from django.utils import timezone
+
+    from xianfeng.remote.enums import ViewingState
+    from xianfeng.remote.services.household import STALE_AFTER
+
+    now = now or timezone.now()
+    if not getattr(user, "is_authenticated", False):
+        return Viewing.objects.none()
+    return Viewing.objects.filter(
+        site__household__member__user=user,
+        site__kind=SiteKind.HOUSEHOLD,
+        state=ViewingState.OPEN,
+        starts_at__gte=now - STALE_AFTER,
+    )
+
+
+def household_confirmed_viewings(user: Any) -> QuerySet[Viewing]:
+    """The household viewings the person confirmed: their 入户收看 study record."""
+    if not getattr(user, "is_authenticated", False):
+        return Viewing.objects.none()
+    return Viewing.objects.filter(attendance__user=user, site__kind=SiteKind.HOUSEHOLD)
+
+
+def get_household_viewing_for_member(user: Any, pk: int) -> Viewing:
+    """A viewing on the person's own household TV (404 for any other household's)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("找不到该次收看")
+    viewing = (
+        Viewing.objects.filter(
+            pk=pk, site__household__member__user=user, site__kind=SiteKind.HOUSEHOLD
+        )
+        .select_related("site", "site__org")
+        .first()
+    )
+    if viewing is None:
+        raise Http404("找不到该次收看")
+    return viewing
+
+
+def get_household_entry_for_user(user: Any, code: str, pk: int) -> HouseholdMember:
+    """A household registration of a site the person runs."""
+    entry = (
+        HouseholdMember.objects.filter(site__in=sites_managed_by(user), site__code=code, pk=pk)
+        .select_related("site", "site__org", "member__user")
+        .first()
+    )
+    if entry is None:
+        raise Http404("找不到该家庭成员")
+    return entry

@@ -24,3 +24,9 @@ def build_offline_pack(*, pack_id: int) -> str:
     """Make an offline pack's zip (remuxing its lessons' renditions); a failure is recorded
     on the pack, not raised."""
     return services.offline_pack_build(pack_id=pack_id)
+
+
+@task()
+def close_stale_household_viewings() -> int:
+    """Close household viewings a TV never ended (switched off at the wall)."""
+    return services.household_close_stale()

@@ -15,7 +15,7 @@ from xianfeng.lessons.models import Lesson
 from xianfeng.lessons.selectors import showcase_lessons_for_org, showcases_for_org
 from xianfeng.media.selectors import video_hls_url, video_mp4_url, video_poster_url
 from xianfeng.remote.bulletin import local_day_start
-from xianfeng.remote.enums import ViewingState
+from xianfeng.remote.enums import SiteKind, ViewingState
 from xianfeng.remote.models import Site, Viewing, ViewingAttendance
 
 
@@ -80,26 +80,49 @@ def tv_home(
     shown = list(viewings)
     open_ids = [v.pk for v in shown if v.state == ViewingState.OPEN]
     roster: list[dict[str, Any]] = []
+    family: list[dict[str, Any]] = []
     signed: dict[int, set[int]] = {}
+    household = site.kind == SiteKind.HOUSEHOLD
+    if household:
+        # 入户终端: no roll call on the TV; it shows who of the household confirmed.
+        from xianfeng.remote.selectors import household_of
+
+        family = [
+            {
+                "id": h.member_id,
+                "name": h.member.user.name or h.member.user.username,
+                "user": h.member.user_id,
+            }
+            for h in household_of(site)
+        ]
     if open_ids:
         # The names the TV's 点名 screen offers (those on the printed roll-call sheet), and
         # who of them is signed in already, in two queries whatever the number of viewings.
         from xianfeng.remote.services.offline import site_members
 
-        roster = [
-            {"id": m.pk, "name": m.user.name or m.user.username, "user": m.user_id}
-            for m in site_members(site)
-        ]
+        roster = (
+            []
+            if household
+            else [
+                {"id": m.pk, "name": m.user.name or m.user.username, "user": m.user_id}
+                for m in site_members(site)
+            ]
+        )
         for viewing_id, user_id in ViewingAttendance.objects.filter(
             viewing_id__in=open_ids
         ).values_list("viewing_id", "user_id"):
             signed.setdefault(viewing_id, set()).add(user_id)
 
-    def roster_of(v: Viewing) -> list[dict[str, Any]]:
+    def roster_of(v: Viewing, people: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if v.state != ViewingState.OPEN:
             return []
         done = signed.get(v.pk, set())
-        return [{"id": r["id"], "name": r["name"], "signed": r["user"] in done} for r in roster]
+        return [{"id": r["id"], "name": r["name"], "signed": r["user"] in done} for r in people]
+
+    def label_of(v: Viewing) -> str:
+        if v.state != ViewingState.OPEN:
+            return "扫码反馈意见"
+        return "家庭成员扫码确认收看" if household else "扫码签到"
 
     week = today - datetime.timedelta(days=today.weekday())
     return {
@@ -125,9 +148,10 @@ def tv_home(
                 "starts_at": v.starts_at,
                 "state": v.state,
                 "qr": qr_of(v),
-                "qr_label": "扫码签到" if v.state == ViewingState.OPEN else "扫码反馈意见",
+                "qr_label": label_of(v),
                 "lessons": [_lesson(lesson) for lesson in v.lessons.all()],
-                "roster": roster_of(v),
+                "roster": roster_of(v, roster),
+                "household": roster_of(v, family),
             }
             for v in shown
         ],

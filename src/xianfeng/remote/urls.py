@@ -1,6 +1,13 @@
 from django.urls import path
 
-from xianfeng.remote import views, views_admin, views_loop, views_menu, views_offline
+from xianfeng.remote import (
+    views,
+    views_admin,
+    views_household,
+    views_loop,
+    views_menu,
+    views_offline,
+)
 
 app_name = "remote"
 urlpatterns = [
@@ -15,6 +22,18 @@ urlpatterns = [
         "sites/<str:code>/suspensions/<int:pk>/remove/",
         views_admin.suspension_remove,
         name="suspension_remove",
+    ),
+    path("sites/<str:code>/household/", views_household.site_household, name="site_household"),
+    path(
+        "sites/<str:code>/household/<int:pk>/remove/",
+        views_household.site_household_remove,
+        name="site_household_remove",
+    ),
+    path("home/", views_household.household, name="household"),
+    path(
+        "home/viewings/<int:pk>/confirm/",
+        views_household.household_confirm,
+        name="household_confirm",
     ),
     path("targets/", views_admin.targets, name="targets"),
     path("menu/", views_menu.menu, name="menu"),

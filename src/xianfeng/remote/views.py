@@ -29,7 +29,7 @@ from xianfeng.orgs.selectors import get_org_for_user, org_roots_for
 from xianfeng.remote import bulletin as bulletins
 from xianfeng.remote import pdf as remote_pdf
 from xianfeng.remote import rules, selectors, services
-from xianfeng.remote.enums import BULLETIN_ROLES
+from xianfeng.remote.enums import BULLETIN_ROLES, SiteKind
 from xianfeng.remote.report import report_card
 
 ONLINE_MINUTES = 11  # two missed five-minute beats and a bit
@@ -84,6 +84,9 @@ def site_detail(request: AuthedRequest, code: str) -> HttpResponse:
             "suspensions": list(site.suspensions.all()),
             "month": month,
             "can_manage": rules.can_manage_site(request.user, site),
+            "household": list(selectors.household_of(site))
+            if site.kind == SiteKind.HOUSEHOLD
+            else None,
         },
     )
 

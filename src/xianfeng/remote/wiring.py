@@ -11,13 +11,18 @@ def connect() -> None:
     from xianfeng.remote import indicators as remote_indicators
     from xianfeng.remote import records as remote_records
     from xianfeng.remote import rules
-    from xianfeng.remote.tasks import notify_silent_sites, prune_pairings
+    from xianfeng.remote.tasks import (
+        close_stale_household_viewings,
+        notify_silent_sites,
+        prune_pairings,
+    )
 
     remote_indicators.register()
     remote_records.register()  # evidence for assessment's self-checks
     demo.register("remote", remote_demo.seed, order=60)
     periodic.register("remote.prune_pairings", prune_pairings, hours=6)
     periodic.register("remote.silent_sites", notify_silent_sites, hours=1)
+    periodic.register("remote.household_stale", close_stale_household_viewings, hours=1)
     nav.register(nav.Entry("remote:index", "远程教育", order=40, visible=rules.sees_sites_anywhere))
     register_notice_kinds()
 

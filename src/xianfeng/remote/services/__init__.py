@@ -11,6 +11,14 @@ from xianfeng.remote.services.admin import (
     viewing_photo_add,
     viewing_photo_delete,
 )
+from xianfeng.remote.services.household import (
+    household_close_stale,
+    household_confirm,
+    household_member_add,
+    household_member_remove,
+    household_viewing_end,
+    household_viewing_start,
+)
 from xianfeng.remote.services.loop import (
     PLAN_ROLES,
     VIEWING_CODE,
@@ -113,6 +121,12 @@ __all__ = [
     "format_user_code",
     "heartbeat_for_key",
     "heartbeat_record",
+    "household_close_stale",
+    "household_confirm",
+    "household_member_add",
+    "household_member_remove",
+    "household_viewing_end",
+    "household_viewing_start",
     "menu_fix",
     "menu_offer_add",
     "menu_offer_remove",

@@ -36,6 +36,7 @@ from xianfeng.remote.enums import (
     PlanNotice,
     PlanState,
     SignInHow,
+    SiteKind,
     Topic,
     ViewingState,
 )
@@ -56,6 +57,8 @@ PLAN_ROLES = frozenset({RoleKind.ADMIN})
 VIEWING_CODE = RotatingCode(salt="remote.viewing", step_seconds=30, grace=1)
 # A TV roll call this much older than its upload was queued offline (noted in the audit).
 SEEN_LATE = datetime.timedelta(minutes=2)
+# 入户终端: nobody is signed in for someone else; each member confirms on their own phone.
+HOUSEHOLD_SELF_ONLY = "入户终端的收看须由家庭成员本人在手机上确认，不能代签"
 
 
 def can_plan(user: User, org: Org) -> bool:
@@ -231,8 +234,13 @@ def viewing_for_code(token: str, *, now: datetime.datetime | None = None) -> Vie
 def viewing_checkin(
     *, user: User, token: str, now: datetime.datetime | None = None
 ) -> ViewingAttendance:
-    """A person scans the code on the screen with their own phone (idempotent)."""
+    """A person scans the code on the screen with their own phone (idempotent). On an
+    入户终端 the scan is a household member's confirmation (services/household.py)."""
     viewing = viewing_for_code(token, now=now)
+    if viewing.site.kind == SiteKind.HOUSEHOLD:
+        from xianfeng.remote.services.household import household_confirm
+
+        return household_confirm(user=user, viewing=viewing, now=now)
     with transaction.atomic():
         attendance, created = ViewingAttendance.objects.get_or_create(
             viewing=viewing,
@@ -251,6 +259,8 @@ def viewing_proxy_sign(*, actor: User, viewing: Viewing, member: Member) -> View
     """代签: the admin signs in a member without a phone (only members of the site's org)."""
     if not _can_run(actor, viewing.site):
         raise PermissionDenied("只有本站点的管理员可以代签")
+    if viewing.site.kind == SiteKind.HOUSEHOLD:
+        raise Refused(HOUSEHOLD_SELF_ONLY)
     if viewing.state == ViewingState.CANCELLED:
         raise Refused("本次收看已取消")
     if not member.org.path.startswith(viewing.site.org.path):
@@ -304,6 +314,8 @@ def viewing_tv_roll_call(
     if at < now - counting.MAX_LATE:
         raise Refused("点名时间早于 7 天前，不再计入", field="at")
     site = viewing.site
+    if site.kind == SiteKind.HOUSEHOLD:
+        raise Refused(HOUSEHOLD_SELF_ONLY)
     member = (
         Member.objects.filter(pk=member_id, org__path__startswith=site.org.path, status__in=ON_ROLL)
         .select_related("user")

@@ -152,6 +152,7 @@
   var hls = null;
   function closeStage() {
     shownViewing = null;
+    householdEnd();
     stopChannel();
     var video = document.getElementById("video");
     video.pause();
@@ -237,10 +238,44 @@
       video.src = lesson.hls || lesson.mp4;
     }
   }
+  // --- 入户终端: playing opens a household viewing; the household confirms on their phones --
+  var siteKind = "";
+  var homeViewing = null; // the household viewing this TV opened and has not ended yet
+  function householdUrl() { return body.getAttribute("data-household"); }
+  function householdStart(lesson) {
+    request("POST", householdUrl(), { lessons: [lesson.id] }, function (status, text) {
+      if (status !== 201) { return; } // offline or refused: the lesson still plays
+      var viewing = JSON.parse(text);
+      homeViewing = viewing.id;
+      document.getElementById("home-qr-img").src = viewing.qr;
+      document.getElementById("home-qr-text").textContent = "家庭成员扫码确认收看（只计入确认的人）";
+      document.getElementById("home-qr").hidden = false;
+    });
+  }
+  function householdEnd() {
+    document.getElementById("home-qr").hidden = true;
+    if (homeViewing === null) { return; }
+    var url = householdUrl() + "/" + homeViewing + "/end";
+    homeViewing = null;
+    request("POST", url, null, function () { /* the server closes stale ones itself */ });
+  }
+  function householdRefresh(home) {
+    // The code rotates: keep the one on screen fresh, and say who confirmed already.
+    home.viewings.forEach(function (viewing) {
+      if (viewing.id !== homeViewing) { return; }
+      document.getElementById("home-qr-img").src = viewing.qr;
+      var done = (viewing.household || []).filter(function (p) { return p.signed; })
+        .map(function (p) { return p.name; });
+      document.getElementById("home-qr-text").textContent = done.length
+        ? "已确认收看：" + done.join("、")
+        : "家庭成员扫码确认收看（只计入确认的人）";
+    });
+  }
   function play(lesson) {
     stopChannel();
     showVideo();
     attach(lesson, null);
+    if (siteKind === "household") { householdEnd(); householdStart(lesson); }
     document.getElementById("video").play().catch(function () { /* the OK key starts it */ });
     document.getElementById("back").focus();
   }
@@ -481,6 +516,8 @@
   }
   function render(home) {
     document.getElementById("site-name").textContent = home.site.name;
+    siteKind = home.site.kind;
+    if (homeViewing !== null) { householdRefresh(home); }
     if (shownViewing !== null) {
       // Only refresh the code on screen; the tiles stay as they are behind the stage.
       home.viewings.forEach(function (viewing) {
@@ -579,13 +616,14 @@
   window.setInterval(function () {
     // Every 20 s while a QR code is on screen (it rotates every 30 s), else every minute.
     since += 20;
-    if (shownViewing !== null || since >= 60) { since = 0; load(); }
+    if (shownViewing !== null || homeViewing !== null || since >= 60) { since = 0; load(); }
   }, 20000);
   beat();
   window.setInterval(beat, BEAT_MS);
   window.xfTv = {
     beat: beat, flush: flush, queue: readQueue,
     rollCall: rollCall, flushCalls: flushCalls, calls: readCalls,
-    channel: function () { return channel; }
+    channel: function () { return channel; },
+    homeViewing: function () { return homeViewing; }
   };
 })();
