@@ -133,7 +133,7 @@ def _pg_newest(rows: QuerySet[Lesson], window: int) -> list[tuple[Any, ...]]:
     span = window * 16
     while True:
         probe = rows.filter(id__gt=top - span) if span < top else rows
-        found = list(probe.values_list("id", "search_rank", "published_at")[:window])
+        found = list(probe.values_list("id", "search_rank", "published_at")[:window])  # type: ignore[misc]
         if len(found) >= window or span >= top:
             return found
         span *= 8
