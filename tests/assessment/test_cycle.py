@@ -228,7 +228,9 @@ def test_an_assessment_year_end_to_end(client, county, scheme):
     assert b1_check not in html  # 柳湾's score is in the 通报, its evidence is not for 东街
     assert "三个月均未自查，请整改" in html
     html = client.get(f"/indicators/checks/{jan.pk}/").content.decode()
-    assert participation.records_url in html
+    # The 参学率 figure leads to the members behind it (lessons' records page for 东街).
+    assert participation.records_url == f"/lessons/records/A1/{YEAR}-01/participation/"
+    assert f'href="{participation.records_url}"' in html
     assert "书记述职材料不完整" in html and "14.0 → 12.0" in html
     evidence = team.evidence.get()
     url = f"/indicators/checks/{jan.pk}/evidence/{evidence.pk}/"
