@@ -75,6 +75,10 @@ class PeopleConfig(AppConfig):
             )
         )
 
+        from xianfeng.people import indicators as people_indicators
+
+        people_indicators.register()
+
         from xianfeng.common import periodic
         from xianfeng.people.tasks import prune_people_data
 

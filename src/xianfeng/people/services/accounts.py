@@ -328,8 +328,15 @@ def api_token_user(key: str) -> User | None:
     if token is None:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+    last = token.last_used_at
+    if last is None or now - last > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if last is None or timezone.localdate(last).replace(day=1) != timezone.localdate(now).replace(
+        day=1
+    ):
+        from xianfeng.people.services.use import use_note
+
+        use_note(user_id=token.user_id, via="app", now=now)
     return token.user
 
 
