@@ -266,6 +266,22 @@ def appraisal_page(user: Any, appraisal: Appraisal) -> AppraisalPage:
     return page
 
 
+def confirmed_grades_of_member(user: Any, member_id: int) -> list[Appraisee]:
+    """A member's 民主评议 grades once the higher org confirmed them, for their record: to the
+    member themself and to the officers of the branch that appraised them (READ_ROLES over
+    it), never to anyone else. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    where = scope_q(user, READ_ROLES, field="appraisal__org__path") | Q(member__user_id=user.pk)
+    return list(
+        Appraisee.objects.filter(where)
+        .filter(member_id=member_id, appraisal__state=AppraisalState.CONFIRMED)
+        .exclude(grade="")
+        .select_related("appraisal__org")
+        .order_by("-appraisal__year", "-id")
+    )
+
+
 def branches_for_appraisal(user: Any) -> list[Org]:
     """Branches where the person may start an appraisal."""
     return list(
