@@ -448,6 +448,20 @@ class CheckPage:
     record_choices: list[tuple[str, list[records.RecordRef]]] = field(default_factory=list)
 
 
+def _list_behind(check: SelfCheck, lines: list[CheckLine]) -> None:
+    """Under a computed figure that counts things to put right (逾期未整改事项), the things
+    themselves with links (line.listed): the branch's own, as on the check itself, each
+    page checking again. One query per such item."""
+    month = Month.of(check.month)
+    for line in lines:
+        found: list[indicators.Listed] = []
+        if line.item.rule == ItemRule.COMPUTED and line.item.indicator in indicators.codes():
+            indicator = indicators.get(line.item.indicator)
+            if indicator.listed is not None:
+                found = indicator.listed(check.org, month)
+        line.listed = found  # type: ignore[attr-defined]
+
+
 def check_page(user: Any, check: SelfCheck, *, with_choices: bool = True) -> CheckPage:
     """The lines with their items, evidence and adjustment history, and the returns:
     four queries."""
@@ -463,6 +477,7 @@ def check_page(user: Any, check: SelfCheck, *, with_choices: bool = True) -> Che
         .order_by("item__sort_order", "item_id")
     )
     can_fill = check.editable and may_fill(user, check.org)
+    _list_behind(check, lines)
     return CheckPage(
         check=check,
         lines=lines,
