@@ -12,7 +12,7 @@ from tests.factories import MemberFactory, UserFactory
 from xianfeng.assessment.models import Fact
 from xianfeng.assessment.services import facts_compute
 from xianfeng.common.indicators import Month
-from xianfeng.people.models import MonthlyUse
+from xianfeng.people.models import ApiToken, MonthlyUse
 from xianfeng.people.services import api_token_issue
 from xianfeng.people.services.accounts import api_token_user
 from xianfeng.people.services.use import use_note
@@ -64,24 +64,36 @@ def test_active_share_by_hand_and_rolled_up(county):
 
 
 def test_a_web_session_notes_the_month_once(client, county):
-    client.force_login(county.member_a1.user)
-    assert client.get("/me/").status_code == 200
+    client.force_login(county.member_a1.user)  # signing in notes it
     month = timezone.localdate().replace(day=1)
     assert list(MonthlyUse.objects.values_list("user_id", "month", "via")) == [
         (county.member_a1.user_id, month, "web")
     ]
     MonthlyUse.objects.all().delete()
-    client.get("/me/")  # the session remembers the month: no write
+    assert client.get("/me/").status_code == 200  # the session remembers the month
     assert not MonthlyUse.objects.exists()
+    # A session from an earlier month: its first request this month notes it, once.
+    session = client.session
+    session["xf_used_month"] = "2020-01"
+    session.save()
+    client.get("/me/")
+    client.get("/me/")
+    assert MonthlyUse.objects.filter(user=county.member_a1.user, month=month).count() == 1
 
 
 def test_the_mobile_client_notes_the_month(county):
-    _token, key = api_token_issue(user=county.member_b1.user, label="手机")
-    assert api_token_user(key) == county.member_b1.user
+    token, key = api_token_issue(user=county.member_b1.user, label="手机")  # signing in
     assert api_token_user(key) == county.member_b1.user
     assert list(MonthlyUse.objects.values_list("user_id", "via")) == [
         (county.member_b1.user_id, "app")
     ]
+    # A token last used in an earlier month: its first use this month notes it, once.
+    MonthlyUse.objects.all().delete()
+    old = timezone.now() - datetime.timedelta(days=62)
+    ApiToken.objects.filter(pk=token.pk).update(created_at=old, last_used_at=old)
+    assert api_token_user(key) == county.member_b1.user
+    assert api_token_user(key) == county.member_b1.user
+    assert MonthlyUse.objects.filter(user=county.member_b1.user).count() == 1
 
 
 def test_active_records_list_the_branch_only(client, county):
@@ -92,3 +104,17 @@ def test_active_records_list_the_branch_only(client, county):
     assert "张东街" in html and "手机客户端" in html and "05-03" in html
     assert "王柳湾" not in html
     assert client.get(f"/members/records/B1/{MAY}/active/").status_code == 404
+
+
+def test_the_demo_seeds_three_months_of_use(county):
+    from xianfeng.people.demo import use as use_demo
+
+    report = use_demo.seed()
+    this = Month.of(timezone.localdate())
+    months = {this.first, this.previous().first, this.previous().previous().first}
+    rows = list(MonthlyUse.objects.values_list("user_id", "month", "first_at"))
+    assert report == f"党员活跃：近 3 个月 {len(rows)} 条使用记录"
+    members = {county.member_a1.user_id, county.member_a2.user_id, county.member_b1.user_id}
+    assert {u for u, _, _ in rows} <= members and {m for _, m, _ in rows} <= months
+    assert len({(u, m) for u, m, _ in rows}) == len(rows)  # once a person a month
+    assert all(timezone.localdate(at).replace(day=1) == m for _, m, at in rows)

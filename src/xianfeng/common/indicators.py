@@ -127,6 +127,10 @@ class Indicator:
     # For a figure that counts a few things to be put right (逾期未整改事项), the things
     # themselves for an org and a month, listed under the figure on an assessment sheet.
     listed: Callable[[Any, Month], list[Listed]] | None = None
+    # Where it stands among the others on a dashboard: registration order (the order of
+    # INSTALLED_APPS) within the same rank; a low app's secondary figure (people's 活跃率)
+    # takes a higher rank so the first figures stay the work's own (参学率 first).
+    rank: int = 0
 
     def value(self, numerator: float, denominator: float) -> float | None:
         """The figure shown for a (rolled-up) reading; None when a ratio has nothing to
@@ -163,8 +167,9 @@ def codes() -> set[str]:
 
 
 def registered() -> list[Indicator]:
-    """In registration order (the order of INSTALLED_APPS), the order dashboards show."""
-    return list(_REGISTRY.values())
+    """By rank, then in registration order (the order of INSTALLED_APPS): the order
+    dashboards show."""
+    return sorted(_REGISTRY.values(), key=lambda i: i.rank)
 
 
 def unregister(code: str) -> None:

@@ -35,7 +35,7 @@ class RecordList:
 
     title: str
     columns: Sequence[str]
-    rows: list[Sequence[Cell | str]] = field(default_factory=list)
+    rows: Sequence[Sequence[Any]] = field(default_factory=list)  # Cell, or shown as text
     note: str = ""  # how the records make the figure (the indicator's 计算口径)
     total: int | None = None  # when there are more rows than shown
 

@@ -46,6 +46,7 @@ def register() -> None:
             ratio=True,
             target=80,
             records=records,
+            rank=1,  # after the apps' own work (参学率, 三会一课 …) on a dashboard
             description="本月登录或使用过先锋（网页或手机客户端）的党员 ÷ 当月在册党员人数"
             "（按当月所在支部，账号停用的不计）",
         )

@@ -23,9 +23,24 @@ def use_note(*, user_id: int, via: str, now: datetime.datetime | None = None) ->
     )
 
 
+def _month_text(now: datetime.datetime) -> str:
+    return timezone.localdate(now).strftime("%Y-%m")
+
+
+def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Signing in is using: noted, and the session remembers the month, so the requests
+    that follow write nothing (user_logged_in, connected in PeopleConfig)."""
+    now = timezone.now()
+    use_note(user_id=user.pk, via=MonthlyUse.Via.WEB, now=now)
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_KEY] = _month_text(now)
+
+
 class MonthlyUseMiddleware:
-    """A signed-in person's first request of a month in a session notes the month's use; the
-    session remembers the month, so the other requests write nothing."""
+    """A session that outlives the month it signed in (sessions last weeks): its first
+    request in a new month notes that month's use; the session remembers the month, so the
+    other requests write nothing."""
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
@@ -34,7 +49,7 @@ class MonthlyUseMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = timezone.now()
-            month = timezone.localdate(now).strftime("%Y-%m")
+            month = _month_text(now)
             if request.session.get(SESSION_KEY) != month:
                 use_note(user_id=user.pk, via=MonthlyUse.Via.WEB, now=now)
                 request.session[SESSION_KEY] = month
