@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Inside sessions and auth: notes once a month that the person used 先锋 (people.active).
+    "xianfeng.people.services.use.MonthlyUseMiddleware",
     # Inside sessions and auth: personal responses get Cache-Control: private, no-store.
     "xianfeng.common.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

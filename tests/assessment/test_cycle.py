@@ -54,7 +54,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def scheme(county):
     """The county's scheme: 参学率 computed (15), four evidence items (75), complaints as
-    a deduction (10, 5 per case); grades 优秀 ≥ 90 … 差, 达标 at 80, 标杆 at 90."""
+    a deduction (5, 5 per case), 整改落实 computed (5: nothing overdue, full marks);
+    grades 优秀 ≥ 90 … 差, 达标 at 80, 标杆 at 90."""
     admin = county.county_admin
     scheme = scheme_create(actor=admin, org=county.county, year=YEAR)
     for name in ("每人讲一课", "三会一课"):
@@ -228,7 +229,9 @@ def test_an_assessment_year_end_to_end(client, county, scheme):
     assert b1_check not in html  # 柳湾's score is in the 通报, its evidence is not for 东街
     assert "三个月均未自查，请整改" in html
     html = client.get(f"/indicators/checks/{jan.pk}/").content.decode()
-    assert participation.records_url in html
+    # The 参学率 figure leads to the members behind it (lessons' records page for 东街).
+    assert participation.records_url == f"/lessons/records/A1/{YEAR}-01/participation/"
+    assert f'href="{participation.records_url}"' in html
     assert "书记述职材料不完整" in html and "14.0 → 12.0" in html
     evidence = team.evidence.get()
     url = f"/indicators/checks/{jan.pk}/evidence/{evidence.pk}/"
@@ -264,7 +267,7 @@ def test_a_self_check_refuses_to_submit_without_evidence_and_reasons(county, sch
     with pytest.raises(Refused, match="写明每次扣分的事由"):
         line_save(actor=sec, line=complaint, cases=1, note="")
     complaint.refresh_from_db()
-    assert (complaint.cases, complaint.self_score) == (0, D("10.0"))  # nothing changed
+    assert (complaint.cases, complaint.self_score) == (0, D("5.0"))  # nothing changed
     with pytest.raises(Refused) as caught:
         selfcheck_submit(actor=sec, check=check)
     assert "“班子建设与书记抓党建”还没有自评得分" in caught.value.message

@@ -71,6 +71,7 @@ def test_the_template_draft_adds_up_to_100_and_is_activated_once(county):
     }
     computed = {i.indicator: (i.full_at, i.zero_at) for i in items if i.rule == ItemRule.COMPUTED}
     assert computed["meetings.completion"] == (100, 60)
+    assert computed["meetings.rectification_overdue"] == (0, 2)  # 整改落实: none overdue
     scheme_activate(actor=county.county_admin, scheme=scheme)
     scheme.refresh_from_db()
     assert scheme.state == SchemeState.ACTIVE and scheme.activated_at is not None
@@ -100,7 +101,7 @@ def test_a_revision_is_a_new_version_that_retires_the_old_one(county):
     )
     scheme_activate(actor=admin, scheme=v2)
     v1.refresh_from_db()
-    assert v1.state == SchemeState.RETIRED and v1.items.count() == 7  # kept as it was
+    assert v1.state == SchemeState.RETIRED and v1.items.count() == 8  # kept as it was
     assert v2.items.filter(name="<b>微心愿</b>办结").exists()  # text, shown escaped
 
 

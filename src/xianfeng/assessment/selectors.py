@@ -266,6 +266,22 @@ def appraisal_page(user: Any, appraisal: Appraisal) -> AppraisalPage:
     return page
 
 
+def confirmed_grades_of_member(user: Any, member_id: int) -> list[Appraisee]:
+    """A member's 民主评议 grades once the higher org confirmed them, for their record: to the
+    member themself and to the officers of the branch that appraised them (READ_ROLES over
+    it), never to anyone else. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    where = scope_q(user, READ_ROLES, field="appraisal__org__path") | Q(member__user_id=user.pk)
+    return list(
+        Appraisee.objects.filter(where)
+        .filter(member_id=member_id, appraisal__state=AppraisalState.CONFIRMED)
+        .exclude(grade="")
+        .select_related("appraisal__org")
+        .order_by("-appraisal__year", "-id")
+    )
+
+
 def branches_for_appraisal(user: Any) -> list[Org]:
     """Branches where the person may start an appraisal."""
     return list(
@@ -432,6 +448,20 @@ class CheckPage:
     record_choices: list[tuple[str, list[records.RecordRef]]] = field(default_factory=list)
 
 
+def _list_behind(check: SelfCheck, lines: list[CheckLine]) -> None:
+    """Under a computed figure that counts things to put right (逾期未整改事项), the things
+    themselves with links (line.listed): the branch's own, as on the check itself, each
+    page checking again. One query per such item."""
+    month = Month.of(check.month)
+    for line in lines:
+        found: list[indicators.Listed] = []
+        if line.item.rule == ItemRule.COMPUTED and line.item.indicator in indicators.codes():
+            indicator = indicators.get(line.item.indicator)
+            if indicator.listed is not None:
+                found = indicator.listed(check.org, month)
+        line.listed = found  # type: ignore[attr-defined]
+
+
 def check_page(user: Any, check: SelfCheck, *, with_choices: bool = True) -> CheckPage:
     """The lines with their items, evidence and adjustment history, and the returns:
     four queries."""
@@ -447,6 +477,7 @@ def check_page(user: Any, check: SelfCheck, *, with_choices: bool = True) -> Che
         .order_by("item__sort_order", "item_id")
     )
     can_fill = check.editable and may_fill(user, check.org)
+    _list_behind(check, lines)
     return CheckPage(
         check=check,
         lines=lines,

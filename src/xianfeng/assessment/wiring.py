@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.urls import reverse
+
 from xianfeng.assessment import demo as assessment_demo
 from xianfeng.assessment.enums import BULLETIN_KIND, SELFCHECK_DUE_KIND, SELFCHECK_RETURNED_KIND
-from xianfeng.assessment.selectors import READ_ROLES
+from xianfeng.assessment.selectors import READ_ROLES, confirmed_grades_of_member
 from xianfeng.assessment.tasks import compute_indicators, remind_selfchecks
-from xianfeng.common import demo, nav, periodic
+from xianfeng.common import demo, nav, periodic, related
 from xianfeng.notify import kinds as notify_kinds
 from xianfeng.orgs.rules import holds_any
 
@@ -15,7 +19,22 @@ def _reads_figures(user: object) -> bool:
     return holds_any(user, READ_ROLES)
 
 
+def grades_on_record(user: Any, member_id: int) -> list[related.Link]:
+    """民主评议 results on the member's page in the people app (which has already checked who
+    may see the member; the selector checks again who may see the grades)."""
+    return [
+        related.Link(
+            label="民主评议",
+            title=f"{row.appraisal.year} 年度 {row.get_grade_display()}",
+            url=reverse("assessment:appraisal", args=[row.appraisal_id]),
+            note=row.appraisal.org.name,
+        )
+        for row in confirmed_grades_of_member(user, member_id)
+    ]
+
+
 def connect() -> None:
+    related.register("people.member", grades_on_record)
     notify_kinds.register(
         "appraisal.voting",
         label="民主评议互评",

@@ -97,6 +97,15 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """One record behind a figure, as a line under it: what, a note, its page."""
+
+    title: str
+    note: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Indicator:
     """Something measured for every org and month, and how to read it."""
 
@@ -115,6 +124,13 @@ class Indicator:
     # where a dashboard's drill-down ends (a branch's meetings, its lectures); None where
     # the app has no such page for that org.
     records: Callable[[Any, Month], str | None] | None = None
+    # For a figure that counts a few things to be put right (逾期未整改事项), the things
+    # themselves for an org and a month, listed under the figure on an assessment sheet.
+    listed: Callable[[Any, Month], list[Listed]] | None = None
+    # Where it stands among the others on a dashboard: registration order (the order of
+    # INSTALLED_APPS) within the same rank; a low app's secondary figure (people's 活跃率)
+    # takes a higher rank so the first figures stay the work's own (参学率 first).
+    rank: int = 0
 
     def value(self, numerator: float, denominator: float) -> float | None:
         """The figure shown for a (rolled-up) reading; None when a ratio has nothing to
@@ -146,9 +162,14 @@ def get(code: str) -> Indicator:
     return _REGISTRY[code]
 
 
+def codes() -> set[str]:
+    return set(_REGISTRY)
+
+
 def registered() -> list[Indicator]:
-    """In registration order (the order of INSTALLED_APPS), the order dashboards show."""
-    return list(_REGISTRY.values())
+    """By rank, then in registration order (the order of INSTALLED_APPS): the order
+    dashboards show."""
+    return sorted(_REGISTRY.values(), key=lambda i: i.rank)
 
 
 def unregister(code: str) -> None:

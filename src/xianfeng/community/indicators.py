@@ -13,6 +13,7 @@ from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month, Reading
 from xianfeng.community.enums import ProjectState, SignupState, WishState
 from xianfeng.community.models import CivicProject, Signup, Wish
+from xianfeng.community.record_lists import url as records_url
 
 GROUP = "五微社区"
 
@@ -71,6 +72,7 @@ def register() -> None:
             app="community",
             group=GROUP,
             compute=wishes_fulfilled,
+            records=records_url("wishes"),
             description="本月经心愿人（或代录人）确认实现的微心愿个数，计在心愿所在村社区",
         )
     )
@@ -82,6 +84,7 @@ def register() -> None:
             app="community",
             group=GROUP,
             compute=service_hours,
+            records=records_url("hours"),
             description="本月举行的微行动中记入的服务时长：党员计在本人所在支部（含双报道），"
             "群众计在发布活动的组织",
         )
@@ -94,6 +97,7 @@ def register() -> None:
             app="community",
             group=GROUP,
             compute=projects_done,
+            records=records_url("projects"),
             description="本月完成（进展记为“已完成”）的民生微实事个数，计在项目所在村社区",
         )
     )

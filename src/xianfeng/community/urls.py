@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.community import views
+from xianfeng.community import record_lists, views
 from xianfeng.community.views import activities, civic, honors
 
 app_name = "community"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign, name="campaign"),
     path("review/", views.review_queue, name="review"),
     path("analysis/", views.analysis_page, name="analysis"),
+    path("records/<str:code>/<str:month>/<str:what>/", record_lists.view, name="records"),
     path("analysis/wishes.xlsx", views.export, name="export"),
     path("projects/", civic.projects, name="projects"),
     path("projects/new/", civic.project_new, name="project_new"),

@@ -10,6 +10,7 @@ from django.db.models import Count
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month, Reading
 from xianfeng.contests.models import Award, Entry
+from xianfeng.contests.record_lists import url as records_url
 
 
 def entries(month: Month) -> Iterable[Reading]:
@@ -44,6 +45,7 @@ def register() -> None:
             app="contests",
             group="微党课",
             compute=entries,
+            records=records_url("entries"),
             description="本月报名参加竞赛的作品，计入报送组织",
         )
     )
@@ -55,6 +57,7 @@ def register() -> None:
             app="contests",
             group="微党课",
             compute=awards,
+            records=records_url("awards"),
             description="本月颁发的奖项（作品奖计入报送组织，优秀组织奖计入获奖组织）",
         )
     )

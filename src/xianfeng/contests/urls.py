@@ -1,12 +1,13 @@
 from django.urls import path
 
-from xianfeng.contests import views
+from xianfeng.contests import record_lists, views
 from xianfeng.contests.views import stage
 
 app_name = "contests"
 urlpatterns = [
     path("", views.contest_list, name="list"),
     path("new/", views.contest_create, name="create"),
+    path("records/<str:code>/<str:month>/<str:what>/", record_lists.view, name="records"),
     path("<int:pk>/", views.contest_detail, name="detail"),
     path("<int:pk>/do/<str:action>/", views.contest_action, name="action"),
     path("<int:pk>/results.xlsx", views.results_export, name="results"),

@@ -14,6 +14,7 @@ from xianfeng.common import indicators
 from xianfeng.common.indicators import Counter, Indicator, Month, Reading
 from xianfeng.lessons.enums import LessonState
 from xianfeng.lessons.models import GroupViewing, Lesson, WatchProgress
+from xianfeng.lessons.record_lists import url as records_url
 from xianfeng.people.selectors import member_counts_in, member_orgs_in
 
 
@@ -126,6 +127,7 @@ def register() -> None:
             app="lessons",
             group="学习",
             compute=participation,
+            records=records_url("participation"),
             ratio=True,
             target=90,
             description="本月看完至少一部微党课、参加过集体收看、或在流入地参加学习（流动党员，"
@@ -141,6 +143,7 @@ def register() -> None:
             app="lessons",
             group="学习",
             compute=together,
+            records=records_url("together"),
             ratio=True,
             description="本月参加过至少一次集体收看（远程教育站点组织收看，或三会一课上观看微党课）"
             "的党员 ÷ 当月在册党员人数（按当月所在支部）",
@@ -167,6 +170,7 @@ def register() -> None:
             app="lessons",
             group="微党课",
             compute=published,
+            records=records_url("published"),
             description="本月发布的微党课，计入所属组织",
         )
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xianfeng.lessons import views
+from xianfeng.lessons import record_lists, views
 from xianfeng.lessons.practice import channel_views, speaker_views, tour_views
 from xianfeng.lessons.practice import views as practice
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("rotas/<int:pk>/", practice.rota, name="rota"),
     path("rotas/slots/<int:pk>/do/<str:action>/", practice.slot_action, name="slot_action"),
     path("coverage/", practice.coverage, name="coverage"),
+    path("records/<str:code>/<str:month>/<str:what>/", record_lists.view, name="records"),
     path("tours/", tour_views.tours, name="tours"),
     path("tours/<int:pk>/", tour_views.tour, name="tour"),
     path("tours/<int:pk>/stops/<int:stop_id>/held/", tour_views.stop_held, name="tour_stop_held"),

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from xianfeng.common import indicators
-from xianfeng.common.indicators import Indicator, Month, Reading
+from xianfeng.common.indicators import Indicator, Listed, Month, Reading
 from xianfeng.meetings.enums import ATTENDED, MeetingKind, MeetingState, RectificationState
 from xianfeng.meetings.models import Attendance, Rectification
 from xianfeng.meetings.selectors.compliance import compliance_table
@@ -94,6 +95,33 @@ def attendance(month: Month) -> Iterable[Reading]:
     orgs = member_orgs_in(month.first, month.last)
     took_part = member_counts_in({m: orgs[m] for m in done if m in orgs})
     return [Reading(org, took_part.get(org, 0), n) for org, n in member_counts_in(orgs).items()]
+
+
+def overdue_rectifications(org: Any, month: Month) -> list[Listed]:
+    """The items counted by rectification_overdue in the org's subtree for the month: open
+    past their deadline on its last day (today, in the month under way). One query."""
+    day = month.until(timezone.localdate())
+    rows = (
+        Rectification.objects.filter(
+            branch__path__gte=org.path,
+            branch__path__lt=org.upper_path,
+            created_at__date__lte=day,
+            deadline__lt=day,
+        )
+        .exclude(meeting__state=MeetingState.CANCELLED)
+        .filter(Q(state=RectificationState.OPEN) | Q(closed_on__gt=day))
+        .order_by("deadline", "id")
+        .values_list("pk", "problem", "deadline", "owner__name", "branch__name")
+    )
+    return [
+        Listed(
+            title=problem[:60],
+            note=f"{branch} · 责任人 {owner or '未指定'} · 整改时限 {deadline:%Y-%m-%d}，"
+            f"逾期 {(day - deadline).days} 天",
+            url=reverse("meetings:rectification", args=[pk]),
+        )
+        for pk, problem, deadline, owner, branch in rows
+    ]
 
 
 def rectification_records(org: Any, month: Month) -> str:
@@ -176,6 +204,7 @@ def register() -> None:
             higher_is_better=False,
             target=0,
             records=rectification_records,
+            listed=overdue_rectifications,
             description="月末（本月为今天）超过整改时限仍未销号的组织生活会整改事项数",
         )
     )

@@ -32,6 +32,9 @@ class PeopleConfig(AppConfig):
         from xianfeng.people.demo import registry as registry_demo
 
         demo.register("people.registry", registry_demo.seed, order=46)
+        from xianfeng.people.demo import use as use_demo
+
+        demo.register("people.use", use_demo.seed, order=47)
 
         from xianfeng.notify import contacts
         from xianfeng.people.services import user_set_email
@@ -74,6 +77,16 @@ class PeopleConfig(AppConfig):
                 visible=lambda user: holds_any(user, ROSTER_VIEW_ROLES),
             )
         )
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from xianfeng.people.services.use import on_login
+
+        user_logged_in.connect(on_login, dispatch_uid="people.monthly_use")
+
+        from xianfeng.people import indicators as people_indicators
+
+        people_indicators.register()
 
         from xianfeng.common import periodic
         from xianfeng.people.tasks import prune_people_data

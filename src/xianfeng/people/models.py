@@ -379,6 +379,36 @@ class ApiToken(models.Model):
         return f"{self.user} {self.label}"
 
 
+class MonthlyUse(models.Model):
+    """That a person used 先锋 in a month, through the web or the mobile client: one row per
+    person, month and channel, written the first time in the month (a login lasts weeks, so
+    the last login alone cannot say who was active in a month that is over)."""
+
+    class Via(models.TextChoices):
+        WEB = "web", _("网页")
+        APP = "app", _("手机客户端")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    month = models.DateField(_("月份"))  # the 1st
+    via = models.CharField(_("方式"), max_length=3, choices=Via.choices)
+    first_at = models.DateTimeField(_("本月首次使用"))
+
+    class Meta:
+        verbose_name = _("月度使用")
+        verbose_name_plural = _("月度使用")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "user", "via"], name="monthly_use_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.month:%Y-%m} {self.via}"
+
+
 class PasswordLink(models.Model):
     """A one-time link with which a person sets their own password; only its hash is kept.
 

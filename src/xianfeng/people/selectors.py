@@ -256,6 +256,38 @@ def members_of_orgs_in(
 
 
 @dataclass(frozen=True)
+class RollRow:
+    """A member who counts in an org's subtree for a period, as a records page lists them."""
+
+    member_id: int
+    user_id: int
+    name: str
+    org_id: int
+    org_name: str
+
+
+def roll_in(org: Org, start: datetime.date, end: datetime.date) -> list[RollRow]:
+    """The members the per-member indicators (参学率, 阅读率, 人均积分) count in `org`'s subtree
+    for [start, end]: on the roll with an active account, each at the branch they counted at
+    then (member_orgs_in's rule); by branch, then name. Four queries."""
+    orgs = {
+        pk: (path, name)
+        for pk, path, name in Org.objects.filter(
+            path__gte=org.path, path__lt=org.upper_path
+        ).values_list("pk", "path", "name")
+    }
+    found = members_of_orgs_in(orgs, start, end)
+    rows = [
+        RollRow(pk, user_id, name, found[pk], orgs[found[pk]][1])
+        for pk, user_id, name in Member.objects.filter(
+            pk__in=list(found), user__is_active=True
+        ).values_list("pk", "user_id", "user__name")
+    ]
+    rows.sort(key=lambda r: (orgs[r.org_id][0], r.name, r.member_id))
+    return rows
+
+
+@dataclass(frozen=True)
 class HistoryLine:
     """One line of a member's history: a stretch at an org, or a 党籍变动."""
 

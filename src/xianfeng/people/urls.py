@@ -1,6 +1,13 @@
 from django.urls import path
 
-from xianfeng.people import views, views_groups, views_history, views_pipeline, views_roster
+from xianfeng.people import (
+    record_lists,
+    views,
+    views_groups,
+    views_history,
+    views_pipeline,
+    views_roster,
+)
 
 app_name = "people"
 urlpatterns = [
@@ -15,6 +22,7 @@ urlpatterns = [
     path("members/", views.member_list, name="member_list"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/export.xlsx", views.member_export, name="member_export"),
+    path("members/records/<str:code>/<str:month>/<str:what>/", record_lists.view, name="records"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/history/", views_history.member_status, name="member_status"),

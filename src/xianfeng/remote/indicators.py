@@ -17,6 +17,7 @@ from xianfeng.common.indicators import Indicator, Month, Reading
 from xianfeng.orgs.models import Org
 from xianfeng.remote import counting
 from xianfeng.remote.bulletin import SiteFigures, month_bulletin
+from xianfeng.remote.record_lists import url as records_url
 
 GROUP = "远程教育"
 
@@ -61,6 +62,7 @@ def register() -> None:
             app="remote",
             group=GROUP,
             compute=boot_rate,
+            records=records_url("sites"),
             ratio=True,
             target=95,
             description="站点开机天数之和 ÷ 在役天数之和（从启用日期起，扣除停用期）",
@@ -74,6 +76,7 @@ def register() -> None:
             app="remote",
             group=GROUP,
             compute=viewings,
+            records=records_url("viewings"),
             description="本月已结束的组织收看，计入站点所属组织",
         )
     )
@@ -85,6 +88,7 @@ def register() -> None:
             app="remote",
             group=GROUP,
             compute=operating_hours,
+            records=records_url("sites"),
             description="站点有心跳的 5 分钟时段数 × 5 分钟，同一时段多次心跳只计一次",
         )
     )
@@ -96,6 +100,7 @@ def register() -> None:
             app="remote",
             group=GROUP,
             compute=sites_meeting_target,
+            records=records_url("sites"),
             ratio=True,
             target=100,
             description="本月在役站点中，开机率、运行小时、组织收看次数都达到目标的站点占比",

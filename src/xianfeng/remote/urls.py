@@ -1,6 +1,7 @@
 from django.urls import path
 
 from xianfeng.remote import (
+    record_lists,
     views,
     views_admin,
     views_household,
@@ -45,6 +46,7 @@ urlpatterns = [
     path("devices/<int:device_id>/revoke/", views.device_revoke, name="device_revoke"),
     path("pair/", views.pair, name="pair"),
     path("bulletin/", views.bulletin, name="bulletin"),
+    path("records/<str:code>/<str:month>/<str:what>/", record_lists.view, name="records"),
     path("plans/", views_loop.plan_list, name="plans"),
     path("plans/new/", views_loop.plan_new, name="plan_new"),
     path("plans/<int:pk>/", views_loop.plan_detail, name="plan"),

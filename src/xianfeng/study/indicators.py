@@ -20,6 +20,7 @@ from xianfeng.common.indicators import Indicator, Month, Reading
 from xianfeng.people.selectors import member_counts_in, member_orgs_in
 from xianfeng.study.enums import AttemptState, QuizKind
 from xianfeng.study.models import ArticleRead, Attempt, PointsEntry
+from xianfeng.study.record_lists import url as records_url
 
 
 def _per_member(month: Month, done: dict[int, float]) -> list[Reading]:
@@ -85,6 +86,7 @@ def register() -> None:
             app="study",
             group="学习",
             compute=reading_rate,
+            records=records_url("reading"),
             ratio=True,
             target=80,
             description="本月读完至少一篇学习文章的党员 ÷ 当月在册党员人数"
@@ -99,6 +101,7 @@ def register() -> None:
             app="study",
             group="学习",
             compute=exam_pass_rate,
+            records=records_url("exams"),
             ratio=True,
             description="本月交卷的考试中，及格的人数 ÷ 参加考试的人数（按答题时所在组织）",
         )
@@ -111,6 +114,7 @@ def register() -> None:
             app="study",
             group="学习",
             compute=average_points,
+            records=records_url("points"),
             ratio=True,
             scale=1,
             description="本月获得的学习积分（扣除撤回）÷ 党员人数，按获得时所在组织",

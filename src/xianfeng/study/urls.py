@@ -1,5 +1,6 @@
 from django.urls import path
 
+from xianfeng.study import record_lists
 from xianfeng.study.views import (
     articles,
     bank,
@@ -58,6 +59,7 @@ urlpatterns = [
     path("points/", points.my_points, name="points"),
     path("points/ranking/", points.ranking, name="ranking"),
     path("points/branches/", points.branch_averages, name="branch_averages"),
+    path("records/<str:code>/<str:month>/<str:what>/", record_lists.view, name="records"),
     path("points/rules/", points.rules_page, name="points_rules"),
     path("bank/", bank.bank_list, name="bank"),
     path("bank/import/", bank.bank_import, name="bank_import"),

@@ -51,11 +51,15 @@ TEMPLATE = (
              50, 0, guidance="本年讲过微党课的党员占比达 50% 得满分"),
     ItemData("工作机制好", "三会一课", Decimal(20), ItemRule.COMPUTED, "meetings.completion",
              100, 60, guidance="三会一课完成率 100% 得满分，60% 及以下不得分"),
+    # 组织生活会 整改清单: items still open past their deadline at the month's end.
+    ItemData("工作机制好", "整改落实", Decimal(5), ItemRule.COMPUTED,
+             "meetings.rectification_overdue", 0, 2,
+             guidance="月末没有逾期未销号的整改事项得满分，逾期 1 项得一半，2 项及以上不得分"),
     ItemData("工作业绩好", "重点任务完成情况", Decimal(20), ItemRule.EVIDENCE,
              guidance="上传年度重点任务的完成材料，由考评人员评分"),
     ItemData("群众反映好", "群众满意度", Decimal(10), ItemRule.EVIDENCE,
              guidance="群众测评、走访记录等材料"),
-    ItemData("群众反映好", "违反纪律与群众投诉", Decimal(10), ItemRule.DEDUCTION,
+    ItemData("群众反映好", "违反纪律与群众投诉", Decimal(5), ItemRule.DEDUCTION,
              per_case=Decimal(5), guidance="每查实一起扣 5 分，扣完为止，需写明事由"),
 )  # fmt: skip
 

@@ -315,6 +315,9 @@ def api_token_issue(*, user: User, label: str = "") -> tuple[ApiToken, str]:
             expires_at=timezone.now() + timedelta(days=TOKEN_DAYS),
         )
         audit_log(actor=user, action="api_token.issue", obj=token, data={"label": label})
+        from xianfeng.people.services.use import use_note
+
+        use_note(user_id=user.pk, via="app")  # signing in on the app is using it
     return token, key
 
 
@@ -328,8 +331,16 @@ def api_token_user(key: str) -> User | None:
     if token is None:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+    last = token.last_used_at
+    if last is None or now - last > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # Signing in on the app noted its month (api_token_issue); a token used on into a new
+    # month notes that month once, on its first use there.
+    ref = last or token.created_at
+    if timezone.localdate(ref).replace(day=1) != timezone.localdate(now).replace(day=1):
+        from xianfeng.people.services.use import use_note
+
+        use_note(user_id=token.user_id, via="app", now=now)
     return token.user
 
 
