@@ -213,8 +213,8 @@ def test_activity_list_query_count(client, county, django_assert_num_queries, n)
         post(county)
     MemberFactory(org=county.branch_a2, user=county.resident)
     client.force_login(county.resident)
-    # session, user, member (nearness, menu and nav), count, rows, unread notices, roles
-    with django_assert_num_queries(7):
+    # session, user, member (nearness, menu and nav), rows (no COUNT), unread notices, roles
+    with django_assert_num_queries(6):
         response = client.get(reverse("community:activities"))
     assert response.content.decode().count("东街背街小巷环境整治") == n
 

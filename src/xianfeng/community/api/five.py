@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import Field, Query, Schema
 
 from xianfeng.common.apitools import ApiRouter, Id, PageNumber, errors
-from xianfeng.common.pagination import paginate
+from xianfeng.common.pagination import Key, keyset_page_by
 from xianfeng.common.types import actor_of
 from xianfeng.community import rules
 from xianfeng.community.enums import ActivityKind, ActivityState, HonorKind, ProjectState
@@ -34,17 +34,17 @@ router = ApiRouter(tags=["五微社区"])
 
 
 class PageQuery(Schema):
-    page: PageNumber = 1
+    after: str = Field("", max_length=80, description="上一页返回的 next_cursor；不填为第一页")
+    page_size: PageNumber = 20
 
 
-def _page(request: HttpRequest, qs: Any, card: Any) -> dict[str, Any]:
-    page = paginate(request, qs)
-    return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "pages": page.paginator.num_pages,
-        "results": [card(row) for row in page.object_list],
-    }
+def _page(
+    request: HttpRequest, params: PageQuery, qs: Any, keys: tuple[Key, ...], card: Any
+) -> dict[str, Any]:
+    # Walked by a cursor as the pages are (no OFFSET, no COUNT): a deep page costs what
+    # the first does, and rows added meanwhile shift nothing.
+    page = keyset_page_by(request, qs, keys, per_page=max(1, min(params.page_size, 50)))
+    return {"results": [card(row) for row in page.object_list], "next_cursor": page.next_cursor}
 
 
 def _community(code: str) -> Org | None:
@@ -77,9 +77,9 @@ class ProjectCard(Schema):
 
 
 class ProjectPage(Schema):
-    count: int
-    page: int
-    pages: int
+    next_cursor: str | None = Field(
+        ..., description="下一页：把它作为 after 再请求一次；null 表示已经到底了"
+    )
     results: list[ProjectCard]
 
 
@@ -167,7 +167,8 @@ class ProjectQuery(PageQuery):
 def projects(request: HttpRequest, params: Query[ProjectQuery]) -> dict[str, Any]:
     state = params.state if params.state in ProjectState.values else ""
     filters = civic_selectors.ProjectFilters(org=_community(params.org), state=state)
-    return _page(request, civic_selectors.project_list(request.user, filters), _project_card)
+    qs = civic_selectors.project_list(request.user, filters)
+    return _page(request, params, qs, civic_selectors.PROJECT_KEYS, _project_card)
 
 
 @router.get(
@@ -318,9 +319,9 @@ class ActivityCard(Schema):
 
 
 class ActivityPage(Schema):
-    count: int
-    page: int
-    pages: int
+    next_cursor: str | None = Field(
+        ..., description="下一页：把它作为 after 再请求一次；null 表示已经到底了"
+    )
     results: list[ActivityCard]
 
 
@@ -405,7 +406,8 @@ def activities(request: HttpRequest, params: Query[ActivityQuery]) -> dict[str, 
         kind=params.kind if params.kind in ActivityKind.values else "",
     )
     qs = activity_selectors.activity_list(request.user, filters)
-    return _page(request, qs, _activity_card)
+    keys = activity_selectors.activity_keys(filters)
+    return _page(request, params, qs, keys, _activity_card)
 
 
 @router.get(
@@ -506,9 +508,9 @@ class HonorCard(Schema):
 
 
 class HonorPage(Schema):
-    count: int
-    page: int
-    pages: int
+    next_cursor: str | None = Field(
+        ..., description="下一页：把它作为 after 再请求一次；null 表示已经到底了"
+    )
     results: list[HonorCard]
 
 
@@ -549,7 +551,8 @@ def honors(request: HttpRequest, params: Query[HonorQuery]) -> dict[str, Any]:
     filters = honor_selectors.HonorFilters(
         year=params.year, org=org, kind=params.kind if params.kind in HonorKind.values else ""
     )
-    return _page(request, honor_selectors.honor_roll(filters), _honor_card)
+    qs = honor_selectors.honor_roll(filters)
+    return _page(request, params, qs, honor_selectors.HONOR_KEYS, _honor_card)
 
 
 @router.get(

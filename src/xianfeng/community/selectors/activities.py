@@ -12,6 +12,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 from django.http import Http404
 from django.utils import timezone
 
+from xianfeng.common.pagination import Key
 from xianfeng.community.enums import ActivityState, SignupState
 from xianfeng.community.models import Activity, Signup
 from xianfeng.community.rules import home_paths
@@ -52,6 +53,16 @@ def _nearness(user: Any) -> Any:
         default=Value(2),
         output_field=IntegerField(),
     )
+
+
+# The activity list's orders, walked by keyset_page_by (no OFFSET, no COUNT): past ones
+# newest first; the rest by nearness to the person's community, then by time.
+PAST_KEYS = (Key("starts_at", descending=True, moment=True), Key("id", descending=True))
+UPCOMING_KEYS = (Key("near"), Key("starts_at", moment=True), Key("id"))
+
+
+def activity_keys(filters: ActivityFilters) -> tuple[Key, ...]:
+    return PAST_KEYS if filters.when == "past" else UPCOMING_KEYS
 
 
 def activity_list(user: Any, filters: ActivityFilters, now: Any = None) -> QuerySet[Activity]:

@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from xianfeng.common.pagination import Key
 from xianfeng.community.enums import PROJECT_PUBLIC_STATES, REVIEW_ROLES, ProjectState
 from xianfeng.community.models import (
     Ballot,
@@ -43,6 +44,10 @@ def get_project_for_user(user: Any, pk: int) -> CivicProject:
 class ProjectFilters:
     org: Org | None = None
     state: str = ""
+
+
+# The project list's order, walked by keyset_page_by (no OFFSET, no COUNT).
+PROJECT_KEYS = (Key("created_at", descending=True, moment=True), Key("id", descending=True))
 
 
 def project_list(user: Any, filters: ProjectFilters) -> QuerySet[CivicProject]:

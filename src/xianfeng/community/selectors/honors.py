@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from xianfeng.common.pagination import Key
 from xianfeng.community.enums import (
     PROJECT_PUBLIC_STATES,
     REVIEW_ROLES,
@@ -43,6 +44,14 @@ class HonorFilters:
     year: int | None = None
     org: Org | None = None
     kind: str = ""
+
+
+# The roll's order, walked by keyset_page_by (no OFFSET, no COUNT).
+HONOR_KEYS = (
+    Key("year", descending=True),
+    Key("decided_at", descending=True, moment=True),
+    Key("id", descending=True),
+)
 
 
 def honor_roll(filters: HonorFilters) -> QuerySet[Honor]:

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
-from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.pagination import keyset_page_by, query_without
 from xianfeng.common.parse import ascii_int
 from xianfeng.common.qr import qr_data_uri
 from xianfeng.common.types import AuthedRequest
@@ -56,13 +56,15 @@ def activities(request: HttpRequest) -> HttpResponse:
         org_life=request.GET.get("menu") == "1",
         kind=kind if kind in ActivityKind.values else "",
     )
-    page = paginate(request, selectors.activity_list(user, filters))
+    page = keyset_page_by(
+        request, selectors.activity_list(user, filters), selectors.activity_keys(filters)
+    )
     return render(
         request,
         "community/activities.html",
         {
             "page": page,
-            "query": query_without_page(request),
+            "query": query_without(request, "after", "page"),
             "filters": filters,
             "whens": selectors.WHEN_CHOICES.items(),
             "kinds": ActivityKind.choices,

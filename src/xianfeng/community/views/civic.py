@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
-from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.pagination import keyset_page_by, query_without
 from xianfeng.common.parse import ascii_int
 from xianfeng.common.types import AuthedRequest
 from xianfeng.community import rules
@@ -47,13 +47,13 @@ def projects(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         org = community_orgs().filter(code=d["org"]).first() if d["org"] else None
         filters = selectors.ProjectFilters(org=org, state=d["state"])
-    page = paginate(request, selectors.project_list(user, filters))
+    page = keyset_page_by(request, selectors.project_list(user, filters), selectors.PROJECT_KEYS)
     return render(
         request,
         "community/projects.html",
         {
             "page": page,
-            "query": query_without_page(request),
+            "query": query_without(request, "after", "page"),
             "form": form,
             "filters": filters,
             "towns": list(community_orgs().filter(region=Region.TOWN).only("code", "name")),

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
-from xianfeng.common.pagination import paginate, query_without_page
+from xianfeng.common.pagination import keyset_page_by, query_without
 from xianfeng.common.parse import ascii_int
 from xianfeng.common.types import AuthedRequest
 from xianfeng.community import rules
@@ -48,14 +48,14 @@ def honors(request: HttpRequest) -> HttpResponse:
     filters = selectors.HonorFilters(
         year=year, org=org, kind=kind if kind in HonorKind.values else ""
     )
-    page = paginate(request, selectors.honor_roll(filters))
+    page = keyset_page_by(request, selectors.honor_roll(filters), selectors.HONOR_KEYS)
     signed_in = bool(getattr(user, "is_authenticated", False))
     return render(
         request,
         "community/honors.html",
         {
             "page": page,
-            "query": query_without_page(request),
+            "query": query_without(request, "after", "page"),
             "filters": filters,
             "years": selectors.honor_years(),
             "kinds": HonorKind.choices,

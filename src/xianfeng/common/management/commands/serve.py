@@ -46,11 +46,16 @@ class Command(BaseCommand):
             "--workers",
             str(workers),
             # Field notes: granian's default thread pool grows to 30-40 threads per
-            # worker on 2 cores and p99 suffers; 4 threads and a small backlog do better.
+            # worker on 2 cores and p99 suffers; 4 threads do better.
             "--blocking-threads",
             str(env_int("XF_WEB_THREADS", 4, minimum=1)),
+            # granian's backpressure caps the *connections* a worker holds, not requests in
+            # flight: an idle keep-alive connection keeps its slot. At 8 a worker, 16
+            # keep-alive clients (phones, a proxy's upstream pool) left the 17th waiting in
+            # the listen backlog until one hung up, and it timed out unanswered (55-66 of
+            # 9,600 claims in benchmarks/community.py). The threads above bound the work.
             "--backpressure",
-            "8",
+            str(env_int("XF_WEB_BACKPRESSURE", 256, minimum=1)),
             "--no-ws",
         ]
         # Counters of a previous run's processes would be added to this run's (ops/metrics).
