@@ -49,3 +49,16 @@ def head_problems(html: str) -> list[str]:
     if text:
         problems.append(f"text in <head>: {text[:80]!r}")
     return problems
+
+
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
+TEMPLATE_SYNTAX = re.compile(r"\{#|#\}|\{%|%\}|\{\{|\}\}")
+
+
+def template_leaks(html: str) -> list[str]:
+    """Django template syntax shown as text: a `{# … #}` comment over several lines (Django
+    reads those only on one line), a tag or variable left unparsed. Scripts are left out."""
+    text = SCRIPT.sub("", html)
+    return [
+        text[max(0, m.start() - 20) : m.end() + 40].strip() for m in TEMPLATE_SYNTAX.finditer(text)
+    ][:3]

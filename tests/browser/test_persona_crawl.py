@@ -41,9 +41,12 @@ import pytest
 from django.core.management import call_command
 
 from tests.browser.conftest import ARTIFACTS, login
-from tests.html_support import head_problems
+from tests.html_support import head_problems, template_leaks
 
+# Against a running server the test needs no database of its own; else the live server's.
+EXTERNAL = os.environ.get("XF_CRAWL_URL", "")
 pytestmark = [
+    *([] if EXTERNAL else [pytest.mark.django_db(transaction=True)]),
     pytest.mark.skipif(
         os.environ.get("XF_CRAWL") != "1",
         reason="opt-in: XF_CRAWL=1 runs the persona crawl (minutes; not in make test)",
@@ -197,7 +200,7 @@ def _crawl(chromium, base: str, persona: str, starts: list[str]) -> dict:
             if final in opened:
                 continue  # a redirect to a page already measured (the login page)
             opened[final] = status
-        if problems := head_problems(response.text()):
+        if problems := head_problems(html := response.text()) + template_leaks(html):
             found["head"][final] = problems
         measured = {}
         for large in (True, False):
@@ -245,10 +248,9 @@ def test_every_page_a_persona_reaches_fits_a_360_px_phone_at_200_percent_and_in_
     fixing: `seed_demo --members 300` once, then `XF_DEBUG=1 manage.py runserver`);
     otherwise the live server, seeded here."""
     started = time.monotonic()
-    base = os.environ.get("XF_CRAWL_URL", "")
+    base = EXTERNAL
     shares: list[str] = []
     if not base:
-        request.getfixturevalue("transactional_db")
         base = request.getfixturevalue("live_server").url
         from xianfeng.lessons.models import Lesson
 

@@ -14,7 +14,7 @@ import pytest
 from django import forms
 
 from tests.factories import MeetingFactory, grant, make_site, published_lesson
-from tests.html_support import head_problems
+from tests.html_support import head_problems, template_leaks
 from xianfeng.common.forms import EMPTY_ALL, EMPTY_NONE, EMPTY_PICK, label_empty_choices
 from xianfeng.orgs.enums import RoleKind
 
@@ -45,7 +45,7 @@ def _crawl(client) -> tuple[dict[str, list[str]], dict[str, list[str]], int]:
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
-        if problems := head_problems(html):
+        if problems := head_problems(html) + template_leaks(html):
             heads[url] = problems
         if "---------" in html:
             found[url] = [
@@ -138,6 +138,16 @@ def test_head_check_fails_on_a_form_pasted_into_the_title_and_head_blocks(rf, co
     ]
     # The same page without the pasted form has a clean head.
     assert head_problems(template.render({"curator_orgs": []}, request)) == []
+
+
+def test_template_syntax_shown_as_text_is_found():
+    # The dashboard's board began with a two-line {# … #}, which Django printed.
+    leaked = "<p>{# The part of a dashboard read from the fact table,\n cached. #}</p>"
+    assert template_leaks(leaked) == [
+        "<p>{# The part of a dashboard read from the f",
+        "act table,\n cached. #}</p>",
+    ]
+    assert template_leaks('<script type="application/json">{"a": {"b": 1}}</script><p>a</p>') == []
 
 
 def test_head_check_names_text_a_second_title_and_a_missing_head_end():
