@@ -22,7 +22,7 @@ from xianfeng.common.pagination import paginate, query_without_page
 from xianfeng.common.parse import ascii_int
 from xianfeng.common.qr import qr_data_uri
 from xianfeng.common.types import AuthedRequest
-from xianfeng.lessons.selectors import published_lessons_for
+from xianfeng.lessons.selectors import lessons_visible_to, published_lessons_for
 from xianfeng.orgs.selectors import org_roots_for
 from xianfeng.people.models import Member
 from xianfeng.remote import rules, selectors, services
@@ -127,13 +127,22 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         if plan.state == PlanState.PUBLISHED
         else []
     )
+    lessons = list(plan.lessons.order_by("pk"))
+    # A plan may hold lessons published to another branch: their titles are listed, but
+    # only the ones this person may open are links (the others would answer 404).
+    openable = set(
+        lessons_visible_to(request.user)
+        .filter(pk__in=[lesson.pk for lesson in lessons])
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "remote/plan.html",
         {
             "pack_sites": _pack_sites(request, plan, can_plan=can_plan, my_sites=my_sites),
             "plan": plan,
-            "lessons": list(plan.lessons.order_by("pk")),
+            "lessons": lessons,
+            "openable": openable,
             "summary": services.plan_summary(plan) if can_plan else None,
             "can_plan": can_plan,
             "my_sites": my_sites,
