@@ -9,13 +9,21 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.factories import LessonFactory, OrgFactory, WatchProgressFactory, grant
+from tests.factories import (
+    LessonFactory,
+    MemberFactory,
+    OrgFactory,
+    UserFactory,
+    WatchProgressFactory,
+    grant,
+)
 from xianfeng.assessment.models import Fact
 from xianfeng.assessment.services import facts_compute
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month
 from xianfeng.dashboards.selectors import months_until, trend_reading
 from xianfeng.lessons.models import WatchProgress
+from xianfeng.study.models import Attempt, Quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -209,6 +217,48 @@ def test_flags_rank_worst_first_where_lower_is_better(client, county):
         assert flags.index("西街社区党支部") < flags.index("东街社区党支部")  # 50 % is worse
     finally:
         indicators.unregister("test.late")
+
+
+def test_exams_not_taken_flag_the_branches_that_skipped_them_within_the_reach(client, county):
+    """The county's exam closed on 20 May: 张东街 (A1) and 王柳湾 (B1) handed it in, 李西街
+    (A2) did not; a second member of A1 did not either. Study's 考试参考率 (target 100 %)
+    raises the flag through the fact table; each reader sees only their subtree's branches."""
+    beijing = datetime.timezone(datetime.timedelta(hours=8))
+    may = Month(2026, 5)
+    day = datetime.datetime(2026, 5, 20, 18, tzinfo=beijing)
+    MemberFactory(org=county.branch_a1, user=UserFactory(username="m2"))
+    exam = Quiz.objects.create(
+        org=county.county, kind="exam", title="党章考试", paper={}, is_published=True, closes_at=day
+    )
+    for member in (county.member_a1, county.member_b1):
+        Attempt.objects.create(
+            quiz=exam,
+            user=member.user,
+            org=member.org,
+            number=1,
+            state="submitted",
+            started_at=day - datetime.timedelta(hours=1),
+            submitted_at=day - datetime.timedelta(minutes=30),
+        )
+    facts_compute(month=may)
+
+    def flag(user, code):
+        html = get(client, user, f"/dashboards/org/{code}/?month=2026-05").content.decode()
+        return html[html.index('id="db-flags"') : html.index('id="db-ranking"')]
+
+    county_flags = flag(county.county_admin, "C")
+    shown = county_flags[county_flags.index("考试参考率未达标") - 20 :]
+    assert "2 个支部考试参考率未达标" in county_flags
+    # Worst first: 西街 0 % (0 of 1), then 东街 50 % (1 of 2); 柳湾 at 100 % is not listed.
+    assert shown.index("西街社区党支部") < shown.index("东街社区党支部")
+    assert "0%" in shown and "50%" in shown and "柳湾村党支部" not in shown.split("</details>")[0]
+    assert "2 个支部考试参考率未达标" in flag(county.town_a_admin, "TA")
+    # The branch secretary of 柳湾 reads only 柳湾: it handed in, so no exam flag there.
+    client.logout()
+    client.force_login(county.secretary_b1)
+    html = client.get("/dashboards/org/B1/?month=2026-05").content.decode()
+    assert "考试参考率未达标" not in html and "西街社区党支部" not in html
+    assert client.get("/dashboards/org/A2/?month=2026-05").status_code == 404
 
 
 def test_a_months_trend_is_read_from_the_fact_table(client, county):
