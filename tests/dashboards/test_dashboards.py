@@ -159,6 +159,71 @@ def test_the_screen_data_counts_who_is_watching_now_in_the_subtree(client, compu
     assert "柳湾" not in str(data)
 
 
+def test_the_screens_tree_colours_and_labels_the_towns_and_counts_their_branches(client, computed):
+    """参学率 this month: 城关镇 50 % (东街 100 %, 西街 0 %), 河口镇 100 % (柳湾 100 %); the
+    target is 90 %. Each tile says in words what its colour says."""
+    data = get(client, computed.county_admin, "/dashboards/screen/C/data.json").json()
+    panel = next(p for p in data["panels"] if p["code"] == "lessons.participation")
+    assert panel["tree"] == {
+        "org": "青山县委",
+        "tiles": [
+            {
+                "name": "城关镇党委",
+                "shown": "50%",
+                "tier": "bad",
+                "verdict": "未达标",
+                "branches": "2个支部中1个未达标",
+            },
+            {
+                "name": "河口镇党委",
+                "shown": "100%",
+                "tier": "good",
+                "verdict": "达标",
+                "branches": "1个支部中0个未达标",
+            },
+        ],
+        "reading": "青山县委下2个组织按参学率：1个未达标，1个达标（城关镇党委）。",
+    }
+    # A town's screen: its branches as tiles, and nothing of the other town.
+    data = get(client, computed.town_a_admin, "/dashboards/screen/TA/data.json").json()
+    panel = next(p for p in data["panels"] if p["code"] == "lessons.participation")
+    assert [(t["name"], t["verdict"]) for t in panel["tree"]["tiles"]] == [
+        ("东街社区党支部", "达标"),
+        ("西街社区党支部", "未达标"),
+    ]
+    assert "河口" not in str(data) and "柳湾" not in str(data)
+
+
+def test_the_screens_tree_ranks_by_thirds_where_there_is_no_target(client, county):
+    indicators.register(
+        _indicator(code="test.count", name="测试次数", unit="次", ratio=False, target=None)
+    )
+    try:
+        month = Month.of(timezone.localdate())
+        extra = OrgFactory(code="TC", name="白沙镇党委", kind="committee", parent=county.county)
+        for org, value in ((county.town_a, 3.0), (county.town_b, 9.0), (extra, 6.0)):
+            Fact.objects.create(
+                org=org,
+                indicator="test.count",
+                month=month.first,
+                numerator=value,
+                denominator=0,
+                value=value,
+                computed_at=timezone.now(),
+            )
+        data = get(client, county.county_admin, "/dashboards/screen/C/data.json").json()
+        panel = next(p for p in data["panels"] if p["code"] == "test.count")
+        tiles = [(t["name"], t["shown"], t["tier"], t["verdict"]) for t in panel["tree"]["tiles"]]
+        assert tiles == [
+            ("城关镇党委", "3 次", "bad", "靠后"),
+            ("河口镇党委", "9 次", "good", "靠前"),
+            ("白沙镇党委", "6 次", "mid", "居中"),
+        ]
+        assert all(t["branches"] == "" for t in panel["tree"]["tiles"])
+    finally:
+        indicators.unregister("test.count")
+
+
 def test_the_screen_page_is_a_dark_page_with_no_inline_script(client, computed):
     html = get(client, computed.county_admin, "/dashboards/screen/C/?refresh=5").content.decode()
     assert 'data-refresh="5"' in html and 'data-rotate="15"' in html
@@ -304,8 +369,8 @@ def test_dashboard_and_screen_queries_do_not_grow_with_the_county(
     with django_assert_num_queries(16):
         assert client.get("/dashboards/org/Q/?i=lessons.published").status_code == 200
     # session, user, the org, facts, children, their facts for the chosen and for all,
-    # flag counts, the counters' cache read
-    with django_assert_num_queries(9):
+    # flag counts, the tree's branches per child, the counters' cache read
+    with django_assert_num_queries(10):
         assert client.get("/dashboards/screen/Q/data.json").status_code == 200
 
 
