@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.browser.conftest import login
 from tests.conftest import PASSWORD
-from tests.factories import LessonFactory, WatchProgressFactory
+from tests.factories import LessonFactory, OrgFactory, WatchProgressFactory
 from xianfeng.assessment.services import facts_compute
 from xianfeng.common.indicators import Month
 
@@ -47,11 +47,37 @@ def test_the_big_screen_turns_refreshes_and_does_not_leak(new_page, figures):
     page.wait_for_function("document.getElementById('sc-status').textContent.includes('更新于')")
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+    # The tree of towns: a tile per town, coloured and saying the same in words, all of it
+    # inside the screen (no tile cut off by its panel), with a sentence for screen readers.
+    page.wait_for_selector("#sc-tree .tile")
+    tiles = page.eval_on_selector_all(
+        "#sc-tree .tile",
+        """els => els.map(e => {
+            const r = e.getBoundingClientRect(), p = e.closest('.panel').getBoundingClientRect();
+            return {text: e.innerText, cls: e.className, inside: r.top >= p.top && r.bottom <= p.bottom
+              && r.left >= p.left && r.right <= p.right && r.bottom <= 1080 && r.height > 20,
+              bg: getComputedStyle(e).backgroundColor};
+        })""",
+    )
+    assert [t["text"].split("\n")[0] for t in tiles] == ["城关镇党委", "河口镇党委"]
+    assert all(t["inside"] for t in tiles), tiles
+    words = {
+        "good": ("达标", "靠前"),
+        "mid": ("居中",),
+        "bad": ("未达标", "靠后"),
+        "none": ("无数据",),
+    }
+    for tile in tiles:
+        tier = tile["cls"].split()[-1]
+        assert any(word in tile["text"] for word in words[tier]), tile  # never colour alone
+    assert page.inner_text("#sc-tree-reading").startswith("青山县委下2个组织按")
     seen = set()
     for _ in range(4):
-        seen.add(page.inner_text("#sc-panel-name"))
+        names = "['sc-panel-name', 'sc-tree-name'].map(i => document.getElementById(i).textContent)"
+        seen.add(tuple(page.evaluate(names)))  # one read: a turn cannot fall between them
         page.wait_for_timeout(1100)
-    assert len(seen) > 1  # the panels turn
+    assert len(seen) > 1  # the panels turn, and the tree with them
+    assert all(panel == tree for panel, tree in seen)
     cdp = page.context.new_cdp_session(page)
     cdp.send("HeapProfiler.enable")
 
@@ -66,4 +92,26 @@ def test_the_big_screen_turns_refreshes_and_does_not_leak(new_page, figures):
     after = heap()
     assert page.inner_text("#sc-status") != status  # "更新于 hh:mm:ss" moved on
     assert after - before < HEAP_GROWTH, (before, after)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_big_screens_tree_fits_thirty_towns(new_page, figures):
+    for n in range(28):
+        OrgFactory(
+            code=f"TX{n:02d}", name=f"第{n}乡镇党委", kind="committee", parent=figures.county
+        )
+    page = new_page(1920, 1080)
+    login(page, "county_admin", PASSWORD)
+    page.goto("/dashboards/screen/C/?rotate=3600")
+    page.wait_for_selector("#sc-tree .tile >> nth=29")
+    outside = page.eval_on_selector_all(
+        "#sc-tree .tile",
+        """els => els.filter(e => {
+            const r = e.getBoundingClientRect(), p = e.closest('.panel').getBoundingClientRect();
+            return !(r.top >= p.top && r.bottom <= p.bottom && r.right <= p.right && r.height > 20
+              && e.scrollHeight <= e.clientHeight + 1);
+        }).map(e => e.innerText)""",
+    )
+    assert outside == []
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     assert page.errors == []  # type: ignore[attr-defined]

@@ -9,13 +9,21 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.factories import LessonFactory, OrgFactory, WatchProgressFactory, grant
+from tests.factories import (
+    LessonFactory,
+    MemberFactory,
+    OrgFactory,
+    UserFactory,
+    WatchProgressFactory,
+    grant,
+)
 from xianfeng.assessment.models import Fact
 from xianfeng.assessment.services import facts_compute
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month
 from xianfeng.dashboards.selectors import months_until, trend_reading
 from xianfeng.lessons.models import WatchProgress
+from xianfeng.study.models import Attempt, Quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +159,71 @@ def test_the_screen_data_counts_who_is_watching_now_in_the_subtree(client, compu
     assert "柳湾" not in str(data)
 
 
+def test_the_screens_tree_colours_and_labels_the_towns_and_counts_their_branches(client, computed):
+    """参学率 this month: 城关镇 50 % (东街 100 %, 西街 0 %), 河口镇 100 % (柳湾 100 %); the
+    target is 90 %. Each tile says in words what its colour says."""
+    data = get(client, computed.county_admin, "/dashboards/screen/C/data.json").json()
+    panel = next(p for p in data["panels"] if p["code"] == "lessons.participation")
+    assert panel["tree"] == {
+        "org": "青山县委",
+        "tiles": [
+            {
+                "name": "城关镇党委",
+                "shown": "50%",
+                "tier": "bad",
+                "verdict": "未达标",
+                "branches": "2个支部中1个未达标",
+            },
+            {
+                "name": "河口镇党委",
+                "shown": "100%",
+                "tier": "good",
+                "verdict": "达标",
+                "branches": "1个支部中0个未达标",
+            },
+        ],
+        "reading": "青山县委下2个组织按参学率：1个未达标，1个达标（城关镇党委）。",
+    }
+    # A town's screen: its branches as tiles, and nothing of the other town.
+    data = get(client, computed.town_a_admin, "/dashboards/screen/TA/data.json").json()
+    panel = next(p for p in data["panels"] if p["code"] == "lessons.participation")
+    assert [(t["name"], t["verdict"]) for t in panel["tree"]["tiles"]] == [
+        ("东街社区党支部", "达标"),
+        ("西街社区党支部", "未达标"),
+    ]
+    assert "河口" not in str(data) and "柳湾" not in str(data)
+
+
+def test_the_screens_tree_ranks_by_thirds_where_there_is_no_target(client, county):
+    indicators.register(
+        _indicator(code="test.count", name="测试次数", unit="次", ratio=False, target=None)
+    )
+    try:
+        month = Month.of(timezone.localdate())
+        extra = OrgFactory(code="TC", name="白沙镇党委", kind="committee", parent=county.county)
+        for org, value in ((county.town_a, 3.0), (county.town_b, 9.0), (extra, 6.0)):
+            Fact.objects.create(
+                org=org,
+                indicator="test.count",
+                month=month.first,
+                numerator=value,
+                denominator=0,
+                value=value,
+                computed_at=timezone.now(),
+            )
+        data = get(client, county.county_admin, "/dashboards/screen/C/data.json").json()
+        panel = next(p for p in data["panels"] if p["code"] == "test.count")
+        tiles = [(t["name"], t["shown"], t["tier"], t["verdict"]) for t in panel["tree"]["tiles"]]
+        assert tiles == [
+            ("城关镇党委", "3 次", "bad", "靠后"),
+            ("河口镇党委", "9 次", "good", "靠前"),
+            ("白沙镇党委", "6 次", "mid", "居中"),
+        ]
+        assert all(t["branches"] == "" for t in panel["tree"]["tiles"])
+    finally:
+        indicators.unregister("test.count")
+
+
 def test_the_screen_page_is_a_dark_page_with_no_inline_script(client, computed):
     html = get(client, computed.county_admin, "/dashboards/screen/C/?refresh=5").content.decode()
     assert 'data-refresh="5"' in html and 'data-rotate="15"' in html
@@ -211,6 +284,48 @@ def test_flags_rank_worst_first_where_lower_is_better(client, county):
         indicators.unregister("test.late")
 
 
+def test_exams_not_taken_flag_the_branches_that_skipped_them_within_the_reach(client, county):
+    """The county's exam closed on 20 May: 张东街 (A1) and 王柳湾 (B1) handed it in, 李西街
+    (A2) did not; a second member of A1 did not either. Study's 考试参考率 (target 100 %)
+    raises the flag through the fact table; each reader sees only their subtree's branches."""
+    beijing = datetime.timezone(datetime.timedelta(hours=8))
+    may = Month(2026, 5)
+    day = datetime.datetime(2026, 5, 20, 18, tzinfo=beijing)
+    MemberFactory(org=county.branch_a1, user=UserFactory(username="m2"))
+    exam = Quiz.objects.create(
+        org=county.county, kind="exam", title="党章考试", paper={}, is_published=True, closes_at=day
+    )
+    for member in (county.member_a1, county.member_b1):
+        Attempt.objects.create(
+            quiz=exam,
+            user=member.user,
+            org=member.org,
+            number=1,
+            state="submitted",
+            started_at=day - datetime.timedelta(hours=1),
+            submitted_at=day - datetime.timedelta(minutes=30),
+        )
+    facts_compute(month=may)
+
+    def flag(user, code):
+        html = get(client, user, f"/dashboards/org/{code}/?month=2026-05").content.decode()
+        return html[html.index('id="db-flags"') : html.index('id="db-ranking"')]
+
+    county_flags = flag(county.county_admin, "C")
+    shown = county_flags[county_flags.index("考试参考率未达标") - 20 :]
+    assert "2 个支部考试参考率未达标" in county_flags
+    # Worst first: 西街 0 % (0 of 1), then 东街 50 % (1 of 2); 柳湾 at 100 % is not listed.
+    assert shown.index("西街社区党支部") < shown.index("东街社区党支部")
+    assert "0%" in shown and "50%" in shown and "柳湾村党支部" not in shown.split("</details>")[0]
+    assert "2 个支部考试参考率未达标" in flag(county.town_a_admin, "TA")
+    # The branch secretary of 柳湾 reads only 柳湾: it handed in, so no exam flag there.
+    client.logout()
+    client.force_login(county.secretary_b1)
+    html = client.get("/dashboards/org/B1/?month=2026-05").content.decode()
+    assert "考试参考率未达标" not in html and "西街社区党支部" not in html
+    assert client.get("/dashboards/org/A2/?month=2026-05").status_code == 404
+
+
 def test_a_months_trend_is_read_from_the_fact_table(client, county):
     month = Month.of(timezone.localdate())
     for back, value in ((0, 80.0), (1, 70.0), (11, 40.0), (12, 1.0)):
@@ -254,8 +369,8 @@ def test_dashboard_and_screen_queries_do_not_grow_with_the_county(
     with django_assert_num_queries(16):
         assert client.get("/dashboards/org/Q/?i=lessons.published").status_code == 200
     # session, user, the org, facts, children, their facts for the chosen and for all,
-    # flag counts, the counters' cache read
-    with django_assert_num_queries(9):
+    # flag counts, the tree's branches per child, the counters' cache read
+    with django_assert_num_queries(10):
         assert client.get("/dashboards/screen/Q/data.json").status_code == 200
 
 

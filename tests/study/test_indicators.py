@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import MemberFactory, UserFactory
 from xianfeng.assessment.models import Fact
@@ -53,6 +54,7 @@ def test_indicators_are_registered_in_the_study_group():
     assert got == {
         "study.reading": ("阅读率", "学习", "%"),
         "study.exam_pass": ("考试及格率", "学习", "%"),
+        "study.exam_turnout": ("考试参考率", "学习", "%"),
         "study.points_average": ("人均学习积分", "学习", "分"),
     }
 
@@ -110,6 +112,71 @@ def test_exam_pass_rate(people):
         "TA": (1, 2, 50.0),
         "C": (1, 2, 50.0),
     }
+
+
+def test_exam_turnout_counts_sittings_owed_under_the_exams_org(people):
+    """The county's exam (closed 20 May) is owed by the four active members, the town's
+    (closed 25 May) by town A's three; exams closing in June, unpublished ones and daily
+    drills owe nothing; an unfinished sheet is not a sitting."""
+    county, m2, closed = people
+
+    def exam(org, closes, published=True, kind="exam"):
+        return Quiz.objects.create(
+            org=org, kind=kind, title="考试", paper={}, is_published=published, closes_at=closes
+        )
+
+    def sheet(quiz, user, state="submitted"):
+        Attempt.objects.create(
+            quiz=quiz,
+            user=user,
+            org=county.branch_a1,
+            number=1,
+            state=state,
+            started_at=at(1),
+            submitted_at=at(1) if state == "submitted" else None,
+        )
+
+    county_exam = exam(county.county, at(20))
+    town_exam = exam(county.town_a, at(25))
+    june_exam = exam(county.branch_b1, at(1, 6, 9))
+    hidden = exam(county.county, at(10), published=False)
+    daily = exam(county.county, at(11), kind="daily")
+    sheet(county_exam, county.member_a1.user)
+    sheet(county_exam, county.member_b1.user)
+    sheet(county_exam, county.member_a2.user, state="in_progress")
+    sheet(county_exam, closed)  # a closed account owes nothing and adds nothing
+    sheet(town_exam, m2)
+    sheet(june_exam, county.member_b1.user)
+    sheet(hidden, county.member_a2.user)
+    sheet(daily, county.member_a2.user)
+    facts_compute(month=MAY, codes=["study.exam_turnout"])
+    assert figures("study.exam_turnout") == {
+        "A1": (2, 4, 50.0),  # 张东街 sat the county's, m2 the town's; each owed two
+        "A2": (0, 2, 0.0),
+        "B1": (1, 1, 100.0),
+        "TA": (2, 6, 33.3),
+        "TB": (1, 1, 100.0),
+        "C": (3, 7, 42.9),
+    }
+    assert indicators.get("study.exam_turnout").target == 100
+    # The records behind A1's 2 of 4: each owed sitting, the missing ones first.
+    from xianfeng.study.record_lists import turnout
+
+    rows = turnout(county.branch_a1, MAY).rows
+    assert [row[4] for row in rows] == ["未参考", "未参考", "已交卷", "已交卷"]
+    assert {(row[2], row[4]) for row in rows} >= {(county.member_a1.user.name, "已交卷")}
+    assert indicators.get("study.exam_turnout").records is not None
+
+
+def test_exam_turnout_waits_for_an_exam_to_close(people):
+    county, _m2, _closed = people
+    closes = timezone.now() + datetime.timedelta(hours=1)
+    Quiz.objects.create(
+        org=county.county, kind="exam", title="考试", paper={}, is_published=True, closes_at=closes
+    )
+    month = Month.of(timezone.localdate(closes))
+    facts_compute(month=month, codes=["study.exam_turnout"])
+    assert not Fact.objects.filter(indicator="study.exam_turnout").exists()
 
 
 def test_average_points(people):

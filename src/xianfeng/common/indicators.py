@@ -19,11 +19,13 @@ app's tables: this registry is the only door between them.
 from __future__ import annotations
 
 import calendar
+import contextvars
 import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils import timezone
 
@@ -146,6 +148,37 @@ class Indicator:
 
 
 _REGISTRY: dict[str, Indicator] = {}
+
+T = TypeVar("T")
+
+# --- Reads shared within one recompute -----------------------------------------------------
+# Several indicators of a month start from the same read (the month's members and the branch
+# each counts at; every site's bulletin figures). While a recompute runs they make it once:
+# `shared` keeps it for the run and forgets it after, so no figure outlives its recompute.
+_RUN: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "indicators_run", default=None
+)
+
+
+@contextmanager
+def computing() -> Iterator[None]:
+    """A recompute: reads made through `shared` inside it are made once."""
+    token = _RUN.set({})
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+def shared(key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """`make()`, made once per recompute for `key` (every time outside one). Callers must
+    not change what it returns."""
+    memo = _RUN.get()
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]  # type: ignore[no-any-return]
 
 
 def register(indicator: Indicator) -> Indicator:

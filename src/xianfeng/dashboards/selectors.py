@@ -12,12 +12,13 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Case, Count, F, Q, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, Substr
 
 from xianfeng.assessment.models import Fact
 from xianfeng.assessment.selectors import ChildFigure, Figure, figure_of
 from xianfeng.common import indicators
 from xianfeng.common.indicators import Indicator, Month
+from xianfeng.orgs import paths
 from xianfeng.orgs.enums import OrgKind
 from xianfeng.orgs.models import Org
 
@@ -165,6 +166,12 @@ def _rank(indicator: Indicator, rows: list[ChildFigure]) -> list[ChildFigure]:
     return sorted(rows, key=lambda r: (r.figure.value is None, sign * (r.figure.value or 0)))
 
 
+def _misses(indicator: Indicator) -> Q:
+    assert indicator.target is not None
+    below = {"value__lt" if indicator.higher_is_better else "value__gt": indicator.target}
+    return Q(indicator=indicator.code, **below)
+
+
 def _flags(org: Org, month: Month, registered: list[Indicator]) -> list[Flag]:
     """Branches in the subtree that miss each target this month: how many and the worst
     few of each, in one query (a count and a rank over each indicator's misses)."""
@@ -173,9 +180,7 @@ def _flags(org: Org, month: Month, registered: list[Indicator]) -> list[Flag]:
         return []
     misses = Q()
     for ind in targeted:
-        assert ind.target is not None
-        below = {"value__lt" if ind.higher_is_better else "value__gt": ind.target}
-        misses |= Q(indicator=ind.code, **below)
+        misses |= _misses(ind)
     order = {i.code: i for i in targeted}
     # Worst first: the lowest value, or the highest where lower is better.
     lower = [i.code for i in targeted if not i.higher_is_better]
@@ -294,9 +299,97 @@ def live_counters(org: Org) -> list[CounterValue]:
     return [CounterValue(c, int(values[keys[c.code]])) for c in registered]
 
 
+def branches_by_child(
+    org: Org, month: Month, registered: list[Indicator]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(child's path, indicator) → (branches below the child with a figure, those missing
+    the target), for the indicators with a target: the third level of the big screen's
+    tree, counted in the database (one row per child and indicator, one query)."""
+    targeted = [i for i in registered if i.target is not None]
+    if not targeted:
+        return {}
+    misses = Q()
+    for ind in targeted:
+        misses |= _misses(ind)
+    rows = (
+        Fact.objects.filter(
+            month=month.first,
+            org__kind=OrgKind.BRANCH,
+            org__path__gt=org.path,
+            org__path__lt=org.upper_path,
+            indicator__in=[i.code for i in targeted],
+            value__isnull=False,
+        )
+        .annotate(child=Substr("org__path", 1, len(org.path) + paths.SEGMENT))
+        .values("child", "indicator")
+        .annotate(known=Count("id"), missing=Count("id", filter=misses))
+        .values_list("child", "indicator", "known", "missing")
+    )
+    return {(child, code): (known, missing) for child, code, known, missing in rows}
+
+
+def _tier(indicator: Indicator, value: float | None, known: list[float]) -> tuple[str, str]:
+    """A tile's colour class and the word that says the same (never colour alone): against
+    the target where there is one, else the third of the children the value falls in."""
+    if value is None:
+        return "none", "无数据"
+    met = indicator.meets(value)
+    if met is not None:
+        return ("good", "达标") if met else ("bad", "未达标")
+    ordered = sorted(known, reverse=indicator.higher_is_better)
+    place = ordered.index(value) / max(len(ordered), 1)
+    if place < 1 / 3:
+        return "good", "靠前"
+    return ("mid", "居中") if place < 2 / 3 else ("bad", "靠后")
+
+
+def tree_of(
+    org: Org,
+    indicator: Indicator,
+    rows: list[ChildFigure],
+    branches: dict[tuple[str, str], tuple[int, int]],
+) -> dict[str, Any]:
+    """The big screen's tree for one indicator: the org, its children as tiles coloured
+    and labelled by the indicator, and each child's branches missing its target; with a
+    sentence that says it all for screen readers."""
+    known = [r.figure.value for r in rows if r.figure.value is not None]
+    tiles = []
+    for row in sorted(rows, key=lambda r: (r.org.sort_order, r.org.path)):
+        tier, verdict = _tier(indicator, row.figure.value, known)
+        with_figure, missing = branches.get((row.org.path, indicator.code), (0, 0))
+        shown = row.figure.shown
+        if row.figure.value is not None and not indicator.ratio:
+            shown += f" {indicator.unit}"
+        tiles.append(
+            {
+                "name": row.org.name,
+                "shown": shown,
+                "tier": tier,
+                "verdict": verdict,
+                "branches": (
+                    f"{with_figure}个支部中{missing}个未达标"
+                    if indicator.target is not None and with_figure
+                    else ""
+                ),
+            }
+        )
+    if not tiles:
+        reading = f"{org.name}没有下级组织。"
+    else:
+        counts: dict[str, int] = {}
+        for tile in tiles:
+            counts[tile["verdict"]] = counts.get(tile["verdict"], 0) + 1
+        said = "，".join(f"{n}个{word}" for word, n in counts.items())
+        behind = [t["name"] for t in tiles if t["tier"] == "bad"]
+        reading = f"{org.name}下{len(tiles)}个组织按{indicator.name}：{said}"
+        reading += f"（{'、'.join(behind)}）。" if behind else "。"
+    return {"org": org.name, "tiles": tiles, "reading": reading}
+
+
 def screen_data(org: Org, month: Month) -> dict[str, Any]:
     """Everything the big screen shows, as JSON: the dashboard, the children's figures for
-    every indicator (the rotating panels) and the live counters. Eight queries."""
+    every indicator (the rotating panels, each with its tree of the children and their
+    branches) and the live counters. Ten queries."""
     board = dashboard(org, month)
     codes = [card.indicator.code for card in board.cards]
     children = [row.org for row in board.children]
@@ -306,6 +399,7 @@ def screen_data(org: Org, month: Month) -> dict[str, Any]:
             org__in=[c.pk for c in children], month=month.first, indicator__in=codes
         )
     }
+    branches = branches_by_child(org, month, [card.indicator for card in board.cards])
     panels = []
     for card in board.cards:
         ind = card.indicator
@@ -331,6 +425,7 @@ def screen_data(org: Org, month: Month) -> dict[str, Any]:
                     "values": [r.figure.value for r in rows],
                 },
                 "children_reading": ranking.children_reading,
+                "tree": tree_of(org, ind, rows, branches),
             }
         )
     return {

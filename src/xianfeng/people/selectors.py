@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
+from xianfeng.common import indicators
 from xianfeng.common.memo import MISSING, VersionedMemo, identity_version
 from xianfeng.orgs import paths
 from xianfeng.orgs.enums import ROSTER_MANAGE_ROLES, ROSTER_VIEW_ROLES
@@ -198,7 +199,13 @@ def member_orgs_in(start: datetime.date, end: datetime.date) -> dict[int, int]:
     """Every member with an active account on the roll in [start, end] → the org they count
     at for it (the rule of org_in): whom a period's per-member figures (参学率, 阅读率, 人均积分)
     count and where, so a later transfer does not move last month's figures. Two queries,
-    each a plain scan (no list of ids sent back): a county's 50,000 members in one pass."""
+    each a plain scan (no list of ids sent back): a county's 50,000 members in one pass.
+    Within a recompute the indicators that start from it share one read."""
+    made = indicators.shared(("people.member_orgs_in", start, end), lambda: _orgs_in(start, end))
+    return dict(made)
+
+
+def _orgs_in(start: datetime.date, end: datetime.date) -> dict[int, int]:
     found: dict[int, tuple[datetime.date, int]] = {}
     for pk, org_id, since in Member.objects.filter(
         Q(org_since__isnull=True) | Q(org_since__lte=end),

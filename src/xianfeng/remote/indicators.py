@@ -23,7 +23,12 @@ GROUP = "远程教育"
 
 
 def site_figures(month: Month) -> list[SiteFigures]:
-    """Every site's figures for the month (the month under way counts up to today)."""
+    """Every site's figures for the month (the month under way counts up to today); the
+    four indicators of a recompute share one reading."""
+    return indicators.shared(("remote.site_figures", month), lambda: _site_figures(month))
+
+
+def _site_figures(month: Month) -> list[SiteFigures]:
     now = timezone.now()
     found: list[SiteFigures] = []
     for root in Org.objects.filter(parent__isnull=True).order_by("pk"):

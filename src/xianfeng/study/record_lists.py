@@ -13,10 +13,11 @@ from django.utils import timezone
 from xianfeng.common.indicators import Month
 from xianfeng.common.record_lists import Builder, Cell, RecordList, records_view
 from xianfeng.orgs.enums import RECORD_ROLES
+from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import get_org_for_user
 from xianfeng.people.selectors import roll_in
 from xianfeng.study.enums import AttemptState, QuizKind
-from xianfeng.study.models import ArticleRead, Attempt, PointsEntry
+from xianfeng.study.models import ArticleRead, Attempt, PointsEntry, Quiz
 
 
 def reading(org: Any, month: Month) -> RecordList:
@@ -63,6 +64,47 @@ def exams(org: Any, month: Month) -> RecordList:
     return RecordList("考试交卷", ["交卷日期", "答题人", "考试", "得分", "结果"], rows)
 
 
+def turnout(org: Any, month: Month) -> RecordList:
+    """Each exam that closed in the month and who in the subtree owed a sitting: handed in
+    or not (考试参考率's sittings, one row per member and exam, the missing first)."""
+    start, end = month.bounds()
+    exams = list(
+        Quiz.objects.filter(
+            kind=QuizKind.EXAM,
+            is_published=True,
+            closes_at__gte=start,
+            closes_at__lt=min(end, timezone.now()),
+        )
+        .order_by("closes_at", "id")
+        .values_list("pk", "title", "closes_at", "org__path")
+    )
+    roll = roll_in(org, month.first, month.last) if exams else []
+    paths = dict(Org.objects.filter(pk__in={r.org_id for r in roll}).values_list("pk", "path"))
+    sat = set(
+        Attempt.objects.filter(
+            quiz_id__in=[e[0] for e in exams],
+            state=AttemptState.SUBMITTED,
+            user_id__in=[r.user_id for r in roll],
+        ).values_list("quiz_id", "user_id")
+    )
+    rows: list[Any] = []
+    for pk, title, closes_at, exam_path in exams:
+        for r in roll:
+            if paths.get(r.org_id, "").startswith(exam_path):
+                done = (pk, r.user_id) in sat
+                rows.append(
+                    (
+                        Cell(title, reverse("study:quiz", args=[pk])),
+                        timezone.localtime(closes_at).strftime("%m-%d"),
+                        r.name,
+                        r.org_name,
+                        "已交卷" if done else "未参考",
+                    )
+                )
+    rows.sort(key=lambda row: row[4] == "已交卷")
+    return RecordList("考试参考", ["考试", "截止", "党员", "支部", "结果"], rows)
+
+
 def points(org: Any, month: Month) -> RecordList:
     rows: list[Any] = [
         (name, where, n)
@@ -86,7 +128,12 @@ def points(org: Any, month: Month) -> RecordList:
     )
 
 
-BUILDERS: dict[str, Builder] = {"reading": reading, "exams": exams, "points": points}
+BUILDERS: dict[str, Builder] = {
+    "reading": reading,
+    "exams": exams,
+    "turnout": turnout,
+    "points": points,
+}
 
 view = records_view(BUILDERS, lambda user, code: get_org_for_user(user, code, RECORD_ROLES))
 

@@ -55,58 +55,68 @@ def facts_compute(
     chosen = _chosen(codes)
     ancestry = {pk: paths.ids_in(path) for pk, path in Org.objects.values_list("id", "path")}
     stored = removed = 0
-    for indicator in chosen:
-        own: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        total: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for reading in indicator.compute(month):
-            line = ancestry.get(reading.org_id)
-            if line is None:
-                continue  # an org deleted while computing
-            # A count has no denominator: 0, so that sums stay meaningful.
-            den = reading.denominator if indicator.ratio else 0.0
-            own[reading.org_id][0] += reading.numerator
-            own[reading.org_id][1] += den
-            for org_id in line:
-                total[org_id][0] += reading.numerator
-                total[org_id][1] += den
-        rows = [
-            Fact(
-                org_id=org_id,
-                indicator=indicator.code,
-                month=month.first,
-                numerator=num,
-                denominator=den,
-                own_numerator=own[org_id][0] if org_id in own else 0.0,
-                own_denominator=own[org_id][1] if org_id in own else 0.0,
-                value=indicator.value(num, den),
-                computed_at=now,
-            )
-            for org_id, (num, den) in total.items()
-        ]
-        with transaction.atomic():
-            Fact.objects.bulk_create(
-                rows,
-                batch_size=500,
-                update_conflicts=True,
-                unique_fields=["indicator", "month", "org"],
-                update_fields=[
-                    "numerator",
-                    "denominator",
-                    "own_numerator",
-                    "own_denominator",
-                    "value",
-                    "computed_at",
-                ],
-            )
-            gone, _ = Fact.objects.filter(
-                indicator=indicator.code, month=month.first, computed_at__lt=now
-            ).delete()
-        stored += len(rows)
-        removed += gone
+    with indicators.computing():  # reads several indicators share are made once
+        for indicator in chosen:
+            done, gone = _store(indicator, month, ancestry, now)
+            stored += done
+            removed += gone
     # Pages that cache what they read from the fact table key it by this version.
     cache.set(FACTS_VERSION_KEY, now.isoformat(), None)
     log.info("indicators %s: %d facts, %d removed", month, stored, removed)
     return Computed(month=month, indicators=len(chosen), facts=stored, removed=removed)
+
+
+def _store(
+    indicator: Indicator, month: Month, ancestry: dict[int, list[int]], now: datetime.datetime
+) -> tuple[int, int]:
+    """One indicator's month: its readings rolled up the tree, upserted, and the rows of
+    orgs left with nothing removed. Returns (stored, removed)."""
+    own: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    total: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for reading in indicator.compute(month):
+        line = ancestry.get(reading.org_id)
+        if line is None:
+            continue  # an org deleted while computing
+        # A count has no denominator: 0, so that sums stay meaningful.
+        den = reading.denominator if indicator.ratio else 0.0
+        own[reading.org_id][0] += reading.numerator
+        own[reading.org_id][1] += den
+        for org_id in line:
+            total[org_id][0] += reading.numerator
+            total[org_id][1] += den
+    rows = [
+        Fact(
+            org_id=org_id,
+            indicator=indicator.code,
+            month=month.first,
+            numerator=num,
+            denominator=den,
+            own_numerator=own[org_id][0] if org_id in own else 0.0,
+            own_denominator=own[org_id][1] if org_id in own else 0.0,
+            value=indicator.value(num, den),
+            computed_at=now,
+        )
+        for org_id, (num, den) in total.items()
+    ]
+    with transaction.atomic():
+        Fact.objects.bulk_create(
+            rows,
+            batch_size=5000,  # capped by Django at the backend's parameter limit
+            update_conflicts=True,
+            unique_fields=["indicator", "month", "org"],
+            update_fields=[
+                "numerator",
+                "denominator",
+                "own_numerator",
+                "own_denominator",
+                "value",
+                "computed_at",
+            ],
+        )
+        gone, _ = Fact.objects.filter(
+            indicator=indicator.code, month=month.first, computed_at__lt=now
+        ).delete()
+    return len(rows), gone
 
 
 def facts_compute_recent(now: datetime.datetime | None = None) -> list[Computed]:

@@ -47,6 +47,36 @@
     return true;
   }
 
+  // The tree of the children (a county's towns) as tiles, coloured and labelled by the
+  // turning indicator: name, figure, the word for the colour, the branches missing it.
+  function showTree(p) {
+    var tree = p.tree;
+    byId("sc-tree-org").textContent = tree.org;
+    byId("sc-tree-name").textContent = p.name;
+    byId("sc-tree-reading").textContent = tree.reading;
+    var el = byId("sc-tree");
+    var n = tree.tiles.length;
+    var cols = Math.max(1, Math.min(n, Math.ceil(Math.sqrt(n * 2.4))));
+    el.style.setProperty("--cols", String(cols));
+    el.className = "sc-tree" + (Math.ceil(n / cols) > 3 ? " compact" : "");
+    fill("sc-tree", tree.tiles, function (t) {
+      var item = document.createElement("li");
+      item.className = "tile " + t.tier;
+      var name = document.createElement("b"), figure = document.createElement("span");
+      name.textContent = t.name;
+      figure.className = "tile-figure";
+      figure.textContent = t.shown + " · " + t.verdict;
+      item.appendChild(name);
+      item.appendChild(figure);
+      if (t.branches) {
+        var small = document.createElement("small");
+        small.textContent = t.branches;
+        item.appendChild(small);
+      }
+      return item;
+    });
+  }
+
   function showPanel() {
     var d = state.data;
     if (!d || !d.panels.length) {
@@ -58,6 +88,7 @@
     byId("sc-trend-name").textContent = p.name;
     byId("sc-bars-reading").textContent = p.children_reading || "没有下级组织。";
     byId("sc-line-reading").textContent = p.reading;
+    showTree(p);
     if (!charts()) return;
     var orgs = p.children.orgs.slice(0, 20).reverse();
     var values = p.children.values.slice(0, 20).reverse();
