@@ -39,7 +39,7 @@ def region(county):
     s3 = make_site(county.branch_b1, code="S3", service_start=d(2026, 10, 1))
     s4 = make_site(county.county, code="S4", service_start=d(2026, 11, 3))  # at the county
     make_site(county.branch_b1, code="S5", service_start=d(2026, 12, 5))  # after the month
-    s6 = make_site(county.branch_a1, code="S6", service_start=d(2026, 11, 1))  # never beats
+    make_site(county.branch_a1, code="S6", service_start=d(2026, 11, 1))  # never beats
     beats(s1, [*range(1, 5), *range(7, 28)], 48)  # 4 h a day but the 5th and 6th
     beats(s1, [30, 31], 2, month=10)  # October: not this month
     beats(s2, range(10, 28), 3)  # before its start too, and inside its 停用
