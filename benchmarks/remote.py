@@ -11,8 +11,9 @@
     19:00). Baseline: GET /healthz through the same server and client in the same run.
     Afterwards the stored beat count must equal the beats the clients saw accepted.
 (b) The monthly bulletin for `--bulletin-sites` sites × 30 days on PostgreSQL (day rows
-    written directly): the county → town roll-up page's computation (this month and the
-    month before) goal ≤ 1 s, the full CSV goal ≤ 10 s.
+    written directly): the county → town roll-up page's computation (this month's towns
+    and total summed in SQL, and the month before's rates) goal ≤ 1 s, the full CSV goal
+    ≤ 10 s; the roll-up must equal the per-site bulletin town by town.
 
 Prints the figures and the ratios; exits 1 when a goal is missed.
 """
@@ -63,7 +64,7 @@ from django.db import connection
 from django.utils import timezone
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.services import org_create
-from xianfeng.remote.bulletin import bulletin_csv, month_bulletin, previous_rates
+from xianfeng.remote.bulletin import bulletin_csv, month_bulletin, month_rollup, previous_rates
 from xianfeng.remote.models import Site, SiteDay
 n = int(sys.argv[1])
 rng = random.Random(7)
@@ -87,7 +88,7 @@ with connection.cursor() as c:
 now = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=datetime.UTC)
 timings = {}
 for label, run in (
-    ("page", lambda: (month_bulletin(county, 2026, 11, now=now), previous_rates(county, 2026, 11, now=now))),
+    ("page", lambda: (month_rollup(county, 2026, 11, now=now), previous_rates(county, 2026, 11, now=now))),
     ("csv", lambda: bulletin_csv(month_bulletin(county, 2026, 11, now=now))),
 ):
     best = None
@@ -98,6 +99,10 @@ for label, run in (
 b = month_bulletin(county, 2026, 11, now=now)
 timings["rows"] = SiteDay.objects.count()
 timings["rate"] = str(b.total.rate)
+# The page's SQL roll-up and the CSV's per-site bulletin must agree, town by town.
+r = month_rollup(county, 2026, 11, now=now)
+key = lambda g: (g.org.path, g.site_count, g.boot_days, g.service_days, g.slots, g.viewings, g.met_count, g.silent_count)
+timings["same"] = [key(g) for g in r.groups] == [key(g) for g in b.groups] and key(r.total) == key(b.total)
 print(json.dumps(timings))
 """
 
@@ -291,7 +296,8 @@ def main() -> None:
             f"full CSV: {figures['csv']:.2f} s   goal ≤ 10 s: {'met' if figures['csv'] <= 10 else 'MISSED'}"
         )
         print(f"county 开机率 {figures['rate']}%")
-        failed |= figures["page"] > 1 or figures["csv"] > 10
+        print(f"roll-up equals the per-site bulletin: {'yes' if figures['same'] else 'NO'}")
+        failed |= figures["page"] > 1 or figures["csv"] > 10 or not figures["same"]
     sys.exit(1 if failed else 0)
 
 

@@ -19,7 +19,9 @@ CST = ZoneInfo("Asia/Shanghai")
 # session, user, roles, count, page of sites, the person's member record (the 党费 nav entry;
 # kept between requests under the access version), the unread badge
 SITE_LIST_QUERIES = 7
-BULLETIN_QUERIES = 16  # session, user, roles, org; 7–8 for the month, 3–4 for the one before; badge
+# session, user, roles, org; 3 for the month (targets, the roll-up, its towns), 3 for the
+# month before; the badge
+BULLETIN_QUERIES = 11
 
 
 def test_the_site_list_shows_only_the_admin_s_own_sites(client, county, sites2):
