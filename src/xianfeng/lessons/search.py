@@ -86,11 +86,11 @@ def _pg_tsquery(terms: list[str]) -> str:
 
 def ranked_window(qs: QuerySet[Lesson], query: str, *, window: int) -> list[int]:
     """Ids of the lessons in `qs` matching every token of `query`, best match first: the
-    newest `window` matches are taken (walked newest first in the index, so the database
-    stops there) and ranked (bm25 on SQLite, ts_rank on PostgreSQL; ties by publication,
-    newest first). One query; its cost follows `window`, not the table. A list that offers
-    at most `window` results anyway (the bounded feed) loses nothing it would have shown
-    but the oldest matches, which a narrower search reaches."""
+    newest `window` matches (by id) are taken, walked newest first where the index allows
+    it so the database stops there, and ranked (bm25 on SQLite, ts_rank on PostgreSQL;
+    ties newest first). Its cost follows `window`, not the table. A list that offers at
+    most `window` results anyway (the bounded feed) loses nothing it would have shown but
+    the oldest matches, which a narrower search reaches."""
     terms = tokens_for_query(query)
     if not terms:
         return []
@@ -121,7 +121,7 @@ def ranked_window(qs: QuerySet[Lesson], query: str, *, window: int) -> list[int]
     else:
         newest = filter_lessons(qs, query).order_by("-published_at", "-id")
         return list(newest.values_list("id", flat=True)[:window])
-    return _ranked(list(rows.values_list("id", "search_rank", "published_at")[:window]))
+    return _ranked(list(rows.values_list("id", "search_rank")[:window]))
 
 
 def _pg_newest(rows: QuerySet[Lesson], window: int) -> list[tuple[Any, ...]]:
@@ -133,15 +133,16 @@ def _pg_newest(rows: QuerySet[Lesson], window: int) -> list[tuple[Any, ...]]:
     span = window * 16
     while True:
         probe = rows.filter(id__gt=top - span) if span < top else rows
-        found = list(probe.values_list("id", "search_rank", "published_at")[:window])  # type: ignore[misc]
+        found = list(probe.values_list("id", "search_rank")[:window])  # type: ignore[misc]
         if len(found) >= window or span >= top:
             return found
-        span *= 8
+        # Widen to where the matches found so far say the window ends, with a margin.
+        span = int(span * min(8.0, max(2.0, 1.5 * window / max(len(found), 1))))
 
 
 def _ranked(found: list[tuple[Any, ...]]) -> list[int]:
-    """Ids best match first (lowest rank), then newest published, then newest."""
-    found.sort(key=lambda row: (row[1], -(row[2].timestamp() if row[2] else 0), -row[0]))
+    """Ids best match first (lowest rank), then newest (highest id)."""
+    found.sort(key=lambda row: (row[1], -row[0]))
     return [row[0] for row in found]
 
 
