@@ -147,7 +147,7 @@ def test_the_window_reaches_past_newer_lessons_that_do_not_match(county):
     author = county.member_a1.user
     earlier = published_lesson(org=county.branch_a1, author=author, title="矿工的一天")
     later = published_lesson(org=county.branch_a1, author=author, title="老矿工")
-    for i in range(20):
+    for i in range(40):  # more than the first probe's 32 ids at window=1
         published_lesson(org=county.branch_a1, author=author, title=f"乡村振兴第{i}讲")
     visible = published_lessons_for(county.member_a1.user)
     assert search.ranked_window(visible, "矿工", window=1) == [later.pk]

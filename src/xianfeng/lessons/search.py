@@ -130,7 +130,7 @@ def _pg_newest(rows: QuerySet[Lesson], window: int) -> list[tuple[Any, ...]]:
     ANDs with the GIN bitmap) reads only their pages; a probe short of the window widens
     eightfold, and the last one has no bound."""
     top = LessonModel.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    span = window * 16
+    span = window * 32
     while True:
         probe = rows.filter(id__gt=top - span) if span < top else rows
         found = list(probe.values_list("id", "search_rank")[:window])  # type: ignore[misc]
