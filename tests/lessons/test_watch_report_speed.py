@@ -143,35 +143,3 @@ def test_an_api_report_by_token_still_counts_for_the_tokens_person(client, count
     )
     assert response.status_code == 200 and response.json()["covered"] == 12
     assert WatchProgress.objects.get(user=user, lesson=lesson_a1).covered == 12
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
-@pytest.mark.django_db(transaction=True)
-def test_a_report_is_a_sample_but_a_completion_waits_for_the_disk(county, lesson_a1):
-    """A report that completes nothing commits without waiting for the WAL flush (the next
-    report carries the visit's whole union again); the one that completes the lesson and
-    publishes `lesson.completed` waits, as every other write does; and inside someone
-    else's transaction a report changes nothing of its commit."""
-    from django.db import transaction
-
-    user = county.member_a2.user
-
-    def setting(sqls):
-        return [q["sql"] for q in sqls.captured_queries if "synchronous_commit" in q["sql"]]
-
-    with CaptureQueriesContext(connection) as first:
-        services.watch_report(user=user, lesson=lesson_a1, sections=[[0, 5]])
-    with CaptureQueriesContext(connection) as second:
-        services.watch_report(user=user, lesson=lesson_a1, sections=[[0, 10]])
-    assert setting(first) == setting(second) == ["SET LOCAL synchronous_commit TO OFF"]
-    WatchProgress.objects.filter(user_id=user.pk).update(
-        last_report_at=timezone.now() - datetime.timedelta(hours=1)
-    )
-    services._progress_memo.clear()  # read the row as changed above, as another process would
-    with CaptureQueriesContext(connection) as done:
-        progress = services.watch_report(user=user, lesson=lesson_a1, sections=[[0, 300]])
-    assert progress.completed_at is not None and setting(done) == []
-    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
-        services.watch_report(user=county.member_a1.user, lesson=lesson_a1, sections=[[0, 5]])
-    assert setting(inside) == []
-    assert WatchProgress.objects.get(user=user, lesson=lesson_a1).covered == 300

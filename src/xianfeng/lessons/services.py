@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,6 @@ from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
 from xianfeng.common.memo import MISSING, VersionedMemo
-from xianfeng.common.samples import sample_commit
 from xianfeng.common.text import clean_text, is_blank, visible_length
 from xianfeng.common.transitions import transition
 from xianfeng.lessons import search, watch
@@ -375,9 +375,7 @@ def _record_watch(
             values["position"] = round(float(position), 2)
         if completes:
             values["completed_at"] = now
-        # A completion waits for the disk; any other report is a sample the player sends
-        # again with the visit's whole union (common.samples).
-        with transaction.atomic() if completes else sample_commit(single=state is not None):
+        with transaction.atomic() if completes or state is None else nullcontext():
             if state is None:
                 written = _insert_progress(user_id, lesson_id, values)
             else:
