@@ -25,8 +25,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def kept(settings):
+def kept(settings, tmp_path, monkeypatch):
     settings.PAGE_CACHE_SECONDS = 60
+    # Each test its own versions: xdist's other worker runs these tests at the same time
+    # and its writes would bump the shared var/pageversions under this test.
+    monkeypatch.setattr(pagecache, "versions", pagecache._FileVersions(tmp_path / "versions"))
+    pagecache._pages.clear()
 
 
 @pytest.fixture

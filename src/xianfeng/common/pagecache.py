@@ -63,6 +63,7 @@ IGNORED_TABLES = frozenset(
         "notify_delivery",
         "remote_devicetoken",
         "remote_siteday",
+        "people_monthlyuse",  # once per person a month; read only by the indicator's job
         str(settings.CACHES["default"].get("LOCATION", "")),
     }
 )
@@ -75,10 +76,18 @@ IGNORED_UPDATES = (
 # A statement that starts with this comment says it changes nothing a page shows (a
 # terminal's heartbeat: thousands of boxes beat every five minutes).
 QUIET = "/* pages unchanged */ "
-# Session keys that do not change what a page shows: the login itself, and the visitor's
-# list of lessons already counted as viewed.
+# Session keys that do not change what a page shows: the login itself, the visitor's
+# list of lessons already counted as viewed, and the month the person's use was noted in
+# (people.services.use.SESSION_KEY).
 PLAIN_SESSION_KEYS = frozenset(
-    {"_auth_user_id", "_auth_user_backend", "_auth_user_hash", "otp_device_id", "viewed_lessons"}
+    {
+        "_auth_user_id",
+        "_auth_user_backend",
+        "_auth_user_hash",
+        "otp_device_id",
+        "viewed_lessons",
+        "xf_used_month",
+    }
 )
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 _READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "PRAGMA", "SET ", "SHOW")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.utils import timezone
 
 from xianfeng.people.models import MonthlyUse
@@ -46,11 +47,16 @@ class MonthlyUseMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
+        # The session alone says whether anything is due: the person (a query) is loaded
+        # only on the request that writes, once a month, so a watch report or a kept page
+        # still costs no user row here.
+        session = getattr(request, "session", None)
+        if session is not None and session.get(AUTH_SESSION_KEY):
             now = timezone.now()
             month = _month_text(now)
-            if request.session.get(SESSION_KEY) != month:
-                use_note(user_id=user.pk, via=MonthlyUse.Via.WEB, now=now)
-                request.session[SESSION_KEY] = month
+            if session.get(SESSION_KEY) != month:
+                user = getattr(request, "user", None)
+                if user is not None and user.is_authenticated:
+                    use_note(user_id=user.pk, via=MonthlyUse.Via.WEB, now=now)
+                    session[SESSION_KEY] = month
         return self.get_response(request)
