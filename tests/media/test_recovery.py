@@ -57,7 +57,7 @@ def test_attempt_left_by_a_crash_starts_over_cleanly(clips, make_video, media_en
     storage = storages["default"]
     storage_put(storage, f"videos/{video.storage_key}/1/360p/seg_00000.ts", b"\x47" * 188)
     storage_put(storage, f"videos/{video.storage_key}/1/360p/index.m3u8", b"#EXTM3U\n")
-    stale = media_env.work_root / "xianfeng-transcode" / f"{video.pk}-1"
+    stale = media_env.work_root / "xianfeng-transcode" / f"{video.storage_key}-1"
     stale.mkdir(parents=True)
     (stale / "ffmpeg-stderr.log").write_text("killed")
 

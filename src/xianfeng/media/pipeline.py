@@ -153,7 +153,10 @@ class _Job:
         self.observer = observer
         self.storage: Storage = storages["default"]
         self.prefix = output_prefix(video.storage_key, attempt)
-        self.workdir = work_root() / f"{video.pk}-{attempt}"
+        # Named by the video's random storage key, not its id: two databases on one machine
+        # (another install, the test suite's parallel workers) each have a video 1, and the
+        # stale-attempt sweep below would remove the other's directory mid-transcode.
+        self.workdir = work_root() / f"{video.storage_key}-{attempt}"
         self.ffmpeg: FfmpegRun | None = None
         self.playable = False
         self.probe_fields: dict[str, Any] = {}
@@ -254,8 +257,8 @@ class _Job:
         root.mkdir(parents=True, exist_ok=True)
         # Work directories of earlier attempts of this video: their runs are dead (or have
         # been superseded), and a SIGKILL'ed run could not remove its own.
-        for stale in root.glob(f"{self.video.pk}-*"):
-            number = stale.name.partition("-")[2]
+        for stale in root.glob(f"{self.video.storage_key}-*"):
+            number = stale.name.rpartition("-")[2]
             if number.isdigit() and int(number) <= self.attempt:
                 shutil.rmtree(stale, ignore_errors=True)
         self.workdir.mkdir(parents=True)
