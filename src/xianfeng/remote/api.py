@@ -1247,7 +1247,7 @@ def viewing_qr(request: HttpRequest, viewing_id: Id) -> Any:
     return {"url": url, "qr": qr_data_uri(url)}
 
 
-class AttendanceOut(Schema):
+class ViewingAttendanceOut(Schema):
     user: int
     name: str
     how: str = Field(..., description="qr 扫码 / proxy 代签 / confirm 本人确认（入户终端）")
@@ -1257,7 +1257,7 @@ class AttendanceOut(Schema):
 
 @router.get(
     "/viewings/{int:viewing_id}/attendance",
-    response={200: list[AttendanceOut], **errors(404)},
+    response={200: list[ViewingAttendanceOut], **errors(404)},
     summary="一次收看的签到名单",
 )
 def viewing_attendance(request: HttpRequest, viewing_id: Id) -> Any:
@@ -1281,7 +1281,7 @@ class ProxySignIn(Schema):
 
 @router.post(
     "/viewings/{int:viewing_id}/proxy-sign",
-    response={200: AttendanceOut, **errors(400, 403, 404)},
+    response={200: ViewingAttendanceOut, **errors(400, 403, 404)},
     summary="代签：为没有手机的党员签到（站点管理员；记为代签；入户终端不能代签）",
 )
 def viewing_proxy_sign(request: HttpRequest, viewing_id: Id, body: ProxySignIn) -> Any:
