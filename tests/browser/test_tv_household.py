@@ -75,3 +75,65 @@ def test_household_tv_plays_and_only_the_confirmer_is_credited(county, new_page)
     assert list(GroupViewing.objects.values_list("user_id", flat=True)) == [
         county.member_a1.user_id
     ]
+
+
+def _fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_member_scans_the_household_qr_logged_out_and_the_admin_approves(county, new_page):
+    from tests.browser.conftest import login
+    from tests.conftest import PASSWORD
+    from xianfeng.remote.models import HouseholdJoinRequest, HouseholdMember
+
+    site = make_site(county.branch_a1, code="HH01", name="张家入户终端", kind="household")
+    admin = UserFactory(username="site_admin_a", name="赵志强")
+    grant(admin, county.branch_a1, RoleKind.SITE_ADMIN)
+    _, key = services.device_token_issue(actor=admin, site=site)
+
+    # The TV of a household nobody is registered in offers joining first.
+    tv = new_page(width=1280, height=720)
+    tv.set_default_timeout(60_000)
+    tv.goto("/healthz")
+    tv.evaluate(f"window.localStorage.setItem('xf_device_token', '{key}')")
+    tv.goto("/remote/tv/")
+    tv.wait_for_selector("text=家庭成员扫码加入")
+    assert "站点编码 HH01" in tv.evaluate("document.activeElement.textContent")
+    tv.keyboard.press("Enter")
+    tv.wait_for_selector("#qr-box:not([hidden])")
+    assert tv.get_attribute("#qr", "src").startswith("data:image/png;base64,")
+    assert "HH01" in tv.text_content("#qr-text")
+
+    # The member's phone opens the QR's address logged out, logs in and comes back.
+    phone = new_page(width=360, height=740)
+    phone.set_default_timeout(60_000)
+    phone.goto(f"/remote/home/join/{services.household_join_code(site)}/")
+    phone.wait_for_url(lambda url: "/accounts/login/" in url)
+    phone.fill("input[name=username]", county.member_a1.user.username)
+    phone.fill("input[name=password]", PASSWORD)
+    phone.click("button[type=submit]")
+    phone.wait_for_selector("#join")
+    assert "张家入户终端" in phone.text_content("#join-site")
+    assert "东街社区党支部" in phone.text_content("#join-site")
+    assert _fits(phone)
+    phone.click("#join")
+    phone.wait_for_selector("#household-waiting")
+    assert _fits(phone)
+    assert HouseholdJoinRequest.objects.get().state == "pending"
+
+    # The site admin approves on their own phone.
+    desk = new_page(width=360, height=740)
+    desk.set_default_timeout(60_000)
+    login(desk, "site_admin_a", PASSWORD)
+    desk.goto("/remote/sites/HH01/household/")
+    desk.wait_for_selector("#household-waiting")
+    assert county.member_a1.user.name in desk.text_content("#household-waiting")
+    assert _fits(desk)
+    desk.click("#household-waiting button:has-text('同意')")
+    desk.wait_for_selector(f"#household >> text={county.member_a1.user.name}")
+    assert HouseholdMember.objects.get().member == county.member_a1
+
+    phone.goto("/remote/home/")
+    phone.wait_for_selector("text=张家入户终端 · HH01")
+    assert _fits(phone)
+    assert phone.errors == [] and desk.errors == [] and tv.errors == []

@@ -205,8 +205,19 @@ class TvScreenItemOut(Schema):
     subtitle: str
 
 
+class TvHouseholdJoinOut(Schema):
+    qr: str = Field(..., description="家庭成员扫码加入的二维码（data: URI，每 10 分钟更换）")
+    code: str = Field(..., description="站点编码：也可在手机“我家终端”页输入")
+    label: str
+    hint: str
+    empty: bool = Field(..., description="本户还没有登记家庭成员")
+
+
 class TvHomeOut(Schema):
     site: TvSiteOut
+    join: TvHouseholdJoinOut | None = Field(
+        ..., description="入户终端：家庭成员申请加入本户的二维码和站点编码；其他站点为空"
+    )
     now: datetime.datetime
     menu: TvMenuOut = Field(..., description="本周点菜式学习菜单")
     channels: list[TvChannelCard] = Field(

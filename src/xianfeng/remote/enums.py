@@ -72,6 +72,7 @@ class PlanNotice(models.TextChoices):
     PUBLISHED = "remote.plan", _("收看计划")
     SILENT = "remote.silent", _("站点未开机提醒")
     HOUSEHOLD = "remote.household", _("入户收看确认")
+    HOUSEHOLD_JOIN = "remote.household_join", _("入户终端加入申请")
 
 
 PLAN_MACHINE = StateMachine(
@@ -107,4 +108,27 @@ PACK_MACHINE = StateMachine(
     },
     allow_same=True,
     quiet=frozenset({PackState.QUEUED, PackState.BUILDING}),
+)
+
+
+class JoinState(models.TextChoices):
+    """A member's request to join the household an 入户终端 is paired to."""
+
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已同意")
+    DECLINED = "declined", _("未同意")
+    # Replaced by a request to another household, or settled by the admin adding them.
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class JoinVia(models.TextChoices):
+    QR = "qr", _("扫描电视上的二维码")
+    CODE = "code", _("输入站点编码")
+
+
+JOIN_MACHINE = StateMachine(
+    name="household_join",
+    label="入户申请",
+    states=JoinState,
+    transitions={JoinState.PENDING: {JoinState.APPROVED, JoinState.DECLINED, JoinState.WITHDRAWN}},
 )

@@ -13,6 +13,8 @@ from xianfeng.common.storage import private_storage
 from xianfeng.remote.enums import (
     AudienceGroup,
     ImportState,
+    JoinState,
+    JoinVia,
     PackState,
     PlanState,
     SignInHow,
@@ -625,3 +627,45 @@ class HouseholdMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id} {self.member_id}"
+
+
+class HouseholdJoinRequest(models.Model):
+    """A member asking, from their own phone, to be registered in the household of an
+    入户终端. Only the site admin decides (the household's viewings become visible to its
+    members); a member has at most one request waiting at a time."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("入户终端"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    member = models.ForeignKey(
+        "people.Member",
+        verbose_name=_("党员"),
+        on_delete=models.CASCADE,
+        related_name="household_requests",
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=JoinState.choices, default=JoinState.PENDING
+    )
+    via = models.CharField(_("申请方式"), max_length=8, choices=JoinVia.choices)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("入户终端加入申请")
+        verbose_name_plural = _("入户终端加入申请")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # A double submit (or two tabs) makes one request, whatever the race.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(state="pending"),
+                name="household_join_one_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "state"], name="household_join_site_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.member_id} {self.state}"

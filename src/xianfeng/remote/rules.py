@@ -22,6 +22,18 @@ def reads_bulletins_anywhere(user: Any) -> bool:
     return holds_any(user, BULLETIN_ROLES)
 
 
+def may_have_a_household(user: Any) -> bool:
+    """Whether 我家终端 is in the person's navigation: members on the roll (any of them may
+    live where an 入户终端 is installed, and joins by scanning its QR); never residents.
+    No query: the member record is loaded for the navigation already; whether an 入户终端
+    serves their org is decided on the home page panel and the page itself."""
+    from xianfeng.people.enums import ON_ROLL
+    from xianfeng.people.selectors import member_of
+
+    member = member_of(user)
+    return member is not None and member.status in ON_ROLL
+
+
 def can_manage_site(user: Any, site: Site) -> bool:
     """Pair and revoke devices, record suspensions, start viewings."""
     return has_role_over(user, site.org, SITE_MANAGE_ROLES)

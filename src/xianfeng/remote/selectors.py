@@ -12,10 +12,17 @@ from xianfeng.orgs import paths
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Org
 from xianfeng.orgs.selectors import scope_q
-from xianfeng.remote.enums import SITE_MANAGE_ROLES, SITE_VIEW_ROLES, PlanState, SiteKind
+from xianfeng.remote.enums import (
+    SITE_MANAGE_ROLES,
+    SITE_VIEW_ROLES,
+    JoinState,
+    PlanState,
+    SiteKind,
+)
 from xianfeng.remote.models import (
     DeviceToken,
     Festival,
+    HouseholdJoinRequest,
     HouseholdMember,
     MenuOffer,
     MenuOrder,
@@ -428,3 +435,44 @@ def get_household_entry_for_user(user: Any, code: str, pk: int) -> HouseholdMemb
     if entry is None:
         raise Http404("找不到该家庭成员")
     return entry
+
+
+def household_join_waiting(site: Site) -> QuerySet[HouseholdJoinRequest]:
+    """The requests to join an 入户终端's household that wait for its admin."""
+    return (
+        HouseholdJoinRequest.objects.filter(site=site, state=JoinState.PENDING)
+        .select_related("member__user", "member__org")
+        .order_by("created_at", "pk")
+    )
+
+
+def my_household_request(user: Any) -> HouseholdJoinRequest | None:
+    """The person's own request to join a household that still waits (at most one)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        HouseholdJoinRequest.objects.filter(member__user=user, state=JoinState.PENDING)
+        .select_related("site", "site__org")
+        .first()
+    )
+
+
+def get_join_request_for_manager(user: Any, code: str, pk: int) -> HouseholdJoinRequest:
+    """A join request of a site the person runs (404 for any other site's)."""
+    found = (
+        HouseholdJoinRequest.objects.filter(site__in=sites_managed_by(user), site__code=code, pk=pk)
+        .select_related("site", "site__org", "member__user", "member__org")
+        .first()
+    )
+    if found is None:
+        raise Http404("找不到该加入申请")
+    return found
+
+
+def household_sites_reach(member: Any) -> bool:
+    """Whether an 入户终端 serves the member's org or one above it (one they could join)."""
+    if member is None:
+        return False
+    return Site.objects.filter(
+        kind=SiteKind.HOUSEHOLD, org__path__in=paths.ancestor_paths(member.org.path)
+    ).exists()

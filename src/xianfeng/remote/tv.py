@@ -124,8 +124,23 @@ def tv_home(
             return "扫码反馈意见"
         return "家庭成员扫码确认收看" if household else "扫码签到"
 
+    join = None
+    if household:
+        # 家庭成员扫码加入: the member scans it with their phone and asks the site admin.
+        from xianfeng.remote.services import household_join_code
+
+        token = household_join_code(site, now=now)
+        join_url = absolute(reverse("remote:household_scan", args=[token]))
+        join = {
+            "qr": qr_data_uri(join_url, box_size=6),
+            "code": site.code,
+            "label": "家庭成员扫码加入",
+            "hint": f"用手机扫码，或在“我家终端”页输入站点编码 {site.code}，申请加入本户",
+            "empty": not family,
+        }
     week = today - datetime.timedelta(days=today.weekday())
     return {
+        "join": join,
         "screens": [dataclasses.asdict(item) for item in screens.items_for(site.org)],
         "site": {"code": site.code, "name": site.name, "kind": site.kind},
         "menu": tv_menu(site, week, now=now, absolute=absolute),

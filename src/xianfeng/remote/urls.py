@@ -30,7 +30,14 @@ urlpatterns = [
         views_household.site_household_remove,
         name="site_household_remove",
     ),
+    path(
+        "sites/<str:code>/household/requests/<int:pk>/<str:action>/",
+        views_household.site_household_decide,
+        name="site_household_decide",
+    ),
     path("home/", views_household.household, name="household"),
+    path("home/join/", views_household.household_join, name="household_join"),
+    path("home/join/<str:token>/", views_household.household_join_scan, name="household_scan"),
     path(
         "home/viewings/<int:pk>/confirm/",
         views_household.household_confirm,

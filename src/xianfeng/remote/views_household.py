@@ -1,23 +1,29 @@
-"""入户终端 pages: the site admin registers who lives in the household a TV is paired to;
-each member sees what plays on their home TV, confirms that they watched, and finds the
-household viewings they confirmed (their 入户收看 record)."""
+"""入户终端 pages: the site admin registers who lives in the household a TV is paired to
+(or approves a member's own request to join, made by scanning the TV's QR or typing its
+站点编码); each member sees what plays on their home TV, confirms that they watched, and
+finds the household viewings they confirmed (their 入户收看 record)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xianfeng.common.errors import Refused
 from xianfeng.common.types import AuthedRequest
 from xianfeng.people.models import Member
 from xianfeng.remote import selectors, services
-from xianfeng.remote.enums import SiteKind
+from xianfeng.remote.enums import JoinVia, SiteKind
 from xianfeng.remote.forms import HouseholdMemberForm
+from xianfeng.remote.models import Site
 from xianfeng.remote.services.offline import site_members
 
 HISTORY_SHOWN = 50
@@ -56,9 +62,36 @@ def site_household(request: AuthedRequest, code: str) -> HttpResponse:
     return render(
         request,
         "remote/site_household.html",
-        {"site": site, "household": list(selectors.household_of(site)), "form": form},
+        {
+            "site": site,
+            "household": list(selectors.household_of(site)),
+            "waiting": list(selectors.household_join_waiting(site)),
+            "form": form,
+        },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def site_household_decide(request: AuthedRequest, code: str, pk: int, action: str) -> HttpResponse:
+    """The site admin approves or declines a member's request to join the household."""
+    if action not in {"approve", "decline"}:
+        raise Http404("找不到该操作")
+    join = selectors.get_join_request_for_manager(request.user, code, pk)
+    name = join.member.user.name or join.member.user.username
+    try:
+        services.household_join_decide(
+            actor=request.user, request=join, approve=action == "approve"
+        )
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        if action == "approve":
+            messages.success(request, f"已同意{name}加入本户")
+        else:
+            messages.success(request, f"已拒绝{name}的加入申请")
+    return redirect("remote:site_household", code=code)
 
 
 @login_required
@@ -98,8 +131,54 @@ def household(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "remote/household.html",
-        {"mine": mine, "open_rows": open_rows, "history": history},
+        {
+            "mine": mine,
+            "waiting": None if mine is not None else selectors.my_household_request(request.user),
+            "open_rows": open_rows,
+            "history": history,
+        },
     )
+
+
+def _join_page(request: AuthedRequest, find: Callable[[], Site], via: str) -> HttpResponse:
+    """The member's 申请加入 page: the household's name and village, then one button.
+    Whatever refuses (a stale QR, a code of nowhere, another org, a household already)
+    shows its reason instead, and nothing of the site unless the member may ask."""
+    context: dict[str, Any] = {"site": None, "error": "", "via": via}
+    try:
+        site = find()
+        services.household_joiner(request.user, site)
+        context["site"] = site
+        if request.method == "POST":
+            services.household_join_request(user=request.user, site=site, via=via)
+            messages.success(
+                request, f"已提交加入“{site.name}”的申请，请等待站点管理员审核，结果会通知您"
+            )
+            return redirect("remote:household")
+    except Refused as exc:
+        context["error"] = exc.message
+    return render(
+        request, "remote/household_join.html", context, status=400 if context["error"] else 200
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def household_join_scan(request: AuthedRequest, token: str) -> HttpResponse:
+    """Opened from the TV's 家庭成员扫码加入 QR (after logging in, if need be)."""
+    return _join_page(request, lambda: services.household_site_for_join_code(token), JoinVia.QR)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_join(request: AuthedRequest) -> HttpResponse:
+    """The 站点编码 typed on 我家的入户终端 (shown under the QR on the TV)."""
+    code = (request.POST if request.method == "POST" else request.GET).get("code", "")
+    if not code.strip():
+        messages.error(request, "请输入电视上显示的站点编码")
+        return redirect("remote:household")
+    return _join_page(request, lambda: services.household_site_for_code(code), JoinVia.CODE)
 
 
 @login_required

@@ -3,7 +3,29 @@ indicators it measures."""
 
 from __future__ import annotations
 
-from xianfeng.common import demo, nav, periodic
+from typing import Any
+
+from django.http import HttpRequest
+
+from xianfeng.common import demo, home, nav, periodic
+from xianfeng.common.home import Panel
+
+
+def home_panels(request: HttpRequest) -> list[Panel]:
+    """我家的入户终端 on a member's home page: their household TV, or how to join one when
+    an 入户终端 serves their org (never for residents, nor members nowhere near one)."""
+    from xianfeng.remote import rules, selectors
+
+    user: Any = request.user
+    if not rules.may_have_a_household(user):
+        return []
+    mine = selectors.my_household(user)
+    if mine is None:
+        from xianfeng.people.selectors import member_of
+
+        if not selectors.household_sites_reach(member_of(user)):
+            return []
+    return [Panel("remote/panel_household.html", {"mine": mine}, order=12)]
 
 
 def connect() -> None:
@@ -24,6 +46,10 @@ def connect() -> None:
     periodic.register("remote.silent_sites", notify_silent_sites, hours=1)
     periodic.register("remote.household_stale", close_stale_household_viewings, hours=1)
     nav.register(nav.Entry("remote:index", "远程教育", order=40, visible=rules.sees_sites_anywhere))
+    nav.register(
+        nav.Entry("remote:household", "我家终端", order=41, visible=rules.may_have_a_household)
+    )
+    home.register(home_panels)
     register_notice_kinds()
 
 

@@ -240,6 +240,7 @@
   }
   // --- 入户终端: playing opens a household viewing; the household confirms on their phones --
   var siteKind = "";
+  var JOIN_QR = -2; // the 家庭成员扫码加入 QR on the stage (the menu's is -1)
   var homeViewing = null; // the household viewing this TV opened and has not ended yet
   function householdUrl() { return body.getAttribute("data-household"); }
   function householdStart(lesson) {
@@ -520,6 +521,7 @@
     if (homeViewing !== null) { householdRefresh(home); }
     if (shownViewing !== null) {
       // Only refresh the code on screen; the tiles stay as they are behind the stage.
+      if (shownViewing === JOIN_QR && home.join) { document.getElementById("qr").src = home.join.qr; }
       home.viewings.forEach(function (viewing) {
         if (viewing.id === shownViewing) {
           document.getElementById("qr").src = viewing.qr;
@@ -532,6 +534,15 @@
     var box = document.getElementById("tiles");
     while (box.firstChild) { box.removeChild(box.firstChild); }
     var count = 0;
+    var join = home.join;
+    function joinTile() {
+      // 入户终端: a member of the family scans it (or types the code) to ask to join.
+      box.appendChild(tile(join.label, "站点编码 " + join.code + " · 按确定显示二维码", function () {
+        showQr({ id: JOIN_QR, qr: join.qr, qr_label: join.label, title: join.hint });
+      }));
+      count++;
+    }
+    if (join && join.empty) { joinTile(); } // nobody registered yet: joining comes first
     (home.screens || []).forEach(function (item) {
       box.appendChild(tile(item.title, item.subtitle, function () { openShow(item); }));
       count++;
@@ -570,6 +581,7 @@
         count++;
       });
     }
+    if (join && !join.empty) { joinTile(); }
     if (!count) {
       var hint = document.createElement("p");
       hint.className = "tv-hint";
