@@ -22,3 +22,26 @@ def test_demo_gives_every_village_a_site_and_beats(county):
         bits = sum(bin(getattr(row, f"w{i}")).count("1") for i in range(5))
         assert bits == row.slots > 0
     assert seed() == "远程教育站点已存在，未重复生成。"
+
+
+def test_demo_s_two_dead_sites_are_silent_all_this_month_and_flagged(county):
+    """Eight villages or more: two sites stopped before this month began, so remote's
+    长期未开机站点 counts them on any day of the month (the dashboards' red flag)."""
+    from django.utils import timezone
+
+    from tests.factories import OrgFactory
+    from xianfeng.assessment.models import Fact
+    from xianfeng.assessment.services import facts_compute
+    from xianfeng.common.indicators import Month
+
+    for n in range(5):
+        OrgFactory(code=f"V{n}", name=f"新村{n}党支部", parent=county.town_b)
+    assert "（2 个站点已停机）" in seed(random.Random(1))
+    month = Month.of(timezone.localdate())
+    facts_compute(month=month, codes=["remote.silent_sites"])
+    fact = Fact.objects.get(indicator="remote.silent_sites", month=month.first, org=county.county)
+    assert fact.value == 2
+    flagged = Fact.objects.filter(
+        indicator="remote.silent_sites", month=month.first, value__gt=0, org__kind="branch"
+    )
+    assert flagged.count() == 2

@@ -109,6 +109,7 @@ def test_remote_indicators_are_registered_in_their_group():
         "remote.viewings": ("组织收看次数", "远程教育", False),
         "remote.hours": ("运行小时", "远程教育", False),
         "remote.sites_met": ("站点达标率", "远程教育", True),
+        "remote.silent_sites": ("长期未开机站点", "远程教育", False),
     }
 
 

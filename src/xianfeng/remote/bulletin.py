@@ -89,6 +89,12 @@ class SiteFigures:
     def hours(self) -> Decimal:
         return counting.hours(self.slots)
 
+    @property
+    def month_silent(self) -> bool:
+        """长期未开机 in the month: in service on some day of it (so far) and on air on none
+        (`silent` is the live "no beat for SILENT_DAYS" of the site list instead)."""
+        return self.service_days > 0 and self.boot_days == 0
+
     @cached_property
     def met(self) -> bool:
         """达标: every target of the month (a site with no day in service owes nothing)."""

@@ -85,13 +85,22 @@ def seed(rng: random.Random | None = None) -> str:
                 )
             )
         dead = {sites[3].pk, sites[7 % len(sites)].pk} if len(sites) > 7 else set()
+
+        def dead_since(index: int) -> datetime.date:
+            # Off for 12 days or more, and since before this month began: silent all month
+            # (remote.silent_sites), so the dashboards' red flag shows on any day of it.
+            return min(
+                today - datetime.timedelta(days=12 + index % 5),
+                today.replace(day=1) - datetime.timedelta(days=1 + index % 5),
+            )
+
         rows = []
         last_beat = {}
         for index, site in enumerate(sites):
             flaky = index % 5 == 1
             for n in range((today - first).days + 1):
                 day = first + datetime.timedelta(days=n)
-                if site.pk in dead and day > today - datetime.timedelta(days=12 + index % 5):
+                if site.pk in dead and day > dead_since(index):
                     continue
                 if rng.random() < (0.3 if flaky else 0.03):
                     continue

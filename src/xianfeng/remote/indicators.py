@@ -3,6 +3,12 @@
 Every figure is the 开机通报's own (bulletin.py, README "远程教育的计算口径"), read at the
 site's org, so a town's 开机率 is the sum of its sites' 开机 days over the sum of their days
 in service, never an average of the villages' rates.
+
+长期未开机站点 (sites silent, a dashboards' red flag) is monthly: a site in service on at
+least one day of the month (days from its service start, less its suspensions, up to today
+in the month under way: counting.service_day_count, as for 开机率) with no 开机 day among
+them, i.e. no accepted heartbeat on any day it owed one. A site suspended all month or not
+yet in service owes nothing and is not counted.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ boot_rate = _per_org(lambda f: (f.boot_days, f.service_days))
 viewings = _per_org(lambda f: (f.viewings, 1))
 operating_hours = _per_org(lambda f: (f.slots * counting.SLOT_MINUTES / 60, 1))
 sites_meeting_target = _per_org(lambda f: (1 if f.met else 0, 1))
+silent_sites = _per_org(lambda f: (1 if f.month_silent else 0, 1))
 
 
 def register() -> None:
@@ -109,5 +116,20 @@ def register() -> None:
             ratio=True,
             target=100,
             description="本月在役站点中，开机率、运行小时、组织收看次数都达到目标的站点占比",
+        )
+    )
+    indicators.register(
+        Indicator(
+            code="remote.silent_sites",
+            name="长期未开机站点",
+            unit="个",
+            app="remote",
+            group=GROUP,
+            compute=silent_sites,
+            records=records_url("silent"),
+            higher_is_better=False,
+            target=0,
+            description="本月在役（从启用日期起，扣除停用期；本月至今）的每一天都没有开机"
+            "心跳的站点个数，计入站点所属组织",
         )
     )

@@ -1,11 +1,13 @@
 """The records behind remote education's indicators for an org and a month
 (common/record_lists.py): each site's days on air, hours and viewings (the 开机通报's own
-figures), and the organised viewings held."""
+figures), the sites silent all month (长期未开机) with the last day each was on, and the
+organised viewings held."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ from xianfeng.orgs.models import subtree_q
 from xianfeng.orgs.selectors import get_org_for_user
 from xianfeng.remote.bulletin import month_bulletin
 from xianfeng.remote.enums import ViewingState
-from xianfeng.remote.models import Viewing
+from xianfeng.remote.models import SiteDay, Viewing
 
 
 def sites(org: Any, month: Month) -> RecordList:
@@ -40,6 +42,41 @@ def sites(org: Any, month: Month) -> RecordList:
     )
 
 
+def silent(org: Any, month: Month) -> RecordList:
+    """The sites of the subtree that were in service in the month and on air on none of its
+    days (indicators.silent_sites), with the last day each was on up to the month's end."""
+    found = [
+        f
+        for f in month_bulletin(org, month.year, month.month, now=timezone.now()).sites
+        if f.month_silent
+    ]
+    last_on = (
+        dict(
+            SiteDay.objects.filter(site_id__in=[f.site.pk for f in found], day__lte=month.last)
+            .values("site_id")
+            .annotate(last=Max("day"))
+            .values_list("site_id", "last")
+        )
+        if found
+        else {}
+    )
+    rows: list[Any] = [
+        (
+            Cell(f.site.name, reverse("remote:site", args=[f.site.code])),
+            f.site.org.name,
+            f.service_days,
+            last_on[f.site.pk].isoformat() if f.site.pk in last_on else "从未开机",
+        )
+        for f in found
+    ]
+    return RecordList(
+        "长期未开机站点",
+        ["站点", "所属组织", "本月在役天数", "最后开机日期"],
+        rows,
+        note="本月在役的每一天都没有开机心跳的站点；最后开机日期截至本月末。",
+    )
+
+
 def viewings(org: Any, month: Month) -> RecordList:
     start, end = month.bounds()
     rows: list[Any] = [
@@ -60,7 +97,7 @@ def viewings(org: Any, month: Month) -> RecordList:
     return RecordList("组织收看", ["时间", "收看主题", "站点"], rows)
 
 
-BUILDERS: dict[str, Builder] = {"sites": sites, "viewings": viewings}
+BUILDERS: dict[str, Builder] = {"sites": sites, "silent": silent, "viewings": viewings}
 
 view = records_view(BUILDERS, lambda user, code: get_org_for_user(user, code, RECORD_ROLES))
 
