@@ -102,7 +102,7 @@ class BulletinCard(Schema):
     published_at: datetime.datetime | None
 
 
-class BulletinRowOut(Schema):
+class AssessmentBulletinRowOut(Schema):
     rank: int
     org_code: str
     org_name: str
@@ -116,7 +116,7 @@ class BulletinRowOut(Schema):
 
 class BulletinDetail(BulletinCard):
     comment: str
-    rows: list[BulletinRowOut]
+    rows: list[AssessmentBulletinRowOut]
     meeting_share: float | None = Field(None, description="达标率（%），年度通报")
 
 
@@ -291,7 +291,7 @@ def _bulletin_card(bulletin: Bulletin) -> dict[str, Any]:
     }
 
 
-class BulletinQuery(Schema):
+class AssessmentBulletinQuery(Schema):
     page: PageNumber = 1
     page_size: PageNumber = 20
 
@@ -301,7 +301,7 @@ class BulletinQuery(Schema):
     response={200: BulletinPage},
     summary="考评通报列表（已发布的本级及上级通报；草稿仅发布组织可见）",
 )
-def bulletin_list(request: HttpRequest, params: Query[BulletinQuery]) -> dict[str, Any]:
+def bulletin_list(request: HttpRequest, params: Query[AssessmentBulletinQuery]) -> dict[str, Any]:
     qs = selectors.bulletins_visible_to(request.user).order_by(
         "-year", "-quarter", "org__path", "pk"
     )

@@ -51,7 +51,7 @@ router = ApiRouter(tags=["竞赛评比"])
 RoundNumber = Annotated[int, Path(ge=1, le=100)]
 
 
-class RoundOut(Schema):
+class ContestRoundOut(Schema):
     number: int
     name: str
     level: str
@@ -81,7 +81,7 @@ class ContestOut(Schema):
 
 class ContestDetail(ContestOut):
     description: str
-    rounds: list[RoundOut]
+    rounds: list[ContestRoundOut]
     my_entries: list[dict[str, Any]]
     awards: list[dict[str, Any]]
 
@@ -324,7 +324,7 @@ def judge_entry(
     return data
 
 
-class ReviewIn(Schema):
+class EntryReviewIn(Schema):
     scores: dict[str, Annotated[Decimal, Field(allow_inf_nan=False, max_digits=12)]] = Field(
         {}, max_length=100, description="评分细则 id → 分数"
     )
@@ -338,7 +338,7 @@ class ReviewIn(Schema):
     summary="提交或修改评分",
 )
 def review(
-    request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id, body: ReviewIn
+    request: HttpRequest, contest_id: Id, number: RoundNumber, entry_id: Id, body: EntryReviewIn
 ) -> dict[str, Any]:
     round_ = _judge_round(request, contest_id, number)
     entry = queue_entry_for_judge(request.user, round_, entry_id)
@@ -442,7 +442,7 @@ class CriterionIn(Schema):
     counted: bool = True
 
 
-class RoundIn(Schema):
+class ContestRoundIn(Schema):
     name: str = Field(..., max_length=50)
     level: Level
     starts_on: datetime.date
@@ -468,10 +468,10 @@ def _organised(request: HttpRequest, contest_id: int) -> Any:
 
 @router.post(
     "/{int:contest_id}/rounds",
-    response={200: RoundOut, **errors(400, 403, 404)},
+    response={200: ContestRoundOut, **errors(400, 403, 404)},
     summary="添加评选轮次（主办方）",
 )
-def round_add(request: HttpRequest, contest_id: Id, body: RoundIn) -> dict[str, Any]:
+def round_add(request: HttpRequest, contest_id: Id, body: ContestRoundIn) -> dict[str, Any]:
     contest = _organised(request, contest_id)
     created = services.round_add(
         actor=actor_of(request),
@@ -543,7 +543,7 @@ def judge_add(
 
 @router.post(
     "/{int:contest_id}/rounds/{number}/publish",
-    response={200: RoundOut, **errors(400, 403, 404)},
+    response={200: ContestRoundOut, **errors(400, 403, 404)},
     summary="公布本轮结果（主办方）",
 )
 def round_publish(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str, Any]:
@@ -669,7 +669,7 @@ def stage(request: HttpRequest, contest_id: Id, number: RoundNumber) -> dict[str
     return stage_state(request.user, contest, round_)
 
 
-class StageScoreIn(ReviewIn):
+class StageScoreIn(EntryReviewIn):
     key: str = Field(
         "",
         max_length=64,

@@ -44,7 +44,7 @@ class LiveDetailOut(LiveOut):
     lesson_id: int | None = Field(None, description="回放（已生成为微党课时）")
 
 
-class CommentOut(Schema):
+class LiveCommentOut(Schema):
     id: int
     name: str
     text: str
@@ -58,20 +58,20 @@ class HeldOut(Schema):
 
 class FeedOut(Schema):
     state: str
-    comments: list[CommentOut]
+    comments: list[LiveCommentOut]
     ids: list[int]
-    pinned: CommentOut | None
+    pinned: LiveCommentOut | None
     likes: int
     viewers: int
     ready: bool
     held: list[HeldOut]
 
 
-class FeedQuery(Schema):
+class LiveFeedQuery(Schema):
     after: int = Field(0, ge=0, le=2**62, description="只返回编号大于它的评论")
 
 
-class CommentIn(Schema):
+class LiveCommentIn(Schema):
     text: str = Field(..., max_length=1000)
 
 
@@ -133,7 +133,7 @@ def live(request: HttpRequest, live_id: Id) -> dict[str, Any]:
     response={200: FeedOut, **errors(404)},
     summary="互动：新评论、置顶、点赞数、在看人数（每几秒轮询）",
 )
-def live_feed(request: HttpRequest, live_id: Id, query: Query[FeedQuery]) -> dict[str, Any]:
+def live_feed(request: HttpRequest, live_id: Id, query: Query[LiveFeedQuery]) -> dict[str, Any]:
     found = get_live_for_user(request.user, live_id)
     return chat.viewer_poll(live=found, viewer=request.user, after=query.after)
 
@@ -143,7 +143,7 @@ def live_feed(request: HttpRequest, live_id: Id, query: Query[FeedQuery]) -> dic
     response={201: CommentMade, **errors(400, 404)},
     summary="发表评论（含敏感词的待审核后显示）",
 )
-def comment(request: HttpRequest, live_id: Id, body: CommentIn) -> Status[dict[str, Any]]:
+def comment(request: HttpRequest, live_id: Id, body: LiveCommentIn) -> Status[dict[str, Any]]:
     found = get_live_for_user(request.user, live_id)
     made = chat.comment_post(actor=actor_of(request), live=found, text=body.text)
     return Status(

@@ -36,7 +36,7 @@ class PageOut(Schema):
     results: list[NotificationOut]
 
 
-class ListQuery(Schema):
+class NotificationListQuery(Schema):
     unread: bool = False
     kind: str = Field("", max_length=64)  # a kind ("meeting.planned") or a prefix ("meeting.")
     page: PageNumber = 1
@@ -51,7 +51,7 @@ class ReadIn(Schema):
     ids: list[Id] | None = Field(None, max_length=1000)
 
 
-class ChannelOut(Schema):
+class NotificationChannelOut(Schema):
     channel: str
     label: str
     ready: bool
@@ -74,7 +74,7 @@ class PrefsOut(Schema):
     quiet_end: datetime.time | None
     digest: bool
     digest_hour: int
-    channels: list[ChannelOut]
+    channels: list[NotificationChannelOut]
     kinds: list[KindOut]
 
 
@@ -123,7 +123,7 @@ def _row(n: Any) -> dict[str, Any]:
 
 
 @router.get("/", response=PageOut, summary="我的通知（最新在前，可只看未读或某一类）")
-def notification_list(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
+def notification_list(request: HttpRequest, params: Query[NotificationListQuery]) -> dict[str, Any]:
     qs = selectors.inbox_for(request.user, unread=params.unread, kind=params.kind[:40])
     paginator = Paginator(qs, max(1, min(params.page_size, 100)))
     page = paginator.get_page(params.page)

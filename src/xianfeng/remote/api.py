@@ -357,11 +357,11 @@ def viewing(request: HttpRequest, viewing_id: Id) -> Any:
     return _viewing(selectors.get_viewing_for_user(actor_of(request), viewing_id))
 
 
-class CheckinIn(Schema):
+class ViewingCheckinIn(Schema):
     token: str = Field(..., max_length=200, description="签到二维码中的令牌")
 
 
-class CheckinOut(Schema):
+class ViewingCheckinOut(Schema):
     viewing: int
     title: str
     how: str
@@ -369,10 +369,10 @@ class CheckinOut(Schema):
 
 @router.post(
     "/checkin",
-    response={200: CheckinOut, **errors(400)},
+    response={200: ViewingCheckinOut, **errors(400)},
     summary="扫码签到（二维码每 30 秒更新）",
 )
-def checkin(request: HttpRequest, body: CheckinIn) -> Any:
+def checkin(request: HttpRequest, body: ViewingCheckinIn) -> Any:
     attendance = services.viewing_checkin(user=actor_of(request), token=body.token)
     return {
         "viewing": attendance.viewing_id,
@@ -464,7 +464,7 @@ def menu(request: HttpRequest, params: Query[MenuQuery]) -> Any:
     return _offers_out(user, offers)
 
 
-class OrderIn(Schema):
+class MenuOrderIn(Schema):
     audience: str = Field("all", description="我属于的人群（老年人 elderly、农村妇女 women …）")
 
 
@@ -473,7 +473,7 @@ class OrderIn(Schema):
     response={200: MenuOfferOut, **errors(400, 404)},
     summary="点单或修改点单（截止前）",
 )
-def order(request: HttpRequest, offer_id: Id, body: OrderIn) -> Any:
+def order(request: HttpRequest, offer_id: Id, body: MenuOrderIn) -> Any:
     user = actor_of(request)
     offer = selectors.get_menu_offer_for_person(user, offer_id)
     services.menu_order_set(user=user, offer=offer, audience=body.audience)
@@ -1081,7 +1081,7 @@ def device_revoke(request: HttpRequest, device_id: Id) -> Any:
 # --- plans: create and publish ---------------------------------------------------------------
 
 
-class PlanIn(Schema):
+class RemotePlanIn(Schema):
     org: str | None = Field(
         None, max_length=64, description="发布组织的组织代码；缺省为我管理的第一个组织"
     )
@@ -1116,7 +1116,7 @@ def _plan_detail(plan: Any) -> dict[str, Any]:
     response={201: PlanDetailOut, **errors(400, 403, 404)},
     summary="新建收看计划（草稿；县、乡镇组织管理员，本组织之下的站点）",
 )
-def plan_create(request: HttpRequest, body: PlanIn) -> Any:
+def plan_create(request: HttpRequest, body: RemotePlanIn) -> Any:
     from django.core.exceptions import PermissionDenied
 
     from xianfeng.lessons.models import Lesson
@@ -1322,7 +1322,7 @@ def viewing_proxy_sign(request: HttpRequest, viewing_id: Id, body: ProxySignIn) 
     }
 
 
-class RecordIn(Schema):
+class ViewingRecordIn(Schema):
     residents: int | None = Field(
         None, ge=0, le=10_000, description="群众人数（未注册、未扫码的非党员居民）"
     )
@@ -1334,7 +1334,7 @@ class RecordIn(Schema):
     response={200: ViewingOut, **errors(400, 403, 404)},
     summary="记录群众人数和讨论交流（站点管理员；只改给出的项）",
 )
-def viewing_record(request: HttpRequest, viewing_id: Id, body: RecordIn) -> Any:
+def viewing_record(request: HttpRequest, viewing_id: Id, body: ViewingRecordIn) -> Any:
     user = actor_of(request)
     viewing = selectors.get_viewing_for_user(user, viewing_id)
     services.viewing_record(
@@ -1370,7 +1370,7 @@ def viewing_cancel(request: HttpRequest, viewing_id: Id) -> Any:
 # --- 开机通报 (read): the bulletin page's figures -------------------------------------------------
 
 
-class BulletinQuery(Schema):
+class RemoteBulletinQuery(Schema):
     org: str | None = Field(None, max_length=64, description="组织代码；缺省为我管理的第一个组织")
     month: str | None = Field(
         None,
@@ -1379,7 +1379,7 @@ class BulletinQuery(Schema):
     )
 
 
-class BulletinRowOut(Schema):
+class RemoteBulletinRowOut(Schema):
     boot_days: int = Field(..., description="开机天数")
     service_days: int = Field(..., description="在役天数")
     rate: float | None = Field(..., description="开机率（%）")
@@ -1387,7 +1387,7 @@ class BulletinRowOut(Schema):
     viewings: int = Field(..., description="组织收看次数")
 
 
-class BulletinGroupOut(BulletinRowOut):
+class BulletinGroupOut(RemoteBulletinRowOut):
     org: str = Field(..., description="组织名称")
     org_code: str
     sites: int = Field(..., description="站点数")
@@ -1395,7 +1395,7 @@ class BulletinGroupOut(BulletinRowOut):
     silent: int = Field(..., description="连续 3 天以上未开机的站点数")
 
 
-class BulletinSiteOut(BulletinRowOut):
+class BulletinSiteOut(RemoteBulletinRowOut):
     code: str
     name: str
     org: str
@@ -1441,7 +1441,7 @@ def _group(g: Any) -> dict[str, Any]:
     response={200: BulletinOut, **errors(403, 404)},
     summary="开机通报：本组织的下级组织和站点的开机率、运行小时、组织收看（组织管理员）",
 )
-def bulletin(request: HttpRequest, params: Query[BulletinQuery]) -> Any:
+def bulletin(request: HttpRequest, params: Query[RemoteBulletinQuery]) -> Any:
     from django.core.exceptions import PermissionDenied
 
     from xianfeng.orgs.selectors import get_org_for_user, org_roots_for

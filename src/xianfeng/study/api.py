@@ -355,7 +355,7 @@ def ranking(request: HttpRequest, query: Query[RankingQuery]) -> dict[str, Any]:
 # --- 知识竞赛 ----------------------------------------------------------------------------------
 
 
-class ContestOut(Schema):
+class StudyContestOut(Schema):
     id: int
     title: str
     org: str
@@ -378,7 +378,7 @@ class LevelOut(Schema):
     quiz_id: int = Field(..., description="开始闯关：POST /study/quizzes/{quiz_id}/attempts")
 
 
-class ContestDetailOut(ContestOut):
+class ContestDetailOut(StudyContestOut):
     description: str
     is_open: bool
     can_play: bool
@@ -428,7 +428,7 @@ def _contest_out(c: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/contests", response=list[ContestOut], summary="面向我的知识竞赛")
+@router.get("/contests", response=list[StudyContestOut], summary="面向我的知识竞赛")
 def contest_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_contest_out(c) for c in competitions_sel.competitions_for(actor_of(request))[:50]]
 

@@ -83,7 +83,7 @@ class ProjectPage(Schema):
     results: list[ProjectCard]
 
 
-class UpdateOut(Schema):
+class ProjectUpdateOut(Schema):
     state: str
     state_label: str
     note: str
@@ -97,7 +97,7 @@ class ProjectDetail(ProjectCard):
     votes_left: int = Field(..., description="本轮我还剩几票")
     rating: float | None
     ratings: int
-    log: list[UpdateOut]
+    log: list[ProjectUpdateOut]
     actions: list[str] = Field(..., description="当前用户可以做的操作")
 
 
@@ -206,7 +206,7 @@ def unvote(request: HttpRequest, project_id: Id) -> dict[str, Any]:
     return _project_detail(user, civic_selectors.get_project_for_user(user, project_id))
 
 
-class CommentIn(Schema):
+class ProjectCommentIn(Schema):
     text: str = Field(..., max_length=500)
 
 
@@ -215,14 +215,14 @@ class CommentIn(Schema):
     response={200: ProjectDetail, **errors(400, 403, 404)},
     summary="现场监督：给项目留言",
 )
-def comment(request: HttpRequest, project_id: Id, body: CommentIn) -> dict[str, Any]:
+def comment(request: HttpRequest, project_id: Id, body: ProjectCommentIn) -> dict[str, Any]:
     user = actor_of(request)
     item = civic_selectors.get_project_for_user(user, project_id)
     civic_services.project_comment(actor=user, project=item, text=body.text)
     return _project_detail(user, item)
 
 
-class RateIn(Schema):
+class ProjectRateIn(Schema):
     score: int = Field(..., ge=1, le=5)
 
 
@@ -231,7 +231,7 @@ class RateIn(Schema):
     response={200: ProjectDetail, **errors(400, 403, 404)},
     summary="给已完成的项目打分（1–5，本村社区居民）",
 )
-def rate(request: HttpRequest, project_id: Id, body: RateIn) -> dict[str, Any]:
+def rate(request: HttpRequest, project_id: Id, body: ProjectRateIn) -> dict[str, Any]:
     user = actor_of(request)
     item = civic_selectors.get_project_for_user(user, project_id)
     civic_services.project_rate(actor=user, project=item, score=body.score)
@@ -245,7 +245,7 @@ class RoundProject(Schema):
     ballots: int | None = Field(..., description="投票截止后（或公开实时票数时）才有")
 
 
-class RoundOut(Schema):
+class VoteRoundOut(Schema):
     id: int
     title: str
     org_code: str
@@ -263,7 +263,7 @@ class RoundOut(Schema):
 
 @router.get(
     "/votes/{int:round_id}",
-    response={200: RoundOut, **errors(404)},
+    response={200: VoteRoundOut, **errors(404)},
     auth=PUBLIC_AUTH,
     summary="一轮微实事投票：候选项目，截止后的票数，我投了哪些",
 )

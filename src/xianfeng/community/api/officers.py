@@ -169,7 +169,7 @@ def projects_to_review(request: HttpRequest, params: Query[Queue]) -> list[dict[
     return [{**five._project_card(p), "description": p.description} for p in rows[: params.limit]]
 
 
-class DecisionIn(Schema):
+class OfficerDecisionIn(Schema):
     approve: bool
     note: str = Field("", max_length=300, description="不通过、退回时必填原因")
 
@@ -179,14 +179,14 @@ class DecisionIn(Schema):
     response={200: five.ProjectDetail, **errors(400, 403, 404)},
     summary="审核居民提议：列为候选或退回（本村社区支部）",
 )
-def project_review(request: HttpRequest, project_id: Id, body: DecisionIn) -> dict[str, Any]:
+def project_review(request: HttpRequest, project_id: Id, body: OfficerDecisionIn) -> dict[str, Any]:
     user = actor_of(request)
     item = civic_selectors.get_project_for_user(user, project_id)
     civic_services.project_review(actor=user, project=item, approve=body.approve, note=body.note)
     return five._project_detail(user, civic_selectors.get_project_for_user(user, project_id))
 
 
-class RoundIn(Schema):
+class VoteRoundIn(Schema):
     org: str = Field(..., max_length=32, description="村社区的组织代码")
     title: str = Field(..., max_length=60)
     opens_at: datetime.datetime
@@ -199,10 +199,10 @@ class RoundIn(Schema):
 
 @five.router.post(
     "/votes",
-    response={200: five.RoundOut, **errors(400, 403)},
+    response={200: five.VoteRoundOut, **errors(400, 403)},
     summary="发起一轮微实事投票（本村社区的候选项目自动加入）",
 )
-def round_new(request: HttpRequest, body: RoundIn) -> dict[str, Any]:
+def round_new(request: HttpRequest, body: VoteRoundIn) -> dict[str, Any]:
     user = actor_of(request)
     org = orgs_managed_by(user, REVIEW_ROLES).filter(code=body.org).first()
     if org is None:
@@ -223,7 +223,7 @@ def round_new(request: HttpRequest, body: RoundIn) -> dict[str, Any]:
 
 @five.router.post(
     "/votes/{int:round_id}/count",
-    response={200: five.RoundOut, **errors(400, 403, 404)},
+    response={200: five.VoteRoundOut, **errors(400, 403, 404)},
     summary="截止后计票：票多且在预算内的项目立项（计两次不变）",
 )
 def round_count(request: HttpRequest, round_id: Id) -> dict[str, Any]:
@@ -280,7 +280,7 @@ def roster(request: HttpRequest, activity_id: Id) -> list[dict[str, Any]]:
     return _roster(_organised(actor_of(request), activity_id))
 
 
-class NoteIn(Schema):
+class ActivityNoteIn(Schema):
     note: str = Field("", max_length=200)
 
 
@@ -289,7 +289,7 @@ class NoteIn(Schema):
     response={200: five.ActivityDetail, **errors(400, 403, 404)},
     summary="取消活动（通知已报名的人；组织者）",
 )
-def activity_cancel(request: HttpRequest, activity_id: Id, body: NoteIn) -> dict[str, Any]:
+def activity_cancel(request: HttpRequest, activity_id: Id, body: ActivityNoteIn) -> dict[str, Any]:
     user = actor_of(request)
     item = activity_selectors.get_activity(activity_id)
     activity_services.activity_cancel(actor=user, activity=item, reason=body.note)
@@ -336,7 +336,7 @@ def honors_to_decide(request: HttpRequest, params: Query[Queue]) -> list[dict[st
     response={200: five.HonorDetail, **errors(400, 403, 404)},
     summary="审批提名：批准上榜或退回（上级组织）",
 )
-def honor_decide(request: HttpRequest, honor_id: Id, body: DecisionIn) -> dict[str, Any]:
+def honor_decide(request: HttpRequest, honor_id: Id, body: OfficerDecisionIn) -> dict[str, Any]:
     user = actor_of(request)
     item = honor_selectors.get_honor_for_user(user, honor_id)
     honor_services.honor_decide(actor=user, honor=item, approve=body.approve, note=body.note)

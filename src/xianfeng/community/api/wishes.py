@@ -244,7 +244,7 @@ def post(
     return _detail(user, selectors.get_wish_for_user(user, wish.pk))
 
 
-class ReviewIn(Schema):
+class WishReviewIn(Schema):
     approve: bool
     note: str = Field("", max_length=200)
     title: str | None = Field(None, max_length=60)
@@ -261,7 +261,7 @@ def _after(request: HttpRequest, wish_id: int) -> dict[str, Any]:
     response={200: WishDetail, **errors(400, 403, 404)},
     summary="审核心愿（本村社区支部）",
 )
-def review(request: HttpRequest, wish_id: Id, body: ReviewIn) -> dict[str, Any]:
+def review(request: HttpRequest, wish_id: Id, body: WishReviewIn) -> dict[str, Any]:
     wish = selectors.get_wish_for_user(request.user, wish_id)
     services.wish_review(
         actor=actor_of(request),
@@ -296,7 +296,7 @@ def claim(request: HttpRequest, wish_id: Id, body: ClaimIn) -> dict[str, Any]:
     return _after(request, wish_id)
 
 
-class NoteIn(Schema):
+class WishNoteIn(Schema):
     note: str = Field("", max_length=300)
 
 
@@ -305,7 +305,7 @@ class NoteIn(Schema):
     response={200: WishDetail, **errors(400, 403, 404)},
     summary="放弃认领",
 )
-def release(request: HttpRequest, wish_id: Id, body: NoteIn) -> dict[str, Any]:
+def release(request: HttpRequest, wish_id: Id, body: WishNoteIn) -> dict[str, Any]:
     wish = selectors.get_wish_for_user(request.user, wish_id)
     services.wish_release(actor=actor_of(request), wish=wish, reason=body.note[:200])
     return _after(request, wish_id)
@@ -337,7 +337,7 @@ def fulfil(
     response={200: WishDetail, **errors(400, 403, 404)},
     summary="确认心愿已实现（心愿人、代录人或支部）",
 )
-def confirm(request: HttpRequest, wish_id: Id, body: NoteIn) -> dict[str, Any]:
+def confirm(request: HttpRequest, wish_id: Id, body: WishNoteIn) -> dict[str, Any]:
     wish = selectors.get_wish_for_user(request.user, wish_id)
     services.wish_confirm(actor=actor_of(request), wish=wish, thanks=body.note)
     return _after(request, wish_id)
@@ -348,7 +348,7 @@ def confirm(request: HttpRequest, wish_id: Id, body: NoteIn) -> dict[str, Any]:
     response={200: WishDetail, **errors(400, 403, 404)},
     summary="对实现情况提出异议",
 )
-def dispute(request: HttpRequest, wish_id: Id, body: NoteIn) -> dict[str, Any]:
+def dispute(request: HttpRequest, wish_id: Id, body: WishNoteIn) -> dict[str, Any]:
     wish = selectors.get_wish_for_user(request.user, wish_id)
     services.wish_dispute(actor=actor_of(request), wish=wish, note=body.note)
     return _after(request, wish_id)
@@ -359,7 +359,7 @@ def dispute(request: HttpRequest, wish_id: Id, body: NoteIn) -> dict[str, Any]:
     response={200: WishDetail, **errors(400, 403, 404)},
     summary="撤回心愿",
 )
-def withdraw(request: HttpRequest, wish_id: Id, body: NoteIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, wish_id: Id, body: WishNoteIn) -> dict[str, Any]:
     wish = selectors.get_wish_for_user(request.user, wish_id)
     services.wish_withdraw(actor=actor_of(request), wish=wish, reason=body.note[:200])
     return _after(request, wish_id)

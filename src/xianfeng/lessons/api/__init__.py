@@ -20,10 +20,10 @@ from xianfeng.lessons.api._shared import (
     router,
 )
 from xianfeng.lessons.api.engagement import (
-    CommentOut,
     CountsOut,
+    LessonCommentOut,
+    LessonRateIn,
     LikeIn,
-    RateIn,
     ReflectionOut,
     ShareIn,
     TextIn,
@@ -53,7 +53,7 @@ from xianfeng.lessons.api.practice import (
 )
 from xianfeng.lessons.api.reading import (
     FeedPage,
-    FeedQuery,
+    LessonFeedQuery,
     SeriesIn,
     ShowcaseOut,
     awaiting,
@@ -79,20 +79,20 @@ from xianfeng.lessons.api.recording import (
 )
 
 __all__ = [
-    "CommentOut",
     "CountsOut",
     "FeedPage",
-    "FeedQuery",
     "LessonCard",
+    "LessonCommentOut",
     "LessonCreateIn",
     "LessonDetail",
+    "LessonFeedQuery",
     "LessonIn",
+    "LessonRateIn",
     "LikeIn",
     "MyLessonOut",
     "NamedOut",
     "OrgChoiceOut",
     "PublishIn",
-    "RateIn",
     "ReflectionOut",
     "SeriesIn",
     "ShareIn",

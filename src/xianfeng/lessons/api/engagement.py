@@ -69,7 +69,7 @@ class LikeIn(Schema):
     liked: bool
 
 
-class RateIn(Schema):
+class LessonRateIn(Schema):
     score: int = Field(..., ge=1, le=5)
 
 
@@ -108,7 +108,7 @@ def like(request: HttpRequest, lesson_id: Id, body: LikeIn) -> dict[str, Any]:
     response={200: CountsOut, **errors(400, 403, 404)},
     summary="评分（1–5，可修改）",
 )
-def rate(request: HttpRequest, lesson_id: Id, body: RateIn) -> dict[str, Any]:
+def rate(request: HttpRequest, lesson_id: Id, body: LessonRateIn) -> dict[str, Any]:
     lesson = get_lesson_for_user(request.user, lesson_id)
     services.rating_set(user=request.user, lesson=lesson, score=body.score)
     return _counts(request.user, lesson.pk)
@@ -119,13 +119,13 @@ class TextIn(Schema):
     parent: Id | None = None
 
 
-class CommentOut(Schema):
+class LessonCommentOut(Schema):
     id: int
     author: str
     text: str
     status: str
     created_at: datetime.datetime
-    replies: list[CommentOut] = []
+    replies: list[LessonCommentOut] = []
 
 
 class ReflectionOut(Schema):
@@ -148,7 +148,9 @@ def _comment(c: Comment, replies: bool = True) -> dict[str, Any]:
 
 
 @router.get(
-    "/{int:lesson_id}/comments", response={200: list[CommentOut], **errors(404)}, summary="讨论"
+    "/{int:lesson_id}/comments",
+    response={200: list[LessonCommentOut], **errors(404)},
+    summary="讨论",
 )
 def comments(request: HttpRequest, lesson_id: Id) -> list[dict[str, Any]]:
     lesson = get_lesson_for_user(request.user, lesson_id)
@@ -157,7 +159,7 @@ def comments(request: HttpRequest, lesson_id: Id) -> list[dict[str, Any]]:
 
 @router.post(
     "/{int:lesson_id}/comments",
-    response={200: CommentOut, **errors(400, 403, 404)},
+    response={200: LessonCommentOut, **errors(400, 403, 404)},
     summary="发表评论或回复",
 )
 def comment_add(request: HttpRequest, lesson_id: Id, body: TextIn) -> dict[str, Any]:

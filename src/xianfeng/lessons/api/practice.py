@@ -163,7 +163,7 @@ def rota(request: HttpRequest, rota_id: Id) -> dict[str, Any]:
 # --- 展播 ------------------------------------------------------------------------------------
 
 
-class ChannelOut(Schema):
+class ShowcaseChannelOut(Schema):
     id: int
     title: str
     description: str
@@ -176,7 +176,7 @@ class ChannelOut(Schema):
     cover_thumb_url: str | None
 
 
-class OrderIn(Schema):
+class ShowcaseOrderIn(Schema):
     lesson_ids: list[int]
 
 
@@ -184,7 +184,7 @@ class OrderOut(Schema):
     lesson_ids: list[int]
 
 
-@router.get("/showcases", response=list[ChannelOut], summary="展播频道（本人现在能看到的）")
+@router.get("/showcases", response=list[ShowcaseChannelOut], summary="展播频道（本人现在能看到的）")
 def showcases(request: HttpRequest) -> list[dict[str, Any]]:
     found = (
         showcases_visible_to(request.user)
@@ -239,7 +239,7 @@ def showcase_cover(request: HttpRequest, showcase_id: Id, size: str = "") -> Fil
     response={200: OrderOut, **errors(403, 404)},
     summary="调整展播顺序（本组织的书记、宣传委员或管理员）",
 )
-def showcase_order(request: HttpRequest, showcase_id: Id, body: OrderIn) -> dict[str, Any]:
+def showcase_order(request: HttpRequest, showcase_id: Id, body: ShowcaseOrderIn) -> dict[str, Any]:
     show = showcases_visible_to(request.user).select_related("org").filter(pk=showcase_id).first()
     if show is None:
         raise Http404("找不到该展播")

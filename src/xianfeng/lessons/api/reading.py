@@ -44,7 +44,7 @@ class FeedPage(Schema):
     results: list[LessonCard]
 
 
-class FeedQuery(Schema):
+class LessonFeedQuery(Schema):
     feed: str = "latest"
     q: str = ""
     tag: str = ""
@@ -59,7 +59,7 @@ class FeedQuery(Schema):
     auth=PUBLIC_AUTH,
     summary="微党课列表与搜索（未登录只看公开课；带令牌或会话时按本人范围）",
 )
-def feed(request: HttpRequest, params: Query[FeedQuery]) -> dict[str, Any]:
+def feed(request: HttpRequest, params: Query[LessonFeedQuery]) -> dict[str, Any]:
     feed_name = params.feed if params.feed in FEEDS else "latest"
     qs = lesson_feed(
         request.user, FeedFilters(feed=feed_name, q=params.q, tag=params.tag, series=params.series)

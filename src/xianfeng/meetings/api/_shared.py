@@ -128,7 +128,7 @@ class MeetingPage(Schema):
     results: list[MeetingCard]
 
 
-class ListQuery(Schema):
+class MeetingListQuery(Schema):
     org: str = ""
     kind: str = ""
     state: str = ""

@@ -33,11 +33,11 @@ from xianfeng.meetings.models import Attendance
 from xianfeng.meetings.tokens import checkin_token, step_at, step_starts
 
 
-class CheckinIn(Schema):
+class MeetingCheckinIn(Schema):
     token: str = Field(..., max_length=200)
 
 
-class CheckinOut(Schema):
+class MeetingCheckinOut(Schema):
     meeting_id: int
     topic: str
     status: str
@@ -47,10 +47,10 @@ class CheckinOut(Schema):
 
 @router.post(
     "/checkin",
-    response={200: CheckinOut, **errors(400, 403, 404)},
+    response={200: MeetingCheckinOut, **errors(400, 403, 404)},
     summary="扫码签到（二维码中的令牌）",
 )
-def checkin(request: HttpRequest, body: CheckinIn) -> dict[str, Any]:
+def checkin(request: HttpRequest, body: MeetingCheckinIn) -> dict[str, Any]:
     row = services.checkin(user=request.user, token=body.token)
     meeting = row.meeting
     return {
@@ -62,7 +62,7 @@ def checkin(request: HttpRequest, body: CheckinIn) -> dict[str, Any]:
     }
 
 
-class RecordIn(Schema):
+class AttendanceRecordIn(Schema):
     user_id: Id
     status: str = Field(..., max_length=16)
     reason: str = Field(..., max_length=200)
@@ -73,7 +73,7 @@ class RecordIn(Schema):
     response={200: AttendanceOut, **errors(400, 403, 404)},
     summary="补录出勤（须写明原因）",
 )
-def record(request: HttpRequest, meeting_id: Id, body: RecordIn) -> dict[str, Any]:
+def record(request: HttpRequest, meeting_id: Id, body: AttendanceRecordIn) -> dict[str, Any]:
     row = services.attendance_record(
         actor=actor_of(request),
         meeting=_meeting(request, meeting_id),
@@ -101,7 +101,7 @@ def leave(request: HttpRequest, meeting_id: Id, body: ReasonIn) -> dict[str, Any
     }
 
 
-class DecisionIn(Schema):
+class LeaveDecisionIn(Schema):
     approve: bool
     note: str = Field("", max_length=200)
 
@@ -112,7 +112,7 @@ class DecisionIn(Schema):
     summary="审批请假（书记）",
 )
 def leave_decide(
-    request: HttpRequest, meeting_id: Id, leave_id: Id, body: DecisionIn
+    request: HttpRequest, meeting_id: Id, leave_id: Id, body: LeaveDecisionIn
 ) -> dict[str, Any]:
     meeting = _meeting(request, meeting_id)
     target = next((lv for lv in selectors.leave_requests_of(meeting) if lv.pk == leave_id), None)

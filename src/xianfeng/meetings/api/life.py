@@ -45,7 +45,7 @@ class RectificationPage(Schema):
     results: list[RectificationCard]
 
 
-class UpdateOut(Schema):
+class RectificationUpdateOut(Schema):
     id: int
     author: Person
     note: str
@@ -59,7 +59,7 @@ class RectificationDetail(RectificationCard):
     meeting_topic: str
     closed_by: Person | None
     close_note: str
-    updates: list[UpdateOut]
+    updates: list[RectificationUpdateOut]
     can_report: bool
     can_close: bool
 

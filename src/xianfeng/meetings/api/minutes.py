@@ -49,7 +49,7 @@ def minutes_put(request: HttpRequest, meeting_id: Id, body: MinutesIn) -> dict[s
     return _detail(request, _meeting(request, meeting_id))
 
 
-class NoteIn(Schema):
+class MinutesNoteIn(Schema):
     note: str = Field(..., max_length=500)
 
 
@@ -78,7 +78,7 @@ def minutes_approve(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     response={200: MeetingDetail, **errors(400, 403, 404)},
     summary="退回修改",
 )
-def minutes_return(request: HttpRequest, meeting_id: Id, body: NoteIn) -> dict[str, Any]:
+def minutes_return(request: HttpRequest, meeting_id: Id, body: MinutesNoteIn) -> dict[str, Any]:
     services.minutes_return(
         actor=actor_of(request), meeting=_meeting(request, meeting_id), note=body.note
     )

@@ -15,8 +15,8 @@ from xianfeng.common.errors import Refused
 from xianfeng.common.types import actor_of
 from xianfeng.meetings import rules, selectors, services
 from xianfeng.meetings.api._shared import (
-    ListQuery,
     MeetingDetail,
+    MeetingListQuery,
     MeetingPage,
     _card,
     _detail,
@@ -32,7 +32,7 @@ from xianfeng.orgs.selectors import get_org_for_user
     response={200: MeetingPage, **errors(404)},
     summary="会议列表（我参加的，或我能查看台账的组织的）",
 )
-def meeting_list(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
+def meeting_list(request: HttpRequest, params: Query[MeetingListQuery]) -> dict[str, Any]:
     if params.mine:
         qs = selectors.my_meetings(request.user)
     else:
@@ -68,7 +68,7 @@ class MeetingIn(Schema):
     lesson_id: Id | None = None
 
 
-class PlanIn(MeetingIn):
+class MeetingPlanIn(MeetingIn):
     org: str = Field(..., max_length=32)
     attendee_ids: list[Id] | None = Field(None, max_length=5000)
 
@@ -114,7 +114,7 @@ def _data(body: MeetingIn, branch: Org, user: Any) -> services.MeetingData:
     response={201: MeetingDetail, **errors(400, 403, 404)},
     summary="安排会议（通知应到人员）",
 )
-def plan(request: HttpRequest, body: PlanIn) -> Status[dict[str, Any]]:
+def plan(request: HttpRequest, body: MeetingPlanIn) -> Status[dict[str, Any]]:
     from xianfeng.meetings.services.planning import branch_of
 
     org = get_org_for_user(request.user, body.org, rules.LEDGER_ROLES | rules.PLAN_ROLES)
