@@ -167,10 +167,12 @@ def test_records_lists_the_big_screen_and_wish_figures_read_on_a_phone_in_large_
     month = Month.of(timezone.localdate())
     facts_compute(month=month)
     wide = new_page(360, 740)
+    narrow = new_page(180, 370)
+    for page in (wide, narrow):
+        page.set_default_timeout(45_000)  # the wall's first data, on a loaded machine
     login(wide, "county_admin", PASSWORD)
     wide.click("#text-size-switch")
     wide.wait_for_selector("html.large-text")
-    narrow = new_page(180, 370)
     narrow.context.add_cookies(wide.context.cookies())
     records = [f"/remote/records/C/{month}/sites/", f"/lessons/records/C/{month}/participation/"]
     found = {}
@@ -183,11 +185,13 @@ def test_records_lists_the_big_screen_and_wish_figures_read_on_a_phone_in_large_
                 page.evaluate("() => document.documentElement.scrollWidth - innerWidth"),
                 page.evaluate(SQUEEZED),
             )
-        assert page.locator("#records tbody tr").count() >= 2
-        bullets = page.eval_on_selector_all(
-            "ul.stats > li", "els => els.map(e => getComputedStyle(e).listStyleType)"
-        )
-        assert bullets and set(bullets) == {"none"}, bullets
+            if url in records:
+                assert page.locator("#records tbody tr").count() >= 2, url
+            if url == "/community/analysis/":
+                bullets = page.eval_on_selector_all(
+                    "ul.stats > li", "els => els.map(e => getComputedStyle(e).listStyleType)"
+                )
+                assert bullets and set(bullets) == {"none"}, bullets
     # The wall on the phone: tiles as wide as their words, every panel showing all it holds.
     for page in (wide, narrow):
         page.goto("/dashboards/screen/C/")
