@@ -37,6 +37,10 @@ def head_problems(html: str) -> list[str]:
     for title in titles:
         if "<" in title or ">" in title:
             problems.append(f"markup in <title>: {title.strip()[:80]!r}")
+        # A title that is only the site's name (or nothing) says nothing in a tab or a
+        # screen reader's page list: each page names itself first ("会议详情 - 先锋").
+        if not title.strip() or not re.sub(r"[\s\-–—|·]|先锋", "", title):
+            problems.append(f"empty <title>: {title.strip()!r}")
     if len(titles) != 1:
         problems.append(f"{len(titles)} <title> elements")
     rest = RAW.sub("", head)

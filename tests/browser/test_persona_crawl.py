@@ -12,12 +12,18 @@ each in large text and, with the class taken off, in normal text. It fails on:
 - a link to a page answering 404 or 5xx (links the browser does not open are asked with a
   GET in the persona's session, up to a bound);
 - a Content Security Policy violation or a script error in the console;
-- a <head> carrying page content or a <title> carrying markup (tests/html_support.py).
+- a <head> carrying page content, a <title> carrying markup or naming only the site, Django
+  template syntax shown as text (tests/html_support.py);
+- text squeezed to a character or two a line at 360 px in large text (a table's columns:
+  the page fits, yet nobody reads "东/街/社/区");
+- English words among the visible text (codes, acronyms, usernames, addresses, file names
+  and the few names people know in English aside): every message is Chinese.
 
 Bounds (environment): `XF_CRAWL_PAGES` pages opened per persona (150), `XF_CRAWL_PER_PATTERN`
 pages per URL shape (ids and codes with digits count as one shape; 2), `XF_CRAWL_LINKS` links
 asked per persona (600), `XF_CRAWL_PERSONAS` a comma-separated subset (`anonymous` for the
-visitor). The findings, with the widest elements of each overflowing page, are written to
+visitor), `XF_CRAWL_SHARES` the share links the visitor starts from on a running server
+(`/lessons/2/,/lessons/5/`). The findings, with the widest elements of each overflowing page, are written to
 test-results/persona-crawl.json after each persona.
 
     XF_CRAWL=1 .venv/bin/pytest -p no:xdist -m browser tests/browser/test_persona_crawl.py -s
@@ -90,7 +96,60 @@ MEASURE = """() => {
   wide.sort((a, b) => b[0] - a[0]);
   return {over, wide: wide.slice(0, 8)};
 }"""
+# Words in Latin letters among the text a person sees (not code, not inputs' values):
+# every message is Chinese, so an English word is a message left untranslated. Names of
+# formats and things people know by their English name stand.
+ENGLISH = """() => {
+  const words = new Set();
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('script, style, code, pre, kbd, samp, template, [hidden], .sr-only, [translate=no]')) continue;
+    if (!el.getClientRects().length) continue;
+    // Addresses and file names (index.html) are not messages.
+    const text = n.textContent.replace(/[\\w.+-]+@[\\w.-]+|[\\w-]+\\.(html|xlsx|pdf|zip|mp4|csv)\\b/g, '');
+    for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_'’-]{2,}/g)) words.add(m[0]);
+  }
+  return [...words];
+}"""
+KNOWN_WORDS = re.compile(
+    r"^(PDF|Excel|CSV|QR|TV|App|APP|API|OpenAPI|Wi-?Fi|WiFi|HLS|MP4|Chromium|Chrome|"
+    r"Safari|Android|iOS|iPhone|HTML|URL|ID|OK|TOTP|xlsx|docx|mp4|png|jpg|jpeg|webm|"
+    r"Word|PPT|USB|HDMI|IPTV|IP|CPU|GB|MB|KB|htmx|Markdown|http|https|www|com|cn)$"
+)
+# Text squeezed to a character or two a line (a table's column, a label beside a wide
+# control): a text of three or more characters whose every line is under two characters
+# wide. The page does not overflow, yet nobody can read "东/街/社/区".
+SQUEEZED = """() => {
+  const found = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let seen = 0;
+  for (let n = walk.nextNode(); n && seen < 4000; n = walk.nextNode()) {
+    const text = n.textContent.trim();
+    if ([...text].length < 3) continue;
+    seen++;
+    const el = n.parentElement;
+    if (!el || el.closest('script, style, template, [hidden]')) continue;
+    range.selectNodeContents(n);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0);
+    const tops = new Set(rects.map(r => Math.round(r.top)));
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (tops.size >= 3 && Math.max(...rects.map(r => r.width)) < 2.2 * size) {
+      found.push(el.tagName.toLowerCase() + ': ' + text.slice(0, 20));
+      if (found.length >= 5) break;
+    }
+  }
+  return found;
+}"""
 SETTLE = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def _english(word: str) -> bool:
+    """A word of an untranslated message: not an acronym or a code (YJQS, OBS), not an
+    identifier (a username such as town_admin, m000003), not a name people know in English."""
+    identifier = word.isupper() or re.search(r"[\d_]", word)
+    return not identifier and not KNOWN_WORDS.match(word)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -168,6 +227,8 @@ def _crawl(chromium, base: str, persona: str, starts: list[str]) -> dict:
         "console": {},
         "head": {},
         "errors": {},
+        "english": {},
+        "squeezed": {},
     }
     while queue and len(opened) < pages_limit:
         url, came_from = queue.popleft()
@@ -212,9 +273,14 @@ def _crawl(chromium, base: str, persona: str, starts: list[str]) -> dict:
                 result = page.evaluate(MEASURE)
                 if result["over"] > 1:
                     measured[f"{width}px{' 大字' if large else ''}"] = result
+                if large and width == 360 and (squeezed := page.evaluate(SQUEEZED)):
+                    found["squeezed"][final] = squeezed
         page.set_viewport_size({"width": 360, "height": 740})
         if measured:
             found["overflow"][final] = measured
+        words = page.evaluate(ENGLISH)
+        if english := [w for w in words if _english(w) and w != persona]:
+            found["english"][final] = english[:12]
         if page.errors:
             found["console"][final] = list(page.errors)
         for href in page.evaluate(LINKS):
@@ -260,6 +326,8 @@ def test_every_page_a_persona_reaches_fits_a_360_px_phone_at_200_percent_and_in_
             for pk in Lesson.objects.filter(is_public=True).values_list("pk", flat=True)
         ]
         assert shares, "the demo county publishes a lesson to everyone"
+    else:  # the running server's share links, when known (else the visitor starts at home)
+        shares = [u for u in (os.environ.get("XF_CRAWL_SHARES") or "").split(",") if u]
     seeded = time.monotonic() - started
     wanted = [p for p in (os.environ.get("XF_CRAWL_PERSONAS") or "").split(",") if p]
     report = {}

@@ -141,3 +141,76 @@ def test_last_watch_report_on_leaving_reaches_the_server(
     assert progress is not None, "the report sent on leaving never arrived"
     assert progress.covered >= 4
     assert progress.position >= 4
+
+
+def test_records_lists_the_big_screen_and_wish_figures_read_on_a_phone_in_large_text(
+    county, new_page
+):
+    """A crawl of every page each persona reaches (tests/browser/test_persona_crawl.py) and
+    screenshots at 360 px in 大字 found these readable by nobody though none overflowed: the
+    records behind a dashboard figure (seven columns: 东/街/社/区 one character a line), the
+    数据大屏 opened on a phone (three wall panels in 360 px, tiles one character wide and the
+    lower half cut off), the points a member can still earn today (five columns) and the wish
+    figures shown as bulleted cards. At 360 px and at 200 % zoom (180 CSS px), in large
+    text, no text is squeezed and nothing scrolls sideways."""
+    from django.utils import timezone
+
+    from tests.browser.test_persona_crawl import SQUEEZED
+    from tests.factories import LessonFactory, WatchProgressFactory, make_site
+    from xianfeng.assessment.services import facts_compute
+    from xianfeng.common.indicators import Month
+
+    make_site(county.branch_a1, code="A1S1", name="东街社区远程教育站点")
+    make_site(county.branch_b1, code="B1S1", name="柳湾村远程教育站点")
+    lesson = LessonFactory(published=True)
+    WatchProgressFactory(user=county.member_a1.user, lesson=lesson, completed_at=timezone.now())
+    month = Month.of(timezone.localdate())
+    facts_compute(month=month)
+    wide = new_page(360, 740)
+    narrow = new_page(180, 370)
+    for page in (wide, narrow):
+        page.set_default_timeout(45_000)  # the wall's first data, on a loaded machine
+    login(wide, "county_admin", PASSWORD)
+    wide.click("#text-size-switch")
+    wide.wait_for_selector("html.large-text")
+    narrow.context.add_cookies(wide.context.cookies())
+    records = [f"/remote/records/C/{month}/sites/", f"/lessons/records/C/{month}/participation/"]
+    found = {}
+    for page in (wide, narrow):
+        for url in [*records, "/community/analysis/", "/study/points/"]:
+            response = page.goto(url, wait_until="domcontentloaded")
+            assert response is not None and response.status == 200, url
+            assert page.evaluate("() => document.documentElement.classList.contains('large-text')")
+            found[f"{url} {page.viewport_size['width']}"] = (
+                page.evaluate("() => document.documentElement.scrollWidth - innerWidth"),
+                page.evaluate(SQUEEZED),
+            )
+            if url in records:
+                assert page.locator("#records tbody tr").count() >= 2, url
+            if url == "/community/analysis/":
+                bullets = page.eval_on_selector_all(
+                    "ul.stats > li", "els => els.map(e => getComputedStyle(e).listStyleType)"
+                )
+                assert bullets and set(bullets) == {"none"}, bullets
+    # The wall on the phone: tiles as wide as their words, every panel showing all it holds.
+    for page in (wide, narrow):
+        page.goto("/dashboards/screen/C/")
+        page.wait_for_selector("#sc-tree .tile")
+        page.wait_for_function(
+            "document.getElementById('sc-status').textContent.includes('更新于')"
+        )
+        clipped = page.eval_on_selector_all(
+            ".panel", "els => els.filter(e => e.scrollHeight > e.clientHeight + 1).length"
+        )
+        found[f"screen {page.viewport_size['width']}"] = (
+            page.evaluate("() => document.documentElement.scrollWidth - innerWidth"),
+            page.evaluate(SQUEEZED) + ([f"{clipped} panels cut off"] if clipped else []),
+        )
+        assert page.locator("#sc-tree .tile").count() == 2
+    print(found)
+    assert {k: v for k, v in found.items() if v != (0, [])} == {}
+    # The measure can fail: a records table without its phone layout squeezes its names.
+    wide.goto(records[0], wait_until="domcontentloaded")
+    wide.evaluate("() => document.getElementById('records').classList.remove('stack')")
+    assert wide.evaluate(SQUEEZED) != []
+    assert wide.errors == [] and narrow.errors == []

@@ -345,6 +345,9 @@ def test_the_page_shows_the_ledger_sum_and_what_is_left_today(client, county, em
     assert f'<b id="points-total">{total(user)}</b>' in html
     assert total(user) == 6
     # 学习微党课: 2 each, cap 10, 6 earned → 4 left; the day: 30 − 6 = 24 left
-    assert "<td>学习微党课</td><td>2</td><td>10</td><td>6</td><td>4</td>" in html
+    assert (
+        '<td>学习微党课</td><td data-label="每次">2</td><td data-label="每日上限">10</td>'
+        '<td data-label="今日已得">6</td><td data-label="还可得">4</td>'
+    ) in html
     assert f"<b>{DEFAULT_DAY_CAP - 6}</b>今日还可得" in html
     assert html.count('class="ledger-line"') == 3

@@ -10,7 +10,7 @@ list with its own queries; this module only gives the list one shape and one pag
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +27,7 @@ LIMIT = 500
 class Cell:
     text: str
     url: str = ""
+    label: str = ""  # its column's name, shown beside it when a phone stacks the row
 
 
 @dataclass
@@ -41,7 +42,17 @@ class RecordList:
 
     @property
     def cells(self) -> list[list[Cell]]:
-        return [[c if isinstance(c, Cell) else Cell(str(c)) for c in row] for row in self.rows]
+        names = [str(c) for c in self.columns]
+        return [
+            [
+                replace(
+                    c if isinstance(c, Cell) else Cell(str(c)),
+                    label=names[i] if i < len(names) else "",
+                )
+                for i, c in enumerate(row)
+            ]
+            for row in self.rows
+        ]
 
 
 Builder = Callable[[Any, Month], RecordList]  # (org, month)
