@@ -3,7 +3,10 @@ org pages (/api/v1/community/), each on the same selectors and services as its p
 
 from __future__ import annotations
 
-from xianfeng.community.api import officers  # noqa: F401  (registers its operations)
+from xianfeng.community.api import (
+    officers,  # noqa: F401  (registers its operations)
+    organisers,  # noqa: F401  (registers its operations)
+)
 from xianfeng.community.api.five import router as five_router
 from xianfeng.community.api.wishes import router
 

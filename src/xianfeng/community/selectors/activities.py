@@ -13,11 +13,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from xianfeng.common.pagination import Key
-from xianfeng.community.enums import ActivityState, SignupState
+from xianfeng.community.enums import REVIEW_ROLES, ActivityState, SignupState
 from xianfeng.community.models import Activity, Signup
 from xianfeng.community.rules import home_paths
 from xianfeng.orgs import paths as paths_module
-from xianfeng.orgs.models import Org
+from xianfeng.orgs.models import Org, subtree_q
+from xianfeng.orgs.selectors import scope_q
 
 
 def get_activity(pk: int) -> Activity:
@@ -83,6 +84,19 @@ def activity_list(user: Any, filters: ActivityFilters, now: Any = None) -> Query
         .annotate(near=_nearness(user))
         .order_by("near", "starts_at", "id")
     )
+
+
+# An organiser's list: the newest start first, cancelled ones too.
+ORGANISED_KEYS = (Key("starts_at", descending=True, moment=True), Key("id", descending=True))
+
+
+def activities_organised_by(user: Any, org: Org | None = None) -> QuerySet[Activity]:
+    """The activities of the orgs the person runs activities for (an officer's reach),
+    in any state; `org` narrows to one org's subtree (an org outside the reach: none)."""
+    rows = Activity.objects.filter(scope_q(user, REVIEW_ROLES, field="org__path"))
+    if org is not None:
+        rows = rows.filter(subtree_q([org.path], field="org__path"))
+    return rows.select_related("org").order_by("-starts_at", "-id")
 
 
 def my_signup(user: Any, activity: Activity) -> Signup | None:

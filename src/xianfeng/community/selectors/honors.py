@@ -92,6 +92,24 @@ def honors_to_decide(user: Any) -> QuerySet[Honor]:
     return rows.order_by("created_at", "id")
 
 
+# An org's own nominations: the newest first.
+NOMINATION_KEYS = (Key("created_at", descending=True, moment=True), Key("id", descending=True))
+
+
+def honors_nominated_in(user: Any, org: Org | None = None, state: str = "") -> QuerySet[Honor]:
+    """The nominations of the orgs where the person is an officer (and of their subtrees),
+    in any state: what they sent up and how it was decided. `org` narrows to one org's
+    subtree (an org outside the reach: none)."""
+    if not getattr(user, "is_authenticated", False):
+        return Honor.objects.none()
+    rows = Honor.objects.filter(scope_q(user, REVIEW_ROLES, field="org__path"))
+    if org is not None:
+        rows = rows.filter(subtree_q([org.path], field="org__path"))
+    if state:
+        rows = rows.filter(state=state)
+    return rows.select_related("org").order_by("-created_at", "-id")
+
+
 def honors_of_member(member_id: int) -> list[Honor]:
     """A member's approved honors, by the member record (for the roster's member page)."""
     return list(

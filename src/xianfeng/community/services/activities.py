@@ -9,6 +9,7 @@ finds it full waits, in the order they came.
 from __future__ import annotations
 
 import datetime
+from dataclasses import asdict, dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -52,27 +53,39 @@ def _url(activity: Activity) -> str:
     return reverse("community:activity", args=[activity.pk])
 
 
-def activity_create(
+@dataclass(frozen=True)
+class ActivityFields:
+    """What an organiser writes about an activity, checked (the same checks on posting
+    and on editing)."""
+
+    kind: str
+    title: str
+    description: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    place: str
+    capacity: int
+    audience: str
+    signup_deadline: datetime.datetime
+    tags: str
+    org_life: bool
+
+
+def _checked(
     *,
-    actor: User,
-    org: Org,
     kind: str,
     title: str,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
     place: str,
     capacity: int,
-    signup_deadline: datetime.datetime | None = None,
-    audience: str = Audience.EVERYONE,
-    description: str = "",
-    tags: str = "",
-    org_life: bool = False,
-    now: datetime.datetime | None = None,
-) -> Activity:
-    """An org's officers post an activity open to sign-up."""
-    now = now or timezone.now()
-    if not rules.manages(actor, org):
-        raise PermissionDenied("只有该组织的书记、支委或管理员可以发布活动")
+    signup_deadline: datetime.datetime | None,
+    audience: str,
+    description: str,
+    tags: str,
+    org_life: bool,
+    now: datetime.datetime,
+) -> ActivityFields:
     if kind not in ActivityKind.values:
         raise Refused("请选择活动类别", field="kind")
     if audience not in Audience.values:
@@ -92,20 +105,57 @@ def activity_create(
         raise Refused("报名截止时间不能晚于活动开始时间", field="signup_deadline")
     if not 1 <= capacity <= MAX_CAPACITY:
         raise Refused(f"名额应在 1 到 {MAX_CAPACITY} 之间", field="capacity")
+    return ActivityFields(
+        kind=kind, title=title, description=description, starts_at=starts_at,
+        ends_at=ends_at, place=place, capacity=capacity, audience=audience,
+        signup_deadline=deadline, tags=tags, org_life=org_life,
+    )  # fmt: skip
+
+
+def activity_create(
+    *,
+    actor: User,
+    org: Org,
+    kind: str,
+    title: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    place: str,
+    capacity: int,
+    signup_deadline: datetime.datetime | None = None,
+    audience: str = Audience.EVERYONE,
+    description: str = "",
+    tags: str = "",
+    org_life: bool = False,
+    now: datetime.datetime | None = None,
+) -> Activity:
+    """An org's officers post an activity open to sign-up. Posting the same activity
+    again (a double submit, a client's retry) returns the first one."""
+    now = now or timezone.now()
+    if not rules.manages(actor, org):
+        raise PermissionDenied("只有该组织的书记、支委或管理员可以发布活动")
+    f = _checked(
+        kind=kind, title=title, starts_at=starts_at, ends_at=ends_at, place=place,
+        capacity=capacity, signup_deadline=signup_deadline, audience=audience,
+        description=description, tags=tags, org_life=org_life, now=now,
+    )  # fmt: skip
     with transaction.atomic():
+        repeat = (
+            Activity.objects.select_related("org")
+            .filter(
+                org=org,
+                title=f.title,
+                starts_at=f.starts_at,
+                created_by=actor,
+                state=ActivityState.PUBLISHED,
+            )
+            .first()
+        )
+        if repeat is not None:
+            return repeat
         activity = Activity.objects.create(
             org=org,
-            kind=kind,
-            title=title,
-            description=description,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            place=place,
-            capacity=capacity,
-            audience=audience,
-            signup_deadline=deadline,
-            tags=tags,
-            org_life=org_life,
+            **asdict(f),
             checkin_key=new_key(),
             created_by=actor,
         )
@@ -116,12 +166,126 @@ def activity_create(
             org=org,
             data={
                 "org_id": org.pk,
-                "kind": kind,
-                "capacity": capacity,
-                "starts_at": starts_at.isoformat(),
+                "kind": f.kind,
+                "capacity": f.capacity,
+                "starts_at": f.starts_at.isoformat(),
             },
         )
     return activity
+
+
+# What the people signed up are told about when it changes.
+_TOLD_FIELDS = ("starts_at", "ends_at", "place")
+
+
+def activity_update(
+    *,
+    actor: User,
+    activity: Activity,
+    kind: str,
+    title: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    place: str,
+    capacity: int,
+    signup_deadline: datetime.datetime | None = None,
+    audience: str = Audience.EVERYONE,
+    description: str = "",
+    tags: str = "",
+    org_life: bool = False,
+    now: datetime.datetime | None = None,
+) -> Activity:
+    """The organiser corrects an activity before it starts. More places move the waiting
+    list up (in its order, each told); fewer than those already confirmed are refused; a
+    new time or place is told to everyone signed up."""
+    now = now or timezone.now()
+    if not rules.manages(actor, activity.org):
+        raise PermissionDenied("只有发布组织的书记、支委或管理员可以修改活动")
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().select_related("org").get(pk=activity.pk)
+        if activity.state != ActivityState.PUBLISHED:
+            raise Refused("活动已取消，不能修改")
+        if now >= activity.starts_at:
+            raise Refused("活动已开始，不能修改")
+        f = _checked(
+            kind=kind, title=title, starts_at=starts_at, ends_at=ends_at, place=place,
+            capacity=capacity, signup_deadline=signup_deadline, audience=audience,
+            description=description, tags=tags, org_life=org_life, now=now,
+        )  # fmt: skip
+        if f.capacity < activity.confirmed_count:
+            raise Refused(f"名额不能少于已报上名的 {activity.confirmed_count} 人", field="capacity")
+        signed_up = activity.confirmed_count + activity.waiting_count > 0
+        if f.audience != activity.audience and signed_up:
+            raise Refused("已经有人报名，不能再更改参加对象", field="audience")
+        values = asdict(f)
+        changed = sorted(k for k, v in values.items() if getattr(activity, k) != v)
+        if not changed:
+            return activity
+        for name in changed:
+            setattr(activity, name, values[name])
+        activity.save(update_fields=[*changed])
+        moved = _move_up(activity, f.capacity - activity.confirmed_count)
+        events.publish(
+            "activity.updated",
+            actor=actor,
+            obj=activity,
+            org=activity.org,
+            data={
+                "org_id": activity.org_id,
+                "changed": changed,
+                "capacity": f.capacity,
+                "starts_at": f.starts_at.isoformat(),
+                "moved_up": [row.user_id for row in moved],
+            },
+        )
+        if moved:
+            tell(
+                [row.user_id for row in moved],
+                about=activity,
+                org=activity.org,
+                kind=ActivityNoticeKind.SIGNUP,
+                title=f"候补成功，您已报上名：{activity.title}",
+                body=f"{timezone.localtime(activity.starts_at):%m-%d %H:%M} · {activity.place}",
+                url=_url(activity),
+                actor=None,
+            )
+        if any(name in _TOLD_FIELDS for name in changed):
+            people = Signup.objects.filter(activity=activity).exclude(state=SignupState.CANCELLED)
+            tell(
+                people.values_list("user_id", flat=True),
+                about=activity,
+                org=activity.org,
+                kind=ActivityNoticeKind.SIGNUP,
+                title=f"活动时间或地点有变更：{activity.title}",
+                body=f"{timezone.localtime(activity.starts_at):%m-%d %H:%M}—"
+                f"{timezone.localtime(activity.ends_at):%H:%M} · {activity.place}",
+                url=_url(activity),
+                actor=actor,
+            )
+        activity.refresh_from_db()
+    return activity
+
+
+def _move_up(activity: Activity, places: int) -> list[Signup]:
+    """The first `places` of the waiting list take the free places (the caller holds the
+    activity's lock)."""
+    if places <= 0 or activity.waiting_count == 0:
+        return []
+    rows = list(
+        Signup.objects.filter(activity=activity, state=SignupState.WAITING).order_by(
+            "queued_at", "id"
+        )[:places]
+    )
+    if not rows:
+        return []
+    Signup.objects.filter(pk__in=[r.pk for r in rows]).update(
+        state=SignupState.CONFIRMED, updated_at=timezone.now()
+    )
+    n = len(rows)
+    Activity.objects.filter(pk=activity.pk).update(
+        confirmed_count=F("confirmed_count") + n, waiting_count=F("waiting_count") - n
+    )
+    return rows
 
 
 def activity_cancel(*, actor: User, activity: Activity, reason: str) -> Activity:
