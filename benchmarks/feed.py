@@ -1,6 +1,6 @@
 """Feed, series feed and search as the lessons of a county pile up: 1k, 10k, 100k.
 
-    .venv/bin/python benchmarks/feed.py [--sizes 1000,10000,100000] [--postgres] [--runs 15]
+    .venv/bin/python benchmarks/feed.py [--sizes 1000,10000,100000] [--postgres [--reuse]] [--runs 15]
 
 A fresh database (SQLite in a temp dir, or PostgreSQL database xf_bench_feed) gets a small
 county (`seed_demo --members 300 --no-content`), then published lessons are added in bulk
@@ -122,6 +122,11 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="PostgreSQL: keep xf_bench_feed from an earlier run (migrated, not re-seeded)",
+    )
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
 
@@ -134,7 +139,8 @@ def main() -> int:
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src"),
     }
     env.pop("XF_TESTING", None)
-    if args.postgres:
+    reuse = args.postgres and args.reuse
+    if args.postgres and not reuse:
         subprocess.run(
             ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "xf_bench_feed"],
             check=False,
@@ -142,12 +148,14 @@ def main() -> int:
         subprocess.run(
             ["createdb", "-h", "127.0.0.1", "-U", "postgres", "xf_bench_feed"], check=True
         )
+    if args.postgres:
         env["XF_DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/xf_bench_feed"
     results: dict[int, dict[str, float]] = {}
     try:
         manage(env, "migrate", "--no-input", "-v", "0")
         manage(env, "collectstatic", "--no-input", "-v", "0")
-        manage(env, "seed_demo", "--members", "300", "--no-content")
+        if not reuse:
+            manage(env, "seed_demo", "--members", "300", "--no-content")
         for size in sizes:
             grown = json.loads(shell(env, GROW, str(size)))
             results[size] = json.loads(shell(env, TIME, str(grown["series"]), str(args.runs)))

@@ -152,6 +152,10 @@ class Lesson(models.Model):
             # A 专题's feed: its lessons in the feed's order, not all of them sorted.
             models.Index(fields=["series", "-published_at", "-id"], name="lesson_series_feed_idx"),
             models.Index(fields=["audience", "state"], name="lesson_audience_idx"),
+            # Lessons published to everyone, beside the audience index: a person's
+            # visibility (is_public OR audience_id IN …, selectors._audience_q) is then two
+            # index scans PostgreSQL ORs and ANDs with a search's GIN bitmap.
+            models.Index(fields=["id"], condition=Q(is_public=True), name="lesson_public_idx"),
             models.Index(fields=["state", "-view_count"], name="lesson_popular_idx"),
         ]
 

@@ -52,26 +52,35 @@ from xianfeng.people.selectors import member_of, members_on
 
 
 def _audience_q(user: Any) -> Q:
-    """Published lessons whose audience reaches the person."""
+    """Published lessons whose audience reaches the person.
+
+    On the lesson's own columns, with no join of the audience org: an org's path is its
+    ancestors' ids and its own (orgs/paths.py), so "published to the person's org or one
+    above it" is `audience_id IN (those ids)`, and a subtree where the person holds a role
+    is a subquery of org ids. PostgreSQL can then answer the visibility from indexes
+    (is_public, audience) and AND it with a search's GIN bitmap, reading only the rows
+    the person may see."""
     if getattr(user, "is_superuser", False):
         return Q()
     query = Q(is_public=True)
     if not getattr(user, "is_authenticated", False):
         return query
-    reach: set[str] = set()
+    reach: set[int] = set()
     member = member_of(user)
     if member is not None:
-        reach.update(paths.ancestor_paths(member.org.path))
+        reach.update(paths.ids_in(member.org.path))
     for role in roles_of(user):
         if role.kind in RECORD_ROLES:
-            reach.update(paths.ancestor_paths(role.org.path))
+            reach.update(paths.ids_in(role.org.path))
     if reach:
         # Published to the person's org or to one above it.
-        query |= Q(audience__path__in=sorted(reach))
+        query |= Q(audience_id__in=sorted(reach))
     # Anything published inside a subtree where the person holds a role.
     role_roots = role_root_paths(user, RECORD_ROLES)
     if role_roots:
-        query |= subtree_q(role_roots, field="audience__path")
+        query |= Q(
+            audience_id__in=Org.objects.filter(subtree_q(role_roots, field="path")).values("pk")
+        )
     return query
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from xianfeng.audit import events
 from xianfeng.audit.services import audit_log
+from xianfeng.common.db.prepared import prepared_cursor
 from xianfeng.common.errors import Refused
 from xianfeng.common.memo import MISSING, VersionedMemo
 from xianfeng.common.text import clean_text, is_blank, visible_length
@@ -316,6 +317,8 @@ def lesson_view_anonymous(*, lesson: Lesson) -> None:
 # reads the row and tries again.
 _progress_memo = VersionedMemo(size=50_000)
 
+_PROGRESS_TABLE = WatchProgress._meta.db_table
+
 _PROGRESS_FIELDS = (
     "id",
     "sections",
@@ -408,21 +411,64 @@ def _update_progress(
     user_id: int, lesson_id: int, state: dict[str, Any], values: dict[str, Any]
 ) -> dict[str, Any] | None:
     """One UPDATE, only if the row is still as the merge read it (None otherwise);
-    `completed_at` is never replaced once set."""
-    changes: dict[str, Any] = {**values, "reports": F("reports") + 1}
+    `completed_at` is never replaced once set.
+
+    The statement is written out rather than built by the ORM: building and compiling
+    the ORM's UPDATE (a filter of four lookups, two expressions) was a third of a watch
+    report's CPU, more than the rest of the view. It is one of four fixed texts
+    (position reported or not, completing or not), prepared on PostgreSQL where that pays
+    (common/db/prepared.py), every value a bound parameter."""
+    ops = connection.ops
+    sets = ["sections = %s", "covered = %s", "last_report_at = %s", "reports = reports + 1"]
+    params: list[Any] = [
+        _json_param(values["sections"]),
+        float(values["covered"]),
+        ops.adapt_datetimefield_value(values["last_report_at"]),
+    ]
+    if "position" in values:
+        sets.append("position = %s")
+        params.append(float(values["position"]))
     if "completed_at" in values:
-        changes["completed_at"] = Coalesce(F("completed_at"), Value(values["completed_at"]))
+        sets.append("completed_at = COALESCE(completed_at, %s)")
+        params.append(ops.adapt_datetimefield_value(values["completed_at"]))
     # The version is the report count with the time of the last report (what the cap on
-    # real time reads): a row changed in any way that matters is read again.
-    won = WatchProgress.objects.filter(
-        user_id=user_id,
-        lesson_id=lesson_id,
-        reports=state["reports"],
-        last_report_at=state["last_report_at"],
-    ).update(**changes)
+    # real time reads): a row changed in any way that matters is read again. A row never
+    # reported has no time, and NULL = NULL is not true.
+    last = state["last_report_at"]
+    version = "reports = %s AND " + (
+        "last_report_at = %s" if last is not None else "last_report_at IS NULL"
+    )
+    params += [_int_param(user_id), _int_param(lesson_id), _int_param(state["reports"])]
+    if last is not None:
+        params.append(ops.adapt_datetimefield_value(last))
+    # Fixed texts only (the table's name and the parts above): no value in the string.
+    sql = f"UPDATE {_PROGRESS_TABLE} SET {', '.join(sets)} WHERE user_id = %s AND lesson_id = %s AND {version}"  # noqa: S608, E501
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        won = cursor.rowcount
     if not won:
         return None
     return {**state, **values, "reports": state["reports"] + 1}
+
+
+def _int_param(value: Any) -> Any:
+    """Always a bigint on PostgreSQL: a prepared statement is kept per parameter types,
+    and psycopg sends a small number as a smallint."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.numeric import Int8
+
+        return Int8(int(value))
+    return int(value)
+
+
+def _json_param(value: Any) -> Any:
+    """A JSON value as the column takes it: jsonb on PostgreSQL, text elsewhere."""
+    text = json.dumps(value, separators=(",", ":"))
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value, dumps=lambda _v: text)
+    return text
 
 
 def _completed(
