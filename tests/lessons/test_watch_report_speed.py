@@ -42,7 +42,7 @@ def test_a_report_after_the_first_is_one_update(client, county, lesson_a1, file_
     assert response.status_code == 200
     assert response.json() == {"covered": 20, "share": 0.0667, "completed": False, "position": 20}
     sqls = [q["sql"] for q in ctx.captured_queries]
-    assert len(sqls) == 1 and sqls[0].replace('"', '').startswith("UPDATE lessons_watchprogress ")
+    assert len(sqls) == 1 and sqls[0].replace('"', "").startswith("UPDATE lessons_watchprogress ")
     row = WatchProgress.objects.get(user=county.member_a1.user, lesson=lesson_a1)
     assert (row.sections, row.covered, row.reports, row.position) == ([[0, 20]], 20, 2, 20)
     assert Lesson.objects.get(pk=lesson_a1.pk).view_count == 1
@@ -111,7 +111,7 @@ def test_an_api_report_after_the_first_is_one_update_too(client, county, lesson_
     assert response.status_code == 200
     assert response.json() == {"covered": 20, "share": 0.0667, "completed": False, "position": 20}
     sqls = [q["sql"] for q in ctx.captured_queries]
-    assert len(sqls) == 1 and sqls[0].replace('"', '').startswith("UPDATE lessons_watchprogress ")
+    assert len(sqls) == 1 and sqls[0].replace('"', "").startswith("UPDATE lessons_watchprogress ")
     row = WatchProgress.objects.get(user=county.member_a1.user, lesson=lesson_a1)
     assert (row.sections, row.covered, row.reports) == ([[0, 20]], 20, 2)
 
