@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 HOUR = datetime.timedelta(hours=1)
 
 
-def post(county, capacity=2, starts=None, **kw):
+def post(county, capacity=2, starts=None, title="东街背街小巷环境整治", **kw):
     starts = starts or timezone.now() + 24 * HOUR
     kw.setdefault("audience", Audience.EVERYONE)
     return services.activity_create(
         actor=county.secretary_a1,
         org=county.branch_a1,
         kind="cleanup",
-        title="东街背街小巷环境整治",
+        title=title,
         starts_at=starts,
         ends_at=starts + 2 * HOUR,
         place="东街社区广场",

@@ -75,7 +75,8 @@ def activities(county):
     same moment."""
     start = timezone.now() + 24 * HOUR
     rows = [post_activity(county, starts=start + i * HOUR) for i in range(4)]
-    rows += [post_activity(county, starts=start) for _ in range(2)]  # same moment
+    # Two at the same moment (two activities: the same one posted twice is one).
+    rows += [post_activity(county, starts=start, title=f"同一时刻的活动{j}") for j in range(2)]
     for org, secretary in [
         (county.branch_a2, county.town_a_admin),
         (county.branch_b1, county.secretary_b1),

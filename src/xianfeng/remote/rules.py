@@ -23,10 +23,9 @@ def reads_bulletins_anywhere(user: Any) -> bool:
 
 
 def may_have_a_household(user: Any) -> bool:
-    """Whether 我家终端 is in the person's navigation: members on the roll (any of them may
+    """Whether the person may belong to a household: members on the roll (any of them may
     live where an 入户终端 is installed, and joins by scanning its QR); never residents.
-    No query: the member record is loaded for the navigation already; whether an 入户终端
-    serves their org is decided on the home page panel and the page itself."""
+    Whether an 入户终端 serves their org is decided on the home page panel and the page."""
     from xianfeng.people.enums import ON_ROLL
     from xianfeng.people.selectors import member_of
 

@@ -46,9 +46,8 @@ def connect() -> None:
     periodic.register("remote.silent_sites", notify_silent_sites, hours=1)
     periodic.register("remote.household_stale", close_stale_household_viewings, hours=1)
     nav.register(nav.Entry("remote:index", "远程教育", order=40, visible=rules.sees_sites_anywhere))
-    nav.register(
-        nav.Entry("remote:household", "我家终端", order=41, visible=rules.may_have_a_household)
-    )
+    # 我家终端 is reached from the member's home panel (home_panels), not a navigation tab:
+    # deciding the tab on every page cost officers a member query on each of them.
     home.register(home_panels)
     register_notice_kinds()
 
