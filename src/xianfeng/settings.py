@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Inside sessions, CSRF and auth: the player's watch report is answered here, without
+    # the URL walk and the middleware it does not need (lessons/middleware.py).
+    "xianfeng.lessons.middleware.WatchReportMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Inside sessions and auth: notes once a month that the person used 先锋 (people.active).
     "xianfeng.people.services.use.MonthlyUseMiddleware",
@@ -230,6 +233,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Off: heartbeats take the whole stack like any API call (to compare; remote/middleware.py).
 REMOTE_BEAT_FAST_PATH = env_bool("XF_BEAT_FAST_PATH", True)
+# Off: watch reports take the whole stack like any page POST (lessons/middleware.py).
+WATCH_FAST_PATH = env_bool("XF_WATCH_FAST_PATH", True)
 
 # --- tasks ----------------------------------------------------------------------------------
 TASKS_MODE = env_choice("XF_TASKS", "immediate" if TESTING else "db", ("db", "rq", "immediate"))
@@ -407,7 +412,7 @@ TRANSCODE_THREADS = env_int("XF_TRANSCODE_THREADS", 0, minimum=0)  # 0: ffmpeg d
 # How often a playing lesson player reports what it played (pause, end and leaving the
 # page report at once). Every report is one write: 30 s lets one 2-core box carry
 # ~20,000 people watching at once (benchmarks/watch.py prints the figure).
-WATCH_REPORT_SECONDS = env_int("XF_WATCH_REPORT_SECONDS", 30, minimum=5)
+WATCH_REPORT_SECONDS = env_int("XF_WATCH_REPORT_SECONDS", 60, minimum=5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_MAX_ROWS = env_int("XF_ROSTER_MAX_ROWS", 20000, minimum=1)

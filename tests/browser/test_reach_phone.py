@@ -143,6 +143,50 @@ def test_last_watch_report_on_leaving_reaches_the_server(
     assert progress.position >= 4
 
 
+def test_a_play_the_page_could_not_report_arrives_on_the_next_visit(
+    county,
+    new_page,
+    public_lesson,  # noqa: F811
+    settings,
+):
+    """A phone that dies or a WebView killed mid-lesson sends nothing on leaving: what was
+    played is kept on the device and reported when the lesson is opened again."""
+    settings.WATCH_REPORT_SECONDS = 600
+    user = county.member_a1.user
+    page = new_page(360, 740)
+    login(page, "member_a1", PASSWORD)
+    # Every report of this visit is lost (no network at the moment it is sent).
+    page.route("**/watch/", lambda route: route.abort())
+    page.goto(f"/lessons/{public_lesson.pk}/", wait_until="domcontentloaded")
+    page.evaluate("() => { document.getElementById('lesson-player').muted = true; }")
+    page.click("#player-start")
+    page.wait_for_function(
+        "() => document.getElementById('lesson-player').currentTime > 4", timeout=30_000
+    )
+    # The pause reports at once, and that report is lost too.
+    page.evaluate("() => document.getElementById('lesson-player').pause()")
+    page.wait_for_timeout(500)
+    kept = page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('xf-watch:'))")
+    assert kept == [f"xf-watch:{user.pk}:/lessons/{public_lesson.pk}/watch/"]
+    time.sleep(1)
+    assert not WatchProgress.objects.filter(user=user, lesson=public_lesson).exists()
+    # The lesson is opened again on the same phone (a new tab, the first one left as it
+    # is, so nothing is sent on leaving it), not played: the kept sections are sent.
+    page = page.context.new_page()
+    page.goto(f"/lessons/{public_lesson.pk}/", wait_until="domcontentloaded")
+    deadline = time.monotonic() + 10
+    progress = None
+    while progress is None and time.monotonic() < deadline:
+        progress = WatchProgress.objects.filter(user=user, lesson=public_lesson).first()
+        time.sleep(0.2)
+    assert progress is not None, "the kept sections never arrived"
+    assert progress.covered >= 4
+    page.wait_for_function(
+        "() => !Object.keys(localStorage).some((k) => k.startsWith('xf-watch:'))",
+        timeout=10_000,
+    )
+
+
 def test_records_lists_the_big_screen_and_wish_figures_read_on_a_phone_in_large_text(
     county, new_page
 ):

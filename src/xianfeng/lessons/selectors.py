@@ -254,7 +254,9 @@ def publish_audiences(user: Any, lesson: Lesson) -> QuerySet[Org]:
 
 
 WATCHABLE_SECONDS = 300
-_watchable_local: dict[str, tuple[float, float]] = {}
+# Per process: key → (until, the lesson with its id and duration). The instance is reused
+# for the minute (building a model instance is a tenth of a report's time) and only read.
+_watchable_local: dict[str, tuple[float, Lesson]] = {}
 
 
 def watchable_lesson(user: Any, pk: int) -> Lesson:
@@ -270,7 +272,7 @@ def watchable_lesson(user: Any, pk: int) -> Lesson:
     now = time.monotonic()
     local = _watchable_local.get(key)
     if local is not None and local[0] > now:
-        return Lesson(pk=pk, duration=local[1])
+        return local[1]
     duration = cache.get(key)
     if duration is None:
         duration = (
@@ -282,8 +284,9 @@ def watchable_lesson(user: Any, pk: int) -> Lesson:
     if len(_watchable_local) > 20_000:
         _watchable_local.clear()
     # A per-process copy for a minute spares the shared cache a round trip per report.
-    _watchable_local[key] = (now + 60, duration)
-    return Lesson(pk=pk, duration=duration)
+    lesson = Lesson(pk=pk, duration=duration)
+    _watchable_local[key] = (now + 60, lesson)
+    return lesson
 
 
 FEEDS = {

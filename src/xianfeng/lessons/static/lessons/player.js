@@ -1,7 +1,10 @@
 // The lesson player: native HLS where the browser has it, hls.js (loaded on play) where it
 // has MediaSource, MP4 last.
-// It reports the sections actually played (start, end) every ~10 s and on pause or leave;
-// the server keeps their union, so seeking ahead or replaying does not count twice.
+// It reports the sections actually played (start, end) every WATCH_REPORT_SECONDS (60 s)
+// and at once on pause, end, hiding or leaving the page; the server keeps their union, so
+// seeking ahead or replaying does not count twice. What was played and not yet reported is
+// also kept on the device (localStorage, per person and lesson) and sent on the next visit:
+// a phone that dies or a WebView killed mid-lesson loses nothing.
 (function () {
   "use strict";
   var video = document.getElementById("lesson-player");
@@ -11,8 +14,8 @@
   var watchUrl = video.getAttribute("data-watch-url");
   // How often a playing player reports (the server says, settings.WATCH_REPORT_SECONDS);
   // pause, end, leaving the page and hiding it report at once, so nothing is lost.
-  var reportEvery = parseInt(video.getAttribute("data-report-every") || "30", 10);
-  if (!(reportEvery >= 5)) reportEvery = 30;
+  var reportEvery = parseInt(video.getAttribute("data-report-every") || "60", 10);
+  if (!(reportEvery >= 5)) reportEvery = 60;
   var resume = parseFloat(video.getAttribute("data-resume") || "0");
   var statusLine = document.getElementById("watch-progress");
   var hls = null;
@@ -127,6 +130,28 @@
   var start = null;         // where the current stretch of playing began
   var last = null;          // the last time seen while playing
   var dirty = false;
+  var changes = 0;          // sections added (a report that started at `changes` and
+                            // succeeded has sent everything if none came since)
+
+  // The device's copy of what was played and not yet confirmed sent: written every few
+  // seconds while playing, removed when a report carrying all of it has been answered.
+  var storeKey = "xf-watch:" + (video.getAttribute("data-watcher") || "") + ":" + watchUrl;
+  var KEEP_MS = 7 * 24 * 3600 * 1000;
+  var stashedAt = 0;
+  function store() { try { return window.localStorage; } catch (e) { return null; } }
+  function stash() {
+    var s = store();
+    if (!s) return;
+    var now = Date.now();
+    stashedAt = now;
+    var list = sections;
+    if (start !== null && last !== null && last > start + 0.05) {
+      list = merge(sections.concat([[round(start), round(last)]]));
+    }
+    if (!list.length) return;
+    try { s.setItem(storeKey, JSON.stringify({ sections: list, at: now })); } catch (e) { /* full or private mode */ }
+  }
+  function unstash() { var s = store(); if (s) { try { s.removeItem(storeKey); } catch (e) { /* ignore */ } } }
 
   function merge(list) {
     list.sort(function (a, b) { return a[0] - b[0]; });
@@ -142,10 +167,28 @@
     if (start !== null && end > start + 0.05) {
       sections = merge(sections.concat([[round(start), round(end)]]));
       dirty = true;
+      changes += 1;
+      stash();
     }
     start = null;
   }
   function round(t) { return Math.round(t * 100) / 100; }
+
+  // A previous visit's unreported sections (the page was killed before it could report).
+  (function restore() {
+    var s = store();
+    if (!s) return;
+    var kept = null;
+    try { kept = JSON.parse(s.getItem(storeKey) || "null"); } catch (e) { kept = null; }
+    if (!kept || !kept.sections || !(Date.now() - (kept.at || 0) < KEEP_MS)) { unstash(); return; }
+    var valid = kept.sections.filter(function (x) {
+      return x && x.length === 2 && isFinite(x[0]) && isFinite(x[1]) && x[1] > x[0];
+    });
+    if (!valid.length) { unstash(); return; }
+    sections = merge(valid.map(function (x) { return [round(x[0]), round(x[1])]; }));
+    dirty = true;
+    changes += 1;
+  })();
 
   video.addEventListener("playing", function () { start = video.currentTime; last = start; });
   video.addEventListener("timeupdate", function () {
@@ -154,6 +197,7 @@
     // A jump back or ahead while playing is a seek we did not see: close what was played.
     if (t < last - 0.5 || t > last + 3) { close(last); start = t; }
     last = t;
+    if (Date.now() - stashedAt > 5000) { stash(); }
   });
   video.addEventListener("seeking", function () { if (start !== null) close(last); });
   video.addEventListener("seeked", function () {
@@ -163,7 +207,8 @@
   video.addEventListener("ended", function () { if (start !== null) close(video.currentTime); send(false); });
 
   function body() {
-    return JSON.stringify({ sections: sections, position: round(video.currentTime || 0) });
+    // Before this visit has played, the position is not known (a restored report).
+    return JSON.stringify({ sections: sections, position: started ? round(video.currentTime || 0) : null });
   }
   function show(data) {
     if (!statusLine || !data) return;
@@ -173,6 +218,7 @@
   function send(leaving) {
     if (!dirty) return;
     dirty = false;
+    var sentAt = changes;
     var request = fetch(watchUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -181,7 +227,11 @@
       body: body(),
     });
     if (leaving) return;
-    request.then(function (r) { return r.ok ? r.json() : null; })
+    request.then(function (r) {
+      if (!r.ok) { if (r.status >= 500) { dirty = true; } return null; }
+      if (changes === sentAt && start === null) { unstash(); }
+      return r.json();
+    })
       .then(show)
       .catch(function () { dirty = true; });  // offline: the union is sent again next time
   }
@@ -200,4 +250,6 @@
       send(true);
     }
   });
+  // What an earlier visit played and could not report goes now.
+  if (dirty) { send(false); }
 })();
