@@ -137,3 +137,40 @@ def test_member_scans_the_household_qr_logged_out_and_the_admin_approves(county,
     phone.wait_for_selector("text=张家入户终端 · HH01")
     assert _fits(phone)
     assert phone.errors == [] and desk.errors == [] and tv.errors == []
+
+
+def test_member_withdraws_and_the_admin_declines_with_a_reason_on_a_phone(county, new_page):
+    from tests.browser.conftest import login
+    from tests.conftest import PASSWORD
+    from xianfeng.remote.models import HouseholdJoinRequest
+
+    site = make_site(county.branch_a1, code="HH01", name="张家入户终端", kind="household")
+    admin = UserFactory(username="site_admin_a", name="赵志强")
+    grant(admin, county.branch_a1, RoleKind.SITE_ADMIN)
+    asked = services.household_join_request(user=county.member_a1.user, site=site)
+
+    phone = new_page(width=360, height=740)
+    phone.set_default_timeout(60_000)
+    login(phone, county.member_a1.user.username, PASSWORD)
+    phone.goto("/remote/home/")
+    phone.wait_for_selector("#household-withdraw")
+    assert _fits(phone)
+    phone.click("#household-withdraw button")
+    phone.wait_for_selector("text=已撤回加入“张家入户终端”的申请")
+    assert phone.query_selector("#household-withdraw") is None
+    asked.refresh_from_db()
+    assert asked.state == "withdrawn"
+
+    spouse = MemberFactory(org=county.branch_a1, user=UserFactory(name="王秀英"))
+    again = services.household_join_request(user=spouse.user, site=site)
+    desk = new_page(width=360, height=740)
+    desk.set_default_timeout(60_000)
+    login(desk, "site_admin_a", PASSWORD)
+    desk.goto("/remote/sites/HH01/household/")
+    desk.wait_for_selector("#household-waiting")
+    assert _fits(desk)
+    desk.fill(f"#reason-{again.pk}", "户籍不在本户")
+    desk.click("#household-waiting button:has-text('拒绝')")
+    desk.wait_for_selector("text=已拒绝王秀英的加入申请")
+    assert HouseholdJoinRequest.objects.get(pk=again.pk).reason == "户籍不在本户"
+    assert phone.errors == [] and desk.errors == []

@@ -45,3 +45,29 @@ def test_demo_s_two_dead_sites_are_silent_all_this_month_and_flagged(county):
         indicator="remote.silent_sites", month=month.first, value__gt=0, org__kind="branch"
     )
     assert flagged.count() == 2
+
+
+def test_demo_household_has_a_join_request_in_each_state(county):
+    """The 入户终端 of the persona's village: two members registered, and the requests the
+    pages show: one approved (now of the household), one declined with its reason, one
+    waiting for the site admin (with the member's 撤回申请 button)."""
+    from tests.factories import LessonFactory, MemberFactory, UserFactory, grant, make_site
+    from xianfeng.orgs.enums import RoleKind
+    from xianfeng.remote.demo import _household
+    from xianfeng.remote.models import HouseholdJoinRequest, HouseholdMember
+
+    home = make_site(county.branch_a1, code="DJ01", name="东街社区远程教育站点")
+    admin = UserFactory(username="site_admin", name="东街站点管理员")
+    grant(admin, county.branch_a1, RoleKind.SITE_ADMIN)
+    names = ["张建国", "李桂兰", "张小军", "赵大山", "王秀英"]
+    members = [MemberFactory(org=county.branch_a1, user=UserFactory(name=n)) for n in names]
+    _household(home, admin, members, [LessonFactory(public=True, org=county.county)])
+    rows = HouseholdJoinRequest.objects.select_related("site", "member__user").order_by("pk")
+    assert [(r.member.user.name, r.state, r.reason) for r in rows] == [
+        ("张小军", "approved", ""),
+        ("赵大山", "declined", "经核实不住在这一户，请申请自己家的入户终端"),
+        ("王秀英", "pending", ""),
+    ]
+    assert {r.site.name for r in rows} == {"张家入户终端"}
+    family = HouseholdMember.objects.order_by("pk").values_list("member__user__name", flat=True)
+    assert list(family) == ["张建国", "李桂兰", "张小军"]

@@ -898,6 +898,171 @@ def household_confirm(request: HttpRequest, viewing_id: Id) -> Any:
     return _mine(viewing, True)
 
 
+# --- 家庭成员申请加入: the member asks, withdraws; the site admin decides (as the pages) ------
+
+
+class HouseholdJoinIn(Schema):
+    token: str = Field(
+        "", max_length=200, description="电视上“家庭成员扫码加入”二维码里的加入码（扫码）"
+    )
+    code: str = Field("", max_length=64, description="电视上显示的站点编码（手动输入）")
+
+
+class HouseholdJoinOut(Schema):
+    id: int
+    site: HouseholdSiteOut
+    org: str = Field(..., description="入户终端所属党组织")
+    state: str = Field(..., description="pending 待审核 / approved / declined / withdrawn 已撤回")
+    state_label: str
+    via: str = Field(..., description="qr 扫码 / code 输入站点编码")
+    created_at: datetime.datetime
+    decided_at: datetime.datetime | None = Field(..., description="处理（或撤回）时间")
+    reason: str = Field(..., description="站点管理员未同意的理由（可为空）")
+
+
+class HouseholdJoinPage(Schema):
+    results: list[HouseholdJoinOut]
+    next_cursor: str | None = Field(
+        ..., description="下一页：把它作为 after 再请求一次；null 表示已经到底了"
+    )
+
+
+class HouseholdJoinWaitingOut(HouseholdJoinOut):
+    member: int = Field(..., description="申请人（党员 id）")
+    name: str = Field(..., description="申请人姓名")
+    member_org: str = Field(..., description="申请人所在党组织")
+
+
+class HouseholdJoinWaitingPage(Schema):
+    results: list[HouseholdJoinWaitingOut]
+    next_cursor: str | None = Field(
+        ..., description="下一页：把它作为 after 再请求一次；null 表示已经到底了"
+    )
+
+
+class HouseholdJoinListQuery(Schema):
+    after: str = Field("", max_length=40, description="上一页返回的 next_cursor；不填为第一页")
+    page_size: int = Field(20, ge=1, le=50)
+
+
+class HouseholdJoinDeclineIn(Schema):
+    reason: str = Field("", max_length=200, description="未同意的理由（选填，会告知申请人）")
+
+
+def _join(join: Any) -> dict[str, Any]:
+    return {
+        "id": join.pk,
+        "site": {"code": join.site.code, "name": join.site.name},
+        "org": join.site.org.name,
+        "state": join.state,
+        "state_label": join.get_state_display(),
+        "via": join.via,
+        "created_at": join.created_at,
+        "decided_at": join.decided_at,
+        "reason": join.reason,
+    }
+
+
+def _join_waiting(join: Any) -> dict[str, Any]:
+    user = join.member.user
+    return {
+        **_join(join),
+        "member": join.member_id,
+        "name": user.name or user.username,
+        "member_org": join.member.org.name,
+    }
+
+
+@router.post(
+    "/household/join",
+    response={200: HouseholdJoinOut, **errors(400)},
+    summary="申请加入入户终端的家庭（扫码所得加入码 token 或站点编码 code；重复申请同一户不重复）",
+)
+def household_join(request: HttpRequest, body: HouseholdJoinIn) -> Any:
+    from xianfeng.remote.enums import JoinVia
+
+    user = actor_of(request)
+    if body.token.strip():
+        site, via = services.household_site_for_join_code(body.token.strip()), JoinVia.QR
+    elif body.code.strip():
+        site, via = services.household_site_for_code(body.code), JoinVia.CODE
+    else:
+        raise Refused("请扫描电视上的二维码，或输入电视上显示的站点编码", field="code")
+    return _join(services.household_join_request(user=user, site=site, via=via))
+
+
+@router.get(
+    "/household/requests",
+    response=HouseholdJoinPage,
+    summary="我的入户终端加入申请（最新的在前；按 next_cursor 翻页）",
+)
+def household_requests(request: HttpRequest, params: Query[HouseholdJoinListQuery]) -> Any:
+    from xianfeng.common.pagination import keyset_page
+
+    qs = selectors.my_household_requests(actor_of(request))
+    page = keyset_page(request, qs, field="created_at", per_page=params.page_size)
+    return {"results": [_join(j) for j in page.object_list], "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/household/requests/{int:request_id}/withdraw",
+    response={200: HouseholdJoinOut, **errors(400, 404)},
+    summary="撤回我的加入申请（待审核的；已处理的不能撤回；别人的 404）",
+)
+def household_request_withdraw(request: HttpRequest, request_id: Id) -> Any:
+    user = actor_of(request)
+    join = selectors.get_my_join_request(user, request_id)
+    return _join(services.household_join_withdraw(user=user, request=join))
+
+
+@router.get(
+    "/household-requests",
+    response=HouseholdJoinWaitingPage,
+    summary="我管理的入户终端待审核的加入申请（站点管理员；最新的在前；按 next_cursor 翻页）",
+)
+def household_requests_waiting(request: HttpRequest, params: Query[HouseholdJoinListQuery]) -> Any:
+    from xianfeng.common.pagination import keyset_page
+
+    qs = selectors.join_requests_waiting_for_manager(actor_of(request))
+    page = keyset_page(request, qs, field="created_at", per_page=params.page_size)
+    return {
+        "results": [_join_waiting(j) for j in page.object_list],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def _decide(request: HttpRequest, request_id: int, *, approve: bool, reason: str = "") -> Any:
+    user = actor_of(request)
+    join = selectors.get_managed_join_request(user, request_id)
+    decided = services.household_join_decide(
+        actor=user, request=join, approve=approve, reason=reason
+    )
+    # The selector's member and org stay loaded: the answer costs no query more.
+    decided.member = join.member
+    decided.site = join.site
+    return _join_waiting(decided)
+
+
+@router.post(
+    "/household-requests/{int:request_id}/approve",
+    response={200: HouseholdJoinWaitingOut, **errors(400, 404)},
+    summary="同意加入申请（申请人登记为该户家庭成员；站点管理员；别的站点的 404）",
+)
+def household_request_approve(request: HttpRequest, request_id: Id) -> Any:
+    return _decide(request, request_id, approve=True)
+
+
+@router.post(
+    "/household-requests/{int:request_id}/decline",
+    response={200: HouseholdJoinWaitingOut, **errors(400, 404)},
+    summary="拒绝加入申请，可附理由（会告知申请人；站点管理员；别的站点的 404）",
+)
+def household_request_decline(
+    request: HttpRequest, request_id: Id, body: HouseholdJoinDeclineIn
+) -> Any:
+    return _decide(request, request_id, approve=False, reason=body.reason)
+
+
 # --- sites and devices for people (the site pages' selectors, services and refusals) ---------
 
 ONLINE_MINUTES = 11  # as the site pages: two missed five-minute beats and a bit

@@ -17,7 +17,7 @@ from xianfeng.orgs.enums import OrgKind, Region, RoleKind
 from xianfeng.orgs.models import Org, Role
 from xianfeng.people.models import Member, User
 from xianfeng.remote import counting, services
-from xianfeng.remote.enums import SiteKind, Topic
+from xianfeng.remote.enums import JoinVia, SiteKind, Topic
 from xianfeng.remote.models import MenuOffer, Site, SiteDay
 
 EQUIPMENT = [
@@ -216,7 +216,9 @@ def _loop(sites: list[Site], rng: random.Random, today: datetime.date) -> int:
 
 def _household(home: Site, site_admin: User, members: list[Member], lessons: list[Lesson]) -> None:
     """An 入户终端 at the home of two members of the persona's village: a lesson watched two
-    evenings ago, confirmed by one of them on their phone (the other was out)."""
+    evenings ago, confirmed by one of them on their phone (the other was out); and the
+    requests to join it other members made from their phones: one approved, one declined
+    with a reason, one waiting for the site admin."""
     from xianfeng.common.errors import Refused
 
     if len(members) < 2:
@@ -235,6 +237,7 @@ def _household(home: Site, site_admin: User, members: list[Member], lessons: lis
     )
     for member in family:
         services.household_member_add(actor=site_admin, site=site, member=member)
+    _household_requests(site, site_admin, members[2:5])
     device, _ = services.device_token_issue(actor=site_admin, site=site, label="客厅电视")
     at = timezone.now() - datetime.timedelta(days=2)
     try:
@@ -245,6 +248,25 @@ def _household(home: Site, site_admin: User, members: list[Member], lessons: lis
         return
     services.household_confirm(user=family[0].user, viewing=viewing, now=at)
     services.household_viewing_end(device=device, viewing=viewing)
+
+
+def _household_requests(site: Site, site_admin: User, askers: list[Member]) -> None:
+    """Join requests in each state the pages show: approved (the son back from the city),
+    declined with its reason, and one still waiting on the admin's page."""
+    from xianfeng.common.errors import Refused
+
+    outcomes = [(True, ""), (False, "经核实不住在这一户，请申请自己家的入户终端"), (None, "")]
+    for member, (approve, reason) in zip(askers, outcomes, strict=False):
+        try:
+            request = services.household_join_request(
+                user=member.user, site=site, via=JoinVia.QR if approve else JoinVia.CODE
+            )
+            if approve is not None:
+                services.household_join_decide(
+                    actor=site_admin, request=request, approve=approve, reason=reason
+                )
+        except Refused:  # not on the roll, or already in a household
+            continue
 
 
 def _menu(

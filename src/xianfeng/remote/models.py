@@ -652,6 +652,8 @@ class HouseholdJoinRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    # Why the site admin declined (told to the member); empty otherwise.
+    reason = models.CharField(_("未同意的理由"), max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = _("入户终端加入申请")

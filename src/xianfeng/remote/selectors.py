@@ -457,6 +457,48 @@ def my_household_request(user: Any) -> HouseholdJoinRequest | None:
     )
 
 
+def my_household_requests(user: Any) -> QuerySet[HouseholdJoinRequest]:
+    """All the person's own requests to join a household, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return HouseholdJoinRequest.objects.none()
+    return (
+        HouseholdJoinRequest.objects.filter(member__user=user)
+        .select_related("site", "site__org")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def get_my_join_request(user: Any, pk: int) -> HouseholdJoinRequest:
+    """One of the person's own join requests (404 for anyone else's)."""
+    found = my_household_requests(user).select_related("member").filter(pk=pk).first()
+    if found is None:
+        raise Http404("找不到该加入申请")
+    return found
+
+
+def join_requests_waiting_for_manager(user: Any) -> QuerySet[HouseholdJoinRequest]:
+    """The waiting join requests of every 入户终端 the person runs, newest first."""
+    return (
+        HouseholdJoinRequest.objects.filter(
+            site__in=sites_managed_by(user), state=JoinState.PENDING
+        )
+        .select_related("site", "site__org", "member__user", "member__org")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def get_managed_join_request(user: Any, pk: int) -> HouseholdJoinRequest:
+    """A join request (any state) of a site the person runs (404 for any other site's)."""
+    found = (
+        HouseholdJoinRequest.objects.filter(site__in=sites_managed_by(user), pk=pk)
+        .select_related("site", "site__org", "member__user", "member__org")
+        .first()
+    )
+    if found is None:
+        raise Http404("找不到该加入申请")
+    return found
+
+
 def get_join_request_for_manager(user: Any, code: str, pk: int) -> HouseholdJoinRequest:
     """A join request of a site the person runs (404 for any other site's)."""
     found = (

@@ -39,6 +39,11 @@ urlpatterns = [
     path("home/join/", views_household.household_join, name="household_join"),
     path("home/join/<str:token>/", views_household.household_join_scan, name="household_scan"),
     path(
+        "home/requests/<int:pk>/withdraw/",
+        views_household.household_join_withdraw,
+        name="household_join_withdraw",
+    ),
+    path(
         "home/viewings/<int:pk>/confirm/",
         views_household.household_confirm,
         name="household_confirm",

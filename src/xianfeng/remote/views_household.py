@@ -82,7 +82,10 @@ def site_household_decide(request: AuthedRequest, code: str, pk: int, action: st
     name = join.member.user.name or join.member.user.username
     try:
         services.household_join_decide(
-            actor=request.user, request=join, approve=action == "approve"
+            actor=request.user,
+            request=join,
+            approve=action == "approve",
+            reason=request.POST.get("reason", ""),
         )
     except Refused as exc:
         messages.error(request, exc.message)
@@ -179,6 +182,20 @@ def household_join(request: AuthedRequest) -> HttpResponse:
         messages.error(request, "请输入电视上显示的站点编码")
         return redirect("remote:household")
     return _join_page(request, lambda: services.household_site_for_code(code), JoinVia.CODE)
+
+
+@login_required
+@require_POST
+def household_join_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The member takes back their own waiting request (a second click changes nothing)."""
+    join = selectors.get_my_join_request(request.user, pk)
+    try:
+        services.household_join_withdraw(user=request.user, request=join)
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已撤回加入“{join.site.name}”的申请")
+    return redirect("remote:household")
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from xianfeng.audit.services import audit_log
 from xianfeng.common.errors import Refused
+from xianfeng.common.text import clean_text
 from xianfeng.common.tokens import RotatingCode, new_key
 from xianfeng.common.transitions import transition
 from xianfeng.lessons.selectors import lessons_reaching_org
@@ -59,6 +60,8 @@ STALE_AFTER = datetime.timedelta(hours=6)
 # forgotten password) still finds it valid when they come back. No per-site key: a code
 # only lets its holder *ask* to join (the site admin decides), as the 站点编码 typed by
 # hand does; the signature (the site's secret) is what stops a forged site id.
+# The longest reason a site admin may give for declining (the model's column).
+REASON_MAX = 200
 JOIN_CODE = RotatingCode(salt="remote.household_join", step_seconds=600, grace=1)
 
 
@@ -247,19 +250,22 @@ def household_join_request(
     return request
 
 
-def _settle(request: HouseholdJoinRequest, target: str, *, actor: User) -> None:
+def _settle(request: HouseholdJoinRequest, target: str, *, actor: User, reason: str = "") -> None:
     """Move a waiting request (a locked row) to its end, and tell the member when the site
     admin decided."""
     from xianfeng.notify.services.sending import notify
 
     site = request.site
+    fields: dict[str, object] = {"decided_by": actor, "decided_at": timezone.now()}
+    if target == JoinState.DECLINED:
+        fields["reason"] = reason
     transition(
         request,
         JOIN_MACHINE,
         target,
         actor=actor,
         org=site.org,
-        fields={"decided_by": actor, "decided_at": timezone.now()},
+        fields=fields,
         data={"site": site.code, "member": request.member_id},
     )
     if target == JoinState.WITHDRAWN:
@@ -275,7 +281,8 @@ def _settle(request: HouseholdJoinRequest, target: str, *, actor: User) -> None:
         body=(
             "家里的电视播放课件时，您可在手机上确认收看，计入您的集体收看。"
             if approved
-            else "如有疑问，请联系村（社区）的站点管理员。"
+            else (f"理由：{reason}。" if reason else "")
+            + "如有疑问，请联系村（社区）的站点管理员。"
         ),
         url=reverse("remote:household"),
         kind=PlanNotice.HOUSEHOLD_JOIN,
@@ -286,13 +293,17 @@ def _settle(request: HouseholdJoinRequest, target: str, *, actor: User) -> None:
 
 
 def household_join_decide(
-    *, actor: User, request: HouseholdJoinRequest, approve: bool
+    *, actor: User, request: HouseholdJoinRequest, approve: bool, reason: str = ""
 ) -> HouseholdJoinRequest:
     """The site admin approves (the member is registered in the household) or declines a
-    waiting request. Deciding the same way twice changes nothing."""
+    waiting request, with a reason the member is told. Deciding the same way twice changes
+    nothing."""
     site = request.site
     if not _can_manage(actor, site):
         raise PermissionDenied("只有本站点的管理员可以处理加入申请")
+    reason = clean_text(reason, multiline=False).strip() if not approve else ""
+    if len(reason) > REASON_MAX:
+        raise Refused(f"理由最多 {REASON_MAX} 个字", field="reason")
     target = JoinState.APPROVED if approve else JoinState.DECLINED
     with transaction.atomic():
         locked = (
@@ -309,7 +320,44 @@ def household_join_decide(
             household_member_add(actor=actor, site=locked.site, member=locked.member)
             locked.refresh_from_db()
         else:
-            _settle(locked, target, actor=actor)
+            _settle(locked, target, actor=actor, reason=reason)
+    return locked
+
+
+def household_join_withdraw(*, user: User, request: HouseholdJoinRequest) -> HouseholdJoinRequest:
+    """The member takes back their own request still waiting (the site admins who were
+    asked are told). Withdrawing twice changes nothing; a decided request stays decided."""
+    from xianfeng.notify.services.sending import notify
+
+    if request.member.user_id != user.pk:  # the caller's selector already ensures it
+        raise PermissionDenied("只能撤回本人的加入申请")
+    with transaction.atomic():
+        locked = (
+            HouseholdJoinRequest.objects.select_for_update()
+            .select_related("site__org", "member")
+            .get(pk=request.pk)
+        )
+        if locked.state == JoinState.WITHDRAWN:
+            return locked
+        if locked.state != JoinState.PENDING:
+            raise Refused(
+                "站点管理员已同意您的申请，不能再撤回。如需退出这一户，请联系站点管理员"
+                if locked.state == JoinState.APPROVED
+                else "站点管理员已处理（未同意）您的申请，不能再撤回"
+            )
+        _settle(locked, JoinState.WITHDRAWN, actor=user)
+        site = locked.site
+        name = user.name or user.username
+        notify(
+            users=_site_admin_ids(site),
+            title=f"{name}撤回了加入入户终端的申请：{site.name}",
+            body=f"{name}撤回了登记为“{site.name}”家庭成员的申请，无需再处理。",
+            url=reverse("remote:site_household", args=[site.code]),
+            kind=PlanNotice.HOUSEHOLD_JOIN,
+            actor=user,
+            org=site.org,
+            about=locked,
+        )
     return locked
 
 
