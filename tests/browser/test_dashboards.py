@@ -4,6 +4,8 @@ its panels, refreshes, and its JS heap stays bounded over refresh cycles."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.utils import timezone
 
@@ -15,6 +17,8 @@ from xianfeng.common.indicators import Month
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Set XF_SHOTS=/some/dir to keep screenshots of the wall in both text sizes (looked at by hand).
+SHOTS = os.environ.get("XF_SHOTS", "")
 HEAP_GROWTH = 3 * 1024 * 1024  # bytes of live JS heap a few refreshes may add, at most
 
 
@@ -115,3 +119,50 @@ def test_the_big_screens_tree_fits_thirty_towns(new_page, figures):
     assert outside == []
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_big_screen_in_large_text_scales_its_type_within_the_frame(new_page, figures):
+    """大字模式 on the hall's screen: the same 1920×1080 frame, the type a quarter larger
+    (the charts' labels too), nothing scrolls, nothing spills out of its panel."""
+    measured = {}
+    for large in (False, True):
+        page = new_page(1920, 1080)
+        login(page, "county_admin", PASSWORD)
+        if large:
+            page.context.add_cookies([{"name": "xf_text", "value": "large", "url": page.url}])
+        page.goto("/dashboards/screen/C/?rotate=3600")
+        page.wait_for_selector("#sc-tree .tile")
+        page.wait_for_selector("#sc-bars canvas")
+        page.wait_for_function(
+            "document.getElementById('sc-status').textContent.includes('更新于')"
+        )
+        assert page.evaluate("document.documentElement.classList.contains('large-text')") is large
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/screen-{'large' if large else 'normal'}.png")
+        assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+        spilled = page.eval_on_selector_all(
+            ".panel h2, .counters li, .sc-reading, #sc-tree .tile, .flags-list li",
+            """els => els.filter(e => {
+                const r = e.getBoundingClientRect(), p = e.closest('.panel').getBoundingClientRect();
+                return !(r.top >= p.top && r.bottom <= p.bottom && r.left >= p.left
+                  && r.right <= p.right + 1 && r.bottom <= 1080);
+            }).map(e => e.innerText)""",
+        )
+        assert spilled == [], (large, spilled)
+        # The month's figures are more than the panel holds in either size: the rows beyond
+        # its edge are cut off whole by the panel (overflow hidden), not scrolled to.
+        shown = page.eval_on_selector_all(
+            ".figures-list li",
+            """els => els.filter(e => e.getBoundingClientRect().bottom
+                <= e.closest('.panel').getBoundingClientRect().bottom).length""",
+        )
+        assert shown >= 12, (large, shown)
+        measured[large] = page.evaluate(
+            """() => ['.screen-head h1', '.counters li', '#sc-tree .tile b']
+                .map(s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))"""
+        )
+        label = "() => echarts.getInstanceByDom(document.getElementById('sc-bars'))"
+        measured[large].append(page.evaluate(label + ".getOption().yAxis[0].axisLabel.fontSize"))
+        assert page.errors == []  # type: ignore[attr-defined]
+    assert [round(b / a, 2) for a, b in zip(measured[False], measured[True])] == [1.25] * 4

@@ -244,3 +244,52 @@ def test_an_orgs_member_hours_are_for_its_officers_only(client, county):
     client.force_login(county.secretary_b1)
     html = client.get(url, {"org": "B1"}).content.decode()
     assert "王柳湾" in html and "2.0" in html
+
+
+def test_the_same_open_activity_twice_is_refused_by_the_database(county):
+    from django.db import IntegrityError, transaction
+
+    first = post(county)
+    same = {
+        "org": first.org,
+        "kind": first.kind,
+        "title": first.title,
+        "starts_at": first.starts_at,
+        "ends_at": first.ends_at,
+        "place": first.place,
+        "capacity": 2,
+        "signup_deadline": first.signup_deadline,
+        "checkin_key": "k",
+        "created_by": first.created_by,
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.create(**same)
+    assert Activity.objects.count() == 1
+    # Cancelled copies and another poster's same activity are not repeats.
+    Activity.objects.create(**same, state="cancelled")
+    Activity.objects.create(**{**same, "created_by": county.secretary_b1})
+    assert Activity.objects.count() == 3
+
+
+def test_posting_the_same_activity_again_returns_the_first(county):
+    first = post(county)
+    again = post(county, starts=first.starts_at, capacity=5)
+    assert again.pk == first.pk
+    assert again.capacity == 2
+    assert Activity.objects.count() == 1
+    services.activity_cancel(actor=county.secretary_a1, activity=first, reason="下雨改期")
+    reposted = post(county, starts=first.starts_at)
+    assert reposted.pk != first.pk
+    assert Activity.objects.count() == 2
+
+
+def test_editing_into_an_open_repeat_is_refused_and_changes_nothing(county):
+    first = post(county)
+    other = post(county, title="西街垃圾分类宣传")
+    with pytest.raises(Refused, match="同一时间已发布过同名活动") as refused:
+        services.activity_update(
+            actor=county.secretary_a1, activity=other, kind="cleanup", title=first.title,
+            starts_at=first.starts_at, ends_at=first.ends_at, place="东街社区广场", capacity=2,
+        )  # fmt: skip
+    assert refused.value.field == "title"
+    assert Activity.objects.get(pk=other.pk).title == "西街垃圾分类宣传"

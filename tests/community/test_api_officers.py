@@ -15,6 +15,7 @@ from tests.community.test_activities import post as post_activity
 from tests.community.test_api_five import api_as
 from tests.community.test_civic import candidate, resident
 from tests.community.test_honors import nominate
+from xianfeng.common.errors import Refused
 from xianfeng.community.enums import HonorState, ProjectState, WishState
 from xianfeng.community.models import CivicProject, Honor, Signup, VoteRound, Wish, WishCampaign
 from xianfeng.community.services import activities as activity_services
@@ -137,6 +138,53 @@ def test_counting_before_the_window_closes_is_refused(county):
     item = officer.call("post", f"{API}/votes", vote)
     body = officer.call("post", f"{API}/votes/{item['id']}/count", status=400)
     assert body["detail"] == "投票尚未截止，截止后才能计票"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"opens_at": "0001-01-01T00:00:00+08:00"}, "opens_at"),
+        ({"closes_at": "9999-12-31T23:59:00-12:00"}, "closes_at"),
+        ({"closes_at": "2101-01-01T00:00:00"}, "closes_at"),
+        ({"opens_at": "1999-12-31T23:59:00"}, "opens_at"),
+    ],
+)
+def test_a_round_far_off_in_time_is_a_422_in_chinese(county, change, field):
+    now = timezone.now()
+    vote = {
+        "org": county.branch_a1.code,
+        "title": "东街民生实事投票",
+        "opens_at": now.isoformat(),
+        "closes_at": (now + HOUR).isoformat(),
+        **change,
+    }
+    body = api_as(county.secretary_a1).call("post", f"{API}/votes", vote, status=422)
+    assert (body["field"], body["detail"]) == (field, f"{field}：时间应在 2000 年到 2100 年之间")
+    assert not VoteRound.objects.exists()
+
+
+def test_a_round_without_an_offset_is_beijing_time(county):
+    vote = {
+        "org": county.branch_a1.code,
+        "title": "东街民生实事投票",
+        "opens_at": "2099-06-01T08:00:00",
+        "closes_at": "2099-06-02T08:00:00+08:00",
+    }
+    api_as(county.secretary_a1).call("post", f"{API}/votes", vote)
+    item = VoteRound.objects.get()
+    assert item.opens_at == datetime.datetime(2099, 6, 1, tzinfo=datetime.UTC)
+    assert item.closes_at == datetime.datetime(2099, 6, 2, tzinfo=datetime.UTC)
+
+
+def test_the_service_refuses_a_round_far_off_in_time(county):
+    start = datetime.datetime(2100, 12, 31, 12, tzinfo=datetime.UTC)
+    with pytest.raises(Refused, match="时间应在 2000 年到 2100 年之间") as refused:
+        civic.round_open(
+            actor=county.secretary_a1, org=county.branch_a1, title="东街民生实事投票",
+            opens_at=start, closes_at=start.replace(year=2101),
+        )  # fmt: skip
+    assert refused.value.field == "closes_at"
+    assert not VoteRound.objects.exists()
 
 
 # --- 微行动 ------------------------------------------------------------------------------------

@@ -159,3 +159,25 @@ def test_twenty_sign_ups_at_once_fill_the_capacity_and_queue_the_rest_in_order(c
     assert [r.state for r in rows] == ["confirmed"] * 5 + ["waiting"] * 15
     fresh = Activity.objects.get(pk=activity.pk)
     assert (fresh.confirmed_count, fresh.waiting_count) == (5, 15)
+
+
+def test_twenty_posts_of_the_same_activity_at_once_make_one(county):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xianfeng.community.models import Activity
+    from xianfeng.community.services import activities
+
+    start = (timezone.now() + dt.timedelta(days=1)).replace(microsecond=0)
+
+    def post():
+        return activities.activity_create(
+            actor=county.secretary_a1, org=county.branch_a1, kind="cleanup", title="东街环境整治",
+            starts_at=start, ends_at=start + dt.timedelta(hours=2), place="东街广场", capacity=5,
+        )  # fmt: skip
+
+    results = all_at_once([post] * 20)
+    assert [type(r) for r in results] == [Activity] * 20
+    assert len({r.pk for r in results}) == 1
+    assert Activity.objects.count() == 1

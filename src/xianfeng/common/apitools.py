@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.constants import NOT_SET
 from ninja.params.models import Body, Param
@@ -49,6 +50,23 @@ def _wall_clock(value: datetime.time) -> datetime.time:
 # A time of day on the county's wall clock (quiet hours, a weekly viewing slot). A time
 # with a zone ("08:50Z") means nothing here and no database can store it: 422.
 ClockTime = Annotated[datetime.time, AfterValidator(_wall_clock)]
+
+
+def _plausible(value: datetime.datetime) -> datetime.datetime:
+    # Far from now a time overflows when moved to UTC for the database (a 500, not a 400).
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise ValueError(f"时间应在 {YEAR_MIN} 年到 {YEAR_MAX} 年之间")
+    return value
+
+
+# A date and time in a body (an activity's start, a vote's close): within the years any
+# record here can have, else 422 with the Chinese reason.
+Moment = Annotated[datetime.datetime, AfterValidator(_plausible)]
+
+
+def aware(value: datetime.datetime) -> datetime.datetime:
+    """A time without an offset is Beijing time, as the page's form reads it."""
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 class ErrorOut(Schema):
@@ -169,9 +187,11 @@ __all__ = [
     "ErrorOut",
     "FiniteFloat",
     "Id",
+    "Moment",
     "PageNumber",
     "SafeParser",
     "Year",
+    "aware",
     "errors",
     "json_object",
 ]

@@ -559,6 +559,13 @@ class Activity(models.Model):
                 condition=Q(confirmed_count__lte=models.F("capacity")),
                 name="activity_not_over_capacity",
             ),
+            # The same activity posted twice (a double submit, a client's retry, two
+            # requests at once) is one while it is open: the database decides the race.
+            models.UniqueConstraint(
+                fields=["org", "title", "starts_at", "created_by"],
+                condition=Q(state=ActivityState.PUBLISHED),
+                name="activity_one_open_repeat",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Schema
 
-from xianfeng.common.apitools import Id, errors
+from xianfeng.common.apitools import Id, Moment, aware, errors
 from xianfeng.common.types import actor_of
 from xianfeng.community import rules, selectors
 from xianfeng.community.api import five, wishes
@@ -189,8 +189,8 @@ def project_review(request: HttpRequest, project_id: Id, body: OfficerDecisionIn
 class VoteRoundIn(Schema):
     org: str = Field(..., max_length=32, description="村社区的组织代码")
     title: str = Field(..., max_length=60)
-    opens_at: datetime.datetime
-    closes_at: datetime.datetime
+    opens_at: Moment = Field(..., description="不带时区的按北京时间")
+    closes_at: Moment
     votes_each: int = Field(3, ge=1, le=10)
     winners: int = Field(3, ge=1, le=50)
     budget_yuan: int = Field(0, ge=0, le=10_000_000, description="0 表示不限")
@@ -211,8 +211,8 @@ def round_new(request: HttpRequest, body: VoteRoundIn) -> dict[str, Any]:
         actor=user,
         org=org,
         title=body.title,
-        opens_at=body.opens_at,
-        closes_at=body.closes_at,
+        opens_at=aware(body.opens_at),
+        closes_at=aware(body.closes_at),
         votes_each=body.votes_each,
         winners=body.winners,
         budget_yuan=body.budget_yuan,

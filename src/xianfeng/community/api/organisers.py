@@ -11,16 +11,13 @@ click on the page is the same)."""
 
 from __future__ import annotations
 
-import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Schema
-from pydantic import AfterValidator
 
-from xianfeng.common.apitools import Id, errors
+from xianfeng.common.apitools import Id, Moment, aware, errors
 from xianfeng.common.errors import Refused
 from xianfeng.common.types import actor_of
 from xianfeng.community.api import five
@@ -34,21 +31,6 @@ from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people.models import User
 
 router = five.router
-
-
-def _plausible(value: datetime.datetime) -> datetime.datetime:
-    # Far from now a time overflows when moved to UTC for the database (a 500, not a 400).
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("时间应在 2000 年到 2100 年之间")
-    return value
-
-
-Moment = Annotated[datetime.datetime, AfterValidator(_plausible)]
-
-
-def _aware(value: datetime.datetime) -> datetime.datetime:
-    """A time without an offset is Beijing time, as the page's form reads it."""
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _managed_org(user: Any, code: str) -> Org | None:
@@ -91,12 +73,12 @@ def activity_create(request: HttpRequest, body: ActivityCreateIn) -> dict[str, A
         kind=body.kind,
         title=body.title,
         description=body.description,
-        starts_at=_aware(body.starts_at),
-        ends_at=_aware(body.ends_at),
+        starts_at=aware(body.starts_at),
+        ends_at=aware(body.ends_at),
         place=body.place,
         capacity=body.capacity,
         audience=body.audience,
-        signup_deadline=_aware(body.signup_deadline) if body.signup_deadline else None,
+        signup_deadline=aware(body.signup_deadline) if body.signup_deadline else None,
         tags=body.tags,
         org_life=body.org_life,
     )
@@ -131,7 +113,7 @@ def activity_edit(request: HttpRequest, activity_id: Id, body: ActivityEditIn) -
     given = body.model_dump(exclude_unset=True, exclude_none=True)
     values = {name: given.get(name, getattr(item, name)) for name in _EDITABLE}
     for name in ("starts_at", "ends_at", "signup_deadline"):
-        values[name] = _aware(values[name])
+        values[name] = aware(values[name])
     if "signup_deadline" not in given and item.signup_deadline == item.starts_at:
         values["signup_deadline"] = None  # it was "at the start": it follows a moved start
     activity_services.activity_update(actor=user, activity=item, **values)

@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -112,6 +112,22 @@ def _checked(
     )  # fmt: skip
 
 
+def _open_repeat(
+    *, org: Org, title: str, starts_at: datetime.datetime, actor: User
+) -> Activity | None:
+    return (
+        Activity.objects.select_related("org")
+        .filter(
+            org=org,
+            title=title,
+            starts_at=starts_at,
+            created_by=actor,
+            state=ActivityState.PUBLISHED,
+        )
+        .first()
+    )
+
+
 def activity_create(
     *,
     actor: User,
@@ -140,25 +156,21 @@ def activity_create(
         description=description, tags=tags, org_life=org_life, now=now,
     )  # fmt: skip
     with transaction.atomic():
-        repeat = (
-            Activity.objects.select_related("org")
-            .filter(
-                org=org,
-                title=f.title,
-                starts_at=f.starts_at,
-                created_by=actor,
-                state=ActivityState.PUBLISHED,
-            )
-            .first()
-        )
-        if repeat is not None:
+        try:
+            # The open-repeat constraint, not a look-up first: two posts at once both
+            # miss a look-up, only one passes the unique index.
+            with transaction.atomic():
+                activity = Activity.objects.create(
+                    org=org,
+                    **asdict(f),
+                    checkin_key=new_key(),
+                    created_by=actor,
+                )
+        except IntegrityError:
+            repeat = _open_repeat(org=org, title=f.title, starts_at=f.starts_at, actor=actor)
+            if repeat is None:
+                raise
             return repeat
-        activity = Activity.objects.create(
-            org=org,
-            **asdict(f),
-            checkin_key=new_key(),
-            created_by=actor,
-        )
         events.publish(
             "activity.published",
             actor=actor,
@@ -223,7 +235,16 @@ def activity_update(
             return activity
         for name in changed:
             setattr(activity, name, values[name])
-        activity.save(update_fields=[*changed])
+        try:
+            with transaction.atomic():
+                activity.save(update_fields=[*changed])
+        except IntegrityError:
+            repeat = _open_repeat(
+                org=activity.org, title=f.title, starts_at=f.starts_at, actor=activity.created_by
+            )
+            if repeat is None:
+                raise
+            raise Refused("同一时间已发布过同名活动，请换个名称或时间", field="title") from None
         moved = _move_up(activity, f.capacity - activity.confirmed_count)
         events.publish(
             "activity.updated",

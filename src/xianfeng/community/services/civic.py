@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from xianfeng.audit import events
 from xianfeng.common.errors import Refused
+from xianfeng.common.parse import YEAR_MAX, YEAR_MIN
 from xianfeng.common.transitions import transition
 from xianfeng.community import rules
 from xianfeng.community.enums import (
@@ -226,6 +227,10 @@ def round_open(
     if not rules.manages(actor, org):
         raise PermissionDenied("只有本村社区的书记或支委可以发起投票")
     title = text_in(title, field="title", label="投票名称", minimum=4, maximum=60)
+    for name, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+        # A far-off year overflows on its way to UTC in the database.
+        if not YEAR_MIN <= moment.year <= YEAR_MAX:
+            raise Refused(f"时间应在 {YEAR_MIN} 年到 {YEAR_MAX} 年之间", field=name)
     if closes_at <= opens_at:
         raise Refused("投票截止时间应晚于开始时间", field="closes_at")
     if closes_at - opens_at > datetime.timedelta(days=60):

@@ -15,6 +15,9 @@
   var RED = "#e0464c", GOLD = "#ffd7a8", GREY = "#7f93ab";
   var state = { data: null, panel: 0, lastOk: null };
   var bars = null, line = null;
+  // 大字模式 scales the charts' labels as the stylesheet scales the text (--t).
+  var T = document.documentElement.classList.contains("large-text") ? 1.25 : 1;
+  function px(size) { return Math.round(size * T); }
 
   function byId(id) { return document.getElementById(id); }
 
@@ -97,9 +100,9 @@
       animation: false,
       grid: { left: 10, right: 70, top: 6, bottom: 6, containLabel: true },
       xAxis: { type: "value", show: false, max: p.ratio ? 100 : null },
-      yAxis: { type: "category", data: orgs, axisLabel: { color: "#e8eef7", fontSize: 16 }, axisLine: { lineStyle: { color: GREY } } },
+      yAxis: { type: "category", data: orgs, axisLabel: { color: "#e8eef7", fontSize: px(16) }, axisLine: { lineStyle: { color: GREY } } },
       series: [{ type: "bar", data: values, barMaxWidth: 26, itemStyle: { color: RED },
-        label: { show: true, position: "right", color: "#fff", fontSize: 16,
+        label: { show: true, position: "right", color: "#fff", fontSize: px(16),
           formatter: function (x) { return x.value === null ? "—" : x.value + unit; } } }]
     }, true);
     var lineSeries = [{ type: "line", data: p.trend, symbolSize: 8, lineStyle: { color: GOLD, width: 3 }, itemStyle: { color: GOLD } }];
@@ -110,8 +113,8 @@
     line.setOption({
       animation: false,
       grid: { left: 50, right: 16, top: 16, bottom: 30 },
-      xAxis: { type: "category", data: d.months, axisLabel: { color: "#c5d3e3", fontSize: 14 } },
-      yAxis: { type: "value", min: 0, max: p.ratio ? 100 : null, axisLabel: { color: "#c5d3e3", fontSize: 14 },
+      xAxis: { type: "category", data: d.months, axisLabel: { color: "#c5d3e3", fontSize: px(14) } },
+      yAxis: { type: "value", min: 0, max: p.ratio ? 100 : null, axisLabel: { color: "#c5d3e3", fontSize: px(14) },
         splitLine: { lineStyle: { color: "#1d3252" } } },
       series: lineSeries
     }, true);
