@@ -216,7 +216,11 @@ def dispatch(event_ids: list[int]) -> int:
             done += deliver_many(batch, _subscribers[name])
             batched.add(name)
     for row in rows:
-        done += _dispatch_row(row, force=False, skip=batched)
+        done += _dispatch_row(row, force=False, skip=batched, mark=not batched)
+    if batched:
+        AuditLog.objects.filter(pk__in=[row.pk for row in rows], dispatched_at__isnull=True).update(
+            dispatched_at=timezone.now()
+        )
     return done
 
 
@@ -264,7 +268,12 @@ def deliver_many(batch: list[Event], subscriber: Subscriber) -> int:
 
 
 def _dispatch_row(
-    row: AuditLog, *, force: bool, only: str | None = None, skip: set[str] | None = None
+    row: AuditLog,
+    *,
+    force: bool,
+    only: str | None = None,
+    skip: set[str] | None = None,
+    mark: bool = True,
 ) -> int:
     event = Event.from_row(row)
     done = 0
@@ -275,7 +284,7 @@ def _dispatch_row(
             continue
         if deliver(event, subscriber, force=force):
             done += 1
-    if row.dispatched_at is None:
+    if mark and row.dispatched_at is None:
         AuditLog.objects.filter(pk=row.pk, dispatched_at__isnull=True).update(
             dispatched_at=timezone.now()
         )
