@@ -20,6 +20,11 @@ handler must be idempotent, keyed by `event.id` (e.g. a unique constraint on the
 writes). `replay()` (manage.py events_replay) runs handlers again for a range of events.
 
 Handlers receive an `Event` (ids and plain data), never the publisher's model instances.
+
+The same event for many people at once (a meeting's sign-ins) is `publish_many`: one insert
+and one dispatch. A subscriber that can take them together passes `batch=` (a handler of a
+list of events with the same effect as `handler` on each); a batch that fails is delivered
+one event at a time, so retries and back-off stay per event.
 """
 
 from __future__ import annotations
