@@ -20,6 +20,11 @@ handler must be idempotent, keyed by `event.id` (e.g. a unique constraint on the
 writes). `replay()` (manage.py events_replay) runs handlers again for a range of events.
 
 Handlers receive an `Event` (ids and plain data), never the publisher's model instances.
+
+The same event for many people at once (a meeting's sign-ins) is `publish_many`: one insert
+and one dispatch. A subscriber that can take them together passes `batch=` (a handler of a
+list of events with the same effect as `handler` on each); a batch that fails is delivered
+one event at a time, so retries and back-off stay per event.
 """
 
 from __future__ import annotations
@@ -33,11 +38,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from xianfeng.audit.models import AuditLog, DeliveryState, EventDelivery
-from xianfeng.audit.services import audit_log
+from xianfeng.audit.services import _plain, audit_log
 
 if TYPE_CHECKING:
     from xianfeng.people.models import User
@@ -84,6 +89,7 @@ class Event:
 
 
 Handler = Callable[[Event], None]
+BatchHandler = Callable[[list[Event]], None]
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,9 @@ class Subscriber:
     name: str
     pattern: str  # an event name, or a glob such as "meeting.*"
     handler: Handler
+    # Optional: handles several events at once (same effect as `handler` on each in turn);
+    # a dispatch of many events (publish_many) then costs one call, not one per event.
+    batch: BatchHandler | None = None
 
     def wants(self, event_name: str) -> bool:
         return fnmatch.fnmatchcase(event_name, self.pattern)
@@ -99,12 +108,15 @@ class Subscriber:
 _subscribers: dict[str, Subscriber] = {}
 
 
-def subscribe(pattern: str, *, name: str, handler: Handler) -> None:
-    """Register a handler (in AppConfig.ready). `name` is stable: it keys delivery rows."""
+def subscribe(
+    pattern: str, *, name: str, handler: Handler, batch: BatchHandler | None = None
+) -> None:
+    """Register a handler (in AppConfig.ready). `name` is stable: it keys delivery rows.
+    `batch`, if given, must do what `handler` does for each of a list of events."""
     existing = _subscribers.get(name)
     if existing is not None and (existing.pattern, existing.handler) != (pattern, handler):
         raise ValueError(f"subscriber {name} is already registered for {existing.pattern}")
-    _subscribers[name] = Subscriber(name=name, pattern=pattern, handler=handler)
+    _subscribers[name] = Subscriber(name=name, pattern=pattern, handler=handler, batch=batch)
 
 
 def unsubscribe(name: str) -> None:
@@ -148,24 +160,136 @@ def publish(
     return row
 
 
+def publish_many(
+    name: str,
+    *,
+    actor: User | None,
+    obj: models.Model,
+    org: Any = None,
+    data: list[dict[str, Any]],
+    actors: list[User | None] | None = None,
+) -> list[AuditLog]:
+    """`publish` once per item of `data` (the same event about the same object for several
+    people, say; `actors`, if given, is each one's actor), as one insert and one dispatch:
+    subscribers with a batch handler hear of them all in one call."""
+    if not data:
+        return []
+    if actors is None:
+        actors = [actor] * len(data)
+    assert len(actors) == len(data)
+    quiet = not subscribers_for(name)
+    made = [
+        AuditLog(
+            actor=who if who is not None and who.is_authenticated else None,
+            action=name,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            org=org,
+            data=_plain(item),
+            event=name,
+        )
+        for who, item in zip(actors, data, strict=True)
+    ]
+    rows = AuditLog.objects.bulk_create(made)
+    ids = [row.pk for row in rows]  # PostgreSQL and SQLite return them
+    if quiet:
+        # Nobody listens: nothing to dispatch, and nothing for the sweep to find.
+        AuditLog.objects.filter(pk__in=ids).update(dispatched_at=F("created_at"))
+        return rows
+
+    from xianfeng.audit.enqueue import enqueue_on_commit
+    from xianfeng.audit.tasks import dispatch_events
+
+    enqueue_on_commit(dispatch_events, event_ids=ids)
+    return rows
+
+
 def dispatch(event_ids: list[int]) -> int:
-    """Hand each event to its subscribers (the task's body); returns deliveries done."""
+    """Hand each event to its subscribers (the task's body); returns deliveries done.
+    Subscribers with a batch handler get the events they want in one call."""
     done = 0
-    rows = AuditLog.objects.filter(pk__in=event_ids).exclude(event="").order_by("pk")
+    rows = list(AuditLog.objects.filter(pk__in=event_ids).exclude(event="").order_by("pk"))
+    batched: set[str] = set()
+    if len(rows) > 1:
+        wanted: dict[str, list[Event]] = {}
+        for row in rows:
+            for subscriber in subscribers_for(row.event):
+                if subscriber.batch is not None:
+                    wanted.setdefault(subscriber.name, []).append(Event.from_row(row))
+        for name, batch in wanted.items():
+            done += deliver_many(batch, _subscribers[name])
+            batched.add(name)
     for row in rows:
-        done += _dispatch_row(row, force=False)
+        done += _dispatch_row(row, force=False, skip=batched, mark=not batched)
+    if batched:
+        AuditLog.objects.filter(pk__in=[row.pk for row in rows], dispatched_at__isnull=True).update(
+            dispatched_at=timezone.now()
+        )
     return done
 
 
-def _dispatch_row(row: AuditLog, *, force: bool, only: str | None = None) -> int:
+def deliver_many(batch: list[Event], subscriber: Subscriber) -> int:
+    """`deliver` for several events to one subscriber with a batch handler: one delivery row
+    each, all done in one call and one transaction; if the batch fails, each event is
+    delivered on its own (so a failing one is retried with back-off, the others done)."""
+    assert subscriber.batch is not None
+    ids = [event.id for event in batch]
+    try:
+        with transaction.atomic():
+            EventDelivery.objects.bulk_create(
+                [EventDelivery(event_id=i, subscriber=subscriber.name) for i in ids],
+                ignore_conflicts=True,
+            )
+            locked = EventDelivery.objects.select_for_update().filter(
+                event_id__in=ids, subscriber=subscriber.name
+            )
+            skip = {
+                d.event_id for d in locked if d.state in (DeliveryState.DONE, DeliveryState.DEAD)
+            }
+            todo = [event for event in batch if event.id not in skip]
+            if not todo:
+                return 0
+            with transaction.atomic():
+                subscriber.batch(todo)
+            EventDelivery.objects.filter(
+                event_id__in=[event.id for event in todo], subscriber=subscriber.name
+            ).update(
+                state=DeliveryState.DONE,
+                done_at=timezone.now(),
+                next_attempt_at=None,
+                last_error="",
+                attempts=F("attempts") + 1,
+            )
+            return len(todo)
+    except Exception:
+        log.warning(
+            "events %s…: batch of subscriber %s failed; delivering one by one",
+            ids[0],
+            subscriber.name,
+            exc_info=True,
+        )
+    return sum(deliver(event, subscriber) for event in batch)
+
+
+def _dispatch_row(
+    row: AuditLog,
+    *,
+    force: bool,
+    only: str | None = None,
+    skip: set[str] | None = None,
+    mark: bool = True,
+) -> int:
     event = Event.from_row(row)
     done = 0
     for subscriber in subscribers_for(event.name):
         if only is not None and subscriber.name != only:
             continue
+        if skip and subscriber.name in skip:
+            continue
         if deliver(event, subscriber, force=force):
             done += 1
-    if row.dispatched_at is None:
+    if mark and row.dispatched_at is None:
         AuditLog.objects.filter(pk=row.pk, dispatched_at__isnull=True).update(
             dispatched_at=timezone.now()
         )

@@ -57,9 +57,12 @@ class Rule:
 
 
 Sink = Callable[[Rule, Event, Claim], object]
+# The same for many claims of one rule at once (in the events' order).
+ManySink = Callable[[Rule, list[tuple[Event, Claim]]], object]
 
 _rules: dict[str, Rule] = {}
 _sink: list[Sink] = []
+_many_sink: list[ManySink] = []
 
 
 def subscriber_name(rule: Rule, event_name: str) -> str:
@@ -77,7 +80,12 @@ def register(rule: Rule) -> Rule:
         raise ValueError(f"points rule {rule.code} earns on no event")
     _rules[rule.code] = rule
     for event_name in rule.events:
-        events.subscribe(event_name, name=subscriber_name(rule, event_name), handler=_handler(rule))
+        events.subscribe(
+            event_name,
+            name=subscriber_name(rule, event_name),
+            handler=_handler(rule),
+            batch=_batch_handler(rule),
+        )
     return rule
 
 
@@ -93,6 +101,21 @@ def _handler(rule: Rule) -> Callable[[Event], None]:
 
     handle.__qualname__ = f"points[{rule.code}]"
     return handle
+
+
+def _batch_handler(rule: Rule) -> Callable[[list[Event]], None]:
+    single = _handler(rule)
+
+    def handle_many(batch: list[Event]) -> None:
+        if not _many_sink:
+            for event in batch:
+                single(event)
+            return
+        claims = [(event, rule.claim(event)) for event in batch]
+        _many_sink[0](rule, [(event, claim) for event, claim in claims if claim is not None])
+
+    handle_many.__qualname__ = f"points[{rule.code}]*"
+    return handle_many
 
 
 def unregister(code: str) -> None:
@@ -111,6 +134,7 @@ def rule(code: str) -> Rule | None:
     return _rules.get(code)
 
 
-def install_sink(sink: Sink) -> None:
-    """The ledger that receives claims (the study app, once)."""
+def install_sink(sink: Sink, many: ManySink | None = None) -> None:
+    """The ledger that receives claims (the study app, once); `many` takes a batch."""
     _sink[:] = [sink]
+    _many_sink[:] = [many] if many is not None else []

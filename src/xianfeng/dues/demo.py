@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from xianfeng.common.indicators import Month
 from xianfeng.dues import services
-from xianfeng.dues.calc import DEFAULT_BRACKETS, DEFAULT_FIXED
+from xianfeng.dues.calc import DEFAULT_BRACKETS, DEFAULT_FIXED, owes_in
 from xianfeng.dues.enums import DuesCategory, PaymentMethod
+from xianfeng.dues.models import owed_amounts
 from xianfeng.orgs.enums import RoleKind
 from xianfeng.orgs.models import Role
 from xianfeng.people.models import Member, User
@@ -55,13 +56,19 @@ def seed() -> str:
     payments = 0
     for i, member in enumerate(members):
         category, income = PROFILES[i % len(PROFILES)]
-        services.dues_assess(
+        assessment = services.dues_assess(
             actor=secretary, member=member, year=today.year, category=category,
             base_income=income,
         )  # fmt: skip
         if i == 2 or not months:
             continue  # one member has not paid this year
         paid = months if i % 3 else months[:-1]
+        # Only months the member owes (a larger county's first members may be new ones).
+        amounts = owed_amounts([assessment])
+        paid = [
+            m for m in paid
+            if owes_in(m, amounts=amounts, joined_on=member.joined_on, left_on=member.left_on)
+        ]  # fmt: skip
         for month in paid:
             services.dues_pay(
                 actor=secretary, member=member, months=[month],

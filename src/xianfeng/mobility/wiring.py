@@ -25,6 +25,12 @@ def _away(user: Any, member: Any) -> bool:
     return member.is_mobile and can_manage_roster(user, member.org)
 
 
+def _meetings_attended(batch: list[Any]) -> None:
+    """A meeting's sign-ins in one delivery: each as `_meeting_attended`."""
+    for event in batch:
+        _meeting_attended(event)
+
+
 def _meeting_attended(event: Any) -> None:
     from xianfeng.mobility.services import mobile_meeting_attended
 
@@ -53,7 +59,10 @@ def connect() -> None:
     meeting_guests.register("mobility.hosted", hosted_user_ids)
     # Signing in there is a meeting attended at the place, credited to the home branch.
     events.subscribe(
-        "meeting.checked_in", name="mobility.meeting_attended", handler=_meeting_attended
+        "meeting.checked_in",
+        name="mobility.meeting_attended",
+        handler=_meeting_attended,
+        batch=_meetings_attended,
     )
     periodic.register("mobility.remind", remind_mobile_contacts, hours=24)
     kinds.register(

@@ -15,6 +15,12 @@ def _sink(rule: registry.Rule, event: Any, claim: registry.Claim) -> object:
     return points_award(rule=rule, event=event, claim=claim)
 
 
+def _sink_many(rule: registry.Rule, items: list[tuple[Any, registry.Claim]]) -> object:
+    from xianfeng.study.services.points import points_award_many
+
+    return points_award_many(rule=rule, items=items)
+
+
 def _not_resident(user: Any) -> bool:
     from xianfeng.people.selectors import is_resident
 
@@ -41,7 +47,7 @@ def connect() -> None:
         submit_due_attempts,
     )
 
-    registry.install_sink(_sink)
+    registry.install_sink(_sink, _sink_many)
     from xianfeng.study import screen
 
     screen.register()  # 现场竞答 on a village site's TV

@@ -4,6 +4,7 @@ validates, runs in a transaction, audits, and notifies."""
 from xianfeng.meetings.services.attendance import (
     attendance_record,
     checkin,
+    checkin_many,
     checkin_meeting,
     checkin_scan,
     leave_decide,
@@ -48,6 +49,7 @@ __all__ = [
     "calendar_enable",
     "calendar_reset",
     "checkin",
+    "checkin_many",
     "checkin_meeting",
     "checkin_scan",
     "leave_decide",

@@ -4,7 +4,7 @@ county's settings of rules and caps."""
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -94,6 +94,156 @@ def points_award(*, rule: registry.Rule, event: Event, claim: registry.Claim) ->
             PointsDay.objects.filter(pk=day_row.pk).update(earned=F("earned") + amount)
             _add_to_totals(claim.user_id, org_id, day, amount)
         return entry
+
+
+def points_award_many(
+    *, rule: registry.Rule, items: list[tuple[Event, registry.Claim]]
+) -> list[PointsEntry]:
+    """`points_award` for many claims of one rule (a meeting's sign-ins), in their order and
+    with the same result, in a bounded number of queries: the day rows are locked together,
+    what was earned already is read once, and the entries and totals are written in bulk.
+    Reversals, and a batch that meets a concurrent write, go one by one."""
+    if any(claim.reverse for _, claim in items):
+        found = [points_award(rule=rule, event=e, claim=c) for e, c in items]
+        return [entry for entry in found if entry is not None]
+    user_ids = {claim.user_id for _, claim in items}
+    known = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    items = [(e, c) for e, c in items if c.user_id in known]
+    if not items:
+        return []
+    members = {m.user_id: m for m in Member.objects.select_related("org").filter(user_id__in=known)}
+    days = {e.id: timezone.localdate(e.created_at) for e, _ in items}
+    try:
+        with transaction.atomic():
+            return _award_many(rule, items, members, days)
+    except IntegrityError:  # a concurrent delivery wrote some of them first
+        found = [points_award(rule=rule, event=e, claim=c) for e, c in items]
+        return [entry for entry in found if entry is not None]
+
+
+def _award_many(
+    rule: registry.Rule,
+    items: list[tuple[Event, registry.Claim]],
+    members: dict[int, Member],
+    days: dict[int, datetime.date],
+) -> list[PointsEntry]:
+    pairs = {(c.user_id, days[e.id]) for e, c in items}
+    PointsDay.objects.bulk_create(
+        [PointsDay(user_id=u, day=d) for u, d in pairs], ignore_conflicts=True
+    )
+    user_ids = {u for u, _ in pairs}
+    day_set = {d for _, d in pairs}
+    day_rows = {
+        (row.user_id, row.day): row
+        for row in PointsDay.objects.select_for_update()
+        .filter(user_id__in=user_ids, day__in=day_set)
+        .order_by("pk")
+        if (row.user_id, row.day) in pairs
+    }
+    # Read after the locks, so an earning committed meanwhile is seen.
+    sources = {str(c.source_id) for _, c in items}
+    types = {c.source_type for _, c in items}
+    taken = set(
+        PointsEntry.objects.filter(
+            user_id__in=user_ids, rule=rule.code, source_type__in=types, source_id__in=sources
+        ).values_list("user_id", "source_type", "source_id")
+    )
+    earned_rule: dict[tuple[int, datetime.date], int] = {}
+    for row in (
+        PointsEntry.objects.filter(
+            user_id__in=user_ids, day__in=day_set, rule=rule.code, kind=EntryKind.EARN
+        )
+        .values("user_id", "day")
+        .annotate(s=Sum("points"))
+    ):
+        earned_rule[(row["user_id"], row["day"])] = row["s"] or 0
+    policies: dict[int | None, Any] = {}
+    entries: list[PointsEntry] = []
+    totals: dict[tuple[int, int | None, datetime.date], int] = {}
+    for event, claim in items:
+        key = (claim.user_id, claim.source_type, str(claim.source_id))
+        if key in taken:
+            continue  # earned already, or taken back: never twice
+        day = days[event.id]
+        member = members.get(claim.user_id)
+        org = member.org if member is not None else None
+        org_id = org.pk if org is not None else None
+        if member is not None:
+            org_id = org_of_member_on(member, day) or org_id
+        policy_key = org.pk if org is not None else None
+        if policy_key not in policies:
+            policies[policy_key] = policy_for(org)
+        policy = policies[policy_key]
+        effective = policy.rules.get(rule.code)
+        if effective is None or not effective.enabled:
+            continue
+        taken.add(key)
+        day_row = day_rows[(claim.user_id, day)]
+        so_far = earned_rule.get((claim.user_id, day), 0)
+        amount, note = effective.points, ""
+        if effective.daily_cap and so_far + amount > effective.daily_cap:
+            amount, note = max(effective.daily_cap - so_far, 0), CAPPED_RULE
+        if policy.day_cap and day_row.earned + amount > policy.day_cap:
+            amount, note = max(policy.day_cap - day_row.earned, 0), CAPPED_DAY
+        entries.append(
+            PointsEntry(
+                user_id=claim.user_id,
+                org_id=org_id,
+                rule=rule.code,
+                kind=EntryKind.EARN,
+                points=amount,
+                day=day,
+                title=claim.title[:200],
+                note=note,
+                event_id=event.id,
+                source_type=claim.source_type,
+                source_id=str(claim.source_id),
+            )
+        )
+        earned_rule[(claim.user_id, day)] = so_far + amount
+        if amount:
+            day_row.earned += amount
+            day_row._xf_changed = True  # type: ignore[attr-defined]
+            total_key = (claim.user_id, org_id, day)
+            totals[total_key] = totals.get(total_key, 0) + amount
+    PointsEntry.objects.bulk_create(entries)
+    changed = [row for row in day_rows.values() if getattr(row, "_xf_changed", False)]
+    PointsDay.objects.bulk_update(changed, ["earned"], batch_size=500)
+    _add_to_totals_many(totals)
+    return entries
+
+
+def _add_to_totals_many(amounts: dict[tuple[int, int | None, datetime.date], int]) -> None:
+    """`_add_to_totals` for many (person, org, day) amounts: the rows that exist are read
+    once and updated in bulk, the missing ones created in bulk."""
+    wanted: dict[tuple[int, str, datetime.date, int | None], int] = {}
+    for (user_id, org_id, day), amount in amounts.items():
+        for period in Period.values:
+            key = (user_id, period, period_start(period, day), org_id)
+            wanted[key] = wanted.get(key, 0) + amount
+    if not wanted:
+        return
+    rows = PointsTotal.objects.select_for_update().filter(
+        user_id__in={k[0] for k in wanted},
+        period__in={k[1] for k in wanted},
+        start__in={k[2] for k in wanted},
+    )
+    existing = {(r.user_id, r.period, r.start, r.org_id): r for r in rows.order_by("pk")}
+    update, create = [], []
+    for key, amount in wanted.items():
+        row = existing.get(key)
+        if row is not None:
+            row.points = F("points") + amount
+            update.append(row)
+        else:
+            user_id, period, start, org_id = key
+            create.append(
+                PointsTotal(
+                    user_id=user_id, period=period, start=start, org_id=org_id, points=amount
+                )
+            )
+    PointsTotal.objects.bulk_update(update, ["points"], batch_size=500)
+    PointsTotal.objects.bulk_create(create)
 
 
 def _reverse(
