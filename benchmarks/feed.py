@@ -117,6 +117,24 @@ print(json.dumps(out))
 """
 
 
+def _database_exists(name: str) -> bool:
+    found = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.stdout.strip() == "1"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -139,7 +157,9 @@ def main() -> int:
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src"),
     }
     env.pop("XF_TESTING", None)
-    reuse = args.postgres and args.reuse
+    reuse = args.postgres and args.reuse and _database_exists("xf_bench_feed")
+    if args.postgres and args.reuse and not reuse:
+        print("xf_bench_feed does not exist yet: a fresh one is made", file=sys.stderr)
     if args.postgres and not reuse:
         subprocess.run(
             ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "xf_bench_feed"],

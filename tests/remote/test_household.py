@@ -281,9 +281,9 @@ def test_household_page_query_count(client, county, homes, django_assert_num_que
         services.household_confirm(user=county.member_a1.user, viewing=viewing)
     client.force_login(county.member_a1.user)
     # the same number whatever the viewings: the household, the open viewings, their lessons,
-    # which are confirmed, the confirmed history with its sites, their lessons; the session,
-    # the user and what the layout asks for
-    with django_assert_num_queries(11):
+    # which are confirmed, the confirmed history with its sites, their lessons, the person's
+    # own join requests; the session, the user and what the layout asks for
+    with django_assert_num_queries(12):
         page = client.get("/remote/home/")
     # the open one once, each confirmed one with its lesson
     assert page.content.decode().count("乡村振兴政策解读") == 1 + 2 * n

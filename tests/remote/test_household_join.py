@@ -242,7 +242,7 @@ def test_site_household_page_query_count(client, county, joins, django_assert_nu
 def test_home_page_without_household_query_count(client, county, joins, django_assert_num_queries):
     services.household_join_request(user=county.member_a1.user, site=joins.a)
     client.force_login(county.member_a1.user)
-    # the session, the user; no household, the waiting request, the (empty) history; the
+    # the session, the user; no household, the person's requests, the (empty) history; the
     # layout's member record and roles, the unread count
     with django_assert_num_queries(8):
         page = client.get("/remote/home/")
@@ -281,3 +281,30 @@ def test_tv_shows_the_join_qr_on_household_sites_only(client, county, joins, sit
     _, village_key = services.device_token_issue(actor=sites2.admin_a, site=sites2.a)
     village = client.get("/api/v1/remote/tv", HTTP_AUTHORIZATION=f"Bearer {village_key}")
     assert village.json()["join"] is None
+
+
+def test_home_page_tells_the_member_what_became_of_their_requests(client, county, joins):
+    declined = services.household_join_request(user=county.member_a1.user, site=joins.a)
+    services.household_join_decide(
+        actor=joins.admin_a, request=declined, approve=False, reason="不是本户家庭成员"
+    )
+    # Another member's declined request, with its own reason, never shows on this page.
+    other = services.household_join_request(user=county.member_b1.user, site=joins.b)
+    services.household_join_decide(
+        actor=joins.admin_b, request=other, approve=False, reason="请先到村委会登记"
+    )
+    services.household_join_request(user=county.member_a1.user, site=joins.a)
+    client.force_login(county.member_a1.user)
+    home = client.get("/remote/home/").content.decode()
+    # The new request waits (with its withdraw button); the earlier one says why it failed.
+    assert "您已申请加入“张家入户终端”" in home and 'id="household-withdraw"' in home
+    history = home[home.index('id="household-requests"') : home.index('id="household-history"')]
+    assert "未同意" in history and "不是本户家庭成员" in history
+    assert "请先到村委会登记" not in home and "李家入户终端" not in home
+    # Withdrawn, it joins the history and nothing waits any more.
+    waiting = HouseholdJoinRequest.objects.get(member=county.member_a1, state="pending")
+    assert client.post(f"/remote/home/requests/{waiting.pk}/withdraw/").status_code == 302
+    home = client.get("/remote/home/").content.decode()
+    assert 'id="household-withdraw"' not in home
+    history = home[home.index('id="household-requests"') : home.index('id="household-history"')]
+    assert history.count('class="device"') == 2 and "已撤回" in history

@@ -446,17 +446,6 @@ def household_join_waiting(site: Site) -> QuerySet[HouseholdJoinRequest]:
     )
 
 
-def my_household_request(user: Any) -> HouseholdJoinRequest | None:
-    """The person's own request to join a household that still waits (at most one)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return (
-        HouseholdJoinRequest.objects.filter(member__user=user, state=JoinState.PENDING)
-        .select_related("site", "site__org")
-        .first()
-    )
-
-
 def my_household_requests(user: Any) -> QuerySet[HouseholdJoinRequest]:
     """All the person's own requests to join a household, newest first."""
     if not getattr(user, "is_authenticated", False):
