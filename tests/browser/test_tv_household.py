@@ -158,6 +158,9 @@ def test_member_withdraws_and_the_admin_declines_with_a_reason_on_a_phone(county
     phone.click("#household-withdraw button")
     phone.wait_for_selector("text=已撤回加入“张家入户终端”的申请")
     assert phone.query_selector("#household-withdraw") is None
+    # What became of it stays on the member's page, on the phone's width.
+    assert "已撤回" in phone.inner_text("#household-requests")
+    assert _fits(phone)
     asked.refresh_from_db()
     assert asked.state == "withdrawn"
 
@@ -173,4 +176,12 @@ def test_member_withdraws_and_the_admin_declines_with_a_reason_on_a_phone(county
     desk.click("#household-waiting button:has-text('拒绝')")
     desk.wait_for_selector("text=已拒绝王秀英的加入申请")
     assert HouseholdJoinRequest.objects.get(pk=again.pk).reason == "户籍不在本户"
-    assert phone.errors == [] and desk.errors == []
+    # The spouse reads the answer and its reason on their own phone.
+    spouse_phone = new_page(width=360, height=740)
+    spouse_phone.set_default_timeout(60_000)
+    login(spouse_phone, spouse.user.username, PASSWORD)
+    spouse_phone.goto("/remote/home/")
+    told = spouse_phone.inner_text("#household-requests")
+    assert "未同意" in told and "户籍不在本户" in told and "张家入户终端" in told
+    assert _fits(spouse_phone)
+    assert phone.errors == [] and desk.errors == [] and spouse_phone.errors == []
