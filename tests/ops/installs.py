@@ -79,7 +79,12 @@ class Install:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
 
 
-def make_install(root: Path, name: str, **extra_env: str) -> Install:
+def make_install(root: Path, name: str, *, migrated: bool = False, **extra_env: str) -> Install:
+    """An installation in `root/name`; with `migrated`, its database starts as a copy of the
+    migrated template (tests/dbtemplate.py), so its `migrate` has nothing left to do."""
+    from tests import dbtemplate
+
+    migrated = migrated and dbtemplate.enabled()
     var = root / name
     var.mkdir(parents=True)
     env = {
@@ -97,8 +102,11 @@ def make_install(root: Path, name: str, **extra_env: str) -> Install:
     if on_postgres():
         db = settings.DATABASES["default"]
         pg_name = f"xf_ops_{name}_{uuid.uuid4().hex[:8]}"
-        with _admin_conn() as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        if migrated:
+            dbtemplate.pg_copy(db, pg_name)
+        else:
+            with _admin_conn() as conn:
+                conn.execute(f'CREATE DATABASE "{pg_name}"')
         user = db.get("USER") or "postgres"
         password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
         host = db.get("HOST") or "127.0.0.1"
@@ -115,6 +123,8 @@ def make_install(root: Path, name: str, **extra_env: str) -> Install:
         )
         return Install(var=var, url=url, target=target, pg_name=pg_name, env=env)
     path = var / "xianfeng.sqlite3"
+    if migrated:
+        dbtemplate.sqlite_copy(path)
     return Install(
         var=var, url=f"sqlite:///{path}", target=Target(vendor="sqlite", path=path), env=env
     )

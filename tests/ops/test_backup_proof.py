@@ -36,7 +36,7 @@ def wait_for_file(path: Path, timeout: float) -> None:
 
 @pytest.mark.slow
 def test_backup_while_writing_restores_the_same_county(tmp_path):
-    source = make_install(tmp_path, "src")
+    source = make_install(tmp_path, "src", migrated=True)
     restored = make_install(tmp_path, "dst")
     try:
         source.manage(  # one start-up for both

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 
 @pytest.fixture
 def prepared(tmp_path):
-    install = make_install(tmp_path, "live")
+    install = make_install(tmp_path, "live", migrated=True)
     facts = json.loads(install.python(HERE / "prepare.py").strip().splitlines()[-1])
     yield install, facts["token"], facts["lesson"], facts["draft"]
     install.drop()

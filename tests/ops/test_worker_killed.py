@@ -153,14 +153,14 @@ def deliveries(install: Install) -> dict[str, str]:
 @pytest.fixture
 def installed(tmp_path):
     provider = Provider(hold_at=2)
-    install = make_install(tmp_path, "kill", XF_NOTIFY_CHANNELS="email,sms")
+    install = make_install(tmp_path, "kill", migrated=True, XF_NOTIFY_CHANNELS="email,sms")
     install.env.update(
         DJANGO_SETTINGS_MODULE="tests.ops.stall_settings",
         PYTHONPATH=f"{REPO / 'src'}{os.pathsep}{REPO}",
         XF_SMS_BACKEND="http",
         XF_SMS_URL="http://127.0.0.1:9/sms",  # nothing listens: the first try fails
     )
-    prepared = install.python(HERE / "prepare_worker.py", timeout=600)  # migrates: slow under load
+    prepared = install.python(HERE / "prepare_worker.py", timeout=600)
     facts = json.loads(prepared.strip().splitlines()[-1])
     install.env.update(XF_SMS_URL=provider.url, XF_TASKS="db")
     yield install, provider, facts
