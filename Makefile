@@ -17,7 +17,7 @@ help:
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(VENV)/bin/uv || $(VENV)/bin/pip install --quiet "uv==$(UV_VERSION)"
-	$(VENV)/bin/uv sync --locked --quiet
+	$(VENV)/bin/uv sync --locked --quiet --compile-bytecode
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

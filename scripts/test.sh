@@ -11,6 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
+# Every Python process of the run (pytest workers, manage.py, servers and workers the
+# operations tests start) imports Django and the project: from source that is ~2 s of
+# compiling each time. Some environments set PYTHONDONTWRITEBYTECODE; the run keeps the
+# bytecode it compiles (in __pycache__, ignored by git), and pytest its rewritten tests.
+unset PYTHONDONTWRITEBYTECODE
 PG_URL="${XF_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/xianfeng}"
 JOBS="${XF_TEST_JOBS:-2}"
 export XF_FUZZ_EXAMPLES="${XF_FUZZ_EXAMPLES:-15}"
