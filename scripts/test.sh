@@ -6,7 +6,7 @@
 #   `fuzz`: no 5xx, only documented statuses, bodies matching the OpenAPI schema;
 #   derandomized, XF_FUZZ_EXAMPLES examples per operation and client: 15 by default,
 #   under 3 min on 2 cores),
-#   browser tests in Debian's Chromium.
+#   browser tests in Debian's Chromium (XF_TEST_JOBS workers, like the rest).
 # Under CI=true a missing PostgreSQL or browser is a failure; elsewhere a clear skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +60,9 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 fi
 if [ -x /usr/bin/chromium ]; then
-  pytest -m browser "$@"
+  # Two at a time: much of a browser test is waiting (video playing in real time, a live
+  # stream, timeouts), and each worker has its own server, database and browser.
+  pytest -n "$JOBS" -m browser "$@"
 elif [ "$CI" = "true" ]; then
   echo "Chromium is missing (/usr/bin/chromium), and CI=true requires it" >&2
   exit 1
