@@ -131,5 +131,6 @@ def test_queries_do_not_grow_with_the_people(branch, extra, django_capture_on_co
         rows = services.checkin_many(users=people, token=token_at(meeting, START), now=START)
     assert len(rows) == len(people)
     assert PointsEntry.objects.filter(source_id=meeting.pk).count() == len(people)
-    # Sign-in, events, the points ledger and the 流动党员 subscriber (one lookup each).
-    assert len(queries) <= 40 + len(people)
+    # Sign-in, events, the points ledger and the 流动党员 subscriber: the same bound for 4
+    # people as for 16 (37 queries on SQLite either way).
+    assert len(queries) <= 40

@@ -129,3 +129,41 @@ def test_signing_in_at_the_host_is_a_meeting_attended_there_once(
     row = AuditLog.objects.filter(event="meeting.checked_in").order_by("pk").first()
     events.replay(first_id=row.pk, last_id=row.pk)  # delivered again: still one
     assert MobileActivity.objects.count() == 1
+
+
+def test_a_batch_of_sign_ins_finds_the_hosted_member_with_one_lookup(
+    county, b1, django_capture_on_commit_callbacks
+):
+    """checkin_many delivers a meeting's sign-ins together: the 流动党员 among them get their
+    activity as one by one, and the rest cost the subscriber one query in all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xianfeng.audit.events import Event
+    from xianfeng.audit.models import AuditLog
+    from xianfeng.meetings.tokens import checkin_token, step_at
+    from xianfeng.mobility.models import MobileActivity
+
+    record = away(county, county.branch_b1)
+    meeting = plan(county, b1)
+    locals_ = [MemberFactory(org=county.branch_b1).user for _ in range(6)]
+    people = [county.member_a1.user, county.member_b1.user, *locals_]
+    meetings.attendees_change(
+        actor=county.secretary_b1, meeting=meeting, add=[u.pk for u in locals_]
+    )
+    at = meeting.starts_at
+    token = checkin_token(meeting.pk, meeting.checkin_key, step_at(at))
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = meetings.checkin_many(users=people, token=token, now=at)
+    assert len(rows) == len(people)
+    assert list(MobileActivity.objects.values_list("record_id", "org__code")) == [(record.pk, "B1")]
+    # The batch alone: delivered again, the hosted one is found and kept once; without
+    # them, the others are one lookup.
+    batch = [Event.from_row(row) for row in AuditLog.objects.filter(event="meeting.checked_in")]
+    assert len(batch) == len(people)
+    again = services.mobile_meetings_attended(batch)
+    assert [a.pk for a in again] == [MobileActivity.objects.get().pk]  # the same one
+    others = [e for e in batch if e.data["user_id"] != county.member_a1.user.pk]
+    with CaptureQueriesContext(connection) as queries:
+        assert services.mobile_meetings_attended(others) == []
+    assert len(queries) == 1

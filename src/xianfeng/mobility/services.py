@@ -398,6 +398,28 @@ def mobile_remind_contacts(*, today: datetime.date | None = None) -> int:
     return len(due)
 
 
+def mobile_meetings_attended(batch: list[Event]) -> list[MobileActivity]:
+    """`mobile_meeting_attended` for a meeting's sign-ins delivered together: one query
+    finds which of the people ever stayed with the host (most sign-ins are the branch's own
+    members, who never did); only those go through the exact check one by one."""
+    wanted = [e for e in batch if e.org_id is not None and e.data.get("user_id") is not None]
+    if not wanted:
+        return []
+    hosted = set(
+        MobileRecord.objects.filter(
+            member__user_id__in={e.data["user_id"] for e in wanted},
+            host_org_id__in={e.org_id for e in wanted},
+        ).values_list("member__user_id", "host_org_id")
+    )
+    done = []
+    for event in wanted:
+        if (event.data["user_id"], event.org_id) in hosted:
+            activity = mobile_meeting_attended(event)
+            if activity is not None:
+                done.append(activity)
+    return done
+
+
 def mobile_meeting_attended(event: Event) -> MobileActivity | None:
     """meeting.checked_in: a 流动党员 who signed in at a meeting of the branch hosting them
     that day has it on their record as a meeting attended at the place (credited to the

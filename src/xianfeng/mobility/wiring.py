@@ -26,9 +26,10 @@ def _away(user: Any, member: Any) -> bool:
 
 
 def _meetings_attended(batch: list[Any]) -> None:
-    """A meeting's sign-ins in one delivery: each as `_meeting_attended`."""
-    for event in batch:
-        _meeting_attended(event)
+    """A meeting's sign-ins in one delivery: one lookup for them all."""
+    from xianfeng.mobility.services import mobile_meetings_attended
+
+    mobile_meetings_attended(batch)
 
 
 def _meeting_attended(event: Any) -> None:
