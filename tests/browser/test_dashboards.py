@@ -142,7 +142,8 @@ def test_the_big_screen_in_large_text_scales_its_type_within_the_frame(new_page,
         assert page.evaluate("document.documentElement.scrollHeight") <= 1080
         assert page.evaluate("document.documentElement.scrollWidth") <= 1920
         spilled = page.eval_on_selector_all(
-            ".panel h2, .counters li, .sc-reading, #sc-tree .tile, .flags-list li",
+            ".panel h2, .counters li, .sc-reading, #sc-tree .tile, .flags-list li,"
+            " .figures-list li:not([hidden])",
             """els => els.filter(e => {
                 const r = e.getBoundingClientRect(), p = e.closest('.panel').getBoundingClientRect();
                 return !(r.top >= p.top && r.bottom <= p.bottom && r.left >= p.left
@@ -150,14 +151,30 @@ def test_the_big_screen_in_large_text_scales_its_type_within_the_frame(new_page,
             }).map(e => e.innerText)""",
         )
         assert spilled == [], (large, spilled)
-        # The month's figures are more than the panel holds in either size: the rows beyond
-        # its edge are cut off whole by the panel (overflow hidden), not scrolled to.
-        shown = page.eval_on_selector_all(
-            ".figures-list li",
-            """els => els.filter(e => e.getBoundingClientRect().bottom
-                <= e.closest('.panel').getBoundingClientRect().bottom).length""",
-        )
-        assert shown >= 12, (large, shown)
+        # The month's figures are more than the panel holds in either size: they are shown
+        # a panelful at a time, the page beside the heading, none cut off by the edge.
+        rows = page.eval_on_selector_all(".figures-list li", "els => els.length")
+        shown = page.eval_on_selector_all(".figures-list li:not([hidden])", "els => els.length")
+        assert 12 <= shown < rows, (large, shown, rows)
+        pages = -(-rows // shown)
+        assert page.inner_text("#sc-figures-page") == f"（1/{pages}）"
+        if large:  # turning every second, every figure comes round
+            page.goto("/dashboards/screen/C/?rotate=1")
+            page.wait_for_selector(".figures-list li")
+            seen: set[str] = set()
+            for _ in range(3 * pages):
+                seen.update(
+                    page.eval_on_selector_all(
+                        ".figures-list li:not([hidden]) span", "els => els.map(e => e.innerText)"
+                    )
+                )
+                page.wait_for_timeout(700)
+            names = page.eval_on_selector_all(
+                ".figures-list li span", "els => els.map(e => e.textContent)"
+            )
+            assert seen == set(names) and len(names) == rows, (sorted(set(names) - seen), rows)
+            page.goto("/dashboards/screen/C/?rotate=3600")
+            page.wait_for_selector("#sc-bars canvas")
         measured[large] = page.evaluate(
             """() => ['.screen-head h1', '.counters li', '#sc-tree .tile b']
                 .map(s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))"""

@@ -13,7 +13,7 @@
   // The hall's clock in the county's time zone, whatever the TV box is set to.
   var zone = root.getAttribute("data-tz") || undefined;
   var RED = "#e0464c", GOLD = "#ffd7a8", GREY = "#7f93ab";
-  var state = { data: null, panel: 0, lastOk: null };
+  var state = { data: null, panel: 0, lastOk: null, figuresPage: 0 };
   var bars = null, line = null;
   // 大字模式 scales the charts' labels as the stylesheet scales the text (--t).
   var T = document.documentElement.classList.contains("large-text") ? 1.25 : 1;
@@ -120,6 +120,26 @@
     }, true);
   }
 
+  // The month's figures are more rows than their panel holds (in 大字 even more so): they
+  // are shown a panelful at a time, the page turning with the indicator ("（1/2）" beside
+  // the heading), rather than cut off at the panel's edge. On a phone the list grows with
+  // its rows and has one page.
+  function pageFigures() {
+    var el = byId("sc-figures"), rows = el.children, label = byId("sc-figures-page");
+    var i, per = 0;
+    for (i = 0; i < rows.length; i++) rows[i].hidden = false;
+    var room = el.clientHeight;
+    for (i = 0; i < rows.length; i++) {
+      if (rows[i].offsetTop + rows[i].offsetHeight > room + 1) break;
+      per = i + 1;
+    }
+    if (per === 0 || per >= rows.length) { label.textContent = ""; return; }
+    var pages = Math.ceil(rows.length / per);
+    var page = state.figuresPage % pages;
+    for (i = 0; i < rows.length; i++) rows[i].hidden = Math.floor(i / per) !== page;
+    label.textContent = "（" + (page + 1) + "/" + pages + "）";
+  }
+
   function render() {
     var d = state.data;
     byId("sc-month").textContent = d.month;
@@ -128,6 +148,7 @@
       return pair(f.name, f.shown + (f.meets === true ? " ✓" : f.meets === false ? " ✗" : ""),
         f.meets === true ? "ok" : f.meets === false ? "miss" : "");
     });
+    pageFigures();
     fill("sc-flags", d.flags.length ? d.flags : [null], function (f) {
       if (!f) return li("各项有目标的指标均已达标。");
       var el = li(f.missing + " 个支部" + f.name + "未达标");
@@ -175,6 +196,7 @@
   window.addEventListener("resize", function () {
     if (bars) bars.resize();
     if (line) line.resize();
+    if (state.data) pageFigures();
   });
   load();
   tick();
@@ -183,6 +205,8 @@
   window.setInterval(function () {
     state.panel += 1;
     if (state.panel > 1e6) state.panel = 0;
+    state.figuresPage = state.panel;
     showPanel();
+    if (state.data) pageFigures();
   }, rotate);
 })();
