@@ -121,7 +121,8 @@ def sqlite_copy(target: Path) -> None:
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
-def _admin(db: dict):  # type: ignore[no-untyped-def]
+def admin_connection(db: dict):  # type: ignore[no-untyped-def]
+    """An autocommit connection to the maintenance database of `db`'s server."""
     import psycopg
 
     return psycopg.connect(
@@ -134,7 +135,8 @@ def _admin(db: dict):  # type: ignore[no-untyped-def]
     )
 
 
-def _url(db: dict, name: str) -> str:
+def database_url(db: dict, name: str) -> str:
+    """The URL (XF_DATABASE_URL) of database `name` on `db`'s server."""
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host = db.get("HOST") or "127.0.0.1"
@@ -146,7 +148,7 @@ def pg_template(db: dict) -> str:
     """The name of the migrated template database on `db`'s server (made if missing)."""
     name = PREFIX + key()
     lock = int(hashlib.sha256(name.encode()).hexdigest()[:15], 16)
-    with _admin(db) as conn:
+    with admin_connection(db) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
         try:
             found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
@@ -155,7 +157,7 @@ def pg_template(db: dict) -> str:
                 conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
                 conn.execute(f'CREATE DATABASE "{building}"')
                 try:
-                    _migrate(_url(db, building))
+                    _migrate(database_url(db, building))
                     conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
                 except BaseException:
                     conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
@@ -168,7 +170,7 @@ def pg_template(db: dict) -> str:
 def pg_copy(db: dict, target: str) -> None:
     """Make database `target` a copy of the migrated template (replacing what is there)."""
     template = pg_template(db)
-    with _admin(db) as conn:
+    with admin_connection(db) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
         # Copies of one template may be made at the same time; a session still connected
         # to the template (someone inspecting it) would refuse the copy: say so plainly.

@@ -25,17 +25,9 @@ def on_postgres() -> bool:
 
 
 def _admin_conn():  # type: ignore[no-untyped-def]
-    import psycopg
+    from tests import dbtemplate
 
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        dbname="postgres",
-        user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None,
-        host=db.get("HOST") or None,
-        port=db.get("PORT") or None,
-        autocommit=True,
-    )
+    return dbtemplate.admin_connection(settings.DATABASES["default"])
 
 
 @dataclass
@@ -107,19 +99,15 @@ def make_install(root: Path, name: str, *, migrated: bool = False, **extra_env: 
         else:
             with _admin_conn() as conn:
                 conn.execute(f'CREATE DATABASE "{pg_name}"')
-        user = db.get("USER") or "postgres"
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        host = db.get("HOST") or "127.0.0.1"
-        port = db.get("PORT") or "5432"
-        url = f"postgres://{user}{password}@{host}:{port}/{pg_name}"
+        url = dbtemplate.database_url(db, pg_name)
         env["XF_DATABASE_URL"] = url
         target = Target(
             vendor="postgresql",
             dbname=pg_name,
-            user=user,
+            user=db.get("USER") or "postgres",
             password=str(db.get("PASSWORD") or ""),
-            host=host,
-            port=str(port),
+            host=db.get("HOST") or "127.0.0.1",
+            port=str(db.get("PORT") or "5432"),
         )
         return Install(var=var, url=url, target=target, pg_name=pg_name, env=env)
     path = var / "xianfeng.sqlite3"
