@@ -27,8 +27,9 @@ def test_secretary_hands_a_member_a_one_time_link_and_the_member_sets_a_password
     login(secretary, "secretary_a1", PASSWORD)
     secretary.goto(f"/members/{county.member_a1.pk}/")
     secretary.click("main button:has-text('生成设置密码链接')")
-    secretary.wait_for_selector("img.qr-code")
-    assert secretary.locator("img.qr-code").evaluate("img => img.naturalWidth") > 100
+    secretary.wait_for_function(
+        "() => (document.querySelector('img.qr-code') || {}).naturalWidth > 100"
+    )
     url = secretary.input_value("#password-link-url")
     assert secretary.errors == []
 
@@ -57,8 +58,7 @@ def test_a_county_admin_turns_on_two_step_sign_in(county, new_page):
     login(page, "county_admin", PASSWORD)
     page.goto("/me/")
     page.click("text=开启两步验证")
-    page.wait_for_selector("img.qr-code")
-    assert page.locator("img.qr-code").evaluate("img => img.naturalWidth") > 100
+    page.wait_for_function("() => (document.querySelector('img.qr-code') || {}).naturalWidth > 100")
     device = TOTPDevice.objects.get(user=county.county_admin)
     page.fill("input[name=code]", code_for(device))
     page.click("main button[type=submit]")

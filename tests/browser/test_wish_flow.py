@@ -89,8 +89,13 @@ def test_register_post_approve_claim_fulfil_confirm(county, new_page, photo):
     resident.goto("/")
     resident.click("#panel-wishes >> text=请确认")
     resident.wait_for_selector("#confirm")
-    loaded = resident.eval_on_selector("#done img", "img => img.complete && img.naturalWidth")
-    assert loaded == 480
+    # The fulfilment photo arrives (its 480 px thumbnail), waited for: on a busy machine the
+    # page is there before the picture.
+    resident.wait_for_function(
+        "() => { const i = document.querySelector('#done img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    assert resident.eval_on_selector("#done img", "img => img.naturalWidth") == 480
     resident.fill("#thanks", "孩子高兴坏了，谢谢！")
     resident.click("text=确认已实现")
     resident.wait_for_selector("text=已确认心愿实现，谢谢！")
