@@ -5,6 +5,7 @@ credited to the one who confirmed only)."""
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,7 @@ from xianfeng.remote.enums import ViewingState
 from xianfeng.remote.models import Viewing
 
 pytestmark = pytest.mark.django_db(transaction=True)
+SHOTS = os.environ.get("XF_SHOTS", "")
 
 
 def test_household_tv_plays_and_only_the_confirmer_is_credited(county, new_page):
@@ -184,4 +186,15 @@ def test_member_withdraws_and_the_admin_declines_with_a_reason_on_a_phone(county
     told = spouse_phone.inner_text("#household-requests")
     assert "未同意" in told and "户籍不在本户" in told and "张家入户终端" in told
     assert _fits(spouse_phone)
+    # In 大字 at 200 % zoom (a 360 px phone is then 180 CSS px wide): still no sideways scroll.
+    spouse_phone.context.add_cookies(
+        [{"name": "xf_text", "value": "large", "url": spouse_phone.url}]
+    )
+    spouse_phone.set_viewport_size({"width": 180, "height": 740})
+    spouse_phone.goto("/remote/home/")
+    assert spouse_phone.evaluate("document.documentElement.classList.contains('large-text')")
+    assert "户籍不在本户" in spouse_phone.inner_text("#household-requests")
+    assert _fits(spouse_phone)
+    if SHOTS:
+        spouse_phone.screenshot(path=f"{SHOTS}/household-requests-large-180.png", full_page=True)
     assert phone.errors == [] and desk.errors == [] and spouse_phone.errors == []

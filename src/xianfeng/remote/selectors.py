@@ -457,6 +457,17 @@ def my_household_requests(user: Any) -> QuerySet[HouseholdJoinRequest]:
     )
 
 
+def my_household_requests_shown(
+    user: Any, *, limit: int
+) -> tuple[HouseholdJoinRequest | None, list[HouseholdJoinRequest]]:
+    """The person's request that waits (if any) and their settled ones, newest first, in
+    one query: a waiting request is always the newest (at most one waits, and asking for
+    another household withdraws it first)."""
+    asked = list(my_household_requests(user)[:limit])
+    waiting = asked[0] if asked and asked[0].state == JoinState.PENDING else None
+    return waiting, [r for r in asked if r.state != JoinState.PENDING]
+
+
 def get_my_join_request(user: Any, pk: int) -> HouseholdJoinRequest:
     """One of the person's own join requests (404 for anyone else's)."""
     found = my_household_requests(user).select_related("member").filter(pk=pk).first()

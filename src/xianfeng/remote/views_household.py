@@ -21,7 +21,7 @@ from xianfeng.common.errors import Refused
 from xianfeng.common.types import AuthedRequest
 from xianfeng.people.models import Member
 from xianfeng.remote import selectors, services
-from xianfeng.remote.enums import JoinState, JoinVia, SiteKind
+from xianfeng.remote.enums import JoinVia, SiteKind
 from xianfeng.remote.forms import HouseholdMemberForm
 from xianfeng.remote.models import Site
 from xianfeng.remote.services.offline import site_members
@@ -132,18 +132,15 @@ def household(request: AuthedRequest) -> HttpResponse:
         .prefetch_related("lessons")
         .order_by("-starts_at")[:HISTORY_SHOWN]
     )
-    # The person's own requests, newest first: a waiting one is always the newest (at most
-    # one waits, and a new one can only be made once it is settled); the settled ones say
-    # what became of them and why a request was not agreed to.
-    asked = list(selectors.my_household_requests(request.user)[:REQUESTS_SHOWN])
-    waiting = asked[0] if asked and asked[0].state == JoinState.PENDING else None
+    # What became of the person's requests (and why one was not agreed to).
+    waiting, settled = selectors.my_household_requests_shown(request.user, limit=REQUESTS_SHOWN)
     return render(
         request,
         "remote/household.html",
         {
             "mine": mine,
             "waiting": None if mine is not None else waiting,
-            "settled": [r for r in asked if r.state != JoinState.PENDING],
+            "settled": settled,
             "open_rows": open_rows,
             "history": history,
         },

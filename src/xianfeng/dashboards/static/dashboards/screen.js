@@ -13,7 +13,7 @@
   // The hall's clock in the county's time zone, whatever the TV box is set to.
   var zone = root.getAttribute("data-tz") || undefined;
   var RED = "#e0464c", GOLD = "#ffd7a8", GREY = "#7f93ab";
-  var state = { data: null, panel: 0, lastOk: null, figuresPage: 0 };
+  var state = { data: null, panel: 0, lastOk: null };
   var bars = null, line = null;
   // 大字模式 scales the charts' labels as the stylesheet scales the text (--t).
   var T = document.documentElement.classList.contains("large-text") ? 1.25 : 1;
@@ -135,7 +135,7 @@
     }
     if (per === 0 || per >= rows.length) { label.textContent = ""; return; }
     var pages = Math.ceil(rows.length / per);
-    var page = state.figuresPage % pages;
+    var page = state.panel % pages;
     for (i = 0; i < rows.length; i++) rows[i].hidden = Math.floor(i / per) !== page;
     label.textContent = "（" + (page + 1) + "/" + pages + "）";
   }
@@ -205,7 +205,6 @@
   window.setInterval(function () {
     state.panel += 1;
     if (state.panel > 1e6) state.panel = 0;
-    state.figuresPage = state.panel;
     showPanel();
     if (state.data) pageFigures();
   }, rotate);
