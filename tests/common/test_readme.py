@@ -18,6 +18,7 @@ def used_variables() -> set[str]:
         ROOT / "tests/browser/conftest.py",
     ]
     sources += [ROOT / "tests/common/test_tasks.py", ROOT / "tests/api/test_fuzz.py"]
+    sources += [ROOT / "tests/dbtemplate.py"]  # XF_TEST_DB_TEMPLATE
     sources += [ROOT / "Makefile"]
     for path in sources:
         if path.is_file():
