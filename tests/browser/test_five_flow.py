@@ -82,7 +82,7 @@ def test_resident_votes_signs_up_and_checks_in_by_qr(county, new_page):
     login(organiser, "secretary_a1", PASSWORD)
     organiser.goto(f"/community/activities/{activity.pk}/")
     organiser.click("text=出示签到二维码")
-    assert organiser.is_visible("#qr-code img")
+    organiser.wait_for_selector("#qr-code img")  # the click only starts the navigation
     shot(organiser, "activity-qr-1280")
     scan_url = organiser.inner_text("#checkin-url")
 

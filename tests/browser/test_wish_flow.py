@@ -64,7 +64,7 @@ def test_register_post_approve_claim_fulfil_confirm(county, new_page, photo):
     login(secretary, "secretary_a1", PASSWORD)
     secretary.goto("/community/review/")
     secretary.click(f"text={TITLE}")
-    assert secretary.is_visible(f"#contact >> text={PHONE}")
+    secretary.wait_for_selector(f"#contact >> text={PHONE}")  # the click only starts the navigation
     secretary.click("text=通过并公开")
     secretary.wait_for_selector("text=已通过，心愿已公开")
 
@@ -75,6 +75,7 @@ def test_register_post_approve_claim_fulfil_confirm(county, new_page, photo):
     assert member.is_visible("text=孙阿姨 · 东街社区党支部")
     assert PHONE not in member.content() and "孙桂芳" not in member.content()
     member.click(f"text={TITLE}")
+    member.wait_for_selector("#claim")  # the wish's own page, not the list the click left
     assert PHONE not in member.content()
     member.click("#claim >> button:has-text('认领')")
     member.wait_for_selector("text=认领成功")
