@@ -210,6 +210,23 @@ def _overflow(page) -> int:
     )
 
 
+def _broken_header_labels(page) -> list[str]:
+    """The header's short labels (通知, the person's name, 退出, 大字, the nav) that wrap onto
+    a second line: at 180 CSS px in 大字 the who-box squeezed "通知 王秀英 退出" into a column
+    one character wide without any sideways scroll to show for it."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.topbar a, .topbar button')].flatMap(el => {
+            const texts = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+            return texts.filter(t => {
+                const range = document.createRange();
+                range.selectNodeContents(t);
+                const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                return tops.size > 1;
+            }).map(t => t.textContent.trim());
+        })"""
+    )
+
+
 def _axe(page) -> list[str]:
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
@@ -238,7 +255,7 @@ def test_no_sideways_scroll_at_200_percent_and_no_serious_axe_violations(
     cookies = wide.context.cookies()
     page = new_page(180, 370)
     page.context.add_cookies(cookies)
-    overflow, violations = {}, {}
+    overflow, broken, violations = {}, {}, {}
     urls = {"login": "/accounts/login/", **_pages(county, public_lesson.pk, meeting.pk)}
     for name, url in urls.items():
         target = wide if name == "login" else page
@@ -252,10 +269,42 @@ def test_no_sideways_scroll_at_200_percent_and_no_serious_axe_violations(
             is large
         )
         overflow[name] = _overflow(target)
+        broken[name] = _broken_header_labels(target)
         violations[name] = _axe(target)
     print("overflow px:", overflow)
     assert {k: v for k, v in overflow.items() if v > 0} == {}
+    assert {k: v for k, v in broken.items() if v} == {}
     assert {k: v for k, v in violations.items() if v} == {}
+
+
+def test_the_menu_folds_where_it_would_fill_the_first_screen(county, new_page):
+    """At 200 % zoom in 大字 the ten header links took the whole first screen (370 CSS px
+    tall) before any content; there they fold behind 菜单. On a phone at normal size they stay
+    open, and the menu opens, reaches a page and closes again from the keyboard too."""
+    phone = new_page(360, 740)
+    login(phone, "member_a1", PASSWORD)
+    assert phone.is_visible("#main-nav >> text=微党课")
+    assert not phone.is_visible("#nav-toggle")
+    phone.click("#text-size-switch")
+    phone.wait_for_selector("html.large-text")
+    assert not phone.is_visible("#main-nav >> text=微党课")  # 大字 on a 360 px phone: folded
+    narrow = new_page(180, 370)
+    narrow.context.add_cookies(phone.context.cookies())
+    narrow.goto("/")
+    header = narrow.evaluate(
+        "() => document.querySelector('.topbar').getBoundingClientRect().height"
+    )
+    # The page's own title starts on the first screen (unfolded, the header alone was 470 px).
+    assert header < 370 * 0.65, header
+    assert _broken_header_labels(narrow) == []
+    narrow.focus("#nav-toggle")
+    narrow.keyboard.press("Enter")
+    assert narrow.get_attribute("#nav-toggle", "aria-expanded") == "true"
+    assert _overflow(narrow) == 0 and _broken_header_labels(narrow) == []
+    narrow.click("#main-nav >> text=微党课")
+    narrow.wait_for_url("**/lessons/")
+    assert not narrow.is_visible("#main-nav >> text=微党课")  # folded again on the next page
+    assert narrow.errors == [] and phone.errors == []
 
 
 def test_office_pages_reflow_at_200_percent_in_large_text(county, new_page):

@@ -56,3 +56,19 @@ window.addEventListener("pageshow", function () {
   document.addEventListener("DOMContentLoaded", all);
   document.addEventListener("htmx:afterSwap", all);
 })();
+// The main navigation on a narrow screen in 大字, or at 200 % zoom: ten links filled the whole
+// first screen, so they fold behind 菜单 (app.css decides when). Without this script the links
+// simply stay open.
+(function () {
+  "use strict";
+  var toggle = document.getElementById("nav-toggle");
+  if (!toggle) return;
+  var bar = toggle.closest(".topbar");
+  document.documentElement.classList.add("nav-folds");
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    var open = bar.classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.textContent = open ? "收起菜单" : "菜单";
+  });
+})();
