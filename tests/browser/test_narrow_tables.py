@@ -5,6 +5,7 @@ normal and in 大字 text, and no header breaks a character a line."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
@@ -81,3 +82,45 @@ def test_wish_tables_fit_a_phone_and_double_zoom(county, new_page, resident_a1):
         assert page.locator("table.stack tbody tr").count() >= 2, path
         assert overflows(page) == {}, path
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_demo_county_tables_read_on_a_phone_in_large_text(new_page):
+    """The tables the persona crawl found squeezed a character or two a line at 360 px in 大字,
+    on the demo county's own records (as a county would have them after a year): the dues
+    roll-up (a card per organisation), a branch's dues ledger (a month grid that scrolls in its
+    frame with the names kept in view), a branch's meetings of the year, a lecture rota and a
+    quiz room's leaderboard (cards)."""
+    from django.core.management import call_command
+
+    from xianfeng.lessons.practice.models import SpeakerRota
+    from xianfeng.people.demo.names import PASSWORD as DEMO_PASSWORD
+    from xianfeng.study.models import QuizRoom
+
+    call_command("seed_demo", "--members", "60", stdout=io.StringIO())
+    rota = SpeakerRota.objects.order_by("pk").first()
+    room = QuizRoom.objects.filter(state="finished").order_by("pk").first()
+    assert rota is not None and room is not None
+    pages = {
+        "county_admin": ["/dues/org/QS/rollup/"],
+        "secretary": ["/dues/org/QS01001/", "/meetings/compliance/QS01001/"],
+        "member": [f"/lessons/rotas/{rota.pk}/", f"/study/rooms/{room.pk}/"],
+    }
+    found = {}
+    for persona, paths in pages.items():
+        page = new_page(width=360, height=740)
+        login(page, persona, DEMO_PASSWORD)
+        for path in paths:
+            response = page.goto(path)
+            assert response is not None and response.status == 200, path
+            assert page.locator("table tbody tr").count() >= 2, path
+            if problems := overflows(page):
+                found[path] = problems
+        assert page.errors == []  # type: ignore[attr-defined]
+    assert found == {}
+    # The ledger's names stay in view while its months scroll.
+    page = new_page(width=360, height=740)
+    login(page, "secretary", DEMO_PASSWORD)
+    page.goto("/dues/org/QS01001/")
+    page.eval_on_selector("#dues-ledger", "t => t.parentElement.scrollLeft = 10000")
+    first = page.locator("#dues-ledger tbody tr:first-child td:first-child").bounding_box()
+    assert first is not None and 0 <= first["x"] < 40
