@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.core.signals import request_started
 
 from tests.browser.conftest import login
 from tests.browser.test_reach import public_lesson  # noqa: F401  (fixture)
@@ -131,6 +132,14 @@ def test_last_watch_report_on_leaving_reaches_the_server(
         "() => document.getElementById('lesson-player').currentTime > 4", timeout=30_000
     )
     assert not WatchProgress.objects.filter(user=user, lesson=public_lesson).exists()
+    # What reaches the server (a beacon sent while the page goes is not a page's request).
+    sent: list[str] = []
+
+    def arrived(sender, environ, **kwargs):
+        if environ.get("PATH_INFO", "").endswith("/watch/"):
+            sent.append(environ.get("CONTENT_TYPE", ""))
+
+    request_started.connect(arrived)
     # Leave while playing: no pause, no ended, only pagehide / visibilitychange.
     page.goto("/accounts/login/", wait_until="domcontentloaded")
     deadline = time.monotonic() + 10
@@ -141,6 +150,9 @@ def test_last_watch_report_on_leaving_reaches_the_server(
     assert progress is not None, "the report sent on leaving never arrived"
     assert progress.covered >= 4
     assert progress.position >= 4
+    request_started.disconnect(arrived)
+    # It went as a beacon: a form carrying the CSRF token (a beacon cannot set the header).
+    assert sent and all(t.startswith("application/x-www-form-urlencoded") for t in sent), sent
 
 
 def test_a_play_the_page_could_not_report_arrives_on_the_next_visit(

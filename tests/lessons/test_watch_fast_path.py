@@ -93,6 +93,29 @@ def test_csrf_is_checked_on_the_fast_path(settings, county, lesson_a1):
     assert answer.status_code == 200 and answer.json()["covered"] == 5
 
 
+def test_the_beacon_sent_on_leaving_is_a_form_with_the_token(settings, county, lesson_a1):
+    """navigator.sendBeacon cannot set X-CSRFToken: the last report of a page is a form with
+    `csrfmiddlewaretoken` and the report's JSON as `report`, on both lanes; without the token
+    it is refused like any other post."""
+    url = reverse("lessons:watch", args=[lesson_a1.pk])
+    for fast in (True, False):
+        settings.WATCH_FAST_PATH = fast
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(county.member_a1.user)
+        client.get(reverse("lessons:detail", args=[lesson_a1.pk]))
+        token = client.cookies[settings.CSRF_COOKIE_NAME].value
+        body = json.dumps({"sections": [[0, 7]], "position": 7})
+        refused = client.post(url, {"report": body})
+        assert refused.status_code == 403
+        answer = client.post(url, {"csrfmiddlewaretoken": token, "report": body})
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["covered"] == 7
+        empty = client.post(url, {"csrfmiddlewaretoken": token})
+        assert empty.status_code == 400 and empty.json()["field"] == "sections"
+    row = WatchProgress.objects.get(user=county.member_a1.user, lesson=lesson_a1)
+    assert row.reports == 2 and row.covered == 7
+
+
 def test_someone_not_logged_in_is_sent_to_login(settings, lesson_a1):
     fast, slow = both(settings, Client, lesson_a1.pk, {"sections": [[0, 5]]})
     same(fast, slow)

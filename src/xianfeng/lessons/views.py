@@ -406,13 +406,18 @@ def _watch_error(status: int, message: str, field: str | None = None) -> JsonRes
 def watch(request: HttpRequest, pk: int) -> HttpResponse:
     """The player's report of watched sections: {"sections": [[start, end], …], "position": t}.
     Every WATCH_REPORT_SECONDS per viewer: the person comes from the session without a
-    query of the user row (people.auth.reporting_user), the lesson from a cache."""
+    query of the user row (people.auth.reporting_user), the lesson from a cache.
+
+    The body is that JSON; the last report of a page being left comes by navigator.sendBeacon,
+    which cannot set headers, so it is a form: the CSRF token as `csrfmiddlewaretoken` and the
+    same JSON as `report`."""
     user = reporting_user(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     lesson = watchable_lesson(user, pk)
     try:
-        data = json_object(request.body)
+        form = request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+        data = json_object(request.POST.get("report", "") if form else request.body)
     except BadInput as exc:
         return _watch_error(400, exc.message, exc.field)
     raw = data.get("sections")
