@@ -100,3 +100,26 @@ def test_validation_message_is_chinese_with_the_field():
         "x：格式不正确",
         "x",
     )
+
+
+def test_a_report_is_the_json_body_or_a_beacon_form_field(rf):
+    """report_json: the page's JSON body, or (navigator.sendBeacon cannot set the CSRF
+    header) the `report` field of a form that carries the token; both refused alike when
+    they are not a JSON object."""
+    from xianfeng.common.parse import report_json
+
+    body = '{"sections": [[0, 5]], "position": 5}'
+    as_json = rf.post("/r/", body, content_type="application/json")
+    as_form = rf.post("/r/", {"csrfmiddlewaretoken": "t", "report": body})  # multipart
+    as_beacon = rf.post(
+        "/r/", f"csrfmiddlewaretoken=t&report={body}",
+        content_type="application/x-www-form-urlencoded;charset=UTF-8",
+    )  # fmt: skip
+    for request in (as_json, as_form, as_beacon):
+        assert report_json(request) == {"sections": [[0, 5]], "position": 5}
+    assert report_json(rf.post("/r/", {"csrfmiddlewaretoken": "t"})) == {}
+    for bad in ("[1, 2]", "{not json", '{"a": 1e400}'):
+        with pytest.raises(BadInput):
+            report_json(rf.post("/r/", {"report": bad}))
+        with pytest.raises(BadInput):
+            report_json(rf.post("/r/", bad, content_type="application/json"))

@@ -178,6 +178,25 @@ def test_no_watching_before_the_live_is_on_air(client, county):
     assert response.status_code == 400 and response.json()["detail"] == "观看记录格式不对"
 
 
+def test_the_last_report_of_a_page_comes_as_a_beacon_form(county):
+    """On leaving, watch.js sends a beacon: a form with the CSRF token and the JSON."""
+    from django.test import Client
+
+    live = schedule(county)
+    services.live_run_open(actor=county.member_a1.user, live=live)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(county.member_a2.user)
+    client.get(reverse("live:detail", args=[live.pk]))
+    token = client.cookies["csrftoken"].value
+    url = reverse("live:watch", args=[live.pk])
+    report = '{"sections": [[0, 4]]}'
+    assert client.post(url, {"report": report}).status_code == 403  # no token: refused
+    answer = client.post(url, {"csrfmiddlewaretoken": token, "report": report})
+    assert answer.status_code == 200 and answer.json()["covered"] == 4.0
+    bad = client.post(url, {"csrfmiddlewaretoken": token, "report": "[0, 4]"})
+    assert bad.status_code == 400 and bad.json()["detail"] == "观看记录格式不对"
+
+
 def test_the_studio_is_the_speakers_only(client, county):
     live = schedule(county)
     client.force_login(county.member_a1.user)

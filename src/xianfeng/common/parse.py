@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xianfeng.common.errors import BadInput
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 # The largest value a bigint primary key holds (PostgreSQL and SQLite alike).
 MAX_ID = 2**63 - 1
@@ -119,3 +122,16 @@ def json_object(raw: bytes | str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadInput("请求体应为 JSON 对象")
     return data
+
+
+# navigator.sendBeacon posts what a page reports as it goes (pagehide, the tab hidden); it
+# cannot set headers, so app.js's xfBeacon sends a form: the CSRF token as
+# `csrfmiddlewaretoken` (which CsrfViewMiddleware reads from a form) and the JSON as `report`.
+BEACON_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def report_json(request: HttpRequest) -> dict[str, Any]:
+    """A page's report: the JSON object of the body, or of a beacon's `report` field."""
+    if request.content_type in BEACON_FORMS:
+        return json_object(request.POST.get("report", ""))
+    return json_object(request.body)

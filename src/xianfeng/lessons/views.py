@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xianfeng.common.errors import BadInput, Refused
 from xianfeng.common.pagecache import per_person
 from xianfeng.common.pagination import paginate, query_without_page
-from xianfeng.common.parse import int_param, json_object
+from xianfeng.common.parse import int_param, report_json
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons import services
 from xianfeng.lessons.enums import LessonState, TextStatus
@@ -408,16 +408,14 @@ def watch(request: HttpRequest, pk: int) -> HttpResponse:
     Every WATCH_REPORT_SECONDS per viewer: the person comes from the session without a
     query of the user row (people.auth.reporting_user), the lesson from a cache.
 
-    The body is that JSON; the last report of a page being left comes by navigator.sendBeacon,
-    which cannot set headers, so it is a form: the CSRF token as `csrfmiddlewaretoken` and the
-    same JSON as `report`."""
+    The last report of a page being left comes by navigator.sendBeacon, as a form
+    (common.parse.report_json)."""
     user = reporting_user(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     lesson = watchable_lesson(user, pk)
     try:
-        form = request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
-        data = json_object(request.POST.get("report", "") if form else request.body)
+        data = report_json(request)
     except BadInput as exc:
         return _watch_error(400, exc.message, exc.field)
     raw = data.get("sections")

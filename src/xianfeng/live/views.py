@@ -3,8 +3,6 @@ studio), the speaker's ingest (chunks over HTTP) and the viewers' playlist and f
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xianfeng.common.errors import Refused
-from xianfeng.common.parse import int_param
+from xianfeng.common.errors import BadInput, Refused
+from xianfeng.common.parse import int_param, report_json
 from xianfeng.common.qr import qr_data_uri
 from xianfeng.common.types import AuthedRequest
 from xianfeng.lessons.rules import LESSON_MANAGE_ROLES
@@ -136,14 +134,14 @@ def watch(request: AuthedRequest, pk: int) -> JsonResponse:
     recording becomes a lesson)."""
     live = get_live_for_user(request.user, pk)
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = report_json(request)
         sections = payload.get("sections", [])
         if not isinstance(sections, list) or len(sections) > 200:
             raise ValueError
         pairs = [
             (float(x[0]), float(x[1])) for x in sections if isinstance(x, list) and len(x) == 2
         ]
-    except (ValueError, TypeError, AttributeError):
+    except (BadInput, ValueError, TypeError, AttributeError):
         return JsonResponse({"detail": "观看记录格式不对"}, status=400)
     try:
         row = services.live_watch_report(user=request.user, live=live, sections=pairs)

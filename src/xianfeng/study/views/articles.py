@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xianfeng.common.errors import BadInput, Refused
 from xianfeng.common.pagination import paginate, query_without_page
-from xianfeng.common.parse import json_object
+from xianfeng.common.parse import report_json
 from xianfeng.common.types import AuthedRequest
 from xianfeng.orgs.selectors import orgs_managed_by
 from xianfeng.people.selectors import member_of
@@ -107,7 +107,7 @@ def article_read(request: AuthedRequest, pk: int) -> JsonResponse:
     if not sel.is_readable(request.user, article):
         return _read_error(400, "这篇文章尚未发布")
     try:
-        data = json_object(request.body)
+        data = report_json(request)
         seconds, scrolled = _number(data.get("seconds")), _number(data.get("scrolled"))
     except BadInput as exc:
         return _read_error(400, exc.message)

@@ -1,4 +1,16 @@
 // Small behaviours for pages; no inline script anywhere (the CSP forbids it).
+// A page's last report as it goes (pagehide, the tab hidden): navigator.sendBeacon, which the
+// browser still sends after the page is gone. A beacon cannot set X-CSRFToken, so it is a
+// form with the token as csrfmiddlewaretoken and the JSON as `report` (the server reads it
+// with common.parse.report_json). False where there is no beacon or the browser refuses
+// one: the caller then sends a keepalive fetch.
+window.xfBeacon = function (url, csrf, json) {
+  if (!navigator.sendBeacon) return false;
+  var form = new URLSearchParams();
+  form.append("csrfmiddlewaretoken", csrf);
+  form.append("report", json);
+  try { return navigator.sendBeacon(url, form); } catch (e) { return false; }
+};
 (function () {
   "use strict";
   // <form data-confirm="…">: ask before submitting.

@@ -219,16 +219,9 @@
     if (!dirty) return;
     dirty = false;
     var sentAt = changes;
-    // Leaving the page (pagehide, or the tab hidden): a beacon, which the browser still sends
-    // after the page is gone. It cannot set the CSRF header, so it is a form with the token.
-    // What it carries stays in the stash until an answered report: the next visit sends it
-    // again and the server's union counts it once.
-    if (leaving && navigator.sendBeacon) {
-      var form = new URLSearchParams();
-      form.append("csrfmiddlewaretoken", csrf);
-      form.append("report", body());
-      try { if (navigator.sendBeacon(watchUrl, form)) return; } catch (e) { /* fall through */ }
-    }
+    // Leaving the page: a beacon (app.js). What it carries stays in the stash until an
+    // answered report: the next visit sends it again and the server's union counts it once.
+    if (leaving && window.xfBeacon && window.xfBeacon(watchUrl, csrf, body())) return;
     var request = fetch(watchUrl, {
       method: "POST",
       credentials: "same-origin",

@@ -202,6 +202,7 @@
     if (!sections.length || state !== "live") { return; }
     var body = JSON.stringify({ sections: sections });
     sections = [];
+    if (leaving && window.xfBeacon && window.xfBeacon(watchUrl, csrf, body)) return;
     fetch(watchUrl, { method: "POST", credentials: "same-origin", keepalive: !!leaving, headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: body }).catch(function () {});
   }
   window.setInterval(function () { report(false); }, 10000);

@@ -30,10 +30,12 @@
       var seconds = Math.round(pending * 10) / 10;
       pending = 0;
       sending = !leaving;
+      var body = JSON.stringify({ seconds: seconds, scrolled: Math.round(scrolled * 1000) / 1000 });
+      if (leaving && window.xfBeacon && window.xfBeacon(url, csrf, body)) return;
       fetch(url, {
         method: "POST", credentials: "same-origin", keepalive: !!leaving,
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({ seconds: seconds, scrolled: Math.round(scrolled * 1000) / 1000 })
+        body: body
       }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
         sending = false;
         if (data) { done = data.completed; show(data); }
