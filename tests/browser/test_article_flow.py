@@ -64,3 +64,42 @@ def test_write_publish_and_read_an_article_on_a_phone(county, new_page):
     assert read.completed_at is not None and read.scrolled == 1.0
     assert PointsEntry.objects.filter(rule="study.article", user=county.member_a1.user).count() == 1
     assert phone.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_seconds_read_before_leaving_arrive_as_a_beacon(county, new_page):
+    """Read for a few seconds, fewer than a report's interval, and leave: reading.js sends
+    them as the page goes, by sendBeacon (a form with the CSRF token), and they count."""
+    import time
+
+    from django.core.signals import request_started
+
+    from tests.study.test_articles import article as published
+    from tests.study.test_articles import column
+
+    col = column(county.county, county.county_admin)
+    article = published(
+        county.county, county.county_admin, col, body="<p>" + "认真学习原文，" * 80 + "</p>"
+    )
+    sent: list[str] = []
+
+    def arrived(sender, environ, **kwargs):
+        if environ.get("PATH_INFO", "").endswith("/read/"):
+            sent.append(environ.get("CONTENT_TYPE", ""))
+
+    request_started.connect(arrived)
+    phone = new_page(width=360, height=740)
+    phone.clock.install()
+    login(phone, "member_a1", PASSWORD)
+    phone.goto(f"/study/articles/{article.pk}/")
+    phone.locator(".reading-status").wait_for()
+    phone.clock.run_for(4_000)  # 4 s on the page, no report yet (every 10 s)
+    assert not ArticleRead.objects.exists()
+    phone.goto("/")
+    deadline = time.monotonic() + 10
+    while not ArticleRead.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    request_started.disconnect(arrived)
+    read = ArticleRead.objects.get()
+    assert read.user == county.member_a1.user and read.seconds > 0
+    assert sent and all(t.startswith("application/x-www-form-urlencoded") for t in sent), sent
+    assert phone.errors == []  # type: ignore[attr-defined]
