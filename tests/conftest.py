@@ -166,3 +166,23 @@ def county(db) -> County:
 
 
 PASSWORD = "pass-word-123"
+
+
+def beacon_sender(user, page: str):
+    """A session of `user` that has opened `page` (so it holds the CSRF cookie), posting as
+    app.js's xfBeacon does: a form with the report's JSON as `report` and the token as
+    `csrfmiddlewaretoken` (left out with `token=False`, which CSRF must refuse)."""
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(page)
+    csrf = client.cookies[django_settings.CSRF_COOKIE_NAME].value
+
+    def send(url: str, report: str, *, token: bool = True):
+        return client.post(
+            url, {"report": report, **({"csrfmiddlewaretoken": csrf} if token else {})}
+        )
+
+    return send

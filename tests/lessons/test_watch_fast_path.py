@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import beacon_sender
 from tests.factories import published_lesson
 from xianfeng.common import pagecache
 from xianfeng.lessons.models import WatchProgress
@@ -100,17 +101,13 @@ def test_the_beacon_sent_on_leaving_is_a_form_with_the_token(settings, county, l
     url = reverse("lessons:watch", args=[lesson_a1.pk])
     for fast in (True, False):
         settings.WATCH_FAST_PATH = fast
-        client = Client(enforce_csrf_checks=True)
-        client.force_login(county.member_a1.user)
-        client.get(reverse("lessons:detail", args=[lesson_a1.pk]))
-        token = client.cookies[settings.CSRF_COOKIE_NAME].value
+        send = beacon_sender(county.member_a1.user, reverse("lessons:detail", args=[lesson_a1.pk]))
         body = json.dumps({"sections": [[0, 7]], "position": 7})
-        refused = client.post(url, {"report": body})
-        assert refused.status_code == 403
-        answer = client.post(url, {"csrfmiddlewaretoken": token, "report": body})
+        assert send(url, body, token=False).status_code == 403
+        answer = send(url, body)
         assert answer.status_code == 200, answer.content
         assert answer.json()["covered"] == 7
-        empty = client.post(url, {"csrfmiddlewaretoken": token})
+        empty = send(url, "")
         assert empty.status_code == 400 and empty.json()["field"] == "sections"
     row = WatchProgress.objects.get(user=county.member_a1.user, lesson=lesson_a1)
     assert row.reports == 2 and row.covered == 7

@@ -180,20 +180,17 @@ def test_no_watching_before_the_live_is_on_air(client, county):
 
 def test_the_last_report_of_a_page_comes_as_a_beacon_form(county):
     """On leaving, watch.js sends a beacon: a form with the CSRF token and the JSON."""
-    from django.test import Client
+    from tests.conftest import beacon_sender
 
     live = schedule(county)
     services.live_run_open(actor=county.member_a1.user, live=live)
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(county.member_a2.user)
-    client.get(reverse("live:detail", args=[live.pk]))
-    token = client.cookies["csrftoken"].value
+    send = beacon_sender(county.member_a2.user, reverse("live:detail", args=[live.pk]))
     url = reverse("live:watch", args=[live.pk])
     report = '{"sections": [[0, 4]]}'
-    assert client.post(url, {"report": report}).status_code == 403  # no token: refused
-    answer = client.post(url, {"csrfmiddlewaretoken": token, "report": report})
+    assert send(url, report, token=False).status_code == 403
+    answer = send(url, report)
     assert answer.status_code == 200 and answer.json()["covered"] == 4.0
-    bad = client.post(url, {"csrfmiddlewaretoken": token, "report": "[0, 4]"})
+    bad = send(url, "[0, 4]")
     assert bad.status_code == 400 and bad.json()["detail"] == "观看记录格式不对"
 
 

@@ -237,17 +237,14 @@ def test_reading_is_capped_by_the_clock_and_completes_once_with_a_point(
 
 def test_the_report_sent_on_leaving_the_page_is_a_beacon_form(county, county_column):
     """reading.js's last report goes by sendBeacon: a form with the CSRF token and the JSON."""
-    from django.test import Client
+    from tests.conftest import beacon_sender
 
     a = article(county.county, county.county_admin, county_column)
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(county.member_a1.user)
-    client.get(reverse("study:article", args=[a.pk]))
-    token = client.cookies["csrftoken"].value
+    send = beacon_sender(county.member_a1.user, reverse("study:article", args=[a.pk]))
     url = reverse("study:article_read", args=[a.pk])
     report = '{"seconds": 4, "scrolled": 0.5}'
-    assert client.post(url, {"report": report}).status_code == 403  # no token: refused
-    answer = client.post(url, {"csrfmiddlewaretoken": token, "report": report})
+    assert send(url, report, token=False).status_code == 403
+    answer = send(url, report)
     assert answer.status_code == 200, answer.content
     read = ArticleRead.objects.get(user=county.member_a1.user, article=a)
     assert read.scrolled == 0.5 and read.seconds > 0
