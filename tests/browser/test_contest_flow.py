@@ -116,9 +116,10 @@ def test_three_round_contest_in_the_browser(county, new_page, tmp_path):
     town = new_page()
     login(town, "town_admin", PASSWORD)
     town.goto(f"/contests/{contest.pk}/rounds/2/decide/")
-    for _ in range(2):
+    for advanced in (1, 2):
         town.locator("li:has(.tag:text-is('待定')) button[value=advanced]").first.click()
-        town.wait_for_load_state()
+        # The click only starts the post: wait for the page that answers it.
+        town.wait_for_function(f"document.querySelectorAll('.tag-ok').length === {advanced}")
     assert town.locator(".tag-ok").count() == 2
     organiser.goto(f"/contests/{contest.pk}/")
     organiser.locator(".rounds > li").nth(1).locator("button:has-text('公布本轮结果')").click()
@@ -131,13 +132,22 @@ def test_three_round_contest_in_the_browser(county, new_page, tmp_path):
         page.goto(f"/contests/{contest.pk}/rounds/3/judge/")
         assert "0 / 2" in page.inner_text("#judge-progress")
         page.click("ul.list a.title >> nth=0")
+        page.wait_for_selector("#save-next")  # the entry's page, not the list the click left
+        scored = []
         for _ in range(2):
             title = page.inner_text("h1.page-title")
+            assert title not in scored
+            scored.append(title)
             base = 95 if "矿灯" in title else 80
             for field in page.locator("input[type=number]").all():
                 field.fill(str(base - j))
             page.click("#save-next")
-            page.wait_for_load_state()
+            # The click only starts the post: wait for the next entry's page, or the end.
+            page.wait_for_function(
+                "t => !document.querySelector('#save-next')"
+                " || document.querySelector('h1.page-title').innerText !== t",
+                arg=title,
+            )
         page.wait_for_selector("text=本轮作品已全部评完")
         assert "2 / 2" in page.inner_text("#judge-progress")
     assert Review.objects.count() == 6
